@@ -1,0 +1,128 @@
+"""The one object every analysis takes: canonical tables, dates and data quality."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from pathaudit.quality import DataQualityReport
+
+
+@dataclass(eq=False)
+class AuditData:
+    """Canonical tables of one export, with its dates and data-quality report.
+
+    Build it with :func:`pathaudit.load` (from files and a column map) or
+    directly from canonical DataFrames in tests. Derived tables (``spells``,
+    ``exposure``) are computed once, on first use, and reused by every analysis.
+
+    Attributes
+    ----------
+    history
+        Effective-dated job records (``schema.HISTORY`` + ``schema.HISTORY_DERIVED``),
+        already restricted to ``effective_date <= as_of`` and the population filters.
+    people
+        One row per person and episode (``schema.PEOPLE`` + ``episode``, ``row``).
+    ladder
+        (track, level) -> grade (``schema.LADDER``).
+    bands, ratings, adoption
+        Optional canonical tables (``None`` when the export has none).
+    extract_date
+        Date the data was pulled.
+    history_start
+        First date from which the history is complete.
+    as_of
+        Analysis date; defaults to ``extract_date``.
+    is_snapshot
+        True for a snapshot-only export (one history row per person: the current state).
+    quality
+        Data-quality report of loading and derivation.
+    config
+        The parsed column map (for the run manifest and settings such as
+        ``fiscal_year_start_month`` and ``min_cell_size``).
+    inputs
+        Source files and their SHA-256 hashes, for the run manifest.
+    snapshot
+        For snapshot exports: the canonical snapshot table (``schema.SNAPSHOT``).
+    """
+
+    history: pd.DataFrame
+    people: pd.DataFrame
+    ladder: pd.DataFrame
+    extract_date: pd.Timestamp
+    history_start: pd.Timestamp
+    as_of: pd.Timestamp | None = None
+    bands: pd.DataFrame | None = None
+    ratings: pd.DataFrame | None = None
+    adoption: pd.DataFrame | None = None
+    is_snapshot: bool = False
+    snapshot: pd.DataFrame | None = None
+    quality: DataQualityReport = field(default_factory=DataQualityReport)
+    config: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.extract_date = pd.Timestamp(self.extract_date).normalize()
+        self.history_start = pd.Timestamp(self.history_start).normalize()
+        self.as_of = (
+            self.extract_date if self.as_of is None else pd.Timestamp(self.as_of).normalize()
+        )
+
+    @property
+    def min_cell_size(self) -> int:
+        """Minimum cell size k from the map (default 5)."""
+        return int(self.config.get("privacy", {}).get("min_cell_size", 5))
+
+    @property
+    def fiscal_year_start_month(self) -> int:
+        """First month of the fiscal year (default 1, January)."""
+        return int(self.config.get("export", {}).get("fiscal_year_start_month", 1))
+
+    @cached_property
+    def spells(self) -> pd.DataFrame:
+        """Spells (``schema.SPELLS``), derived once; see :func:`pathaudit.spells.derive_spells`."""
+        from pathaudit.spells import derive_spells
+
+        return derive_spells(self)
+
+    @cached_property
+    def exposure(self) -> pd.DataFrame:
+        """Exposure (``schema.EXPOSURE``), derived once; see :func:`pathaudit.spells.derive_exposure`."""
+        from pathaudit.spells import derive_exposure
+
+        return derive_exposure(self)
+
+    def with_as_of(self, as_of: object) -> AuditData:
+        """Return a copy analysed at another date (derived tables are recomputed).
+
+        Records dated after the new ``as_of`` are ignored and counted.
+        """
+        as_of = pd.Timestamp(as_of).normalize()
+        quality = dataclasses.replace(self.quality, issues=list(self.quality.issues))
+        hist = self.history
+        late = hist["effective_date"] > as_of
+        quality.add(
+            "history",
+            "after_as_of",
+            "note",
+            int(late.sum()),
+            f"records dated after as-of {as_of.date()} are ignored",
+            rows=hist.loc[late, "row"] if "row" in hist else (),
+        )
+        return dataclasses.replace(self, history=hist.loc[~late], as_of=as_of, quality=quality)
+
+    def summary(self) -> dict[str, object]:
+        """Headline facts about the dataset (no person-level values)."""
+        return {
+            "kind": "snapshot" if self.is_snapshot else "history",
+            "people": int(self.people["employee_id"].nunique()),
+            "episodes": len(self.people),
+            "history_rows": len(self.history),
+            "extract_date": str(self.extract_date.date()),
+            "history_start": str(self.history_start.date()),
+            "as_of": str(self.as_of.date()),
+        }

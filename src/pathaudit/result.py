@@ -1,0 +1,246 @@
+"""The one result type every analysis returns, and the one place suppression happens."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pathaudit import __version__
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+ESTIMATE_COLUMNS: tuple[str, ...] = ("estimate", "ci_lower", "ci_upper")
+"""Columns every result table has (plus the group columns, ``n`` and ``suppressed``)."""
+
+SUPPRESSED_MARK = "–"
+"""How a suppressed cell is shown (never as zero)."""
+
+SUPPRESSED_NOTE = "– suppressed: fewer than {k} people in the cell (or a complementary cell)."
+
+
+def suppress(
+    table: pd.DataFrame,
+    k: int,
+    *,
+    n_col: str = "n",
+    value_cols: Sequence[str] | None = None,
+    complementary_by: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Blank every figure that rests on fewer than ``k`` people.
+
+    Parameters
+    ----------
+    table
+        Result table with a people count in ``n_col``.
+    k
+        Minimum cell size.
+    n_col
+        Column holding the number of distinct people behind each row. Rows with
+        ``n < k`` are suppressed.
+    value_cols
+        Columns to blank in suppressed rows. Default: every numeric column
+        except ``n_col`` (so counts of events, person-time, means and CIs all go).
+    complementary_by
+        Group columns within which a displayed total would let a reader recover a
+        single suppressed cell. Where exactly one row of such a group is
+        suppressed, the next-smallest row of the group is suppressed too.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a boolean ``suppressed`` column; suppressed rows have their
+        value columns set to NaN and ``n_col`` kept only as ``NaN`` as well (the
+        count itself can identify a small group).
+    """
+    out = table.copy()
+    n = pd.to_numeric(out[n_col], errors="coerce")
+    small = (n < k) | n.isna()
+    if "suppressed" in out:
+        small |= out["suppressed"].astype(bool)
+    if complementary_by:
+        ranks = n.where(~small, -np.inf)
+        for _, idx in out.groupby(list(complementary_by), dropna=False, sort=False).groups.items():
+            idx = list(idx)
+            if len(idx) > 1 and small.loc[idx].sum() == 1:
+                cand = ranks.loc[idx][~small.loc[idx]]
+                if len(cand):
+                    small.loc[cand.idxmin()] = True
+    if value_cols is None:
+        value_cols = [
+            c
+            for c in out.columns
+            if c not in (n_col, "suppressed") and pd.api.types.is_numeric_dtype(out[c])
+            and not pd.api.types.is_bool_dtype(out[c])
+        ]
+    for c in list(value_cols) + [n_col]:
+        if c in out:
+            out[c] = out[c].astype("float64").where(~small, np.nan)
+    out["suppressed"] = small.to_numpy()
+    return out
+
+
+@dataclass(frozen=True)
+class Result:
+    """A disaggregated result: one tidy table and its metadata.
+
+    Attributes
+    ----------
+    table
+        One row per estimate: the group columns, ``estimate``, ``ci_lower``,
+        ``ci_upper``, ``n``, ``suppressed`` and extras such as ``p_value``.
+        Suppression has already been applied (see :func:`suppress`).
+    meta
+        ``analysis``, ``definition``, ``method``, ``alpha``, ``as_of``,
+        ``population``, ``n_in``, ``excluded`` (reason -> count), ``k``,
+        ``data_quality`` and ``version``; analyses may add more keys.
+    tables
+        Further named tables (e.g. a curve, a decomposition); suppressed too.
+    plotter
+        ``plotter(result, ax) -> ax`` used by :meth:`plot`.
+    """
+
+    table: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    plotter: Callable[[Result, Axes], Axes] | None = None
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Draw the result on ``ax`` (a new one if None) and return it."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        if self.plotter is None:
+            raise TypeError(f"Result of {self.meta.get('analysis', '?')!r} has no plot.")
+        return self.plotter(self, ax)
+
+    def display_table(self, digits: int = 3) -> pd.DataFrame:
+        """The table rounded for display, suppressed cells shown as a dash."""
+        shown = self.table.copy()
+        sup = shown["suppressed"].astype(bool) if "suppressed" in shown else None
+        for c in shown.columns:
+            if pd.api.types.is_float_dtype(shown[c]):
+                vals = shown[c].round(digits).astype(object)
+                if sup is not None:
+                    vals[sup & shown[c].isna()] = SUPPRESSED_MARK
+                shown[c] = vals
+        return shown
+
+    def summary(self) -> str:
+        """A readable text summary: what was measured, on whom, and the table."""
+        m = self.meta
+        head = [
+            f"{m.get('analysis', 'result')}",
+            f"  definition: {m.get('definition', '')}",
+            f"  method: {m.get('method', '')}",
+            f"  population: {m.get('population', '')}",
+            f"  as of: {m.get('as_of', '')}; alpha = {m.get('alpha', '')}; "
+            f"minimum cell size k = {m.get('k', '')}",
+        ]
+        if m.get("excluded"):
+            head.append(f"  excluded: {m['excluded']}")
+        body = self.display_table().to_string(index=False)
+        foot = SUPPRESSED_NOTE.format(k=m.get("k", "k")) if self.table.get(
+            "suppressed", pd.Series(dtype=bool)
+        ).any() else ""
+        return "\n".join(head + ["", body] + ([foot] if foot else []))
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        m = self.meta
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(key))}</th>"
+            f"<td style='text-align:left'>{html.escape(str(m[key]))}</td></tr>"
+            for key in ("definition", "method", "population", "as_of", "alpha", "k")
+            if key in m
+        )
+        table = self.display_table().to_html(index=False, escape=True)
+        return (
+            f"<div><h4>{html.escape(str(m.get('analysis', 'result')))}</h4>"
+            f"<table>{rows}</table>{table}"
+            f"<p><small>{html.escape(SUPPRESSED_NOTE.format(k=m.get('k', 'k')))}</small></p></div>"
+        )
+
+
+def make_result(
+    table: pd.DataFrame,
+    *,
+    analysis: str,
+    definition: str,
+    method: str,
+    population: str,
+    data: Any = None,
+    alpha: float = 0.05,
+    k: int | None = None,
+    n_col: str = "n",
+    value_cols: Sequence[str] | None = None,
+    complementary_by: Sequence[str] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+    plotter: Callable[[Result, Axes], Axes] | None = None,
+    **extra_meta: Any,
+) -> Result:
+    """Build a :class:`Result`, applying suppression once, here.
+
+    Parameters
+    ----------
+    table
+        Unsuppressed estimates with a people count in ``n_col``.
+    analysis, definition, method, population
+        Metadata strings (definition: numerator, denominator, population, censoring).
+    data
+        The :class:`~pathaudit.data.AuditData` analysed; supplies ``as_of``,
+        ``k`` (when ``k`` is None) and the data-quality summary.
+    alpha
+        Significance level of the intervals.
+    k
+        Minimum cell size; default ``data.min_cell_size`` or 5.
+    n_col, value_cols, complementary_by
+        Passed to :func:`suppress`.
+    tables
+        Extra named tables. Each must carry its own ``n`` column (people) and is
+        suppressed with the same ``k``; a table without ``n`` must hold no
+        person-level figure.
+    plotter
+        Plot function for :meth:`Result.plot`.
+    **extra_meta
+        Further metadata (e.g. ``excluded``, ``n_in``).
+
+    Returns
+    -------
+    Result
+    """
+    if k is None:
+        k = data.min_cell_size if data is not None else 5
+    meta: dict[str, Any] = {
+        "analysis": analysis,
+        "definition": definition,
+        "method": method,
+        "population": population,
+        "alpha": alpha,
+        "k": k,
+        "version": __version__,
+    }
+    if data is not None:
+        meta["as_of"] = str(data.as_of.date())
+        meta["data_quality"] = data.quality.summary()
+    meta.update(extra_meta)
+    sup_tables = {
+        name: suppress(t, k, n_col="n") if "n" in t.columns else t.copy()
+        for name, t in (tables or {}).items()
+    }
+    return Result(
+        table=suppress(
+            table, k, n_col=n_col, value_cols=value_cols, complementary_by=complementary_by
+        ),
+        meta=meta,
+        tables=sup_tables,
+        plotter=plotter,
+    )

@@ -1,0 +1,255 @@
+"""Shared numerics: confidence intervals, rates, bootstrap, multiplicity.
+
+Every function is vectorised over arrays and takes ``alpha`` (default 0.05) as an
+argument. The interval methods follow DOMAIN.md's table:
+
+=================================  =============================================
+quantity                           interval
+=================================  =============================================
+proportion                         Wilson (:func:`wilson_ci`)
+event rate per person-time         exact Poisson, Garwood (:func:`poisson_rate_ci`)
+rate ratio                         exact conditional binomial (:func:`rate_ratio_ci`)
+median, ratio of medians           percentile bootstrap within group (:func:`bootstrap_ratio_of_medians`)
+cumulative incidence, survival     pointwise log(-log) (:func:`loglog_ci`)
+=================================  =============================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
+
+Array = NDArray[np.float64]
+
+BOOTSTRAP_B = 2000
+"""Default number of bootstrap resamples."""
+
+BOOTSTRAP_SEED = 20240601
+"""Default bootstrap seed (results are reproducible)."""
+
+
+def _z(alpha: float) -> float:
+    return float(sps.norm.ppf(1 - alpha / 2))
+
+
+def wilson_ci(successes: ArrayLike, n: ArrayLike, alpha: float = 0.05) -> tuple[Array, Array]:
+    """Wilson score interval for a proportion.
+
+    Parameters
+    ----------
+    successes, n
+        Counts (arrays broadcast together). ``n == 0`` gives NaN.
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    (lower, upper) : tuple of ndarray
+
+    Notes
+    -----
+    With :math:`\\hat p = x/n` and :math:`z = \\Phi^{-1}(1-\\alpha/2)`, the bounds are
+    :math:`(\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}) / (1 + z^2/n)`.
+    Checked against ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = _z(alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    lo = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+    hi = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return lo, hi
+
+
+def poisson_rate_ci(
+    events: ArrayLike, exposure: ArrayLike, alpha: float = 0.05
+) -> tuple[Array, Array]:
+    """Exact (Garwood) interval for an event rate ``events / exposure``.
+
+    Parameters
+    ----------
+    events
+        Event counts.
+    exposure
+        Person-time (same unit as the rate; multiply the result for "per 100").
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    (lower, upper) : tuple of ndarray
+        Bounds of the rate. Zero events give a lower bound of 0.
+
+    Notes
+    -----
+    Lower :math:`= \\chi^2_{\\alpha/2}(2x)/2T`, upper :math:`= \\chi^2_{1-\\alpha/2}(2x+2)/2T`.
+    """
+    x = np.asarray(events, dtype=float)
+    t = np.asarray(exposure, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(x > 0, sps.chi2.ppf(alpha / 2, 2 * x) / 2, 0.0) / t
+        hi = sps.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2 / t
+    bad = ~(t > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def rate_ratio_ci(
+    events_a: ArrayLike,
+    exposure_a: ArrayLike,
+    events_b: ArrayLike,
+    exposure_b: ArrayLike,
+    alpha: float = 0.05,
+) -> tuple[Array, Array, Array, Array]:
+    """Rate ratio a/b with its exact conditional (binomial) interval and p-value.
+
+    Conditional on the total :math:`x_a + x_b`, :math:`x_a` is binomial with
+    :math:`p = \\theta T_a / (\\theta T_a + T_b)`; the Clopper–Pearson bounds on
+    :math:`p` map to bounds on the ratio :math:`\\theta = p T_b / ((1-p) T_a)`.
+
+    Returns
+    -------
+    (ratio, lower, upper, p_value) : tuple of ndarray
+        ``p_value`` is the exact two-sided binomial test of :math:`\\theta = 1`.
+    """
+    xa = np.asarray(events_a, dtype=float)
+    xb = np.asarray(events_b, dtype=float)
+    ta = np.asarray(exposure_a, dtype=float)
+    tb = np.asarray(exposure_b, dtype=float)
+    xa, xb, ta, tb = np.broadcast_arrays(xa, xb, ta, tb)
+    n = xa + xb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (xa / ta) / (xb / tb)
+        plo = np.where(xa > 0, sps.beta.ppf(alpha / 2, xa, n - xa + 1), 0.0)
+        phi = np.where(xb > 0, sps.beta.ppf(1 - alpha / 2, xa + 1, n - xa), 1.0)
+        lo = plo * tb / ((1 - plo) * ta)
+        hi = np.where(phi < 1, phi * tb / ((1 - phi) * ta), np.inf)
+    p0 = ta / (ta + tb)
+    pval = np.array(
+        [
+            sps.binomtest(int(a), int(m), float(p)).pvalue if m > 0 else np.nan
+            for a, m, p in zip(xa.ravel(), n.ravel(), p0.ravel(), strict=True)
+        ]
+    ).reshape(xa.shape)
+    undefined = n == 0
+    return (
+        np.where(undefined, np.nan, ratio),
+        np.where(undefined, np.nan, lo),
+        np.where(undefined, np.nan, hi),
+        pval,
+    )
+
+
+def loglog_ci(
+    estimate: ArrayLike, se: ArrayLike, alpha: float = 0.05
+) -> tuple[Array, Array]:
+    """Pointwise interval for a survival or cumulative-incidence value on the log(-log) scale.
+
+    Parameters
+    ----------
+    estimate
+        Values in (0, 1): survival S(t) or cumulative incidence F(t).
+    se
+        Their standard errors (Greenwood / Aalen–Johansen delta method).
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    (lower, upper) : tuple of ndarray
+
+    Notes
+    -----
+    With :math:`u = \\log(-\\log x)` and :math:`\\mathrm{se}(u) = \\mathrm{se}(x) / |x \\log x|`,
+    the bounds are :math:`x^{\\exp(\\pm z\\,\\mathrm{se}(u))}`; they stay inside (0, 1).
+    Values of exactly 0 or 1 give the degenerate interval [x, x].
+    """
+    x = np.asarray(estimate, dtype=float)
+    s = np.asarray(se, dtype=float)
+    z = _z(alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        su = s / np.abs(x * np.log(x))
+        a = x ** np.exp(z * su)
+        b = x ** np.exp(-z * su)
+    lo = np.where((x > 0) & (x < 1), np.minimum(a, b), x)
+    hi = np.where((x > 0) & (x < 1), np.maximum(a, b), x)
+    return lo, hi
+
+
+def bootstrap_ratio_of_medians(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    B: int = BOOTSTRAP_B,
+    alpha: float = 0.05,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float, float]:
+    """Ratio of medians ``median(a) / median(b)`` with a percentile-bootstrap interval.
+
+    Resamples within each group (with replacement, group sizes kept), vectorised:
+    one ``(B, n)`` index draw per group, medians along rows.
+
+    Returns
+    -------
+    (ratio, lower, upper) : tuple of float
+        NaN when a group is empty.
+    """
+    xa = np.asarray(a, dtype=float)
+    xb = np.asarray(b, dtype=float)
+    if len(xa) == 0 or len(xb) == 0:
+        return np.nan, np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    ma = bootstrap_medians(xa, B, rng)
+    mb = bootstrap_medians(xb, B, rng)
+    r = ma / mb
+    lo, hi = np.quantile(r, [alpha / 2, 1 - alpha / 2])
+    return float(np.median(xa) / np.median(xb)), float(lo), float(hi)
+
+
+def bootstrap_medians(x: ArrayLike, B: int, rng: np.random.Generator) -> Array:
+    """Medians of ``B`` resamples of ``x`` (with replacement), in chunks to bound memory."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    out = np.empty(B)
+    chunk = max(1, int(2e7 // max(n, 1)))
+    for s in range(0, B, chunk):
+        e = min(B, s + chunk)
+        idx = rng.integers(0, n, size=(e - s, n))
+        out[s:e] = np.median(x[idx], axis=1)
+    return out
+
+
+def adjust_pvalues(p: ArrayLike, method: str = "holm") -> Array:
+    """Multiplicity-adjusted p-values (``"holm"`` or ``"fdr_bh"``), NaN kept in place."""
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=method)[1]
+    return out
+
+
+def mde_normal(se: ArrayLike, alpha: float = 0.05, power: float = 0.8) -> Array:
+    """Minimum detectable effect of a two-sided Wald test: ``(z_{1-a/2} + z_{power}) * se``."""
+    return (_z(alpha) + sps.norm.ppf(power)) * np.asarray(se, dtype=float)
+
+
+def t_ci(
+    estimate: ArrayLike, se: ArrayLike, df: float | None = None, alpha: float = 0.05
+) -> tuple[Array, Array]:
+    """Wald interval ``estimate -/+ q * se`` with a normal (``df=None``) or t(df) quantile."""
+    q = _z(alpha) if df is None else float(sps.t.ppf(1 - alpha / 2, df))
+    est = np.asarray(estimate, dtype=float)
+    s = np.asarray(se, dtype=float)
+    return est - q * s, est + q * s
+
+
+def year_fraction(start: pd.Series, stop: pd.Series) -> pd.Series:
+    """``(stop - start)`` in years of 365.25 days."""
+    return (stop - start).dt.days / 365.25
