@@ -65,12 +65,14 @@ def suppress(
         small |= out["suppressed"].astype(bool)
     if complementary_by:
         ranks = n.where(~small, -np.inf)
-        for _, idx in out.groupby(list(complementary_by), dropna=False, sort=False).groups.items():
-            idx = list(idx)
-            if len(idx) > 1 and small.loc[idx].sum() == 1:
-                cand = ranks.loc[idx][~small.loc[idx]]
-                if len(cand):
-                    small.loc[cand.idxmin()] = True
+        group = out.groupby(list(complementary_by), dropna=False, sort=False).ngroup()
+        n_small = small.groupby(group).transform("sum")
+        size = group.map(group.value_counts())
+        lone = (n_small == 1) & (size > 1) & ~small
+        if lone.any():
+            # within each such group, the smallest displayed cell goes too
+            first = ranks[lone].groupby(group[lone]).idxmin()
+            small.loc[first.to_numpy()] = True
     if value_cols is None:
         value_cols = [
             c
