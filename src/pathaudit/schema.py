@@ -16,6 +16,8 @@ Dtype kinds
     ``Int64`` (nullable integer).
 ``"category"``
     a string column restricted to the listed ``values``.
+``"bool"``
+    ``bool`` (derived tables only).
 """
 
 from __future__ import annotations
@@ -211,6 +213,13 @@ SPELLS: tuple[Column, ...] = (
     Column("next_pay", "float", doc="FTE base pay on the first day of the next spell"),
     Column("hire_date", "date", True),
     Column("tenure_at_start", "float", True, doc="years from hire_date to start"),
+    Column(
+        "start_imputed",
+        "bool",
+        True,
+        doc="start set to hire_date because the episode's first record is dated later",
+    ),
+    Column("gender", "str", doc="from the episode's people row (missing when absent)"),
 )
 """Derived spells: continuous time in one (track, level) within one episode."""
 
@@ -233,6 +242,7 @@ EXPOSURE: tuple[Column, ...] = (
     Column("tenure", "float", True, doc="years since hire at interval start"),
     Column("time_in_spell", "float", True, doc="years since spell start at interval start"),
     Column("event", "category", True, END_REASONS + ("none",), doc="what ends the interval"),
+    Column("gender", "str", doc="from the episode's people row (missing when absent)"),
 )
 """Derived exposure: person-time at constant attributes, split at quarter boundaries."""
 
