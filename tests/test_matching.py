@@ -1,0 +1,209 @@
+"""The matched post-switch design: hand-built sets with exact answers, the Cox engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from attrition_builders import YEAR, audit, days, history, people
+from statsmodels.duration.hazard_regression import PHReg
+
+from pathaudit._coxph import breslow_parts, fit_cox
+from pathaudit.errors import NeedsHistoryError, PathauditError
+from pathaudit.matching import MATCHED_COLUMNS, post_switch_exit_hr, post_switch_matched
+
+
+def org():
+    """Nine people in unit U1 (and E in U2); A, C and I switch IC->M (I switches back)."""
+    h = history(
+        ("A", "2018-01-01", "IC3"),
+        ("A", "2020-07-01", "M1"),
+        ("B", "2018-06-01", "IC3"),
+        ("C", "2018-03-01", "IC3"),
+        ("C", "2021-01-01", "M1"),
+        ("D", "2015-01-01", "IC3"),
+        ("E", "2018-01-01", "IC3", 100, "U2"),
+        ("F", "2018-01-01", "IC4"),
+        ("G", "2018-01-01", "IC3"),
+        ("H", "2018-01-01", "IC3"),
+        ("I", "2018-01-01", "IC3"),
+        ("I", "2019-06-01", "M1"),
+        ("I", "2020-01-01", "IC3"),
+    )
+    p = people(
+        ("A", "2018-01-01", "2021-03-31", "voluntary"),
+        ("B", "2018-06-01", "2021-09-30", "voluntary"),
+        ("C", "2018-03-01"),
+        ("D", "2015-01-01"),
+        ("E", "2018-01-01"),
+        ("F", "2018-01-01"),
+        ("G", "2018-01-01"),
+        ("H", "2018-01-01", "2020-06-30", "involuntary"),
+        ("I", "2018-01-01"),
+    )
+    return h, p
+
+
+def view(m: pd.DataFrame) -> dict[int, list[tuple]]:
+    return {
+        int(s): [
+            (r.employee_id, int(r.switched), str(r.end_date.date()), r.end_reason)
+            for r in g.itertuples()
+        ]
+        for s, g in m.groupby("set_id")
+    }
+
+
+def test_hand_built_sets_exact():
+    d = audit(*org())
+    m = post_switch_matched(d, seed=1)
+    assert list(m.columns) == list(MATCHED_COLUMNS)
+    assert view(m) == {
+        # I switches on 2019-06-01: A, B, C, G, H eligible (D too senior, E other unit,
+        # F other grade); follow-up to 2021-06-01
+        0: [
+            ("I", 1, "2021-06-01", "horizon"),
+            ("A", 0, "2020-07-01", "switched"),
+            ("B", 0, "2021-06-01", "horizon"),
+            ("C", 0, "2021-01-01", "switched"),
+            ("G", 0, "2021-06-01", "horizon"),
+            ("H", 0, "2020-07-01", "exit_involuntary"),
+        ],
+        # A switches on 2020-07-01: H has left the day before, I switched before
+        1: [
+            ("A", 1, "2021-04-01", "exit_voluntary"),
+            ("B", 0, "2021-10-01", "exit_voluntary"),
+            ("C", 0, "2021-01-01", "switched"),
+            ("G", 0, "2022-07-01", "horizon"),
+        ],
+        2: [
+            ("C", 1, "2023-01-01", "horizon"),
+            ("B", 0, "2021-10-01", "exit_voluntary"),
+            ("G", 0, "2023-01-01", "horizon"),
+        ],
+    }
+    s1 = m[m["set_id"] == 1].set_index("employee_id")
+    assert s1.loc["A", "time"] == pytest.approx(days("2020-07-01", "2021-04-01") / YEAR)
+    assert s1.loc["A", "tenure"] == pytest.approx(days("2018-01-01", "2020-07-01") / YEAR)
+    assert s1.loc["B", "tenure"] == pytest.approx(days("2018-06-01", "2020-07-01") / YEAR)
+    assert (m.groupby("set_id")["n_controls"].first().tolist()) == [5, 3, 2]
+    assert set(m["grade"]) == {3} and set(m["org_unit"]) == {"U1"}
+
+
+def test_draw_is_seeded_capped_and_order_free():
+    h, p = org()
+    m1 = post_switch_matched(audit(h, p), n_controls=2, seed=7)
+    m2 = post_switch_matched(audit(h.sample(frac=1, random_state=3), p), n_controls=2, seed=7)
+    pd.testing.assert_frame_equal(m1, m2)
+    assert m1.groupby("set_id")["switched"].apply(lambda s: (s == 0).sum()).tolist() == [2, 2, 2]
+    draws = {
+        tuple(post_switch_matched(audit(h, p), n_controls=2, seed=s)
+              .query("set_id == 0 and switched == 0")["employee_id"])
+        for s in range(30)
+    }
+    assert len(draws) > 3  # different seeds draw different controls
+    assert all(set(dr) <= {"A", "B", "C", "G", "H"} for dr in draws)
+
+
+def test_other_direction_and_unmatched_set():
+    m = post_switch_matched(audit(*org()), direction="M->IC")
+    # I returns to IC on 2020-01-01 from M1 (grade 4, U1): no other manager there
+    assert view(m) == {0: [("I", 1, "2022-01-01", "horizon")]}
+    assert m["n_controls"].tolist() == [0]
+
+
+def test_bad_arguments_and_snapshot():
+    d = audit(*org())
+    with pytest.raises(PathauditError, match="direction must be one of"):
+        post_switch_matched(d, direction="IC to M")
+    with pytest.raises(PathauditError, match="kind must be one of"):
+        post_switch_exit_hr(d, kind="quit")
+    d.is_snapshot = True
+    with pytest.raises(NeedsHistoryError, match="snapshot"):
+        post_switch_matched(d)
+
+
+def test_exit_hr_matches_direct_stratified_phreg():
+    d = audit(*org())
+    m = post_switch_matched(d, seed=1)
+    res = post_switch_exit_hr(d, kind="all", matched=m)
+    # direct statsmodels fit of the same data (no delayed entry here)
+    t = np.rint(m["time"].to_numpy() * YEAR)
+    ev = m["end_reason"].str.startswith("exit_").to_numpy(dtype=float)
+    model = PHReg(t, m[["switched"]].to_numpy(float), status=ev, strata=m["set_id"].to_numpy(),
+                  ties="breslow")
+    ph = model.fit()
+    row = res.table.iloc[0]
+    assert row["estimate"] == pytest.approx(np.exp(ph.params[0]), rel=1e-6)
+    se = np.sqrt(phreg_sandwich(model, ph.params, m["employee_id"].to_numpy())[0, 0])
+    half_width = np.log(row["ci_upper"]) - np.log(row["estimate"])
+    assert half_width == pytest.approx(1.959964 * se, rel=1e-5)
+    assert row["events_switchers"] == 1 and row["events_controls"] == 3
+    rates = res.tables["rates"].set_index("group")
+    assert rates.loc["switchers", "events"] == 1
+    sw_py = m.loc[m["switched"] == 1, "time"].sum()
+    assert rates.loc["switchers", "estimate"] == pytest.approx(100 / sw_py)
+
+
+# --------------------------------------------------------------------------- Cox engine
+
+
+def _random_survival(seed: int, n: int = 500, entry: bool = True):
+    rng = np.random.default_rng(seed)
+    e = rng.integers(0, 40, n).astype(float) if entry else np.zeros(n)
+    t = e + rng.integers(1, 60, n)
+    x = rng.normal(size=(n, 3))
+    st = (rng.random(n) < 0.5 + 0.2 * (x[:, 0] > 0)).astype(float)
+    return t, e, st, x, rng.integers(0, 5, n), rng.integers(0, 120, n)
+
+
+def phreg_sandwich(model, params, groups):
+    """PHReg's robust covariance, with rows outside every risk set counted as zero.
+
+    ``PHReg.fit(groups=)`` returns NaN when a row is censored before its stratum's first
+    failure (its score residual is NaN although it is zero by definition).
+    """
+    r = np.nan_to_num(model.score_residuals(params))
+    u = pd.DataFrame(r).groupby(np.asarray(groups)).sum().to_numpy()
+    h_inv = np.linalg.inv(model.hessian(params))
+    return h_inv @ (u.T @ u) @ h_inv
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sandwich_equals_phreg_without_entry(seed):
+    t, _, st, x, strata, groups = _random_survival(seed, entry=False)
+    model = PHReg(t, x, status=st, strata=strata, ties="breslow")
+    ph = model.fit(groups=groups)
+    fit = fit_cox(t, st, x, ["a", "b", "c"], groups, strata=strata)
+    np.testing.assert_allclose(fit.params, ph.params, rtol=1e-6)
+    np.testing.assert_allclose(fit.cov, phreg_sandwich(model, ph.params, groups), rtol=1e-5)
+    if not np.isnan(ph.cov_params()).any():
+        np.testing.assert_allclose(fit.cov, ph.cov_params(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_breslow_parts_with_entry_match_phreg(seed):
+    t, e, st, x, strata, _ = _random_survival(seed)
+    ph = PHReg(t, x, status=st, entry=e + 0.5, strata=strata, ties="breslow")
+    beta = np.array([0.3, -0.2, 0.1])
+    score, info, resid = breslow_parts(t, st, x, beta, entry=e, strata=strata)
+    np.testing.assert_allclose(score, ph.score(beta), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(info, -ph.hessian(beta), rtol=1e-9)
+    # residuals add up to the score (PHReg's own score residuals do not, with entry)
+    np.testing.assert_allclose(resid.sum(axis=0), score, atol=1e-9)
+
+
+def test_split_rows_give_the_same_fit():
+    # a person's time cut into two consecutive rows must not change anything
+    t, _, st, x, _, _ = _random_survival(3, entry=False)
+    groups = np.arange(len(t))
+    cut = np.floor(t / 2)
+    t2 = np.concatenate([cut, t])
+    e2 = np.concatenate([np.zeros(len(t)), cut])
+    st2 = np.concatenate([np.zeros(len(t)), st])
+    keep = t2 > e2
+    whole = fit_cox(t, st, x, ["a", "b", "c"], groups)
+    split = fit_cox(t2[keep], st2[keep], np.vstack([x, x])[keep], ["a", "b", "c"],
+                    np.concatenate([groups, groups])[keep], entry=e2[keep])
+    np.testing.assert_allclose(split.params, whole.params, rtol=1e-7)
+    np.testing.assert_allclose(split.cov, whole.cov, rtol=1e-6)
