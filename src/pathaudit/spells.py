@@ -384,7 +384,8 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
     idx = np.flatnonzero(~missing & ~after)
     # sort by person, date, then file order (`row`, then position)
     idx = idx[np.lexsort((idx, h_rows[idx], day[idx], h_pid[idx]))]
-    dup = np.r_[(h_pid[idx][1:] == h_pid[idx][:-1]) & (day[idx][1:] == day[idx][:-1]), False]
+    dup = np.zeros(len(idx), bool)  # a later record of the same person and date follows
+    dup[:-1] = (h_pid[idx][1:] == h_pid[idx][:-1]) & (day[idx][1:] == day[idx][:-1])
     _record(quality, "history", "same_date_records", "repaired", int(dup.sum()),
             "several records of one person on one date: the last one in file order is kept.",
             h_rows[idx[dup]])
