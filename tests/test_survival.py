@@ -1,0 +1,243 @@
+"""Survival engine: checks against statsmodels, hand-built risk sets with delayed entry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
+
+from pathaudit.errors import PathauditError
+from pathaudit.survival import (
+    aalen_johansen,
+    cif_influence,
+    cox_ph,
+    kaplan_meier,
+    logrank,
+    risk_set,
+    step_at,
+)
+
+
+def _data(n: int = 400, seed: int = 1, ties: bool = True):
+    rng = np.random.default_rng(seed)
+    t = rng.exponential(2.0, n)
+    if ties:  # monthly resolution: many ties, as with day-dated HR records
+        t = np.round(t * 12) / 12 + 1 / 12
+    ev = rng.choice([0, 1, 2, 3], n, p=[0.3, 0.35, 0.25, 0.1])
+    entry = np.where(rng.random(n) < 0.4, rng.uniform(0, 1, n) * t * 0.9, 0.0)
+    X = rng.normal(size=(n, 3))
+    groups = rng.integers(0, n // 3, n)
+    strata = rng.integers(0, 3, n)
+    return t, ev, entry, X, groups, strata
+
+
+# --------------------------------------------------------------------------- hand-built
+
+
+def test_risk_set_with_delayed_entry_by_hand():
+    # four spells at risk on (entry, time]
+    time = np.array([2.0, 3.0, 5.0, 4.0])
+    entry = np.array([0.0, 1.0, 2.5, 3.0])
+    grid = np.array([0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 5.5])
+    # at u: spell 1 on (0,2], spell 2 on (1,3], spell 3 on (2.5,5], spell 4 on (3,4]
+    expected = [1, 1, 2, 2, 1, 2, 2, 2, 1, 0]
+    assert risk_set(time, grid, entry).tolist() == expected
+
+
+def test_aalen_johansen_delayed_entry_by_hand():
+    # Spells (entry, time, cause): cause 1 = promotion, 2 = exit, 0 = censored.
+    #   A (0, 1, 1)  B (0, 2, 2)  C (1.5, 3, 1)  D (0, 4, 0)  E (2.5, 5, 1)
+    # Event times and risk sets (entry < u <= time):
+    #   u=1: A B D at risk (C enters at 1.5)      n=3, d1=1  S=2/3   F1=1/3
+    #   u=2: B C D                                n=3, d2=1  S=4/9   F1=1/3
+    #   u=3: C D E (E entered at 2.5)             n=3, d1=1  S=8/27  F1=1/3+4/27
+    #   u=5: E                                    n=1, d1=1  S=0     F1=13/27+8/27
+    t = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    c = np.array([1, 2, 1, 0, 1])
+    e = np.array([0.0, 0.0, 1.5, 0.0, 2.5])
+    fit = aalen_johansen(t, c, e, causes=(1, 2))
+    assert fit.time.tolist() == [1.0, 2.0, 3.0, 5.0]
+    assert fit.n_risk.tolist() == [3, 3, 3, 1]
+    np.testing.assert_allclose(fit.surv, [2 / 3, 4 / 9, 8 / 27, 0.0])
+    np.testing.assert_allclose(fit.cif[:, 0], [1 / 3, 1 / 3, 13 / 27, 21 / 27])
+    np.testing.assert_allclose(fit.cif[:, 1], [0, 2 / 9, 2 / 9, 2 / 9])
+    # cause-specific cumulative incidences and survival add up to one
+    np.testing.assert_allclose(fit.cif.sum(axis=1) + fit.surv, 1.0)
+    # the naive KM of cause 1 treats the exit of B as censoring and overstates it
+    km = kaplan_meier(t, c == 1, e)
+    np.testing.assert_allclose(1 - km.surv, [1 / 3, 1 - 2 / 3 * 2 / 3, 1.0])
+    assert (1 - km.at(np.array([3.0]))[0])[0] > fit.at(np.array([3.0]))[0][0]
+    # at(): a right-continuous step function, 0 before the first event
+    f, _, nr = fit.at(np.array([0.5, 1.0, 2.9, 10.0]))
+    np.testing.assert_allclose(f, [0, 1 / 3, 1 / 3, 21 / 27])
+
+
+def test_delayed_entry_differs_from_ignoring_it():
+    t = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    c = np.array([1, 2, 1, 0, 1])
+    e = np.array([0.0, 0.0, 1.5, 0.0, 2.5])
+    with_entry = aalen_johansen(t, c, e).cif[:, 0]
+    without = aalen_johansen(t, c).cif[:, 0]
+    assert not np.allclose(with_entry, without)
+    assert without[0] == pytest.approx(1 / 5)  # everyone counted at risk from 0
+
+
+def test_entry_must_precede_time():
+    with pytest.raises(PathauditError, match="entry >= time"):
+        aalen_johansen(np.array([1.0, 2.0]), np.array([1, 0]), np.array([0.0, 2.0]))
+
+
+def test_step_at():
+    assert step_at([1.0, 2.0], [0.1, 0.3], [0.0, 1.0, 1.5, 2.0, 9.0]).tolist() == [
+        0.0,
+        0.1,
+        0.1,
+        0.3,
+        0.3,
+    ]
+
+
+# --------------------------------------------------------------------------- statsmodels
+
+
+@pytest.mark.parametrize("ties", [True, False])
+def test_aalen_johansen_equals_cumincidenceright_without_entry(ties):
+    t, ev, _, _, _, _ = _data(ties=ties)
+    fit = aalen_johansen(t, ev)
+    with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels at a last risk set of 1
+        ref = CumIncidenceRight(t, ev)
+    for j in range(3):
+        est = step_at(ref.times, ref.cinc[j], fit.time)
+        se = step_at(ref.times, ref.cinc_se[j], fit.time)
+        np.testing.assert_allclose(fit.cif[:, j], est, atol=1e-12)
+        ok = np.isfinite(se)
+        assert ok[:-1].all()
+        np.testing.assert_allclose(fit.se[ok, j], se[ok], atol=1e-12)
+
+
+def test_kaplan_meier_equals_survfuncright_with_and_without_entry():
+    t, ev, entry, _, _, _ = _data()
+    for e in (None, entry):
+        km = kaplan_meier(t, ev == 1, e)
+        ref = SurvfuncRight(t, (ev == 1).astype(float), entry=e)
+        np.testing.assert_allclose(km.time, ref.surv_times)
+        np.testing.assert_allclose(km.surv, ref.surv_prob, atol=1e-12)
+        np.testing.assert_allclose(km.se, ref.surv_prob_se, atol=1e-12)
+        np.testing.assert_array_equal(km.n_risk, ref.n_risk)
+
+
+@pytest.mark.parametrize("use_entry", [False, True])
+@pytest.mark.parametrize("use_strata", [False, True])
+def test_cox_equals_phreg(use_entry, use_strata):
+    t, ev, entry, X, groups, strata = _data(n=300)
+    e = entry if use_entry else None
+    s = strata if use_strata else None
+    status = ev == 1
+    fit = cox_ph(t, status, X, entry=e, strata=s, groups=groups)
+    # PHReg's score residuals are NaN for an observation whose (entry, time] holds no event
+    # time of its stratum, and with entry they put it into every earlier risk set; such rows
+    # contribute nothing to the partial likelihood, so they are dropped before calling it.
+    keep = np.ones(len(t), dtype=bool)
+    sc = np.zeros(len(t), dtype=int) if s is None else strata
+    e0 = np.zeros(len(t)) if e is None else e
+    for k in np.unique(sc):
+        ft = np.unique(t[(sc == k) & status])
+        m = sc == k
+        lo = np.searchsorted(ft, e0[m], side="right")
+        hi = np.searchsorted(ft, t[m], side="right")
+        keep[np.flatnonzero(m)[hi <= lo]] = False
+    mod = PHReg(
+        t[keep],
+        X[keep],
+        status=status[keep].astype(float),
+        entry=None if e is None else e[keep],
+        strata=None if s is None else s[keep],
+        ties="breslow",
+    )
+    ref = mod.fit(groups=groups[keep])
+    np.testing.assert_allclose(fit.params, ref.params, atol=1e-8)
+    np.testing.assert_allclose(fit.bse, ref.bse, atol=1e-8)
+    naive = mod.fit()
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov_naive)), naive.bse, atol=1e-8)
+    assert fit.loglike == pytest.approx(ref.llf, abs=1e-8)
+    assert fit.converged
+
+
+def test_cox_recovers_a_known_hazard_ratio():
+    rng = np.random.default_rng(7)
+    n = 20000
+    x = rng.integers(0, 2, n).astype(float)
+    t_event = rng.exponential(1 / (0.3 * np.exp(np.log(0.6) * x)))
+    t_cens = rng.exponential(3.0, n)
+    t = np.minimum(t_event, t_cens)
+    fit = cox_ph(t, t_event <= t_cens, x[:, None], groups=np.arange(n))
+    lo, hi = fit.conf_int()[0]
+    assert lo < np.log(0.6) < hi
+    assert abs(fit.params[0] - np.log(0.6)) < 3 * fit.bse[0]
+
+
+@pytest.mark.parametrize("use_entry", [False, True])
+def test_logrank_equals_survdiff(use_entry):
+    t, ev, entry, _, _, strata = _data()
+    e = entry if use_entry else None
+    g2 = np.random.default_rng(3).integers(0, 2, len(t))
+    g3 = np.random.default_rng(4).integers(0, 3, len(t))
+    for g in (g2, g3):
+        chi2, df, p = logrank(t, ev == 1, g, entry=e)
+        rchi2, rp = survdiff(t, (ev == 1).astype(float), g, entry=e)
+        assert chi2 == pytest.approx(rchi2, rel=1e-10)
+        assert p == pytest.approx(rp, rel=1e-8)
+        assert df == len(np.unique(g)) - 1
+    # stratified (survdiff passes the unsplit entry to each stratum, so compare without entry)
+    chi2, _, _ = logrank(t, ev == 1, g2, strata=strata)
+    assert chi2 == pytest.approx(survdiff(t, (ev == 1).astype(float), g2, strata=strata)[0])
+    # one stratum is the unstratified test, with entry
+    a = logrank(t, ev == 1, g2, entry=entry, strata=np.zeros(len(t)))
+    b = logrank(t, ev == 1, g2, entry=entry)
+    assert a[0] == pytest.approx(b[0])
+
+
+# --------------------------------------------------------------------------- influence
+
+
+def test_influence_variance_close_to_delta_method():
+    t, ev, entry, _, _, _ = _data(n=3000, seed=5)
+    for e in (None, entry):
+        fit = aalen_johansen(t, ev, e)
+        phi = cif_influence(t, ev, 2.0, cause=1, entry=e, fit=fit)
+        assert abs(phi.sum()) < 1e-10
+        _, se, _ = fit.at(np.array([2.0]))
+        assert np.sqrt((phi**2).sum()) == pytest.approx(se[0], rel=0.03)
+
+
+def test_influence_is_the_derivative_of_the_estimate():
+    # Removing one observation changes F by about -phi_i (jackknife ~ influence).
+    t, ev, entry, _, _, _ = _data(n=2000, seed=11, ties=False)
+    fit = aalen_johansen(t, ev, entry)
+    phi = cif_influence(t, ev, 1.5, cause=1, entry=entry, fit=fit)
+    f0 = fit.at(np.array([1.5]))[0][0]
+    for i in (0, 5, 17, 123):
+        m = np.arange(len(t)) != i
+        f1 = aalen_johansen(t[m], ev[m], entry[m]).at(np.array([1.5]))[0][0]
+        assert (f0 - f1) == pytest.approx(phi[i], abs=2e-5, rel=0.05)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), shift=st.floats(0.5, 10.0))
+def test_row_order_and_time_shift_properties(seed, shift):
+    t, ev, entry, _, _, _ = _data(n=120, seed=seed)
+    fit = aalen_johansen(t, ev, entry)
+    perm = np.random.default_rng(seed).permutation(len(t))
+    fit2 = aalen_johansen(t[perm], ev[perm], entry[perm])
+    np.testing.assert_allclose(fit.cif, fit2.cif)
+    # shifting entry and exit together (a later calendar) leaves risk sets unchanged
+    fit3 = aalen_johansen(t + shift, ev, entry + shift)
+    np.testing.assert_allclose(fit.cif, fit3.cif, atol=1e-12)
+    assert np.all(np.diff(fit.cif, axis=0) >= -1e-15)
+    np.testing.assert_allclose(fit.cif.sum(axis=1) + fit.surv, 1.0, atol=1e-12)
