@@ -117,7 +117,8 @@ def _record(
     for issue in quality.issues:
         if (issue.table, issue.rule, issue.n_rows, issue.message) == (table, rule, n, message):
             return
-    quality.add(table, rule, action, n, message, rows=rows)
+    shown = np.sort(np.asarray(rows, dtype=np.int64))[:10]  # the first rows in file order
+    quality.add(table, rule, action, n, message, rows=shown)
 
 
 def _days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +144,12 @@ def _take(frame: pd.DataFrame, col: str, idx: np.ndarray, dtype: str = "str") ->
     if col in frame.columns:
         return frame[col].iloc[idx].reset_index(drop=True)
     return pd.Series(pd.array([None] * len(idx), dtype=dtype))
+
+
+def _labels(values: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """Return ``values[codes]`` as a ``str`` Series (a fast take, not built from objects)."""
+    small = pd.Series(pd.array(list(values), dtype="str"))
+    return small.iloc[codes].reset_index(drop=True)
 
 
 def _fiscal_month_offset(fiscal_year_start_month: int) -> int:
@@ -198,7 +205,7 @@ def fiscal_quarters(dates: object, fiscal_year_start_month: int = 1) -> pd.DataF
         {
             "year": pd.array(year, dtype="Int64"),
             "quarter_of_year": pd.array(qoy, dtype="Int64"),
-            "quarter": pd.Series(label, dtype="str"),
+            "quarter": label,
         }
     )
     out.loc[missing, ["year", "quarter_of_year", "quarter"]] = pd.NA
@@ -233,7 +240,7 @@ def _quarter_parts(qidx: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarra
     qoy = qidx % 4 + 1
     uniq, inv = np.unique(qidx, return_inverse=True)
     labels = np.array([f"{base + u // 4}Q{u % 4 + 1}" for u in uniq.tolist()], dtype=object)
-    return year, qoy, labels[inv.ravel()] if len(uniq) else np.array([], dtype=object)
+    return year, qoy, _labels(labels, inv.ravel())
 
 
 # --------------------------------------------------------------------------- the core
@@ -249,6 +256,7 @@ class _Core:
     rec_stop: np.ndarray  # exclusive stop day
     rec_spell: np.ndarray  # spell_id (row of `spells`)
     rec_last: np.ndarray  # True for the last record segment of its spell
+    spell_reason: np.ndarray  # end-reason code of each spell (index into _EVENT_LABELS)
 
 
 def _empty_spells() -> pd.DataFrame:
@@ -417,7 +425,8 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
                 "employment episodes with no history record inside them are left out of "
                 "spells and exposure; add the job record at hire to history.", p_rows[kp])
         return _Core(_empty_spells(), hist.iloc[:0], np.zeros(0, np.int64),
-                     np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
+                     np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool),
+                     np.zeros(0, np.int64))
 
     first = np.r_[True, ep[1:] != ep[:-1]]
     on_term = ~first & e_exited[ep] & (r_day == e_term[ep])
@@ -506,7 +515,7 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
             "stop": _to_dates(stop_k),
             "entry": np.maximum(hs - start_k, 0) / DAYS_PER_YEAR,
             "duration": (stop_k - start_k) / DAYS_PER_YEAR,
-            "end_reason": pd.Series(_EVENT_LABELS[reason[ks]], dtype="str"),
+            "end_reason": _labels(_EVENT_LABELS, reason[ks]),
             "next_track": _take(hist, "track", nx).where(ending),
             "next_level": _take(hist, "level", nx).where(ending),
             "next_grade": _take(hist, "grade", nx, "Int64").where(ending),
@@ -529,6 +538,7 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
         rec_stop=r_stop[seg],
         rec_spell=new_id[r_spell[seg]],
         rec_last=np.r_[r_spell[1:] != r_spell[:-1], True][seg],
+        spell_reason=reason[ks],
     )
 
 
@@ -637,17 +647,19 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
     rep = np.repeat(np.arange(n), count)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
     q = q0[rep] + within
-    start = np.maximum(core.rec_start[rep], _quarter_start_day(q, offset))
-    stop = np.minimum(core.rec_stop[rep], _quarter_start_day(q + 1, offset))
+    q_min = int(q0.min())
+    bounds = _quarter_start_day(np.arange(q_min, int(q1.max()) + 2), offset)
+    start = np.maximum(core.rec_start[rep], bounds[q - q_min])
+    stop = np.minimum(core.rec_stop[rep], bounds[q - q_min + 1])
     year, _, label = _quarter_parts(q, offset)
 
     spell = core.rec_spell[rep]
     last = core.rec_last[rep] & (within == count[rep] - 1)
     sp_start, _ = _days(sp["start"])
     hire, _ = _days(sp["hire_date"])
-    reason = sp["end_reason"].to_numpy(dtype=object)
+    reason = core.spell_reason
     rec = core.records
-    event = np.where(last, reason[spell], "none")
+    event = np.where(last, reason[spell], _REASON_NONE)
 
     return pd.DataFrame(
         {
@@ -657,7 +669,7 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
             "start": _to_dates(start),
             "stop": _to_dates(stop),
             "person_years": (stop - start) / DAYS_PER_YEAR,
-            "quarter": pd.Series(label, dtype="str"),
+            "quarter": label,
             "year": pd.array(year, dtype="Int64"),
             "track": _take(rec, "track", rep),
             "level": _take(rec, "level", rep),
@@ -672,7 +684,7 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
             ),
             "tenure": (start - hire[spell]) / DAYS_PER_YEAR,
             "time_in_spell": (start - sp_start[spell]) / DAYS_PER_YEAR,
-            "event": pd.Series(event, dtype="str"),
+            "event": _labels(_EVENT_LABELS, event),
             "gender": sp["gender"].iloc[spell].reset_index(drop=True),
         }
     )
