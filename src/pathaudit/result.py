@@ -31,6 +31,7 @@ def suppress(
     n_col: str = "n",
     value_cols: Sequence[str] | None = None,
     complementary_by: Sequence[str] | None = None,
+    label_cols: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Blank every figure that rests on fewer than ``k`` people.
 
@@ -50,6 +51,9 @@ def suppress(
         Group columns within which a displayed total would let a reader recover a
         single suppressed cell. Where exactly one row of such a group is
         suppressed, the next-smallest row of the group is suppressed too.
+    label_cols
+        Numeric columns that label a row (e.g. ``grade``, ``year``) and are never
+        blanked; only used when ``value_cols`` is None.
 
     Returns
     -------
@@ -77,7 +81,8 @@ def suppress(
         value_cols = [
             c
             for c in out.columns
-            if c not in (n_col, "suppressed") and pd.api.types.is_numeric_dtype(out[c])
+            if c not in (n_col, "suppressed", *label_cols)
+            and pd.api.types.is_numeric_dtype(out[c])
             and not pd.api.types.is_bool_dtype(out[c])
         ]
     for c in list(value_cols) + [n_col]:
@@ -187,6 +192,7 @@ def make_result(
     complementary_by: Sequence[str] | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
     plotter: Callable[[Result, Axes], Axes] | None = None,
+    label_cols: Sequence[str] = (),
     **extra_meta: Any,
 ) -> Result:
     """Build a :class:`Result`, applying suppression once, here.
@@ -212,6 +218,9 @@ def make_result(
         person-level figure.
     plotter
         Plot function for :meth:`Result.plot`.
+    label_cols
+        Numeric columns that label rows (e.g. ``grade``, ``year``, ``horizon``),
+        kept in suppressed rows of ``table`` and of every extra table.
     **extra_meta
         Further metadata (e.g. ``excluded``, ``n_in``).
 
@@ -235,12 +244,17 @@ def make_result(
         meta["data_quality"] = data.quality.summary()
     meta.update(extra_meta)
     sup_tables = {
-        name: suppress(t, k, n_col="n") if "n" in t.columns else t.copy()
+        name: suppress(t, k, n_col="n", label_cols=label_cols) if "n" in t.columns else t.copy()
         for name, t in (tables or {}).items()
     }
     return Result(
         table=suppress(
-            table, k, n_col=n_col, value_cols=value_cols, complementary_by=complementary_by
+            table,
+            k,
+            n_col=n_col,
+            value_cols=value_cols,
+            complementary_by=complementary_by,
+            label_cols=label_cols,
         ),
         meta=meta,
         tables=sup_tables,
