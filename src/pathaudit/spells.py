@@ -339,7 +339,7 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
         p_episode[order0] = np.arange(len(order0)) - grp_start
 
     kp = np.flatnonzero(keep_p)
-    kp = kp[np.lexsort((hire[kp], p_pid[kp]))]
+    kp = kp[np.lexsort((p_rows[kp], hire[kp], p_pid[kp]))]
     e_pid, e_hire, e_term = p_pid[kp], hire[kp], term[kp]
     e_exited = exited_p[kp]
     e_stop = np.where(e_exited, e_term + 1, as_of + 1)
