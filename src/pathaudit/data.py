@@ -91,7 +91,7 @@ class AuditData:
 
     @cached_property
     def exposure(self) -> pd.DataFrame:
-        """Exposure (``schema.EXPOSURE``), derived once; see :func:`pathaudit.spells.derive_exposure`."""
+        """Exposure (``schema.EXPOSURE``), derived once by ``spells.derive_exposure``."""
         from pathaudit.spells import derive_exposure
 
         return derive_exposure(self)

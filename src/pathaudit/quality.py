@@ -167,5 +167,7 @@ class DataQualityReport:
                 )
                 if p
             )
-            lines.append(f"  [{i.action}] {i.table}/{i.rule}: {i.n_rows} rows ({where}) {i.message}")
+            lines.append(
+                f"  [{i.action}] {i.table}/{i.rule}: {i.n_rows} rows ({where}) {i.message}"
+            )
         return "\n".join(lines)

@@ -9,7 +9,7 @@ quantity                           interval
 proportion                         Wilson (:func:`wilson_ci`)
 event rate per person-time         exact Poisson, Garwood (:func:`poisson_rate_ci`)
 rate ratio                         exact conditional binomial (:func:`rate_ratio_ci`)
-median, ratio of medians           percentile bootstrap within group (:func:`bootstrap_ratio_of_medians`)
+median, ratio of medians           percentile bootstrap (:func:`bootstrap_ratio_of_medians`)
 cumulative incidence, survival     pointwise log(-log) (:func:`loglog_ci`)
 =================================  =============================================
 """
@@ -36,7 +36,7 @@ def _z(alpha: float) -> float:
 
 
 def wilson_ci(successes: ArrayLike, n: ArrayLike, alpha: float = 0.05) -> tuple[Array, Array]:
-    """Wilson score interval for a proportion.
+    r"""Wilson score interval for a proportion.
 
     Parameters
     ----------
@@ -51,8 +51,8 @@ def wilson_ci(successes: ArrayLike, n: ArrayLike, alpha: float = 0.05) -> tuple[
 
     Notes
     -----
-    With :math:`\\hat p = x/n` and :math:`z = \\Phi^{-1}(1-\\alpha/2)`, the bounds are
-    :math:`(\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}) / (1 + z^2/n)`.
+    With :math:`\hat p = x/n` and :math:`z = \Phi^{-1}(1-\alpha/2)`, the bounds are
+    :math:`(\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}) / (1 + z^2/n)`.
     Checked against ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
     """
     x = np.asarray(successes, dtype=float)
@@ -71,7 +71,7 @@ def wilson_ci(successes: ArrayLike, n: ArrayLike, alpha: float = 0.05) -> tuple[
 def poisson_rate_ci(
     events: ArrayLike, exposure: ArrayLike, alpha: float = 0.05
 ) -> tuple[Array, Array]:
-    """Exact (Garwood) interval for an event rate ``events / exposure``.
+    r"""Exact (Garwood) interval for an event rate ``events / exposure``.
 
     Parameters
     ----------
@@ -89,7 +89,7 @@ def poisson_rate_ci(
 
     Notes
     -----
-    Lower :math:`= \\chi^2_{\\alpha/2}(2x)/2T`, upper :math:`= \\chi^2_{1-\\alpha/2}(2x+2)/2T`.
+    Lower :math:`= \chi^2_{\alpha/2}(2x)/2T`, upper :math:`= \chi^2_{1-\alpha/2}(2x+2)/2T`.
     """
     x = np.asarray(events, dtype=float)
     t = np.asarray(exposure, dtype=float)
@@ -107,16 +107,16 @@ def rate_ratio_ci(
     exposure_b: ArrayLike,
     alpha: float = 0.05,
 ) -> tuple[Array, Array, Array, Array]:
-    """Rate ratio a/b with its exact conditional (binomial) interval and p-value.
+    r"""Rate ratio a/b with its exact conditional (binomial) interval and p-value.
 
     Conditional on the total :math:`x_a + x_b`, :math:`x_a` is binomial with
-    :math:`p = \\theta T_a / (\\theta T_a + T_b)`; the Clopper–Pearson bounds on
-    :math:`p` map to bounds on the ratio :math:`\\theta = p T_b / ((1-p) T_a)`.
+    :math:`p = \theta T_a / (\theta T_a + T_b)`; the Clopper–Pearson bounds on
+    :math:`p` map to bounds on the ratio :math:`\theta = p T_b / ((1-p) T_a)`.
 
     Returns
     -------
     (ratio, lower, upper, p_value) : tuple of ndarray
-        ``p_value`` is the exact two-sided binomial test of :math:`\\theta = 1`.
+        ``p_value`` is the exact two-sided binomial test of :math:`\theta = 1`.
     """
     xa = np.asarray(events_a, dtype=float)
     xb = np.asarray(events_b, dtype=float)
@@ -149,7 +149,7 @@ def rate_ratio_ci(
 def loglog_ci(
     estimate: ArrayLike, se: ArrayLike, alpha: float = 0.05
 ) -> tuple[Array, Array]:
-    """Pointwise interval for a survival or cumulative-incidence value on the log(-log) scale.
+    r"""Pointwise interval for a survival or cumulative-incidence value on the log(-log) scale.
 
     Parameters
     ----------
@@ -166,8 +166,8 @@ def loglog_ci(
 
     Notes
     -----
-    With :math:`u = \\log(-\\log x)` and :math:`\\mathrm{se}(u) = \\mathrm{se}(x) / |x \\log x|`,
-    the bounds are :math:`x^{\\exp(\\pm z\\,\\mathrm{se}(u))}`; they stay inside (0, 1).
+    With :math:`u = \log(-\log x)` and :math:`\mathrm{se}(u) = \mathrm{se}(x) / |x \log x|`,
+    the bounds are :math:`x^{\exp(\pm z\,\mathrm{se}(u))}`; they stay inside (0, 1).
     Values of exactly 0 or 1 give the degenerate interval [x, x].
     """
     x = np.asarray(estimate, dtype=float)
