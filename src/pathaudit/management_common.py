@@ -1,0 +1,310 @@
+"""Shared pieces of the forced-into-management indicators.
+
+Every indicator returns a :class:`~pathaudit.result.Result` whose table has the
+same shape (:data:`INDICATOR_COLUMNS`): which indicator and which of its figures
+(``measure``), the grouping (``by``, ``group``; ``"overall"``/``"all"`` for the
+whole organisation), the grade where the figure is per grade, the estimate with
+its interval, the counts it rests on (``numerator``, ``denominator``) and ``n``,
+the distinct people behind it. An indicator whose input is missing returns the
+same shape with no rows and says why in ``meta["note"]`` (``meta["available"]``
+is False); it never raises and never invents a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pathaudit.result import Result, make_result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from pathaudit.data import AuditData
+
+INDICATOR_COLUMNS: tuple[str, ...] = (
+    "indicator",
+    "measure",
+    "by",
+    "group",
+    "grade",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "numerator",
+    "denominator",
+    "n",
+)
+"""Columns of every indicator table (``suppressed`` is added when the result is built)."""
+
+LABEL_COLUMNS: tuple[str, ...] = ("grade", "horizon_years")
+"""Numeric columns that label a row and are kept when the row is suppressed."""
+
+OVERALL = "overall"
+"""Value of ``by`` for figures on the whole organisation (``group`` is then ``"all"``)."""
+
+ALL = "all"
+
+
+def empty_table(extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return an indicator table with no rows (used when an input is missing)."""
+    cols = list(INDICATOR_COLUMNS) + list(extra)
+    out = pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    for c in ("indicator", "measure", "by", "group"):
+        out[c] = out[c].astype("str")
+    out["grade"] = out["grade"].astype("Int64")
+    return out
+
+
+def row(
+    indicator: str,
+    measure: str,
+    by: str,
+    group: object,
+    *,
+    grade: int | None = None,
+    estimate: float = np.nan,
+    ci_lower: float = np.nan,
+    ci_upper: float = np.nan,
+    numerator: float = np.nan,
+    denominator: float = np.nan,
+    n: float = np.nan,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One row of an indicator table as a dict (build tables from lists of these)."""
+    out: dict[str, Any] = {
+        "indicator": indicator,
+        "measure": measure,
+        "by": by,
+        "group": str(group),
+        "grade": grade,
+        "estimate": float(estimate),
+        "ci_lower": float(ci_lower),
+        "ci_upper": float(ci_upper),
+        "numerator": float(numerator),
+        "denominator": float(denominator),
+        "n": float(n),
+    }
+    out.update(extra)
+    return out
+
+
+def to_table(rows: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows (dicts from :func:`row`) to a table with the indicator columns first."""
+    if not rows:
+        return empty_table(extra)
+    out = pd.DataFrame(rows)
+    for c in INDICATOR_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    out["grade"] = pd.array(out["grade"], dtype="Int64")
+    for c in ("indicator", "measure", "by", "group"):
+        out[c] = out[c].astype("str")
+    rest = [c for c in out.columns if c not in INDICATOR_COLUMNS]
+    return out[list(INDICATOR_COLUMNS) + rest].reset_index(drop=True)
+
+
+def indicator_result(
+    indicator: str,
+    table: pd.DataFrame,
+    *,
+    data: AuditData,
+    definition: str,
+    method: str,
+    population: str,
+    headline: str,
+    alpha: float,
+    tables: dict[str, pd.DataFrame] | None = None,
+    plotter: Callable[[Result, Axes], Axes] | None = None,
+    note: str = "",
+    **meta: Any,
+) -> Result:
+    """Build an indicator's :class:`Result` (suppression applied once, in ``make_result``).
+
+    ``meta["headline"]`` names the measure the profile reads; ``meta["available"]``
+    is True.
+    """
+    return make_result(
+        table,
+        analysis=indicator,
+        definition=definition,
+        method=method,
+        population=population,
+        data=data,
+        alpha=alpha,
+        tables=tables,
+        plotter=plotter or plot_headline,
+        label_cols=LABEL_COLUMNS,
+        indicator=indicator,
+        headline=headline,
+        available=True,
+        note=note,
+        **meta,
+    )
+
+
+def unavailable(
+    indicator: str,
+    reason: str,
+    *,
+    data: AuditData,
+    definition: str,
+    method: str,
+    population: str,
+    headline: str,
+    alpha: float,
+) -> Result:
+    """Return the result of an indicator that cannot be computed from this data.
+
+    The table has the usual columns and no rows; ``meta["available"]`` is False
+    and ``meta["note"]`` says what is missing and how to provide it.
+    """
+    return make_result(
+        empty_table(),
+        label_cols=LABEL_COLUMNS,
+        analysis=indicator,
+        definition=definition,
+        method=method,
+        population=population,
+        data=data,
+        alpha=alpha,
+        indicator=indicator,
+        headline=headline,
+        available=False,
+        note=f"Not computed: {reason}",
+    )
+
+
+By = str | Sequence[str] | None
+"""A grouping request: one column, several (each on its own), or none."""
+
+
+def by_columns(by: By) -> list[str]:
+    """Return the grouping columns of a ``by`` argument, as a list."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def groupings(frame: pd.DataFrame, by: By) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Yield ``(by, group, subframe)``: the whole frame first, then each group of each ``by``.
+
+    Several ``by`` columns are grouped one at a time (not crossed). Rows with a
+    missing value count in the overall figure only. A ``by`` column the frame
+    lacks yields nothing.
+    """
+    yield OVERALL, ALL, frame
+    for col in by_columns(by):
+        if col not in frame.columns:
+            continue
+        for value, sub in frame.groupby(col, sort=True, dropna=True, observed=True):
+            yield col, str(value), sub
+
+
+def fiscal_year(dates: pd.Series, start_month: int = 1) -> pd.Series:
+    """Fiscal year of each date: the calendar year in which the fiscal year ends.
+
+    With ``start_month=1`` this is the calendar year. With ``start_month=4``,
+    1 April 2021 to 31 March 2022 is fiscal year 2022.
+    """
+    years = dates.dt.year
+    if start_month == 1:
+        return years.astype("Int64")
+    return (years + (dates.dt.month >= start_month).astype(int)).astype("Int64")
+
+
+def has_values(frame: pd.DataFrame | None, column: str) -> bool:
+    """Whether ``frame`` has ``column`` with at least one non-missing value."""
+    return frame is not None and column in frame.columns and bool(frame[column].notna().any())
+
+
+def employed_state(data: AuditData, date: pd.Timestamp) -> pd.DataFrame:
+    """Each person's job record in force on ``date``, for people employed that day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per person employed on ``date`` (hire date <= date <= termination
+        date, or no termination date): ``employee_id``, ``episode`` and the
+        ``history`` columns of the last record dated on or before ``date`` in
+        that episode (``track``, ``level``, ``grade``, ``org_unit``,
+        ``manager_id``, ... where present), plus the ``people`` attributes of
+        the episode.
+    """
+    date = pd.Timestamp(date).normalize()
+    people = data.people
+    term = people["termination_date"] if "termination_date" in people else None
+    on = people["hire_date"] <= date
+    if term is not None:
+        on &= term.isna() | (term >= date)
+    staff = people.loc[on].drop(columns=["row"], errors="ignore")
+    hist = data.history.loc[data.history["effective_date"] <= date]
+    last = hist.drop_duplicates(["employee_id", "episode"], keep="last")
+    last = last.drop(columns=["row"], errors="ignore")
+    return last.merge(staff, on=["employee_id", "episode"], how="inner")
+
+
+def year_ends(data: AuditData, first: pd.Timestamp | None = None) -> list[pd.Timestamp]:
+    """Fiscal-year-end dates from the first full observed year up to ``as_of``.
+
+    The last element is ``as_of`` itself when it is not a year end (the year so far).
+    """
+    start_month = data.fiscal_year_start_month
+    first = data.history_start if first is None else first
+    ends: list[pd.Timestamp] = []
+    end_month = 12 if start_month == 1 else start_month - 1
+    y = first.year
+    while True:
+        d = pd.Timestamp(year=y, month=end_month, day=1) + pd.offsets.MonthEnd(0)
+        if d > data.as_of:
+            break
+        if d >= first:
+            ends.append(d)
+        y += 1
+    if not ends or ends[-1] < data.as_of:
+        ends.append(data.as_of)
+    return ends
+
+
+def plot_headline(result: Result, ax: Axes) -> Axes:
+    """Forest plot of an indicator's headline figure: the organisation, then each group.
+
+    Parameters
+    ----------
+    result
+        An indicator result (``meta["headline"]`` names the measure drawn).
+    ax
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One row per group (pooled over grades): the estimate with its interval.
+        Suppressed or missing figures are listed with a dash.
+    """
+    t = result.table
+    measure = result.meta.get("headline", "")
+    rows = t.loc[(t["measure"] == measure) & t["grade"].isna()].reset_index(drop=True)
+    labels = []
+    for i, r in rows.iterrows():
+        name = "whole organisation" if r["by"] == OVERALL else f"{r['by']} {r['group']}"
+        if "category" in rows and isinstance(r.get("category"), str):
+            name += f" ({r['category']} vs {r['reference']})"
+        labels.append(name)
+        y = len(rows) - 1 - i
+        if np.isfinite(r["estimate"]):
+            ax.plot([r["ci_lower"], r["ci_upper"]], [y, y], color="#455a64", lw=2)
+            ax.plot([r["estimate"]], [y], "o", color="#263238" if r["by"] == OVERALL
+                    else "#607d8b")
+        else:
+            ax.text(0.02, y, "–", transform=ax.get_yaxis_transform(), va="center")
+    ax.set_yticks(range(len(rows))[::-1], labels, fontsize=8)
+    ax.set_title(f"{result.meta.get('analysis', '')}: {measure}", fontsize=10, loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

@@ -1,0 +1,611 @@
+"""Forced-into-management indicators about the ladder, pay and performance.
+
+IC ceiling (as designed and as realised), switch premium and the
+Peter-principle signal.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from pathaudit import stats
+from pathaudit.ladder import top_grades
+from pathaudit.management_common import (
+    ALL,
+    OVERALL,
+    By,
+    by_columns,
+    fiscal_year,
+    groupings,
+    has_values,
+    indicator_result,
+    row,
+    to_table,
+    unavailable,
+    year_ends,
+)
+from pathaudit.management_flow import SNAPSHOT_NOTE, stratified_rate_ratio
+from pathaudit.population import current_state
+from pathaudit.result import Result
+
+if TYPE_CHECKING:
+    from pathaudit.data import AuditData
+
+MIN_PER_GRADE = 5
+"""Switches and promotions a grade needs (each) to enter the pooled switch premium."""
+
+
+# ---------------------------------------------------------------------------
+# Bootstrap of a median, exact and O(B) per group
+# ---------------------------------------------------------------------------
+
+
+def bootstrap_median_draws(x: np.ndarray, B: int, rng: np.random.Generator) -> np.ndarray:
+    r"""Medians of ``B`` bootstrap resamples of ``x``, drawn without building the resamples.
+
+    Parameters
+    ----------
+    x
+        The sample (at least one value).
+    B
+        Number of resamples.
+    rng
+        Random generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``B`` draws with exactly the distribution of ``np.median(x[idx])`` for
+        ``idx`` drawn uniformly with replacement (what
+        :func:`pathaudit.stats.bootstrap_medians` computes in O(B n)), in O(n + B).
+
+    Notes
+    -----
+    Sort ``x``. The :math:`h`-th order statistic of a resample is
+    :math:`x_{(K_h)}` where :math:`K_h = \min\{j : C_j \ge h\}` and
+    :math:`C_j \sim \mathrm{Bin}(n, j/n)` counts draws with index :math:`\le j`,
+    so :math:`P(K_h \le j) = P(C_j \ge h)`. For odd :math:`n` the median is
+    :math:`x_{(K_h)}`, :math:`h = (n+1)/2`, drawn by inverting that CDF. For even
+    :math:`n` the median averages :math:`x_{(K_h)}` and :math:`x_{(K_{h+1})}`,
+    :math:`h = n/2`: given :math:`K_h = j`, :math:`K_{h+1} = j` unless exactly
+    :math:`h` draws are :math:`\le j`, which has probability
+    :math:`\mathrm{Bin}(h; n, j/n)(1 - ((j-1)/j)^h) / P(K_h = j)`; then the other
+    :math:`n - h` draws are uniform on :math:`\{j+1, \dots, n\}` and
+    :math:`K_{h+1}` is their minimum. Checked against full enumeration and
+    against :func:`pathaudit.stats.bootstrap_medians` in the tests.
+    """
+    xs = np.sort(np.asarray(x, dtype=float))
+    n = len(xs)
+    if n == 0:
+        return np.full(B, np.nan)
+    j = np.arange(1, n + 1)
+    h = (n + 1) // 2 if n % 2 else n // 2
+    cdf = sps.binom.sf(h - 1, n, j / n)
+    cdf[-1] = 1.0
+    k1 = np.minimum(np.searchsorted(cdf, rng.random(B), side="left") + 1, n)
+    if n % 2:
+        return xs[k1 - 1]
+    p_k = cdf - np.r_[0.0, cdf[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_exact = sps.binom.pmf(h, n, j / n) * (1.0 - ((j - 1) / j) ** h) / p_k
+    p_exact = np.clip(np.nan_to_num(p_exact), 0.0, 1.0)
+    exactly_h = rng.random(B) < p_exact[k1 - 1]
+    rest = n - k1
+    step = np.ceil(rest * (1.0 - (1.0 - rng.random(B)) ** (1.0 / (n - h))))
+    step = np.clip(step, 1, np.maximum(rest, 1)).astype(np.int64)
+    k2 = np.minimum(np.where(exactly_h, k1 + step, k1), n)
+    return (xs[k1 - 1] + xs[k2 - 1]) / 2.0
+
+
+# ---------------------------------------------------------------------------
+# State on a date, grouped
+# ---------------------------------------------------------------------------
+
+
+def state_groupings(
+    data: AuditData, by: By
+) -> Iterator[tuple[str, str, pd.DataFrame, pd.Timestamp]]:
+    """Yield ``(by, group, state, date)`` for cross-sectional indicators.
+
+    The whole organisation on ``as_of`` first; then, for ``by="year"``, the
+    organisation on each fiscal-year end (the group is the fiscal year), or, for
+    any other column, the ``as_of`` state grouped by that column.
+    """
+    state = current_state(data)
+    yield OVERALL, ALL, state, data.as_of
+    for col in by_columns(by):
+        if col == "year":
+            for date in year_ends(data):
+                label = int(fiscal_year(pd.Series([date]), data.fiscal_year_start_month).iloc[0])
+                yield "year", str(label), current_state(data, date), date
+        elif col in state.columns:
+            for value, sub in state.groupby(col, sort=True, dropna=True, observed=True):
+                yield col, str(value), sub, data.as_of
+
+
+# ---------------------------------------------------------------------------
+# IC ceiling
+# ---------------------------------------------------------------------------
+
+CEILING_DEFINITION = (
+    "designed_gap: top M grade minus top IC grade in the ladder in force on the date "
+    "(organisation-wide rows plus the unit's own rows). realised_gap: the highest grade "
+    "held by at least k managers minus the highest grade held by at least k ICs, among "
+    "people employed on the date. share_at_top: ICs (or managers) at their track's top "
+    "grade (numerator) / all ICs (or managers) employed (denominator). "
+    "promotion_rate_ratio: IC promotions per IC person-year / M promotions per M "
+    "person-year, per grade and pooled over grades below both tops (grade-stratified)."
+)
+
+
+def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result:
+    """Measure whether the IC ladder stops below the management ladder, on paper and in practice.
+
+    Parameters
+    ----------
+    data
+        The audit data. The designed ceiling needs only the ladder; the realised
+        ceiling and shares need the current state; promotion rates need history.
+    by
+        Optional grouping: ``"org_unit"`` (the unit's ladder and headcount),
+        ``"year"`` (each fiscal-year end) or another current-state column.
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    Result
+        Measures:
+
+        ``designed_gap`` (headline)
+            Top M grade - top IC grade in the ladder (grades; exact, the interval is
+            the value). Where the ladder has unit-specific rows (a unit that adopted
+            a dual ladder added IC levels), the organisation's figure is the widest
+            gap of any unit with people employed; ``units_with_gap`` counts the units
+            with a positive gap. Extra columns ``top_ic_grade``, ``top_m_grade``.
+        ``realised_gap``
+            Highest grade held by at least k managers - highest grade held by at
+            least k ICs (exact census of the date; missing when a track has no
+            grade with k people). ``numerator``/``denominator``: the two grades.
+        ``share_at_top_ic``, ``share_at_top_m``
+            Share of each track at its designed top grade (Wilson).
+        ``promotion_rate_ratio``
+            IC/M promotion rate ratio: per grade (exact conditional CI) and pooled
+            over grades below both tops (grade-stratified Poisson, person-clustered).
+            ``numerator``: IC promotions; ``denominator``: M promotions.
+
+    Notes
+    -----
+    The realised top counts only grades with at least k people so that no figure
+    describes one person (DOMAIN: the single person at the top of a ladder is a
+    small cell). A positive gap is the finding; a gap of 0 or below means the IC
+    ladder reaches as high as the M ladder.
+    """
+    name = "ic_ceiling"
+    method = (
+        "Ladder tops (ladder.top_grades); realised tops from the people employed on the "
+        "date; Wilson CIs for shares; exact conditional and grade-stratified Poisson "
+        "(person-clustered sandwich) CIs for promotion rate ratios."
+    )
+    population = "The ladder in force and the people employed on the date; IC and M person-time."
+    kw = dict(data=data, definition=CEILING_DEFINITION, method=method, population=population,
+              headline="designed_gap", alpha=alpha)
+    if data.ladder is None or len(data.ladder) == 0:
+        return unavailable(name, "the data has no ladder (track, level -> grade); provide "
+                           "one so the tops of the two tracks can be compared.", **kw)
+    k = data.min_cell_size
+    rows: list[dict] = []
+    for by_name, group, state, date in state_groupings(data, by):
+        units = [group] if by_name == "org_unit" else _units(data, state)
+        t_ic, t_m, gaps = _designed_tops(data.ladder, date, units)
+        people = len(state)
+        rows.append(row(name, "designed_gap", by_name, group, estimate=t_m - t_ic,
+                        ci_lower=t_m - t_ic, ci_upper=t_m - t_ic, numerator=t_m,
+                        denominator=t_ic, n=people, top_ic_grade=t_ic, top_m_grade=t_m,
+                        units_with_gap=gaps, date=str(date.date())))
+        trk = state["track"].astype(str)
+        counts = state.groupby([trk, "grade"]).size()
+        r_ic = _realised_top(counts, "IC", k)
+        r_m = _realised_top(counts, "M", k)
+        rows.append(row(name, "realised_gap", by_name, group, estimate=r_m - r_ic,
+                        ci_lower=r_m - r_ic, ci_upper=r_m - r_ic, numerator=r_m,
+                        denominator=r_ic, n=people, top_ic_grade=r_ic, top_m_grade=r_m,
+                        date=str(date.date())))
+        for track, t in (("IC", t_ic), ("M", t_m)):
+            on = trk == track
+            x = float((state.loc[on, "grade"].astype(float) >= t).sum())
+            m = float(on.sum())
+            lo, hi = stats.wilson_ci(x, m, alpha)
+            rows.append(row(name, f"share_at_top_{track.lower()}", by_name, group,
+                            estimate=x / m if m else np.nan, ci_lower=float(lo),
+                            ci_upper=float(hi), numerator=x, denominator=m, n=m,
+                            date=str(date.date())))
+    if not data.is_snapshot:
+        rows.extend(_promotion_rows(name, data, by, alpha))
+    table = to_table(rows, ("top_ic_grade", "top_m_grade", "units_with_gap", "date",
+                            "p_value"))
+    return indicator_result(name, table, **kw)
+
+
+def _units(data: AuditData, state: pd.DataFrame) -> list[str] | None:
+    """Units whose ladder matters: those with unit rows in the ladder and people employed."""
+    lad = data.ladder
+    if "org_unit" not in lad or lad["org_unit"].isna().all() or "org_unit" not in state:
+        return None
+    return sorted(str(u) for u in state["org_unit"].dropna().unique())
+
+
+def _designed_tops(
+    ladder: pd.DataFrame, date: pd.Timestamp, units: list[str] | None
+) -> tuple[float, float, float]:
+    """Top IC and M grade of the ladder in force; with several units, the widest gap.
+
+    Returns ``(top IC, top M, number of units with a gap)``; without units the
+    organisation-wide ladder (every row) is read and the count is 0 or 1.
+    """
+    tops = top_grades(ladder, on=date, org_units=units)
+    if len(tops) == 0:
+        return np.nan, np.nan, np.nan
+    if units is None:
+        tops = tops.assign(org_unit="all")
+    wide = tops.pivot_table(index="org_unit", columns="track", values="top_grade",
+                            aggfunc="max", observed=True)
+    if "IC" not in wide or "M" not in wide:
+        return (float(wide["IC"].max()) if "IC" in wide else np.nan,
+                float(wide["M"].max()) if "M" in wide else np.nan, np.nan)
+    gap = (wide["M"] - wide["IC"]).astype(float)
+    worst = gap.idxmax()
+    return (float(wide.loc[worst, "IC"]), float(wide.loc[worst, "M"]), float((gap > 0).sum()))
+
+
+def _realised_top(counts: pd.Series, track: str, k: int) -> float:
+    if track not in counts.index.get_level_values(0):
+        return np.nan
+    c = counts.loc[track]
+    c = c[c >= k]
+    return float(c.index.max()) if len(c) else np.nan
+
+
+def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[dict]:
+    exp = data.exposure
+    tops = top_grades(data.ladder, on=data.as_of).set_index("track")["top_grade"]
+    below = min(float(tops.get("IC", np.inf)), float(tops.get("M", np.inf)))
+    e = exp.assign(
+        events=(exp["event"].astype(str) == "promotion").astype(int),
+        is_ic=(exp["track"].astype(str) == "IC").astype(int),
+    )
+    rows: list[dict] = []
+    for by_name, group, g in groupings(e, by):
+        agg = g.groupby(["grade", "is_ic"]).agg(
+            events=("events", "sum"), person_years=("person_years", "sum"),
+            n=("employee_id", "nunique"),
+        ).unstack("is_ic")
+        if ("events", 1) not in agg or ("events", 0) not in agg:
+            continue
+        agg = agg.dropna()
+        agg = agg.loc[(agg[("person_years", 1)] > 0) & (agg[("person_years", 0)] > 0)]
+        if len(agg):
+            rr, lo, hi, p = stats.rate_ratio_ci(
+                agg[("events", 1)].to_numpy(), agg[("person_years", 1)].to_numpy(),
+                agg[("events", 0)].to_numpy(), agg[("person_years", 0)].to_numpy(), alpha)
+            for j, grade in enumerate(agg.index):
+                rows.append(row(name, "promotion_rate_ratio", by_name, group, grade=int(grade),
+                                estimate=rr[j], ci_lower=lo[j], ci_upper=hi[j],
+                                numerator=agg[("events", 1)].iloc[j],
+                                denominator=agg[("events", 0)].iloc[j],
+                                n=agg[("n", 1)].iloc[j] + agg[("n", 0)].iloc[j],
+                                p_value=p[j]))
+        pooled = g.loc[g["grade"].astype(float) < below]
+        res = stratified_rate_ratio(pooled, focal="is_ic", strata="grade",
+                                    cluster="employee_id", alpha=alpha).iloc[0]
+        rows.append(row(name, "promotion_rate_ratio", by_name, group, estimate=res["estimate"],
+                        ci_lower=res["ci_lower"], ci_upper=res["ci_upper"],
+                        numerator=res["events_focal"], denominator=res["events_reference"],
+                        n=pooled["employee_id"].nunique(), p_value=res["p_value"]))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Switch premium
+# ---------------------------------------------------------------------------
+
+PREMIUM_DEFINITION = (
+    "Pay change at a move = FTE base pay on the first day of the next spell / FTE base "
+    "pay on the last day of the IC spell - 1. premium: median pay change at an IC->M "
+    "switch minus median pay change at an IC promotion from the same grade; pooled over "
+    "grades with at least {m} of each, weighted by the grade's number of switches. "
+    "numerator: switches; denominator: IC promotions. Positive means management is the "
+    "road to pay."
+)
+
+
+def switch_premium(
+    data: AuditData,
+    *,
+    by: By = None,
+    alpha: float = 0.05,
+    B: int = stats.BOOTSTRAP_B,
+    seed: int = stats.BOOTSTRAP_SEED,
+) -> Result:
+    r"""Measure how much better a switch to management pays than an IC promotion at the same grade.
+
+    Parameters
+    ----------
+    data
+        The audit data (needs history with pay).
+    by
+        Optional grouping of the move: ``"org_unit"`` (unit on the last day of the IC
+        spell), ``"year"`` (fiscal year of the move) or another exposure column.
+    alpha
+        1 - confidence level.
+    B, seed
+        Bootstrap resamples and seed.
+
+    Returns
+    -------
+    Result
+        Measures: ``premium`` (headline; pooled over grades, and per grade),
+        ``median_raise_switch`` and ``median_raise_promotion`` per grade (percentile
+        bootstrap CIs). ``n``: the smaller of the two groups' numbers of people
+        (a median of fewer than k people's raises is suppressed).
+        ``numerator``: switches; ``denominator``: promotions.
+
+    Notes
+    -----
+    Per grade :math:`g`: :math:`\Delta_g = \mathrm{med}(r^{switch}_g) -
+    \mathrm{med}(r^{prom}_g)` with :math:`r = p_{next}/p_{end} - 1`. Pooled:
+    :math:`\sum_g w_g \Delta_g` with :math:`w_g` the share of switches at
+    :math:`g` among grades with at least ``MIN_PER_GRADE`` switches and
+    promotions. The interval is the percentile bootstrap, resampling within
+    each (grade, move) group (B draws of each median, drawn exactly by
+    :func:`bootstrap_median_draws`), combined with the same weights.
+    """
+    name = "switch_premium"
+    method = (
+        f"Difference of medians per grade; percentile bootstrap within (grade, move) groups, "
+        f"B = {B}, seed {seed}; pooled with switch-count weights."
+    )
+    population = (
+        "IC spells ending in an IC->M switch or an IC promotion, with pay before and after."
+    )
+    definition = PREMIUM_DEFINITION.format(m=MIN_PER_GRADE)
+    kw = dict(data=data, definition=definition, method=method, population=population,
+              headline="premium", alpha=alpha)
+    if data.is_snapshot:
+        return unavailable(name, SNAPSHOT_NOTE.format(what="pay change at a move"), **kw)
+    if not has_values(data.history, "pay"):
+        return unavailable(name, "the history has no pay (base_salary); map it to compare "
+                           "pay changes.", **kw)
+    moves = _ic_moves(data)
+    ok = (moves["end_pay"] > 0) & (moves["next_pay"] > 0)
+    missing = int((~ok).sum())
+    moves = moves.loc[ok].assign(change=moves["next_pay"] / moves["end_pay"] - 1.0)
+    if not (moves["move"] == "switch").any():
+        return unavailable(name, "no IC->M switch with pay before and after is observed.", **kw)
+    rng = np.random.default_rng(seed)
+    rows: list[dict] = []
+    for by_name, group, g in groupings(moves, by):
+        rows.extend(_premium_rows(name, by_name, group, g, alpha, B, rng))
+    table = to_table(rows, ("switches", "promotions"))
+    return indicator_result(name, table, excluded={"moves without pay before and after": missing},
+                            **kw)
+
+
+def _ic_moves(data: AuditData) -> pd.DataFrame:
+    """IC spells ending in a switch or promotion, with unit and year at the move."""
+    exp = data.exposure
+    ev = exp["event"].astype(str)
+    last = exp.loc[(exp["track"].astype(str) == "IC") & ev.isin(["switch_to_M", "promotion"])]
+    last = last[["spell_id", "employee_id", "grade", "org_unit", "job_family", "location",
+                 "year", "event", "stop"]]
+    sp = data.spells[["spell_id", "end_pay", "next_pay"]]
+    out = last.merge(sp, on="spell_id", how="left")
+    out["move"] = np.where(out["event"].astype(str) == "switch_to_M", "switch", "promotion")
+    out["year"] = fiscal_year(out["stop"], data.fiscal_year_start_month)
+    return out
+
+
+def _premium_rows(
+    name: str, by: str, group: str, g: pd.DataFrame, alpha: float, B: int,
+    rng: np.random.Generator,
+) -> list[dict]:
+    rows: list[dict] = []
+    q = [alpha / 2, 1 - alpha / 2]
+    pooled_draws = np.zeros(B)
+    pooled_est = 0.0
+    weight_total = 0.0
+    parts = []
+    n_sw = n_pr = 0
+    people_sw: set[str] = set()
+    people_pr: set[str] = set()
+    for grade, gg in g.groupby("grade", sort=True):
+        s = gg.loc[gg["move"] == "switch"]
+        p = gg.loc[gg["move"] == "promotion"]
+        ns, npr = s["employee_id"].nunique(), p["employee_id"].nunique()
+        meds = {}
+        for label, part, npeople in (("switch", s, ns), ("promotion", p, npr)):
+            if len(part) == 0:
+                continue
+            x = part["change"].to_numpy()
+            draws = bootstrap_median_draws(x, B, rng)
+            meds[label] = (float(np.median(x)), draws)
+            lo, hi = np.quantile(draws, q)
+            rows.append(row(name, f"median_raise_{label}", by, group, grade=int(grade),
+                            estimate=meds[label][0], ci_lower=lo, ci_upper=hi,
+                            numerator=len(part), denominator=np.nan, n=npeople))
+        if len(meds) < 2:
+            continue
+        diff = meds["switch"][0] - meds["promotion"][0]
+        d_draws = meds["switch"][1] - meds["promotion"][1]
+        lo, hi = np.quantile(d_draws, q)
+        rows.append(row(name, "premium", by, group, grade=int(grade), estimate=diff,
+                        ci_lower=lo, ci_upper=hi, numerator=len(s), denominator=len(p),
+                        n=min(ns, npr), switches=len(s), promotions=len(p)))
+        if len(s) >= MIN_PER_GRADE and len(p) >= MIN_PER_GRADE:
+            parts.append((len(s), diff, d_draws))
+            n_sw += len(s)
+            n_pr += len(p)
+            people_sw.update(s["employee_id"].astype(str))
+            people_pr.update(p["employee_id"].astype(str))
+    if parts:
+        weight_total = float(sum(w for w, _, _ in parts))
+        for w, diff, draws in parts:
+            pooled_est += w / weight_total * diff
+            pooled_draws += w / weight_total * draws
+        lo, hi = np.quantile(pooled_draws, q)
+    else:
+        pooled_est, lo, hi = np.nan, np.nan, np.nan
+    rows.append(row(name, "premium", by, group, estimate=pooled_est, ci_lower=lo, ci_upper=hi,
+                    numerator=n_sw, denominator=n_pr, n=min(len(people_sw), len(people_pr)),
+                    switches=n_sw, promotions=n_pr))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Peter principle
+# ---------------------------------------------------------------------------
+
+PETER_DEFINITION = (
+    "Rating change at a move = first rating {settle} to {settle_end} months after the move "
+    "minus the last rating in the {window} months before it. difference: mean change after "
+    "an IC->M switch minus mean change after an IC promotion, within grade (rating "
+    "points); std_difference: the same divided by the standard deviation of all ratings. "
+    "numerator: switches with both ratings; denominator: promotions with both ratings."
+)
+
+
+def peter_principle(
+    data: AuditData,
+    *,
+    by: By = None,
+    window_months: int = 12,
+    settle_months: int = 6,
+    alpha: float = 0.05,
+) -> Result:
+    r"""Compare the rating change after a switch to management with that after an IC promotion.
+
+    Parameters
+    ----------
+    data
+        The audit data (needs history and a ratings table).
+    by
+        Optional grouping of the move (``"org_unit"``, ``"year"``, ...).
+    window_months
+        How far before the move the last rating may lie, and how wide the window
+        after it is.
+    settle_months
+        The rating after the move is the first one at least this many months after
+        it (so that it rates the new role, not the old one).
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    Result
+        Measures: ``std_difference`` (headline), ``difference`` (rating points),
+        ``mean_change_switch``, ``mean_change_promotion``. ``n``: people with a
+        move and both ratings.
+
+    Notes
+    -----
+    OLS of the rating change on a switch indicator with grade intercepts; the
+    coefficient is the within-grade difference
+    :math:`\bar\Delta_{switch} - \bar\Delta_{promotion}`, its standard error
+    clustered by person, interval with a t(G - 1) quantile (G people).
+    ``std_difference`` divides estimate and bounds by the standard deviation of
+    all ratings in the data (treated as known). A negative value is the Peter
+    signal: people do worse after moving into management than after an IC
+    promotion. It does not say why (a new role is rated on new criteria).
+    """
+    name = "peter_principle"
+    settle_end = settle_months + window_months
+    definition = PETER_DEFINITION.format(settle=settle_months, settle_end=settle_end,
+                                         window=window_months)
+    method = (
+        "OLS of rating change on switch vs promotion with grade intercepts, person-clustered "
+        "SE, t(G-1) interval; standardised by the SD of all ratings."
+    )
+    population = (
+        "IC spells ending in an IC->M switch or IC promotion, with a rating before and after."
+    )
+    kw = dict(data=data, definition=definition, method=method, population=population,
+              headline="std_difference", alpha=alpha)
+    if data.is_snapshot:
+        return unavailable(name, SNAPSHOT_NOTE.format(what="move"), **kw)
+    if not has_values(data.ratings, "rating"):
+        return unavailable(name, "the export has no performance ratings; add a ratings "
+                           "table (employee_id, rating_date, rating) to compute it.", **kw)
+    moves = _ic_moves(data)
+    moves = moves.assign(date=moves["stop"].astype("datetime64[ns]")).sort_values("date")
+    rt = data.ratings[["employee_id", "rating_date", "rating"]].dropna()
+    rt = rt.assign(employee_id=rt["employee_id"].astype(str),
+                   rating_date=rt["rating_date"].astype("datetime64[ns]"))
+    rt = rt.sort_values("rating_date")
+    moves = moves.assign(employee_id=moves["employee_id"].astype(str))
+    before = pd.merge_asof(
+        moves, rt.rename(columns={"rating": "before", "rating_date": "date"}), on="date",
+        by="employee_id", direction="backward", allow_exact_matches=False,
+        tolerance=pd.Timedelta(days=round(window_months * 30.4375)),
+    )
+    before["from"] = before["date"] + pd.Timedelta(days=round(settle_months * 30.4375))
+    before = before.sort_values("from")
+    both = pd.merge_asof(
+        before, rt.rename(columns={"rating": "after", "rating_date": "from"}), on="from",
+        by="employee_id", direction="forward",
+        tolerance=pd.Timedelta(days=round(window_months * 30.4375)),
+    )
+    both = both.dropna(subset=["before", "after"])
+    both = both.assign(change=both["after"] - both["before"],
+                       switch=(both["move"] == "switch").astype(float))
+    sd = float(rt["rating"].std())
+    rows: list[dict] = []
+    for by_name, group, g in groupings(both, by):
+        rows.extend(_peter_rows(name, by_name, group, g, sd, alpha))
+    table = to_table(rows, ("rating_sd",))
+    return indicator_result(name, table, moves_without_ratings=int(len(moves) - len(both)), **kw)
+
+
+def _peter_rows(
+    name: str, by: str, group: str, g: pd.DataFrame, sd: float, alpha: float
+) -> list[dict]:
+    import statsmodels.api as sm
+
+    rows: list[dict] = []
+    people = g["employee_id"].nunique()
+    ns = int((g["switch"] == 1).sum())
+    npr = int((g["switch"] == 0).sum())
+    for label, sel in (("switch", g["switch"] == 1), ("promotion", g["switch"] == 0)):
+        x = g.loc[sel, "change"].to_numpy()
+        m = float(x.mean()) if len(x) else np.nan
+        se = float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
+        lo, hi = stats.t_ci(m, se, df=max(len(x) - 1, 1), alpha=alpha)
+        rows.append(row(name, f"mean_change_{label}", by, group, estimate=m, ci_lower=float(lo),
+                        ci_upper=float(hi), numerator=len(x), denominator=np.nan,
+                        n=g.loc[sel, "employee_id"].nunique(), rating_sd=sd))
+    est = lo = hi = np.nan
+    if ns >= 2 and npr >= 2 and people >= 3:
+        codes = pd.factorize(g["grade"])[0]
+        dummies = np.zeros((len(g), codes.max() + 1))
+        dummies[np.arange(len(g)), codes] = 1.0
+        X = np.column_stack([g["switch"].to_numpy(), dummies])
+        groups = pd.factorize(g["employee_id"])[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fit = sm.OLS(g["change"].to_numpy(dtype=float), X).fit(
+                cov_type="cluster", cov_kwds={"groups": groups})
+        b, se = float(fit.params[0]), float(fit.bse[0])
+        lo_, hi_ = stats.t_ci(b, se, df=max(groups.max(), 1), alpha=alpha)
+        est, lo, hi = b, float(lo_), float(hi_)
+    rows.append(row(name, "difference", by, group, estimate=est, ci_lower=lo, ci_upper=hi,
+                    numerator=ns, denominator=npr, n=people, rating_sd=sd))
+    scale = sd if sd > 0 else np.nan
+    rows.append(row(name, "std_difference", by, group, estimate=est / scale,
+                    ci_lower=lo / scale, ci_upper=hi / scale, numerator=ns, denominator=npr,
+                    n=people, rating_sd=sd))
+    return rows

@@ -1,0 +1,458 @@
+"""Forced-into-management indicators: hand-built cases with exact answers, graceful
+degradation, the profile, and (on simulated organisations) recovery of the truth and
+the healthy-vs-broken flag rates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pathaudit.data import AuditData
+
+YEAR = 365.25
+
+LADDER = {
+    "IC2": 2, "IC3": 3, "IC4": 4, "IC5": 5,
+    "M1": 3, "M2": 4, "M3": 5, "M4": 6,
+}
+"""Level -> grade of the hand-built ladder: IC tops out at 5, M at 6."""
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def P(
+    eid: str,
+    hire: object,
+    jobs: list[tuple],
+    *,
+    term: object = None,
+    ttype: str | None = "voluntary",
+    gender: str | None = "F",
+    pref: str | None = None,
+) -> dict:
+    """One person: jobs are (date, level[, pay[, unit[, manager_id]]]) tuples."""
+    return {"id": eid, "hire": pd.Timestamp(hire), "jobs": jobs,
+            "term": pd.Timestamp(term) if term is not None else pd.NaT,
+            "ttype": ttype if term is not None else None, "gender": gender, "pref": pref}
+
+
+def build(
+    persons: list[dict],
+    *,
+    extract: str = "2024-12-31",
+    start: str = "2019-01-01",
+    k: int = 1,
+    ratings: list[tuple] | None = None,
+    ladder: dict[str, int] | None = None,
+    with_manager: bool = True,
+    with_pref: bool = True,
+) -> AuditData:
+    ladder = LADDER if ladder is None else ladder
+    hist = []
+    for p in persons:
+        for j in p["jobs"]:
+            date, level = j[0], j[1]
+            hist.append({
+                "employee_id": p["id"],
+                "effective_date": pd.Timestamp(date),
+                "track": "M" if level.startswith("M") else "IC",
+                "level": level,
+                "grade": ladder[level],
+                "pay": float(j[2]) if len(j) > 2 else 100.0,
+                "org_unit": j[3] if len(j) > 3 else "U1",
+                "job_family": "Eng",
+                "location": "Paris",
+                "manager_id": j[4] if len(j) > 4 else None,
+                "episode": 0,
+            })
+    h = pd.DataFrame(hist).sort_values(["employee_id", "effective_date"], kind="stable")
+    h["row"] = np.arange(1, len(h) + 1)
+    for c in ("grade", "episode", "row"):
+        h[c] = h[c].astype("Int64")
+    for c in ("employee_id", "track", "level", "org_unit", "job_family", "location",
+              "manager_id"):
+        h[c] = h[c].astype("str")
+    if not with_manager:
+        h = h.drop(columns="manager_id")
+    ppl = pd.DataFrame([{
+        "employee_id": p["id"], "hire_date": p["hire"], "termination_date": p["term"],
+        "termination_type": p["ttype"], "gender": p["gender"], "career_preference": p["pref"],
+    } for p in persons])
+    ppl["termination_date"] = pd.to_datetime(ppl["termination_date"])
+    ppl["episode"] = pd.array(np.zeros(len(ppl), dtype=int), dtype="Int64")
+    ppl["row"] = pd.array(np.arange(1, len(ppl) + 1), dtype="Int64")
+    for c in ("employee_id", "termination_type", "gender", "career_preference"):
+        ppl[c] = ppl[c].astype("str")
+    if not with_pref:
+        ppl = ppl.drop(columns="career_preference")
+    lad = pd.DataFrame({"track": ["M" if lv.startswith("M") else "IC" for lv in ladder],
+                        "level": list(ladder), "grade": list(ladder.values())})
+    lad["grade"] = lad["grade"].astype("Int64")
+    rt = None
+    if ratings is not None:
+        rt = pd.DataFrame(ratings, columns=["employee_id", "rating_date", "rating"])
+        rt["rating_date"] = pd.to_datetime(rt["rating_date"])
+        rt["employee_id"] = rt["employee_id"].astype("str")
+        rt["rating"] = rt["rating"].astype(float)
+    return AuditData(
+        history=h.reset_index(drop=True), people=ppl, ladder=lad,
+        extract_date=pd.Timestamp(extract), history_start=pd.Timestamp(start), ratings=rt,
+        config={"privacy": {"min_cell_size": k}},
+    )
+
+
+D0 = pd.Timestamp("2019-01-01")
+
+
+def day(n: int) -> pd.Timestamp:
+    return D0 + pd.Timedelta(days=n)
+
+
+def pick(result, measure: str, *, by: str = "overall", group: str = "all", grade=None,
+         **where) -> pd.Series:
+    t = result.table
+    sel = (t["measure"] == measure) & (t["by"] == by) & (t["group"] == group)
+    sel &= t["grade"].isna() if grade is None else (t["grade"] == grade)
+    for c, v in where.items():
+        sel &= t[c] == v
+    hits = t.loc[sel]
+    assert len(hits) == 1, hits
+    return hits.iloc[0]
+
+
+# --------------------------------------------------------------------------- IC ceiling
+
+from pathaudit.management import (  # noqa: E402
+    DEFAULT_THRESHOLDS,
+    INDICATORS,
+    Threshold,
+    forced_management,
+    ic_ceiling,
+    nominal_managers,
+    peter_principle,
+    post_switch_attrition,
+    preference_mismatch,
+    profile,
+    resolve_thresholds,
+    scores,
+    stalled_then_switched,
+    switch_back,
+    switch_flows,
+    switch_premium,
+    who_switches,
+)
+
+
+def ceiling_data(k: int = 1) -> AuditData:
+    # grade 4: two ICs (one promoted on day 500) and two managers (one promoted on day 250)
+    persons = [
+        P("i1", D0, [(D0, "IC4"), (day(500), "IC5")]),
+        P("i2", D0, [(D0, "IC4")]),
+        P("m1", D0, [(D0, "M2"), (day(250), "M3")]),
+        P("m2", D0, [(D0, "M2")]),
+        P("i3", D0, [(D0, "IC3")]),
+    ]
+    return build(persons, extract="2020-12-31", k=k)
+
+
+def test_ic_ceiling_designed_realised_and_promotion_ratio_exact():
+    res = ic_ceiling(ceiling_data())
+    d = pick(res, "designed_gap")
+    assert (d["estimate"], d["top_ic_grade"], d["top_m_grade"]) == (1.0, 5.0, 6.0)
+    assert d["ci_lower"] == d["ci_upper"] == 1.0
+    # employed on as-of: ICs at grades 5, 4, 3; managers at 5 and 4 -> realised tops 5 and 5
+    r = pick(res, "realised_gap")
+    assert (r["top_ic_grade"], r["top_m_grade"], r["estimate"]) == (5.0, 5.0, 0.0)
+    s = pick(res, "share_at_top_ic")
+    assert (s["numerator"], s["denominator"]) == (1.0, 3.0)
+    # grade 4: IC 1 promotion in 500 + 731 days, M 1 promotion in 250 + 731 days
+    pr = pick(res, "promotion_rate_ratio")
+    assert pr["estimate"] == pytest.approx((1 / 1231) / (1 / 981), rel=1e-9)
+    per_grade = pick(res, "promotion_rate_ratio", grade=4)
+    assert per_grade["estimate"] == pytest.approx(981 / 1231, rel=1e-12)
+    assert (per_grade["numerator"], per_grade["denominator"]) == (1.0, 1.0)
+
+
+def test_ic_ceiling_realised_needs_k_people_per_grade():
+    res = ic_ceiling(ceiling_data(k=2))
+    r = pick(res, "realised_gap")
+    # with k = 2 no grade holds two ICs or two managers: no realised top, and too few people
+    assert np.isnan(r["estimate"])
+
+
+def test_ic_ceiling_unit_ladder_and_widest_gap():
+    data = ceiling_data()
+    extra = pd.DataFrame({"track": ["IC"], "level": ["IC6"], "grade": [6], "org_unit": ["U2"],
+                          "valid_from": [pd.Timestamp("2020-06-01")]})
+    lad = data.ladder.assign(org_unit=pd.NA, valid_from=pd.NaT)
+    lad = pd.concat([lad, extra], ignore_index=True)
+    lad["grade"] = lad["grade"].astype("Int64")
+    data.ladder = lad
+    data.history.loc[data.history["employee_id"] == "i3", "org_unit"] = "U2"
+    res = ic_ceiling(data, by="org_unit")
+    assert pick(res, "designed_gap", by="org_unit", group="U2")["estimate"] == 0.0
+    assert pick(res, "designed_gap", by="org_unit", group="U1")["estimate"] == 1.0
+    overall = pick(res, "designed_gap")
+    assert (overall["estimate"], overall["units_with_gap"]) == (1.0, 1.0)
+    # before the unit's IC6 took effect, U2 had the gap too
+    early = ic_ceiling(data.with_as_of("2020-03-31"), by="org_unit")
+    assert pick(early, "designed_gap", by="org_unit", group="U2")["estimate"] == 1.0
+
+
+# --------------------------------------------------------------------------- switch premium
+
+
+def premium_data() -> AuditData:
+    persons = []
+    move = day(400)
+    for i, p in enumerate([110, 115, 120, 125, 130]):
+        persons.append(P(f"s3_{i}", D0, [(D0, "IC3", 100), (move, "M1", p)]))
+    for i, p in enumerate([102, 105, 108, 111, 114]):
+        persons.append(P(f"p3_{i}", D0, [(D0, "IC3", 100), (move, "IC4", p)]))
+    for i in range(10):
+        persons.append(P(f"s2_{i}", D0, [(D0, "IC2", 100), (move, "M1", 105)]))
+    for i in range(5):
+        persons.append(P(f"p2_{i}", D0, [(D0, "IC2", 100), (move, "IC3", 110)]))
+    persons.append(P("nopay", D0, [(D0, "IC3", 0.0), (move, "M1", 120)]))
+    return build(persons, extract="2021-12-31")
+
+
+def test_switch_premium_exact_per_grade_and_pooled():
+    res = switch_premium(premium_data())
+    g3 = pick(res, "premium", grade=3)
+    assert g3["estimate"] == pytest.approx(0.20 - 0.08, abs=1e-12)
+    assert (g3["numerator"], g3["denominator"]) == (5.0, 5.0)
+    assert pick(res, "median_raise_switch", grade=3)["estimate"] == pytest.approx(0.20)
+    assert pick(res, "median_raise_promotion", grade=3)["estimate"] == pytest.approx(0.08)
+    g2 = pick(res, "premium", grade=2)
+    assert g2["estimate"] == pytest.approx(-0.05, abs=1e-12)
+    assert g2["ci_lower"] == pytest.approx(-0.05) and g2["ci_upper"] == pytest.approx(-0.05)
+    pooled = pick(res, "premium")
+    # weighted by switches: (5 * 0.12 + 10 * -0.05) / 15
+    assert pooled["estimate"] == pytest.approx((5 * 0.12 - 10 * 0.05) / 15, abs=1e-12)
+    assert pooled["ci_lower"] <= pooled["estimate"] <= pooled["ci_upper"]
+    assert (pooled["numerator"], pooled["denominator"]) == (15.0, 10.0)
+    assert res.meta["excluded"] == {"moves without pay before and after": 1}
+
+
+def test_switch_premium_grade_below_minimum_is_left_out_of_pooled():
+    data = premium_data()
+    keep = ~data.people["employee_id"].str.startswith("p2_")
+    data.people = data.people.loc[keep].reset_index(drop=True)
+    data.history = data.history.loc[~data.history["employee_id"].str.startswith("p2_")]
+    res = switch_premium(data)
+    # grade 2 now has no promotions: the pooled figure is grade 3's alone
+    assert pick(res, "premium")["estimate"] == pytest.approx(0.12, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- stalled
+
+
+def stall_data() -> AuditData:
+    persons = [
+        P("A", D0, [(D0, "IC3"), (day(400), "IC4")]),
+        P("B", D0, [(D0, "IC3"), (day(800), "IC4")]),
+        P("C", D0, [(D0, "IC3"), (day(1200), "M1")]),
+        P("D", D0, [(D0, "IC3"), (day(600), "M1")]),
+    ]
+    return build(persons, extract="2023-12-31")
+
+
+def test_stall_threshold_hazard_ratio_and_share_exact():
+    data = stall_data()
+    res = stalled_then_switched(data)
+    thr = res.tables["thresholds"].set_index("grade")
+    # Aalen-Johansen: F(400) = 1/4, S = 3/4; switch at 600: S = 1/2; F(800) = 1/4 + 1/2 * 1/2
+    assert thr.loc[3, "threshold"] == pytest.approx(800 / YEAR)
+    assert thr.loc[3, "rule"] == "median"
+    # nobody is promoted from grade 4: it takes grade 3's threshold
+    assert thr.loc[4, "rule"] == "grade_below"
+    assert thr.loc[4, "threshold"] == pytest.approx(800 / YEAR)
+    hr = pick(res, "hazard_ratio")
+    # stalled: 1 switch in 400 days (C); progressing: 1 switch in 400+800+800+600 days at grade 3
+    assert hr["estimate"] == pytest.approx((1 / 400) / (1 / 2600), rel=1e-7)
+    assert (hr["numerator"], hr["denominator"]) == (1.0, 1.0)
+    # grade 4 time: A 1426 days (800 progressing), B 1026 days (800 progressing)
+    assert hr["stalled_person_years"] == pytest.approx((400 + 626 + 226) / YEAR)
+    assert hr["progressing_person_years"] == pytest.approx((2600 + 1600) / YEAR)
+    share = pick(res, "share_stalled")
+    assert (share["estimate"], share["numerator"], share["denominator"]) == (0.5, 1.0, 2.0)
+    g3 = pick(res, "rate_ratio", grade=3)
+    assert g3["estimate"] == pytest.approx(6.5, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- who switches
+
+
+def who_data() -> AuditData:
+    persons = [P(f"F{i}", D0, [(D0, "IC3")], gender="F") for i in range(4)]
+    persons[0] = P("F0", D0, [(D0, "IC3"), (day(500), "M1")], gender="F")
+    persons[1] = P("F1", D0, [(D0, "IC3"), (day(1000), "M1")], gender="F")
+    persons += [P(f"M{i}", D0, [(D0, "IC3")], gender="M") for i in range(5)]
+    persons[4] = P("M0", D0, [(D0, "IC3"), (day(300), "M1")], gender="M")
+    return build(persons, extract="2021-12-31")  # as-of is day 1095, stop day 1096
+
+
+def test_who_switches_rates_and_ratio_exact():
+    res = who_switches(who_data())
+    py_f, py_m = (500 + 1000 + 2 * 1096) / YEAR, (300 + 4 * 1096) / YEAR
+    rr = pick(res, "rate_ratio", attribute="gender", category="F")
+    assert rr["reference"] == "M"  # the group with the most IC person-time
+    assert rr["estimate"] == pytest.approx((2 / py_f) / (1 / py_m), rel=1e-7)
+    assert (rr["numerator"], rr["denominator"]) == (2.0, 1.0)
+    within = pick(res, "rate_ratio_within_grade", grade=3, category="F")
+    assert within["estimate"] == pytest.approx((2 / py_f) / (1 / py_m), rel=1e-12)
+    rate = pick(res, "switch_rate", grade=3, category="F")
+    assert rate["estimate"] == pytest.approx(100 * 2 / py_f)
+    assert rate["denominator"] == pytest.approx(py_f)
+
+
+# --------------------------------------------------------------------------- switch-back
+
+
+def switch_back_data() -> AuditData:
+    sw = day(100)
+    persons = [
+        P("S1", D0, [(D0, "IC3"), (sw, "M1"), (sw + pd.Timedelta(days=183), "IC3")]),
+        P("S2", D0, [(D0, "IC3"), (sw, "M1")], term=sw + pd.Timedelta(days=364)),
+        P("S3", D0, [(D0, "IC3"), (sw, "M1"), (sw + pd.Timedelta(days=548), "IC3")]),
+        # a promotion within M does not end follow-up
+        P("S4", D0, [(D0, "IC3"), (sw, "M1"), (sw + pd.Timedelta(days=300), "M2")]),
+        P("S5", D0, [(D0, "IC3"), (sw, "M1"), (sw + pd.Timedelta(days=913), "IC3")]),
+        # a manager hired as such never switched: not in the population
+        P("H1", D0, [(D0, "M1")]),
+    ]
+    return build(persons, extract="2023-12-31")
+
+
+def test_switch_back_cumulative_incidence_exact():
+    res = switch_back(switch_back_data())
+    cif = pick(res, "cif")
+    # back at 183 d: 1/5; exit at 365 d: S = 4/5 * 3/4; back at 548 d: + 3/5 * 1/3
+    assert cif["estimate"] == pytest.approx(0.4, abs=1e-12)
+    assert (cif["numerator"], cif["denominator"], cif["n"]) == (2.0, 5.0, 5.0)
+    assert cif["at_risk_at_horizon"] == 2.0
+    assert cif["ci_lower"] < 0.4 < cif["ci_upper"]
+    ex = pick(res, "exit_cif")
+    assert ex["estimate"] == pytest.approx(0.2, abs=1e-12)
+    # the 913-day switch-back is after the 24-month horizon: not counted
+    assert pick(switch_back(switch_back_data(), horizon_months=36), "cif")["estimate"] == \
+        pytest.approx(0.4 + 0.4 * 1 / 2, abs=1e-12)
+
+
+def test_switch_back_matches_statsmodels():
+    from statsmodels.duration.survfunc import CumIncidenceRight
+
+    from pathaudit.management_flow import cif_at
+
+    rng = np.random.default_rng(3)
+    t = np.round(rng.exponential(2.0, 300), 2)
+    s = rng.choice([0, 1, 2], size=300, p=[0.4, 0.3, 0.3])
+    est, se, _, curve = cif_at(t, s, 1.5, cause=1)
+    ref = CumIncidenceRight(t, s)
+    j = np.searchsorted(ref.times, 1.5, side="right") - 1
+    assert est == pytest.approx(ref.cinc[0][j], rel=1e-10)
+    assert se == pytest.approx(ref.cinc_se[0][j], rel=1e-8)
+
+
+# --------------------------------------------------------------------------- post-switch
+
+
+def attrition_data() -> AuditData:
+    sw = day(400)
+    persons = [
+        P("S1", D0, [(D0, "IC3", 100, "U1"), (sw, "M1", 100, "U1")], term=day(499)),
+        P("C1", D0, [(D0, "IC3", 100, "U1")]),
+        P("S2", D0, [(D0, "IC3", 100, "U2"), (sw, "M1", 100, "U2")], term=day(599)),
+        P("C2", D0, [(D0, "IC3", 100, "U2")]),
+        P("S3", D0, [(D0, "IC3", 100, "U3"), (sw, "M1", 100, "U3")]),
+        P("C3", D0, [(D0, "IC3", 100, "U3")], term=day(549)),
+    ]
+    return build(persons, extract="2021-12-31")
+
+
+def test_post_switch_attrition_matched_pairs_exact():
+    res = post_switch_attrition(attrition_data(), by="org_unit")
+    hr = pick(res, "hazard_ratio")
+    # matched pairs: the switcher leaves first in two sets, the control in one -> HR = 2
+    assert hr["estimate"] == pytest.approx(2.0, rel=1e-5)
+    assert (hr["numerator"], hr["denominator"], hr["n_sets"]) == (2.0, 1.0, 3.0)
+    sw = pick(res, "exit_rate_switchers")
+    assert sw["numerator"] == 2.0
+    # one set per unit: each unit alone has one discordant pair, no finite ratio
+    u1 = pick(res, "hazard_ratio", by="org_unit", group="U1")
+    assert np.isnan(u1["estimate"])
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def roles_data(with_manager: bool = True, with_pref: bool = True) -> AuditData:
+    persons = [
+        P("X", D0, [(D0, "M2")], pref="IC"),
+        P("Y", D0, [(D0, "M2")], pref="M"),
+        P("Z", D0, [(D0, "M1")], pref=None),
+        P("r1", D0, [(D0, "IC3", 100, "U1", "X")], pref="M"),
+        P("r2", D0, [(D0, "IC3", 100, "U1", "X")], pref="IC"),
+        P("r3", D0, [(D0, "IC3", 100, "U1", "X")]),
+        # r4 reported to X, then to Y
+        P("r4", D0, [(D0, "IC3", 100, "U1", "X"), (day(300), "IC3", 105, "U1", "Y")]),
+        # r5 reported to Z but left before as-of
+        P("r5", D0, [(D0, "IC3", 100, "U1", "Z")], term=day(200)),
+    ]
+    return build(persons, extract="2020-12-31", with_manager=with_manager, with_pref=with_pref)
+
+
+def test_nominal_managers_exact():
+    res = nominal_managers(roles_data())
+    share = pick(res, "share")
+    # X has r1, r2, r3; Y has r4; Z has nobody employed
+    assert (share["numerator"], share["denominator"]) == (2.0, 3.0)
+    assert share["estimate"] == pytest.approx(2 / 3)
+    assert pick(res, "share_no_reports")["estimate"] == pytest.approx(1 / 3)
+    assert pick(nominal_managers(roles_data(), min_reports=4), "share")["numerator"] == 3.0
+    # one year earlier (2019 year end) r4 still reported to X... and r5 had left already
+    yearly = nominal_managers(roles_data(), by="year")
+    y19 = pick(yearly, "share", by="year", group="2019")
+    assert (y19["numerator"], y19["denominator"]) == (2.0, 3.0)
+
+
+def test_preference_mismatch_exact():
+    res = preference_mismatch(roles_data())
+    share = pick(res, "share")
+    assert (share["numerator"], share["denominator"]) == (1.0, 2.0)
+    assert pick(res, "coverage")["estimate"] == pytest.approx(2 / 3)
+    ic = pick(res, "share_ic_preferring_m")
+    assert (ic["numerator"], ic["denominator"]) == (1.0, 2.0)
+
+
+# --------------------------------------------------------------------------- Peter principle
+
+
+def peter_data() -> tuple[AuditData, list[tuple]]:
+    move = pd.Timestamp("2020-07-01")
+    persons, ratings = [], []
+    before, after = pd.Timestamp("2020-04-01"), pd.Timestamp("2021-04-01")
+    for i, (b, a) in enumerate([(3, 2), (4, 3), (3, 3)]):
+        persons.append(P(f"s{i}", D0, [(D0, "IC3"), (move, "M1")]))
+        ratings += [(f"s{i}", before, b), (f"s{i}", after, a)]
+    for i, (b, a) in enumerate([(3, 3), (3, 4), (2, 2)]):
+        persons.append(P(f"p{i}", D0, [(D0, "IC3"), (move, "IC4")]))
+        ratings += [(f"p{i}", before, b), (f"p{i}", after, a)]
+    # too soon after the move (3 months): not the rating after, even though it is the first
+    ratings.append(("s0", pd.Timestamp("2020-10-01"), 5))
+    return build(persons, extract="2021-12-31", ratings=ratings), ratings
+
+
+def test_peter_principle_exact():
+    data, ratings = peter_data()
+    res = peter_principle(data)
+    diff = pick(res, "difference")
+    assert diff["estimate"] == pytest.approx(-2 / 3 - 1 / 3, abs=1e-12)
+    assert (diff["numerator"], diff["denominator"]) == (3.0, 3.0)
+    sd = np.std([r[2] for r in ratings], ddof=1)
+    assert pick(res, "std_difference")["estimate"] == pytest.approx(-1 / sd, abs=1e-12)
+    assert pick(res, "mean_change_switch")["estimate"] == pytest.approx(-2 / 3)
+    assert pick(res, "mean_change_promotion")["estimate"] == pytest.approx(1 / 3)
