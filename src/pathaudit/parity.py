@@ -44,10 +44,13 @@ from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError, StatisticalWarning
 from pathaudit.parity_decompose import EXPLAINED_BY_GRADE_CAVEAT, Reference, oaxaca_blinder
 from pathaudit.parity_model import (
+    NO_CLUSTERS,
+    ControlBlock,
     Fit,
     VcovType,
     build_design,
     cluster_codes,
+    control_block,
     fit_ols,
     fit_ppml,
     gap_from_coef,
@@ -286,19 +289,8 @@ class ParityResult:
 
 # --------------------------------------------------------------------------- population
 
-GROUP_COLUMNS = ("grade", "shift")
+LABEL_COLUMNS = ("grade", "shift")
 """Numeric columns that label a row (kept when a row is suppressed)."""
-
-
-def _value_cols(table: pd.DataFrame) -> list[str]:
-    """Numeric figure columns of a result table (what suppression blanks)."""
-    return [
-        c
-        for c in table.columns
-        if c not in GROUP_COLUMNS + ("n", "suppressed")
-        and pd.api.types.is_numeric_dtype(table[c])
-        and not pd.api.types.is_bool_dtype(table[c])
-    ]
 
 
 def ratio_of_means_ci(
@@ -613,8 +605,7 @@ def _fit(
     *,
     track: Literal["overall", "by_grade", "none"],
     grade_col: str,
-    cat: list[str],
-    num: list[str],
+    controls: ControlBlock,
     clusters: np.ndarray | None,
     vcov: VcovType,
     cluster_name: str,
@@ -623,8 +614,7 @@ def _fit(
         frame,
         track=track,
         grade_col=grade_col,
-        categorical=cat,
-        numeric=num,
+        controls=controls,
         grades_with_both=_grades_with_both(frame, grade_col) if track == "by_grade" else None,
     )
     y = frame[comp].to_numpy(dtype="float64")
@@ -647,8 +637,7 @@ def _adjusted(
     pop: pd.DataFrame,
     components: Sequence[str],
     *,
-    cat: list[str],
-    num: list[str],
+    controls: ControlBlock,
     clusters: np.ndarray | None,
     vcov: VcovType,
     cluster_name: str,
@@ -673,7 +662,7 @@ def _adjusted(
             continue
         model = "OLS of log pay" if comp in LOG_MODEL_COMPONENTS else "Poisson PML"
         kw: dict[str, Any] = dict(
-            grade_col="grade_model", cat=cat, num=num, clusters=cl, vcov=vcov,
+            grade_col="grade_model", controls=controls.take(ok), clusters=cl, vcov=vcov,
             cluster_name=cluster_name,
         )
         overall = _fit(frame, comp, track="overall", **kw)
@@ -742,8 +731,7 @@ def _gap_row(gap: Any) -> dict[str, float]:
 def _sensitivity(
     pop: pd.DataFrame,
     *,
-    cat: list[str],
-    num: list[str],
+    controls: ControlBlock,
     clusters: np.ndarray | None,
     vcov: VcovType,
     cluster_name: str,
@@ -755,7 +743,7 @@ def _sensitivity(
     for shift in (-1, 0, 1):
         frame = pop.assign(grade_model=pop["grade"] + shift * pop["is_ic"])
         fit = _fit(
-            frame, "base", track="overall", grade_col="grade_model", cat=cat, num=num,
+            frame, "base", track="overall", grade_col="grade_model", controls=controls,
             clusters=clusters, vcov=vcov, cluster_name=cluster_name,
         )
         gap = gap_from_coef(
@@ -1148,14 +1136,12 @@ def pay_parity(
     pop = pop.join(bandpos)
     cat, num = _controls(pop, controls)
     clusters = cluster_codes(pop[cluster]) if cluster in pop else None
-    if cluster not in pop:
+    n_clusters = 0 if clusters is None else int(clusters.max()) + 1
+    if n_clusters < 2:
         warnings.warn(
-            f"No cluster column {cluster!r}: heteroskedasticity-robust (HC1) errors are "
-            "used, which assume people are independent.",
-            StatisticalWarning,
-            stacklevel=2,
+            NO_CLUSTERS.format(col=cluster, g=n_clusters), StatisticalWarning, stacklevel=2
         )
-        vcov = "HC1"
+        clusters, vcov = None, "HC1"
     population = (
         f"people employed on {when.date()} (hire date <= as-of <= termination date), "
         f"last job record dated on or before as-of, fte > 0, positive FTE base pay"
@@ -1180,7 +1166,8 @@ def pay_parity(
         method=f"ratio of medians with percentile bootstrap within track (B = {bootstrap}, "
         f"seed {seed}); for variable pay and equity (often zero) the ratio of means with a "
         f"delta-method CI; a grade shows no pay figure unless both tracks have k = {k} people",
-        value_cols=_value_cols(by_grade_tab),
+        label_cols=LABEL_COLUMNS,
+        complementary_by=["component"],
         plotter=_plot_ratio,
         **common,
     )
@@ -1190,13 +1177,15 @@ def pay_parity(
         definition=DEFINITIONS["distribution"],
         method="empirical quantiles (linear interpolation); compa-ratio and range "
         f"penetration only where at least k = {k} people have a band",
-        value_cols=_value_cols(dist) + ["estimate", "ci_lower", "ci_upper"],
+        label_cols=LABEL_COLUMNS,
+        complementary_by=["component", "track"],
         plotter=_plot_distribution,
         **common,
     )
 
+    block = control_block(pop, cat, num)
     adj_tab, fits = _adjusted(
-        pop, components, cat=cat, num=num, clusters=clusters, vcov=vcov,
+        pop, components, controls=block, clusters=clusters, vcov=vcov,
         cluster_name=cluster, alpha=alpha, power=power, margin=margin, p_adjust=p_adjust, k=k,
     )
     base_fit = fits["base"]
@@ -1214,7 +1203,7 @@ def pay_parity(
         ),
         method=f"{vcov_text}; per-grade p-values adjusted by {p_adjust}; minimum detectable "
         f"gap at {power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
-        value_cols=_value_cols(adj_tab),
+        label_cols=LABEL_COLUMNS,
         plotter=_plot_gaps,
         controls=["grade"] + cat + num,
         margin=margin,
@@ -1222,12 +1211,12 @@ def pay_parity(
     )
 
     sens_tab = _sensitivity(
-        pop, cat=cat, num=num, clusters=clusters, vcov=vcov, cluster_name=cluster,
+        pop, controls=block, clusters=clusters, vcov=vcov, cluster_name=cluster,
         alpha=alpha, power=power, margin=margin,
     )
     sens = make_result(
         sens_tab,
-        value_cols=_value_cols(sens_tab),
+        label_cols=LABEL_COLUMNS,
         analysis="pay parity: sensitivity to the IC <-> M grade equivalence",
         definition=DEFINITIONS["sensitivity"],
         method=f"as the adjusted gap ({vcov_text})",
@@ -1237,7 +1226,7 @@ def pay_parity(
     frame = pop.assign(grade_model=pop["grade"])
     dec_design = build_design(
         frame, track="none" if reference == "neumark" else "overall", grade_col="grade_model",
-        categorical=cat, numeric=num,
+        controls=block,
     )
     dec = oaxaca_blinder(
         np.log(frame["base"].to_numpy(dtype="float64")),
@@ -1267,7 +1256,7 @@ def pay_parity(
     )
     eu = make_result(
         eu_tab,
-        value_cols=_value_cols(eu_tab),
+        label_cols=LABEL_COLUMNS,
         analysis="pay parity: gender pay gap within track and grade (EU 2023/970 style)",
         definition=DEFINITIONS["eu_gaps"].format(threshold=eu_threshold, k=k),
         method="mean gap: delta method on the log ratio of means, Welch degrees of freedom; "

@@ -129,18 +129,74 @@ def categorical_codes(values: pd.Series) -> pd.Series:
 
 def _dummies(values: pd.Series, prefix: str) -> tuple[np.ndarray, list[str]]:
     """Treatment dummies, reference = the most frequent level (ties: first in sort order)."""
-    codes = categorical_codes(values)
-    counts = codes.value_counts()
-    levels = sorted(counts.index)
+    codes, uniques = pd.factorize(categorical_codes(values), sort=True)
+    levels = [str(u) for u in uniques]
     if len(levels) <= 1:
         return np.empty((len(codes), 0)), []
-    ref = max(levels, key=lambda lv: (counts[lv], -levels.index(lv)))
-    keep = [lv for lv in levels if lv != ref]
-    onehot = np.zeros((len(codes), len(keep)))
-    pos = pd.Index(keep).get_indexer(codes.to_numpy())
-    ok = pos >= 0
-    onehot[np.flatnonzero(ok), pos[ok]] = 1.0
-    return onehot, [f"{prefix}[{lv}]" for lv in keep]
+    counts = np.bincount(codes, minlength=len(levels))
+    ref = int(np.argmax(counts))  # first maximum = first in sort order
+    onehot = np.zeros((len(codes), len(levels)))
+    onehot[np.arange(len(codes)), codes] = 1.0
+    keep = [i for i in range(len(levels)) if i != ref]
+    return onehot[:, keep], [f"{prefix}[{levels[i]}]" for i in keep]
+
+
+@dataclass(frozen=True)
+class ControlBlock:
+    """Control columns (dummies and numeric) built once and reused by every model.
+
+    Attributes
+    ----------
+    matrix
+        ``(n, q)`` array aligned with the population rows.
+    names
+        Column names.
+    groups
+        Control name -> column positions within ``matrix``.
+    """
+
+    matrix: np.ndarray
+    names: list[str]
+    groups: dict[str, list[int]]
+
+    def take(self, rows: np.ndarray) -> ControlBlock:
+        """Return the block restricted to ``rows`` (boolean mask or positions)."""
+        return ControlBlock(self.matrix[rows], self.names, self.groups)
+
+
+def control_block(
+    frame: pd.DataFrame, categorical: Sequence[str] = (), numeric: Sequence[str] = ()
+) -> ControlBlock:
+    """Build the control columns: treatment dummies of each categorical, numeric as is.
+
+    Parameters
+    ----------
+    frame
+        One row per person.
+    categorical
+        Categorical controls (missing values form their own level).
+    numeric
+        Numeric controls (no missing values).
+
+    Returns
+    -------
+    ControlBlock
+    """
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    groups: dict[str, list[int]] = {}
+    for c in categorical:
+        block, bn = _dummies(frame[c], c)
+        if bn:
+            groups[c] = list(range(len(names), len(names) + len(bn)))
+            blocks.append(block)
+            names.extend(bn)
+    for c in numeric:
+        groups[c] = [len(names)]
+        blocks.append(frame[c].to_numpy(dtype=float).reshape(-1, 1))
+        names.append(c)
+    matrix = np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+    return ControlBlock(matrix, names, groups)
 
 
 def build_design(
@@ -151,6 +207,7 @@ def build_design(
     categorical: Sequence[str] = (),
     numeric: Sequence[str] = (),
     grades_with_both: Sequence[int] | None = None,
+    controls: ControlBlock | None = None,
 ) -> Design:
     """Build the design matrix of the adjusted-gap model.
 
@@ -166,13 +223,17 @@ def build_design(
     grade_col
         Grade column (integer); entered as dummies, reference = lowest grade.
     categorical, numeric
-        Further controls.
+        Further controls (ignored when ``controls`` is given).
     grades_with_both
         Grades with both tracks present (required for ``"by_grade"``).
+    controls
+        Precomputed control columns aligned with ``frame`` (see :func:`control_block`).
 
     Returns
     -------
     Design
+        Columns in order: intercept, track, grade dummies, controls; columns that
+        are linearly dependent on earlier ones are dropped (listed in ``dropped``).
     """
     n = len(frame)
     cols: list[np.ndarray] = [np.ones((n, 1))]
@@ -200,12 +261,14 @@ def build_design(
             [f"grade[{g}]" for g in levels[1:]],
             "grade",
         )
-    for c in categorical:
-        block, bn = _dummies(frame[c], c)
-        if bn:
-            add(block, bn, c)
-    for c in numeric:
-        add(frame[c].to_numpy(dtype=float), [c], c)
+    if controls is None:
+        controls = control_block(frame, categorical, numeric)
+    start = len(names)
+    if controls.names:
+        cols.append(controls.matrix)
+        names.extend(controls.names)
+        for g, idx in controls.groups.items():
+            groups[g] = [start + i for i in idx]
     X = np.hstack(cols)
     keep = _independent_columns(X)
     dropped = [nm for nm, k in zip(names, keep, strict=True) if not k]
@@ -217,7 +280,7 @@ def build_design(
         g: [int(new_pos[i]) for i in idx if keep[i]] for g, idx in groups.items()
     }
     return Design(
-        X=np.ascontiguousarray(X[:, keep]),
+        X=np.ascontiguousarray(X[:, keep]) if not keep.all() else X,
         names=[nm for nm, k in zip(names, keep, strict=True) if k],
         groups={g: idx for g, idx in groups.items() if idx},
         dropped=dropped,
@@ -225,14 +288,35 @@ def build_design(
 
 
 def _independent_columns(X: np.ndarray) -> np.ndarray:
-    """Columns not (numerically) in the span of the columns before them."""
-    if X.shape[1] == 0:
-        return np.zeros(0, dtype=bool)
-    norms = np.linalg.norm(X, axis=0)
-    scaled = X / np.where(norms > 0, norms, 1.0)
-    r = np.linalg.qr(scaled, mode="r")
-    diag = np.abs(np.diag(r))
-    return (diag > 1e-8) & (norms > 0)
+    """Columns not (numerically) in the span of the columns before them.
+
+    Sequential test on the scaled Gram matrix: column j is kept when its squared
+    distance from the span of the kept earlier columns (as a share of its own
+    squared norm) exceeds 1e-10.
+    """
+    p = X.shape[1]
+    keep = np.zeros(p, dtype=bool)
+    if p == 0:
+        return keep
+    gram = X.T @ X
+    d = np.sqrt(np.diag(gram))
+    ok = d > 0
+    scale = np.where(ok, d, 1.0)
+    gn = gram / np.outer(scale, scale)
+    kept: list[int] = []
+    for j in range(p):
+        if not ok[j]:
+            continue
+        if kept:
+            a = gn[np.ix_(kept, kept)]
+            b = gn[kept, j]
+            resid = gn[j, j] - b @ np.linalg.solve(a, b)
+        else:
+            resid = gn[j, j]
+        if resid > 1e-10:
+            kept.append(j)
+            keep[j] = True
+    return keep
 
 
 def cluster_codes(values: pd.Series | None) -> np.ndarray | None:
@@ -383,8 +467,10 @@ def fit_ppml(
     -----
     Score :math:`X'(y-\mu)=0`, :math:`\mu=\exp(X\beta)`, Newton iterations.
     CRV1: :math:`\frac{G}{G-1}\frac{N-1}{N-K}H^{-1}\sum_g s_g s_g' H^{-1}` with
-    :math:`H = X'\mathrm{diag}(\mu)X`; CRV3: leave-one-cluster-out refits (Newton from
-    the full-sample estimate) with the :math:`(G-1)/G` jackknife factor; t(G-1) quantiles.
+    :math:`H = X'\mathrm{diag}(\mu)X`; CRV3: leave-one-cluster-out estimates by one
+    Newton step from the full-sample estimate,
+    :math:`\hat\beta_{-g}=\hat\beta-(H-H_g)^{-1}s_g`, with the :math:`(G-1)/G`
+    jackknife factor; t(G-1) quantiles.
     Checked against statsmodels ``GLM(family=Poisson())``.
     """
     X = design.X
@@ -408,11 +494,14 @@ def fit_ppml(
             S = _cluster_sums(s, clusters)
             V = hess_inv @ (S.T @ S) @ hess_inv * (G / (G - 1)) * ((n - 1) / max(n - k, 1))
         else:
+            # one Newton step from the full estimate with cluster g left out:
+            # beta_-g = beta + (H - H_g)^{-1} (0 - s_g)  (exact for OLS)
+            hess = (X * mu[:, None]).T @ X
             jack = np.empty((G, k))
             for g, idx in enumerate(_cluster_blocks(clusters)):
-                keep = np.ones(n, dtype=bool)
-                keep[idx] = False
-                jack[g] = _ppml_newton(ys[keep], X[keep], coef, max_iter=25, tol=1e-9)
+                Xg = X[idx]
+                h_g = (Xg * mu[idx, None]).T @ Xg
+                jack[g] = coef - np.linalg.pinv(hess - h_g) @ s[idx].sum(axis=0)
             d = jack - coef
             V = (G - 1) / G * (d.T @ d)
     out = coef.copy()

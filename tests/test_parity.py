@@ -1,0 +1,686 @@
+"""Pay-band parity: exact hand-built cases, cross-checks against statsmodels/pyfixest,
+suppression, remediation optimality, and recovery/coverage on simulated organisations."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import optimize
+
+from pathaudit.data import AuditData
+from pathaudit.errors import PathauditError, StatisticalWarning
+from pathaudit.parity import ParityResult, pay_parity, ratio_of_means_ci
+from pathaudit.parity_decompose import oaxaca_blinder
+from pathaudit.parity_model import (
+    build_design,
+    cluster_codes,
+    control_block,
+    fit_ols,
+    fit_ppml,
+    gap_from_coef,
+)
+from pathaudit.parity_remedy import _solve_min_cost, remediation_plans
+from pathaudit.population import current_state
+
+AS_OF = pd.Timestamp("2025-12-31")
+
+# --------------------------------------------------------------------------- builders
+
+
+def _ladder(ic_top: int = 7, m_top: int = 8, low: int = 3) -> pd.DataFrame:
+    rows = [("IC", f"IC{g}", g) for g in range(low, ic_top + 1)]
+    rows += [("M", f"M{g}", g) for g in range(low, m_top + 1)]
+    return pd.DataFrame(rows, columns=["track", "level", "grade"])
+
+
+def build(
+    people: pd.DataFrame,
+    *,
+    ladder: pd.DataFrame | None = None,
+    bands: pd.DataFrame | None = None,
+    config: dict | None = None,
+    snapshot: bool = False,
+) -> AuditData:
+    """AuditData with one history row per person from a frame of current states.
+
+    ``people`` columns: track, grade, pay and optionally org_unit, job_family, location,
+    gender, tenure (years), fte, currency, variable_pay, equity, employee_id.
+    """
+    n = len(people)
+    ids = people.get("employee_id", pd.Series([f"E{i:05d}" for i in range(n)]))
+    tenure = people.get("tenure", pd.Series(np.full(n, 3.0)))
+    hire = AS_OF - pd.to_timedelta(np.round(np.asarray(tenure) * 365.25), unit="D")
+    track = people["track"].astype(str).to_numpy()
+    grade = people["grade"].astype(int).to_numpy()
+    hist = pd.DataFrame(
+        {
+            "employee_id": pd.array(ids, dtype="string"),
+            "effective_date": hire,
+            "track": track,
+            "level": pd.array([f"{t}{g}" for t, g in zip(track, grade, strict=True)],
+                              dtype="string"),
+            "base_salary": people["pay"].to_numpy(dtype=float),
+            "fte": people.get("fte", pd.Series(np.ones(n))).to_numpy(dtype=float),
+            "org_unit": pd.array(people.get("org_unit", pd.Series(["U1"] * n)), dtype="string"),
+            "episode": 0,
+            "grade": pd.array(grade, dtype="Int64"),
+            "pay": people["pay"].to_numpy(dtype=float),
+            "row": np.arange(1, n + 1),
+        }
+    )
+    for c in ("job_family", "location", "currency"):
+        if c in people:
+            hist[c] = pd.array(people[c], dtype="string")
+    for c in ("variable_pay", "equity"):
+        if c in people:
+            hist[c] = people[c].to_numpy(dtype=float)
+    ppl = pd.DataFrame(
+        {
+            "employee_id": pd.array(ids, dtype="string"),
+            "hire_date": hire,
+            "termination_date": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]"),
+            "episode": 0,
+            "row": np.arange(1, n + 1),
+        }
+    )
+    if "gender" in people:
+        ppl["gender"] = pd.array(people["gender"], dtype="string")
+    return AuditData(
+        history=hist,
+        people=ppl,
+        ladder=_ladder() if ladder is None else ladder,
+        bands=bands,
+        extract_date=AS_OF,
+        history_start="2015-01-01",
+        is_snapshot=snapshot,
+        config=config or {},
+    )
+
+
+def random_org(
+    n: int = 1500,
+    *,
+    seed: int = 0,
+    gap: float = -0.05,
+    units: int = 12,
+    unit_sd: float = 0.03,
+    sd: float = 0.1,
+) -> pd.DataFrame:
+    """A random current-state frame with a known IC log-pay effect ``gap``."""
+    rng = np.random.default_rng(seed)
+    grade = rng.integers(3, 9, n)
+    is_ic = rng.random(n) < np.where(grade >= 8, 0.0, 0.55)
+    unit = rng.integers(0, units, n)
+    fam = rng.choice(["Eng", "Data", "Design"], n)
+    loc = rng.choice(["Berlin", "Paris"], n)
+    gender = rng.choice(["Female", "Male"], n)
+    tenure = rng.uniform(0.2, 12, n)
+    lp = (
+        10.5 + 0.15 * grade + gap * is_ic + 0.01 * tenure + 0.03 * (fam == "Eng")
+        + 0.05 * (loc == "Paris") - 0.02 * (gender == "Female")
+        + rng.normal(0, unit_sd, units)[unit] + rng.normal(0, sd, n)
+    )
+    return pd.DataFrame(
+        {
+            "track": np.where(is_ic, "IC", "M"),
+            "grade": grade,
+            "pay": np.exp(lp),
+            "org_unit": [f"U{u:02d}" for u in unit],
+            "job_family": fam,
+            "location": loc,
+            "gender": gender,
+            "tenure": tenure,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def org() -> AuditData:
+    return build(random_org())
+
+
+@pytest.fixture(scope="module")
+def org_result(org: AuditData) -> ParityResult:
+    return pay_parity(org, bootstrap=200)
+
+
+def _model_frame(data: AuditData) -> pd.DataFrame:
+    cur = current_state(data)
+    return cur.assign(
+        y=np.log(cur["pay"]),
+        is_ic=(cur["track"] == "IC").astype(int),
+        grade_model=cur["grade"].astype(int),
+        job_family=cur["job_family"].astype(str),
+        location=cur["location"].astype(str),
+        gender=cur["gender"].astype(str),
+        org_unit=cur["org_unit"].astype(str),
+    )
+
+
+# --------------------------------------------------------------------------- population
+
+
+def test_current_state_picks_the_job_on_as_of():
+    hist = pd.DataFrame(
+        {
+            "employee_id": pd.array(["A", "A", "A", "B", "C", "C", "D"], dtype="string"),
+            "effective_date": pd.to_datetime(
+                ["2020-01-01", "2023-05-01", "2026-02-01",  # A: promoted, then a later record
+                 "2019-03-01",                              # B: left on as-of (still in)
+                 "2018-01-01", "2024-06-01",                # C: rehired in 2024
+                 "2026-01-15"]                              # D: hired after as-of
+            ),
+            "track": ["IC", "IC", "M", "M", "IC", "IC", "IC"],
+            "level": pd.array(["IC3", "IC4", "M5", "M4", "IC3", "IC5", "IC3"], dtype="string"),
+            "grade": pd.array([3, 4, 5, 4, 3, 5, 3], dtype="Int64"),
+            "pay": [50.0, 60.0, 80.0, 70.0, 40.0, 75.0, 45.0],
+            "episode": [0, 0, 0, 0, 0, 1, 0],
+            "row": [1, 2, 3, 4, 5, 6, 7],
+        }
+    )
+    people = pd.DataFrame(
+        {
+            "employee_id": pd.array(["A", "B", "C", "C", "D"], dtype="string"),
+            "hire_date": pd.to_datetime(
+                ["2020-01-01", "2019-03-01", "2018-01-01", "2024-06-01", "2026-01-15"]
+            ),
+            "termination_date": pd.to_datetime([None, "2025-12-31", "2021-12-31", None, None]),
+            "gender": pd.array(["F", "M", "F", "F", "M"], dtype="string"),
+            "episode": [0, 0, 0, 1, 0],
+            "row": [1, 2, 3, 4, 5],
+        }
+    )
+    data = AuditData(
+        history=hist, people=people, ladder=_ladder(), extract_date="2026-03-31",
+        history_start="2018-01-01",
+    )
+    report: dict[str, int] = {}
+    cur = current_state(data, "2025-12-31", report=report)
+    assert cur["employee_id"].tolist() == ["A", "B", "C"]
+    assert cur["level"].tolist() == ["IC4", "M4", "IC5"]
+    assert cur["episode"].tolist() == [0, 0, 1]
+    assert cur["tenure_years"].tolist() == pytest.approx(
+        [(AS_OF - pd.Timestamp(d)).days / 365.25 for d in ("2020-01-01", "2019-03-01",
+                                                             "2024-06-01")]
+    )
+    assert report == {"employed": 3, "no_job_record": 0, "included": 3}
+    # the day after B's last day, B is gone
+    assert "B" not in current_state(data, "2026-01-01")["employee_id"].tolist()
+
+
+def test_current_state_counts_people_without_a_record_and_refuses_later_dates():
+    data = build(pd.DataFrame({"track": ["IC", "M"], "grade": [4, 4], "pay": [1.0, 1.0]}))
+    hist = data.history.copy()
+    hist.loc[0, "effective_date"] = AS_OF + pd.Timedelta(days=1)
+    data2 = AuditData(
+        history=hist.iloc[[1]], people=data.people, ladder=data.ladder, extract_date=AS_OF,
+        history_start="2015-01-01",
+    )
+    report: dict[str, int] = {}
+    cur = current_state(data2, report=report)
+    assert len(cur) == 1 and report["no_job_record"] == 1
+    with pytest.raises(PathauditError, match="after the analysis date"):
+        current_state(data, AS_OF + pd.Timedelta(days=1))
+
+
+# --------------------------------------------------------------------------- exact cases
+
+
+def _balanced(ratio: float = 0.9, grades=(4, 5, 6), per_cell: int = 6) -> pd.DataFrame:
+    """Each grade: per_cell ICs and managers; IC pay = ratio x M pay, same spread."""
+    spread = np.linspace(0.9, 1.1, per_cell)
+    rows = []
+    for g in grades:
+        base = 1000.0 * 1.2**g
+        for t, mult in (("IC", ratio), ("M", 1.0)):
+            for u, s in enumerate(spread):
+                rows.append({"track": t, "grade": g, "pay": base * mult * s,
+                             "org_unit": f"U{u}", "gender": "F" if u % 2 else "M"})
+    return pd.DataFrame(rows)
+
+
+def test_exact_gap_ratio_of_medians_and_sensitivity_on_a_balanced_organisation():
+    data = build(_balanced(0.9))
+    res = pay_parity(data, bootstrap=100, k=5)
+    over = res.overall_gap()
+    assert over["estimate"] == pytest.approx(-0.1, abs=1e-12)
+    grade_rows = res.adjusted.table.query("component == 'base' and scope == 'grade'")
+    assert grade_rows["estimate"].to_numpy() == pytest.approx([-0.1] * 3, abs=1e-12)
+    bg = res.by_grade.table.query("component == 'base'")
+    assert bg["estimate"].to_numpy() == pytest.approx([0.9] * 3)
+    assert bg["ratio_of_means"].to_numpy() == pytest.approx([0.9] * 3)
+    assert (bg["n_ic"] == 6).all() and (bg["n_m"] == 6).all()
+    sens = res.sensitivity.table.set_index("shift")
+    assert sens.loc[0, "estimate"] == pytest.approx(over["estimate"])
+    # IC grade g vs M grade g+1: only grades 4, 5 have both tracks after the shift;
+    # pay ratio there is 0.9 / 1.2 (one grade step)
+    assert sens.loc[1, "grades_compared"] == 2
+    assert sens.loc[1, "estimate"] == pytest.approx(0.9 / 1.2 - 1, abs=1e-9)
+    assert sens.loc[-1, "estimate"] == pytest.approx(0.9 * 1.2 - 1, abs=1e-9)
+
+
+def test_decomposition_adds_up_exactly_and_matches_group_regressions(org: AuditData):
+    d = _model_frame(org)
+    block = control_block(d, ["job_family", "location", "gender"], ["tenure_years"])
+    design = build_design(d, track="none", controls=block)
+    y = d["y"].to_numpy()
+    a = d["is_ic"].to_numpy() == 1
+    cl = cluster_codes(d["org_unit"])
+    dec = oaxaca_blinder(y, a, design, cl).set_index("part")
+    raw = y[a].mean() - y[~a].mean()
+    assert dec.loc["raw gap", "estimate"] == pytest.approx(raw, abs=1e-12)
+    assert dec.loc["explained", "estimate"] + dec.loc["unexplained", "estimate"] == (
+        pytest.approx(raw, abs=1e-12)
+    )
+    parts = [p for p in dec.index if p.startswith("explained: ")]
+    assert sum(dec.loc[p, "estimate"] for p in parts) == pytest.approx(
+        dec.loc["explained", "estimate"], abs=1e-12
+    )
+    # unexplained = Xa'(ba - b*) + Xb'(b* - bb) from group regressions (least squares;
+    # grade 8 has no ICs, so the IC regression is rank-deficient: any LS solution works)
+    X = design.X
+    b_star = sm.OLS(y, X).fit().params
+    b_a = np.linalg.lstsq(X[a], y[a], rcond=None)[0]
+    b_b = np.linalg.lstsq(X[~a], y[~a], rcond=None)[0]
+    u = X[a].mean(0) @ (b_a - b_star) + X[~a].mean(0) @ (b_star - b_b)
+    assert dec.loc["unexplained", "estimate"] == pytest.approx(u, abs=1e-9)
+    # the raw gap's delta-method SE is the cluster-robust SE of a regression on the
+    # indicator with only the G/(G-1) factor (statsmodels, no N-K correction)
+    ref = smf.ols("y ~ is_ic", d).fit(
+        cov_type="cluster", cov_kwds={"groups": cl, "use_correction": False}
+    )
+    G = cl.max() + 1
+    assert dec.loc["raw gap", "se"] == pytest.approx(
+        ref.bse["is_ic"] * np.sqrt(G / (G - 1)), rel=1e-9
+    )
+
+
+def test_eu_gaps_hand_computed():
+    rows = []
+    for track, g in (("IC", 4), ("M", 4)):
+        men = [100.0, 110.0, 120.0, 130.0, 140.0]
+        women = [90.0, 95.0, 100.0, 105.0, 110.0] if track == "IC" else [99.0, 108.0,
+                                                                          117.0, 126.0, 139.0]
+        rows += [{"track": track, "grade": g, "pay": p, "gender": "Male", "org_unit": f"U{i}"}
+                 for i, p in enumerate(men)]
+        rows += [{"track": track, "grade": g, "pay": p, "gender": "female", "org_unit": f"U{i}"}
+                 for i, p in enumerate(women)]
+    data = build(pd.DataFrame(rows))
+    res = pay_parity(data, bootstrap=200, k=5)
+    eu = res.eu_gaps.table.set_index("track")
+    assert eu.loc["IC", "estimate"] == pytest.approx(1 - 100 / 120)
+    assert eu.loc["IC", "median_gap"] == pytest.approx(1 - 100 / 120)
+    assert bool(eu.loc["IC", "flag"]) is True
+    assert eu.loc["M", "estimate"] == pytest.approx(1 - 117.8 / 120)
+    assert bool(eu.loc["M", "flag"]) is False  # 1.8% < 5%
+    assert eu.loc["IC", "ci_lower"] <= eu.loc["IC", "estimate"] <= eu.loc["IC", "ci_upper"]
+    # with k = 6 no cell has enough men and women: no figure, no flag
+    res6 = pay_parity(data, bootstrap=0, k=6)
+    t6 = res6.eu_gaps.table
+    assert t6["suppressed"].all() and t6["estimate"].isna().all() and not t6["flag"].any()
+
+
+def test_ratio_of_means_ci_matches_delta_method_by_hand():
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    b = np.array([2.0, 4.0, 6.0, 8.0, 10.0])
+    r, lo, hi, p = ratio_of_means_ci(a, b)
+    ua = a.var(ddof=1) / 4 / 2.5**2
+    ub = b.var(ddof=1) / 5 / 6.0**2
+    df = (ua + ub) ** 2 / (ua**2 / 3 + ub**2 / 4)
+    q = __import__("scipy").stats.t.ppf(0.975, df)
+    assert r == pytest.approx(2.5 / 6)
+    assert lo == pytest.approx(np.exp(np.log(2.5 / 6) - q * np.sqrt(ua + ub)))
+    assert hi == pytest.approx(np.exp(np.log(2.5 / 6) + q * np.sqrt(ua + ub)))
+    assert 0 < p < 1
+
+
+def test_compa_ratio_range_penetration_and_band_structure():
+    people = pd.DataFrame(
+        {
+            "track": ["IC"] * 5 + ["M"] * 5,
+            "grade": [5] * 10,
+            "pay": [90.0, 95.0, 100.0, 105.0, 110.0, 100.0, 105.0, 110.0, 115.0, 120.0],
+        }
+    )
+    bands = pd.DataFrame(
+        {
+            "track": ["IC", "M", "IC", "M"],
+            "level": ["IC5", "M5", "IC6", "M6"],
+            "band_min": [80.0, 88.0, 90.0, 100.0],
+            "band_mid": [100.0, 110.0, 110.0, 120.0],
+            "band_max": [120.0, 132.0, 130.0, 140.0],
+        }
+    )
+    people["org_unit"] = [f"U{i % 5}" for i in range(10)]
+    res = pay_parity(build(people, bands=bands, ladder=_ladder(ic_top=6, m_top=6)),
+                     bootstrap=0, k=5)
+    dist = res.distribution.table.query("component == 'base'").set_index("track")
+    assert dist.loc["IC", "compa_ratio_mean"] == pytest.approx(1.0)
+    assert dist.loc["M", "compa_ratio_mean"] == pytest.approx(110 / 110)
+    assert dist.loc["IC", "range_penetration_mean"] == pytest.approx(0.5)
+    assert dist.loc["M", "range_penetration_mean"] == pytest.approx((110 - 88) / 44)
+    mids = res.ceilings.tables["band_mids"].set_index("grade")
+    assert mids.loc[5, "estimate"] == pytest.approx(100 / 110)
+    assert mids.loc[6, "estimate"] == pytest.approx(110 / 120)
+    assert any("band midpoint below" in f for f in res.findings)
+    assert not any("ceiling below" in f for f in res.findings)
+
+
+def test_ic_ceiling_is_a_finding_and_pay_at_a_thin_top_is_suppressed():
+    people = _balanced(0.95, grades=(4, 5))
+    top_m = pd.DataFrame({"track": ["M"] * 2, "grade": [8, 8], "pay": [9000.0, 9100.0],
+                          "org_unit": ["U0", "U1"], "gender": ["M", "F"]})
+    res = pay_parity(build(pd.concat([people, top_m], ignore_index=True)), bootstrap=0, k=5)
+    assert any("IC ceiling below M ceiling as designed" in f for f in res.findings)
+    assert any("IC ceiling below M ceiling as realised" in f for f in res.findings)
+    ceil = res.ceilings.table.set_index("track")
+    assert ceil.loc["M", "top_grade_realised"] == 8 and ceil.loc["IC", "top_grade_realised"] == 5
+    assert ceil.loc["IC", "top_grade_designed"] == 7 and ceil.loc["M", "top_grade_designed"] == 8
+    assert bool(ceil.loc["M", "suppressed"]) and np.isnan(ceil.loc["M", "estimate"])
+    assert not bool(ceil.loc["IC", "suppressed"])
+
+
+def test_small_grade_shows_no_pay_figure():
+    people = pd.concat(
+        [
+            _balanced(0.9, grades=(4, 5), per_cell=6),
+            pd.DataFrame({"track": ["IC"] * 3 + ["M"] * 8, "grade": [6] * 11,
+                          "pay": np.linspace(4000, 5000, 11),
+                          "org_unit": [f"U{i % 6}" for i in range(11)],
+                          "gender": ["M", "F"] * 5 + ["M"]}),
+        ],
+        ignore_index=True,
+    )
+    res = pay_parity(build(people), bootstrap=50, k=5)
+    row = res.by_grade.table.query("component == 'base' and grade == 6").iloc[0]
+    assert row["suppressed"]
+    pay_cols = ["estimate", "ci_lower", "ci_upper", "median_ic", "median_m", "mean_ic",
+                "mean_m", "ratio_of_means", "n_ic", "n_m", "n"]
+    assert row[pay_cols].isna().all()
+    dist = res.distribution.table.query("component == 'base' and grade == 6")
+    assert dist.set_index("track").loc["IC", ["median", "mean", "n"]].isna().all()
+    adj = res.adjusted.table.query("component == 'base' and scope == 'grade' and grade == 6")
+    assert adj["suppressed"].all() and adj["estimate"].isna().all()
+    # nothing unsuppressed rests on fewer than k people
+    for r in res.results().values():
+        t = r.table
+        if "n_ic" in t:
+            shown = t.loc[~t["suppressed"]]
+            assert (shown[["n_ic", "n_m"]].min(axis=1) >= 5).all()
+        if "n" in t:
+            assert (t.loc[~t["suppressed"], "n"] >= 5).all()
+
+
+# --------------------------------------------------------------------------- cross-checks
+
+
+def _pyfixest(fn, *args, **kwargs):
+    """Call pyfixest, silencing pandas' deprecation warning raised inside pyfixest itself."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning)
+        return fn(*args, **kwargs)
+
+
+@pytest.mark.parametrize("vcov", ["CRV1", "CRV3"])
+def test_adjusted_gap_matches_pyfixest(org: AuditData, vcov: str):
+    res = pay_parity(org, bootstrap=0, vcov=vcov, components=["base"])
+    d = _model_frame(org)
+    ssc = pf.ssc(k_adj=vcov == "CRV1", G_adj=vcov == "CRV1")
+    fml = "y ~ is_ic + C(grade_model) + C(job_family) + C(location) + C(gender) + tenure_years"
+    ref = _pyfixest(pf.feols, fml, data=d, vcov={vcov: "org_unit"}, ssc=ssc)
+    G = d["org_unit"].nunique()
+    factor = np.sqrt((G - 1) / G) if vcov == "CRV3" else 1.0  # MNW jackknife factor
+    over = res.overall_gap()
+    assert over["coef"] == pytest.approx(ref.coef()["is_ic"], abs=1e-10)
+    assert over["se"] == pytest.approx(ref.se()["is_ic"] * factor, rel=1e-8)
+    assert over["estimate"] == pytest.approx(np.expm1(ref.coef()["is_ic"]), abs=1e-10)
+    # per-grade gaps: one model with track x grade interactions
+    grades = sorted(res.adjusted.table.query("scope == 'grade'")["grade"].astype(int))
+    for g in grades:
+        d[f"ic_g{g}"] = d["is_ic"] * (d["grade_model"] == g)
+    fml_g = ("y ~ " + " + ".join(f"ic_g{g}" for g in grades)
+             + " + C(grade_model) + C(job_family) + C(location) + C(gender) + tenure_years")
+    ref_g = _pyfixest(pf.feols, fml_g, data=d, vcov={vcov: "org_unit"}, ssc=ssc)
+    tab = res.adjusted.table.query("scope == 'grade'").set_index("grade")
+    for g in grades:
+        assert tab.loc[g, "coef"] == pytest.approx(ref_g.coef()[f"ic_g{g}"], abs=1e-10)
+        assert tab.loc[g, "se"] == pytest.approx(ref_g.se()[f"ic_g{g}"] * factor, rel=1e-8)
+        assert tab.loc[g, "df"] == G - 1
+
+
+def test_crv1_matches_statsmodels_cluster():
+    d = _model_frame(build(random_org(600, seed=3)))
+    fml = "y ~ is_ic + C(grade_model) + C(job_family) + tenure_years"
+    ref = smf.ols(fml, d).fit(cov_type="cluster", cov_kwds={"groups": cluster_codes(
+        d["org_unit"])})
+    block = control_block(d, ["job_family"], ["tenure_years"])
+    fit = fit_ols(d["y"].to_numpy(), build_design(d, controls=block),
+                  cluster_codes(d["org_unit"]), vcov="CRV1")
+    assert fit.b("is_ic") == pytest.approx(ref.params["is_ic"], abs=1e-10)
+    assert fit.se("is_ic") == pytest.approx(ref.bse["is_ic"], rel=1e-8)
+
+
+def test_ppml_matches_statsmodels_glm_and_pyfixest():
+    rng = np.random.default_rng(5)
+    d = _model_frame(build(random_org(800, seed=4)))
+    d["bonus"] = np.exp(d["y"] - 11) * rng.binomial(1, 0.6, len(d))
+    block = control_block(d, ["job_family"], ["tenure_years"])
+    design = build_design(d, controls=block)
+    cl = cluster_codes(d["org_unit"])
+    fit = fit_ppml(d["bonus"].to_numpy(), design, cl, vcov="CRV1")
+    fml = "bonus ~ is_ic + C(grade_model) + C(job_family) + tenure_years"
+    glm = smf.glm(fml, d, family=sm.families.Poisson()).fit()
+    assert fit.b("is_ic") == pytest.approx(glm.params["is_ic"], abs=1e-7)
+    ref = _pyfixest(pf.fepois, fml, data=d, vcov={"CRV1": "org_unit"})
+    assert fit.se("is_ic") == pytest.approx(ref.se()["is_ic"], rel=1e-4)
+    # CRV3 by one Newton step per left-out cluster is close to full refits
+    fit3 = fit_ppml(d["bonus"].to_numpy(), design, cl, vcov="CRV3")
+    jack = []
+    for g in range(cl.max() + 1):
+        keep = cl != g
+        m = sm.GLM(d["bonus"].to_numpy()[keep], design.X[keep],
+                   family=sm.families.Poisson()).fit()
+        jack.append(m.params[design.index("is_ic")])
+    G = cl.max() + 1
+    full = np.sqrt((G - 1) / G * np.sum((np.array(jack) - glm.params["is_ic"]) ** 2))
+    assert fit3.se("is_ic") == pytest.approx(full, rel=0.05)
+
+
+def test_gap_from_coef_mde_and_equivalence():
+    gap = gap_from_coef(0.0, 0.01, 1e9, margin=0.05)
+    assert gap.estimate == 0 and gap.p_value == pytest.approx(1.0)
+    assert gap.mde == pytest.approx(np.expm1((1.959964 + 0.841621) * 0.01), rel=1e-5)
+    assert gap.p_equivalence < 1e-6  # +/-5% is 4.9 SE away
+    wide = gap_from_coef(0.0, 0.05, 1e9, margin=0.05)
+    assert wide.p_equivalence > 0.05  # low power: parity not shown
+    assert wide.ci_lower < 0 < wide.ci_upper
+
+
+# --------------------------------------------------------------------------- remediation
+
+
+def test_min_cost_plan_closes_the_gap_exactly(org: AuditData):
+    d = _model_frame(org)
+    block = control_block(d, ["job_family", "location", "gender"], ["tenure_years"])
+    design = build_design(d, controls=block)
+    cl = cluster_codes(d["org_unit"])
+    fit = fit_ols(d["y"].to_numpy(), design, cl)
+    pay = d["pay"].to_numpy()
+    ic = d["is_ic"].to_numpy() == 1
+    plans = remediation_plans(fit, pay, ic)
+    t = plans.table.set_index("plan")
+    assert fit.b("is_ic") < 0 and t.loc["min_cost", "track_raised"] == "IC"
+    for plan, raises in (("min_cost", plans.raise_min_cost),
+                         ("to_predicted", plans.raise_to_predicted)):
+        assert (raises[~ic] == 0).all() and (raises >= 0).all()
+        refit = fit_ols(np.log(pay + raises), design, cl)
+        assert t.loc[plan, "gap_after"] == pytest.approx(np.expm1(refit.b("is_ic")), abs=1e-9)
+        assert t.loc[plan, "total_cost"] == pytest.approx(raises.sum())
+        assert t.loc[plan, "n"] == (raises > 0).sum()
+    assert t.loc["min_cost", "gap_after"] == pytest.approx(0.0, abs=1e-9)
+    # nobody is raised above their predicted pay
+    assert np.all(pay + plans.raise_min_cost <= np.maximum(pay, plans.predicted) * (1 + 1e-9))
+    # to_predicted brings everyone below prediction exactly to it
+    below = ic & (pay < plans.predicted)
+    assert np.allclose(pay[below] + plans.raise_to_predicted[below], plans.predicted[below])
+    # cheaper than a uniform raise of the whole track by the gap
+    uniform = pay[ic].sum() * np.expm1(-fit.b("is_ic"))
+    assert t.loc["min_cost", "total_cost"] < uniform
+
+
+def test_min_cost_solver_is_optimal_on_a_small_problem():
+    rng = np.random.default_rng(11)
+    pay = rng.uniform(50, 150, 12)
+    w = rng.uniform(0.01, 0.2, 12)
+    cap = rng.uniform(0.0, 0.3, 12)
+    target = 0.5 * float(w @ cap)
+    d, lifted = _solve_min_cost(pay, w, cap, target)
+    assert not lifted
+    assert float(w @ d) == pytest.approx(target, abs=1e-10)
+    assert np.all(d >= -1e-12) and np.all(d <= cap + 1e-12)
+    ref = optimize.minimize(
+        lambda x: float(pay @ np.expm1(x)),
+        x0=cap * 0.5,
+        jac=lambda x: pay * np.exp(x),
+        bounds=list(zip(np.zeros(12), cap, strict=True)),
+        constraints=[{"type": "eq", "fun": lambda x: float(w @ x) - target, "jac": lambda x: w}],
+        method="SLSQP",
+        options={"ftol": 1e-14, "maxiter": 500},
+    )
+    assert ref.success
+    assert float(pay @ np.expm1(d)) <= ref.fun + 1e-8
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+def test_snapshot_export_runs_and_gives_the_same_answer():
+    people = random_org(400, seed=8)
+    hist_res = pay_parity(build(people), bootstrap=0)
+    snap_res = pay_parity(build(people, snapshot=True), bootstrap=0)
+    pd.testing.assert_frame_equal(hist_res.adjusted.table, snap_res.adjusted.table)
+
+
+def test_mixed_currencies_need_an_fx_table_or_a_currency():
+    people = random_org(300, seed=9).assign(currency=lambda d: np.where(
+        d.index % 3 == 0, "USD", "EUR"))
+    data = build(people)
+    with pytest.raises(PathauditError, match=r"\[fx\] table.*currency='EUR'"):
+        pay_parity(data, bootstrap=0)
+    res = pay_parity(data, bootstrap=0, currency="EUR")
+    assert res.adjusted.meta["excluded"]["other_currency"] == int((people["currency"] ==
+                                                                   "USD").sum())
+    fx = build(people, config={"fx": {"reporting_currency": "EUR", "USD": 0.9}})
+    assert pay_parity(fx, bootstrap=0).adjusted.meta["currency"] == "EUR"
+
+
+def test_exclusions_are_counted():
+    people = random_org(300, seed=10)
+    people.loc[:4, "fte"] = 0.0
+    people["fte"] = people["fte"].fillna(1.0)
+    res = pay_parity(build(people), bootstrap=0)
+    assert res.adjusted.meta["excluded"] == {"fte_not_positive": 5}
+    assert res.adjusted.meta["n_in"] == 295
+
+
+def test_components_variable_equity_total_are_labelled():
+    people = random_org(800, seed=12)
+    rng = np.random.default_rng(0)
+    people["variable_pay"] = np.where(rng.random(800) < 0.4, 0.0, people["pay"] * 0.1)
+    people["equity"] = np.where(people["grade"] >= 6, people["pay"] * 0.2, 0.0)
+    res = pay_parity(build(people), bootstrap=0)
+    adj = res.adjusted.table.query("scope == 'overall'").set_index("component")
+    assert list(adj.index) == ["base", "variable", "equity", "total"]
+    assert adj.loc["variable", "model"] == "Poisson PML"
+    assert adj.loc["total", "model"] == "OLS of log pay"
+    bg = res.by_grade.table
+    assert set(bg.loc[bg["component"] == "equity", "measure"]) == {"ratio of means"}
+    names = [h["name"] for h in res.headline()]
+    assert {"adjusted_gap_base", "adjusted_gap_total", "remediation_min_cost_cost"} <= set(names)
+
+
+def test_no_clusters_falls_back_to_hc1_with_a_warning():
+    people = random_org(300, seed=13, units=1)
+    with pytest.warns(StatisticalWarning, match="HC1"):
+        res = pay_parity(build(people), bootstrap=0, components=["base"])
+    assert res.overall_gap()["vcov"] == "HC1"
+
+
+def test_summary_plots_and_person_level_list(org: AuditData, org_result: ParityResult):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    text = org_result.summary()
+    assert "adjusted" in text and "Oaxaca" in text
+    ax = org_result.plot_distribution()
+    assert ax.get_xlabel() == "grade"
+    ax = org_result.plot_gaps()
+    assert len(ax.lines) >= 2
+    assert org_result.people is None
+    for r in org_result.results().values():
+        assert "employee_id" not in r.table.columns
+    full = pay_parity(org, bootstrap=0, person_level=True)
+    assert full.people is not None and "employee_id" in full.people
+    assert (full.people["raise_min_cost"] >= 0).all()
+    assert org_result.decomposition.meta["caveat"].startswith("The part 'explained' by grade")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scale=st.floats(0.01, 1000.0), seed=st.integers(0, 10_000))
+def test_scaling_pay_and_shuffling_rows_leave_gaps_unchanged(scale: float, seed: int):
+    people = random_org(250, seed=seed % 50)
+    shuffled = people.sample(frac=1.0, random_state=seed).assign(pay=lambda d: d["pay"] * scale)
+    shuffled["employee_id"] = [f"E{i:05d}" for i in shuffled.index]
+    people["employee_id"] = [f"E{i:05d}" for i in people.index]
+    ref = pay_parity(build(people), bootstrap=0, components=["base"])
+    got = pay_parity(build(shuffled), bootstrap=0, components=["base"])
+    cols = ["estimate", "ci_lower", "ci_upper", "p_value"]
+    pd.testing.assert_frame_equal(ref.adjusted.table[cols], got.adjusted.table[cols],
+                                  rtol=1e-7, atol=1e-9)
+    assert got.by_grade.table["estimate"].to_numpy() == pytest.approx(
+        ref.by_grade.table["estimate"].to_numpy(), rel=1e-9)
+    dec_r = ref.decomposition.table["estimate"].to_numpy()
+    dec_g = got.decomposition.table["estimate"].to_numpy()
+    assert dec_g == pytest.approx(dec_r, abs=1e-9)
+
+
+def test_ci_contains_estimate_and_smaller_alpha_widens(org: AuditData):
+    a = pay_parity(org, bootstrap=0, alpha=0.05, components=["base"]).adjusted.table
+    b = pay_parity(org, bootstrap=0, alpha=0.01, components=["base"]).adjusted.table
+    ok = ~a["suppressed"]
+    assert (a.loc[ok, "ci_lower"] <= a.loc[ok, "estimate"]).all()
+    assert (a.loc[ok, "estimate"] <= a.loc[ok, "ci_upper"]).all()
+    assert (b.loc[ok, "ci_lower"] < a.loc[ok, "ci_lower"]).all()
+    assert (b.loc[ok, "ci_upper"] > a.loc[ok, "ci_upper"]).all()
+
+
+@pytest.mark.coverage_study
+def test_with_few_clusters_crv3_covers_a_unit_level_gap():
+    """CRV3 + t(G-1) with 8 units whose pay level varies by unit: coverage over 200 draws."""
+    hits = 0
+    rejections_null = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for s in range(200):
+            people = random_org(300, seed=1000 + s, units=8, unit_sd=0.05, gap=-0.04)
+            d = _model_frame(build(people))
+            block = control_block(d, ["job_family", "location", "gender"], ["tenure_years"])
+            cl = cluster_codes(d["org_unit"])
+            design = build_design(d, controls=block)
+            fit = fit_ols(d["y"].to_numpy(), design, cl)
+            gap = gap_from_coef(fit.b("is_ic"), fit.se("is_ic"), fit.df)
+            hits += gap.ci_lower <= np.expm1(-0.04) <= gap.ci_upper
+            y0 = d["y"].to_numpy() + 0.04 * d["is_ic"].to_numpy()
+            f0 = fit_ols(y0, design, cl)
+            rejections_null += gap_from_coef(f0.b("is_ic"), f0.se("is_ic"), f0.df).p_value < 0.05
+    assert fit.vcov_type == "CRV3"
+    assert 0.90 <= hits / 200 <= 0.99
+    assert rejections_null / 200 <= 0.08
