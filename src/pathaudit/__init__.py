@@ -6,7 +6,17 @@ __version__ = "0.1.0"
 
 from pathaudit.data import AuditData
 from pathaudit.load import load, validate
+from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.quality import DataQualityReport
 from pathaudit.result import Result
 
-__all__ = ["AuditData", "DataQualityReport", "Result", "__version__", "load", "validate"]
+__all__ = [
+    "AuditData",
+    "DataQualityReport",
+    "ParityResult",
+    "Result",
+    "__version__",
+    "load",
+    "pay_parity",
+    "validate",
+]
