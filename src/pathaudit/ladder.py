@@ -25,6 +25,32 @@ _ALWAYS = pd.Timestamp("1678-01-01")
 UNKNOWN_TRACK = "track must be one of {tracks}; found {track!r}."
 
 
+def codes_in(values: pd.Series, categories: object) -> np.ndarray:
+    """Integer code of each value among ``categories`` (-1 when absent or missing).
+
+    Parameters
+    ----------
+    values
+        Values to encode (any dtype; compared as text).
+    categories
+        Distinct values defining the codes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` codes, one per value.
+
+    Notes
+    -----
+    Each distinct value is looked up once (``pandas.factorize``), so joining on
+    these codes is much cheaper than joining on text.
+    """
+    codes, uniques = pd.factorize(values)
+    lookup = pd.Index(pd.Series(categories, dtype=str)).get_indexer(pd.Series(uniques).astype(str))
+    lookup = np.append(lookup, -1)  # code -1 (missing) looks up the last slot
+    return lookup[codes].astype("int64")
+
+
 def _ladder_parts(ladder: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a ladder into organisation-wide rows and unit-specific rows, valid_from filled."""
     lad = ladder.copy()
@@ -72,50 +98,39 @@ def assign_grades(
     if records.empty or ladder is None or ladder.empty:
         return out
     glob, unit = _ladder_parts(ladder)
+    # integer codes shared by records and ladder: joins on ints, not on text
+    keys = ["track", "level"] + (["org_unit"] if "org_unit" in records else [])
     rec = pd.DataFrame(
         {
-            "track": records["track"].astype(str).to_numpy(),
-            "level": records["level"].astype(str).to_numpy(),
             "_date": pd.to_datetime(records[date_column]).astype("datetime64[ns]").to_numpy(),
             "_pos": np.arange(len(records)),
         }
     )
-    if "org_unit" in records:
-        rec["org_unit"] = records["org_unit"].to_numpy()
+    lad_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for k in keys:
+        lad_vals = pd.concat([glob[k], unit[k]]).astype(str)
+        cats = pd.unique(pd.concat([lad_vals, records[k].astype(str)]).dropna())
+        rec[k] = codes_in(records[k], cats)
+        lad_codes[k] = (codes_in(glob[k], cats), codes_in(unit[k], cats))
     rec = rec.loc[rec["_date"].notna()].sort_values("_date", kind="stable")
     grades = np.full(len(records), np.nan)
-    if not glob.empty:
-        right = (
-            glob[["track", "level", "valid_from", "grade"]]
-            .astype({"track": str, "level": str})
-            .sort_values("valid_from", kind="stable")
-        )
-        right = right.assign(grade=right["grade"].astype("float64"))
+    for part, (frame, by) in enumerate(
+        ((glob, ["track", "level"]), (unit, ["track", "level", "org_unit"]))
+    ):
+        if frame.empty or any(b not in rec for b in by):
+            continue
+        right = pd.DataFrame({b: lad_codes[b][part] for b in by})
+        right["valid_from"] = frame["valid_from"].to_numpy()
+        right["grade"] = frame["grade"].to_numpy(dtype="float64", na_value=np.nan)
+        left = rec[[*by, "_date", "_pos"]]
+        if part == 1:
+            left = left.loc[left["org_unit"] >= 0]
         m = pd.merge_asof(
-            rec[["track", "level", "_date", "_pos"]],
-            right,
+            left,
+            right.sort_values("valid_from", kind="stable"),
             left_on="_date",
             right_on="valid_from",
-            by=["track", "level"],
-            direction="backward",
-        )
-        grades[m["_pos"].to_numpy()] = m["grade"].to_numpy(dtype="float64", na_value=np.nan)
-    if not unit.empty and "org_unit" in rec:
-        has_unit = rec.loc[rec["org_unit"].notna()].astype(
-            {"org_unit": str, "track": str, "level": str}
-        )
-        right = (
-            unit[["track", "level", "org_unit", "valid_from", "grade"]]
-            .astype({"track": str, "level": str, "org_unit": str})
-            .sort_values("valid_from", kind="stable")
-        )
-        right = right.assign(grade=right["grade"].astype("float64"))
-        m = pd.merge_asof(
-            has_unit[["track", "level", "org_unit", "_date", "_pos"]],
-            right,
-            left_on="_date",
-            right_on="valid_from",
-            by=["track", "level", "org_unit"],
+            by=by,
             direction="backward",
         )
         found = m["grade"].notna().to_numpy()

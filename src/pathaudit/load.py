@@ -30,7 +30,7 @@ import pandas as pd
 
 from pathaudit.data import AuditData
 from pathaudit.errors import InputError, MapError, PrivacyError
-from pathaudit.ladder import assign_grades, ladder_from_grades
+from pathaudit.ladder import assign_grades, codes_in, ladder_from_grades
 from pathaudit.mapping import ColumnMap, parse_map
 from pathaudit.parse import (
     CSV_SUFFIXES,
@@ -211,8 +211,6 @@ class _Source:
     label: str  # name shown in messages: "people.csv" or "export.xlsx, sheet 'People'"
     path: Path
     sheet: str | None = None
-
-
 
 
 # --- the loader ----------------------------------------------------------------------------------
@@ -851,16 +849,33 @@ class _Loader:
         return df
 
     def drop_blank(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
-        data_cols = [c for c in df.columns if c != "row"]
-        return self.exclude(
-            df, df[data_cols].isna().all(axis=1), table, "blank_rows", "empty rows are left out"
-        )
-
-    def drop_duplicates(self, df: pd.DataFrame, table: str) -> pd.DataFrame:
-        cols = [c for c in df.columns if c != "row"]
         return self.exclude(
             df,
-            df.duplicated(subset=cols, keep="first"),
+            df[_data_cols(df)].isna().all(axis=1),
+            table,
+            "blank_rows",
+            "empty rows are left out",
+        )
+
+    def drop_duplicates(
+        self, df: pd.DataFrame, table: str, key: list[str] | None = None
+    ) -> pd.DataFrame:
+        """Exact duplicate rows (all canonical columns) are excluded, the first kept.
+
+        ``key``: columns that every duplicate pair shares (e.g. person and date), checked
+        first so that the full comparison runs only on the few candidate rows.
+        """
+        cols = _data_cols(df)
+        if key is None:
+            dup = df.duplicated(subset=cols, keep="first").to_numpy()
+        else:
+            cand = df.duplicated(subset=key, keep=False).to_numpy()
+            dup = np.zeros(len(df), bool)
+            if cand.any():
+                dup[cand] = df.loc[cand].duplicated(subset=cols, keep="first").to_numpy()
+        return self.exclude(
+            df,
+            dup,
             table,
             "duplicate_rows",
             "rows identical to an earlier row are left out (the first is kept)",
@@ -956,11 +971,11 @@ class _Loader:
         return p
 
     # ----------------------------------------------------------------- history
-    def history(self, h: pd.DataFrame, p: pd.DataFrame, raw_ids: pd.Series) -> pd.DataFrame:
+    def history(self, h: pd.DataFrame, p: pd.DataFrame, raw_pids: np.ndarray) -> pd.DataFrame:
         t = "history"
         h = self.drop_blank(h, t)
         h = self.drop_missing(h, t, ["employee_id", "effective_date", "track", "level"])
-        h = self.drop_duplicates(h, t)
+        h = self.drop_duplicates(h, t, key=["_pid", "effective_date"])
         h = self.exclude(
             h,
             h["effective_date"] > self.as_of,
@@ -971,23 +986,27 @@ class _Loader:
         )
         h = self.exclude(
             h,
-            h.duplicated(["employee_id", "effective_date"], keep="last"),
+            h.duplicated(["_pid", "effective_date"], keep="last"),
             t,
             "same_date_collapsed",
             "several records of one person on one date collapse to the last one in file order",
         )
-        known = h["employee_id"].isin(p["employee_id"])
-        dropped_person = ~known & h["employee_id"].isin(raw_ids)
+        pid = h["_pid"].to_numpy()
+        size = int(max(pid.max(initial=0), raw_pids.max(initial=0))) + 2  # slot -1: missing
+        kept = np.zeros(size, bool)
+        kept[p["_pid"].to_numpy()] = True
+        raw = np.zeros(size, bool)
+        raw[raw_pids[raw_pids >= 0]] = True
         h = self.exclude(
             h,
-            dropped_person,
+            ~kept[pid] & raw[pid],
             t,
             "episode_excluded",
             "records of people whose every people row was left out (see the people rules)",
         )
         h = self.exclude(
             h,
-            ~h["employee_id"].isin(p["employee_id"]),
+            ~kept[h["_pid"].to_numpy()],
             t,
             "person_not_in_people",
             "records of IDs that are not in the people table are left out; add these people "
@@ -995,22 +1014,22 @@ class _Loader:
             column="employee_id",
         )
         # the episode of each record: the latest hire on or before its date
-        left = h[["employee_id", "effective_date", "row"]].sort_values(
-            "effective_date", kind="stable"
-        )
-        right = p[["employee_id", "hire_date", "termination_date", "_ep"]].sort_values(
+        left = h[["_pid", "effective_date"]].sort_values("effective_date", kind="stable")
+        right = p[["_pid", "hire_date", "termination_date", "_ep"]].sort_values(
             "hire_date", kind="stable"
         )
         m = pd.merge_asof(
-            left.astype({"employee_id": str}),
-            right.astype({"employee_id": str}),
+            left.reset_index(names="_idx"),
+            right,
             left_on="effective_date",
             right_on="hire_date",
-            by="employee_id",
+            by="_pid",
             direction="backward",
         )
-        ep = pd.Series(m["_ep"].to_numpy(), index=left.index).reindex(h.index)
-        end = pd.Series(m["termination_date"].to_numpy(), index=left.index).reindex(h.index)
+        ep = pd.Series(m["_ep"].to_numpy(), index=m["_idx"].to_numpy()).reindex(h.index)
+        end = pd.Series(m["termination_date"].to_numpy(), index=m["_idx"].to_numpy()).reindex(
+            h.index
+        )
         outside = ep.isna() | (h["effective_date"] > end).fillna(False)
         h = h.assign(_ep=ep)
         h = self.exclude(
@@ -1372,7 +1391,7 @@ class _Loader:
 
     def unknown_managers(self, h: pd.DataFrame, ids: pd.Series, table: str) -> None:
         mgr = h["manager_id"]
-        unknown = (mgr.notna() & ~mgr.isin(ids)).to_numpy()
+        unknown = mgr.notna().to_numpy() & (codes_in(mgr, pd.unique(ids.dropna())) < 0)
         if unknown.any():
             self.q.add(
                 table,
@@ -1586,10 +1605,13 @@ class _Loader:
         grade_col = self.cmap.grade_column is not None
         present_h = tables["history"].attrs.get("present", [])
         lad = None if grade_col else self.ladder(tables["ladder"])
-        p = self.people(tables["people"])
+        p_raw, h_raw = tables["people"], tables["history"]
+        ids = pd.unique(pd.concat([p_raw["employee_id"].dropna(), h_raw["employee_id"].dropna()]))
+        p_raw = p_raw.assign(_pid=codes_in(p_raw["employee_id"], ids))
+        h_raw = h_raw.assign(_pid=codes_in(h_raw["employee_id"], ids))
+        p = self.people(p_raw)
         p = p.assign(_ep=np.arange(len(p), dtype="int64"))
-        raw_ids = tables["people"]["employee_id"]
-        h = self.history(tables["history"], p, raw_ids)
+        h = self.history(h_raw, p, p_raw["_pid"].to_numpy())
         h, p = self.apply_filters(
             h,
             p,
@@ -1735,6 +1757,11 @@ def _ladder_scope(rows: pd.DataFrame) -> str:
     if len(starts) and rows["valid_from"].notna().all():
         parts.append(f"from {pd.Timestamp(starts.min()).date()}")
     return " and ".join(parts) or "to other units or dates"
+
+
+def _data_cols(df: pd.DataFrame) -> list[str]:
+    """Canonical data columns (not ``row`` nor internal ``_`` columns)."""
+    return [c for c in df.columns if c != "row" and not str(c).startswith("_")]
 
 
 def _empty(kind: str, n: int) -> pd.Series:

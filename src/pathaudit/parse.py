@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CSV_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
@@ -124,7 +126,13 @@ def read_csv(path: Path) -> ReadResult:
     if Path(path).stat().st_size == 0:
         return ReadResult(pd.DataFrame(), notes)
     sep = _sniff_delimiter(path, encoding)
-    kwargs = {"sep": sep, "dtype": str, "keep_default_na": False, "encoding": encoding}
+    kwargs = {
+        "sep": sep,
+        "dtype": str,
+        "keep_default_na": False,  # "NA" is a location (North America), not a missing value
+        "na_values": [""],
+        "encoding": encoding,
+    }
     try:
         frame = pd.read_csv(path, engine="pyarrow", **kwargs)
     except Exception:  # noqa: BLE001 - pyarrow is strict (ragged rows); the C parser explains
@@ -243,16 +251,15 @@ def clean_text(s: pd.Series) -> TextParse:
     u = pd.Series(uniques, dtype=str)
     clean = u.str.strip()
     changed = (clean != u).to_numpy(dtype=bool, na_value=False)
-    clean = clean.where(clean != _NA_TEXT)
-    ok = codes >= 0
-    vals = np.full(n, np.nan, dtype=object)
-    cv = clean.to_numpy(dtype=object, na_value=np.nan)
-    vals[ok] = cv[codes[ok]]
+    empty = (clean == _NA_TEXT).to_numpy(dtype=bool, na_value=False)
     stripped = np.zeros(n, bool)
-    stripped[ok] = changed[codes[ok]]
-    # a cell of only spaces became missing: that is not a repair of a value
-    stripped &= pd.notna(vals)
-    return TextParse(pd.Series(vals, index=s.index, dtype=str), stripped)
+    if s.dtype != object and not changed.any() and not empty.any():
+        return TextParse(s if s.dtype == str else s.astype(str), stripped)  # already clean
+    clean_arr = pd.array(clean.where(~empty).to_numpy(dtype=object, na_value=np.nan), dtype=str)
+    vals = clean_arr.take(codes, allow_fill=True)
+    ok = codes >= 0
+    stripped[ok] = (changed & ~empty)[codes[ok]]
+    return TextParse(pd.Series(vals, index=s.index), stripped)
 
 
 # --- numbers -------------------------------------------------------------------------------------
@@ -278,6 +285,18 @@ class NumberParse:
     reformatted: np.ndarray
 
 
+def _fast_float(s: pd.Series) -> pd.Series | None:
+    """Arrow cast of a clean Arrow-backed text column to float (None when it does not apply)."""
+    to_arrow = getattr(s.array, "__arrow_array__", None)
+    if to_arrow is None:
+        return None
+    try:
+        cast = pc.cast(to_arrow(), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return pd.Series(cast.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+
+
 def parse_numbers(s: pd.Series) -> NumberParse:
     """Numbers of a column (text or numeric).
 
@@ -298,8 +317,16 @@ def parse_numbers(s: pd.Series) -> NumberParse:
     if pd.api.types.is_numeric_dtype(s):
         vals = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
         return NumberParse(vals, np.zeros(n, bool), np.zeros(n, bool))
-    text = clean_text(s).values
-    vals = pd.to_numeric(text, errors="coerce").astype("float64")
+    vals = _fast_float(s)
+    if vals is None:
+        vals = pd.to_numeric(s, errors="coerce").astype("float64")
+    failed = (vals.isna() & s.notna()).to_numpy(dtype=bool)
+    if failed.any():  # spaces, empty cells, and real problems: look at those rows only
+        text = clean_text(s[failed]).values
+        vals.loc[failed] = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+        text = text.reindex(s.index)
+    else:
+        text = s
     bad = np.array(vals.isna() & text.notna(), dtype=bool)
     reformatted = np.zeros(n, bool)
     if bad.any():
