@@ -456,3 +456,245 @@ def test_peter_principle_exact():
     assert pick(res, "std_difference")["estimate"] == pytest.approx(-1 / sd, abs=1e-12)
     assert pick(res, "mean_change_switch")["estimate"] == pytest.approx(-2 / 3)
     assert pick(res, "mean_change_promotion")["estimate"] == pytest.approx(1 / 3)
+
+
+# --------------------------------------------------------------------------- degradation
+
+
+def snapshot_of(data: AuditData) -> AuditData:
+    last = data.history.drop_duplicates("employee_id", keep="last").reset_index(drop=True)
+    data2 = AuditData(history=last, people=data.people, ladder=data.ladder,
+                      extract_date=data.extract_date, history_start=data.history_start,
+                      is_snapshot=True, config=data.config)
+    return data2
+
+
+@pytest.mark.parametrize("name", list(INDICATORS))
+def test_every_indicator_says_what_it_cannot_compute_on_a_snapshot(name):
+    data = snapshot_of(roles_data())
+    res = INDICATORS[name](data)
+    needs_history = name not in ("nominal_managers", "preference_mismatch", "ic_ceiling")
+    if needs_history:
+        assert res.meta["available"] is False
+        assert "snapshot" in res.meta["note"]
+        assert len(res.table) == 0
+        assert {"estimate", "ci_lower", "ci_upper", "numerator", "denominator", "n"} <= set(
+            res.table.columns)
+    else:
+        assert res.meta["available"] is True
+        assert len(res.table) > 0
+
+
+def test_cross_sections_work_on_a_snapshot():
+    data = snapshot_of(roles_data())
+    assert pick(nominal_managers(data), "share")["estimate"] == pytest.approx(2 / 3)
+    assert pick(preference_mismatch(data), "share")["estimate"] == pytest.approx(1 / 2)
+    res = ic_ceiling(data)
+    assert pick(res, "designed_gap")["estimate"] == 1.0
+    assert "promotion_rate_ratio" not in set(res.table["measure"])
+
+
+@pytest.mark.parametrize(
+    ("fn", "data", "phrase"),
+    [
+        (nominal_managers, lambda: roles_data(with_manager=False), "manager_id"),
+        (preference_mismatch, lambda: roles_data(with_pref=False), "career_preference"),
+        (peter_principle, lambda: stall_data(), "ratings"),
+        (who_switches, lambda: stall_data().__class__(
+            history=stall_data().history, people=stall_data().people.drop(columns="gender"),
+            ladder=stall_data().ladder, extract_date=pd.Timestamp("2023-12-31"),
+            history_start=D0), "gender"),
+    ],
+)
+def test_missing_inputs_are_reported_not_raised(fn, data, phrase):
+    res = fn(data())
+    assert res.meta["available"] is False
+    assert phrase in res.meta["note"]
+    assert "Not computed" in res.meta["note"]
+
+
+def test_switch_premium_without_pay_is_reported():
+    data = stall_data()
+    data.history = data.history.assign(pay=np.nan)
+    res = switch_premium(data)
+    assert res.meta["available"] is False and "pay" in res.meta["note"]
+
+
+def test_forced_management_on_a_snapshot_runs_and_says_what_is_missing():
+    audit = forced_management(snapshot_of(roles_data()))
+    prof = audit.unit_profile()
+    status = prof.set_index("indicator")["status"]
+    assert status["switch_premium"] == "not available"
+    assert "snapshot" in prof.set_index("indicator").loc["switch_premium", "note"]
+    assert status["nominal_managers"] in ("flagged", "clear", "inconclusive")
+    assert audit.flows.meta["available"] is False
+    text = audit.summary()
+    assert "Not computed" in text
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def test_threshold_status_in_each_direction():
+    above = Threshold("a", "m", "A", "above", 1.0, "ratio", "")
+    assert above.status(2.0, 1.5, 2.5) == "flagged"
+    assert above.status(2.0, 0.9, 2.5) == "inconclusive"
+    assert above.status(0.5, 0.2, 1.0) == "clear"
+    assert above.status(np.nan, np.nan, np.nan) == "not estimable"
+    below = Threshold("a", "m", "A", "below", -0.2, "SD", "")
+    assert below.status(-0.5, -0.7, -0.3) == "flagged"
+    assert below.status(-0.1, -0.3, 0.1) == "inconclusive"
+    assert below.status(0.0, -0.2, 0.2) == "clear"
+    band = Threshold("a", "m", "A", "outside", (0.8, 1.25), "ratio", "")
+    assert band.status(0.6, 0.5, 0.7) == "flagged"
+    assert band.status(1.5, 1.3, 1.7) == "flagged"
+    assert band.status(1.0, 0.9, 1.1) == "clear"
+    assert band.status(1.0, 0.7, 1.4) == "inconclusive"
+    # an exact figure (interval = value) exactly at the threshold is not flagged
+    gap = next(t for t in DEFAULT_THRESHOLDS if t.measure == "designed_gap")
+    assert gap.status(0.0, 0.0, 0.0) == "clear"
+    assert gap.status(1.0, 1.0, 1.0) == "flagged"
+
+
+def test_thresholds_are_configurable_and_unknown_keys_refused():
+    from pathaudit.errors import PathauditError
+
+    ths = resolve_thresholds({"switch_premium.premium": 0.05})
+    t = next(t for t in ths if t.key == "switch_premium.premium")
+    assert t.value == 0.05
+    assert len(ths) == len(DEFAULT_THRESHOLDS)
+    with pytest.raises(PathauditError, match="Unknown threshold"):
+        resolve_thresholds({"switch_premium.nope": 1.0})
+    mine = (Threshold("nominal_managers", "share", "x", "above", 0.5, "share", "why"),)
+    assert resolve_thresholds(mine) == mine
+
+
+def test_profile_flags_only_when_the_whole_interval_is_beyond():
+    results = {"stalled_then_switched": stalled_then_switched(stall_data()),
+               "switch_back": switch_back(switch_back_data())}
+    ths = (
+        Threshold("stalled_then_switched", "hazard_ratio", "stall", "above", 1.25, "ratio", ""),
+        Threshold("switch_back", "cif", "back", "above", 0.05, "share", ""),
+        Threshold("switch_back", "cif", "back", "above", 0.9, "share", ""),
+    )
+    prof = profile(results, ths)
+    assert list(prof["status"]) == ["inconclusive", "flagged", "clear"]
+    assert list(prof["flagged"]) == [False, True, False]
+    sc = scores(prof)
+    assert sc.loc[0, ["flagged", "assessed", "clear", "inconclusive"]].tolist() == [1, 3, 1, 1]
+
+
+def test_suppressed_figures_are_never_flagged_and_never_shown():
+    data = switch_back_data()
+    data.config = {"privacy": {"min_cell_size": 10}}
+    audit = forced_management(data, by="org_unit")
+    prof = audit.profile
+    assert not (prof["flagged"] & (prof["status"] == "suppressed")).any()
+    for res in audit.indicators.values():
+        t = res.table
+        shown = ~t["suppressed"].astype(bool)
+        assert (t.loc[shown, "n"] >= 10).all()
+        assert t.loc[~shown, "estimate"].isna().all()
+
+
+def test_forced_management_units_years_and_score():
+    data = attrition_data()
+    audit = forced_management(data, by="org_unit", over_time=True)
+    assert set(audit.profile["by"]) >= {"overall", "org_unit", "year"}
+    assert set(audit.scores.loc[audit.scores["by"] == "org_unit", "group"]) == {"U1", "U2", "U3"}
+    assert audit.score == int(audit.unit_profile()["flagged"].sum())
+    assert set(audit.over_time()["group"]) >= {"2020", "2021"}
+    assert audit.profile["status"].isin(
+        ["flagged", "clear", "inconclusive", "suppressed", "not estimable", "not available"]
+    ).all()
+    head = audit.headline()
+    assert head[-1]["name"] == "flagged_indicators"
+    assert "employee_id" not in "".join(
+        ",".join(r.table.columns) for r in audit.results().values())
+
+
+def test_plots_draw():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    audit = forced_management(attrition_data(), by="org_unit")
+    fig = audit.plot_profile()
+    assert len([a for a in fig.axes if a.get_visible()]) == len(audit.unit_profile())
+    fig2 = audit.plot_profile("U1")
+    assert "U1" in fig2.texts[0].get_text() or "U1" in fig2._suptitle.get_text()
+    ax = audit.plot_flows()
+    assert ax.get_ylabel() == "moves per 100 person-years"
+    fig3 = audit.plot_over_time()
+    assert fig3.axes
+    for res in audit.indicators.values():
+        if res.meta["available"]:
+            res.plot()
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- numerics
+
+
+def test_bootstrap_median_draws_match_full_enumeration():
+    import itertools
+
+    from pathaudit.management_pay import bootstrap_median_draws
+
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 3, 4, 5, 6):
+        x = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0][:n])
+        exact: dict[float, float] = {}
+        for idx in itertools.product(range(n), repeat=n):
+            m = float(np.median(x[list(idx)]))
+            exact[m] = exact.get(m, 0.0) + n ** -n
+        draws = bootstrap_median_draws(x, 400_000, rng)
+        vals, counts = np.unique(draws, return_counts=True)
+        assert set(vals) <= set(exact)
+        for v, c in zip(vals, counts, strict=True):
+            p = exact[float(v)]
+            assert c / len(draws) == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / len(draws))
+                                                   + 1e-9)
+
+
+def test_bootstrap_median_draws_agree_with_resampling():
+    from pathaudit import stats
+    from pathaudit.management_pay import bootstrap_median_draws
+
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(size=200)
+    fast = bootstrap_median_draws(x, 20_000, rng)
+    slow = stats.bootstrap_medians(x, 20_000, rng)
+    q = [0.025, 0.25, 0.5, 0.75, 0.975]
+    np.testing.assert_allclose(np.quantile(fast, q), np.quantile(slow, q), rtol=0.02)
+
+
+def test_stratified_rate_ratio_equals_person_level_glm():
+    import statsmodels.api as sm
+
+    from pathaudit.management_flow import stratified_rate_ratio
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    frame = pd.DataFrame({
+        "employee_id": rng.integers(0, 600, n).astype(str),
+        "grade": rng.integers(2, 6, n),
+        "focal": rng.integers(0, 2, n),
+        "person_years": rng.uniform(0.05, 0.25, n),
+    })
+    rate = 0.3 * np.exp(0.4 * frame["focal"] + 0.1 * frame["grade"])
+    frame["events"] = rng.poisson(rate * frame["person_years"])
+    res = stratified_rate_ratio(frame, focal="focal", strata="grade", cluster="employee_id")
+    X = np.column_stack([frame["focal"], pd.get_dummies(frame["grade"]).to_numpy(float)])
+    fit = sm.GLM(frame["events"].to_numpy(), X, family=sm.families.Poisson(),
+                 offset=np.log(frame["person_years"].to_numpy())).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["employee_id"])[0],
+                                      "use_correction": False})
+    g = frame["employee_id"].nunique()
+    b, se = np.asarray(fit.params)[0], np.asarray(fit.bse)[0] * np.sqrt(g / (g - 1))
+    assert res.loc[0, "estimate"] == pytest.approx(np.exp(b), rel=1e-8)
+    lo = np.exp(b - 1.959963984540054 * se)
+    assert res.loc[0, "ci_lower"] == pytest.approx(lo, rel=1e-8)
+    # aggregated rows give the same interval as the person-level ones
+    assert res.loc[0, "ci_upper"] == pytest.approx(np.exp(b + 1.959963984540054 * se), rel=1e-8)

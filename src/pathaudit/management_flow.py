@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from pathaudit import stats
 from pathaudit.management_common import (
@@ -101,7 +102,9 @@ def stratified_rate_ratio(
     and focal group, ``exp(b)`` is the hazard ratio. Rows are first summed
     within (cluster, stratum, focal values), which changes neither the estimate
     nor the clustered variance. Strata without events carry no information and
-    are dropped.
+    are dropped. The clustered variance carries the small-sample factor
+    :math:`G/(G-1)` (G people), not statsmodels' default extra
+    :math:`(N-1)/(N-K)` that depends on the number of rows.
 
     Returns
     -------
@@ -139,18 +142,23 @@ def stratified_rate_ratio(
     dummies[np.arange(len(agg)), strata_codes] = 1.0
     X = np.column_stack([fx, dummies])
     groups = pd.factorize(agg[cluster])[0]
+    n_groups = int(groups.max()) + 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fit = sm.GLM(
             ev, X, family=sm.families.Poisson(), offset=np.log(agg[person_years].to_numpy())
-        ).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    b = np.asarray(fit.params)[: len(focal_cols)]
-    se = np.asarray(fit.bse)[: len(focal_cols)]
+        ).fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
+    p = len(focal_cols)
+    b = np.asarray(fit.params)[:p]
+    # G / (G - 1) only: unlike statsmodels' default (N - 1) / (N - K) factor, it does not
+    # depend on how finely person-time happens to be split into rows
+    scale = n_groups / (n_groups - 1) if n_groups > 1 else np.nan
+    se = np.sqrt(np.diag(np.asarray(fit.cov_params()))[:p] * scale)
     lo, hi = stats.t_ci(b, se, alpha=alpha)
     res["estimate"] = np.exp(b)
     res["ci_lower"] = np.exp(lo)
     res["ci_upper"] = np.exp(hi)
-    res["p_value"] = np.asarray(fit.pvalues)[: len(focal_cols)]
+    res["p_value"] = 2 * sps.norm.sf(np.abs(b / se))
     return res
 
 
