@@ -124,7 +124,7 @@ def test_median_not_reached_is_not_extrapolated():
     assert np.isnan(med.loc[AJ, "estimate"])
 
 
-def test_ladder_adopted_later_opens_promotion_with_delayed_entry():
+def test_ladder_adopted_later_counts_from_its_date():
     ladder = pd.concat(
         [
             LADDER.loc[LADDER["level"] != "IC5"],
@@ -142,18 +142,24 @@ def test_ladder_adopted_later_opens_promotion_with_delayed_entry():
     )
     h = history(
         ("h", "2016-01-01", "IC4", "U2"),  # IC top until 2018-01-01, then promotable
-        ("i", "2016-01-01", "IC4", "U1"),  # IC top in U1: never at risk
-        ("j", "2019-01-01", "IC4", "U2"),  # promotable from its start
+        ("i", "2016-01-01", "IC4", "U1"),  # IC top in U1: never promotable
+        ("j", "2019-01-01", "IC4", "U2"),  # promotable from its first day
     )
     p = people(("h", "2016-01-01"), ("i", "2016-01-01"), ("j", "2019-01-01"))
     d = audit(h, p, ladder=ladder)
     frm = promotable_from(ladder, d.spells)
     assert frm.isna().tolist() == [False, True, False]
+    assert frm.iloc[0] == pd.Timestamp("2018-01-01")
+    # spells: below the top on their first day only
     sp, excluded = promotion_spells(d)
-    assert excluded["at_top_of_track"] == 1
-    got = sp.set_index("employee_id")
-    assert got.loc["h", "entry"] == pytest.approx(731 / YEAR)
-    assert got.loc["j", "entry"] == 0.0
+    assert sp["employee_id"].tolist() == ["j"]
+    assert excluded["at_top_of_track"] == 2
+    # rates: h's person-time counts from 2018-01-01, i's never
+    rates = promotion_rates(d.exposure, ladder)
+    py = rates.groupby("year")["person_years"].sum()
+    assert 2016 not in py.index and 2017 not in py.index
+    assert py.loc[2018] == pytest.approx(365 / YEAR)
+    assert py.loc[2019] == pytest.approx(2 * 365 / YEAR)
 
 
 def test_impact_ratio_by_hand():

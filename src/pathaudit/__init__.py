@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 from pathaudit.data import AuditData
 from pathaudit.load import load, validate
 from pathaudit.parity import ParityResult, pay_parity
+from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.quality import DataQualityReport
 from pathaudit.result import Result
 
@@ -14,9 +15,11 @@ __all__ = [
     "AuditData",
     "DataQualityReport",
     "ParityResult",
+    "PromotionAudit",
     "Result",
     "__version__",
     "load",
     "pay_parity",
+    "time_to_promotion",
     "validate",
 ]

@@ -52,7 +52,15 @@ class AnalysisStep:
 
 def _steps() -> list[AnalysisStep]:
     """The analyses of the audit, in report order."""
-    return []
+    from pathaudit.promotion import time_to_promotion
+
+    return [
+        AnalysisStep(
+            "time_to_promotion",
+            lambda data, seed: time_to_promotion(data, seed=seed),
+            lambda res: res.headline_figures(),
+        ),
+    ]
 
 
 def _clean(value: Any) -> Any:

@@ -142,8 +142,8 @@ def promotable_from(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Seri
     -----
     Adopting a dual ladder can add IC levels in one unit from one date. An IC
     at the old top of such a unit cannot be promoted before that date and can
-    after it: the spell enters the risk set of promotion on that date (delayed
-    entry), just as a spell begun before ``history_start`` does.
+    after it. :func:`promotion_spells` keeps spells promotable on their first
+    day; :func:`promotion_rates` counts person-time from this date on.
     """
     always = pd.Timestamp("1678-01-01")
     track = frame["track"].astype("str").to_numpy()
@@ -215,23 +215,23 @@ def promotion_spells(
     Returns
     -------
     (spells, excluded) : tuple
-        ``spells``: the input rows below the top of their own track, with
-        ``time`` (= ``duration``, years since the spell's start), ``entry``
-        (years, delayed entry), ``cause`` (see :data:`CAUSES`), ``is_ic`` and
-        ``promotable_from`` (the date a higher level opened to the spell, when
-        after its start; see :func:`promotable_from`). ``excluded``: reason ->
-        number of spells left out:
-        ``at_top_of_track`` (cannot be promoted within the track),
+        ``spells``: the input rows below the top of their own track at their
+        start, with ``time`` (= ``duration``, years since the spell's start),
+        ``entry`` (years, delayed entry), ``cause`` (see :data:`CAUSES`) and
+        ``is_ic``. ``excluded``: reason -> number of spells left out:
+        ``at_top_of_track`` (at the top of the track in its unit on its first
+        day, so it cannot be promoted within the track),
         ``missing_grade`` and ``start_not_observed`` (the spell's start was set to
         a hire date before ``history_start``, so its time in level is unknown).
 
     Notes
     -----
-    Population: spells whose grade is below the top of their own track at some
-    time during the spell. Clock: time since the start of the spell (time in
-    level). Entry: the later of ``history_start`` (spells observed only from
-    then on) and the date a higher level opened to the spell, in years since
-    its start; 0 for most spells.
+    Population: spells whose grade is below the top of their own track on their
+    first day, with the ladder of their unit on that date. A spell at the top
+    when it began stays out even if a higher level opens later (its
+    person-time after that date does count in :func:`promotion_rates`). Clock:
+    time since the start of the spell (time in level). Entry: years from the
+    spell's start to ``history_start`` for spells begun earlier, else 0.
     """
     if isinstance(data_or_spells, AuditData):
         data = data_or_spells
@@ -247,9 +247,8 @@ def promotion_spells(
     sp = sp.loc[~miss]
     grade = grade[~miss].astype(float)
     frm = promotable_from(ladder, sp)
-    stop = sp["stop"]
-    never = frm.isna().to_numpy()
-    at_top = never | (frm >= stop).to_numpy()
+    # below the top of the own track on the spell's first day (in its unit, on that date)
+    at_top = (frm.isna() | (frm > sp["start"])).to_numpy()
     excluded["at_top_of_track"] = int(at_top.sum())
     unobserved = np.zeros(len(sp), dtype=bool)
     if "start_imputed" in sp.columns and history_start is not None:
@@ -261,13 +260,8 @@ def promotion_spells(
     keep = ~at_top & ~unobserved
     out = sp.loc[keep].copy()
     out["grade"] = grade[keep].astype(np.int64)
-    frm_k = frm[keep]
-    later = (frm_k > out["start"]).to_numpy()
-    gap = (frm_k.where(later) - out["start"]).dt.days.to_numpy(dtype=float, na_value=0.0)
-    ladder_entry = np.where(later, gap / DAYS_PER_YEAR, 0.0)
-    out["promotable_from"] = frm_k.where(later)
     out["time"] = out["duration"].astype(float)
-    out["entry"] = np.maximum(out["entry"].to_numpy(dtype=float), ladder_entry)
+    out["entry"] = out["entry"].astype(float)
     out["cause"] = _cause_codes(out["end_reason"])
     out["track"] = out["track"].astype("str")
     out["is_ic"] = (out["track"] == "IC").astype(float)
@@ -1129,8 +1123,8 @@ def _log_ratio_se(
     resid = y - p[grp]
     tot = np.bincount(inv, resid)
     g_of = (codes // (pid.max() + 1 if len(pid) else 1)).astype(np.int64)
-    var_p = np.bincount(g_of, tot**2, minlength=n_groups) / n**2
     with np.errstate(divide="ignore", invalid="ignore"):
+        var_p = np.bincount(g_of, tot**2, minlength=n_groups) / n**2
         se_log = np.sqrt(var_p) / p
     return p, se_log, n
 
@@ -1233,17 +1227,23 @@ def _impact_table(elig: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataF
         y = part["promoted"].to_numpy(dtype=float)
         p, se_log, n = _log_ratio_se(y, pcodes, gcodes, len(glabels))
         people = np.array([len(np.unique(pcodes[gcodes == j])) for j in range(len(glabels))])
-        plo, phi = stats.wilson_ci(p * n, n, 0.05 if alpha is None else alpha)
-        ref = int(np.nanargmax(p))
+        plo, phi = stats.wilson_ci(p * n, n, alpha)
+        # nobody promoted in any group: proportions only, no ratio to take
+        ref = int(np.nanargmax(p)) if np.nanmax(p) > 0 else -1
         for j, gl in enumerate(glabels):
-            if j == ref:
+            if ref < 0:
+                est, lo, hi = np.nan, np.nan, np.nan
+            elif j == ref:
                 est, lo, hi = 1.0, np.nan, np.nan
             else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    est = p[j] / p[ref]
-                    se = np.sqrt(se_log[j] ** 2 + se_log[ref] ** 2)
-                l_lo, l_hi = stats.t_ci(np.log(est), se, None, alpha)
-                lo, hi = float(np.exp(l_lo)), float(np.exp(l_hi))
+                est = p[j] / p[ref]
+                se = np.sqrt(se_log[j] ** 2 + se_log[ref] ** 2)
+                centre = np.log(est) if p[j] > 0 else np.log(0.5 / n[j] / p[ref])
+                if p[j] == 0:  # no promotion: Katz interval with 0.5 added, lower bound 0
+                    se = np.sqrt(1 / 0.5 - 1 / n[j] + se_log[ref] ** 2)
+                l_lo, l_hi = stats.t_ci(centre, se, None, alpha)
+                lo = float(np.exp(l_lo)) if p[j] > 0 else 0.0
+                hi = float(np.exp(l_hi))
             rows.append(
                 {
                     **dict(zip(keys, lab, strict=True)),
@@ -1257,7 +1257,7 @@ def _impact_table(elig: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataF
                     "promoted": float(p[j] * n[j]),
                     "eligible": float(n[j]),
                     "n": int(people[j]),
-                    "reference": glabels[ref],
+                    "reference": glabels[ref] if ref >= 0 else None,
                     "below_four_fifths": bool(est < FOUR_FIFTHS),
                     "ci_below_four_fifths": bool(np.isfinite(hi) and hi < FOUR_FIFTHS),
                 }
@@ -1531,7 +1531,7 @@ class PromotionAudit:
             row = self.headline.table.iloc[0]
             out.append(
                 {
-                    "name": "IC - M difference in 3-year probability of promotion",
+                    "name": "IC - M difference in 3-year probability of promotion, within grade",
                     "estimate": row["estimate"],
                     "ci_lower": row["ci_lower"],
                     "ci_upper": row["ci_upper"],
@@ -1703,25 +1703,31 @@ def time_to_promotion(
         **common,
     )
 
-    # --- headline
+    # --- headline: within grade (the answer), then pooled over grades (grade mix differs)
     diff = cif_difference(sp, "track", ("IC", "M"), headline_horizon, "grade", alpha)
+    pooled_diff = cif_difference(sp, "track", ("IC", "M"), headline_horizon, None, alpha)
     head = pd.DataFrame(
         [
             {
-                "comparison": "IC - M",
+                "comparison": label,
+                "within_grade": within,
                 "horizon": headline_horizon,
-                "estimate": diff["estimate"],
-                "ci_lower": diff["ci_lower"],
-                "ci_upper": diff["ci_upper"],
-                "se": diff["se"],
-                "p_value": diff["p_value"],
-                "mde": diff["mde"],
-                "probability_ic": diff["estimate_a"],
-                "probability_m": diff["estimate_b"],
-                "n": diff["n"],
-                "n_ic": diff["n_a"],
-                "n_m": diff["n_b"],
+                "estimate": d["estimate"],
+                "ci_lower": d["ci_lower"],
+                "ci_upper": d["ci_upper"],
+                "se": d["se"],
+                "p_value": d["p_value"],
+                "mde": d["mde"],
+                "probability_ic": d["estimate_a"],
+                "probability_m": d["estimate_b"],
+                "n": d["n"],
+                "n_ic": d["n_a"],
+                "n_m": d["n_b"],
             }
+            for label, within, d in (
+                ("IC - M, within grade", True, diff),
+                ("IC - M, pooled over grades", False, pooled_diff),
+            )
         ]
     )
     by_grade = diff["by_stratum"].rename(
@@ -1744,9 +1750,11 @@ def time_to_promotion(
         definition=(
             f"Sum over grades of w_g * [F_IC,g({h}) - F_M,g({h})]: "
             "the difference in the probability of promotion within "
-            f"{headline_horizon:g} years of entering a level, IC minus M, compared within grade "
+            f"{h} years of entering a level, IC minus M, compared within grade "
             "and weighted by each grade's share of spells (grades where both tracks have spells "
-            "below their top). Negative: ICs are promoted less often within the horizon."
+            "below their top). Negative: ICs are promoted less often within the horizon. "
+            "The second row pools each track over all its grades; it mixes the difference "
+            "associated with track with the tracks' different grade mix."
         ),
         method=(
             "Aalen–Johansen per track and grade; person-clustered influence-function "
