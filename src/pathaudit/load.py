@@ -303,7 +303,9 @@ class _Loader:
                         "unreadable_file",
                         "fatal",
                         0,
-                        UNREADABLE_FILE.format(file=book.name, error=err, kind="Excel"),
+                        UNREADABLE_FILE.format(
+                            file=book.name, error=str(err).rstrip("."), kind="Excel"
+                        ),
                         file=book.name,
                     )
                     book = None
@@ -377,7 +379,7 @@ class _Loader:
             if src.sheet is not None or suffix in EXCEL_SUFFIXES:
                 book = self._book(src.path)
                 sheet = src.sheet if src.sheet is not None else book.sheet_names[0]
-                frame = book.parse(sheet, dtype=object)
+                frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
             elif suffix in CSV_SUFFIXES:
                 res = read_csv(src.path)
                 frame = res.frame
@@ -410,7 +412,7 @@ class _Loader:
                 "unreadable_file",
                 "fatal",
                 0,
-                UNREADABLE_FILE.format(file=src.label, error=err, kind=kind),
+                UNREADABLE_FILE.format(file=src.label, error=str(err).rstrip("."), kind=kind),
                 file=src.label,
             )
             return None
@@ -1740,7 +1742,7 @@ def _map_values(values: pd.Series, mapping: dict[str, Any]) -> pd.Series:
 
 
 def _closest(value: str, allowed: tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.0)
+    match = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
     return match[0] if match else allowed[0]
 
 

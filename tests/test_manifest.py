@@ -1,0 +1,44 @@
+"""Run manifest: reproducible, complete, no timestamps or machine paths."""
+
+from __future__ import annotations
+
+import json
+
+from load_builders import history, write_export
+
+from pathaudit import __version__
+from pathaudit.load import load
+from pathaudit.manifest import run_manifest, write_manifest
+from pathaudit.parse import file_sha256
+
+
+def test_manifest_content(tmp_path) -> None:
+    h = __import__("pandas").concat([history(), history().iloc[[0]]], ignore_index=True)
+    path = write_export(tmp_path, history_df=h)
+    data = load(tmp_path, path)
+    m = run_manifest(data, seed=7, extra={"analyses": ["parity"]})
+    assert m["version"] == __version__
+    assert m["kind"] == "history"
+    assert m["seed"] == 7
+    assert m["min_cell_size"] == 5
+    assert m["as_of"] == "2024-12-31"
+    assert m["extract_date"] == "2024-12-31"
+    assert m["history_start"] == "2020-01-01"
+    assert m["inputs"] == {
+        name: file_sha256(tmp_path / name) for name in ("history.csv", "ladder.csv", "people.csv")
+    }
+    assert m["rows"]["history"] == {"in": 10, "used": 9, "excluded": 1, "repaired": 0}
+    assert m["rows"]["people"] == {"in": 6, "used": 6, "excluded": 0, "repaired": 0}
+    assert m["map"]["columns"]["people"]["hire_date"] == "Hire Date"
+    assert m["quality"]["history:duplicate_rows"] == {"action": "excluded", "n_rows": 1}
+    assert m["extra"] == {"analyses": ["parity"]}
+    text = json.dumps(m)
+    assert str(tmp_path) not in text  # no machine paths
+
+
+def test_manifest_is_reproducible(tmp_path) -> None:
+    path = write_export(tmp_path)
+    a = write_manifest(tmp_path / "out" / "a.json", load(tmp_path, path), seed=1)
+    b = write_manifest(tmp_path / "out" / "b.json", load(tmp_path, path), seed=1)
+    assert a.read_text() == b.read_text()
+    assert json.loads(a.read_text())["seed"] == 1
