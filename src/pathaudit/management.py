@@ -43,7 +43,12 @@ from pathaudit.management_flow import (
     switch_flows,
     who_switches,
 )
-from pathaudit.management_pay import ic_ceiling, peter_principle, switch_premium
+from pathaudit.management_pay import (
+    ic_ceiling,
+    peter_principle,
+    shared_states,
+    switch_premium,
+)
 from pathaudit.management_roles import nominal_managers, preference_mismatch
 from pathaudit.result import SUPPRESSED_MARK, Result
 
@@ -308,55 +313,56 @@ def profile(
     scopes: list[tuple[str, str]] = [(OVERALL, ALL)]
     for res in results.values():
         if len(res.table):
-            pairs = res.table[["by", "group"]].drop_duplicates().itertuples(index=False)
-            for p in pairs:
-                if (p.by, p.group) not in scopes and p.by != OVERALL:
-                    scopes.append((p.by, p.group))
+            pairs = res.table[["by", "group"]].drop_duplicates()
+            for p in zip(pairs["by"], pairs["group"], strict=True):
+                if p not in scopes and p[0] != OVERALL:
+                    scopes.append(p)
     if by is not None:
         scopes = [s for s in scopes if s[0] == by]
-    rows: list[dict[str, Any]] = []
-    for t in thresholds:
-        res = results.get(t.indicator)
-        for scope_by, group in scopes:
-            rows.extend(_profile_rows(t, res, scope_by, group))
-    out = pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+    scope_frame = pd.DataFrame(scopes, columns=["by", "group"])
+    parts = [_profile_rows(t, results.get(t.indicator), scope_frame) for t in thresholds]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=list(PROFILE_COLUMNS))
     out["flagged"] = out["flagged"].astype(bool)
-    return out
+    return out[list(PROFILE_COLUMNS)]
 
 
-def _profile_rows(t: Threshold, res: Result | None, by: str, group: str) -> list[dict[str, Any]]:
-    base = {"by": by, "group": group, "indicator": t.indicator, "measure": t.measure,
-            "label": t.label, "detail": "", "estimate": np.nan, "ci_lower": np.nan,
-            "ci_upper": np.nan, "n": np.nan, "threshold": t.describe(), "unit": t.unit,
-            "flagged": False, "note": ""}
+def _profile_rows(t: Threshold, res: Result | None, scopes: pd.DataFrame) -> pd.DataFrame:
+    base = scopes.assign(indicator=t.indicator, measure=t.measure, label=t.label, detail="",
+                         estimate=np.nan, ci_lower=np.nan, ci_upper=np.nan, n=np.nan,
+                         threshold=t.describe(), unit=t.unit, flagged=False, note="")
     if res is None:
-        return [{**base, "status": "not available", "note": "indicator not run"}]
+        return base.assign(status="not available", note="indicator not run")
     if not res.meta.get("available", True):
-        return [{**base, "status": "not available", "note": res.meta.get("note", "")}]
+        return base.assign(status="not available", note=str(res.meta.get("note", "")))
     tab = res.table
-    sel = (tab["by"] == by) & (tab["group"] == group) & (tab["measure"] == t.measure)
-    sel &= tab["grade"].isna()
+    sel = (tab["measure"] == t.measure) & tab["grade"].isna()
     for col, val in t.where.items():
         sel &= (tab[col] == val) if col in tab else False
     hits = tab.loc[sel]
-    if len(hits) == 0:
-        note = "no value for this group" if not t.where else \
-            f"no value for this group ({', '.join(f'{k}={v}' for k, v in t.where.items())})"
-        return [{**base, "status": "not available", "note": note}]
-    rows = []
-    for r in hits.itertuples(index=False):
-        d = r._asdict()
-        detail = f"{d['category']} vs {d['reference']}" if "category" in d and \
-            isinstance(d.get("category"), str) else ""
-        if d.get("suppressed"):
-            status = "suppressed"
-        else:
-            status = t.status(d["estimate"], d["ci_lower"], d["ci_upper"])
-        rows.append({**base, "detail": detail, "estimate": d["estimate"],
-                     "ci_lower": d["ci_lower"], "ci_upper": d["ci_upper"], "n": d["n"],
-                     "status": status, "flagged": status == "flagged",
-                     "note": res.meta.get("note", "")})
-    return rows
+    cols = ["by", "group", "estimate", "ci_lower", "ci_upper", "n", "suppressed"]
+    has_cat = "category" in hits and "reference" in hits
+    found = hits[cols + (["category", "reference"] if has_cat else [])].copy()
+    found["detail"] = (found["category"].astype(str) + " vs " + found["reference"].astype(str)
+                       if has_cat else "")
+    merged = scopes.merge(found, on=["by", "group"], how="left")
+    missing = merged["estimate"].isna() & merged["suppressed"].isna()
+    note_missing = "no value for this group" + (
+        f" ({', '.join(f'{k}={v}' for k, v in t.where.items())})" if t.where else "")
+    status = [
+        "not available" if miss else "suppressed" if bool(sup) else t.status(e, lo, hi)
+        for miss, sup, e, lo, hi in zip(missing, merged["suppressed"].fillna(False),
+                                        merged["estimate"], merged["ci_lower"],
+                                        merged["ci_upper"], strict=True)
+    ]
+    out = merged.assign(
+        indicator=t.indicator, measure=t.measure, label=t.label,
+        detail=merged["detail"].fillna("") if "detail" in merged else "",
+        threshold=t.describe(), unit=t.unit, status=status,
+        note=np.where(missing, note_missing, str(res.meta.get("note", ""))),
+    )
+    out["flagged"] = out["status"] == "flagged"
+    return out[list(PROFILE_COLUMNS)]
 
 
 def scores(prof: pd.DataFrame) -> pd.DataFrame:
@@ -608,13 +614,14 @@ def forced_management(
     groupings: By = [c for c in ([by] if by else []) + (["year"] if over_time else [])]
     options = options or {}
     results: dict[str, Result] = {}
-    for name in names:
-        fn = INDICATORS[name]
-        kw: dict[str, Any] = {"by": groupings or None, "alpha": alpha}
-        if name in ("switch_premium", "post_switch_attrition"):
-            kw["seed"] = seed
-        kw.update(options.get(name, {}))
-        results[name] = fn(data, **kw)
+    with shared_states():
+        for name in names:
+            fn = INDICATORS[name]
+            kw: dict[str, Any] = {"by": groupings or None, "alpha": alpha}
+            if name in ("switch_premium", "post_switch_attrition"):
+                kw["seed"] = seed
+            kw.update(options.get(name, {}))
+            results[name] = fn(data, **kw)
     flows = switch_flows(data, by=groupings or None, alpha=alpha)
     prof = profile(results, ths)
     return ManagementAudit(

@@ -7,7 +7,6 @@ ladder indicators in :mod:`pathaudit.management_pay`.)
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -84,6 +83,110 @@ def cif_at(
     return float(est[0]), float(se[0]), at_risk_h, curve
 
 
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes 0..K-1 of a column (kept as they are when already small integers)."""
+    if pd.api.types.is_integer_dtype(values) and not values.isna().any():
+        arr = values.to_numpy(dtype=np.int64)
+        if len(arr) and arr.min() >= 0 and arr.max() < 10 * len(arr) + 10:
+            return arr
+    return pd.factorize(values)[0].astype(np.int64)
+
+
+def poisson_stratified(
+    events: np.ndarray,
+    person_years: np.ndarray,
+    x: np.ndarray,
+    strata: np.ndarray,
+    cluster: np.ndarray,
+    *,
+    max_iter: int = 50,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Poisson regression with one intercept per stratum and a person-clustered sandwich.
+
+    Parameters
+    ----------
+    events, person_years
+        Event counts and person-time per row (``person_years > 0``).
+    x
+        Covariates, shape ``(n, p)``.
+    strata, cluster
+        Integer codes (0-based) of the stratum and of the person of each row.
+    max_iter
+        Newton iterations at most.
+
+    Returns
+    -------
+    (beta, cov) : tuple of ndarray
+        Estimates and their clustered covariance (``p`` and ``(p, p)``); NaN when
+        Newton does not converge.
+
+    Notes
+    -----
+    The stratum intercepts are profiled out: for fixed :math:`eta`,
+    :math:`\hatlpha_s = \log(D_s / \sum_{i \in s} PY_i e^{x_ieta})`, so
+    Newton runs on :math:`eta` alone with score
+    :math:`\sum_i (x_i - ar x_s)(d_i - \mu_i)` and information
+    :math:`\sum_i \mu_i (x_i - ar x_s)(x_i - ar x_s)'`, :math:`ar x_s` the
+    :math:`\mu`-weighted mean of :math:`x` in stratum :math:`s`. These are the
+    :math:`eta` blocks of the full model's score and information with the
+    intercepts partialled out, so the sandwich
+    :math:`A^{-1} (rac{G}{G-1} \sum_g u_g u_g') A^{-1}` with person score sums
+    :math:`u_g` equals the :math:`eta` block of the full model's clustered
+    sandwich (checked against ``statsmodels`` GLM in the tests).
+    """
+    d = np.asarray(events, dtype=float)
+    t = np.asarray(person_years, dtype=float)
+    X = np.asarray(x, dtype=float).reshape(len(d), -1)
+    p = X.shape[1]
+    n_s = int(strata.max()) + 1
+    d_s = np.bincount(strata, weights=d, minlength=n_s)
+    beta = np.zeros(p)
+    nan = (np.full(p, np.nan), np.full((p, p), np.nan))
+    for _ in range(max_iter):
+        eta = X @ beta
+        w = t * np.exp(eta - eta.max())
+        w_s = np.bincount(strata, weights=w, minlength=n_s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mu = np.where(w_s[strata] > 0, d_s[strata] * w / w_s[strata], 0.0)
+            mu_s = np.bincount(strata, weights=mu, minlength=n_s)
+            xbar = np.column_stack(
+                [np.bincount(strata, weights=mu * X[:, j], minlength=n_s) for j in range(p)]
+            ) / np.where(mu_s > 0, mu_s, 1.0)[:, None]
+        r = X - xbar[strata]
+        score = r.T @ (d - mu)
+        info = (r * mu[:, None]).T @ r
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:
+            return nan
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or np.abs(beta).max() > 30:
+            return nan
+        if np.abs(step).max() < 1e-10:
+            break
+    else:
+        return nan
+    eta = X @ beta
+    w = t * np.exp(eta - eta.max())
+    w_s = np.bincount(strata, weights=w, minlength=n_s)
+    mu = np.where(w_s[strata] > 0, d_s[strata] * w / np.where(w_s[strata] > 0, w_s[strata], 1),
+                  0.0)
+    mu_s = np.bincount(strata, weights=mu, minlength=n_s)
+    xbar = np.column_stack(
+        [np.bincount(strata, weights=mu * X[:, j], minlength=n_s) for j in range(p)]
+    ) / np.where(mu_s > 0, mu_s, 1.0)[:, None]
+    r = X - xbar[strata]
+    info = (r * mu[:, None]).T @ r
+    n_g = int(cluster.max()) + 1
+    u = np.column_stack(
+        [np.bincount(cluster, weights=r[:, j] * (d - mu), minlength=n_g) for j in range(p)]
+    )
+    g = len(np.unique(cluster))
+    inv = np.linalg.inv(info)
+    cov = inv @ (u.T @ u) @ inv * (g / (g - 1) if g > 1 else np.nan)
+    return beta, cov
+
+
 def stratified_rate_ratio(
     frame: pd.DataFrame,
     *,
@@ -97,14 +200,12 @@ def stratified_rate_ratio(
     """Rate ratio(s) of ``focal`` indicator column(s), stratified, with person-clustered CIs.
 
     Poisson regression of ``events`` on the focal indicators and one intercept
-    per stratum, offset ``log(person_years)``; the sandwich variance is
-    clustered by ``cluster``. Under a hazard that is constant within stratum
+    per stratum, offset ``log(person_years)``, sandwich variance clustered by
+    ``cluster`` with the small-sample factor :math:`G/(G-1)` (G people); see
+    :func:`poisson_stratified`. Under a hazard that is constant within stratum
     and focal group, ``exp(b)`` is the hazard ratio. Rows are first summed
     within (cluster, stratum, focal values), which changes neither the estimate
-    nor the clustered variance. Strata without events carry no information and
-    are dropped. The clustered variance carries the small-sample factor
-    :math:`G/(G-1)` (G people), not statsmodels' default extra
-    :math:`(N-1)/(N-K)` that depends on the number of rows.
+    nor the clustered variance. Strata without events carry no information.
 
     Returns
     -------
@@ -113,52 +214,50 @@ def stratified_rate_ratio(
         ``ci_upper``, ``p_value``, ``events_focal``, ``events_reference``.
         NaN where a group has no events or no person-time.
     """
-    import statsmodels.api as sm
-
     focal_cols = [focal] if isinstance(focal, str) else list(focal)
-    keys = [cluster, strata] + focal_cols
-    agg = frame.groupby(keys, observed=True, sort=False)[[events, person_years]].sum()
-    agg = agg.reset_index()
-    agg = agg.loc[agg[person_years] > 0]
-    has_ev = agg.groupby(strata, observed=True)[events].transform("sum") > 0
-    agg = agg.loc[has_ev]
+    py = frame[person_years].to_numpy(dtype=float)
+    keep = py > 0
+    ev = frame[events].to_numpy(dtype=float)[keep]
+    py = py[keep]
+    fx = frame[focal_cols].to_numpy(dtype=float)[keep]
+    cl = _codes(frame[cluster])[keep]
+    st = _codes(frame[strata])[keep]
     out = []
-    fx = agg[focal_cols].to_numpy(dtype=float)
-    ev = agg[events].to_numpy(dtype=float)
-    ok = len(agg) > 0
+    ok = len(ev) > 0
+    off = fx.sum(axis=1) == 0
     for j, c in enumerate(focal_cols):
         on = fx[:, j] == 1
-        off = fx.sum(axis=1) == 0
         e1, e0 = float(ev[on].sum()), float(ev[off].sum())
         out.append({"term": c, "events_focal": e1, "events_reference": e0})
-        if e1 == 0 or e0 == 0 or not on.any():
+        if e1 == 0 or e0 == 0:
             ok = False
     res = pd.DataFrame(out)
     res[["estimate", "ci_lower", "ci_upper", "p_value"]] = np.nan
     if not ok:
         return res
-    strata_codes = pd.factorize(agg[strata])[0]
-    dummies = np.zeros((len(agg), strata_codes.max() + 1))
-    dummies[np.arange(len(agg)), strata_codes] = 1.0
-    X = np.column_stack([fx, dummies])
-    groups = pd.factorize(agg[cluster])[0]
-    n_groups = int(groups.max()) + 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        fit = sm.GLM(
-            ev, X, family=sm.families.Poisson(), offset=np.log(agg[person_years].to_numpy())
-        ).fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
-    p = len(focal_cols)
-    b = np.asarray(fit.params)[:p]
-    # G / (G - 1) only: unlike statsmodels' default (N - 1) / (N - K) factor, it does not
-    # depend on how finely person-time happens to be split into rows
-    scale = n_groups / (n_groups - 1) if n_groups > 1 else np.nan
-    se = np.sqrt(np.diag(np.asarray(fit.cov_params()))[:p] * scale)
+    # sum rows within (person, stratum, focal pattern): same estimate, same sandwich
+    bits = (fx * (2 ** np.arange(fx.shape[1]))).sum(axis=1).astype(np.int64)
+    n_st = int(st.max()) + 1
+    key = (cl * n_st + st) * (2 ** fx.shape[1]) + bits
+    uniq, inv = np.unique(key, return_inverse=True)
+    d_a = np.bincount(inv, weights=ev)
+    t_a = np.bincount(inv, weights=py)
+    pattern = uniq % (2 ** fx.shape[1])
+    st_a = (uniq // (2 ** fx.shape[1])) % n_st
+    cl_a = uniq // (2 ** fx.shape[1]) // n_st
+    x_a = ((pattern[:, None] >> np.arange(fx.shape[1])) & 1).astype(float)
+    has_ev = np.bincount(st_a, weights=d_a, minlength=n_st) > 0
+    sel = has_ev[st_a]
+    st_codes = np.unique(st_a[sel], return_inverse=True)[1]
+    cl_codes = np.unique(cl_a[sel], return_inverse=True)[1]
+    b, cov = poisson_stratified(d_a[sel], t_a[sel], x_a[sel], st_codes, cl_codes)
+    se = np.sqrt(np.diag(cov))
     lo, hi = stats.t_ci(b, se, alpha=alpha)
     res["estimate"] = np.exp(b)
     res["ci_lower"] = np.exp(lo)
     res["ci_upper"] = np.exp(hi)
-    res["p_value"] = 2 * sps.norm.sf(np.abs(b / se))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["p_value"] = 2 * sps.norm.sf(np.abs(b / se))
     return res
 
 
@@ -174,9 +273,9 @@ STALL_DEFINITION = (
     "An IC is stalled once their time in level exceeds the IC median time to promotion "
     "from their grade (the time at which the Aalen–Johansen cumulative incidence of "
     "promotion, with exit, switch, demotion and lateral moves competing, reaches 50%; "
-    "where it never does, the 75th percentile of time in level among ICs promoted from "
-    "that grade; at a grade nobody is promoted from, such as the top of the IC ladder, "
-    "the threshold of the grade below). share_stalled: IC->M switches made while stalled "
+    "where it never does, the 75th percentile of time to promotion among those promoted; "
+    "at and above the top of the IC ladder, the threshold of the grade below). "
+    "share_stalled: IC->M switches made while stalled "
     "(numerator) / all IC->M switches from grades with a stall threshold (denominator). "
     "hazard_ratio: "
     "IC->M switch rate while stalled / while not stalled, within grade."
@@ -197,6 +296,17 @@ def _ic_spells_with_known_start(data: AuditData) -> pd.DataFrame:
     return ic
 
 
+def _org_ic_top(data: AuditData) -> float:
+    """Top IC grade of the organisation-wide ladder (rows for every unit), else of all rows."""
+    lad = data.ladder
+    if lad is None or len(lad) == 0:
+        return np.inf
+    rows = lad.loc[lad["track"].astype(str) == "IC"]
+    if "org_unit" in rows and rows["org_unit"].notna().any() and rows["org_unit"].isna().any():
+        rows = rows.loc[rows["org_unit"].isna()]
+    return float(rows["grade"].max()) if len(rows) else np.inf
+
+
 def stall_thresholds(data: AuditData) -> pd.DataFrame:
     r"""Years in level after which an IC at each grade counts as stalled.
 
@@ -209,10 +319,10 @@ def stall_thresholds(data: AuditData) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per IC grade: ``grade``, ``threshold`` (years), ``rule``
-        (``"median"``, ``"p75_promoted"``, ``"grade_below"`` when nobody was
-        promoted from the grade, e.g. the top IC grade, or ``"none"`` when no
-        grade below has a threshold either), ``spells``, ``promotions``, ``n``
-        (people).
+        (``"median"``, ``"p75_promoted"``, ``"grade_below"`` at and above the top
+        of the organisation-wide IC ladder or where nobody was promoted, or
+        ``"none"`` when no grade below has a threshold either), ``spells``,
+        ``promotions``, ``n`` (people).
 
     Notes
     -----
@@ -220,27 +330,33 @@ def stall_thresholds(data: AuditData) -> pd.DataFrame:
     :math:`F_{promotion}(t) \ge 0.5` (Aalen–Johansen, delayed entry for spells
     begun before ``history_start``; every other way a spell ends competes).
     When the cumulative incidence never reaches 0.5 (promotion is not the usual
-    way out of the grade), the threshold is the 75th percentile of time in level
-    among IC spells at that grade that ended in promotion. A grade nobody is
-    promoted from (the top of the IC ladder) takes the threshold of the nearest
-    grade below: an IC who has sat at the ceiling longer than the usual time to
-    promotion is stalled there.
+    way out of the grade), the threshold is the 75th percentile of time to
+    promotion among those promoted: the first :math:`t` with
+    :math:`F(t) \ge 0.75\, F(t_{max})`, :math:`t_{max}` the last event time
+    (the censoring-aware version of "the 75th percentile among those promoted").
+    At and above the top of the organisation-wide IC ladder nobody can be
+    promoted, except in units that added IC levels, so such grades take the
+    threshold of the grade below the top (an IC at the ceiling longer than the
+    usual time to promotion is stalled there); a grade below it with no
+    promotion takes the threshold of the nearest grade below that has one.
     """
     ic = _ic_spells_with_known_start(data)
+    top = _org_ic_top(data)
     rows = []
     for grade, g in ic.groupby("grade", sort=True):
         promoted = (g["end_reason"] == "promotion").to_numpy()
         status = np.where(g["end_reason"].to_numpy() == "censored", 0, 2)
         status = np.where(promoted, 1, status)
         thr, rule = np.nan, "none"
-        if promoted.any():
+        if promoted.any() and grade < top:
             fit = aalen_johansen(g["duration"].to_numpy(), status, g["entry"].to_numpy(),
                                  causes=(1, 2))
-            reached = np.nonzero(fit.cif[:, 0] >= 0.5)[0]
+            f = fit.cif[:, 0]
+            reached = np.nonzero(f >= 0.5)[0]
             if len(reached):
                 thr, rule = float(fit.time[reached[0]]), "median"
             else:
-                thr = float(np.quantile(g["duration"].to_numpy()[promoted], 0.75))
+                thr = float(fit.time[np.nonzero(f >= 0.75 * f[-1] - 1e-12)[0][0]])
                 rule = "p75_promoted"
         rows.append(
             {
@@ -253,9 +369,6 @@ def stall_thresholds(data: AuditData) -> pd.DataFrame:
             }
         )
     out = pd.DataFrame(rows, columns=["grade", "threshold", "rule", "spells", "promotions", "n"])
-    # a grade nobody is promoted from (the top of the IC ladder) takes the threshold of the
-    # nearest grade below that has one: an IC at the ceiling for longer than the usual time
-    # to promotion is stalled there
     if len(out):
         borrowed = out["threshold"].ffill()
         take = out["threshold"].isna() & borrowed.notna()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -108,6 +110,31 @@ def bootstrap_median_draws(x: np.ndarray, B: int, rng: np.random.Generator) -> n
 # ---------------------------------------------------------------------------
 
 
+_STATES: ContextVar[dict[tuple[int, pd.Timestamp], pd.DataFrame] | None] = ContextVar(
+    "management_states", default=None)
+
+
+@contextmanager
+def shared_states() -> Iterator[None]:
+    """Within this block, the employed population on a date is computed once and reused."""
+    token = _STATES.set({})
+    try:
+        yield
+    finally:
+        _STATES.reset(token)
+
+
+def cached_state(data: AuditData, date: pd.Timestamp) -> pd.DataFrame:
+    """Return the people employed on ``date`` (``current_state``), cached in ``shared_states``."""
+    cache = _STATES.get()
+    if cache is None:
+        return current_state(data, date)
+    key = (id(data), pd.Timestamp(date))
+    if key not in cache:
+        cache[key] = current_state(data, date)
+    return cache[key]
+
+
 def state_groupings(
     data: AuditData, by: By
 ) -> Iterator[tuple[str, str, pd.DataFrame, pd.Timestamp]]:
@@ -117,13 +144,13 @@ def state_groupings(
     organisation on each fiscal-year end (the group is the fiscal year), or, for
     any other column, the ``as_of`` state grouped by that column.
     """
-    state = current_state(data)
+    state = cached_state(data, data.as_of)
     yield OVERALL, ALL, state, data.as_of
     for col in by_columns(by):
         if col == "year":
             for date in year_ends(data):
                 label = int(fiscal_year(pd.Series([date]), data.fiscal_year_start_month).iloc[0])
-                yield "year", str(label), current_state(data, date), date
+                yield "year", str(label), cached_state(data, date), date
         elif col in state.columns:
             for value, sub in state.groupby(col, sort=True, dropna=True, observed=True):
                 yield col, str(value), sub, data.as_of
@@ -201,9 +228,18 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                            "one so the tops of the two tracks can be compared.", **kw)
     k = data.min_cell_size
     rows: list[dict] = []
+    tops_on: dict[pd.Timestamp, pd.DataFrame] = {}
+    unit_rows = "org_unit" in data.ladder and data.ladder["org_unit"].notna().any()
     for by_name, group, state, date in state_groupings(data, by):
-        units = [group] if by_name == "org_unit" else _units(data, state)
-        t_ic, t_m, gaps = _designed_tops(data.ladder, date, units)
+        if date not in tops_on:
+            tops_on[date] = _tops_by_unit(data, date, unit_rows)
+        if not unit_rows:
+            units = None
+        elif by_name == "org_unit":
+            units = [group]
+        else:
+            units = sorted(str(u) for u in state["org_unit"].dropna().unique())
+        t_ic, t_m, gaps = _widest_gap(tops_on[date], units)
         people = len(state)
         rows.append(row(name, "designed_gap", by_name, group, estimate=t_m - t_ic,
                         ci_lower=t_m - t_ic, ci_upper=t_m - t_ic, numerator=t_m,
@@ -233,27 +269,24 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
     return indicator_result(name, table, **kw)
 
 
-def _units(data: AuditData, state: pd.DataFrame) -> list[str] | None:
-    """Units whose ladder matters: those with unit rows in the ladder and people employed."""
-    lad = data.ladder
-    if "org_unit" not in lad or lad["org_unit"].isna().all() or "org_unit" not in state:
-        return None
-    return sorted(str(u) for u in state["org_unit"].dropna().unique())
+def _tops_by_unit(data: AuditData, date: pd.Timestamp, unit_rows: bool) -> pd.DataFrame:
+    """Designed top grade per (unit, track) on ``date`` (unit ``"all"`` without unit rows)."""
+    if not unit_rows:
+        return top_grades(data.ladder, on=date).assign(org_unit="all")
+    units = sorted(str(u) for u in data.history["org_unit"].dropna().unique()) \
+        if "org_unit" in data.history else []
+    return top_grades(data.ladder, on=date, org_units=units)
 
 
-def _designed_tops(
-    ladder: pd.DataFrame, date: pd.Timestamp, units: list[str] | None
-) -> tuple[float, float, float]:
-    """Top IC and M grade of the ladder in force; with several units, the widest gap.
+def _widest_gap(tops: pd.DataFrame, units: list[str] | None) -> tuple[float, float, float]:
+    """Top IC and M grade; with several units, those of the unit with the widest gap.
 
-    Returns ``(top IC, top M, number of units with a gap)``; without units the
-    organisation-wide ladder (every row) is read and the count is 0 or 1.
+    Returns ``(top IC, top M, number of units with a gap)``.
     """
-    tops = top_grades(ladder, on=date, org_units=units)
+    if units is not None:
+        tops = tops.loc[tops["org_unit"].isin(units)]
     if len(tops) == 0:
         return np.nan, np.nan, np.nan
-    if units is None:
-        tops = tops.assign(org_unit="all")
     wide = tops.pivot_table(index="org_unit", columns="track", values="top_grade",
                             aggfunc="max", observed=True)
     if "IC" not in wide or "M" not in wide:

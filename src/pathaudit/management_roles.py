@@ -21,8 +21,7 @@ from pathaudit.management_common import (
     to_table,
     unavailable,
 )
-from pathaudit.management_pay import state_groupings
-from pathaudit.population import current_state
+from pathaudit.management_pay import cached_state, state_groupings
 from pathaudit.result import Result
 
 if TYPE_CHECKING:
@@ -84,7 +83,7 @@ def nominal_managers(
     for by_name, group, state, date in state_groupings(data, by):
         if date not in full:
             # the state of a year or of the organisation is everyone employed that day
-            everyone = state if by_name in ("overall", "year") else current_state(data, date)
+            everyone = state if by_name in ("overall", "year") else cached_state(data, date)
             full[date] = everyone["manager_id"].dropna().astype(str).value_counts()
             if by_name == "overall" and len(everyone):
                 missing_share = float(everyone["manager_id"].isna().mean())
