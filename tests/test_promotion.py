@@ -444,3 +444,85 @@ def test_plots_and_summary(org_audit):
     assert "rate among people still" in text or "still in their spell" in text
     heads = org_audit.headline_figures()
     assert heads[0]["name"].startswith("IC - M")
+
+
+# --------------------------------------------------------------------------- coverage study
+
+
+@pytest.fixture(scope="module")
+def coverage_runs():
+    """Every estimate and its truth over the 200 shared simulated organisations."""
+    from pathaudit.simulate import cached_organisations
+
+    cells, diffs, hrs = [], [], []
+    for i, sim in enumerate(cached_organisations(200)):
+        truth = sim.truth["promotion"]
+        sp, _ = promotion_spells(sim.data)
+        prob = cumulative_incidence(
+            sp, ("track", "grade"), (1.0, 2.0, 3.0, 5.0), pooled=("grade",), curves=False
+        )["probability"]
+        prob = prob.loc[prob["estimator"] == AJ]
+        for r in prob.itertuples():
+            h = f"{r.horizon:g}"
+            if pd.isna(r.grade):
+                g, target = "all", truth["cif_pooled"][r.track][h]
+            else:
+                g = str(int(r.grade))
+                target = truth["cif"].get(r.track, {}).get(g, {}).get(h, np.nan)
+            cells.append((i, r.track, g, h, r.estimate, r.ci_lower, r.ci_upper, target, r.spells))
+        within = cif_difference(sp, at=3.0)
+        bs = within["by_stratum"]
+        # the within-grade difference targets the same weighted sum of the true per-grade CIFs
+        target = sum(
+            w * (truth["cif"]["IC"][str(int(g))]["3"] - truth["cif"]["M"][str(int(g))]["3"])
+            for g, w in zip(bs["stratum"], bs["weight"], strict=True)
+        )
+        pooled = cif_difference(sp, at=3.0, standardise_by=None)
+        diffs.append(
+            (within["estimate"], within["ci_lower"], within["ci_upper"], target)
+            + (pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"], truth["cif_3y_diff"])
+        )
+        hr = promotion_hazard_ratios(sp, per_stratum=False).set_index("term").loc["IC vs M"]
+        hrs.append((hr["log_hr"], hr["ci_lower"], hr["ci_upper"], truth["hr_ic_vs_m"]))
+    cells = pd.DataFrame(
+        cells, columns=["org", "track", "grade", "h", "est", "lo", "hi", "truth", "spells"]
+    )
+    cells["covered"] = (cells["lo"] <= cells["truth"]) & (cells["truth"] <= cells["hi"])
+    return cells, np.array(diffs), np.array(hrs)
+
+
+def _within_mc_error(err: np.ndarray) -> bool:
+    """Mean error within 3 Monte-Carlo standard errors of zero."""
+    return abs(err.mean()) < 3 * err.std(ddof=1) / np.sqrt(len(err))
+
+
+@pytest.mark.coverage_study
+def test_coverage_of_cumulative_incidence(coverage_runs):
+    cells, _, _ = coverage_runs
+    summary = cells.groupby(["track", "grade", "h"]).agg(
+        coverage=("covered", "mean"), spells=("spells", "mean"), runs=("covered", "size")
+    )
+    assert summary["runs"].min() >= 100
+    # every cell, however small, covers at least 90% (tiny cells lean on the exact bound)
+    assert (summary["coverage"] >= 0.90).all(), summary.loc[summary["coverage"] < 0.90]
+    # the asymptotic interval where cells are large enough for it: within [0.90, 0.99]
+    big = summary.loc[summary["spells"] >= 50]
+    assert len(big) >= 6 * 4  # IC grades 2-5 and both pooled tracks, four horizons each
+    assert big["coverage"].between(0.90, 0.99).all(), big
+    # recovery: the average estimate is the truth, within Monte-Carlo error
+    for key, part in cells.groupby(["track", "grade", "h"]):
+        if part["spells"].mean() >= 50:
+            assert _within_mc_error((part["est"] - part["truth"]).to_numpy()), key
+
+
+@pytest.mark.coverage_study
+def test_coverage_of_headline_difference_and_hazard_ratio(coverage_runs):
+    _, diffs, hrs = coverage_runs
+    for est, lo, hi, truth in (diffs[:, 0:4].T, diffs[:, 4:8].T):
+        coverage = np.mean((lo <= truth) & (truth <= hi))
+        assert 0.90 <= coverage <= 0.99, coverage
+        assert _within_mc_error(est - truth)
+    log_hr, lo, hi, truth = hrs.T
+    coverage = np.mean((lo <= truth) & (truth <= hi))
+    assert 0.90 <= coverage <= 0.99, coverage
+    assert _within_mc_error(log_hr - np.log(truth))

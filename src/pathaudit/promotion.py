@@ -44,6 +44,8 @@ from pathaudit.survival import (
     cox_ph,
     kaplan_meier,
     logrank,
+    risk_set,
+    step_at,
 )
 
 if TYPE_CHECKING:
@@ -321,6 +323,7 @@ def cumulative_incidence(
     horizons: Sequence[float] = HORIZONS,
     alpha: float = 0.05,
     pooled: Sequence[str] = ("grade",),
+    curves: bool = True,
 ) -> dict[str, pd.DataFrame]:
     r"""Probability of promotion by time ``t`` (Aalen–Johansen) beside the naive Kaplan–Meier.
 
@@ -338,6 +341,8 @@ def cumulative_incidence(
     pooled
         Columns of ``by`` over which a pooled group is added as well (its label
         is missing), e.g. each track over all its grades.
+    curves
+        Whether to build the ``"curves"`` table (the step functions).
 
     Returns
     -------
@@ -366,10 +371,14 @@ def cumulative_incidence(
     it overstates the probability of promotion wherever competing events are
     common. Pointwise intervals on the log(-log) scale of the plotted quantity
     (:func:`pathaudit.stats.loglog_ci`) from the delta-method (Aalen–Johansen)
-    and Greenwood (Kaplan–Meier) standard errors. The median is the first time
-    the curve reaches 0.5; its interval is where the pointwise bounds reach
-    0.5 (the curve's upper bound gives the lower limit). A median never
-    reached is reported as not reached, never extrapolated.
+    and Greenwood (Kaplan–Meier) standard errors. Where no promotion has
+    happened by ``t`` the estimate is 0 and that interval degenerates to
+    [0, 0]; the upper bound is then the exact binomial bound for zero events,
+    :math:`1 - (\alpha/2)^{1/n(t)}` with :math:`n(t)` the spells still at risk
+    at ``t``. The median is the first time the curve reaches 0.5; its
+    interval is where the pointwise bounds reach 0.5 (the curve's upper bound
+    gives the lower limit). A median never reached is reported as not
+    reached, never extrapolated.
     """
     prob_rows: list[dict[str, Any]] = []
     med_rows: list[dict[str, Any]] = []
@@ -389,14 +398,16 @@ def cumulative_incidence(
         # --- Aalen–Johansen
         f, se, nr = aj.at(hz, cause=1)
         lo, hi = stats.loglog_ci(f, se, alpha)
-        prom_by = np.cumsum(aj.events[:, 0])
-        from pathaudit.survival import step_at
-
-        n_prom = step_at(aj.time, prom_by, hz)
+        n_prom = step_at(aj.time, np.cumsum(aj.events[:, 0]), hz)
+        nr_km = _at_risk(t, e, hz)
+        # no promotion by t: the log(-log) interval is [0, 0]; use the exact binomial
+        # upper bound for zero events among the spells still at risk at t
+        zero_up = np.where(nr_km > 0, 1 - (alpha / 2) ** (1 / np.maximum(nr_km, 1)), 1.0)
+        hi = np.where(n_prom == 0, zero_up, hi)
         # --- naive KM (probability = 1 - S)
         s, sse = km.at(hz)
         slo, shi = stats.loglog_ci(s, sse, alpha)
-        nr_km = _at_risk(t, e, hz)
+        slo = np.where(n_prom == 0, 1 - zero_up, slo)
         for i, h in enumerate(hz):
             base = {**labels, "horizon": h, "n": n_people, "spells": len(idx)}
             prob_rows.append(
@@ -426,15 +437,16 @@ def cumulative_incidence(
         # --- curves
         f_all = aj.cif[:, 0]
         flo, fhi = stats.loglog_ci(f_all, aj.se[:, 0], alpha)
-        curve_parts.append(
-            _curve_frame(labels, AJ, aj.time, f_all, flo, fhi, aj.n_risk, aj.events[:, 0])
-        )
         klo, khi = stats.loglog_ci(km.surv, km.se, alpha)
-        curve_parts.append(
-            _curve_frame(
-                labels, NAIVE_KM, km.time, 1 - km.surv, 1 - khi, 1 - klo, km.n_risk, km.events
+        if curves:
+            curve_parts.append(
+                _curve_frame(labels, AJ, aj.time, f_all, flo, fhi, aj.n_risk, aj.events[:, 0])
             )
-        )
+            curve_parts.append(
+                _curve_frame(
+                    labels, NAIVE_KM, km.time, 1 - km.surv, 1 - khi, 1 - klo, km.n_risk, km.events
+                )
+            )
         # --- medians
         for est_name, tt, est, elo, ehi in (
             (AJ, aj.time, f_all, flo, fhi),
@@ -472,10 +484,7 @@ def cumulative_incidence(
 
 
 def _at_risk(t: np.ndarray, e: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Spells still at risk at each time ``at`` (entered before it, not yet ended)."""
-    from pathaudit.survival import risk_set
-
-    # at risk at time a: entry < a <= time, i.e. still in the spell at a (a > 0)
+    """Spells still at risk at each time ``at``: ``entry < at <= time``."""
     return risk_set(t, at, e)
 
 
