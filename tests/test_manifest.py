@@ -42,3 +42,10 @@ def test_manifest_is_reproducible(tmp_path) -> None:
     b = write_manifest(tmp_path / "out" / "b.json", load(tmp_path, path), seed=1)
     assert a.read_text() == b.read_text()
     assert json.loads(a.read_text())["seed"] == 1
+
+
+def test_rows_left_out_after_loading_are_reported_apart(tmp_path) -> None:
+    data = load(tmp_path, write_export(tmp_path))
+    data.quality.add("history", "change_on_termination_date", "excluded", 2, "derivation")
+    rows = run_manifest(data)["rows"]["history"]
+    assert rows == {"in": 9, "used": 9, "excluded": 0, "excluded_later": 2, "repaired": 0}

@@ -73,24 +73,36 @@ def run_manifest(
         (history or snapshot), ``map`` (the checked column map), ``inputs`` (file
         name -> SHA-256), ``extract_date``, ``history_start``, ``as_of``, ``seed``,
         ``min_cell_size``, ``rows`` (per table: ``in``, ``used``, ``excluded``,
-        ``repaired``; ``in`` is missing for tables that were derived rather than
-        read), ``quality`` (rule -> action and rows) and ``extra``.
+        ``repaired``, and ``excluded_later`` when a derivation such as the spells
+        left rows out after loading; ``in`` and ``excluded`` are missing for tables
+        that were derived rather than read), ``quality`` (rule -> action and rows)
+        and ``extra``.
 
     Notes
     -----
     No timestamps and no absolute paths: two runs on the same inputs with the same
     seed give the same manifest. For every table read from a file,
-    ``in = used + excluded``.
+    ``in = used + excluded`` (the loader's exclusions, each counted in the
+    data-quality report).
     """
     q = data.quality
     used = _used(data)
     rows: dict[str, dict[str, int]] = {}
     for table in sorted(set(q.rows_in) | set(used)):
         entry: dict[str, int] = {}
+        n_used = int(used.get(table, 0))
+        excluded = int(q.excluded(table))
         if table in q.rows_in:
             entry["in"] = int(q.rows_in[table])
-        entry["used"] = int(used.get(table, 0))
-        entry["excluded"] = int(q.excluded(table))
+            at_load = entry["in"] - n_used
+            entry["used"] = n_used
+            entry["excluded"] = at_load
+            if excluded > at_load:  # left out later, e.g. while deriving spells
+                entry["excluded_later"] = excluded - at_load
+        else:
+            entry["used"] = n_used
+            if excluded:
+                entry["excluded_later"] = excluded
         entry["repaired"] = int(q.repaired(table))
         rows[table] = entry
     return _plain(
