@@ -8,7 +8,6 @@ import pytest
 from attrition_builders import YEAR, audit, days, history, people
 from statsmodels.duration.hazard_regression import PHReg
 
-from pathaudit._coxph import breslow_parts, fit_cox
 from pathaudit.errors import NeedsHistoryError, PathauditError
 from pathaudit.matching import MATCHED_COLUMNS, post_switch_exit_hr, post_switch_matched
 
@@ -123,6 +122,18 @@ def test_bad_arguments_and_snapshot():
         post_switch_matched(d)
 
 
+def phreg_sandwich(model, params, groups):
+    """PHReg's robust covariance, with rows outside every risk set counted as zero.
+
+    ``PHReg.fit(groups=)`` returns NaN when a row is censored before its stratum's first
+    failure (its score residual is NaN although it is zero by definition).
+    """
+    r = np.nan_to_num(model.score_residuals(params))
+    u = pd.DataFrame(r).groupby(np.asarray(groups)).sum().to_numpy()
+    h_inv = np.linalg.inv(model.hessian(params))
+    return h_inv @ (u.T @ u) @ h_inv
+
+
 def test_exit_hr_matches_direct_stratified_phreg():
     d = audit(*org())
     m = post_switch_matched(d, seed=1)
@@ -143,67 +154,3 @@ def test_exit_hr_matches_direct_stratified_phreg():
     assert rates.loc["switchers", "events"] == 1
     sw_py = m.loc[m["switched"] == 1, "time"].sum()
     assert rates.loc["switchers", "estimate"] == pytest.approx(100 / sw_py)
-
-
-# --------------------------------------------------------------------------- Cox engine
-
-
-def _random_survival(seed: int, n: int = 500, entry: bool = True):
-    rng = np.random.default_rng(seed)
-    e = rng.integers(0, 40, n).astype(float) if entry else np.zeros(n)
-    t = e + rng.integers(1, 60, n)
-    x = rng.normal(size=(n, 3))
-    st = (rng.random(n) < 0.5 + 0.2 * (x[:, 0] > 0)).astype(float)
-    return t, e, st, x, rng.integers(0, 5, n), rng.integers(0, 120, n)
-
-
-def phreg_sandwich(model, params, groups):
-    """PHReg's robust covariance, with rows outside every risk set counted as zero.
-
-    ``PHReg.fit(groups=)`` returns NaN when a row is censored before its stratum's first
-    failure (its score residual is NaN although it is zero by definition).
-    """
-    r = np.nan_to_num(model.score_residuals(params))
-    u = pd.DataFrame(r).groupby(np.asarray(groups)).sum().to_numpy()
-    h_inv = np.linalg.inv(model.hessian(params))
-    return h_inv @ (u.T @ u) @ h_inv
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_sandwich_equals_phreg_without_entry(seed):
-    t, _, st, x, strata, groups = _random_survival(seed, entry=False)
-    model = PHReg(t, x, status=st, strata=strata, ties="breslow")
-    ph = model.fit(groups=groups)
-    fit = fit_cox(t, st, x, ["a", "b", "c"], groups, strata=strata)
-    np.testing.assert_allclose(fit.params, ph.params, rtol=1e-6)
-    np.testing.assert_allclose(fit.cov, phreg_sandwich(model, ph.params, groups), rtol=1e-5)
-    if not np.isnan(ph.cov_params()).any():
-        np.testing.assert_allclose(fit.cov, ph.cov_params(), rtol=1e-5)
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_breslow_parts_with_entry_match_phreg(seed):
-    t, e, st, x, strata, _ = _random_survival(seed)
-    ph = PHReg(t, x, status=st, entry=e + 0.5, strata=strata, ties="breslow")
-    beta = np.array([0.3, -0.2, 0.1])
-    score, info, resid = breslow_parts(t, st, x, beta, entry=e, strata=strata)
-    np.testing.assert_allclose(score, ph.score(beta), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(info, -ph.hessian(beta), rtol=1e-9)
-    # residuals add up to the score (PHReg's own score residuals do not, with entry)
-    np.testing.assert_allclose(resid.sum(axis=0), score, atol=1e-9)
-
-
-def test_split_rows_give_the_same_fit():
-    # a person's time cut into two consecutive rows must not change anything
-    t, _, st, x, _, _ = _random_survival(3, entry=False)
-    groups = np.arange(len(t))
-    cut = np.floor(t / 2)
-    t2 = np.concatenate([cut, t])
-    e2 = np.concatenate([np.zeros(len(t)), cut])
-    st2 = np.concatenate([np.zeros(len(t)), st])
-    keep = t2 > e2
-    whole = fit_cox(t, st, x, ["a", "b", "c"], groups)
-    split = fit_cox(t2[keep], st2[keep], np.vstack([x, x])[keep], ["a", "b", "c"],
-                    np.concatenate([groups, groups])[keep], entry=e2[keep])
-    np.testing.assert_allclose(split.params, whole.params, rtol=1e-7)
-    np.testing.assert_allclose(split.cov, whole.cov, rtol=1e-6)

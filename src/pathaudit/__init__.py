@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from pathaudit.attrition import AttritionResult, attrition
 from pathaudit.data import AuditData
 from pathaudit.load import load, validate
 from pathaudit.parity import ParityResult, pay_parity
@@ -12,12 +13,14 @@ from pathaudit.quality import DataQualityReport
 from pathaudit.result import Result
 
 __all__ = [
+    "AttritionResult",
     "AuditData",
     "DataQualityReport",
     "ParityResult",
     "PromotionAudit",
     "Result",
     "__version__",
+    "attrition",
     "load",
     "pay_parity",
     "time_to_promotion",

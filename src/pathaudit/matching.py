@@ -17,16 +17,18 @@ Two public functions:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from pathaudit._coxph import fit_cox
 from pathaudit.data import AuditData
-from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError
+from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, StatisticalWarning
 from pathaudit.result import Result, make_result
 from pathaudit.schema import DAYS_PER_YEAR, EXIT_REASONS
 from pathaudit.stats import mde_normal, poisson_rate_ci, t_ci
+from pathaudit.survival import CoxFit, cox_ph
 
 EXIT_KINDS: dict[str, tuple[str, ...]] = {
     "voluntary": ("exit_voluntary",),
@@ -62,6 +64,61 @@ BAD_DIRECTION = "direction must be one of {allowed}; got {got!r}."
 BAD_KIND = "kind must be one of {allowed}; got {got!r}."
 
 
+MAX_LOG_HR = 15.0
+"""A fitted |log hazard ratio| beyond this means the likelihood has no finite maximum."""
+
+NOT_CONVERGED = (
+    "The Cox model of {what} has no finite estimate (often a group without any exit); its "
+    "hazard ratios are not reported."
+)
+
+
+def fit_cox(
+    time: np.ndarray,
+    status: np.ndarray,
+    exog: np.ndarray,
+    names: list[str],
+    groups: np.ndarray,
+    *,
+    entry: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
+    what: str = "exit",
+) -> CoxFit | None:
+    """Fit :func:`pathaudit.survival.cox_ph`, or return None (with a warning) when it fails.
+
+    Parameters
+    ----------
+    time, status, exog, names, groups, entry, strata
+        As for :func:`pathaudit.survival.cox_ph` (times in whole days; a row is at risk on
+        ``(entry, time]``; sandwich errors clustered by ``groups``).
+    what
+        Name of the model in the warning.
+
+    Returns
+    -------
+    CoxFit or None
+        None when there are no events, the information matrix is singular, Newton–Raphson
+        does not converge, or an estimate diverges (|log HR| > 15): a
+        :class:`~pathaudit.errors.StatisticalWarning` says so.
+    """
+    status = np.asarray(status, dtype=bool)
+    if len(status) == 0 or not status.any():
+        return None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", StatisticalWarning)
+        try:
+            fit = cox_ph(time, status, exog, entry=entry, strata=strata, groups=groups,
+                         names=tuple(names))
+        except PathauditError:
+            fit = None
+    if fit is None or not fit.converged or not np.all(np.abs(fit.params) < MAX_LOG_HR) or not (
+        np.all(np.isfinite(fit.cov))
+    ):
+        warnings.warn(NOT_CONVERGED.format(what=what), StatisticalWarning, stacklevel=3)
+        return None
+    return fit
+
+
 def _check_direction(direction: str) -> tuple[str, str]:
     if direction not in DIRECTIONS:
         raise PathauditError(BAD_DIRECTION.format(allowed=sorted(DIRECTIONS), got=direction))
@@ -91,6 +148,12 @@ def _quarter_key(days: np.ndarray, fy_start_month: int) -> np.ndarray:
     d = days.astype("datetime64[D]")
     months = d.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
     return (months - (fy_start_month - 1)) // 3
+
+
+def _quarter_start(qkey: np.ndarray, fy_start_month: int) -> np.ndarray:
+    """First day (days since the epoch) of fiscal-quarter number ``qkey``."""
+    months = (qkey * 3 + (fy_start_month - 1)).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64)
 
 
 def _need_history(data: AuditData, analysis: str) -> None:
@@ -236,135 +299,156 @@ def post_switch_matched(
     ex = data.exposure
     fy = data.fiscal_year_start_month
     is_sw, order = switch_rows(ex, left, joined)
-    ex = ex.iloc[order]
     is_sw = is_sw[order]
-
-    ids = ex["employee_id"].astype(str).to_numpy()
-    start = _days(ex["start"])
-    stop = _days(ex["stop"])
-    tenure_days = np.rint(ex["tenure"].to_numpy(dtype=float) * DAYS_PER_YEAR).astype(np.int64)
-    track = ex["track"].astype(str).to_numpy()
-    event = ex["event"].astype(str).to_numpy()
-    unit = ex["org_unit"].astype("string").fillna(UNKNOWN_UNIT).astype(str).to_numpy()
-    grade = ex["grade"].to_numpy(dtype=float)
-    episode = ex["episode"].to_numpy(dtype=np.int64)
-
-    # switches: last interval on the track left, followed without a gap by the track joined
-    sw = pd.DataFrame(
-        {
-            "employee_id": ids[is_sw],
-            "episode": episode[is_sw],
-            "d": stop[is_sw],
-            "grade": grade[is_sw],
-            "org_unit": unit[is_sw],
-            "tenure_d": tenure_days[is_sw] + (stop[is_sw] - start[is_sw]),
-        }
-    ).sort_values(["d", "employee_id", "episode"], kind="stable", ignore_index=True)
-    sw["set_id"] = np.arange(len(sw), dtype=np.int64)
-    sw["qkey"] = _quarter_key(sw["d"].to_numpy(), fy)
-
-    # first switch of each person in this direction (for eligibility and censoring)
-    first_switch = sw.groupby("employee_id", sort=False)["d"].min()
-
-    # episode ends and how they ended
-    ends = pd.DataFrame({"employee_id": ids, "episode": episode, "stop": stop, "event": event})
-    ends = ends.sort_values("stop", kind="stable").drop_duplicates(
-        ["employee_id", "episode"], keep="last"
-    ).set_index(["employee_id", "episode"])
-    ep_end = ends["stop"]
-    ep_reason = ends["event"]
-
-    # candidate intervals on the track left, exploded over the fiscal quarters they touch
-    is_c = track == left
-    c = pd.DataFrame(
-        {
-            "c_id": ids[is_c],
-            "c_episode": episode[is_c],
-            "c_start": start[is_c],
-            "c_stop": stop[is_c],
-            "c_tenure0": tenure_days[is_c],
-            "grade": grade[is_c],
-            "org_unit": unit[is_c],
-        }
+    # person codes = rank of the ID among sorted IDs: independent of row order
+    codes, uniq = pd.factorize(ex["employee_id"].astype(str).to_numpy()[order])
+    uniq = np.asarray(uniq, dtype=object)
+    rank_of = np.empty(len(uniq), dtype=np.int64)
+    rank_of[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+    names = np.sort(uniq)
+    pid = rank_of[codes]
+    start = _days(ex["start"])[order]
+    stop = _days(ex["stop"])[order]
+    ten_raw = ex["tenure"].to_numpy(dtype=float)[order]
+    tenure_days = np.rint(ten_raw * DAYS_PER_YEAR).astype(np.int64)
+    track = ex["track"].astype(str).to_numpy()[order]
+    event = ex["event"].astype(str).to_numpy()[order]
+    unit, units = pd.factorize(
+        ex["org_unit"].astype("string").fillna(UNKNOWN_UNIT).to_numpy()[order]
     )
-    q0 = _quarter_key(c["c_start"].to_numpy(), fy)
-    q1 = _quarter_key(c["c_stop"].to_numpy() - 1, fy)
+    units = np.asarray(units, dtype=object)
+    grade = np.nan_to_num(ex["grade"].to_numpy(dtype=float, na_value=np.nan)[order], nan=-1)
+    grade = grade.astype(np.int64)
+    episode = ex["episode"].to_numpy(dtype=np.int64)[order]
+
+    # switches (sets), ordered by date and person
+    si = np.flatnonzero(is_sw)
+    si = si[np.lexsort((episode[si], pid[si], stop[si]))]
+    sw_d = stop[si]
+    sw_ten = tenure_days[si] + (stop[si] - start[si])
+    n_sets = len(si)
+
+    # first switch of each person in this direction (eligibility and censoring)
+    first_switch = np.full(len(names), np.iinfo(np.int64).max)
+    np.minimum.at(first_switch, pid[si], sw_d)
+
+    # episode ends and how they ended (rows are sorted by person, episode, start)
+    last = np.ones(len(pid), dtype=bool)
+    last[:-1] = (pid[1:] != pid[:-1]) | (episode[1:] != episode[:-1])
+
+    # candidates: intervals on the track left, one entry per fiscal quarter they touch,
+    # sorted by cell (grade, unit, quarter) then person
+    ci = np.flatnonzero(track == left)
+    q0 = _quarter_key(start[ci], fy)
+    q1 = _quarter_key(stop[ci] - 1, fy)
     reps = (q1 - q0 + 1).astype(np.int64)
-    c = c.loc[c.index.repeat(reps)].reset_index(drop=True)
-    offs = np.arange(len(c)) - np.repeat(np.cumsum(reps) - reps, reps)
-    c["qkey"] = np.repeat(q0, reps) + offs
+    ci = np.repeat(ci, reps)
+    cq = np.repeat(q0, reps) + (np.arange(len(ci)) - np.repeat(np.cumsum(reps) - reps, reps))
+    qmin = int(min(cq.min(initial=0), _quarter_key(sw_d, fy).min(initial=0)))
+    n_q = int(max(cq.max(initial=0), _quarter_key(sw_d, fy).max(initial=0))) - qmin + 1
+    n_u = len(units) + 1
 
-    m = sw[["set_id", "d", "grade", "org_unit", "tenure_d", "qkey"]].merge(
-        c, on=["grade", "org_unit", "qkey"], how="inner"
-    )
-    d = m["d"].to_numpy()
-    ok = (m["c_start"].to_numpy() <= d) & (d < m["c_stop"].to_numpy())
-    m = m.loc[ok]
-    c_ten = m["c_tenure0"].to_numpy() + (m["d"].to_numpy() - m["c_start"].to_numpy())
-    ok = np.abs(c_ten - m["tenure_d"].to_numpy()) <= tenure_window * DAYS_PER_YEAR
-    m = m.loc[ok].assign(c_tenure=c_ten[ok])
-    prior = first_switch.reindex(m["c_id"].to_numpy()).to_numpy(dtype=float)
-    m = m.loc[~(prior < m["d"].to_numpy())]
+    def cell(g: np.ndarray, u: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return ((g + 1) * n_u + u) * n_q + (q - qmin)
 
-    # seeded random draw of up to n_controls per set, independent of row order
-    m = m.sort_values(["set_id", "c_id", "c_episode"], kind="stable", ignore_index=True)
+    # within a cell, candidates are sorted by tenure at the interval start: the candidates
+    # whose tenure on d can be within the window form one contiguous range per switch
+    # (an interval lasts at most one quarter: at most 92 days of tenure accrue in it)
+    window = tenure_window * DAYS_PER_YEAR
+    span = 1 << 22  # > any tenure in days plus the window
+    c_ten0 = tenure_days[ci] + np.maximum(
+        0, (_quarter_start(cq, fy) - start[ci])
+    )  # tenure on the first day of the interval within this quarter
+    c_key = cell(grade[ci], unit[ci], cq) * span + c_ten0
+    o = np.lexsort((pid[ci], c_key))
+    ci, c_key = ci[o], c_key[o]
+    s_base = cell(grade[si], unit[si], _quarter_key(sw_d, fy)) * span
+    lo = np.searchsorted(c_key, s_base + np.floor(sw_ten - window - 92).astype(np.int64), "left")
+    hi = np.searchsorted(c_key, s_base + np.ceil(sw_ten + window).astype(np.int64), "right")
+
+    # pairs (set, candidate) in chunks of switches, filtered, then drawn by random rank
     rng = np.random.default_rng(seed)
-    m["u"] = rng.random(len(m))
-    m["rank"] = m.groupby("set_id", sort=False)["u"].rank(method="first")
-    m = m.loc[m["rank"] <= n_controls]
-    n_drawn = m.groupby("set_id").size()
+    chosen_set, chosen_row, chosen_ten = [], [], []
+    counts = hi - lo
+    bounds = np.searchsorted(np.cumsum(counts), np.arange(1, 1 + counts.sum() // 4_000_000) *
+                             4_000_000)
+    for chunk in np.split(np.arange(n_sets), np.unique(bounds)):
+        if len(chunk) == 0:
+            continue
+        cnt = counts[chunk]
+        ps = np.repeat(chunk, cnt)  # set index of each pair
+        pc = ci[np.repeat(lo[chunk], cnt) + (np.arange(cnt.sum()) - np.repeat(
+            np.cumsum(cnt) - cnt, cnt))]  # candidate row of each pair
+        d = sw_d[ps]
+        c_ten = tenure_days[pc] + (d - start[pc])
+        ok = (
+            (start[pc] <= d)
+            & (d < stop[pc])
+            & (np.abs(c_ten - sw_ten[ps]) <= window)
+            & ~(first_switch[pid[pc]] < d)
+        )
+        ps, pc, c_ten = ps[ok], pc[ok], c_ten[ok]
+        u = rng.random(len(ps))
+        o = np.argsort(ps + u, kind="stable")  # by set, then random rank within set
+        ps, pc, c_ten = ps[o], pc[o], c_ten[o]
+        newset = np.ones(len(ps), dtype=bool)
+        newset[1:] = ps[1:] != ps[:-1]
+        starts = np.flatnonzero(newset)
+        rank = np.arange(len(ps)) - np.repeat(starts, np.diff(np.r_[starts, len(ps)]))
+        keep = rank < n_controls
+        chosen_set.append(ps[keep])
+        chosen_row.append(pc[keep])
+        chosen_ten.append(c_ten[keep])
+    c_set = np.concatenate(chosen_set) if chosen_set else np.zeros(0, np.int64)
+    c_row = np.concatenate(chosen_row) if chosen_row else np.zeros(0, np.int64)
+    c_ten = np.concatenate(chosen_ten) if chosen_ten else np.zeros(0, np.int64)
+    n_drawn = np.bincount(c_set, minlength=n_sets)
 
-    controls = pd.DataFrame(
-        {
-            "set_id": m["set_id"].to_numpy(),
-            "employee_id": m["c_id"].to_numpy(),
-            "episode": m["c_episode"].to_numpy(),
-            "switched": 0,
-            "d": m["d"].to_numpy(),
-            "grade": m["grade"].to_numpy(),
-            "org_unit": m["org_unit"].to_numpy(),
-            "tenure_d": m["c_tenure"].to_numpy(),
-        }
-    )
-    treated = sw[["set_id", "employee_id", "episode", "d", "grade", "org_unit", "tenure_d"]].assign(
-        switched=1
-    )
-    rows = pd.concat([treated, controls], ignore_index=True)
-
-    # follow-up end
-    key = pd.MultiIndex.from_arrays([rows["employee_id"], rows["episode"]])
-    end_ep = ep_end.reindex(key).to_numpy(dtype=np.int64)
-    reason_ep = ep_reason.reindex(key).to_numpy(dtype=object)
-    d = rows["d"].to_numpy()
+    # one row per person per set: switchers first, then their controls
+    r_set = np.r_[np.arange(n_sets), c_set]
+    r_row = np.r_[si, c_row]
+    r_sw = np.r_[np.ones(n_sets, np.int64), np.zeros(len(c_set), np.int64)]
+    r_ten = np.r_[sw_ten, c_ten]
+    d = sw_d[r_set]
+    # the row's last interval in its episode: the episode's end and how it ended
+    ep_last = np.flatnonzero(last)
+    end_idx = ep_last[np.searchsorted(ep_last, r_row, side="left")]
+    end_ep = stop[end_idx]
+    reason_ep = event[end_idx]
     horizon = (
         (pd.to_datetime(d, unit="D") + pd.DateOffset(months=horizon_months))
         .to_numpy(dtype="datetime64[D]")
         .astype(np.int64)
     )
-    own = first_switch.reindex(rows["employee_id"].to_numpy()).to_numpy(dtype=float)
-    own = np.where((rows["switched"].to_numpy() == 0) & (own > d), own, np.inf)
+    own = first_switch[pid[r_row]].astype(float)
+    own = np.where((r_sw == 0) & (own > d) & (own < np.iinfo(np.int64).max), own, np.inf)
     end = np.minimum(np.minimum(end_ep, horizon).astype(float), own)
     is_exit = np.isin(reason_ep, EXIT_REASONS) & (end_ep == end)
     reason = np.where(
         is_exit,
         reason_ep,
-        np.where(
-            own == end, "switched", np.where(horizon == end, "horizon", "censored")
-        ),
+        np.where(own == end, "switched", np.where(horizon == end, "horizon", "censored")),
     )
     end = end.astype(np.int64)
-    rows["end_date"] = pd.to_datetime(end, unit="D")
-    rows["switch_date"] = pd.to_datetime(d, unit="D")
-    rows["time"] = (end - d) / DAYS_PER_YEAR
-    rows["end_reason"] = reason.astype(str)
-    rows["tenure"] = rows["tenure_d"] / DAYS_PER_YEAR
-    rows["grade"] = rows["grade"].astype("Int64")
-    rows["org_unit"] = rows["org_unit"].astype("string")
-    rows["employee_id"] = rows["employee_id"].astype("string")
-    rows["n_controls"] = (
-        rows["set_id"].map(n_drawn).fillna(0).astype(np.int64).to_numpy()
+    rows = pd.DataFrame(
+        {
+            "set_id": r_set,
+            "employee_id": pd.array(names[pid[r_row]], dtype="string"),
+            "episode": episode[r_row],
+            "switched": r_sw,
+            "switch_date": pd.to_datetime(d, unit="D"),
+            "grade": pd.array(np.where(grade[si][r_set] < 0, None, grade[si][r_set]),
+                              dtype="Int64"),
+            "org_unit": pd.array(units[unit[si][r_set]], dtype="string"),
+            "tenure": r_ten / DAYS_PER_YEAR,
+            "end_date": pd.to_datetime(end, unit="D"),
+            "time": (end - d) / DAYS_PER_YEAR,
+            "end_reason": reason.astype(str),
+            "n_controls": n_drawn[r_set],
+        }
     )
-    rows = rows.sort_values(["set_id", "switched", "employee_id"], ascending=[True, False, True])
+    rows = rows.sort_values(["set_id", "switched", "employee_id"], ascending=[True, False, True],
+                            kind="stable")
     return rows[list(MATCHED_COLUMNS)].reset_index(drop=True)
 
 
@@ -443,9 +527,11 @@ def post_switch_exit_hr(
     person = pd.factorize(rows["employee_id"])[0]
     strata = pd.factorize(rows["set_id"])[0]
     fit = fit_cox(
-        t_days, event.astype(float), sw[:, None], ["switched"], person, strata=strata
+        t_days, event, sw[:, None], ["switched"], person, strata=strata,
+        what=f"exit after a {direction} switch",
     )
-    b, se = fit.params[0], float(np.sqrt(fit.cov[0, 0]))
+    b = float(fit.params[0]) if fit is not None else np.nan
+    se = float(fit.bse[0]) if fit is not None else np.nan
     lo, hi = t_ci(b, se, alpha=alpha)
     p_value = float(2 * norm.sf(abs(b / se))) if np.isfinite(se) and se > 0 else np.nan
     is_sw = sw == 1
@@ -523,7 +609,7 @@ def post_switch_exit_hr(
         direction=direction,
         horizon_months=horizon_months,
         n_controls=n_controls,
-        converged=fit.converged,
+        converged=fit is not None,
     )
 
 
@@ -532,6 +618,7 @@ __all__ = [
     "EXIT_KINDS",
     "MATCHED_COLUMNS",
     "check_kind",
+    "fit_cox",
     "post_switch_exit_hr",
     "post_switch_matched",
 ]
