@@ -99,8 +99,10 @@ class Simulation:
     true_spells
         Every spell as simulated (a diagnostic, not an export): ``employee_id, episode,
         track, grade, org_unit, female, start, stop, end_reason, start_month,
-        end_month, below_top, delta_log_pay`` (``delta_log_pay``: change of noise-free
-        log pay at a promotion or switch).
+        end_month, switch_month, below_top, delta_log_pay`` (``switch_month``: month of
+        the last IC->M switch of the episode before the spell, very negative if none;
+        ``delta_log_pay``: change of noise-free log pay at a promotion or switch). Month
+        indices count from ``config.start``.
     risk
         Observed person-months at risk by cell (``track, grade, stalled, post_switch,
         adopted, female``) with ``person_months``, ``expected_<event>`` (sum of monthly
@@ -208,6 +210,7 @@ def _true_spells(raw: RawRun) -> pd.DataFrame:
         "end_reason": names[sp["end_code"]],
         "start_month": sp["start_month"],
         "end_month": sp["end_month"],
+        "switch_month": sp["switch_month"],
         "below_top": below_top_at_start(raw),
         "delta_log_pay": sp["delta_E"],
     }).sort_values(["employee_id", "start"], kind="stable").reset_index(drop=True)

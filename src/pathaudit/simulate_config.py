@@ -287,7 +287,7 @@ class SimConfig:
     band_spread: float = 0.2
     ic_band_discount: float = 0.0
     ic_pay_penalty: float = 0.06
-    switch_raise: float = 0.10
+    switch_raise: float = 0.15
     gender_gap_ic: float = 0.03
     gender_gap_m: float = 0.05
     tenure_raise: float = 0.02
@@ -442,7 +442,7 @@ def broken(**changes: Any) -> SimConfig:
         adoption_hr=0.6,
         ic_pay_penalty=0.10,
         ic_band_discount=0.05,
-        switch_raise=0.15,
+        switch_raise=0.20,
         gender_gap_ic=0.05,
         gender_gap_m=0.07,
         switch_rating_shift=-0.5,

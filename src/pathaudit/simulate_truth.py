@@ -145,7 +145,7 @@ def _median_or_p75(increments: np.ndarray) -> float:
     return float(grid[np.argmax(F >= level - 1e-12)])
 
 
-def stall_thresholds(config: SimConfig, horizon_months: int = 360) -> np.ndarray:
+def stall_thresholds(config: SimConfig, horizon_months: int | None = None) -> np.ndarray:
     """Stall threshold (months) per grade: the DOMAIN definition from the true hazards.
 
     Parameters
@@ -153,7 +153,9 @@ def stall_thresholds(config: SimConfig, horizon_months: int = 360) -> np.ndarray
     config
         Simulation parameters; if ``config.stall_months`` is set it is returned.
     horizon_months
-        Horizon standing for "ever" in the 75th-percentile rule.
+        Longest follow-up: the median must be reached within it, and it stands for
+        "ever" in the 75th-percentile rule. Default: the simulated months (the longest
+        time in level the data can show).
 
     Returns
     -------
@@ -164,7 +166,8 @@ def stall_thresholds(config: SimConfig, horizon_months: int = 360) -> np.ndarray
     -----
     For each IC grade below the pre-adoption ceiling: the IC median time to promotion
     (smallest ``t`` with ``F(t) >= 0.5``), or where ``F(horizon) < 0.5`` the smallest ``t``
-    with ``F(t) >= 0.75 F(horizon)``, with ``F`` the CIF of promotion with switch and exit
+    with ``F(t) >= 0.75 F(horizon)`` (the 75th percentile of time to promotion among those
+    promoted within the horizon), with ``F`` the CIF of promotion with switch and exit
     competing, for a new IC spell in a unit that has not adopted, men and women mixed as at
     IC hire. Being stalled raises the competing hazards after the threshold, so the threshold
     is iterated to a fixed point (at most 50 steps). At and above the ceiling the threshold
@@ -174,6 +177,7 @@ def stall_thresholds(config: SimConfig, horizon_months: int = 360) -> np.ndarray
         return np.asarray(config.stall_months, dtype=float)
     lo, top = config.ic_grades
     out = np.full(10, float(NEVER))
+    horizon_months = config.n_months if horizon_months is None else int(horizon_months)
     k = np.arange(1, horizon_months + 1)
     w_female = config.female_share_ic
     for g in range(lo, top):
@@ -203,43 +207,111 @@ def stall_thresholds(config: SimConfig, horizon_months: int = 360) -> np.ndarray
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _spell_profiles(raw: Any, mask: np.ndarray) -> pd.DataFrame:
-    """Distinct spell profiles (and counts) among the spells selected by ``mask``."""
+def _raw_frame(raw: Any, mask: np.ndarray) -> pd.DataFrame:
+    """True spells of a run selected by ``mask``, in the form :func:`promotion_cif_target` takes."""
     sp = raw.spells
-    window = raw.config.switch_window_months
-    since0 = np.minimum(sp["start_month"] - sp["switch_month"], window + 1)
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "track": sp["track"][mask],
         "grade": sp["grade"][mask],
         "start_month": sp["start_month"][mask],
         "unit": sp["unit"][mask],
         "female": sp["female"][mask].astype(np.int64),
-        "since0": since0[mask],
+        "switch_month": sp["switch_month"][mask],
+    })
+
+
+def _profiles(config: SimConfig, spells: pd.DataFrame) -> pd.DataFrame:
+    """Distinct spell profiles (and their counts)."""
+    track = spells["track"].to_numpy()
+    if track.dtype.kind not in "iu":
+        track = (np.asarray(track, dtype=object) == "M").astype(np.int64)
+    if "unit" in spells:
+        unit = spells["unit"].to_numpy(dtype=np.int64)
+    else:
+        unit = pd.Index(config.units).get_indexer(spells["org_unit"].to_numpy(dtype=object))
+    window = config.switch_window_months
+    since0 = np.minimum(
+        spells["start_month"].to_numpy() - spells["switch_month"].to_numpy(), window + 1
+    )
+    frame = pd.DataFrame({
+        "track": track,
+        "grade": spells["grade"].to_numpy(dtype=np.int64),
+        "start_month": spells["start_month"].to_numpy(dtype=np.int64),
+        "unit": unit,
+        "female": spells["female"].to_numpy().astype(np.int64),
+        "since0": since0.astype(np.int64),
     })
     return frame.value_counts(sort=False).rename("weight").reset_index()
 
 
-def _profile_hazards(raw: Any, prof: pd.DataFrame, K: int) -> np.ndarray:
+def _profile_hazards(
+    config: SimConfig, stall_months: np.ndarray, prof: pd.DataFrame, K: int
+) -> np.ndarray:
     """``(P, K, 6)`` hazards of profiles in months ``k = 1..K`` of their spell."""
     k = np.arange(1, K + 1)[None, :]
     start = prof["start_month"].to_numpy()[:, None]
-    adopt = raw.config.adoption_array()[prof["unit"].to_numpy()][:, None]
+    adopt = config.adoption_array()[prof["unit"].to_numpy()][:, None]
     return monthly_hazards(
-        raw.config,
+        config,
         track=prof["track"].to_numpy()[:, None],
         grade=prof["grade"].to_numpy()[:, None],
         months_in_level=k,
         since_switch=prof["since0"].to_numpy()[:, None] + k,
         female=prof["female"].to_numpy()[:, None].astype(bool),
         adopted=adopt <= start + k,
-        stall_months=raw.stall_months,
+        stall_months=stall_months,
     )
 
 
-def _entry_last(raw: Any, start_month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    entry = np.maximum(raw.hs_month - start_month - 1, 0)
-    last = (raw.config.n_months - 1) - start_month
-    return entry, last
+def promotion_cif_target(
+    config: SimConfig,
+    stall_months: np.ndarray,
+    spells: pd.DataFrame,
+    years: tuple[float, ...] = YEARS,
+    hs_month: int = 0,
+) -> dict[str, float]:
+    """Aalen--Johansen target of the CIF of promotion for a set of simulated spells.
+
+    Parameters
+    ----------
+    config
+        Simulation parameters.
+    stall_months
+        Stall thresholds used by the run (``truth["config"]["stall_months_used"]``).
+    spells
+        One row per spell: ``track`` (``"IC"``/``"M"`` or 0/1), ``grade``,
+        ``start_month`` (month index of the spell start), ``org_unit`` (or ``unit``
+        index), ``female`` and ``switch_month`` (month of the last IC->M switch in the
+        episode before the spell; very negative if none) -- as in
+        ``Simulation.true_spells``.
+    years
+        Horizons.
+    hs_month
+        Month index of ``history_start`` (delayed entry).
+
+    Returns
+    -------
+    dict
+        ``{str(year): F(year)}`` with exit and switch competing; censoring at the last
+        simulated month and delayed entry as in the data (see the module notes).
+    """
+    if len(spells) == 0:
+        return {}
+    K = int(12 * max(years)) + 1
+    t = np.array([12.0 * y for y in years])
+    prof = _profiles(config, spells)
+    H = _profile_hazards(config, np.asarray(stall_months, dtype=float), prof, K)
+    start = prof["start_month"].to_numpy()
+    entry = np.maximum(hs_month - start - 1, 0)
+    last = (config.n_months - 1) - start
+    f, _ = aj_estimand(
+        H[..., PROMOTION], H.sum(axis=-1), prof["weight"].to_numpy(dtype=float), entry, last
+    )
+    return {_year_key(y): float(v) for y, v in zip(years, smooth_cif(f, t), strict=True)}
+
+
+def _year_key(y: float) -> str:
+    return str(int(y)) if float(y).is_integer() else str(y)
 
 
 def below_top_at_start(raw: Any) -> np.ndarray:
@@ -256,8 +328,6 @@ def below_top_at_start(raw: Any) -> np.ndarray:
 def promotion_truth(raw: Any) -> dict[str, Any]:
     """CIF of promotion by track and grade, pooled by track, and the 3-year IC - M difference."""
     c, sp = raw.config, raw.spells
-    K = 12 * max(YEARS) + 1
-    t = np.array([12.0 * y for y in YEARS])
     observed = sp["end_month"] >= raw.hs_month
     base = observed & below_top_at_start(raw)
     cif: dict[str, dict[str, dict[str, float]]] = {}
@@ -267,22 +337,16 @@ def promotion_truth(raw: Any) -> dict[str, Any]:
         sel = base & (sp["track"] == tr)
         if not sel.any():
             continue
-        prof = _spell_profiles(raw, sel)
-        H = _profile_hazards(raw, prof, K)
-        entry, last = _entry_last(raw, prof["start_month"].to_numpy())
-        w = prof["weight"].to_numpy(dtype=float)
-        h_all = H.sum(axis=-1)
-        f, _ = aj_estimand(H[..., PROMOTION], h_all, w, entry, last)
-        pooled[name] = dict(zip((str(y) for y in YEARS), map(float, smooth_cif(f, t)),
-                                strict=True))
+        frame = _raw_frame(raw, sel)
+        pooled[name] = promotion_cif_target(c, raw.stall_months, frame, YEARS, raw.hs_month)
         cif[name], n_spells[name] = {}, {}
-        grades = prof["grade"].to_numpy()
+        grades = frame["grade"].to_numpy()
         for g in np.unique(grades):
-            pm = grades == g
-            f, _ = aj_estimand(H[pm][..., PROMOTION], h_all[pm], w[pm], entry[pm], last[pm])
-            cif[name][str(int(g))] = dict(
-                zip((str(y) for y in YEARS), map(float, smooth_cif(f, t)), strict=True))
-            n_spells[name][str(int(g))] = int(w[pm].sum())
+            part = frame.loc[grades == g]
+            cif[name][str(int(g))] = promotion_cif_target(
+                c, raw.stall_months, part, YEARS, raw.hs_month
+            )
+            n_spells[name][str(int(g))] = len(part)
     diff = (
         pooled["IC"]["3"] - pooled["M"]["3"] if "IC" in pooled and "M" in pooled else None
     )
@@ -300,27 +364,65 @@ def promotion_truth(raw: Any) -> dict[str, Any]:
     }
 
 
-def switch_back_truth(raw: Any, months: int = 24) -> tuple[float | None, int]:
-    """CIF of a switch back to IC within ``months`` of an IC->M switch, exits competing."""
-    c, sp = raw.config, raw.spells
-    sel = (sp["end_code"] == TO_M) & (sp["end_month"] >= raw.hs_month)
-    if not sel.any():
-        return None, 0
+def switch_back_cif_target(
+    config: SimConfig,
+    stall_months: np.ndarray,
+    switches: pd.DataFrame,
+    months: int = 24,
+) -> float | None:
+    """Aalen--Johansen target of the CIF of switching back to IC after IC->M switches.
+
+    Parameters
+    ----------
+    config
+        Simulation parameters.
+    stall_months
+        Stall thresholds used by the run.
+    switches
+        One row per IC->M switch: ``month`` (month index of the switch), ``org_unit`` (or
+        ``unit`` index), ``female`` and ``grade``.
+    months
+        Horizon in months.
+
+    Returns
+    -------
+    float or None
+        ``F(months)``: switch back to IC within the horizon, any exit competing (a
+        promotion within the M track does not end follow-up), censored at the last
+        simulated month; None without switches.
+    """
+    if len(switches) == 0:
+        return None
+    unit = (switches["unit"].to_numpy(dtype=np.int64) if "unit" in switches else
+            pd.Index(config.units).get_indexer(switches["org_unit"].to_numpy(dtype=object)))
     frame = pd.DataFrame({
-        "month": sp["end_month"][sel], "unit": sp["unit"][sel],
-        "female": sp["female"][sel].astype(np.int64), "grade": sp["grade"][sel],
+        "month": switches["month"].to_numpy(dtype=np.int64), "unit": unit,
+        "female": switches["female"].to_numpy().astype(np.int64),
+        "grade": switches["grade"].to_numpy(dtype=np.int64),
     }).value_counts(sort=False).rename("weight").reset_index()
     K = months + 1
     k = np.arange(1, K + 1)[None, :]
     sm = frame["month"].to_numpy()[:, None]
-    adopt = c.adoption_array()[frame["unit"].to_numpy()][:, None]
-    H = monthly_hazards(c, track=1, grade=frame["grade"].to_numpy()[:, None], months_in_level=k,
-                        since_switch=k, female=frame["female"].to_numpy()[:, None].astype(bool),
-                        adopted=adopt <= sm + k, stall_months=raw.stall_months)
+    adopt = config.adoption_array()[frame["unit"].to_numpy()][:, None]
+    H = monthly_hazards(config, track=1, grade=frame["grade"].to_numpy()[:, None],
+                        months_in_level=k, since_switch=k,
+                        female=frame["female"].to_numpy()[:, None].astype(bool),
+                        adopted=adopt <= sm + k, stall_months=np.asarray(stall_months, float))
     ends = H[..., TO_IC] + H[..., EXIT_VOLUNTARY:].sum(axis=-1)
-    last = (c.n_months - 1) - frame["month"].to_numpy()
+    last = (config.n_months - 1) - frame["month"].to_numpy()
     f, _ = aj_estimand(H[..., TO_IC], ends, frame["weight"].to_numpy(float), None, last)
-    return float(smooth_cif(f, float(months))[0]), int(frame["weight"].sum())
+    return float(smooth_cif(f, float(months))[0])
+
+
+def switch_back_truth(raw: Any, months: int = 24) -> tuple[float | None, int]:
+    """CIF of a switch back to IC within ``months`` of an IC->M switch, and the switch count."""
+    sp = raw.spells
+    sel = (sp["end_code"] == TO_M) & (sp["end_month"] >= raw.hs_month)
+    switches = pd.DataFrame({
+        "month": sp["end_month"][sel], "unit": sp["unit"][sel],
+        "female": sp["female"][sel], "grade": sp["grade"][sel],
+    })
+    return switch_back_cif_target(raw.config, raw.stall_months, switches, months), int(sel.sum())
 
 
 def _ols(X: np.ndarray, y: np.ndarray) -> np.ndarray:
