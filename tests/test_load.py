@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from load_builders import MAP_TOML, history, ladder, people, write_export, write_table
+from load_builders import MAP_TOML, history, ladder, people, write_export
 
 from pathaudit import load as load_function
 from pathaudit.errors import InputError, MapError, PrivacyError
@@ -1003,4 +1003,3 @@ def test_rows_are_never_lost(tmp_path_factory, dup, drop_level, late) -> None:
     data = load_export(tmp_path_factory.mktemp("rows"), history_df=h)
     assert_rows_balance(data)
     assert data.quality.rows_in["history"] == len(h)
-    write_table(h, tmp_path_factory.mktemp("unused") / "h.csv")  # writer round trip stays valid
