@@ -1109,6 +1109,12 @@ def velocity(
                 )
     inc = pd.DataFrame(inc_rows)
     med = pd.DataFrame(med_rows)
+    if len(inc):
+        # a track that never has a grade (e.g. no M level at grade 3) gets no row for it
+        held = set(zip(sp["track"].astype("str"), sp["grade"], strict=True))
+        inc = inc.loc[
+            [(tr, g) in held for tr, g in zip(inc["track"], inc["grade"], strict=True)]
+        ].reset_index(drop=True)
     for fr in (inc, med):
         if len(fr):
             fr["grade"] = pd.array(fr["grade"], dtype="Int64")
@@ -1324,8 +1330,10 @@ def time_since_promotion(
     if "left" in s:
         employed &= ~s["left"].astype("str").str.lower().isin(["true", "1", "yes", "y"])
     s = s.loc[employed & s["years"].notna()]
-    grades = data.history[["employee_id", "grade"]].drop_duplicates("employee_id", keep="last")
-    s = s.merge(grades, on="employee_id", how="left")
+    if "grade" not in s.columns:
+        grades = data.history[["employee_id", "grade"]].drop_duplicates("employee_id", keep="last")
+        s = s.merge(grades, on="employee_id", how="left")
+    s = s.loc[s["grade"].notna()]
     rng = np.random.default_rng(seed)
     rows = []
     for (tr, gr), part in s.groupby([s["track"].astype("str"), "grade"], sort=True):
