@@ -176,6 +176,8 @@ AS_OF_BEFORE_START = (
     "as_of {as_of} is before history_start {start}: nothing would be observed. Use an as_of on "
     "or after {start}."
 )
+BAD_AS_OF = 'as_of {as_of!r} is not a date. Give it as YYYY-MM-DD, e.g. as_of = "2025-06-30".'
+
 DATA_NOT_FOLDER = (
     "{path} is a file; pass the folder holding the export files, or one .xlsx workbook with a "
     "sheet per table."
@@ -226,7 +228,12 @@ class _Loader:
         self.kind = cmap.kind
         self.extract = cmap.extract_date
         self.start = cmap.history_start
-        self.as_of = self.extract if as_of is None else pd.Timestamp(as_of).normalize()
+        try:
+            self.as_of = self.extract if as_of is None else pd.Timestamp(as_of).normalize()
+        except (ValueError, TypeError) as err:
+            raise InputError(BAD_AS_OF.format(as_of=as_of)) from err
+        if pd.isna(self.as_of):
+            raise InputError(BAD_AS_OF.format(as_of=as_of))
         if self.as_of > self.extract:
             raise InputError(
                 AS_OF_AFTER_EXTRACT.format(as_of=self.as_of.date(), extract=self.extract.date())
@@ -1040,7 +1047,8 @@ class _Loader:
             t,
             "outside_episode",
             "records dated outside every employment episode of the person (before the hire "
-            "date, after the termination date, or between episodes) are left out",
+            "date, after the termination date, between episodes, or in an episode left out "
+            "by a people rule) are left out",
             column="effective_date",
         )
         return h.assign(_ep=h["_ep"].astype("int64"))
