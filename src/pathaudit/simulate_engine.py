@@ -384,9 +384,15 @@ class _Engine:
         reason = np.where(np.arange(idx.size) < k_re, REHIRE, HIRE)
         self.emit(idx, day, reason, adopted_units)
         if m >= self.c.history_start_months:
-            days = self.mstart[m + 1] - day
-            np.add.at(self.days_tg, (S.track[idx], S.grade[idx]), days)
-            np.add.at(self.study_days, (S.unit[idx], m, S.track[idx]), days)
+            self.add_days(m, S.track[idx], S.grade[idx], S.unit[idx], self.mstart[m + 1] - day)
+
+    def add_days(self, m: int, track: np.ndarray, grade: np.ndarray, unit: np.ndarray,
+                 days: np.ndarray) -> None:
+        """Add employed days in month ``m`` by (track, grade) and by (unit, track)."""
+        days = days.astype(float)
+        self.days_tg += np.bincount(track * 10 + grade, weights=days, minlength=20).reshape(2, 10)
+        self.study_days[:, m, :] += np.bincount(
+            unit * 2 + track, weights=days, minlength=2 * self.n_units).reshape(self.n_units, 2)
 
     # -- one month --------------------------------------------------------------------------
     def month(self, m: int) -> None:  # noqa: C901 - one linear step, documented in the module
@@ -422,13 +428,16 @@ class _Engine:
                 new_days = np.where(has & (ev < 3), L - day + 1, 0)
                 new_track = np.where(ev == TO_M, 1, np.where(ev == TO_IC, 0, tr))
                 new_grade = np.where(ev == PROMOTION, g + 1, g)
-                np.add.at(self.days_tg, (tr, g), old_days)
-                np.add.at(self.days_tg, (new_track, new_grade), new_days)
-                np.add.at(self.study_days, (un, m, tr), old_days)
-                np.add.at(self.study_days, (un, m, new_track), new_days)
-                np.add.at(self.study_vol_h, (un, m, tr), H[:, EXIT_VOLUNTARY])
-                np.add.at(self.study_vol_events, (un, m, tr), ev == EXIT_VOLUNTARY)
-                np.add.at(self.study_n, (un, m, tr), 1)
+                self.add_days(m, tr, g, un, old_days)
+                self.add_days(m, new_track, new_grade, un, new_days)
+                ut = un * 2 + tr
+                shape = (self.n_units, 2)
+                size = 2 * self.n_units
+                self.study_vol_h[:, m, :] += np.bincount(
+                    ut, weights=H[:, EXIT_VOLUNTARY], minlength=size).reshape(shape)
+                self.study_vol_events[:, m, :] += np.bincount(
+                    ut[ev == EXIT_VOLUNTARY], minlength=size).reshape(shape)
+                self.study_n[:, m, :] += np.bincount(ut, minlength=size).reshape(shape)
             # records dated the first of the month
             reason1 = np.full(act.size, MANAGER)
             mgr = S.manager[act]

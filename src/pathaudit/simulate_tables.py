@@ -47,13 +47,18 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 
 def _finalise(df: pd.DataFrame, cols: tuple[Column, ...]) -> pd.DataFrame:
+    """Exactly ``cols``, in order, with the loader's dtypes (missing text is NaN)."""
+    n = len(df)
     out = {}
     for c in cols:
-        s = df[c.name] if c.name in df else pd.Series(np.nan, index=df.index)
+        values = df[c.name].to_numpy() if c.name in df else np.full(n, np.nan, dtype=object)
         if c.kind in ("str", "category"):
-            s = s.astype(object).where(s.notna(), np.nan)
-        out[c.name] = s.astype(_DTYPES[c.kind])
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+            values = values.astype(object)
+            values[pd.isna(values)] = np.nan
+            out[c.name] = pd.Series(values, dtype=str)
+        else:
+            out[c.name] = pd.Series(values).astype(_DTYPES[c.kind])
+    return pd.DataFrame(out)
 
 
 def _ordered(df: pd.DataFrame, table: str, sort: list[str], row: bool = True) -> pd.DataFrame:

@@ -297,15 +297,28 @@ def promotion_cif_target(
     """
     if len(spells) == 0:
         return {}
-    K = int(12 * max(years)) + 1
-    t = np.array([12.0 * y for y in years])
     prof = _profiles(config, spells)
+    K = int(12 * max(years)) + 1
     H = _profile_hazards(config, np.asarray(stall_months, dtype=float), prof, K)
-    start = prof["start_month"].to_numpy()
+    return _cif_of_profiles(config, prof, H, np.ones(len(prof), dtype=bool), years, hs_month)
+
+
+def _cif_of_profiles(
+    config: SimConfig,
+    prof: pd.DataFrame,
+    H: np.ndarray,
+    mask: np.ndarray,
+    years: tuple[float, ...],
+    hs_month: int,
+) -> dict[str, float]:
+    t = np.array([12.0 * y for y in years])
+    start = prof["start_month"].to_numpy()[mask]
     entry = np.maximum(hs_month - start - 1, 0)
     last = (config.n_months - 1) - start
+    Hm = H[mask]
     f, _ = aj_estimand(
-        H[..., PROMOTION], H.sum(axis=-1), prof["weight"].to_numpy(dtype=float), entry, last
+        Hm[..., PROMOTION], Hm.sum(axis=-1), prof["weight"].to_numpy(dtype=float)[mask], entry,
+        last,
     )
     return {_year_key(y): float(v) for y, v in zip(years, smooth_cif(f, t), strict=True)}
 
@@ -333,20 +346,21 @@ def promotion_truth(raw: Any) -> dict[str, Any]:
     cif: dict[str, dict[str, dict[str, float]]] = {}
     n_spells: dict[str, dict[str, int]] = {}
     pooled: dict[str, dict[str, float]] = {}
+    if base.any():
+        prof = _profiles(c, _raw_frame(raw, base))
+        H = _profile_hazards(c, raw.stall_months, prof, int(12 * max(YEARS)) + 1)
+        tracks = prof["track"].to_numpy()
+        grades = prof["grade"].to_numpy()
+        weight = prof["weight"].to_numpy()
     for tr, name in ((0, "IC"), (1, "M")):
-        sel = base & (sp["track"] == tr)
-        if not sel.any():
+        if not base.any() or not (tracks == tr).any():
             continue
-        frame = _raw_frame(raw, sel)
-        pooled[name] = promotion_cif_target(c, raw.stall_months, frame, YEARS, raw.hs_month)
+        pooled[name] = _cif_of_profiles(c, prof, H, tracks == tr, YEARS, raw.hs_month)
         cif[name], n_spells[name] = {}, {}
-        grades = frame["grade"].to_numpy()
-        for g in np.unique(grades):
-            part = frame.loc[grades == g]
-            cif[name][str(int(g))] = promotion_cif_target(
-                c, raw.stall_months, part, YEARS, raw.hs_month
-            )
-            n_spells[name][str(int(g))] = len(part)
+        for g in np.unique(grades[tracks == tr]):
+            sel = (tracks == tr) & (grades == g)
+            cif[name][str(int(g))] = _cif_of_profiles(c, prof, H, sel, YEARS, raw.hs_month)
+            n_spells[name][str(int(g))] = int(weight[sel].sum())
     diff = (
         pooled["IC"]["3"] - pooled["M"]["3"] if "IC" in pooled and "M" in pooled else None
     )

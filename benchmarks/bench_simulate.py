@@ -1,0 +1,80 @@
+"""Time and peak memory of the simulator: ``python benchmarks/bench_simulate.py [sizes...]``.
+
+Each size is the number of people ever employed over 10 years (default parameters, the
+target headcount scaled to reach it). Every run happens in a fresh subprocess that
+reports its wall time and peak resident memory (``ru_maxrss``), so one size cannot
+inflate the next. ``--coverage-set`` also times 200 ``small()`` organisations (the
+shared set of the coverage studies), simulated without the cache.
+
+Sizes whose expected memory exceeds ``--max-gb`` are skipped and reported so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import textwrap
+
+PEOPLE_PER_HEADCOUNT = 2.9
+"""People ever employed per unit of target headcount over 10 years (default hazards)."""
+
+_CHILD = textwrap.dedent(
+    """
+    import json, resource, time
+    from pathaudit.simulate import simulate, default, small
+    kind, n = {kind!r}, {n!r}
+    t0 = time.perf_counter()
+    if kind == "size":
+        h = max(int(n / {ratio!r}), 50)
+        sim = simulate(default().replace(years=10, initial_headcount=int(0.95 * h),
+                                         target_headcount=h), seed=1)
+        extra = {{"people_ever": sim.truth["realised"]["people_ever"],
+                  "history_rows": sim.truth["realised"]["history_rows"]}}
+    else:
+        for seed in range(1000, 1000 + n):
+            simulate(small(), seed)
+        extra = {{"organisations": n}}
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+    print(json.dumps({{"seconds": secs, "peak_gb": peak, **extra}}))
+    """
+)
+
+
+def run_child(kind: str, n: int) -> dict:
+    """Run one measurement in a fresh interpreter and return its report."""
+    code = _CHILD.format(kind=kind, n=n, ratio=PEOPLE_PER_HEADCOUNT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--max-gb", type=float, default=6.0,
+                        help="skip sizes expected to need more memory than this")
+    parser.add_argument("--coverage-set", action="store_true",
+                        help="also time 200 small() organisations")
+    args = parser.parse_args()
+    gb_per_person = None
+    print(f"{'people ever (target)':>22} {'people ever':>12} {'history rows':>13} "
+          f"{'seconds':>9} {'peak GB':>8}")
+    for n in args.sizes:
+        if gb_per_person is not None and gb_per_person * n > args.max_gb:
+            print(f"{n:>22,} skipped: about {gb_per_person * n:.1f} GB expected "
+                  f"(> --max-gb {args.max_gb})")
+            continue
+        r = run_child("size", n)
+        gb_per_person = r["peak_gb"] / r["people_ever"]
+        print(f"{n:>22,} {r['people_ever']:>12,} {r['history_rows']:>13,} "
+              f"{r['seconds']:>9.1f} {r['peak_gb']:>8.2f}")
+    if args.coverage_set:
+        r = run_child("coverage", 200)
+        print(f"200 small() organisations: {r['seconds']:.1f} s, peak {r['peak_gb']:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
