@@ -359,3 +359,73 @@ def test_plots_and_summary():
     names = [h["name"] for h in res.headline()]
     assert "voluntary_exit_hazard_ratio_ic_vs_m" in names
     assert "<h3>Attrition by track</h3>" in res._repr_html_()
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+@pytest.mark.coverage_study
+def test_recovery_and_coverage_over_200_simulated_organisations():
+    """Rates, rate ratio, Cox and matched hazard ratios against truth.json, 200 draws.
+
+    The per-organisation figures come from the same internal steps as attrition()
+    (rates for all organisations at once; one Cox fit and one matched fit per
+    organisation), so that the study stays well under a minute.
+    """
+    from pathaudit.attrition import _cox, _rate_ratio, _rates, _work
+    from pathaudit.matching import post_switch_exit_hr
+    from pathaudit.simulate import cached_organisations
+
+    sims = cached_organisations(200)
+    works, cox_rows, ps_rows = [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        for i, sim in enumerate(sims):
+            d = sim.data
+            w = _work(d, [])
+            works.append(w.assign(org=i))
+            table, _ = _cox(w, d, None, 0.05, 24)
+            cox_rows.append(table.iloc[0])
+            ps_rows.append(post_switch_exit_hr(d, kind="voluntary", seed=i).table.iloc[0])
+    w_all = pd.concat(works, ignore_index=True)
+    w_all["pid"] = w_all["org"] * 10_000_000 + w_all["pid"]
+    rates = _rates(w_all, ["org", "track"], 0.05)
+    truth = pd.DataFrame(
+        [
+            {"org": i, "track": tr, "kind": kind,
+             "truth": s.truth["attrition"]["rate_per_100py"][kind][tr]}
+            for i, s in enumerate(sims) for tr in ("IC", "M")
+            for kind in ("voluntary", "involuntary")
+        ]
+    )
+    r = rates.merge(truth, on=["org", "track", "kind"])
+    assert len(r) == 800
+    cover = (r["ci_lower"] <= r["truth"]) & (r["truth"] <= r["ci_upper"])
+    for (track, kind), c in cover.groupby([r["track"], r["kind"]]):
+        assert c.mean() >= 0.93, (track, kind, c.mean())  # exact (conservative) interval
+    # recovery: the mean estimate is within 3 Monte-Carlo standard errors of the mean truth
+    for (track, kind), g in r.groupby(["track", "kind"]):
+        diff = g["estimate"] - g["truth"]
+        assert abs(diff.mean()) < 3 * diff.std() / np.sqrt(len(g)), (track, kind)
+
+    rr = _rate_ratio(rates, ["org"], 0.05)
+    rr = rr[rr["kind"] == "voluntary"].set_index("org")
+    rr_truth = pd.Series([s.truth["attrition"]["rate_ratio_voluntary"] for s in sims])
+    ok = rr["ci_lower"].notna()
+    assert ok.sum() >= 195
+    assert ((rr["ci_lower"] <= rr_truth) & (rr_truth <= rr["ci_upper"]))[ok].mean() >= 0.93
+
+    for rows, key, lo, hi in (
+        (cox_rows, ("attrition", "hr_voluntary_ic_vs_m"), 0.90, 0.99),
+        (ps_rows, ("management", "post_switch_exit_hr"), 0.90, 0.99),
+    ):
+        t = pd.DataFrame(rows).reset_index(drop=True)
+        truth_v = np.array([s.truth[key[0]][key[1]] for s in sims], dtype=float)
+        fitted = t["estimate"].notna().to_numpy()
+        assert fitted.sum() >= 180, key
+        covered = (t["ci_lower"] <= truth_v) & (truth_v <= t["ci_upper"])
+        rate = covered[fitted].mean()
+        assert lo <= rate <= hi, (key, rate)
+        # recovery: mean log estimate within 3 Monte-Carlo SE of log truth
+        logs = np.log(t.loc[fitted, "estimate"].to_numpy()) - np.log(truth_v[fitted])
+        assert abs(logs.mean()) < 3 * logs.std() / np.sqrt(len(logs)), (key, np.exp(logs.mean()))

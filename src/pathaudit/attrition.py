@@ -272,17 +272,42 @@ def _work(data: AuditData, by: Sequence[str]) -> pd.DataFrame:
     return w.iloc[order].reset_index(drop=True)
 
 
-def _snapshot_as_history(data: AuditData) -> AuditData:
+def _snapshot_as_history(data: AuditData) -> tuple[AuditData, str]:
     """A snapshot whose one record per person is extended back to the hire date.
 
     The person's state on the extract date is attributed to all their observed
-    employment (from ``max(hire_date, history_start)``).
+    employment. The observed window starts at ``history_start`` when the map sets one
+    before the extract date; otherwise (a snapshot's default is the extract date, when
+    nothing before is observed) at the earliest termination date in the export, on the
+    assumption that the export holds every leaver since then.
+
+    Returns
+    -------
+    (AuditData, str)
+        The history-like copy and a sentence saying which window was used.
     """
     from pathaudit.quality import DataQualityReport
 
-    return dataclasses.replace(
-        data, is_snapshot=False, quality=DataQualityReport(rows_in=dict(data.quality.rows_in))
+    start = data.history_start
+    if start >= data.extract_date:
+        term = data.people["termination_date"].dropna()
+        term = term[term <= data.as_of]
+        if len(term):
+            start = pd.Timestamp(term.min()).normalize()
+        how = (
+            f"the observed window starts on {start.date()}, the earliest termination date in "
+            "the export, assuming it holds every leaver since then (set [export] history_start "
+            "to the date from which it does)"
+        )
+    else:
+        how = f"the observed window starts on history_start, {start.date()}"
+    copy = dataclasses.replace(
+        data,
+        is_snapshot=False,
+        history_start=start,
+        quality=DataQualityReport(rows_in=dict(data.quality.rows_in)),
     )
+    return copy, how
 
 
 def _value_cols(table: pd.DataFrame, groups: Sequence[str]) -> list[str]:
@@ -368,7 +393,8 @@ def _rate_ratio(rates: pd.DataFrame, groups: list[str], alpha: float) -> pd.Data
     )
     t["p_adjusted"] = np.nan
     for _, g in t.groupby("kind", sort=False):
-        t.loc[g.index, "p_adjusted"] = adjust_pvalues(g["p_value"].to_numpy(), "holm")
+        p = g["p_value"].to_numpy()
+        t.loc[g.index, "p_adjusted"] = adjust_pvalues(p, "holm") if len(g) > 1 else p
     # the ratio rests on both tracks' people: suppressed when either side is small
     t["n"] = t["n_ic"] + t["n_m"]
     t["_small_side"] = np.minimum(t["n_ic"], t["n_m"])
@@ -701,6 +727,7 @@ def _cox(
     controls: Sequence[str] | None,
     alpha: float,
     horizon_months: int,
+    snapshot: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Cox model of voluntary exit on collapsed counting-process rows."""
     avail = [c for c in ("gender", "job_family", "location") if c in w.columns]
@@ -756,8 +783,13 @@ def _cox(
     names += [n for n, _ in extra]
     cols += [x for _, x in extra]
     use = np.isfinite(rows["grade"].to_numpy(dtype=float))
-    mid = _band_mid(rows, data.bands)
-    if mid is not None:
+    mid = None if snapshot else _band_mid(rows, data.bands)
+    if snapshot:
+        info["compa_ratio"] = (
+            "left out: a snapshot holds only the last pay, which would be attributed to all of "
+            "a person's time (pay rises with tenure, so leavers would look underpaid)"
+        )
+    elif mid is not None:
         compa = rows["pay"].to_numpy(dtype=float) / mid
         have = np.isfinite(compa) & (compa > 0)
         if have.mean() >= 0.5:
@@ -1039,14 +1071,14 @@ def attrition(
     caveats: list[str] = []
     source = data
     if data.is_snapshot:
-        source = _snapshot_as_history(data)
+        source, window = _snapshot_as_history(data)
         if not source.exposure["event"].astype(str).str.startswith("exit_").any():
             raise NeedsHistoryError(SNAPSHOT_ONLY.format(analysis="Attrition", what=NO_EXITS))
         msg = (
             "Snapshot-only export: each person's track, grade and pay on the extract date are "
             "attributed to all their observed employment; switchers' and promoted people's "
             "earlier time is misattributed, the Cox model has no time-varying track, and the "
-            "post-switch and time-in-track figures cannot be computed."
+            f"post-switch and time-in-track figures cannot be computed; {window}."
         )
         caveats.append(msg)
         warnings.warn(msg, StatisticalWarning, stacklevel=2)
@@ -1149,7 +1181,7 @@ def attrition(
         **common,
     )
 
-    cox_table, cox_info = _cox(w, source, controls, alpha, horizon_months)
+    cox_table, cox_info = _cox(w, source, controls, alpha, horizon_months, data.is_snapshot)
     cox_res = make_result(
         cox_table, analysis="Attrition: Cox model of voluntary exit",
         definition=(
