@@ -148,51 +148,58 @@ def promotable_from(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Seri
     day; :func:`promotion_rates` counts person-time from this date on.
     """
     always = pd.Timestamp("1678-01-01")
-    track = frame["track"].astype("str").to_numpy()
+    # integer codes for (track, grade, unit): the work is done once per distinct combination
+    t_codes, t_labels = pd.factorize(frame["track"].astype("str"))
     grade = pd.to_numeric(frame["grade"], errors="coerce").to_numpy(dtype=float)
-    unit = (
-        frame["org_unit"].astype("str").fillna("").to_numpy()
-        if "org_unit" in frame.columns
-        else np.full(len(frame), "", dtype=object)
-    )
-    out = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if ladder is None or ladder.empty:
-        top = pd.Series(grade).groupby(track).transform("max").to_numpy()
-        out[grade < top] = np.datetime64(always)
-        return pd.Series(out, index=frame.index)
-    lad = pd.DataFrame(
+    if "org_unit" in frame.columns:
+        u_codes, u_labels = pd.factorize(frame["org_unit"].astype("str"), use_na_sentinel=True)
+    else:
+        u_codes, u_labels = np.full(len(frame), -1), pd.Index([])
+    g_codes, g_labels = pd.factorize(grade, use_na_sentinel=True)
+    n_g, n_u = len(g_labels) + 1, len(u_labels) + 1
+    key = (t_codes.astype(np.int64) * n_g + (g_codes + 1)) * n_u + (u_codes + 1)
+    uniq, inv = np.unique(key, return_inverse=True)
+    keys = pd.DataFrame(
         {
-            "track": ladder["track"].astype("str").to_numpy(),
-            "lgrade": pd.to_numeric(ladder["grade"], errors="coerce").to_numpy(dtype=float),
-            "lunit": (
-                ladder["org_unit"].astype("str").fillna("").to_numpy()
-                if "org_unit" in ladder.columns
-                else ""
-            ),
-            "valid_from": (
-                pd.to_datetime(ladder["valid_from"]).fillna(always).to_numpy()
-                if "valid_from" in ladder.columns
-                else np.datetime64(always)
-            ),
+            "track": np.asarray(t_labels, dtype=object)[uniq // (n_g * n_u)],
+            "grade": np.concatenate([[np.nan], np.asarray(g_labels, dtype=float)])[
+                (uniq // n_u) % n_g
+            ],
+            "unit": np.concatenate([[""], np.asarray(u_labels, dtype=object)])[uniq % n_u],
         }
-    ).dropna(subset=["lgrade"])
-    combos = pd.DataFrame({"track": track, "grade": grade, "unit": unit})
-    keys = combos.drop_duplicates().reset_index(drop=True)
-    pairs = keys.merge(lad, on="track", how="inner")
-    ok = (pairs["lgrade"] > pairs["grade"]) & (
-        (pairs["lunit"] == "") | (pairs["lunit"] == pairs["unit"])
     )
-    first = pairs.loc[ok].groupby(["track", "grade", "unit"], dropna=False)["valid_from"].min()
-    got = combos.merge(
-        first.rename("from").reset_index(), on=["track", "grade", "unit"], how="left"
-    )["from"].to_numpy(dtype="datetime64[ns]")
-    out[:] = got
+    out_keys = np.full(len(keys), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if ladder is None or ladder.empty:
+        lad_tracks: set[str] = set()
+    else:
+        lad = pd.DataFrame(
+            {
+                "track": ladder["track"].astype("str").to_numpy(),
+                "lgrade": pd.to_numeric(ladder["grade"], errors="coerce").to_numpy(dtype=float),
+                "lunit": (
+                    ladder["org_unit"].astype("str").fillna("").to_numpy()
+                    if "org_unit" in ladder.columns
+                    else ""
+                ),
+                "valid_from": (
+                    pd.to_datetime(ladder["valid_from"]).fillna(always).to_numpy()
+                    if "valid_from" in ladder.columns
+                    else np.datetime64(always)
+                ),
+            }
+        ).dropna(subset=["lgrade"])
+        lad_tracks = set(lad["track"])
+        pairs = keys.reset_index().merge(lad, on="track", how="inner")
+        ok = (pairs["lgrade"] > pairs["grade"]) & (
+            (pairs["lunit"] == "") | (pairs["lunit"] == pairs["unit"])
+        )
+        first = pairs.loc[ok].groupby("index")["valid_from"].min()
+        out_keys[first.index.to_numpy()] = first.to_numpy(dtype="datetime64[ns]")
     # tracks absent from the ladder: top = highest grade seen
-    missing = ~np.isin(track, lad["track"].unique())
-    if missing.any():
-        top = pd.Series(grade).groupby(track).transform("max").to_numpy()
-        out[missing & (grade < top)] = np.datetime64(always)
-    return pd.Series(out, index=frame.index)
+    top_seen = keys.groupby("track")["grade"].transform("max").to_numpy()
+    missing = ~keys["track"].isin(lad_tracks).to_numpy() & (keys["grade"].to_numpy() < top_seen)
+    out_keys[missing] = np.datetime64(always)
+    return pd.Series(out_keys[inv], index=frame.index)
 
 
 def promotion_spells(
@@ -281,6 +288,16 @@ def _person_codes(ids: pd.Series) -> np.ndarray:
     return pd.factorize(ids.astype("str"))[0]
 
 
+def _n_people(codes: np.ndarray, sel: np.ndarray | None = None) -> int:
+    """Distinct people among ``codes[sel]`` (codes are 0..P-1 from :func:`_person_codes`)."""
+    picked = codes if sel is None else codes[sel]
+    if len(picked) == 0:
+        return 0
+    mark = np.zeros(int(codes.max()) + 1, dtype=bool)
+    mark[picked] = True
+    return int(np.count_nonzero(mark))
+
+
 def _groups(spells: pd.DataFrame, by: Sequence[str], pooled: Sequence[str] = ()) -> list[tuple]:
     """Return (labels, row indices) per group of ``by``, plus groups pooled over ``pooled``."""
     out: list[tuple[dict[str, Any], np.ndarray]] = []
@@ -324,6 +341,7 @@ def cumulative_incidence(
     alpha: float = 0.05,
     pooled: Sequence[str] = ("grade",),
     curves: bool = True,
+    min_at_risk: int = 0,
 ) -> dict[str, pd.DataFrame]:
     r"""Probability of promotion by time ``t`` (Aalen–Johansen) beside the naive Kaplan–Meier.
 
@@ -343,6 +361,10 @@ def cumulative_incidence(
         is missing), e.g. each track over all its grades.
     curves
         Whether to build the ``"curves"`` table (the step functions).
+    min_at_risk
+        The median is sought only where at least this many spells are at risk
+        (the part of the curve that is shown; a curve stops where fewer than
+        the minimum cell size remain).
 
     Returns
     -------
@@ -392,7 +414,7 @@ def cumulative_incidence(
         if len(idx) == 0:
             continue
         t, e, c = t_all[idx], e_all[idx], c_all[idx]
-        n_people = int(len(np.unique(pid[idx])))
+        n_people = _n_people(pid, idx)
         aj = aalen_johansen(t, c, e, causes=(1, 2, 3, 4))
         km = kaplan_meier(t, c == 1, e)
         # --- Aalen–Johansen
@@ -447,12 +469,13 @@ def cumulative_incidence(
                     labels, NAIVE_KM, km.time, 1 - km.surv, 1 - khi, 1 - klo, km.n_risk, km.events
                 )
             )
-        # --- medians
-        for est_name, tt, est, elo, ehi in (
-            (AJ, aj.time, f_all, flo, fhi),
-            (NAIVE_KM, km.time, 1 - km.surv, 1 - khi, 1 - klo),
+        # --- medians, on the part of the curve that is shown
+        for est_name, tt, est, elo, ehi, nrk in (
+            (AJ, aj.time, f_all, flo, fhi, aj.n_risk),
+            (NAIVE_KM, km.time, 1 - km.surv, 1 - khi, 1 - klo, km.n_risk),
         ):
-            m, mlo, mhi = _median_from_curve(tt, est, elo, ehi)
+            shown = nrk >= min_at_risk
+            m, mlo, mhi = _median_from_curve(tt[shown], est[shown], elo[shown], ehi[shown])
             med_rows.append(
                 {
                     **labels,
@@ -624,8 +647,8 @@ def cif_difference(
                 "se": se_s,
                 "ci_lower": float(lo_s),
                 "ci_upper": float(hi_s),
-                "n_a": int(len(np.unique(pid[ia]))),
-                "n_b": int(len(np.unique(pid[ib]))),
+                "n_a": _n_people(pid, ia),
+                "n_b": _n_people(pid, ib),
             }
         )
     if not usable:
@@ -647,9 +670,9 @@ def cif_difference(
         "mde": float(stats.mde_normal(se, alpha)),
         "estimate_a": fa_std if usable else np.nan,
         "estimate_b": fb_std if usable else np.nan,
-        "n_a": int(len(np.unique(pid[gcol == a]))),
-        "n_b": int(len(np.unique(pid[gcol == b]))),
-        "n": int(len(np.unique(pid[np.asarray(used, dtype=int)]))) if usable else 0,
+        "n_a": _n_people(pid, gcol == a),
+        "n_b": _n_people(pid, gcol == b),
+        "n": _n_people(pid, np.asarray(used, dtype=int)) if usable else 0,
         "by_stratum": pd.DataFrame(rows),
     }
 
@@ -789,7 +812,7 @@ def promotion_hazard_ratios(
                     "log_hr": float(fit.params[j]),
                     "se": float(fit.bse[j]),
                     "mde_hr": float(np.exp(stats.mde_normal(fit.bse[j], alpha))),
-                    "n": int(len(np.unique(pid[sel]))),
+                    "n": _n_people(pid, sel),
                     "spells": int(sel.sum()),
                     "events": int(status[sel].sum()),
                     "model": model,
@@ -887,7 +910,7 @@ def logrank_by_track(
                 "chi2": chi2,
                 "df": df,
                 "p_value": p,
-                "n": len(np.unique(pid[m])),
+                "n": _n_people(pid, m),
                 "events": int(ev[m].sum()),
             }
         )
@@ -901,7 +924,7 @@ def logrank_by_track(
                 "chi2": chi2,
                 "df": df,
                 "p_value": p,
-                "n": len(np.unique(pid[m])),
+                "n": _n_people(pid, m),
                 "events": int(ev[m].sum()),
             }
         )
@@ -986,6 +1009,52 @@ def promotion_rates(
 
 
 # --------------------------------------------------------------------------- velocity
+
+
+def bootstrap_medians_exact(x: np.ndarray, B: int, rng: np.random.Generator) -> np.ndarray:
+    r"""Medians of ``B`` bootstrap resamples of ``x``, drawn through order statistics.
+
+    The same bootstrap distribution as :func:`pathaudit.stats.bootstrap_medians`
+    (resampling ``n`` values with replacement, ``numpy.median`` of each), sampled in
+    O(B) instead of O(B n): for large groups (tens of thousands of people) it is what
+    keeps the percentile-bootstrap interval of a median cheap.
+
+    Parameters
+    ----------
+    x
+        The sample.
+    B
+        Number of resamples.
+    rng
+        Random generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``B`` bootstrap medians.
+
+    Notes
+    -----
+    A resample is ``x_(floor(n U_i))`` for ``n`` independent uniforms ``U_i``, with
+    ``x_(j)`` the sorted sample; taking the floor commutes with ordering, so the
+    resample's ``k``-th smallest value is ``x_(floor(n U_(k)))``. With
+    :math:`U_{(k)} \sim \mathrm{Beta}(k, n - k + 1)` and, given it,
+    :math:`U_{(k+1)} = U_{(k)} + (1 - U_{(k)})\,\mathrm{Beta}(1, n - k)`, the median
+    (the middle value, or the mean of the two middle values for even ``n``) is drawn
+    exactly. Checked against :func:`pathaudit.stats.bootstrap_medians` in the tests.
+    """
+    xs = np.sort(np.asarray(x, dtype=float))
+    n = len(xs)
+    if n == 1:
+        return np.full(B, xs[0])
+    k = (n + 1) // 2 if n % 2 else n // 2
+    u1 = rng.beta(k, n - k + 1, size=B)
+    lo = xs[np.minimum((n * u1).astype(np.int64), n - 1)]
+    if n % 2:
+        return lo
+    u2 = u1 + (1 - u1) * rng.beta(1, n - k, size=B)
+    hi = xs[np.minimum((n * u2).astype(np.int64), n - 1)]
+    return (lo + hi) / 2
 
 
 def velocity(
@@ -1086,13 +1155,13 @@ def velocity(
                         "estimate": float(f[i]),
                         "ci_lower": float(lo[i]),
                         "ci_upper": float(hi[i]),
-                        "n": int(len(np.unique(pid[m]))),
+                        "n": int(_n_people(pid, m)),
                         "reached": int(sel.sum()),
                     }
                 )
             x = time[sel]
             if len(x):
-                meds = stats.bootstrap_medians(x, B, rng)
+                meds = bootstrap_medians_exact(x, B, rng)
                 blo, bhi = np.quantile(meds, [alpha / 2, 1 - alpha / 2])
                 p25, p75 = np.quantile(x, [0.25, 0.75])
                 med_rows.append(
@@ -1104,7 +1173,7 @@ def velocity(
                         "ci_upper": float(bhi),
                         "p25": float(p25),
                         "p75": float(p75),
-                        "n": int(len(np.unique(pid[sel]))),
+                        "n": _n_people(pid, sel),
                     }
                 )
     inc = pd.DataFrame(inc_rows)
@@ -1241,7 +1310,7 @@ def _impact_table(elig: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataF
         pcodes = pd.factorize(part["employee_id"])[0]
         y = part["promoted"].to_numpy(dtype=float)
         p, se_log, n = _log_ratio_se(y, pcodes, gcodes, len(glabels))
-        people = np.array([len(np.unique(pcodes[gcodes == j])) for j in range(len(glabels))])
+        people = np.array([_n_people(pcodes, gcodes == j) for j in range(len(glabels))])
         plo, phi = stats.wilson_ci(p * n, n, alpha)
         # nobody promoted in any group: proportions only, no ratio to take
         ref = int(np.nanargmax(p)) if np.nanmax(p) > 0 else -1
@@ -1338,7 +1407,7 @@ def time_since_promotion(
     rows = []
     for (tr, gr), part in s.groupby([s["track"].astype("str"), "grade"], sort=True):
         x = part["years"].to_numpy(dtype=float)
-        meds = stats.bootstrap_medians(x, stats.BOOTSTRAP_B, rng)
+        meds = bootstrap_medians_exact(x, stats.BOOTSTRAP_B, rng)
         lo, hi = np.quantile(meds, [alpha / 2, 1 - alpha / 2])
         over = float((x > 3).sum())
         slo, shi = stats.wilson_ci(over, len(x), alpha)
@@ -1696,7 +1765,9 @@ def time_to_promotion(
     }
 
     # --- incidence
-    ci = cumulative_incidence(sp, ("track", "grade"), horizons, alpha, pooled=("grade",))
+    ci = cumulative_incidence(
+        sp, ("track", "grade"), horizons, alpha, pooled=("grade",), min_at_risk=k
+    )
     prob = _suppress_by_risk(ci["probability"], k)
     prob["estimator_label"] = prob["estimator"].map(ESTIMATOR_LABELS)
     curves = ci["curves"]
