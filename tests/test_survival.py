@@ -241,3 +241,11 @@ def test_row_order_and_time_shift_properties(seed, shift):
     np.testing.assert_allclose(fit.cif, fit3.cif, atol=1e-12)
     assert np.all(np.diff(fit.cif, axis=0) >= -1e-15)
     np.testing.assert_allclose(fit.cif.sum(axis=1) + fit.surv, 1.0, atol=1e-12)
+
+
+def test_logrank_without_overlap_has_no_information():
+    # group 0 is at risk on (0, 2], group 1 only from 3 on: never together at an event time
+    t = np.array([1.0, 2.0, 4.0, 5.0])
+    e = np.array([0.0, 0.0, 3.0, 3.0])
+    chi2, df, p = logrank(t, np.ones(4, dtype=bool), np.array([0, 0, 1, 1]), entry=e)
+    assert np.isnan(chi2) and np.isnan(p) and df == 1

@@ -1855,7 +1855,15 @@ def time_to_promotion(
     )
 
     # --- hazards
-    hr = promotion_hazard_ratios(sp, controls, alpha)
+    not_estimable = ""
+    try:
+        hr = promotion_hazard_ratios(sp, controls, alpha)
+    except PathauditError as err:  # e.g. no promotion at all in one track
+        not_estimable = f"The Cox model could not be fitted: {err}"
+        warnings.warn(not_estimable, StatisticalWarning, stacklevel=2)
+        hr = pd.DataFrame(
+            {"term": [], "estimate": [], "ci_lower": [], "ci_upper": [], "n": [], "grade": []}
+        )
     lr = logrank_by_track(sp)
     hazard = make_result(
         hr,
@@ -1871,6 +1879,7 @@ def time_to_promotion(
         tables={"logrank": lr},
         plotter=plot_hazard_ratios,
         caveat=HR_CAVEAT,
+        not_estimable=not_estimable,
         **common,
     )
 

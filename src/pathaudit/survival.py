@@ -695,7 +695,8 @@ def logrank(
     -------
     (chi2, df, p_value) : tuple
         :math:`(O-E)' V^{-1} (O-E)` over the first ``G - 1`` groups, ``G - 1``
-        degrees of freedom.
+        degrees of freedom; NaN statistic and p-value when ``V`` is singular
+        (the groups are never at risk together at an event time).
 
     Notes
     -----
@@ -730,6 +731,10 @@ def logrank(
     scal = d[ok] * (nk[ok] - d[ok]) / (nk[ok] - 1)
     V = np.einsum("k,kg,gh->gh", scal, r, np.eye(n_g)) - np.einsum("k,kg,kh->gh", scal, r, r)
     o_e, V = o_e[1:], V[1:, 1:]
-    chi2 = float(o_e @ np.linalg.solve(V, o_e))
     df = n_g - 1
+    try:
+        chi2 = float(o_e @ np.linalg.solve(V, o_e))
+    except np.linalg.LinAlgError:
+        # no event time with more than one group at risk: the test has no information
+        return np.nan, df, np.nan
     return chi2, df, float(sps.chi2.sf(chi2, df))
