@@ -382,7 +382,7 @@ def test_recovery_and_coverage_over_200_simulated_organisations():
         warnings.simplefilter("ignore", StatisticalWarning)
         for i, sim in enumerate(sims):
             d = sim.data
-            w = _work(d, [])
+            w, _ = _work(d, [])
             works.append(w.assign(org=i))
             table, _ = _cox(w, d, None, 0.05, 24)
             cox_rows.append(table.iloc[0])

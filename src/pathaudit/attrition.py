@@ -251,25 +251,49 @@ def _days(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
-def _work(data: AuditData, by: Sequence[str]) -> pd.DataFrame:
-    """Exposure with integer days, person codes and exit flags, sorted by person and time."""
+CATEGORICAL = ("level", "org_unit", "job_family", "location", "gender")
+"""String attributes held as categoricals in the working frame (fast grouping)."""
+
+
+def _work(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Exposure with integer days, person codes and exit flags, sorted by person and time.
+
+    Strings become categoricals (track with categories ``IC, M``). Returns the frame and
+    the employee ID of each person code ``pid``.
+    """
     ex = data.exposure
-    cols = ["employee_id", "episode", "person_years", "quarter", "year", "track", "level",
-            "grade", "pay", "tenure", "time_in_spell", "event"]
-    for c in (*by, "org_unit", "job_family", "location", "gender"):
-        if c in ex.columns and c not in cols:
-            cols.append(c)
+    cols = ["episode", "person_years", "year", "grade", "pay", "tenure", "time_in_spell"]
     w = ex[cols].copy()
+    w["year"] = w["year"].astype("int64")
+    w["quarter"] = ex["quarter"].astype("category")
+    w["track"] = pd.Categorical(ex["track"], categories=list(TRACKS))
+    w["is_ic"] = (w["track"] == "IC").to_numpy()
+    for c in dict.fromkeys((*by, *CATEGORICAL)):
+        if c in ex.columns and c not in w.columns:
+            w[c] = ex[c].astype("category")
     w["start_d"] = _days(ex["start"])
     w["stop_d"] = _days(ex["stop"])
-    w["pid"] = pd.factorize(w["employee_id"])[0]
-    w["track"] = w["track"].astype(str)
-    ev = w["event"].astype(str).to_numpy()
+    pid, ids = pd.factorize(ex["employee_id"])
+    w["pid"] = pid
+    ev = ex["event"].astype(str).to_numpy()
     for kind, reasons in KINDS.items():
         w[f"ev_{kind}"] = np.isin(ev, reasons)
     order = np.lexsort((w["start_d"].to_numpy(), w["episode"].to_numpy(dtype=np.int64),
-                        w["pid"].to_numpy()))
-    return w.iloc[order].reset_index(drop=True)
+                        pid))
+    return w.iloc[order].reset_index(drop=True), np.asarray(ids, dtype=object)
+
+
+def _people(w: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Distinct people per group of ``keys`` (same index as ``groupby(keys).size()``)."""
+    g = w.groupby(keys, observed=True, dropna=False, sort=True)
+    code = g.ngroup().to_numpy()
+    pid = w["pid"].to_numpy().astype(np.int64)
+    base = int(pid.max(initial=0)) + 1
+    pairs = np.sort(code.astype(np.int64) * base + pid)
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    counts = np.bincount(pairs[first] // base, minlength=g.ngroups)
+    return pd.Series(counts, index=g.size().index)
 
 
 def _snapshot_as_history(data: AuditData) -> tuple[AuditData, str]:
@@ -327,10 +351,7 @@ def _rates(w: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataFrame:
         person_years=("person_years", "sum"),
         **{f"events_{k}": (f"ev_{k}", "sum") for k in KINDS},
     )
-    people = w[[*keys, "pid"]].drop_duplicates().groupby(
-        keys, observed=True, dropna=False, sort=True
-    ).size()
-    agg["n"] = people.reindex(agg.index).to_numpy()
+    agg["n"] = _people(w, keys).reindex(agg.index).to_numpy()
     agg = agg.reset_index()
     parts = []
     for kind in KINDS:
@@ -423,7 +444,7 @@ def _turnover(
     fq = fiscal_quarters(month_ends, data.fiscal_year_start_month)
     n_m = len(e)
     tracks = list(TRACKS)
-    g = pd.Categorical(w["track"], categories=tracks).codes.astype(np.int64)
+    g = w["track"].cat.codes.to_numpy().astype(np.int64)
     start = w["start_d"].to_numpy()
     stop = w["stop_d"].to_numpy()
     i0 = np.searchsorted(e, start, side="left")  # first month-end >= start
@@ -437,20 +458,26 @@ def _turnover(
         {"year": fq["year"].to_numpy(dtype=np.int64).astype(str),
          "quarter": fq["quarter"].astype(str).to_numpy()}
     )
-    exits = w.loc[w["ev_all"].to_numpy(), ["track", "year", "quarter", *(f"ev_{k}" for k in KINDS)]]
-    exits = exits.assign(year=exits["year"].astype("Int64").astype(str),
-                         quarter=exits["quarter"].astype(str))
+    exit_rows = w.loc[w["ev_all"].to_numpy()]
+    exits = pd.DataFrame(
+        {"track": exit_rows["track"].astype(str).to_numpy(),
+         "year": exit_rows["year"].astype(str).to_numpy(),
+         "quarter": exit_rows["quarter"].astype(str).to_numpy(),
+         **{f"ev_{k}": exit_rows[f"ev_{k}"].to_numpy() for k in KINDS}}
+    )
     heads = {**{t: head[i] for i, t in enumerate(tracks)}, "all": head.sum(axis=0)}
     out = {}
     for freq in FREQS:
         # people behind each figure: everyone with time on the track in the period
-        per_w = w[freq].astype("Int64").astype(str) if freq == "year" else w[freq].astype(str)
-        pp = pd.DataFrame({"track": w["track"].to_numpy(), "p": per_w.to_numpy(),
-                           "pid": w["pid"].to_numpy()}).drop_duplicates()
-        people = {t: g.groupby("p").size() for t, g in pp.groupby("track")}
-        people["all"] = pp.drop_duplicates(["p", "pid"]).groupby("p").size()
+        by_track = _people(w, ["track", freq])
+        people = {"all": _people(w, [freq])}
         for t in tracks:
-            people.setdefault(t, pd.Series(dtype=np.int64))
+            people[t] = (
+                by_track.xs(t, level=0) if t in by_track.index.get_level_values(0)
+                else pd.Series(dtype=np.int64)
+            )
+        for cnt in people.values():
+            cnt.index = cnt.index.astype(str)
         per = months[freq].to_numpy()
         labels, code = np.unique(per, return_inverse=True)
         n_months = np.bincount(code, minlength=len(labels))
@@ -494,7 +521,7 @@ def _runs(w: pd.DataFrame) -> pd.DataFrame:
     """Contiguous time of one person in one track within an episode (a "track run")."""
     pid = w["pid"].to_numpy()
     ep = w["episode"].to_numpy(dtype=np.int64)
-    tr = w["track"].to_numpy()
+    tr = np.where(w["is_ic"].to_numpy(), "IC", "M")
     s0 = w["start_d"].to_numpy()
     s1 = w["stop_d"].to_numpy()
     new = np.ones(len(w), dtype=bool)
@@ -649,16 +676,24 @@ def _dummies(
     values: pd.Series, events: np.ndarray, prefix: str
 ) -> tuple[np.ndarray, list[str], str]:
     """Treatment dummies; reference = most common level; levels with few events pooled into it."""
-    codes = values.astype("string").fillna("(missing)").astype(str)
-    counts = codes.value_counts()
-    ref = str(counts.index[0])
-    ev_by = pd.Series(events.astype(float)).groupby(codes.to_numpy()).sum()
-    keep = sorted(lv for lv in counts.index if lv != ref and ev_by.get(lv, 0) >= MIN_LEVEL_EVENTS)
-    x = np.zeros((len(codes), len(keep)))
-    pos = pd.Index(keep).get_indexer(codes.to_numpy())
+    cat = pd.Categorical(values)
+    labels = [str(c) for c in cat.categories] + ["(missing)"]
+    code = np.asarray(cat.codes, dtype=np.int64)
+    code = np.where(code < 0, len(labels) - 1, code)
+    counts = np.bincount(code, minlength=len(labels))
+    ev_by = np.bincount(code, weights=events.astype(float), minlength=len(labels))
+    ref = int(np.argmax(counts))
+    keep = sorted(
+        (i for i in range(len(labels)) if i != ref and ev_by[i] >= MIN_LEVEL_EVENTS),
+        key=lambda i: labels[i],
+    )
+    x = np.zeros((len(code), len(keep)))
+    slot = np.full(len(labels), -1)
+    slot[keep] = np.arange(len(keep))
+    pos = slot[code]
     okp = pos >= 0
     x[np.flatnonzero(okp), pos[okp]] = 1.0
-    return x, [f"{prefix}: {lv} vs {ref}" for lv in keep], ref
+    return x, [f"{prefix}: {labels[i]} vs {labels[ref]}" for i in keep], labels[ref]
 
 
 def _add_months(days: np.ndarray, months: int) -> np.ndarray:
@@ -674,19 +709,19 @@ def _switch_window_end(w: pd.DataFrame, horizon_months: int) -> np.ndarray:
     """
     pid = w["pid"].to_numpy()
     ep = w["episode"].to_numpy(dtype=np.int64)
-    tr = w["track"].to_numpy()
+    ic = w["is_ic"].to_numpy()
     s0 = w["start_d"].to_numpy()
     s1 = w["stop_d"].to_numpy()
     cont = np.zeros(len(w), dtype=bool)  # row continues the previous row of the same episode
     cont[1:] = (pid[1:] == pid[:-1]) & (ep[1:] == ep[:-1]) & (s0[1:] == s1[:-1])
     new_run = ~cont
-    new_run[1:] |= tr[1:] != tr[:-1]
+    new_run[1:] |= ic[1:] != ic[:-1]
     run = np.cumsum(new_run) - 1
     first = np.flatnonzero(new_run)
     prev_ic = np.zeros(len(first), dtype=bool)
     has_prev = cont[first]
-    prev_ic[has_prev] = tr[first[has_prev] - 1] == "IC"
-    switched_in = has_prev & prev_ic & (tr[first] == "M")
+    prev_ic[has_prev] = ic[first[has_prev] - 1]
+    switched_in = has_prev & prev_ic & ~ic[first]
     end = np.full(len(first), np.inf)
     if switched_in.any():
         end[switched_in] = _add_months(s0[first[switched_in]], horizon_months)
@@ -732,7 +767,7 @@ def _cox(
     """Cox model of voluntary exit on collapsed counting-process rows."""
     avail = [c for c in ("gender", "job_family", "location") if c in w.columns]
     if controls is None:
-        controls = [c for c in avail if w[c].astype("string").nunique(dropna=True) >= 2]
+        controls = [c for c in avail if w[c].nunique(dropna=True) >= 2]
     else:
         missing = [c for c in controls if c not in w.columns]
         if missing:
@@ -753,7 +788,7 @@ def _cox(
     first = np.flatnonzero(new)
     last = np.r_[first[1:] - 1, len(w) - 1]
     ten0 = np.rint(w["tenure"].to_numpy(dtype=float) * DAYS_PER_YEAR).astype(np.int64)
-    rows = w.iloc[first][["pid", *keys]].reset_index(drop=True)
+    rows = w.iloc[first][["pid", "is_ic", *keys]].reset_index(drop=True)
     rows["start_d"] = s0[first]
     rows["stop_d"] = s1[last]
     rows["entry"] = ten0[first]
@@ -779,7 +814,7 @@ def _cox(
         extra = [(n, _in_window(rows)) for n, _ in extra]
         if 0 < in_force.mean() < 1:
             extra.append(("dual ladder in force in the unit", in_force))
-    cols = [(rows["track"].to_numpy() == "IC").astype(float)]
+    cols = [rows["is_ic"].to_numpy(dtype=float)]
     names += [n for n, _ in extra]
     cols += [x for _, x in extra]
     use = np.isfinite(rows["grade"].to_numpy(dtype=float))
@@ -845,21 +880,20 @@ def _cox(
 
 
 def _regretted(
-    w: pd.DataFrame, data: AuditData, top_rating: float | None, alpha: float
+    w: pd.DataFrame, ids: np.ndarray, data: AuditData, top_rating: float | None, alpha: float
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     ratings = data.ratings
     rt = ratings.dropna(subset=["employee_id", "rating_date", "rating"])
     threshold = float(np.quantile(rt["rating"].to_numpy(float), 0.75)) if top_rating is None \
         else float(top_rating)
+    r_pid = pd.Index(ids).get_indexer(rt["employee_id"].to_numpy())
     left = pd.DataFrame(
-        {"employee_id": w["employee_id"].astype(str).to_numpy(), "_start": w["start_d"].to_numpy(),
-         "_pos": np.arange(len(w))}
+        {"pid": w["pid"].to_numpy(), "_start": w["start_d"].to_numpy(), "_pos": np.arange(len(w))}
     ).sort_values("_start", kind="stable")
     right = pd.DataFrame(
-        {"employee_id": rt["employee_id"].astype(str).to_numpy(),
-         "_rdate": _days(rt["rating_date"]), "rating": rt["rating"].to_numpy(float)}
-    ).sort_values("_rdate", kind="stable")
-    m = pd.merge_asof(left, right, left_on="_start", right_on="_rdate", by="employee_id",
+        {"pid": r_pid, "_rdate": _days(rt["rating_date"]), "rating": rt["rating"].to_numpy(float)}
+    ).loc[r_pid >= 0].sort_values("_rdate", kind="stable")
+    m = pd.merge_asof(left, right, left_on="_start", right_on="_rdate", by="pid",
                       direction="backward")
     rating = np.full(len(w), np.nan)
     rating[m["_pos"].to_numpy()] = m["rating"].to_numpy(float)
@@ -1084,7 +1118,7 @@ def attrition(
         warnings.warn(msg, StatisticalWarning, stacklevel=2)
         not_computed["post_switch"] = "a snapshot holds no switch dates"
         not_computed["retention (time in track)"] = "a snapshot holds no track entry dates"
-    w = _work(source, by_cols)
+    w, ids = _work(source, by_cols)
     common = {"data": data, "alpha": alpha, "k": k}
     definition_rate = (
         "exits (by kind: voluntary, involuntary, all incl. other) per 100 person-years of "
@@ -1200,7 +1234,7 @@ def attrition(
 
     reg_res = None
     if data.ratings is not None and len(data.ratings):
-        reg, share, thr = _regretted(w, data, top_rating, alpha)
+        reg, share, thr = _regretted(w, ids, data, top_rating, alpha)
         reg = suppress(reg, k, value_cols=_value_cols(reg, ["track", "rating_group", "kind"]),
                        complementary_by=["track"])
         reg_res = make_result(

@@ -18,6 +18,9 @@ Two public functions:
 from __future__ import annotations
 
 import warnings
+import weakref
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -166,6 +169,72 @@ def _need_history(data: AuditData, analysis: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """Exposure as sorted numpy arrays (by person, episode, start), built once per table."""
+
+    order: np.ndarray
+    names: np.ndarray  # employee IDs, sorted; pid indexes it
+    pid: np.ndarray
+    episode: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    tenure_days: np.ndarray
+    is_ic: np.ndarray
+    exit_reason: np.ndarray  # end reason where it is an exit, else ""
+    unit: np.ndarray
+    units: np.ndarray
+    grade: np.ndarray
+    next_contiguous: np.ndarray  # the next row is the same episode, starting at this stop
+
+
+_PREPARED: dict[str, Any] = {"ref": None, "value": None}
+
+
+def _prepare(exposure: pd.DataFrame) -> _Prepared:
+    """Sorted arrays of the exposure table (cached for the last table seen)."""
+    ref = _PREPARED["ref"]
+    if ref is not None and ref() is exposure:
+        return _PREPARED["value"]
+    codes, uniq = pd.factorize(exposure["employee_id"])
+    uniq = np.asarray(uniq, dtype=object)
+    rank_of = np.empty(len(uniq), dtype=np.int64)
+    rank_of[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+    pid_all = rank_of[codes]  # rank of the ID among sorted IDs: independent of row order
+    ep = exposure["episode"].to_numpy(dtype=np.int64)
+    start = _days(exposure["start"])
+    stop = _days(exposure["stop"])
+    order = np.lexsort((start, ep, pid_all))
+    pid, ep, start, stop = pid_all[order], ep[order], start[order], stop[order]
+    is_exit = exposure["event"].isin(EXIT_REASONS).to_numpy(dtype=bool)[order]
+    reason = np.full(len(order), "", dtype=object)
+    reason[is_exit] = exposure["event"].to_numpy(dtype=object)[order[is_exit]]
+    unit, units = pd.factorize(exposure["org_unit"].fillna(UNKNOWN_UNIT).to_numpy()[order])
+    grade = exposure["grade"].to_numpy(dtype=float, na_value=np.nan)[order]
+    nxt = np.zeros(len(order), dtype=bool)
+    nxt[:-1] = (pid[1:] == pid[:-1]) & (ep[1:] == ep[:-1]) & (start[1:] == stop[:-1])
+    value = _Prepared(
+        order=order,
+        names=np.sort(uniq),
+        pid=pid,
+        episode=ep,
+        start=start,
+        stop=stop,
+        tenure_days=np.rint(
+            exposure["tenure"].to_numpy(dtype=float)[order] * DAYS_PER_YEAR
+        ).astype(np.int64),
+        is_ic=(exposure["track"] == "IC").to_numpy(dtype=bool)[order],
+        exit_reason=reason,
+        unit=unit.astype(np.int64),
+        units=np.asarray(units, dtype=object),
+        grade=np.nan_to_num(grade, nan=-1).astype(np.int64),
+        next_contiguous=nxt,
+    )
+    _PREPARED["ref"] = weakref.ref(exposure)
+    _PREPARED["value"] = value
+    return value
+
+
 def switch_rows(
     exposure: pd.DataFrame, left: str, joined: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -190,21 +259,13 @@ def switch_rows(
     A switch is read from the change of track itself, not from the ``event`` label, so
     that a switch is found whatever else changed on the day (grade, unit).
     """
-    pid = pd.factorize(exposure["employee_id"])[0]
-    ep = exposure["episode"].to_numpy(dtype=np.int64)
-    start = _days(exposure["start"])
-    stop = _days(exposure["stop"])
-    order = np.lexsort((start, ep, pid))
-    track = exposure["track"].astype(str).to_numpy()
-    p, e, s0, s1, tr = pid[order], ep[order], start[order], stop[order], track[order]
-    nxt = np.zeros(len(order), dtype=bool)
-    nxt[:-1] = (p[1:] == p[:-1]) & (e[1:] == e[:-1]) & (s0[1:] == s1[:-1])
-    nxt_track = np.empty(len(order), dtype=object)
-    nxt_track[:-1] = tr[1:]
-    sorted_sw = nxt & (tr == left) & (nxt_track == joined)
-    is_sw = np.zeros(len(order), dtype=bool)
-    is_sw[order] = sorted_sw
-    return is_sw, order
+    prep = _prepare(exposure)
+    on_left = prep.is_ic if left == "IC" else ~prep.is_ic
+    sorted_sw = np.zeros(len(prep.order), dtype=bool)
+    sorted_sw[:-1] = prep.next_contiguous[:-1] & on_left[:-1] & ~on_left[1:]
+    is_sw = np.zeros(len(prep.order), dtype=bool)
+    is_sw[prep.order] = sorted_sw
+    return is_sw, prep.order
 
 
 def post_switch_matched(
@@ -296,30 +357,14 @@ def post_switch_matched(
     left, joined = _check_direction(direction)
     if n_controls < 1:
         raise PathauditError(f"n_controls must be at least 1; got {n_controls}.")
-    ex = data.exposure
     fy = data.fiscal_year_start_month
-    is_sw, order = switch_rows(ex, left, joined)
-    is_sw = is_sw[order]
-    # person codes = rank of the ID among sorted IDs: independent of row order
-    codes, uniq = pd.factorize(ex["employee_id"].astype(str).to_numpy()[order])
-    uniq = np.asarray(uniq, dtype=object)
-    rank_of = np.empty(len(uniq), dtype=np.int64)
-    rank_of[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
-    names = np.sort(uniq)
-    pid = rank_of[codes]
-    start = _days(ex["start"])[order]
-    stop = _days(ex["stop"])[order]
-    ten_raw = ex["tenure"].to_numpy(dtype=float)[order]
-    tenure_days = np.rint(ten_raw * DAYS_PER_YEAR).astype(np.int64)
-    track = ex["track"].astype(str).to_numpy()[order]
-    event = ex["event"].astype(str).to_numpy()[order]
-    unit, units = pd.factorize(
-        ex["org_unit"].astype("string").fillna(UNKNOWN_UNIT).to_numpy()[order]
-    )
-    units = np.asarray(units, dtype=object)
-    grade = np.nan_to_num(ex["grade"].to_numpy(dtype=float, na_value=np.nan)[order], nan=-1)
-    grade = grade.astype(np.int64)
-    episode = ex["episode"].to_numpy(dtype=np.int64)[order]
+    prep = _prepare(data.exposure)
+    pid, names, episode = prep.pid, prep.names, prep.episode
+    start, stop, tenure_days = prep.start, prep.stop, prep.tenure_days
+    unit, units, grade = prep.unit, prep.units, prep.grade
+    on_left = prep.is_ic if left == "IC" else ~prep.is_ic
+    is_sw = np.zeros(len(pid), dtype=bool)
+    is_sw[:-1] = prep.next_contiguous[:-1] & on_left[:-1] & ~on_left[1:]
 
     # switches (sets), ordered by date and person
     si = np.flatnonzero(is_sw)
@@ -338,7 +383,7 @@ def post_switch_matched(
 
     # candidates: intervals on the track left, one entry per fiscal quarter they touch,
     # sorted by cell (grade, unit, quarter) then person
-    ci = np.flatnonzero(track == left)
+    ci = np.flatnonzero(on_left)
     q0 = _quarter_key(start[ci], fy)
     q1 = _quarter_key(stop[ci] - 1, fy)
     reps = (q1 - q0 + 1).astype(np.int64)
@@ -414,7 +459,7 @@ def post_switch_matched(
     ep_last = np.flatnonzero(last)
     end_idx = ep_last[np.searchsorted(ep_last, r_row, side="left")]
     end_ep = stop[end_idx]
-    reason_ep = event[end_idx]
+    reason_ep = prep.exit_reason[end_idx]
     horizon = (
         (pd.to_datetime(d, unit="D") + pd.DateOffset(months=horizon_months))
         .to_numpy(dtype="datetime64[D]")
