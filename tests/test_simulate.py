@@ -119,7 +119,10 @@ def test_same_seed_same_bytes_and_cells(tmp_path):
     simulate(small(), seed=3).write(b)
     csvs = sorted(p.name for p in a.glob("*.csv"))
     assert {"history.csv", "people.csv", "snapshot.csv", "ladder.csv"} <= set(csvs)
-    for name in [*csvs, "map.toml", "map_snapshot.toml", "map_xlsx.toml", "truth.json"]:
+    parquet = sorted(p.name for p in a.glob("*.parquet"))
+    assert len(parquet) == 6
+    for name in [*csvs, *parquet, "export.xlsx", "map.toml", "map_snapshot.toml",
+                 "map_xlsx.toml", "map_parquet.toml", "truth.json"]:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     for name in ("history", "people", "ratings"):
         pd.testing.assert_frame_equal(
@@ -513,7 +516,7 @@ def test_cached_organisations_are_reused(tmp_path, monkeypatch):
 def test_sample_is_what_the_documented_command_writes(tmp_path):
     sim = write_sample(tmp_path, seed=SAMPLE_SEED)
     for name in ("history.csv", "people.csv", "ladder.csv", "bands.csv", "ratings.csv",
-                 "adoption.csv", "snapshot.csv", "map.toml", "map_snapshot.toml",
+                 "adoption.csv", "snapshot.csv", "export.xlsx", "map.toml", "map_snapshot.toml",
                  "map_xlsx.toml", "truth.json", "README.md"):
         assert (SAMPLE / name).read_bytes() == (tmp_path / name).read_bytes(), name
     assert "python -m pathaudit.simulate --out data/sample --seed 2024" in (

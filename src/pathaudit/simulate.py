@@ -379,7 +379,7 @@ non-canonical column names and labels, and a column map for each:
 `truth.json` states, for each estimator, the value it targets under this simulation
 (every key is documented in `docs/simulation.md`).
 
-Regenerate it (byte-identical CSV files) with:
+Regenerate it (byte-identical files) with:
 
 ```
 python -m pathaudit.simulate --out data/sample --seed {seed}

@@ -147,9 +147,9 @@ class SimConfig:
     stall_exit_hr
         Hazard ratio of voluntary exit for a stalled IC.
     post_switch_exit_hr
-        Within ``switch_window_months`` of an IC->M switch, a switcher's voluntary and
-        involuntary exit hazards are the IC hazards (same unit, same date) times this
-        ratio: the target of the matched post-switch design when ``stall_exit_hr`` is 1.
+        Within ``switch_window_months`` of an IC->M switch, a switcher's exit hazards (each
+        type) are the IC hazards (same unit, same date) times this ratio: the target of the
+        matched post-switch design when ``stall_exit_hr`` is 1.
     adoption_hr
         Voluntary exit hazard ratio of the dual ladder being in force in a unit.
     rehire_share
@@ -539,7 +539,7 @@ def monthly_hazards(
         involuntary = involuntary_hazard
                     * (ic ? involuntary_hr_ic
                           : (post ? involuntary_hr_ic * post_switch_exit_hr : 1))
-        other     = other_exit_hazard
+        other     = other_exit_hazard * (post ? post_switch_exit_hr : 1)
     """
     c = config
     track, grade, k, since, female, adopted = np.broadcast_arrays(
@@ -578,7 +578,7 @@ def monthly_hazards(
     out[..., EXIT_INVOLUNTARY] = c.involuntary_hazard * np.where(
         ic, c.involuntary_hr_ic, np.where(post, c.involuntary_hr_ic * c.post_switch_exit_hr, 1.0)
     )
-    out[..., EXIT_OTHER] = c.other_exit_hazard
+    out[..., EXIT_OTHER] = c.other_exit_hazard * np.where(post, c.post_switch_exit_hr, 1.0)
     return out
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -291,6 +293,22 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
+def _freeze_zip(path: Path, date: str) -> None:
+    """Make a workbook byte-reproducible: fixed entry times and document dates."""
+    stamp = f"{date}T00:00:00Z"
+    with zipfile.ZipFile(path) as z:
+        entries = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>"
+                              + stamp.encode(), data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            z.writestr(fixed, data)
+
+
 def write_truth(truth: dict[str, Any], path: Path) -> None:
     """Write the truth dictionary as JSON (NaN and infinities become null)."""
     path.write_text(json.dumps(_json_safe(truth), indent=2) + "\n", encoding="utf-8")
@@ -366,6 +384,7 @@ def write_export(
             for t in TABLE_ORDER:
                 native[t].to_excel(xl, sheet_name=SHEETS[t], index=False)
             xl.book.properties.creator = "pathaudit"
+        _freeze_zip(path, extract_date)
         written.append(path)
         write_map("map_xlsx.toml", column_map(
             "history", files={"workbook": "export.xlsx"}, sheets=SHEETS, text_dates=False,
