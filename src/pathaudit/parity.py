@@ -625,7 +625,7 @@ def _fit(
 
 def _conclusion(p: float, p_eq: float, mde: float, alpha: float, margin: float) -> str:
     if not np.isfinite(p):
-        return "not estimable"
+        return "not estimable (this pay is zero for a whole track here)"
     if p < alpha:
         return "difference associated with track"
     if np.isfinite(p_eq) and p_eq < alpha:
@@ -671,7 +671,7 @@ def _adjusted(
         gap = gap_from_coef(
             overall.b("is_ic"), overall.se("is_ic"), overall.df,
             alpha=alpha, power=power, margin=margin,
-        )
+        ) if "is_ic" in overall.design.names else gap_from_coef(np.nan, np.nan, overall.df)
         common = {
             "component": comp, "model": model, "vcov": overall.vcov_type,
             "clusters": overall.n_clusters,
@@ -686,13 +686,14 @@ def _adjusted(
         by = _fit(frame, comp, track="by_grade", **kw)
         counts = frame.groupby("grade")["is_ic"].agg(["size", "sum"])
         grade_rows = []
-        for name in by.design.names:
-            if not name.startswith("is_ic:grade["):
-                continue
-            g = int(name[len("is_ic:grade["):-1])
-            gg = gap_from_coef(
-                by.b(name), by.se(name), by.df, alpha=alpha, power=power, margin=margin
-            )
+        for g in _grades_with_both(frame, "grade_model"):
+            name = f"is_ic:grade[{g}]"
+            if name in by.design.names:
+                gg = gap_from_coef(
+                    by.b(name), by.se(name), by.df, alpha=alpha, power=power, margin=margin
+                )
+            else:  # PPML: nobody on one track has this pay at this grade (separation)
+                gg = gap_from_coef(np.nan, np.nan, by.df)
             n_g, ic_g = int(counts.loc[g, "size"]), int(counts.loc[g, "sum"])
             grade_rows.append(
                 {

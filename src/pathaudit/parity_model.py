@@ -59,16 +59,35 @@ class Design:
         Control group -> column indices (``"track"``, ``"grade"``, one per control).
     dropped
         Names of columns dropped as linearly dependent on earlier ones.
+    xtx
+        ``X'X`` when already computed (reused by the fit).
     """
 
     X: np.ndarray
     names: list[str]
     groups: dict[str, list[int]]
     dropped: list[str] = field(default_factory=list)
+    xtx: np.ndarray | None = field(default=None, repr=False)
 
     def index(self, name: str) -> int:
         """Column position of ``name``."""
         return self.names.index(name)
+
+    def subset(self, rows: np.ndarray) -> Design:
+        """Return the design on ``rows``, without columns that became empty or dependent."""
+        X = self.X[rows]
+        keep, gram = _independent_columns(X)
+        new_pos = np.cumsum(keep) - 1
+        groups = {
+            g: [int(new_pos[i]) for i in idx if keep[i]] for g, idx in self.groups.items()
+        }
+        return Design(
+            X=np.ascontiguousarray(X[:, keep]),
+            names=[nm for nm, k in zip(self.names, keep, strict=True) if k],
+            groups={g: idx for g, idx in groups.items() if idx},
+            dropped=self.dropped + [nm for nm, k in zip(self.names, keep, strict=True) if not k],
+            xtx=gram[np.ix_(keep, keep)],
+        )
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,9 @@ class Fit:
         Fitted values on the same scale.
     model
         ``"OLS"`` or ``"PPML"``.
+    rows
+        Boolean mask of the input rows used (PPML drops rows whose zero outcome a
+        dummy predicts perfectly); None when every row was used.
     """
 
     design: Design
@@ -106,6 +128,7 @@ class Fit:
     resid: np.ndarray
     fitted: np.ndarray
     model: str
+    rows: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -270,7 +293,7 @@ def build_design(
         for g, idx in controls.groups.items():
             groups[g] = [start + i for i in idx]
     X = np.hstack(cols)
-    keep = _independent_columns(X)
+    keep, gram = _independent_columns(X)
     dropped = [nm for nm, k in zip(names, keep, strict=True) if not k]
     for nm in dropped:
         if nm.startswith("is_ic"):
@@ -284,11 +307,12 @@ def build_design(
         names=[nm for nm, k in zip(names, keep, strict=True) if k],
         groups={g: idx for g, idx in groups.items() if idx},
         dropped=dropped,
+        xtx=gram[np.ix_(keep, keep)],
     )
 
 
-def _independent_columns(X: np.ndarray) -> np.ndarray:
-    """Columns not (numerically) in the span of the columns before them.
+def _independent_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns not (numerically) in the span of the columns before them, and ``X'X``.
 
     Sequential test on the scaled Gram matrix: column j is kept when its squared
     distance from the span of the kept earlier columns (as a share of its own
@@ -296,9 +320,9 @@ def _independent_columns(X: np.ndarray) -> np.ndarray:
     """
     p = X.shape[1]
     keep = np.zeros(p, dtype=bool)
-    if p == 0:
-        return keep
     gram = X.T @ X
+    if p == 0:
+        return keep, gram
     d = np.sqrt(np.diag(gram))
     ok = d > 0
     scale = np.where(ok, d, 1.0)
@@ -316,7 +340,7 @@ def _independent_columns(X: np.ndarray) -> np.ndarray:
         if resid > 1e-10:
             kept.append(j)
             keep[j] = True
-    return keep
+    return keep, gram
 
 
 def cluster_codes(values: pd.Series | None) -> np.ndarray | None:
@@ -398,7 +422,7 @@ def fit_ols(
     """
     X = design.X
     n, k = X.shape
-    xtx = X.T @ X
+    xtx = design.xtx if design.xtx is not None else X.T @ X
     xty = X.T @ y
     xtx_inv = _inv(xtx)
     coef = xtx_inv @ xty
@@ -438,6 +462,38 @@ def _ppml_newton(
     return beta
 
 
+def separated_rows(y: np.ndarray, design: Design) -> np.ndarray:
+    """Rows whose zero outcome a dummy (or a group's reference level) predicts perfectly.
+
+    In a Poisson model, a dummy whose rows all have ``y = 0`` drives its coefficient
+    to minus infinity (separation, Correia, Guimarães and Zylkin 2019). Such rows
+    carry no information on the other coefficients; they are dropped, repeatedly
+    until none is left. Returns a boolean mask of the rows to *keep*.
+    """
+    X = design.X
+    keep = np.ones(len(y), dtype=bool)
+    positive = y > 0
+    changed = True
+    while changed:
+        changed = False
+        for g, idx in design.groups.items():
+            if g == "intercept":
+                continue
+            cols = X[:, idx]
+            if not np.isin(cols, (0.0, 1.0)).all():
+                continue
+            indicators = [cols[:, j] == 1 for j in range(cols.shape[1])]
+            total = cols.sum(axis=1)
+            if (total <= 1).all():
+                indicators.append(total == 0)  # the group's reference level
+            for ind in indicators:
+                sel = keep & ind
+                if sel.any() and not positive[sel].any():
+                    keep &= ~sel
+                    changed = True
+    return keep
+
+
 def fit_ppml(
     y: np.ndarray,
     design: Design,
@@ -461,7 +517,8 @@ def fit_ppml(
     Returns
     -------
     Fit
-        ``resid`` and ``fitted`` on the pay scale.
+        ``resid`` and ``fitted`` on the pay scale, for the rows in ``Fit.rows``
+        (separated rows are dropped first, see :func:`separated_rows`).
 
     Notes
     -----
@@ -473,6 +530,12 @@ def fit_ppml(
     jackknife factor; t(G-1) quantiles.
     Checked against statsmodels ``GLM(family=Poisson())``.
     """
+    rows = separated_rows(y, design)
+    if not rows.all():
+        y = y[rows]
+        design = design.subset(rows)
+        if clusters is not None:
+            clusters = pd.factorize(clusters[rows])[0]
     X = design.X
     n, k = X.shape
     scale = float(np.mean(y)) if np.mean(y) > 0 else 1.0
@@ -507,7 +570,9 @@ def fit_ppml(
     out = coef.copy()
     out[0] += np.log(scale)
     fitted = mu * scale
-    return Fit(design, out, V, df, kind, G, y - fitted, fitted, "PPML")
+    return Fit(
+        design, out, V, df, kind, G, y - fitted, fitted, "PPML", None if rows.all() else rows
+    )
 
 
 @dataclass(frozen=True)
@@ -577,6 +642,13 @@ def gap_from_coef(
         nan = float("nan")
         return Gap(b, se, df, float(np.expm1(b)), nan, nan, nan, nan, nan)
     q = float(sps.t.ppf(1 - alpha / 2, df))
+    with np.errstate(over="ignore"):
+        return _gap(b, se, df, q, alpha=alpha, power=power, margin=margin)
+
+
+def _gap(
+    b: float, se: float, df: float, q: float, *, alpha: float, power: float, margin: float
+) -> Gap:
     t = b / se
     p = float(2 * sps.t.sf(abs(t), df))
     mde = float(np.expm1((q + sps.t.ppf(power, df)) * se))
