@@ -139,7 +139,6 @@ from pathaudit.management import (  # noqa: E402
     scores,
     stalled_then_switched,
     switch_back,
-    switch_flows,
     switch_premium,
     who_switches,
 )
@@ -698,3 +697,50 @@ def test_stratified_rate_ratio_equals_person_level_glm():
     assert res.loc[0, "ci_lower"] == pytest.approx(lo, rel=1e-8)
     # aggregated rows give the same interval as the person-level ones
     assert res.loc[0, "ci_upper"] == pytest.approx(np.exp(b + 1.959963984540054 * se), rel=1e-8)
+
+
+def test_stratified_rate_ratio_several_groups_equals_glm():
+    import statsmodels.api as sm
+
+    from pathaudit.management_flow import stratified_rate_ratio
+
+    rng = np.random.default_rng(8)
+    n = 2000
+    person = rng.integers(0, 400, n)
+    cat = rng.integers(0, 3, 400)[person]  # a person's group is fixed
+    frame = pd.DataFrame({"pid": person, "grade": rng.integers(2, 5, n),
+                          "a": (cat == 1).astype(int), "b": (cat == 2).astype(int),
+                          "person_years": rng.uniform(0.1, 0.3, n)})
+    frame["events"] = rng.poisson(0.4 * np.exp(0.3 * frame["a"] - 0.5 * frame["b"])
+                                  * frame["person_years"])
+    res = stratified_rate_ratio(frame, focal=["a", "b"], strata="grade", cluster="pid")
+    X = np.column_stack([frame[["a", "b"]].to_numpy(float),
+                         pd.get_dummies(frame["grade"]).to_numpy(float)])
+    fit = sm.GLM(frame["events"].to_numpy(), X, family=sm.families.Poisson(),
+                 offset=np.log(frame["person_years"].to_numpy())).fit(
+        cov_type="cluster", cov_kwds={"groups": frame["pid"].to_numpy(), "use_correction": False})
+    g = frame["pid"].nunique()
+    se = np.asarray(fit.bse)[:2] * np.sqrt(g / (g - 1))
+    np.testing.assert_allclose(res["estimate"], np.exp(np.asarray(fit.params)[:2]), rtol=1e-8)
+    np.testing.assert_allclose(res["ci_upper"],
+                               np.exp(np.asarray(fit.params)[:2] + 1.959963984540054 * se),
+                               rtol=1e-7)
+
+
+def test_within_grade_difference_equals_statsmodels_ols():
+    import statsmodels.api as sm
+
+    from pathaudit.management_pay import within_grade_difference
+
+    rng = np.random.default_rng(4)
+    n = 500
+    strata = rng.integers(0, 4, n)
+    cluster = rng.integers(0, 150, n)
+    x = rng.integers(0, 2, n).astype(float)
+    y = 0.3 * x + 0.2 * strata + rng.normal(size=n)
+    b, se, g = within_grade_difference(y, x, strata, cluster)
+    X = np.column_stack([x, pd.get_dummies(strata).to_numpy(float)])
+    fit = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": cluster})
+    assert b == pytest.approx(np.asarray(fit.params)[0], rel=1e-10)
+    assert se == pytest.approx(np.asarray(fit.bse)[0], rel=1e-10)
+    assert g == len(np.unique(cluster))

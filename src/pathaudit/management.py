@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.management_attrition import post_switch_attrition
-from pathaudit.management_common import ALL, OVERALL, By, by_columns
+from pathaudit.management_common import ALL, OVERALL, By, by_columns, shared_cache
 from pathaudit.management_flow import (
     stalled_then_switched,
     switch_back,
@@ -46,7 +46,6 @@ from pathaudit.management_flow import (
 from pathaudit.management_pay import (
     ic_ceiling,
     peter_principle,
-    shared_states,
     switch_premium,
 )
 from pathaudit.management_roles import nominal_managers, preference_mismatch
@@ -614,7 +613,7 @@ def forced_management(
     groupings: By = [c for c in ([by] if by else []) + (["year"] if over_time else [])]
     options = options or {}
     results: dict[str, Result] = {}
-    with shared_states():
+    with shared_cache():
         for name in names:
             fn = INDICATORS[name]
             kw: dict[str, Any] = {"by": groupings or None, "alpha": alpha}

@@ -13,6 +13,8 @@ is False); it never raises and never invents a value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -92,11 +94,24 @@ def row(
     return out
 
 
-def to_table(rows: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Rows (dicts from :func:`row`) to a table with the indicator columns first."""
+def rows_frame(indicator: str, measure: str, by: str, group: str, **columns: Any) -> pd.DataFrame:
+    """Many rows of one measure at once (columns as arrays or scalars), as a frame."""
+    frame = pd.DataFrame(columns)
+    return frame.assign(indicator=indicator, measure=measure, by=by, group=str(group))
+
+
+def to_table(
+    rows: list[dict[str, Any] | pd.DataFrame], extra: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Rows (dicts from :func:`row`, or frames from :func:`rows_frame`) to an indicator table."""
     if not rows:
         return empty_table(extra)
-    out = pd.DataFrame(rows)
+    dicts = [r for r in rows if isinstance(r, dict)]
+    frames = [r for r in rows if isinstance(r, pd.DataFrame) and len(r)]
+    parts = ([pd.DataFrame(dicts)] if dicts else []) + frames
+    if not parts:
+        return empty_table(extra)
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     for c in INDICATOR_COLUMNS:
         if c not in out:
             out[c] = np.nan
@@ -206,6 +221,27 @@ def groupings(frame: pd.DataFrame, by: By) -> Iterator[tuple[str, str, pd.DataFr
             yield col, str(value), sub
 
 
+def summed_groupings(
+    frame: pd.DataFrame, by: By, keys: list[str], sums: list[str]
+) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Like :func:`groupings`, with each group's rows summed within ``keys`` first.
+
+    One aggregation per grouping column (not per group): the groups are then cut
+    from the much smaller summed table. Counts of distinct people stay right as
+    long as ``keys`` contains the person column.
+    """
+    def total(cols: list[str]) -> pd.DataFrame:
+        return frame.groupby(cols, observed=True, sort=False)[sums].sum().reset_index()
+
+    yield OVERALL, ALL, total(keys)
+    for col in by_columns(by):
+        if col not in frame.columns:
+            continue
+        agg = total([col, *keys])
+        for value, sub in agg.groupby(col, sort=True, dropna=True, observed=True):
+            yield col, str(value), sub
+
+
 def fiscal_year(dates: pd.Series, start_month: int = 1) -> pd.Series:
     """Fiscal year of each date: the calendar year in which the fiscal year ends.
 
@@ -308,3 +344,77 @@ def plot_headline(result: Result, ax: Axes) -> Axes:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+# ---------------------------------------------------------------------------
+# Work tables shared by the indicators of one run
+# ---------------------------------------------------------------------------
+
+_CACHE: ContextVar[dict[tuple[int, object], Any] | None] = ContextVar(
+    "management_cache", default=None)
+
+
+@contextmanager
+def shared_cache() -> Iterator[None]:
+    """Within this block, work tables (exposure, populations on a date) are built once."""
+    token = _CACHE.set({})
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
+
+
+def cached(data: AuditData, key: object, make: Callable[[], Any]) -> Any:
+    """``make()``, remembered for ``(data, key)`` inside :func:`shared_cache`."""
+    cache = _CACHE.get()
+    if cache is None:
+        return make()
+    k = (id(data), key)
+    if k not in cache:
+        cache[k] = make()
+    return cache[k]
+
+
+WORK_ATTRIBUTES: tuple[str, ...] = ("org_unit", "job_family", "location", "gender")
+
+
+def work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
+    """A slim copy of ``data.exposure`` for the indicators: integer person codes, categories.
+
+    Returns
+    -------
+    (frame, ids)
+        ``frame`` has ``pid`` (integer code of ``employee_id``; ``ids[pid]`` is the
+        ID), ``episode``, ``spell_id``, ``grade``, ``track`` and ``event``
+        (categories), ``person_years``, ``time_in_spell``, ``year``, ``stop`` and
+        the attributes ``org_unit``, ``job_family``, ``location``, ``gender`` (as
+        present, categories). Person IDs stay out of the frame, so subsetting it
+        is cheap.
+    """
+    return cached(data, "work_exposure", lambda: _work_exposure(data))
+
+
+def _work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
+    exp = data.exposure
+    pid, ids = pd.factorize(exp["employee_id"])
+    out = pd.DataFrame({
+        "pid": pid.astype(np.int64),
+        "episode": exp["episode"].to_numpy(dtype=np.int64),
+        "spell_id": exp["spell_id"].to_numpy(dtype=np.int64),
+        "grade": exp["grade"],
+        "track": exp["track"].astype("category"),
+        "event": exp["event"].astype("category"),
+        "person_years": exp["person_years"].to_numpy(dtype=float),
+        "time_in_spell": exp["time_in_spell"].to_numpy(dtype=float),
+        "year": exp["year"],
+        "stop": exp["stop"],
+    })
+    for c in WORK_ATTRIBUTES:
+        if c in exp.columns:
+            out[c] = exp[c].astype("category")
+    return out, pd.Index(ids)
+
+
+def person_codes(ids: pd.Index, employee_id: pd.Series) -> np.ndarray:
+    """Codes of ``employee_id`` values in ``ids`` (-1 for people not in it)."""
+    return ids.get_indexer(employee_id.astype(str))

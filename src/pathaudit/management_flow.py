@@ -23,9 +23,13 @@ from pathaudit.management_common import (
     groupings,
     has_values,
     indicator_result,
+    person_codes,
     row,
+    rows_frame,
+    summed_groupings,
     to_table,
     unavailable,
+    work_exposure,
 )
 from pathaudit.result import Result, make_result
 from pathaudit.schema import DAYS_PER_YEAR, EXIT_REASONS
@@ -108,7 +112,7 @@ def poisson_stratified(
     events, person_years
         Event counts and person-time per row (``person_years > 0``).
     x
-        Covariates, shape ``(n, p)``.
+        Discrete covariates (e.g. 0/1 indicators), shape ``(n, p)``.
     strata, cluster
         Integer codes (0-based) of the stratum and of the person of each row.
     max_iter
@@ -118,45 +122,70 @@ def poisson_stratified(
     -------
     (beta, cov) : tuple of ndarray
         Estimates and their clustered covariance (``p`` and ``(p, p)``); NaN when
-        Newton does not converge.
+        Newton does not converge to finite values.
 
     Notes
     -----
-    The stratum intercepts are profiled out: for fixed :math:`eta`,
-    :math:`\hatlpha_s = \log(D_s / \sum_{i \in s} PY_i e^{x_ieta})`, so
-    Newton runs on :math:`eta` alone with score
-    :math:`\sum_i (x_i - ar x_s)(d_i - \mu_i)` and information
-    :math:`\sum_i \mu_i (x_i - ar x_s)(x_i - ar x_s)'`, :math:`ar x_s` the
-    :math:`\mu`-weighted mean of :math:`x` in stratum :math:`s`. These are the
-    :math:`eta` blocks of the full model's score and information with the
-    intercepts partialled out, so the sandwich
-    :math:`A^{-1} (rac{G}{G-1} \sum_g u_g u_g') A^{-1}` with person score sums
-    :math:`u_g` equals the :math:`eta` block of the full model's clustered
-    sandwich (checked against ``statsmodels`` GLM in the tests).
+    The stratum intercepts are profiled out: for fixed :math:`\beta`,
+    :math:`\hat\alpha_s = \log(D_s / \sum_{i \in s} PY_i e^{x_i\beta})`, so
+    Newton runs on :math:`\beta` alone with score
+    :math:`\sum_i (x_i - \bar x_s)(d_i - \mu_i)` and information
+    :math:`\sum_i \mu_i (x_i - \bar x_s)(x_i - \bar x_s)'`, :math:`\bar x_s` the
+    :math:`\mu`-weighted mean of :math:`x` in stratum :math:`s`. With discrete
+    covariates these depend on the data only through the events and person-time
+    of each (stratum, covariate pattern) cell, so Newton runs on those cells; one
+    pass over the rows then gives the person score sums :math:`u_g`, and the
+    sandwich :math:`A^{-1} (\frac{G}{G-1} \sum_g u_g u_g') A^{-1}` equals the
+    :math:`\beta` block of the full model's clustered sandwich (the intercepts
+    partialled out; checked against ``statsmodels`` GLM in the tests).
     """
     d = np.asarray(events, dtype=float)
     t = np.asarray(person_years, dtype=float)
     X = np.asarray(x, dtype=float).reshape(len(d), -1)
     p = X.shape[1]
-    n_s = int(strata.max()) + 1
-    d_s = np.bincount(strata, weights=d, minlength=n_s)
-    beta = np.zeros(p)
     nan = (np.full(p, np.nan), np.full((p, p), np.nan))
+    if len(d) == 0:
+        return nan
+    n_s = int(strata.max()) + 1
+    if p <= 16 and np.isin(X, (0.0, 1.0)).all():
+        # indicator covariates: pattern = bit code, no sorting needed
+        n_pat = 2**p
+        pat = (X.astype(np.int64) << np.arange(p)).sum(axis=1)
+        patterns = ((np.arange(n_pat)[:, None] >> np.arange(p)) & 1).astype(float)
+        cell = strata.astype(np.int64) * n_pat + pat
+        used = np.bincount(cell, minlength=n_s * n_pat) > 0
+        cells = np.nonzero(used)[0]
+        lookup = np.cumsum(used) - 1
+        c_inv = lookup[cell]
+    else:
+        patterns, pat = np.unique(X, axis=0, return_inverse=True)
+        pat = pat.reshape(-1)
+        n_pat = len(patterns)
+        cell = strata.astype(np.int64) * n_pat + pat
+        cells, c_inv = np.unique(cell, return_inverse=True)
+    d_c = np.bincount(c_inv, weights=d)
+    t_c = np.bincount(c_inv, weights=t)
+    s_c = cells // n_pat
+    x_c = patterns[cells % n_pat]
+    d_s = np.bincount(s_c, weights=d_c, minlength=n_s)
+
+    def fitted(beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        eta = x_c @ beta
+        w = t_c * np.exp(eta - eta.max())
+        w_s = np.bincount(s_c, weights=w, minlength=n_s)
+        mu = np.where(w_s[s_c] > 0, d_s[s_c] * w / np.where(w_s[s_c] > 0, w_s[s_c], 1.0), 0.0)
+        mu_s = np.bincount(s_c, weights=mu, minlength=n_s)
+        xbar = np.column_stack(
+            [np.bincount(s_c, weights=mu * x_c[:, j], minlength=n_s) for j in range(p)]
+        ) / np.where(mu_s > 0, mu_s, 1.0)[:, None]
+        return mu, xbar, x_c - xbar[s_c]
+
+    beta = np.zeros(p)
     for _ in range(max_iter):
-        eta = X @ beta
-        w = t * np.exp(eta - eta.max())
-        w_s = np.bincount(strata, weights=w, minlength=n_s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mu = np.where(w_s[strata] > 0, d_s[strata] * w / w_s[strata], 0.0)
-            mu_s = np.bincount(strata, weights=mu, minlength=n_s)
-            xbar = np.column_stack(
-                [np.bincount(strata, weights=mu * X[:, j], minlength=n_s) for j in range(p)]
-            ) / np.where(mu_s > 0, mu_s, 1.0)[:, None]
-        r = X - xbar[strata]
-        score = r.T @ (d - mu)
+        mu, _, r = fitted(beta)
         info = (r * mu[:, None]).T @ r
         try:
-            step = np.linalg.solve(info, score)
+            step = np.linalg.solve(info, r.T @ (d_c - mu))
         except np.linalg.LinAlgError:
             return nan
         beta = beta + step
@@ -166,22 +195,18 @@ def poisson_stratified(
             break
     else:
         return nan
-    eta = X @ beta
-    w = t * np.exp(eta - eta.max())
-    w_s = np.bincount(strata, weights=w, minlength=n_s)
-    mu = np.where(w_s[strata] > 0, d_s[strata] * w / np.where(w_s[strata] > 0, w_s[strata], 1),
-                  0.0)
-    mu_s = np.bincount(strata, weights=mu, minlength=n_s)
-    xbar = np.column_stack(
-        [np.bincount(strata, weights=mu * X[:, j], minlength=n_s) for j in range(p)]
-    ) / np.where(mu_s > 0, mu_s, 1.0)[:, None]
-    r = X - xbar[strata]
-    info = (r * mu[:, None]).T @ r
+    mu_c, xbar, r_c = fitted(beta)
+    info = (r_c * mu_c[:, None]).T @ r_c
+    # rows: mu_i = mu_cell * t_i / t_cell; residual score (x_i - xbar_s)(d_i - mu_i)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu_i = np.where(t_c[c_inv] > 0, mu_c[c_inv] * t / t_c[c_inv], 0.0)
+    resid = d - mu_i
+    r_i = r_c[c_inv]
     n_g = int(cluster.max()) + 1
     u = np.column_stack(
-        [np.bincount(cluster, weights=r[:, j] * (d - mu), minlength=n_g) for j in range(p)]
+        [np.bincount(cluster, weights=r_i[:, j] * resid, minlength=n_g) for j in range(p)]
     )
-    g = len(np.unique(cluster))
+    g = int((np.bincount(cluster, minlength=n_g) > 0).sum())
     inv = np.linalg.inv(info)
     cov = inv @ (u.T @ u) @ inv * (g / (g - 1) if g > 1 else np.nan)
     return beta, cov
@@ -203,9 +228,9 @@ def stratified_rate_ratio(
     per stratum, offset ``log(person_years)``, sandwich variance clustered by
     ``cluster`` with the small-sample factor :math:`G/(G-1)` (G people); see
     :func:`poisson_stratified`. Under a hazard that is constant within stratum
-    and focal group, ``exp(b)`` is the hazard ratio. Rows are first summed
-    within (cluster, stratum, focal values), which changes neither the estimate
-    nor the clustered variance. Strata without events carry no information.
+    and focal group, ``exp(b)`` is the hazard ratio. How person-time is split
+    into rows changes neither the estimate nor the interval. Strata without
+    events carry no information.
 
     Returns
     -------
@@ -220,8 +245,6 @@ def stratified_rate_ratio(
     ev = frame[events].to_numpy(dtype=float)[keep]
     py = py[keep]
     fx = frame[focal_cols].to_numpy(dtype=float)[keep]
-    cl = _codes(frame[cluster])[keep]
-    st = _codes(frame[strata])[keep]
     out = []
     ok = len(ev) > 0
     off = fx.sum(axis=1) == 0
@@ -235,22 +258,9 @@ def stratified_rate_ratio(
     res[["estimate", "ci_lower", "ci_upper", "p_value"]] = np.nan
     if not ok:
         return res
-    # sum rows within (person, stratum, focal pattern): same estimate, same sandwich
-    bits = (fx * (2 ** np.arange(fx.shape[1]))).sum(axis=1).astype(np.int64)
-    n_st = int(st.max()) + 1
-    key = (cl * n_st + st) * (2 ** fx.shape[1]) + bits
-    uniq, inv = np.unique(key, return_inverse=True)
-    d_a = np.bincount(inv, weights=ev)
-    t_a = np.bincount(inv, weights=py)
-    pattern = uniq % (2 ** fx.shape[1])
-    st_a = (uniq // (2 ** fx.shape[1])) % n_st
-    cl_a = uniq // (2 ** fx.shape[1]) // n_st
-    x_a = ((pattern[:, None] >> np.arange(fx.shape[1])) & 1).astype(float)
-    has_ev = np.bincount(st_a, weights=d_a, minlength=n_st) > 0
-    sel = has_ev[st_a]
-    st_codes = np.unique(st_a[sel], return_inverse=True)[1]
-    cl_codes = np.unique(cl_a[sel], return_inverse=True)[1]
-    b, cov = poisson_stratified(d_a[sel], t_a[sel], x_a[sel], st_codes, cl_codes)
+    cl = _codes(frame[cluster])[keep]
+    st = _codes(frame[strata])[keep]
+    b, cov = poisson_stratified(ev, py, fx, st, cl)
     se = np.sqrt(np.diag(cov))
     lo, hi = stats.t_ci(b, se, alpha=alpha)
     res["estimate"] = np.exp(b)
@@ -402,7 +412,7 @@ def split_at_stall(exposure: pd.DataFrame, thresholds: pd.Series) -> pd.DataFram
     a = e["time_in_spell"].to_numpy(dtype=float)
     py = e["person_years"].to_numpy(dtype=float)
     b = a + py
-    sw = (e["event"].astype(str) == "switch_to_M").to_numpy()
+    sw = (e["event"] == "switch_to_M").to_numpy()
     before = np.clip(np.minimum(b, thr) - a, 0, None)
     after = np.clip(b - np.maximum(a, thr), 0, None)
     ends_stalled = b > thr
@@ -471,19 +481,21 @@ def stalled_then_switched(
     if _needs_history(data):
         return unavailable(name, SNAPSHOT_NOTE.format(what="time in level or switch"), **kw)
     thr = stall_thresholds(data)
-    exp = data.exposure
-    known = _ic_spells_with_known_start(data)["spell_id"]
-    ic = exp.loc[(exp["track"].astype(str) == "IC") & exp["spell_id"].isin(known)]
-    unknown_start_py = float(
-        exp.loc[exp["track"].astype(str) == "IC", "person_years"].sum() - ic["person_years"].sum()
-    )
+    exp, _ = work_exposure(data)
+    known = _ic_spells_with_known_start(data)["spell_id"].to_numpy(dtype=np.int64)
+    is_ic = (exp["track"] == "IC").to_numpy()
+    cols = ["pid", "grade", "event", "person_years", "time_in_spell"] + [
+        c for c in by_columns(by) if c in exp.columns]
+    ic = exp.loc[is_ic & exp["spell_id"].isin(known).to_numpy(), cols]
+    unknown_start_py = float(exp.loc[is_ic, "person_years"].sum() - ic["person_years"].sum())
     if len(ic) == 0 or thr["threshold"].notna().sum() == 0:
         return unavailable(name, "no IC promotions are observed, so no stall threshold "
                            "can be set.", **kw)
     pieces = split_at_stall(ic, thr.set_index("grade")["threshold"])
     excluded_py = float(ic["person_years"].sum() - pieces["person_years"].sum())
     rows = []
-    for by_name, group, g in groupings(pieces, by):
+    for by_name, group, g in summed_groupings(pieces, by, ["pid", "grade", "stalled"],
+                                              ["switch", "person_years"]):
         rows.extend(_stall_rows(name, by_name, group, g, alpha))
     table = to_table(rows, ("stalled_person_years", "progressing_person_years", "p_value"))
     thr_table = thr.copy()
@@ -502,16 +514,16 @@ def stalled_then_switched(
 
 def _stall_rows(name: str, by: str, group: str, g: pd.DataFrame, alpha: float) -> list[dict]:
     rows = []
-    people = g["employee_id"].nunique()
-    sw = g.loc[g["switch"] == 1]
-    n_sw = len(sw)
-    n_st = int(sw["stalled"].sum())
+    people = g["pid"].nunique()
+    sw = g.loc[g["switch"] > 0]
+    n_sw = int(sw["switch"].sum())
+    n_st = int(sw.loc[sw["stalled"] == 1, "switch"].sum())
     lo, hi = stats.wilson_ci(n_st, n_sw, alpha)
     py1 = float(g.loc[g["stalled"] == 1, "person_years"].sum())
     py0 = float(g.loc[g["stalled"] == 0, "person_years"].sum())
     hr = stratified_rate_ratio(
         g.rename(columns={"switch": "events"}), focal="stalled", strata="grade",
-        cluster="employee_id", alpha=alpha,
+        cluster="pid", alpha=alpha,
     ).iloc[0]
     rows.append(row(name, "hazard_ratio", by, group, estimate=hr["estimate"],
                     ci_lower=hr["ci_lower"], ci_upper=hr["ci_upper"], numerator=n_st,
@@ -520,7 +532,7 @@ def _stall_rows(name: str, by: str, group: str, g: pd.DataFrame, alpha: float) -
     rows.append(row(name, "share_stalled", by, group,
                     estimate=n_st / n_sw if n_sw else np.nan, ci_lower=float(lo),
                     ci_upper=float(hi), numerator=n_st, denominator=n_sw,
-                    n=sw["employee_id"].nunique()))
+                    n=sw["pid"].nunique()))
     agg = g.groupby(["grade", "stalled"])[["switch", "person_years"]].sum()
     full = pd.MultiIndex.from_product([agg.index.levels[0], [0, 1]], names=["grade", "stalled"])
     agg = agg.reindex(full, fill_value=0.0)
@@ -528,7 +540,7 @@ def _stall_rows(name: str, by: str, group: str, g: pd.DataFrame, alpha: float) -
     x0 = agg.xs(0, level="stalled")
     ok = (x1["person_years"] > 0) & (x0["person_years"] > 0)
     x1, x0 = x1.loc[ok], x0.loc[ok]
-    ppl = g.groupby("grade")["employee_id"].nunique()
+    ppl = g.groupby("grade")["pid"].nunique()
     if len(x1):
         rr, rlo, rhi, p = stats.rate_ratio_ci(x1["switch"], x1["person_years"], x0["switch"],
                                               x0["person_years"], alpha)
@@ -608,17 +620,25 @@ def who_switches(
     if not present:
         return unavailable(name, f"the people table has none of {list(attributes)} "
                            "with values; map a gender (or other group) column.", **kw)
-    exp = data.exposure
-    ic = exp.loc[exp["track"] == "IC"]
-    ic = ic.assign(events=(ic["event"].astype(str) == "switch_to_M").astype(int))
-    attrs = data.people[["employee_id", "episode"] + present]
-    ic = ic.drop(columns=[c for c in present if c in ic.columns]).merge(
-        attrs, on=["employee_id", "episode"], how="left")
+    exp, ids = work_exposure(data)
+    keep = ["pid", "episode", "grade", "person_years"] + [
+        c for c in by_columns(by) if c in exp.columns and c not in present]
+    ic = exp.loc[(exp["track"] == "IC").to_numpy(), keep]
+    ic["events"] = (exp.loc[(exp["track"] == "IC").to_numpy(), "event"] == "switch_to_M").to_numpy(
+        dtype=np.int64)
+    attrs = data.people[["employee_id", "episode"] + present].assign(
+        pid=person_codes(ids, data.people["employee_id"]),
+        episode=data.people["episode"].to_numpy(dtype=np.int64))
+    attrs = attrs.loc[attrs["pid"] >= 0].drop(columns="employee_id")
+    for c in present:
+        attrs[c] = attrs[c].astype("category")
+    ic = ic.merge(attrs, on=["pid", "episode"], how="left")
     rows: list[dict] = []
     for attribute in present:
-        sub = ic.loc[ic[attribute].notna()]
-        sub = sub.assign(category=sub[attribute].astype(str))
-        for by_name, group, g in groupings(sub, by):
+        sub = ic.loc[ic[attribute].notna().to_numpy()]
+        sub = sub.assign(category=sub[attribute].cat.remove_unused_categories())
+        for by_name, group, g in summed_groupings(sub, by, ["pid", "grade", "category"],
+                                                  ["events", "person_years"]):
             rows.extend(_who_rows(name, attribute, by_name, group, g, alpha))
     table = to_table(rows, ("attribute", "category", "reference", "person_years", "p_value"))
     return indicator_result(name, table, attributes=present, **kw)
@@ -626,69 +646,70 @@ def who_switches(
 
 def _who_rows(
     name: str, attribute: str, by: str, group: str, g: pd.DataFrame, alpha: float
-) -> list[dict]:
-    rows: list[dict] = []
-    py_by_cat = g.groupby("category")["person_years"].sum().sort_values(ascending=False)
-    if len(py_by_cat) == 0:
-        return rows
-    ref = str(py_by_cat.index[0])
-    cats = [str(c) for c in py_by_cat.index]
-    # rates per grade and pooled
-    agg = g.groupby(["grade", "category"]).agg(
+) -> list[pd.DataFrame]:
+    g = g.assign(category=g["category"].astype(str))
+    # g is summed within (person, grade, category): a row is one person at one grade
+    per = g.groupby(["grade", "category"], observed=True).agg(
         events=("events", "sum"), person_years=("person_years", "sum"),
-        n=("employee_id", "nunique"),
-    ).reset_index()
-    pooled = g.groupby("category").agg(
+        n=("pid", "size")).reset_index()
+    pooled = g.groupby("category", observed=True).agg(
         events=("events", "sum"), person_years=("person_years", "sum"),
-        n=("employee_id", "nunique"),
-    ).reset_index()
+        n=("pid", "nunique")).reset_index()
+    pooled = pooled.loc[pooled["person_years"] > 0]
+    if len(pooled) == 0:
+        return []
+    pooled = pooled.sort_values(["person_years", "category"], ascending=[False, True],
+                                kind="stable")
+    cats = pooled["category"].tolist()
+    ref = cats[0]
     pooled["grade"] = pd.NA
-    both = pd.concat([agg, pooled], ignore_index=True)
-    lo, hi = stats.poisson_rate_ci(both["events"], both["person_years"], alpha)
-    for i, r in enumerate(both.itertuples(index=False)):
-        grade = None if pd.isna(r.grade) else int(r.grade)
-        rows.append(row(name, "switch_rate", by, group, grade=grade,
-                        estimate=100 * r.events / r.person_years if r.person_years > 0 else np.nan,
-                        ci_lower=100 * lo[i], ci_upper=100 * hi[i], numerator=r.events,
-                        denominator=r.person_years, n=r.n, attribute=attribute,
-                        category=r.category, reference=ref, person_years=r.person_years))
-    # within-grade rate ratios vs reference
-    wide = agg.pivot_table(index="grade", columns="category",
-                           values=["events", "person_years", "n"], fill_value=0.0)
-    for c in cats[1:]:
-        if ("events", c) not in wide or ("events", ref) not in wide:
-            continue
-        ok = (wide[("person_years", c)] > 0) & (wide[("person_years", ref)] > 0)
-        w = wide.loc[ok]
-        if len(w):
-            rr, rlo, rhi, p = stats.rate_ratio_ci(
-                w[("events", c)].to_numpy(), w[("person_years", c)].to_numpy(),
-                w[("events", ref)].to_numpy(), w[("person_years", ref)].to_numpy(), alpha)
-            for j, grade in enumerate(w.index):
-                rows.append(row(name, "rate_ratio_within_grade", by, group, grade=int(grade),
-                                estimate=rr[j], ci_lower=rlo[j], ci_upper=rhi[j],
-                                numerator=w[("events", c)].iloc[j],
-                                denominator=w[("events", ref)].iloc[j],
-                                n=min(w[("n", c)].iloc[j], w[("n", ref)].iloc[j]),
-                                attribute=attribute, category=c, reference=ref,
-                                person_years=w[("person_years", c)].iloc[j], p_value=p[j]))
-    # pooled, grade-stratified
-    focal = [f"cat_{i}" for i in range(1, len(cats))]
-    if focal:
-        design = g[["employee_id", "grade", "events", "person_years"]].copy()
+    both = pd.concat([per, pooled], ignore_index=True)
+    ev = both["events"].to_numpy(dtype=float)
+    py = both["person_years"].to_numpy(dtype=float)
+    lo, hi = stats.poisson_rate_ci(ev, py, alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(py > 0, 100 * ev / py, np.nan)
+    out = [rows_frame(name, "switch_rate", by, group, grade=both["grade"], estimate=rate,
+                      ci_lower=100 * lo, ci_upper=100 * hi, numerator=ev, denominator=py,
+                      n=both["n"].to_numpy(dtype=float), attribute=attribute,
+                      category=both["category"], reference=ref, person_years=py)]
+    # within-grade rate ratios against the reference category
+    base = per.loc[per["category"] == ref].drop(columns="category")
+    others = per.loc[per["category"] != ref].merge(base, on="grade", suffixes=("", "_ref"))
+    others = others.loc[(others["person_years"] > 0) & (others["person_years_ref"] > 0)]
+    if len(others):
+        rr, rlo, rhi, p = stats.rate_ratio_ci(
+            others["events"].to_numpy(float), others["person_years"].to_numpy(float),
+            others["events_ref"].to_numpy(float), others["person_years_ref"].to_numpy(float),
+            alpha)
+        out.append(rows_frame(
+            name, "rate_ratio_within_grade", by, group, grade=others["grade"].to_numpy(),
+            estimate=rr, ci_lower=rlo, ci_upper=rhi,
+            numerator=others["events"].to_numpy(float),
+            denominator=others["events_ref"].to_numpy(float),
+            n=np.minimum(others["n"], others["n_ref"]).to_numpy(float), attribute=attribute,
+            category=others["category"].to_numpy(), reference=ref,
+            person_years=others["person_years"].to_numpy(float), p_value=p))
+    # pooled over grades, grade-stratified
+    if len(cats) > 1:
+        focal = [f"cat_{i}" for i in range(1, len(cats))]
+        design = g[["pid", "grade", "events", "person_years"]].copy()
         for f, c in zip(focal, cats[1:], strict=True):
-            design[f] = (g["category"] == c).astype(int).to_numpy()
-        res = stratified_rate_ratio(design, focal=focal, strata="grade",
-                                    cluster="employee_id", alpha=alpha)
+            design[f] = (g["category"] == c).to_numpy(dtype=np.int64)
+        res = stratified_rate_ratio(design, focal=focal, strata="grade", cluster="pid",
+                                    alpha=alpha)
         npeople = pooled.set_index("category")["n"]
-        for c, r in zip(cats[1:], res.itertuples(index=False), strict=True):
-            rows.append(row(name, "rate_ratio", by, group, estimate=r.estimate,
-                            ci_lower=r.ci_lower, ci_upper=r.ci_upper,
-                            numerator=r.events_focal, denominator=r.events_reference,
-                            n=min(npeople.get(c, 0), npeople.get(ref, 0)),
-                            attribute=attribute, category=c, reference=ref,
-                            person_years=float(py_by_cat.get(c, 0.0)), p_value=r.p_value))
-    return rows
+        pys = pooled.set_index("category")["person_years"]
+        out.append(rows_frame(
+            name, "rate_ratio", by, group, grade=pd.NA, estimate=res["estimate"].to_numpy(),
+            ci_lower=res["ci_lower"].to_numpy(), ci_upper=res["ci_upper"].to_numpy(),
+            numerator=res["events_focal"].to_numpy(),
+            denominator=res["events_reference"].to_numpy(),
+            n=np.minimum(npeople.reindex(cats[1:]).to_numpy(float), float(npeople[ref])),
+            attribute=attribute, category=cats[1:], reference=ref,
+            person_years=pys.reindex(cats[1:]).to_numpy(float),
+            p_value=res["p_value"].to_numpy()))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -901,25 +922,36 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     if data.is_snapshot:
         return make_result(pd.DataFrame(columns=cols), available=False, label_cols=("grade",),
                            note="Not computed: " + SNAPSHOT_NOTE.format(what="move"), **kw)
-    exp = data.exposure
-    ev = exp["event"].astype(str)
-    kind = np.where(ev.isin(EXIT_REASONS), "exit", ev)
-    e = pd.DataFrame({"employee_id": exp["employee_id"], "track": exp["track"].astype(str),
-                      "grade": exp["grade"], "kind": kind,
+    exp, _ = work_exposure(data)
+    ev = exp["event"]
+    flow = np.full(len(exp), "", dtype=object)
+    is_ic = (exp["track"] == "IC").to_numpy()
+    exits = ev.isin(EXIT_REASONS).to_numpy()
+    flow[is_ic & (ev == "switch_to_M").to_numpy()] = "IC->M"
+    flow[~is_ic & (ev == "switch_to_IC").to_numpy()] = "M->IC"
+    flow[is_ic & exits] = "IC exit"
+    flow[~is_ic & exits] = "M exit"
+    e = pd.DataFrame({"pid": exp["pid"], "track": exp["track"], "grade": exp["grade"],
+                      "flow": pd.Categorical(flow, categories=["", *FLOWS.values()]),
+                      "moves": (flow != "").astype(np.int64),
                       "person_years": exp["person_years"]})
     for c in by_columns(by):
         if c in exp.columns:
             e[c] = exp[c]
+    origin = {label: track for (track, _), label in FLOWS.items()}
     parts = []
-    for by_name, group, g in groupings(e, by):
-        base = g.groupby(["track", "grade"]).agg(person_years=("person_years", "sum"),
-                                                 n=("employee_id", "nunique"))
-        for (track, what), label in FLOWS.items():
+    for by_name, group, g in summed_groupings(e, by, ["pid", "track", "grade", "flow"],
+                                              ["moves", "person_years"]):
+        base = g.groupby(["track", "grade"], observed=True).agg(
+            person_years=("person_years", "sum"), n=("pid", "nunique"))
+        moves = g.groupby(["flow", "grade"], observed=True)["moves"].sum()
+        for label, track in origin.items():
             if track not in base.index.get_level_values(0):
                 continue
             b = base.xs(track, level="track")
-            hit = g.loc[(g["track"] == track) & (g["kind"] == what)]
-            cnt = hit.groupby("grade").size().reindex(b.index, fill_value=0)
+            cnt = moves.xs(label, level="flow") if label in moves.index.get_level_values(0) \
+                else pd.Series(dtype=float)
+            cnt = cnt.reindex(b.index, fill_value=0)
             parts.append(pd.DataFrame({"by": by_name, "group": group, "grade": b.index,
                                        "flow": label, "events": cnt.to_numpy(dtype=float),
                                        "person_years": b["person_years"].to_numpy(),

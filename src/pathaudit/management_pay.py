@@ -6,10 +6,7 @@ Peter-principle signal.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,13 +20,17 @@ from pathaudit.management_common import (
     OVERALL,
     By,
     by_columns,
+    cached,
     fiscal_year,
     groupings,
     has_values,
     indicator_result,
+    person_codes,
     row,
+    summed_groupings,
     to_table,
     unavailable,
+    work_exposure,
     year_ends,
 )
 from pathaudit.management_flow import SNAPSHOT_NOTE, stratified_rate_ratio
@@ -110,29 +111,10 @@ def bootstrap_median_draws(x: np.ndarray, B: int, rng: np.random.Generator) -> n
 # ---------------------------------------------------------------------------
 
 
-_STATES: ContextVar[dict[tuple[int, pd.Timestamp], pd.DataFrame] | None] = ContextVar(
-    "management_states", default=None)
-
-
-@contextmanager
-def shared_states() -> Iterator[None]:
-    """Within this block, the employed population on a date is computed once and reused."""
-    token = _STATES.set({})
-    try:
-        yield
-    finally:
-        _STATES.reset(token)
-
-
 def cached_state(data: AuditData, date: pd.Timestamp) -> pd.DataFrame:
-    """Return the people employed on ``date`` (``current_state``), cached in ``shared_states``."""
-    cache = _STATES.get()
-    if cache is None:
-        return current_state(data, date)
-    key = (id(data), pd.Timestamp(date))
-    if key not in cache:
-        cache[key] = current_state(data, date)
-    return cache[key]
+    """Return the people employed on ``date`` (``current_state``), built once per run."""
+    when = pd.Timestamp(date)
+    return cached(data, ("state", when), lambda: current_state(data, when))
 
 
 def state_groupings(
@@ -228,18 +210,21 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                            "one so the tops of the two tracks can be compared.", **kw)
     k = data.min_cell_size
     rows: list[dict] = []
-    tops_on: dict[pd.Timestamp, pd.DataFrame] = {}
+    tops_on: dict[tuple[int, ...], pd.DataFrame] = {}
     unit_rows = "org_unit" in data.ladder and data.ladder["org_unit"].notna().any()
+    valid_from = (data.ladder["valid_from"] if "valid_from" in data.ladder
+                  else pd.Series(pd.NaT, index=data.ladder.index))
     for by_name, group, state, date in state_groupings(data, by):
-        if date not in tops_on:
-            tops_on[date] = _tops_by_unit(data, date, unit_rows)
+        in_force = tuple(np.nonzero((valid_from.isna() | (valid_from <= date)).to_numpy())[0])
+        if in_force not in tops_on:
+            tops_on[in_force] = _tops_by_unit(data, date, unit_rows)
         if not unit_rows:
             units = None
         elif by_name == "org_unit":
             units = [group]
         else:
             units = sorted(str(u) for u in state["org_unit"].dropna().unique())
-        t_ic, t_m, gaps = _widest_gap(tops_on[date], units)
+        t_ic, t_m, gaps = _widest_gap(tops_on[in_force], units)
         people = len(state)
         rows.append(row(name, "designed_gap", by_name, group, estimate=t_m - t_ic,
                         ci_lower=t_m - t_ic, ci_upper=t_m - t_ic, numerator=t_m,
@@ -306,18 +291,20 @@ def _realised_top(counts: pd.Series, track: str, k: int) -> float:
 
 
 def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[dict]:
-    exp = data.exposure
+    exp, _ = work_exposure(data)
     tops = top_grades(data.ladder, on=data.as_of).set_index("track")["top_grade"]
     below = min(float(tops.get("IC", np.inf)), float(tops.get("M", np.inf)))
-    e = exp.assign(
-        events=(exp["event"].astype(str) == "promotion").astype(int),
-        is_ic=(exp["track"].astype(str) == "IC").astype(int),
+    keep = ["pid", "grade", "person_years"] + [c for c in by_columns(by) if c in exp.columns]
+    e = exp[keep].assign(
+        events=(exp["event"] == "promotion").to_numpy(dtype=np.int64),
+        is_ic=(exp["track"] == "IC").to_numpy(dtype=np.int64),
     )
     rows: list[dict] = []
-    for by_name, group, g in groupings(e, by):
+    for by_name, group, g in summed_groupings(e, by, ["pid", "grade", "is_ic"],
+                                              ["events", "person_years"]):
         agg = g.groupby(["grade", "is_ic"]).agg(
             events=("events", "sum"), person_years=("person_years", "sum"),
-            n=("employee_id", "nunique"),
+            n=("pid", "size"),
         ).unstack("is_ic")
         if ("events", 1) not in agg or ("events", 0) not in agg:
             continue
@@ -336,11 +323,11 @@ def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[di
                                 p_value=p[j]))
         pooled = g.loc[g["grade"].astype(float) < below]
         res = stratified_rate_ratio(pooled, focal="is_ic", strata="grade",
-                                    cluster="employee_id", alpha=alpha).iloc[0]
+                                    cluster="pid", alpha=alpha).iloc[0]
         rows.append(row(name, "promotion_rate_ratio", by_name, group, estimate=res["estimate"],
                         ci_lower=res["ci_lower"], ci_upper=res["ci_upper"],
                         numerator=res["events_focal"], denominator=res["events_reference"],
-                        n=pooled["employee_id"].nunique(), p_value=res["p_value"]))
+                        n=pooled["pid"].nunique(), p_value=res["p_value"]))
     return rows
 
 
@@ -432,14 +419,15 @@ def switch_premium(
 
 def _ic_moves(data: AuditData) -> pd.DataFrame:
     """IC spells ending in a switch or promotion, with unit and year at the move."""
-    exp = data.exposure
-    ev = exp["event"].astype(str)
-    last = exp.loc[(exp["track"].astype(str) == "IC") & ev.isin(["switch_to_M", "promotion"])]
-    last = last[["spell_id", "employee_id", "grade", "org_unit", "job_family", "location",
-                 "year", "event", "stop"]]
+    exp, _ = work_exposure(data)
+    sel = (exp["track"] == "IC") & exp["event"].isin(["switch_to_M", "promotion"])
+    cols = ["spell_id", "pid", "grade", "event", "stop"] + [
+        c for c in ("org_unit", "job_family", "location", "gender") if c in exp.columns]
+    last = exp.loc[sel.to_numpy(), cols]
     sp = data.spells[["spell_id", "end_pay", "next_pay"]]
+    sp = sp.assign(spell_id=sp["spell_id"].to_numpy(dtype=np.int64))
     out = last.merge(sp, on="spell_id", how="left")
-    out["move"] = np.where(out["event"].astype(str) == "switch_to_M", "switch", "promotion")
+    out["move"] = np.where((out["event"] == "switch_to_M").to_numpy(), "switch", "promotion")
     out["year"] = fiscal_year(out["stop"], data.fiscal_year_start_month)
     return out
 
@@ -455,12 +443,12 @@ def _premium_rows(
     weight_total = 0.0
     parts = []
     n_sw = n_pr = 0
-    people_sw: set[str] = set()
-    people_pr: set[str] = set()
+    people_sw: set[int] = set()
+    people_pr: set[int] = set()
     for grade, gg in g.groupby("grade", sort=True):
         s = gg.loc[gg["move"] == "switch"]
         p = gg.loc[gg["move"] == "promotion"]
-        ns, npr = s["employee_id"].nunique(), p["employee_id"].nunique()
+        ns, npr = s["pid"].nunique(), p["pid"].nunique()
         meds = {}
         for label, part, npeople in (("switch", s, ns), ("promotion", p, npr)):
             if len(part) == 0:
@@ -484,8 +472,8 @@ def _premium_rows(
             parts.append((len(s), diff, d_draws))
             n_sw += len(s)
             n_pr += len(p)
-            people_sw.update(s["employee_id"].astype(str))
-            people_pr.update(p["employee_id"].astype(str))
+            people_sw.update(s["pid"].tolist())
+            people_pr.update(p["pid"].tolist())
     if parts:
         weight_total = float(sum(w for w, _, _ in parts))
         for w, diff, draws in parts:
@@ -576,27 +564,28 @@ def peter_principle(
                            "table (employee_id, rating_date, rating) to compute it.", **kw)
     moves = _ic_moves(data)
     moves = moves.assign(date=moves["stop"].astype("datetime64[ns]")).sort_values("date")
+    _, ids = work_exposure(data)
     rt = data.ratings[["employee_id", "rating_date", "rating"]].dropna()
-    rt = rt.assign(employee_id=rt["employee_id"].astype(str),
-                   rating_date=rt["rating_date"].astype("datetime64[ns]"))
-    rt = rt.sort_values("rating_date")
-    moves = moves.assign(employee_id=moves["employee_id"].astype(str))
+    rt = pd.DataFrame({"pid": person_codes(ids, rt["employee_id"]),
+                       "rating_date": rt["rating_date"].astype("datetime64[ns]"),
+                       "rating": rt["rating"].to_numpy(dtype=float)})
+    rt = rt.loc[rt["pid"] >= 0].sort_values("rating_date")
     before = pd.merge_asof(
         moves, rt.rename(columns={"rating": "before", "rating_date": "date"}), on="date",
-        by="employee_id", direction="backward", allow_exact_matches=False,
+        by="pid", direction="backward", allow_exact_matches=False,
         tolerance=pd.Timedelta(days=round(window_months * 30.4375)),
     )
     before["from"] = before["date"] + pd.Timedelta(days=round(settle_months * 30.4375))
     before = before.sort_values("from")
     both = pd.merge_asof(
         before, rt.rename(columns={"rating": "after", "rating_date": "from"}), on="from",
-        by="employee_id", direction="forward",
+        by="pid", direction="forward",
         tolerance=pd.Timedelta(days=round(window_months * 30.4375)),
     )
     both = both.dropna(subset=["before", "after"])
     both = both.assign(change=both["after"] - both["before"],
                        switch=(both["move"] == "switch").astype(float))
-    sd = float(rt["rating"].std())
+    sd = float(data.ratings["rating"].dropna().astype(float).std())
     rows: list[dict] = []
     for by_name, group, g in groupings(both, by):
         rows.extend(_peter_rows(name, by_name, group, g, sd, alpha))
@@ -604,13 +593,47 @@ def peter_principle(
     return indicator_result(name, table, moves_without_ratings=int(len(moves) - len(both)), **kw)
 
 
+def within_grade_difference(
+    y: np.ndarray, x: np.ndarray, strata: np.ndarray, cluster: np.ndarray
+) -> tuple[float, float, int]:
+    r"""OLS slope of ``y`` on a 0/1 ``x`` with stratum intercepts, person-clustered SE.
+
+    Returns
+    -------
+    (beta, se, G)
+        The within-stratum difference, its cluster-robust standard error with
+        statsmodels' small-sample factor :math:`\frac{G}{G-1}\frac{N-1}{N-K}`
+        (:math:`K` = 1 + number of strata), and the number of clusters G.
+
+    Notes
+    -----
+    By Frisch–Waugh, :math:`\hat\beta = \sum \tilde x_i y_i / \sum \tilde x_i^2`
+    with :math:`\tilde x` = ``x`` minus its stratum mean, and the sandwich is
+    :math:`\sum_g (\sum_{i \in g} \tilde x_i e_i)^2 / (\sum \tilde x_i^2)^2`.
+    Equal to ``statsmodels`` OLS with stratum dummies and ``cov_type="cluster"``
+    (checked in the tests).
+    """
+    n_s = int(strata.max()) + 1
+    cnt = np.bincount(strata, minlength=n_s).astype(float)
+    xt = x - (np.bincount(strata, weights=x, minlength=n_s) / np.maximum(cnt, 1))[strata]
+    yt = y - (np.bincount(strata, weights=y, minlength=n_s) / np.maximum(cnt, 1))[strata]
+    sxx = float(xt @ xt)
+    if sxx <= 0:
+        return np.nan, np.nan, 0
+    beta = float(xt @ yt) / sxx
+    resid = yt - beta * xt
+    u = np.bincount(cluster, weights=xt * resid)
+    n_g = int((np.bincount(cluster) > 0).sum())
+    n, k = len(y), 1 + int((cnt > 0).sum())
+    factor = n_g / (n_g - 1) * (n - 1) / (n - k) if n_g > 1 and n > k else np.nan
+    return beta, float(np.sqrt(factor * (u @ u)) / sxx), n_g
+
+
 def _peter_rows(
     name: str, by: str, group: str, g: pd.DataFrame, sd: float, alpha: float
 ) -> list[dict]:
-    import statsmodels.api as sm
-
     rows: list[dict] = []
-    people = g["employee_id"].nunique()
+    people = g["pid"].nunique()
     ns = int((g["switch"] == 1).sum())
     npr = int((g["switch"] == 0).sum())
     for label, sel in (("switch", g["switch"] == 1), ("promotion", g["switch"] == 0)):
@@ -620,20 +643,13 @@ def _peter_rows(
         lo, hi = stats.t_ci(m, se, df=max(len(x) - 1, 1), alpha=alpha)
         rows.append(row(name, f"mean_change_{label}", by, group, estimate=m, ci_lower=float(lo),
                         ci_upper=float(hi), numerator=len(x), denominator=np.nan,
-                        n=g.loc[sel, "employee_id"].nunique(), rating_sd=sd))
+                        n=g.loc[sel, "pid"].nunique(), rating_sd=sd))
     est = lo = hi = np.nan
     if ns >= 2 and npr >= 2 and people >= 3:
-        codes = pd.factorize(g["grade"])[0]
-        dummies = np.zeros((len(g), codes.max() + 1))
-        dummies[np.arange(len(g)), codes] = 1.0
-        X = np.column_stack([g["switch"].to_numpy(), dummies])
-        groups = pd.factorize(g["employee_id"])[0]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            fit = sm.OLS(g["change"].to_numpy(dtype=float), X).fit(
-                cov_type="cluster", cov_kwds={"groups": groups})
-        b, se = float(fit.params[0]), float(fit.bse[0])
-        lo_, hi_ = stats.t_ci(b, se, df=max(groups.max(), 1), alpha=alpha)
+        b, se, n_groups = within_grade_difference(
+            g["change"].to_numpy(dtype=float), g["switch"].to_numpy(dtype=float),
+            pd.factorize(g["grade"])[0], pd.factorize(g["pid"])[0])
+        lo_, hi_ = stats.t_ci(b, se, df=max(n_groups - 1, 1), alpha=alpha)
         est, lo, hi = b, float(lo_), float(hi_)
     rows.append(row(name, "difference", by, group, estimate=est, ci_lower=lo, ci_upper=hi,
                     numerator=ns, denominator=npr, n=people, rating_sd=sd))
