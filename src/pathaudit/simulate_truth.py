@@ -338,38 +338,59 @@ def below_top_at_start(raw: Any) -> np.ndarray:
 # -- the truth, part by part -------------------------------------------------------------------
 
 
-def promotion_truth(raw: Any) -> dict[str, Any]:
-    """CIF of promotion by track and grade, pooled by track, and the 3-year IC - M difference."""
-    c, sp = raw.config, raw.spells
-    observed = sp["end_month"] >= raw.hs_month
-    base = observed & below_top_at_start(raw)
+def _promotion_cifs(
+    config: SimConfig, raw: Any, mask: np.ndarray
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """CIF targets by track and grade, pooled by track, and spell counts, under ``config``."""
     cif: dict[str, dict[str, dict[str, float]]] = {}
     n_spells: dict[str, dict[str, int]] = {}
     pooled: dict[str, dict[str, float]] = {}
-    if base.any():
-        prof = _profiles(c, _raw_frame(raw, base))
-        H = _profile_hazards(c, raw.stall_months, prof, int(12 * max(YEARS)) + 1)
-        tracks = prof["track"].to_numpy()
-        grades = prof["grade"].to_numpy()
-        weight = prof["weight"].to_numpy()
+    if not mask.any():
+        return cif, pooled, n_spells
+    prof = _profiles(config, _raw_frame(raw, mask))
+    H = _profile_hazards(config, raw.stall_months, prof, int(12 * max(YEARS)) + 1)
+    tracks = prof["track"].to_numpy()
+    grades = prof["grade"].to_numpy()
+    weight = prof["weight"].to_numpy()
     for tr, name in ((0, "IC"), (1, "M")):
-        if not base.any() or not (tracks == tr).any():
+        if not (tracks == tr).any():
             continue
-        pooled[name] = _cif_of_profiles(c, prof, H, tracks == tr, YEARS, raw.hs_month)
+        pooled[name] = _cif_of_profiles(config, prof, H, tracks == tr, YEARS, raw.hs_month)
         cif[name], n_spells[name] = {}, {}
         for g in np.unique(grades[tracks == tr]):
             sel = (tracks == tr) & (grades == g)
-            cif[name][str(int(g))] = _cif_of_profiles(c, prof, H, sel, YEARS, raw.hs_month)
+            cif[name][str(int(g))] = _cif_of_profiles(config, prof, H, sel, YEARS, raw.hs_month)
             n_spells[name][str(int(g))] = int(weight[sel].sum())
-    diff = (
-        pooled["IC"]["3"] - pooled["M"]["3"] if "IC" in pooled and "M" in pooled else None
-    )
+    return cif, pooled, n_spells
+
+
+def _diff3(pooled: dict[str, Any]) -> float | None:
+    return pooled["IC"]["3"] - pooled["M"]["3"] if "IC" in pooled and "M" in pooled else None
+
+
+def promotion_truth(raw: Any) -> dict[str, Any]:
+    """CIF of promotion by track and grade, pooled by track, and the 3-year IC - M difference.
+
+    ``cif`` is the target of the estimator on the data as simulated (adoption included);
+    ``cif_pre_adoption`` the same spells' target had no unit adopted (spells at the
+    pre-adoption top left out).
+    """
+    c, sp = raw.config, raw.spells
+    observed = sp["end_month"] >= raw.hs_month
+    base = observed & below_top_at_start(raw)
+    cif, pooled, n_spells = _promotion_cifs(c, raw, base)
+    never = c.replace(adoption_months=(None,) * len(c.units))
+    top = np.where(sp["track"] == 0, c.ic_grades[1], c.m_grades[1])
+    pre, pre_pooled, _ = _promotion_cifs(never, raw, observed & (sp["grade"] < top))
     return {
         "hr_ic_vs_m": c.promotion_hr_ic,
         "cif": cif,
         "cif_pooled": pooled,
-        "cif_3y_diff": diff,
+        "cif_3y_diff": _diff3(pooled),
         "n_spells": n_spells,
+        "cif_pre_adoption": pre,
+        "cif_pooled_pre_adoption": pre_pooled,
+        "cif_3y_diff_pre_adoption": _diff3(pre_pooled),
         "stall_threshold_years": {
             str(g): float(raw.stall_months[g] / 12.0)
             for g in range(c.ic_grades[0], c.adopted_ic_top + 1)
