@@ -546,3 +546,14 @@ def test_sample_snapshot_loads_through_the_loader():
     assert len(data.snapshot) == truth["realised"]["people_ever"]
     assert set(data.snapshot["left"]) == {"true", "false"}
     assert data.quality.fatal == []
+
+
+def test_parquet_export_loads_to_the_same_tables(tmp_path):
+    from pathaudit.load import load
+
+    sim = simulate(small(), seed=3)
+    sim.write(tmp_path, formats=("parquet",))
+    data = load(tmp_path, tmp_path / "map_parquet.toml")
+    assert data.quality.fatal == []
+    for name in ("history", "people", "ladder", "bands", "ratings", "adoption"):
+        pd.testing.assert_frame_equal(getattr(data, name), sim.tables[name], obj=name)
