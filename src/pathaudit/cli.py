@@ -116,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_headlines(summary: dict) -> None:
+    """Print each analysis's headline figures in one line each."""
     for name, part in summary.get("analyses", {}).items():
         print(f"\n{name}:")
         if part.get("status") != "computed":
@@ -123,12 +124,13 @@ def _print_headlines(summary: dict) -> None:
             continue
         for h in part.get("headline", []):
             est, lo, hi = h.get("estimate"), h.get("ci_lower"), h.get("ci_upper")
+            n = "–" if h.get("n") is None else f"{int(h['n']):,}"
             if est is None:
                 print(f"  {h['name']}: – (suppressed or not estimable)")
             elif lo is None:
-                print(f"  {h['name']}: {est:.3g} (n={h.get('n')})")
+                print(f"  {h['name']}: {est:.3g} (n={n})")
             else:
-                print(f"  {h['name']}: {est:.3g} (95% CI {lo:.3g} to {hi:.3g}; n={h.get('n')})")
+                print(f"  {h['name']}: {est:.3g} (95% CI {lo:.3g} to {hi:.3g}; n={n})")
 
 
 if __name__ == "__main__":  # pragma: no cover
