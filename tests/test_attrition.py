@@ -345,6 +345,19 @@ def test_bad_arguments():
         attrition(d, freq="month")
 
 
+def test_audit_writes_attrition_tables(tmp_path):
+    from pathaudit.audit import run_audit
+
+    summary = run_audit(random_org(400, seed=41), tmp_path, analyses=["attrition"])
+    part = summary["analyses"]["attrition"]
+    assert part["status"] == "computed"
+    names = {h["name"] for h in part["headline"]}
+    assert {"voluntary_exits_per_100py_IC", "voluntary_exit_rate_ratio_ic_vs_m"} <= names
+    assert (tmp_path / "attrition__rates.csv").exists()
+    assert (tmp_path / "attrition__retention__tenure.csv").exists()
+    assert "employee_id" not in pd.read_csv(tmp_path / "attrition__post_switch.csv").columns
+
+
 def test_plots_and_summary():
     import matplotlib.pyplot as plt
 

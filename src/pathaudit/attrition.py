@@ -202,7 +202,8 @@ class AttritionResult:
                         "ci_lower": r["ci_lower"],
                         "ci_upper": r["ci_upper"],
                         "n": r["n"],
-                        "definition": "exit hazard ratio in the 24 months after a "
+                        "definition": "exit hazard ratio in the "
+                        f"{self.post_switch.meta.get('horizon_months', 24)} months after an "
                         f"{r['direction']} switch, vs matched non-switchers",
                     }
                 )
@@ -1311,4 +1312,5 @@ def _post_switch(
         population="switches in the observed window and their matched non-switchers",
         data=data, alpha=alpha,
         value_cols=_value_cols(table, ["direction", "kind"]), tables=extra, seed=seed,
+        horizon_months=horizon_months, n_controls=n_controls,
     )

@@ -52,6 +52,7 @@ class AnalysisStep:
 
 def _steps() -> list[AnalysisStep]:
     """The analyses of the audit, in report order."""
+    from pathaudit.attrition import attrition
     from pathaudit.promotion import time_to_promotion
 
     return [
@@ -59,6 +60,11 @@ def _steps() -> list[AnalysisStep]:
             "time_to_promotion",
             lambda data, seed: time_to_promotion(data, seed=seed),
             lambda res: res.headline_figures(),
+        ),
+        AnalysisStep(
+            "attrition",
+            lambda data, seed: attrition(data, seed=seed),
+            lambda res: res.headline(),
         ),
     ]
 
