@@ -58,7 +58,13 @@ from pathaudit.parity_model import (
 from pathaudit.parity_remedy import remediation_plans
 from pathaudit.population import current_state, fte_filled
 from pathaudit.result import Result, make_result
-from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED, adjust_pvalues, bootstrap_ratio_of_medians
+from pathaudit.stats import (
+    BOOTSTRAP_B,
+    BOOTSTRAP_SEED,
+    adjust_pvalues,
+    bootstrap_ratio_of_medians,
+    t_ci,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -288,6 +294,9 @@ class ParityResult:
 
 
 # --------------------------------------------------------------------------- population
+
+SUPPRESSED_CONCLUSION = "suppressed: fewer than k people on a track"
+"""Conclusion shown for a suppressed per-grade gap."""
 
 LABEL_COLUMNS = ("grade", "shift")
 """Numeric columns that label a row (kept when a row is suppressed)."""
@@ -712,6 +721,8 @@ def _adjusted(
         for pa, pe, mde in zip(table["p_adjusted"], table["p_equivalence"], table["mde"],
                                strict=True)
     ]
+    # a suppressed row says nothing about its gap, not even in words
+    table.loc[table["suppressed"].astype(bool), "conclusion"] = SUPPRESSED_CONCLUSION
     table["grade"] = table["grade"].astype("Int64")
     cols = [
         "component", "scope", "grade", "estimate", "ci_lower", "ci_upper", "n", "n_ic", "n_m",
@@ -778,6 +789,7 @@ def _gender_group(values: pd.Series) -> pd.Series:
 def _eu_gaps(
     pop: pd.DataFrame,
     *,
+    resid_var: np.ndarray,
     alpha: float,
     bootstrap: int,
     seed: int,
@@ -795,21 +807,33 @@ def _eu_gaps(
         return pd.DataFrame(columns=cols), 0
     grp = _gender_group(pop["gender"])
     other = int(grp.isna().sum())
-    d = pop.assign(_g=grp).loc[grp.notna().to_numpy(), ["track", "grade", "_g", "base"]]
+    d = pop.assign(_g=grp, _v=resid_var).loc[
+        grp.notna().to_numpy(), ["track", "grade", "_g", "base", "_v"]
+    ]
     stats = d.groupby(["track", "grade", "_g"])["base"].agg(["size", "mean", "median"])
     stats = stats.unstack("_g")
     rows = []
     for i, ((track, grade), s) in enumerate(stats.iterrows()):
-        n_m = int(s.get(("size", "men"), 0) or 0)
-        n_w = int(s.get(("size", "women"), 0) or 0)
+        n_m = int(np.nan_to_num(s.get(("size", "men"), 0.0)))
+        n_w = int(np.nan_to_num(s.get(("size", "women"), 0.0)))
         if n_m == 0 or n_w == 0:
             continue
         mm, mw = float(s[("mean", "men")]), float(s[("mean", "women")])
         cell = d.loc[(d["track"] == track) & (d["grade"] == grade)]
-        women = cell.loc[cell["_g"] == "women", "base"].to_numpy()
-        men = cell.loc[cell["_g"] == "men", "base"].to_numpy()
-        r, rlo, rhi, p = ratio_of_means_ci(women, men, alpha=alpha)
-        est, lo, hi = 1 - r, 1 - rhi, 1 - rlo
+        is_w = (cell["_g"] == "women").to_numpy()
+        women = cell["base"].to_numpy()[is_w]
+        men = cell["base"].to_numpy()[~is_w]
+        v = cell["_v"].to_numpy()
+        # delta method conditional on the cell's composition: d log(mean) / d eta_i is
+        # person i's share of the group's pay; Var(eta_i) from the model's residuals
+        var = np.sum((women / women.sum()) ** 2 * v[is_w]) + np.sum(
+            (men / men.sum()) ** 2 * v[~is_w]
+        )
+        lr = float(np.log(mw / mm))
+        se = float(np.sqrt(var))
+        lo_l, hi_l = t_ci(lr, se, None, alpha)
+        est, lo, hi = 1 - mw / mm, 1 - float(np.exp(hi_l)), 1 - float(np.exp(lo_l))
+        p = float(2 * sps.norm.sf(abs(lr) / se)) if se > 0 else np.nan
         if bootstrap > 0:
             r, rlo, rhi = bootstrap_ratio_of_medians(
                 women, men, B=bootstrap, alpha=alpha, seed=seed + 7919 + i
@@ -1251,18 +1275,22 @@ def pay_parity(
         **common,
     )
 
+    # Var(eta_i): squared residuals of the base-pay model, HC1-scaled
+    n_fit, k_fit = base_fit.design.X.shape
+    resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
     eu_tab, eu_other = _eu_gaps(
-        pop, alpha=alpha, bootstrap=bootstrap, seed=seed, k=k, threshold=eu_threshold,
-        p_adjust=p_adjust,
+        pop, resid_var=resid_var, alpha=alpha, bootstrap=bootstrap, seed=seed, k=k,
+        threshold=eu_threshold, p_adjust=p_adjust,
     )
     eu = make_result(
         eu_tab,
         label_cols=LABEL_COLUMNS,
         analysis="pay parity: gender pay gap within track and grade (EU 2023/970 style)",
         definition=DEFINITIONS["eu_gaps"].format(threshold=eu_threshold, k=k),
-        method="mean gap: delta method on the log ratio of means, Welch degrees of freedom; "
-        f"median gap: percentile bootstrap within group (B = {bootstrap}); p-values adjusted "
-        f"by {p_adjust} across cells",
+        method="mean gap: delta method on the log ratio of means, conditional on the cell's "
+        "composition (each person's idiosyncratic pay variance from the squared residual of "
+        "the adjusted base-pay model, HC1-scaled), normal quantiles; median gap: percentile "
+        f"bootstrap within group (B = {bootstrap}); p-values adjusted by {p_adjust} across cells",
         gender_not_man_or_woman=eu_other,
         **common,
     )
