@@ -82,13 +82,16 @@ STATUSES: tuple[str, ...] = (
     "flagged",
     "clear",
     "inconclusive",
+    "too few events",
     "suppressed",
     "not estimable",
     "not available",
 )
 """Profile statuses: flagged (whole CI beyond the threshold), clear (whole CI on the
-healthy side), inconclusive (the CI straddles the threshold), suppressed (fewer than
-k people), not estimable (no value, e.g. no events), not available (input missing)."""
+healthy side), inconclusive (the CI straddles the threshold), too few events (a ratio
+resting on fewer than ``min_events`` events on either side: its interval is not
+reliable enough to flag), suppressed (fewer than k people), not estimable (no value,
+e.g. no events), not available (input missing)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,13 @@ class Threshold:
         Why this value (shown in docs and the profile).
     where
         Extra column filters on the indicator table (e.g. ``{"attribute": "gender"}``).
+    min_events
+        The figure is assessed only when both sides have at least this many
+        events: for a ratio, the events each side would have at a common rate
+        (``expected_focal``, ``expected_reference``: they do not depend on how the
+        events split, so the rule favours no result); otherwise ``numerator`` and
+        ``denominator``. Below, the status is "too few events": a Wald interval on
+        a handful of events is too narrow to trust.
     """
 
     indicator: str
@@ -123,6 +133,7 @@ class Threshold:
     unit: str
     rationale: str
     where: Mapping[str, str] = field(default_factory=dict)
+    min_events: int = 0
 
     @property
     def key(self) -> str:
@@ -136,10 +147,21 @@ class Threshold:
             return f"flagged outside {lo:g} to {hi:g}"
         return f"flagged {self.direction} {self.value:g}"
 
-    def status(self, estimate: float, lower: float, upper: float) -> str:
-        """Status of one value with its interval: flagged, clear or inconclusive."""
+    def status(
+        self,
+        estimate: float,
+        lower: float,
+        upper: float,
+        numerator: float = np.inf,
+        denominator: float = np.inf,
+    ) -> str:
+        """Status of one value with its interval: flagged, clear, inconclusive, ..."""
         if not (np.isfinite(estimate) and np.isfinite(lower) and np.isfinite(upper)):
             return "not estimable"
+        if self.min_events and not (
+            numerator >= self.min_events and denominator >= self.min_events
+        ):
+            return "too few events"
         if self.direction == "above":
             v = float(self.value)  # type: ignore[arg-type]
             return "flagged" if lower > v else "clear" if upper <= v else "inconclusive"
@@ -164,6 +186,7 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
         "below", 0.8, "ratio",
         "Four-fifths rule of adverse-impact analysis: an IC promotion rate under 80% of the "
         "M rate at the same grades is a practically meaningful disparity.",
+        min_events=5,
     ),
     Threshold(
         "switch_premium", "premium", "Switching pays more than an IC promotion", "above",
@@ -177,6 +200,7 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
         "ratio",
         "The inverse of the four-fifths rule: stalled ICs switching 25% more often than "
         "progressing ICs at the same grade.",
+        min_events=5,
     ),
     Threshold(
         "who_switches", "rate_ratio", "Switch rates differ by gender", "outside",
@@ -184,6 +208,7 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
         "Four-fifths rule, in both directions: a group moved into management at under 80% "
         "or over 125% of the reference group's rate at the same grades.",
         {"attribute": "gender"},
+        min_events=5,
     ),
     Threshold(
         "switch_back", "cif", "Switchers return to IC within 24 months", "above", 0.05,
@@ -197,9 +222,10 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
         "above", 1.25, "ratio",
         "New managers leaving at a rate 25% above comparable ICs who stayed (inverse "
         "four-fifths rule).",
+        min_events=5,
     ),
     Threshold(
-        "nominal_managers", "share", "Managers without a team", "above", 0.10, "share",
+        "nominal_managers", "share", "Managers without a team", "above", 0.20, "share",
         "A management title with fewer than two reports is a pay or title workaround; "
         "more than one manager in ten holding one is a pattern, not a transition.",
     ),
@@ -214,6 +240,7 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
         "SD",
         "Cohen's small effect: ratings after a switch falling by more than 0.2 standard "
         "deviations relative to ratings after an IC promotion.",
+        min_events=5,
     ),
 )
 """The documented default thresholds (see docs/management.md)."""
@@ -310,58 +337,77 @@ def profile(
     threshold; a suppressed, missing or inconclusive figure is never flagged.
     """
     scopes: list[tuple[str, str]] = [(OVERALL, ALL)]
+    seen = {(OVERALL, ALL)}
     for res in results.values():
         if len(res.table):
             pairs = res.table[["by", "group"]].drop_duplicates()
-            for p in zip(pairs["by"], pairs["group"], strict=True):
-                if p not in scopes and p[0] != OVERALL:
+            for p in zip(pairs["by"].tolist(), pairs["group"].tolist(), strict=True):
+                if p not in seen:
+                    seen.add(p)
                     scopes.append(p)
     if by is not None:
         scopes = [s for s in scopes if s[0] == by]
-    scope_frame = pd.DataFrame(scopes, columns=["by", "group"])
-    parts = [_profile_rows(t, results.get(t.indicator), scope_frame) for t in thresholds]
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=list(PROFILE_COLUMNS))
+    rows: list[dict[str, Any]] = []
+    for t in thresholds:
+        rows.extend(_profile_rows(t, results.get(t.indicator), scopes))
+    out = pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
     out["flagged"] = out["flagged"].astype(bool)
-    return out[list(PROFILE_COLUMNS)]
+    return out
 
 
-def _profile_rows(t: Threshold, res: Result | None, scopes: pd.DataFrame) -> pd.DataFrame:
-    base = scopes.assign(indicator=t.indicator, measure=t.measure, label=t.label, detail="",
-                         estimate=np.nan, ci_lower=np.nan, ci_upper=np.nan, n=np.nan,
-                         threshold=t.describe(), unit=t.unit, flagged=False, note="")
-    if res is None:
-        return base.assign(status="not available", note="indicator not run")
-    if not res.meta.get("available", True):
-        return base.assign(status="not available", note=str(res.meta.get("note", "")))
+def _profile_rows(
+    t: Threshold, res: Result | None, scopes: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    base = {"indicator": t.indicator, "measure": t.measure, "label": t.label, "detail": "",
+            "estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": np.nan,
+            "threshold": t.describe(), "unit": t.unit, "flagged": False, "note": ""}
+    if res is None or not res.meta.get("available", True):
+        note = "indicator not run" if res is None else str(res.meta.get("note", ""))
+        return [{**base, "by": b, "group": g, "status": "not available", "note": note}
+                for b, g in scopes]
     tab = res.table
-    sel = (tab["measure"] == t.measure) & tab["grade"].isna()
+    sel = (tab["measure"] == t.measure).to_numpy() & tab["grade"].isna().to_numpy()
     for col, val in t.where.items():
-        sel &= (tab[col] == val) if col in tab else False
+        sel &= (tab[col] == val).to_numpy() if col in tab else False
     hits = tab.loc[sel]
-    cols = ["by", "group", "estimate", "ci_lower", "ci_upper", "n", "suppressed"]
     has_cat = "category" in hits and "reference" in hits
-    found = hits[cols + (["category", "reference"] if has_cat else [])].copy()
-    found["detail"] = (found["category"].astype(str) + " vs " + found["reference"].astype(str)
-                       if has_cat else "")
-    merged = scopes.merge(found, on=["by", "group"], how="left")
-    missing = merged["estimate"].isna() & merged["suppressed"].isna()
-    note_missing = "no value for this group" + (
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in hits.to_dict("records"):
+        found.setdefault((r["by"], r["group"]), []).append(r)
+    note = str(res.meta.get("note", ""))
+    missing_note = "no value for this group" + (
         f" ({', '.join(f'{k}={v}' for k, v in t.where.items())})" if t.where else "")
-    status = [
-        "not available" if miss else "suppressed" if bool(sup) else t.status(e, lo, hi)
-        for miss, sup, e, lo, hi in zip(missing, merged["suppressed"].fillna(False),
-                                        merged["estimate"], merged["ci_lower"],
-                                        merged["ci_upper"], strict=True)
-    ]
-    out = merged.assign(
-        indicator=t.indicator, measure=t.measure, label=t.label,
-        detail=merged["detail"].fillna("") if "detail" in merged else "",
-        threshold=t.describe(), unit=t.unit, status=status,
-        note=np.where(missing, note_missing, str(res.meta.get("note", ""))),
-    )
-    out["flagged"] = out["status"] == "flagged"
-    return out[list(PROFILE_COLUMNS)]
+    rows = []
+    for b, g in scopes:
+        if (b, g) not in found:
+            rows.append({**base, "by": b, "group": g, "status": "not available",
+                         "note": missing_note})
+            continue
+        for r in found[(b, g)]:
+            if bool(r.get("suppressed", False)):
+                status = "suppressed"
+            else:
+                on_ratio = "expected_focal" in r and _count(r.get("expected_focal")) + _count(
+                    r.get("expected_reference")) > 0
+                status = t.status(
+                    r["estimate"], r["ci_lower"], r["ci_upper"],
+                    _count(r.get("expected_focal" if on_ratio else "numerator")),
+                    _count(r.get("expected_reference" if on_ratio else "denominator")))
+            detail = f"{r['category']} vs {r['reference']}" if has_cat else ""
+            rows.append({**base, "by": b, "group": g, "detail": detail,
+                         "estimate": r["estimate"], "ci_lower": r["ci_lower"],
+                         "ci_upper": r["ci_upper"], "n": r["n"], "status": status,
+                         "flagged": status == "flagged", "note": note})
+    return rows
+
+
+def _count(value: Any) -> float:
+    """A count from a table cell (missing counts as 0)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return v if np.isfinite(v) else 0.0
 
 
 def scores(prof: pd.DataFrame) -> pd.DataFrame:
@@ -372,7 +418,7 @@ def scores(prof: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per (``by``, ``group``): ``flagged``, ``assessed`` (figures with a
         value: flagged, clear or inconclusive), ``clear``, ``inconclusive``,
-        ``suppressed``, ``not_available`` (incl. not estimable).
+        ``suppressed``, ``not_available`` (incl. not estimable and too few events).
     """
     if len(prof) == 0:
         return pd.DataFrame(columns=["by", "group", "flagged", "assessed", "clear",
@@ -384,7 +430,7 @@ def scores(prof: pd.DataFrame) -> pd.DataFrame:
         clear=st == "clear",
         inconclusive=st == "inconclusive",
         suppressed=st == "suppressed",
-        not_available=st.isin(["not available", "not estimable"]),
+        not_available=st.isin(["not available", "not estimable", "too few events"]),
     )
     cols = ["flagged", "assessed", "clear", "inconclusive", "suppressed", "not_available"]
     return parts.groupby(["by", "group"], sort=False)[cols].sum().astype(int).reset_index()

@@ -15,12 +15,15 @@ import pandas as pd
 from pathaudit.errors import StatisticalWarning
 from pathaudit.management_common import (
     By,
+    by_columns,
     fiscal_year,
     groupings,
     indicator_result,
+    person_codes,
     row,
     to_table,
     unavailable,
+    work_exposure,
 )
 from pathaudit.management_flow import SNAPSHOT_NOTE
 from pathaudit.matching import post_switch_exit_hr, post_switch_matched
@@ -57,7 +60,9 @@ def post_switch_attrition(
         The audit data (needs history).
     by
         Optional grouping of the switch: ``"org_unit"`` (unit at the switch; the
-        controls share it) or ``"year"`` (fiscal year of the switch date).
+        controls share it), ``"year"`` (fiscal year of the switch date), or another
+        attribute the switcher had on the switch date (``"job_family"``,
+        ``"location"``, ``"gender"``), given to the whole matched set.
     horizon_months, n_controls, seed
         Design of :func:`pathaudit.matching.post_switch_matched`.
     alpha
@@ -102,13 +107,35 @@ def post_switch_attrition(
     sets = matched.assign(
         year=fiscal_year(matched["switch_date"], data.fiscal_year_start_month),
     )
+    extra = [c for c in by_columns(by) if c not in sets.columns]
+    if extra:
+        sets = _with_switch_attributes(data, sets, extra)
     rows: list[dict] = []
     notes: list[str] = []
     for by_name, group, g in groupings(sets, by):
         rows.extend(_hr_rows(name, data, by_name, group, g, horizon_months, n_controls,
                              seed, alpha, notes))
-    table = to_table(rows, ("p_value", "mde", "n_sets", "person_years"))
+    table = to_table(rows, ("p_value", "mde", "n_sets", "person_years", "expected_focal",
+                            "expected_reference"))
     return indicator_result(name, table, note="; ".join(notes), **kw)
+
+
+def _with_switch_attributes(data: AuditData, sets: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Give every member of a matched set the switcher's attributes on the switch date."""
+    exp, ids = work_exposure(data)
+    cols = [c for c in cols if c in exp.columns]
+    if not cols:
+        return sets
+    sel = ((exp["track"] == "IC") & (exp["event"] == "switch_to_M")).to_numpy()
+    at_switch = exp.loc[sel, ["pid", "stop", *cols]]
+    at_switch = at_switch.assign(stop=at_switch["stop"].astype("datetime64[ns]"))
+    who = sets.loc[sets["switched"] == 1, ["set_id", "employee_id", "switch_date"]]
+    who = pd.DataFrame({"set_id": who["set_id"].to_numpy(),
+                        "pid": person_codes(ids, who["employee_id"]),
+                        "stop": who["switch_date"].astype("datetime64[ns]").to_numpy()})
+    attrs = who.merge(at_switch, on=["pid", "stop"], how="left")
+    attrs = attrs.drop_duplicates("set_id").set_index("set_id")[cols]
+    return sets.join(attrs, on="set_id")
 
 
 def _hr_rows(
@@ -137,6 +164,12 @@ def _hr_rows(
                     p_value=hr.get("p_value", np.nan), mde=hr.get("mde", np.nan),
                     n_sets=float(used["set_id"].nunique())))
     rates = res.tables.get("rates")
+    if rates is not None and len(rates) == 2:
+        ev = rates["events"].to_numpy(dtype=float)
+        py = rates["person_years"].to_numpy(dtype=float)
+        share = py[0] / py.sum() if np.isfinite(py).all() and py.sum() > 0 else np.nan
+        rows[-1]["expected_focal"] = float(np.nansum(ev) * share)
+        rows[-1]["expected_reference"] = float(np.nansum(ev) * (1 - share))
     if rates is not None:
         for r in rates.itertuples(index=False):
             rows.append(row(name, f"exit_rate_{r.group}", by, group, estimate=r.estimate,

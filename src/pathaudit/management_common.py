@@ -418,3 +418,45 @@ def _work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
 def person_codes(ids: pd.Index, employee_id: pd.Series) -> np.ndarray:
     """Codes of ``employee_id`` values in ``ids`` (-1 for people not in it)."""
     return ids.get_indexer(employee_id.astype(str))
+
+
+def cell_totals(
+    strata: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    events: np.ndarray,
+    person_years: np.ndarray,
+    person: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Events, person-time and distinct people per (stratum, group) cell, with numpy.
+
+    Parameters
+    ----------
+    strata
+        Stratum value of each row (e.g. grade).
+    group
+        Group code of each row, ``0 .. n_groups - 1``.
+    n_groups
+        Number of groups.
+    events, person_years
+        Row values to sum.
+    person
+        Integer person code of each row.
+
+    Returns
+    -------
+    (levels, events, person_years, people, people_in_stratum)
+        ``levels``: the sorted stratum values; the next three have shape
+        ``(len(levels), n_groups)``; the last counts distinct people per stratum.
+    """
+    codes, levels = pd.factorize(pd.Series(strata), sort=True)
+    k = len(levels)
+    cell = codes.astype(np.int64) * n_groups + np.asarray(group, dtype=np.int64)
+    size = k * n_groups
+    ev = np.bincount(cell, weights=np.asarray(events, dtype=float), minlength=size)
+    t = np.bincount(cell, weights=np.asarray(person_years, dtype=float), minlength=size)
+    pid = np.asarray(person, dtype=np.int64)
+    n = np.bincount(np.unique(pid * size + cell) % size, minlength=size)
+    n_s = np.bincount(np.unique(pid * k + codes) % k, minlength=k)
+    return (np.asarray(levels), ev.reshape(k, n_groups), t.reshape(k, n_groups),
+            n.reshape(k, n_groups).astype(float), n_s.astype(float))

@@ -17,8 +17,10 @@ from pathaudit import stats
 from pathaudit.management_common import (
     ALL,
     OVERALL,
+    WORK_ATTRIBUTES,
     By,
     by_columns,
+    cell_totals,
     fiscal_year,
     groupings,
     has_values,
@@ -222,7 +224,7 @@ def stratified_rate_ratio(
     person_years: str = "person_years",
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Rate ratio(s) of ``focal`` indicator column(s), stratified, with person-clustered CIs.
+    r"""Rate ratio(s) of ``focal`` indicator column(s), stratified, with person-clustered CIs.
 
     Poisson regression of ``events`` on the focal indicators and one intercept
     per stratum, offset ``log(person_years)``, sandwich variance clustered by
@@ -236,8 +238,13 @@ def stratified_rate_ratio(
     -------
     pandas.DataFrame
         One row per focal column: ``term``, ``estimate``, ``ci_lower``,
-        ``ci_upper``, ``p_value``, ``events_focal``, ``events_reference``.
-        NaN where a group has no events or no person-time.
+        ``ci_upper``, ``p_value``, ``events_focal``, ``events_reference`` and
+        ``expected_focal``, ``expected_reference``: the events each side would
+        have had at a common rate within strata
+        (:math:`\sum_s n_s T_{1s} / (T_{1s} + T_{0s})`, :math:`n_s` the events of
+        both sides). These do not depend on how the events split, so a rule on
+        them selects no particular result. NaN where a group has no events or no
+        person-time.
     """
     focal_cols = [focal] if isinstance(focal, str) else list(focal)
     py = frame[person_years].to_numpy(dtype=float)
@@ -248,10 +255,21 @@ def stratified_rate_ratio(
     out = []
     ok = len(ev) > 0
     off = fx.sum(axis=1) == 0
+    st = _codes(frame[strata])[keep]
+    n_s = int(st.max()) + 1 if len(st) else 0
     for j, c in enumerate(focal_cols):
         on = fx[:, j] == 1
         e1, e0 = float(ev[on].sum()), float(ev[off].sum())
-        out.append({"term": c, "events_focal": e1, "events_reference": e0})
+        # expected focal events if the rate were the reference's, within strata
+        d1 = np.bincount(st[on], weights=ev[on], minlength=n_s)
+        d0 = np.bincount(st[off], weights=ev[off], minlength=n_s)
+        t1 = np.bincount(st[on], weights=py[on], minlength=n_s)
+        t0 = np.bincount(st[off], weights=py[off], minlength=n_s)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(t1 + t0 > 0, t1 / (t1 + t0), 0.0)
+        x1 = float(((d1 + d0) * share).sum())
+        out.append({"term": c, "events_focal": e1, "events_reference": e0,
+                    "expected_focal": x1, "expected_reference": float((d1 + d0).sum()) - x1})
         if e1 == 0 or e0 == 0:
             ok = False
     res = pd.DataFrame(out)
@@ -259,7 +277,6 @@ def stratified_rate_ratio(
     if not ok:
         return res
     cl = _codes(frame[cluster])[keep]
-    st = _codes(frame[strata])[keep]
     b, cov = poisson_stratified(ev, py, fx, st, cl)
     se = np.sqrt(np.diag(cov))
     lo, hi = stats.t_ci(b, se, alpha=alpha)
@@ -317,13 +334,17 @@ def _org_ic_top(data: AuditData) -> float:
     return float(rows["grade"].max()) if len(rows) else np.inf
 
 
-def stall_thresholds(data: AuditData) -> pd.DataFrame:
+def stall_thresholds(data: AuditData, *, by: str | None = None) -> pd.DataFrame:
     r"""Years in level after which an IC at each grade counts as stalled.
 
     Parameters
     ----------
     data
         The audit data (history export).
+    by
+        Optional spells column (e.g. ``"org_unit"``): thresholds are then set
+        within each of its groups, from the spells that started there, and the
+        result has that column too.
 
     Returns
     -------
@@ -352,6 +373,15 @@ def stall_thresholds(data: AuditData) -> pd.DataFrame:
     """
     ic = _ic_spells_with_known_start(data)
     top = _org_ic_top(data)
+    if by is None:
+        return _thresholds(ic, top)
+    parts = [_thresholds(g, top).assign(**{by: value})
+             for value, g in ic.groupby(by, sort=True, observed=True, dropna=True)]
+    cols = [by, "grade", "threshold", "rule", "spells", "promotions", "n"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
+def _thresholds(ic: pd.DataFrame, top: float) -> pd.DataFrame:
     rows = []
     for grade, g in ic.groupby("grade", sort=True):
         promoted = (g["end_reason"] == "promotion").to_numpy()
@@ -388,15 +418,15 @@ def stall_thresholds(data: AuditData) -> pd.DataFrame:
     return out
 
 
-def split_at_stall(exposure: pd.DataFrame, thresholds: pd.Series) -> pd.DataFrame:
+def split_at_stall(exposure: pd.DataFrame, thresholds: np.ndarray) -> pd.DataFrame:
     """Split IC exposure rows at the stall threshold of their grade.
 
     Parameters
     ----------
     exposure
-        IC rows of ``data.exposure``.
+        IC rows of the exposure table (``time_in_spell``, ``person_years``, ``event``).
     thresholds
-        Stall threshold in years, indexed by grade.
+        Stall threshold in years of each row (NaN: no threshold, row left out).
 
     Returns
     -------
@@ -405,7 +435,7 @@ def split_at_stall(exposure: pd.DataFrame, thresholds: pd.Series) -> pd.DataFram
         ``stalled`` (0/1), ``person_years`` of the piece and ``switch`` (1 when
         the piece ends with an IC->M switch).
     """
-    thr = exposure["grade"].map(thresholds).astype(float).to_numpy()
+    thr = np.asarray(thresholds, dtype=float)
     keep = np.isfinite(thr)
     e = exposure.loc[keep]
     thr = thr[keep]
@@ -424,7 +454,7 @@ def split_at_stall(exposure: pd.DataFrame, thresholds: pd.Series) -> pd.DataFram
 
 
 def stalled_then_switched(
-    data: AuditData, *, by: By = None, alpha: float = 0.05
+    data: AuditData, *, by: By = None, threshold_by: str | None = None, alpha: float = 0.05
 ) -> Result:
     r"""Measure whether stalled ICs switch to management more than ICs still progressing.
 
@@ -435,6 +465,10 @@ def stalled_then_switched(
     by
         Optional grouping column of the exposure table (``"org_unit"``, ``"year"``,
         ``"job_family"``, ``"location"``); the overall figures always come first.
+    threshold_by
+        Set the stall thresholds within each group of this column (e.g.
+        ``"org_unit"`` when units run ladders of their own) instead of once for the
+        organisation; the exposure is matched to them on the same column.
     alpha
         1 - confidence level.
 
@@ -480,24 +514,33 @@ def stalled_then_switched(
               headline="hazard_ratio", alpha=alpha)
     if _needs_history(data):
         return unavailable(name, SNAPSHOT_NOTE.format(what="time in level or switch"), **kw)
-    thr = stall_thresholds(data)
+    thr = stall_thresholds(data, by=threshold_by)
     exp, _ = work_exposure(data)
     known = _ic_spells_with_known_start(data)["spell_id"].to_numpy(dtype=np.int64)
     is_ic = (exp["track"] == "IC").to_numpy()
     cols = ["pid", "grade", "event", "person_years", "time_in_spell"] + [
-        c for c in by_columns(by) if c in exp.columns]
+        c for c in {*by_columns(by), *([threshold_by] if threshold_by else [])}
+        if c in exp.columns]
     ic = exp.loc[is_ic & exp["spell_id"].isin(known).to_numpy(), cols]
     unknown_start_py = float(exp.loc[is_ic, "person_years"].sum() - ic["person_years"].sum())
     if len(ic) == 0 or thr["threshold"].notna().sum() == 0:
         return unavailable(name, "no IC promotions are observed, so no stall threshold "
                            "can be set.", **kw)
-    pieces = split_at_stall(ic, thr.set_index("grade")["threshold"])
+    if threshold_by is None:
+        per_row = ic["grade"].map(thr.set_index("grade")["threshold"]).to_numpy(dtype=float)
+    else:
+        key = pd.MultiIndex.from_arrays([ic[threshold_by].astype(str), ic["grade"].astype(float)])
+        lookup = pd.Series(thr["threshold"].to_numpy(dtype=float), index=pd.MultiIndex.from_arrays(
+            [thr[threshold_by].astype(str), thr["grade"].astype(float)]))
+        per_row = lookup.reindex(key).to_numpy(dtype=float)
+    pieces = split_at_stall(ic, per_row)
     excluded_py = float(ic["person_years"].sum() - pieces["person_years"].sum())
     rows = []
     for by_name, group, g in summed_groupings(pieces, by, ["pid", "grade", "stalled"],
                                               ["switch", "person_years"]):
         rows.extend(_stall_rows(name, by_name, group, g, alpha))
-    table = to_table(rows, ("stalled_person_years", "progressing_person_years", "p_value"))
+    table = to_table(rows, ("stalled_person_years", "progressing_person_years", "p_value",
+                            "expected_focal", "expected_reference"))
     thr_table = thr.copy()
     return indicator_result(
         name,
@@ -512,8 +555,10 @@ def stalled_then_switched(
     )
 
 
-def _stall_rows(name: str, by: str, group: str, g: pd.DataFrame, alpha: float) -> list[dict]:
-    rows = []
+def _stall_rows(
+    name: str, by: str, group: str, g: pd.DataFrame, alpha: float
+) -> list[dict | pd.DataFrame]:
+    rows: list[dict | pd.DataFrame] = []
     people = g["pid"].nunique()
     sw = g.loc[g["switch"] > 0]
     n_sw = int(sw["switch"].sum())
@@ -528,29 +573,23 @@ def _stall_rows(name: str, by: str, group: str, g: pd.DataFrame, alpha: float) -
     rows.append(row(name, "hazard_ratio", by, group, estimate=hr["estimate"],
                     ci_lower=hr["ci_lower"], ci_upper=hr["ci_upper"], numerator=n_st,
                     denominator=n_sw - n_st, n=people, stalled_person_years=py1,
-                    progressing_person_years=py0, p_value=hr["p_value"]))
+                    progressing_person_years=py0, p_value=hr["p_value"],
+                    expected_focal=hr["expected_focal"],
+                    expected_reference=hr["expected_reference"]))
     rows.append(row(name, "share_stalled", by, group,
                     estimate=n_st / n_sw if n_sw else np.nan, ci_lower=float(lo),
                     ci_upper=float(hi), numerator=n_st, denominator=n_sw,
                     n=sw["pid"].nunique()))
-    agg = g.groupby(["grade", "stalled"])[["switch", "person_years"]].sum()
-    full = pd.MultiIndex.from_product([agg.index.levels[0], [0, 1]], names=["grade", "stalled"])
-    agg = agg.reindex(full, fill_value=0.0)
-    x1 = agg.xs(1, level="stalled")
-    x0 = agg.xs(0, level="stalled")
-    ok = (x1["person_years"] > 0) & (x0["person_years"] > 0)
-    x1, x0 = x1.loc[ok], x0.loc[ok]
-    ppl = g.groupby("grade")["pid"].nunique()
-    if len(x1):
-        rr, rlo, rhi, p = stats.rate_ratio_ci(x1["switch"], x1["person_years"], x0["switch"],
-                                              x0["person_years"], alpha)
-        for j, grade in enumerate(x1.index):
-            rows.append(row(name, "rate_ratio", by, group, grade=int(grade), estimate=rr[j],
-                            ci_lower=rlo[j], ci_upper=rhi[j], numerator=x1["switch"].iloc[j],
-                            denominator=x0["switch"].iloc[j], n=float(ppl.loc[grade]),
-                            stalled_person_years=x1["person_years"].iloc[j],
-                            progressing_person_years=x0["person_years"].iloc[j],
-                            p_value=p[j]))
+    levels, ev, t, _, n_grade = cell_totals(g["grade"].to_numpy(dtype=float), g["stalled"], 2,
+                                            g["switch"], g["person_years"], g["pid"])
+    ok = (t[:, 0] > 0) & (t[:, 1] > 0)
+    if ok.any():
+        rr, rlo, rhi, p = stats.rate_ratio_ci(ev[ok, 1], t[ok, 1], ev[ok, 0], t[ok, 0], alpha)
+        rows.append(rows_frame(name, "rate_ratio", by, group, grade=levels[ok].astype(int),
+                               estimate=rr, ci_lower=rlo, ci_upper=rhi, numerator=ev[ok, 1],
+                               denominator=ev[ok, 0], n=n_grade[ok],
+                               stalled_person_years=t[ok, 1],
+                               progressing_person_years=t[ok, 0], p_value=p))
     return rows
 
 
@@ -647,68 +686,66 @@ def who_switches(
 def _who_rows(
     name: str, attribute: str, by: str, group: str, g: pd.DataFrame, alpha: float
 ) -> list[pd.DataFrame]:
-    g = g.assign(category=g["category"].astype(str))
     # g is summed within (person, grade, category): a row is one person at one grade
-    per = g.groupby(["grade", "category"], observed=True).agg(
-        events=("events", "sum"), person_years=("person_years", "sum"),
-        n=("pid", "size")).reset_index()
-    pooled = g.groupby("category", observed=True).agg(
-        events=("events", "sum"), person_years=("person_years", "sum"),
-        n=("pid", "nunique")).reset_index()
-    pooled = pooled.loc[pooled["person_years"] > 0]
-    if len(pooled) == 0:
+    codes, cats_all = pd.factorize(g["category"].astype(str))
+    m = len(cats_all)
+    if m == 0:
         return []
-    pooled = pooled.sort_values(["person_years", "category"], ascending=[False, True],
-                                kind="stable")
-    cats = pooled["category"].tolist()
-    ref = cats[0]
-    pooled["grade"] = pd.NA
-    both = pd.concat([per, pooled], ignore_index=True)
-    ev = both["events"].to_numpy(dtype=float)
-    py = both["person_years"].to_numpy(dtype=float)
-    lo, hi = stats.poisson_rate_ci(ev, py, alpha)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(py > 0, 100 * ev / py, np.nan)
-    out = [rows_frame(name, "switch_rate", by, group, grade=both["grade"], estimate=rate,
-                      ci_lower=100 * lo, ci_upper=100 * hi, numerator=ev, denominator=py,
-                      n=both["n"].to_numpy(dtype=float), attribute=attribute,
-                      category=both["category"], reference=ref, person_years=py)]
+    levels, ev, t, n, _ = cell_totals(g["grade"].to_numpy(dtype=float), codes, m, g["events"],
+                                      g["person_years"], g["pid"])
+    pid = g["pid"].to_numpy(dtype=np.int64)
+    n_cat = np.bincount(np.unique(pid * m + codes) % m, minlength=m).astype(float)
+    ev_k, t_k = ev.sum(axis=0), t.sum(axis=0)
+    order = sorted((k for k in range(m) if t_k[k] > 0), key=lambda k: (-t_k[k], cats_all[k]))
+    if not order:
+        return []
+    cats = [str(cats_all[k]) for k in order]
+    ref_k, ref = order[0], cats[0]
+    # rates: every (grade, category) cell with person-time, then pooled per category
+    gi, ki = np.nonzero(t > 0)
+    r_ev = np.r_[ev[gi, ki], ev_k[order]]
+    r_t = np.r_[t[gi, ki], t_k[order]]
+    lo, hi = stats.poisson_rate_ci(r_ev, r_t, alpha)
+    grades = pd.array(np.r_[levels[gi].astype(float), np.full(len(order), np.nan)],
+                      dtype="Float64").astype("Int64")
+    out = [rows_frame(name, "switch_rate", by, group, grade=grades, estimate=100 * r_ev / r_t,
+                      ci_lower=100 * lo, ci_upper=100 * hi, numerator=r_ev, denominator=r_t,
+                      n=np.r_[n[gi, ki], n_cat[order]], attribute=attribute,
+                      category=[str(cats_all[k]) for k in ki] + cats, reference=ref,
+                      person_years=r_t)]
     # within-grade rate ratios against the reference category
-    base = per.loc[per["category"] == ref].drop(columns="category")
-    others = per.loc[per["category"] != ref].merge(base, on="grade", suffixes=("", "_ref"))
-    others = others.loc[(others["person_years"] > 0) & (others["person_years_ref"] > 0)]
-    if len(others):
-        rr, rlo, rhi, p = stats.rate_ratio_ci(
-            others["events"].to_numpy(float), others["person_years"].to_numpy(float),
-            others["events_ref"].to_numpy(float), others["person_years_ref"].to_numpy(float),
-            alpha)
+    for k in order[1:]:
+        ok = (t[:, k] > 0) & (t[:, ref_k] > 0)
+        if not ok.any():
+            continue
+        rr, rlo, rhi, p = stats.rate_ratio_ci(ev[ok, k], t[ok, k], ev[ok, ref_k], t[ok, ref_k],
+                                              alpha)
         out.append(rows_frame(
-            name, "rate_ratio_within_grade", by, group, grade=others["grade"].to_numpy(),
-            estimate=rr, ci_lower=rlo, ci_upper=rhi,
-            numerator=others["events"].to_numpy(float),
-            denominator=others["events_ref"].to_numpy(float),
-            n=np.minimum(others["n"], others["n_ref"]).to_numpy(float), attribute=attribute,
-            category=others["category"].to_numpy(), reference=ref,
-            person_years=others["person_years"].to_numpy(float), p_value=p))
+            name, "rate_ratio_within_grade", by, group, grade=levels[ok].astype(int),
+            estimate=rr, ci_lower=rlo, ci_upper=rhi, numerator=ev[ok, k],
+            denominator=ev[ok, ref_k], n=np.minimum(n[ok, k], n[ok, ref_k]),
+            attribute=attribute, category=str(cats_all[k]), reference=ref,
+            person_years=t[ok, k], p_value=p))
     # pooled over grades, grade-stratified
-    if len(cats) > 1:
-        focal = [f"cat_{i}" for i in range(1, len(cats))]
-        design = g[["pid", "grade", "events", "person_years"]].copy()
-        for f, c in zip(focal, cats[1:], strict=True):
-            design[f] = (g["category"] == c).to_numpy(dtype=np.int64)
+    if len(order) > 1:
+        focal = [f"cat_{i}" for i in range(1, len(order))]
+        design = pd.DataFrame({"pid": pid, "grade": g["grade"].to_numpy(),
+                               "events": g["events"].to_numpy(dtype=float),
+                               "person_years": g["person_years"].to_numpy(dtype=float)})
+        for f, k in zip(focal, order[1:], strict=True):
+            design[f] = (codes == k).astype(np.int64)
         res = stratified_rate_ratio(design, focal=focal, strata="grade", cluster="pid",
                                     alpha=alpha)
-        npeople = pooled.set_index("category")["n"]
-        pys = pooled.set_index("category")["person_years"]
+        others = np.array(order[1:])
         out.append(rows_frame(
             name, "rate_ratio", by, group, grade=pd.NA, estimate=res["estimate"].to_numpy(),
             ci_lower=res["ci_lower"].to_numpy(), ci_upper=res["ci_upper"].to_numpy(),
             numerator=res["events_focal"].to_numpy(),
             denominator=res["events_reference"].to_numpy(),
-            n=np.minimum(npeople.reindex(cats[1:]).to_numpy(float), float(npeople[ref])),
-            attribute=attribute, category=cats[1:], reference=ref,
-            person_years=pys.reindex(cats[1:]).to_numpy(float),
-            p_value=res["p_value"].to_numpy()))
+            n=np.minimum(n_cat[others], n_cat[ref_k]), attribute=attribute,
+            category=cats[1:], reference=ref, person_years=t_k[others],
+            p_value=res["p_value"].to_numpy(), expected_focal=res["expected_focal"].to_numpy(),
+            expected_reference=res["expected_reference"].to_numpy()))
     return out
 
 
@@ -732,8 +769,9 @@ def management_runs(data: AuditData) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per run: ``employee_id``, ``episode``, ``track``, ``start``,
-        ``stop``, ``entry`` (of the first spell), ``grade`` and ``org_unit`` at
-        the start, ``end_reason`` of the last spell (a switch, an exit or
+        ``stop``, ``entry`` (of the first spell), ``grade`` and ``org_unit``,
+        ``job_family``, ``location``, ``gender`` (as present) at the start,
+        ``end_reason`` of the last spell (a switch, an exit or
         ``"censored"``), ``after_switch`` (True when the run began with a track
         switch observed in the data), ``duration`` (years) and ``switch_year``
         (fiscal year of the start).
@@ -751,10 +789,12 @@ def management_runs(data: AuditData) -> pd.DataFrame:
             "start": first["start"].to_numpy(),
             "entry": first["entry"].to_numpy(dtype=float),
             "grade": first["grade"].to_numpy(),
-            "org_unit": first["org_unit"].to_numpy() if "org_unit" in first else pd.NA,
             "after_switch": prev.loc[new_run].notna().to_numpy(),
         }
     )
+    for c in WORK_ATTRIBUTES:
+        if c in first.columns:
+            runs[c] = first[c].to_numpy()
     last = sp.groupby(run_id, sort=True).agg(
         stop=("stop", "last"), end_reason=("end_reason", "last"))
     runs["stop"] = last["stop"].to_numpy()

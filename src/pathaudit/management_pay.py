@@ -14,19 +14,20 @@ import pandas as pd
 from scipy import stats as sps
 
 from pathaudit import stats
-from pathaudit.ladder import top_grades
 from pathaudit.management_common import (
     ALL,
     OVERALL,
     By,
     by_columns,
     cached,
+    cell_totals,
     fiscal_year,
     groupings,
     has_values,
     indicator_result,
     person_codes,
     row,
+    rows_frame,
     summed_groupings,
     to_table,
     unavailable,
@@ -198,7 +199,7 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
     """
     name = "ic_ceiling"
     method = (
-        "Ladder tops (ladder.top_grades); realised tops from the people employed on the "
+        "Ladder tops (as ladder.top_grades); realised tops from the people employed on the "
         "date; Wilson CIs for shares; exact conditional and grade-stratified Poisson "
         "(person-clustered sandwich) CIs for promotion rate ratios."
     )
@@ -250,17 +251,42 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
     if not data.is_snapshot:
         rows.extend(_promotion_rows(name, data, by, alpha))
     table = to_table(rows, ("top_ic_grade", "top_m_grade", "units_with_gap", "date",
-                            "p_value"))
+                            "p_value", "expected_focal", "expected_reference"))
     return indicator_result(name, table, **kw)
 
 
+def ladder_tops(ladder: pd.DataFrame, date: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Designed top grade per (unit, track): organisation-wide rows plus each unit's own.
+
+    The same answer as :func:`pathaudit.ladder.top_grades` (``org_units`` = every
+    unit with rows of its own; unit ``"all"`` for the organisation-wide rows),
+    computed in one pass. Returns ``org_unit, track, top_grade``.
+    """
+    lad = ladder
+    if date is not None and "valid_from" in lad:
+        lad = lad.loc[(lad["valid_from"].isna() | (lad["valid_from"] <= date)).to_numpy()]
+    track = lad["track"].astype(str).to_numpy()
+    grade = lad["grade"].to_numpy(dtype=float)
+    unit = (lad["org_unit"].astype("string").to_numpy(dtype=object, na_value=None)
+            if "org_unit" in lad else np.full(len(lad), None, dtype=object))
+    glob = pd.DataFrame({"track": track, "grade": grade})[pd.isna(unit)]
+    top_all = glob.groupby("track")["grade"].max()
+    out = [pd.DataFrame({"org_unit": "all", "track": top_all.index, "top_grade": top_all.values})]
+    own = pd.DataFrame({"org_unit": unit, "track": track, "grade": grade})[~pd.isna(unit)]
+    if len(own):
+        top_own = own.groupby(["org_unit", "track"])["grade"].max().reset_index()
+        units = top_own["org_unit"].unique()
+        both = pd.concat([top_own.rename(columns={"grade": "top_grade"}),
+                          pd.DataFrame({"org_unit": np.repeat(units, len(top_all)),
+                                        "track": np.tile(top_all.index, len(units)),
+                                        "top_grade": np.tile(top_all.values, len(units))})])
+        out.append(both.groupby(["org_unit", "track"], as_index=False)["top_grade"].max())
+    return pd.concat(out, ignore_index=True)
+
+
 def _tops_by_unit(data: AuditData, date: pd.Timestamp, unit_rows: bool) -> pd.DataFrame:
-    """Designed top grade per (unit, track) on ``date`` (unit ``"all"`` without unit rows)."""
-    if not unit_rows:
-        return top_grades(data.ladder, on=date).assign(org_unit="all")
-    units = sorted(str(u) for u in data.history["org_unit"].dropna().unique()) \
-        if "org_unit" in data.history else []
-    return top_grades(data.ladder, on=date, org_units=units)
+    """Designed top grade per (unit, track) on ``date`` (unit ``"all"``: the global ladder)."""
+    return ladder_tops(data.ladder, date)
 
 
 def _widest_gap(tops: pd.DataFrame, units: list[str] | None) -> tuple[float, float, float]:
@@ -269,7 +295,13 @@ def _widest_gap(tops: pd.DataFrame, units: list[str] | None) -> tuple[float, flo
     Returns ``(top IC, top M, number of units with a gap)``.
     """
     if units is not None:
-        tops = tops.loc[tops["org_unit"].isin(units)]
+        # a unit without rows of its own follows the organisation-wide ladder
+        own = set(tops["org_unit"])
+        names = {u if u in own else "all" for u in units}
+        tops = tops.loc[tops["org_unit"].isin(names)]
+    else:
+        tops = tops.loc[tops["org_unit"] == "all"] if (tops["org_unit"] == "all").any() \
+            else tops
     if len(tops) == 0:
         return np.nan, np.nan, np.nan
     wide = tops.pivot_table(index="org_unit", columns="track", values="top_grade",
@@ -292,42 +324,35 @@ def _realised_top(counts: pd.Series, track: str, k: int) -> float:
 
 def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[dict]:
     exp, _ = work_exposure(data)
-    tops = top_grades(data.ladder, on=data.as_of).set_index("track")["top_grade"]
+    tops = ladder_tops(data.ladder, data.as_of)
+    tops = tops.groupby("track")["top_grade"].max()
     below = min(float(tops.get("IC", np.inf)), float(tops.get("M", np.inf)))
     keep = ["pid", "grade", "person_years"] + [c for c in by_columns(by) if c in exp.columns]
     e = exp[keep].assign(
         events=(exp["event"] == "promotion").to_numpy(dtype=np.int64),
         is_ic=(exp["track"] == "IC").to_numpy(dtype=np.int64),
     )
-    rows: list[dict] = []
+    rows: list[dict | pd.DataFrame] = []
     for by_name, group, g in summed_groupings(e, by, ["pid", "grade", "is_ic"],
                                               ["events", "person_years"]):
-        agg = g.groupby(["grade", "is_ic"]).agg(
-            events=("events", "sum"), person_years=("person_years", "sum"),
-            n=("pid", "size"),
-        ).unstack("is_ic")
-        if ("events", 1) not in agg or ("events", 0) not in agg:
-            continue
-        agg = agg.dropna()
-        agg = agg.loc[(agg[("person_years", 1)] > 0) & (agg[("person_years", 0)] > 0)]
-        if len(agg):
-            rr, lo, hi, p = stats.rate_ratio_ci(
-                agg[("events", 1)].to_numpy(), agg[("person_years", 1)].to_numpy(),
-                agg[("events", 0)].to_numpy(), agg[("person_years", 0)].to_numpy(), alpha)
-            for j, grade in enumerate(agg.index):
-                rows.append(row(name, "promotion_rate_ratio", by_name, group, grade=int(grade),
-                                estimate=rr[j], ci_lower=lo[j], ci_upper=hi[j],
-                                numerator=agg[("events", 1)].iloc[j],
-                                denominator=agg[("events", 0)].iloc[j],
-                                n=agg[("n", 1)].iloc[j] + agg[("n", 0)].iloc[j],
-                                p_value=p[j]))
-        pooled = g.loc[g["grade"].astype(float) < below]
+        levels, ev, t, n, _ = cell_totals(g["grade"].to_numpy(dtype=float), g["is_ic"], 2,
+                                          g["events"], g["person_years"], g["pid"])
+        ok = (t[:, 0] > 0) & (t[:, 1] > 0)
+        if ok.any():
+            rr, lo, hi, p = stats.rate_ratio_ci(ev[ok, 1], t[ok, 1], ev[ok, 0], t[ok, 0], alpha)
+            rows.append(rows_frame(name, "promotion_rate_ratio", by_name, group,
+                                   grade=levels[ok].astype(int), estimate=rr, ci_lower=lo,
+                                   ci_upper=hi, numerator=ev[ok, 1], denominator=ev[ok, 0],
+                                   n=n[ok].sum(axis=1), p_value=p))
+        pooled = g.loc[g["grade"].astype(float).to_numpy() < below]
         res = stratified_rate_ratio(pooled, focal="is_ic", strata="grade",
                                     cluster="pid", alpha=alpha).iloc[0]
         rows.append(row(name, "promotion_rate_ratio", by_name, group, estimate=res["estimate"],
                         ci_lower=res["ci_lower"], ci_upper=res["ci_upper"],
                         numerator=res["events_focal"], denominator=res["events_reference"],
-                        n=pooled["pid"].nunique(), p_value=res["p_value"]))
+                        n=pooled["pid"].nunique(), p_value=res["p_value"],
+                        expected_focal=res["expected_focal"],
+                        expected_reference=res["expected_reference"]))
     return rows
 
 

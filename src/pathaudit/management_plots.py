@@ -26,6 +26,7 @@ STATUS_COLOURS = {
     "flagged": "#c0392b",
     "clear": "#2e7d32",
     "inconclusive": "#e69f00",
+    "too few events": "#9e9e9e",
     "suppressed": "#9e9e9e",
     "not estimable": "#9e9e9e",
     "not available": "#9e9e9e",
