@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from attrition_builders import YEAR, audit, days, history, people, random_org
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -56,6 +58,37 @@ def test_switcher_mid_quarter_person_time_split_exactly():
     assert rates.loc[("IC", "voluntary"), "person_years"] == pytest.approx((45 + 91 + 91) / YEAR)
     assert rates.loc[("M", "voluntary"), "n"] == 1  # X counts in both tracks
     assert rates.loc[("IC", "voluntary"), "n"] == 2
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hire=st.integers(0, 400), to_switch=st.integers(1, 500), to_exit=st.integers(2, 500),
+    leaves=st.booleans(),
+)
+def test_switcher_person_time_split_property(hire, to_switch, to_exit, leaves):
+    # one switcher and one stayer; every day of the switcher counts once, on the right track
+    # (a switch dated on the termination date itself is not a switch: the exit wins)
+    t0 = pd.Timestamp("2020-01-01")
+    h = t0 + pd.Timedelta(days=hire)
+    s = h + pd.Timedelta(days=to_switch)
+    e = s + pd.Timedelta(days=to_exit - 1)  # last day employed (inclusive)
+    d = audit(
+        history(("X", h, "IC4"), ("X", s, "M1"), ("Y", "2019-06-01", "IC3")),
+        people(("X", h, e if leaves else None, "voluntary" if leaves else None),
+               ("Y", "2019-06-01")),
+        extract="2022-12-31", start="2020-01-01",
+    )
+    res = quiet(d, by=None, freq="quarter")
+    end = (e + pd.Timedelta(days=1)) if leaves else pd.Timestamp("2023-01-01")
+    ot = res.over_time.table
+    ot = ot[ot["kind"] == "all"]
+    m_py = ot.loc[ot["track"] == "M", "person_years"].sum()
+    ic_py = ot.loc[ot["track"] == "IC", "person_years"].sum()
+    assert m_py == pytest.approx((end - s).days / YEAR, abs=1e-9)
+    y_days = (pd.Timestamp("2023-01-01") - pd.Timestamp("2020-01-01")).days
+    assert ic_py == pytest.approx(((s - h).days + y_days) / YEAR, abs=1e-9)
+    assert ot.loc[ot["track"] == "M", "events"].sum() == int(leaves)
+    assert ot.loc[ot["track"] == "IC", "events"].sum() == 0
 
 
 def test_person_time_of_all_groups_adds_up():
@@ -335,6 +368,20 @@ def test_history_row_order_does_not_matter():
     a, b = attrition(d), attrition(shuffled)
     for name, r in a.results().items():
         pd.testing.assert_frame_equal(r.table, b.results()[name].table, check_exact=False)
+
+
+def test_no_exits_and_one_track_only():
+    d = audit(
+        history(("A", "2019-01-01", "IC3"), ("B", "2019-03-01", "IC4")),
+        people(("A", "2019-01-01"), ("B", "2019-03-01")),
+        extract="2020-12-31", start="2019-01-01",
+    )
+    res = quiet(d)
+    r = res.rates.table
+    assert (r["events"] == 0).all() and set(r["track"]) == {"IC"}
+    assert res.rate_ratio.table.empty
+    assert res.retention.tables["tenure"].empty
+    assert res.cox.table["estimate"].isna().all()
 
 
 def test_bad_arguments():

@@ -397,9 +397,8 @@ def _rate_ratio(rates: pd.DataFrame, groups: list[str], alpha: float) -> pd.Data
                 "n_m": r.get(("n", "M"), np.nan),
             }
         )
-    t = pd.DataFrame(rows)
-    if t.empty:
-        return t
+    t = pd.DataFrame(rows, columns=[*idx, "events_ic", "events_m", "person_years_ic",
+                                    "person_years_m", "n_ic", "n_m"])
     for c in ("events_ic", "events_m", "person_years_ic", "person_years_m", "n_ic", "n_m"):
         t[c] = pd.to_numeric(t[c], errors="coerce").fillna(0.0).astype(float)
     ok = (t["person_years_ic"] > 0) & (t["person_years_m"] > 0)
@@ -638,7 +637,12 @@ def _retention(
                 )
     cols = ["time", "track", "estimate", "ci_lower", "ci_upper", "n", "events", "suppressed"]
     curves = {name: c[cols] for name, c in curves.items()}
-    return pd.DataFrame(rows), curves, unknown
+    summary = pd.DataFrame(
+        rows,
+        columns=["curve", "track", "years", "estimate", "ci_lower", "ci_upper", "n",
+                 "suppressed"],
+    )
+    return summary, curves, unknown
 
 
 # --------------------------------------------------------------------------- Cox
