@@ -922,3 +922,62 @@ def test_designed_ceiling_matches_the_simulated_ladder(shared_set):
         units = t["top_ic_grade_by_unit"]
         widest = t["top_m_grade"] - min(units.values())
         assert pick(res, "designed_gap", by="location", group=str(i))["estimate"] == widest
+
+
+SMALL = dict(years=6, initial_headcount=140, target_headcount=150,
+             units=("North", "South", "East", "West"), unit_weights=(1.0, 1.0, 1.0, 1.0),
+             adoption_months=(None, 24, 36, 48))
+"""The size of the shared small organisations (about 300 people over 6 years)."""
+
+STUDY_FIGURES = ("ic_ceiling", "switch_premium", "stalled_then_switched", "who_switches",
+                 "switch_back", "post_switch_attrition", "peter_principle")
+"""Indicators whose healthy and broken values the simulator sets. Nominal managers and
+preference mismatch are left out: the simulator's team sizes and survey answers give a
+healthy organisation about a third of managers with fewer than two reports and a quarter
+to a half preferring the IC track, so they measure the simulator, not the ladder (their
+estimators are checked against the truth above)."""
+
+
+def flag_profile(config) -> pd.DataFrame:
+    from pathaudit.management_common import shared_cache
+    from pathaudit.simulate import cached_organisations
+
+    sims = cached_organisations(200, config=config)
+    data = stack(sims, k=5)
+    results = {}
+    with shared_cache():
+        for name in STUDY_FIGURES:
+            kw: dict = {"by": "location"}
+            if name == "stalled_then_switched":
+                kw["threshold_by"] = "location"
+            if name == "who_switches":
+                kw["attributes"] = ("gender",)
+            results[name] = INDICATORS[name](data, **kw)
+    ths = [t for t in DEFAULT_THRESHOLDS if t.indicator in STUDY_FIGURES]
+    return profile(results, ths, by="location")
+
+
+@pytest.mark.coverage_study
+def test_healthy_ladder_is_rarely_flagged_and_broken_ladder_is():
+    from pathaudit.simulate_config import broken, healthy
+
+    ok = flag_profile(healthy(**SMALL))
+    bad = flag_profile(broken(**SMALL))
+    assert ok["group"].nunique() == bad["group"].nunique() == 200
+    # healthy: at most about 5% of indicator-draws flagged, and no single figure often
+    rate_ok = ok.groupby("measure")["flagged"].mean()
+    assert ok["flagged"].mean() <= 0.05, rate_ok
+    assert (rate_ok <= 0.10).all(), rate_ok
+    # broken: the ladder is flagged (at least one figure) in most organisations, and the
+    # ceiling and the switch premium, which every organisation has the data for, nearly
+    # always; no figure is flagged less often than in the healthy organisations
+    score_ok = ok.groupby("group")["flagged"].sum()
+    score_bad = bad.groupby("group")["flagged"].sum()
+    assert (score_bad >= 1).mean() >= 0.9
+    assert score_bad.mean() > score_ok.mean() + 1.5
+    rate_bad = bad.groupby("measure")["flagged"].mean()
+    assert rate_bad["designed_gap"] >= 0.9 and rate_bad["premium"] >= 0.9, rate_bad
+    assert (rate_bad >= rate_ok.reindex(rate_bad.index)).all(), (rate_ok, rate_bad)
+    # where a figure is assessed in the broken ladder, it mostly points the broken way
+    assessed = bad["status"].isin(["flagged", "clear", "inconclusive"])
+    assert (bad.loc[assessed, "status"] != "clear").mean() >= 0.9
