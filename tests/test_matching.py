@@ -59,9 +59,9 @@ def test_hand_built_sets_exact():
     assert list(m.columns) == list(MATCHED_COLUMNS)
     assert view(m) == {
         # I switches on 2019-06-01: A, B, C, G, H eligible (D too senior, E other unit,
-        # F other grade); follow-up to 2021-06-01
+        # F other grade); follow-up to 2021-06-01; I is censored on switching back
         0: [
-            ("I", 1, "2021-06-01", "horizon"),
+            ("I", 1, "2020-01-01", "switched_back"),
             ("A", 0, "2020-07-01", "switched"),
             ("B", 0, "2021-06-01", "horizon"),
             ("C", 0, "2021-01-01", "switched"),

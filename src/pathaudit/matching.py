@@ -320,8 +320,9 @@ def post_switch_matched(
             Follow-up in years of 365.25 days, ``(end_date - switch_date)``.
         ``end_reason``
             ``exit_voluntary``, ``exit_involuntary``, ``exit_other`` (exit in follow-up),
-            ``switched`` (a control who switched the same way; censored), ``horizon``
-            (followed for the full horizon) or ``censored`` (reached the as-of date).
+            ``switched`` (a control who switched the same way; censored), ``switched_back``
+            (a switcher who returned to the track left; censored), ``horizon`` (followed
+            for the full horizon) or ``censored`` (reached the as-of date).
         ``n_controls``
             Controls drawn for the set (0 when nobody was eligible).
 
@@ -344,10 +345,11 @@ def post_switch_matched(
     replacement across sets), and may later become a switcher.
 
     Follow-up runs on ``[d, end_date)`` with ``end_date = min(episode end, d +
-    horizon_months, the control's own switch in this direction, as-of + 1 day)``. The
-    switcher stays in follow-up after a switch back (the comparison is "switched on d"
-    against "had not switched by d"). Every switch in the observed window is used,
-    including a person's second switch in the same direction.
+    horizon_months, the control's own switch in this direction, the switcher's switch
+    back, as-of + 1 day)``: each arm is followed while it stays in the state it was
+    matched on (switched and still on the new track, against not yet switched). Every
+    switch in the observed window is used, including a person's second switch in the same
+    direction.
 
     Construction is vectorised: switches and candidate exposure intervals are merged on
     (grade, unit, fiscal quarter of ``d``), since exposure intervals never cross a
@@ -467,12 +469,28 @@ def post_switch_matched(
     )
     own = first_switch[pid[r_row]].astype(float)
     own = np.where((r_sw == 0) & (own > d) & (own < np.iinfo(np.int64).max), own, np.inf)
-    end = np.minimum(np.minimum(end_ep, horizon).astype(float), own)
+    # a switcher who switches back is censored on that day (the run on the new track ends)
+    new_run = np.ones(len(pid), dtype=bool)
+    new_run[1:] = ~prep.next_contiguous[:-1] | (on_left[1:] != on_left[:-1])
+    run_first = np.flatnonzero(new_run)
+    run_last = np.r_[run_first[1:] - 1, len(pid) - 1]
+    run_id = np.cumsum(new_run) - 1
+    back = np.full(len(r_row), np.inf)
+    sw_rows = np.flatnonzero(r_sw == 1)
+    last_new = run_last[run_id[np.minimum(r_row[sw_rows] + 1, len(pid) - 1)]]
+    returns = prep.next_contiguous[last_new]
+    back[sw_rows[returns]] = stop[last_new[returns]]
+    end = np.minimum(np.minimum(np.minimum(end_ep, horizon).astype(float), own), back)
     is_exit = np.isin(reason_ep, EXIT_REASONS) & (end_ep == end)
     reason = np.where(
         is_exit,
         reason_ep,
-        np.where(own == end, "switched", np.where(horizon == end, "horizon", "censored")),
+        np.where(
+            own == end,
+            "switched",
+            np.where(back == end, "switched_back",
+                     np.where(horizon == end, "horizon", "censored")),
+        ),
     )
     end = end.astype(np.int64)
     rows = pd.DataFrame(
