@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 from pathaudit.attrition import AttritionResult, attrition
 from pathaudit.data import AuditData
 from pathaudit.load import load, validate
+from pathaudit.management import ManagementAudit, forced_management
 from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.quality import DataQualityReport
@@ -16,11 +17,13 @@ __all__ = [
     "AttritionResult",
     "AuditData",
     "DataQualityReport",
+    "ManagementAudit",
     "ParityResult",
     "PromotionAudit",
     "Result",
     "__version__",
     "attrition",
+    "forced_management",
     "load",
     "pay_parity",
     "time_to_promotion",

@@ -53,6 +53,7 @@ class AnalysisStep:
 def _steps() -> list[AnalysisStep]:
     """The analyses of the audit, in report order."""
     from pathaudit.attrition import attrition
+    from pathaudit.management import forced_management
     from pathaudit.promotion import time_to_promotion
 
     return [
@@ -60,6 +61,11 @@ def _steps() -> list[AnalysisStep]:
             "time_to_promotion",
             lambda data, seed: time_to_promotion(data, seed=seed),
             lambda res: res.headline_figures(),
+        ),
+        AnalysisStep(
+            "forced_management",
+            lambda data, seed: forced_management(data, seed=seed),
+            lambda res: res.headline(),
         ),
         AnalysisStep(
             "attrition",
