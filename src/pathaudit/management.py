@@ -376,7 +376,8 @@ def _profile_rows(
         found.setdefault((r["by"], r["group"]), []).append(r)
     note = str(res.meta.get("note", ""))
     missing_note = "no value for this group" + (
-        f" ({', '.join(f'{k}={v}' for k, v in t.where.items())})" if t.where else "")
+        f" ({', '.join(f'{k}={v}' for k, v in t.where.items())})" if t.where else "") + (
+        f"; {note}" if note else "")
     rows = []
     for b, g in scopes:
         if (b, g) not in found:

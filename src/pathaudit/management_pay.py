@@ -248,11 +248,14 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                             estimate=x / m if m else np.nan, ci_lower=float(lo),
                             ci_upper=float(hi), numerator=x, denominator=m, n=m,
                             date=str(date.date())))
-    if not data.is_snapshot:
+    note = ""
+    if data.is_snapshot:
+        note = "promotion rates not computed: " + SNAPSHOT_NOTE.format(what="promotion")
+    else:
         rows.extend(_promotion_rows(name, data, by, alpha))
     table = to_table(rows, ("top_ic_grade", "top_m_grade", "units_with_gap", "date",
                             "p_value", "expected_focal", "expected_reference"))
-    return indicator_result(name, table, **kw)
+    return indicator_result(name, table, note=note, **kw)
 
 
 def ladder_tops(ladder: pd.DataFrame, date: pd.Timestamp | None = None) -> pd.DataFrame:
