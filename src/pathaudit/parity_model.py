@@ -447,6 +447,14 @@ def fit_ols(
     return Fit(design, coef, V, float(G - 1), kind, G, resid, fitted, "OLS")
 
 
+def _ppml_start(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Starting values: one IRLS step from ``mu = (y + mean(y)) / 2`` (positive everywhere)."""
+    mu = (y + y.mean()) / 2
+    z = np.log(mu) + (y - mu) / mu
+    xw = X * mu[:, None]
+    return np.linalg.lstsq(xw.T @ X, xw.T @ z, rcond=None)[0]
+
+
 def _ppml_newton(
     y: np.ndarray, X: np.ndarray, beta: np.ndarray, *, max_iter: int = 100, tol: float = 1e-10
 ) -> np.ndarray:
@@ -540,9 +548,7 @@ def fit_ppml(
     n, k = X.shape
     scale = float(np.mean(y)) if np.mean(y) > 0 else 1.0
     ys = y / scale
-    beta0 = np.zeros(k)
-    beta0[0] = np.log(max(np.mean(ys), 1e-12))
-    coef = _ppml_newton(ys, X, beta0)
+    coef = _ppml_newton(ys, X, _ppml_start(ys, X))
     mu = np.exp(np.clip(X @ coef, -50, 50))
     hess_inv = _inv((X * mu[:, None]).T @ X)
     kind = _resolve_vcov(vcov, clusters, cluster_name)
