@@ -54,9 +54,15 @@ def _steps() -> list[AnalysisStep]:
     """The analyses of the audit, in report order."""
     from pathaudit.attrition import attrition
     from pathaudit.management import forced_management
+    from pathaudit.parity import pay_parity
     from pathaudit.promotion import time_to_promotion
 
     return [
+        AnalysisStep(
+            "pay_parity",
+            lambda data, seed: pay_parity(data, seed=seed),
+            lambda res: res.headline(),
+        ),
         AnalysisStep(
             "time_to_promotion",
             lambda data, seed: time_to_promotion(data, seed=seed),
