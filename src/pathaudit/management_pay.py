@@ -297,11 +297,13 @@ def _widest_gap(tops: pd.DataFrame, units: list[str] | None) -> tuple[float, flo
 
     Returns ``(top IC, top M, number of units with a gap)``.
     """
+    weight: pd.Series | None = None
     if units is not None:
         # a unit without rows of its own follows the organisation-wide ladder
         own = set(tops["org_unit"])
-        names = {u if u in own else "all" for u in units}
-        tops = tops.loc[tops["org_unit"].isin(names)]
+        names = pd.Series([u if u in own else "all" for u in units])
+        weight = names.value_counts()
+        tops = tops.loc[tops["org_unit"].isin(set(names))]
     else:
         tops = tops.loc[tops["org_unit"] == "all"] if (tops["org_unit"] == "all").any() \
             else tops
@@ -314,7 +316,10 @@ def _widest_gap(tops: pd.DataFrame, units: list[str] | None) -> tuple[float, flo
                 float(wide["M"].max()) if "M" in wide else np.nan, np.nan)
     gap = (wide["M"] - wide["IC"]).astype(float)
     worst = gap.idxmax()
-    return (float(wide.loc[worst, "IC"]), float(wide.loc[worst, "M"]), float((gap > 0).sum()))
+    # units with a gap: each unit counts once, also where several follow one ladder
+    per_ladder = weight.reindex(gap.index).fillna(1.0) if weight is not None else 1.0
+    with_gap = float(((gap > 0) * per_ladder).sum())
+    return float(wide.loc[worst, "IC"]), float(wide.loc[worst, "M"]), with_gap
 
 
 def _realised_top(counts: pd.Series, track: str, k: int) -> float:

@@ -187,6 +187,7 @@ def plot_over_time(audit: ManagementAudit) -> Figure:
         status) with its confidence interval (band) and the threshold (dashed).
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     p = audit.over_time()
     keys = p[["indicator", "measure", "detail", "label"]].drop_duplicates()
@@ -214,6 +215,7 @@ def plot_over_time(audit: ManagementAudit) -> Figure:
             for v in vals:  # type: ignore[union-attr]
                 ax.axhline(float(v), color="k", ls="--", lw=0.8)
         ax.set_title(k.label + (f" ({k.detail})" if k.detail else ""), fontsize=8.5, loc="left")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=7.5)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
