@@ -786,3 +786,14 @@ def test_null_configuration_rejection_rate_and_calibration():
     assert 0.90 <= grade[:, 2].mean() <= 0.99
     assert (grade[:, 3] < 0.05).mean() <= 0.08
     assert 0.90 <= eu[:, 2].mean() <= 0.99
+
+
+def test_an_earlier_as_of_compares_the_people_employed_then():
+    people = random_org(400, seed=21)
+    data = build(people)
+    earlier = AS_OF - pd.Timedelta(days=365)
+    hired_by_then = int((current_state(data)["hire_date"] <= earlier).sum())
+    res = pay_parity(data, as_of=earlier, bootstrap=0, components=["base"])
+    assert res.adjusted.meta["as_of"] == str(earlier.date())
+    assert res.adjusted.meta["n_in"] == hired_by_then
+    assert res.overall_gap()["n"] == hired_by_then
