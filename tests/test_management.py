@@ -195,6 +195,10 @@ def test_ic_ceiling_unit_ladder_and_widest_gap():
     assert pick(res, "designed_gap", by="org_unit", group="U1")["estimate"] == 1.0
     overall = pick(res, "designed_gap")
     assert (overall["estimate"], overall["units_with_gap"]) == (1.0, 1.0)
+    # a second unit on the organisation-wide ladder is a second unit with the gap
+    data.history.loc[data.history["employee_id"] == "m2", "org_unit"] = "U3"
+    again = ic_ceiling(data)
+    assert pick(again, "designed_gap")["units_with_gap"] == 2.0
     # before the unit's IC6 took effect, U2 had the gap too
     early = ic_ceiling(data.with_as_of("2020-03-31"), by="org_unit")
     assert pick(early, "designed_gap", by="org_unit", group="U2")["estimate"] == 1.0
@@ -981,3 +985,35 @@ def test_healthy_ladder_is_rarely_flagged_and_broken_ladder_is():
     # where a figure is assessed in the broken ladder, it mostly points the broken way
     assessed = bad["status"].isin(["flagged", "clear", "inconclusive"])
     assert (bad.loc[assessed, "status"] != "clear").mean() >= 0.9
+
+
+
+def test_row_order_does_not_matter_and_intervals_are_ordered():
+    import dataclasses
+
+    data = who_data()
+    shuffled = dataclasses.replace(
+        data,
+        history=data.history.sample(frac=1.0, random_state=3).sort_values(
+            ["employee_id", "effective_date"], kind="stable").reset_index(drop=True),
+        people=data.people.sample(frac=1.0, random_state=4).reset_index(drop=True))
+    a = pick(who_switches(data), "rate_ratio", category="F")
+    b = pick(who_switches(shuffled), "rate_ratio", category="F")
+    assert a["estimate"] == pytest.approx(b["estimate"], rel=1e-12)
+    audit = forced_management(attrition_data())
+    for res in audit.indicators.values():
+        t = res.table.dropna(subset=["estimate", "ci_lower", "ci_upper"])
+        assert (t["ci_lower"] <= t["estimate"] + 1e-12).all()
+        assert (t["estimate"] <= t["ci_upper"] + 1e-12).all()
+
+
+def test_a_smaller_alpha_widens_every_interval():
+    data = who_data()
+    keys = ["measure", "grade", "category"]
+    wide = who_switches(data, alpha=0.01).table
+    narrow = who_switches(data, alpha=0.10).table[keys + ["ci_lower", "ci_upper"]]
+    both = wide.merge(narrow, on=keys, suffixes=("", "_n")).dropna(
+        subset=["ci_lower", "ci_lower_n"])
+    assert len(both)
+    assert (both["ci_lower"] <= both["ci_lower_n"] + 1e-12).all()
+    assert (both["ci_upper"] >= both["ci_upper_n"] - 1e-12).all()
