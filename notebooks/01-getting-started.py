@@ -16,24 +16,11 @@
 # column names are deliberately not the canonical ones, so the map does real work.
 
 # %%
-from pathlib import Path
-
-import pandas as pd
 
 import pathaudit
+from pathaudit.sample import sample_dir
 
-
-def repo_root() -> Path:
-    """The folder holding pyproject.toml, searched upwards from here."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").exists():
-            return folder
-    raise FileNotFoundError("run this notebook from inside the pathaudit repository")
-
-
-ROOT = repo_root()
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = sample_dir()  # data/sample of this repository
 print((SAMPLE / "map.toml").read_text()[:1500])
 
 # %% [markdown]

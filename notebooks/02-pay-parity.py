@@ -26,28 +26,17 @@
 # Every number printed below comes from the run; definitions are in `docs/parity.md`.
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 
 import pathaudit
+from pathaudit.sample import sample_dir
 
 pd.set_option("display.width", 140)
 pd.set_option("display.max_columns", 20)
 
 
-def repo_root() -> Path:
-    """The folder holding pyproject.toml, searched upwards from here."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").exists():
-            return folder
-    raise FileNotFoundError("run this notebook from inside the pathaudit repository")
-
-
-ROOT = repo_root()
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = sample_dir()  # data/sample of this repository
 data = pathaudit.load(SAMPLE, SAMPLE / "map.toml")
 res = pathaudit.pay_parity(data)
 

@@ -26,26 +26,14 @@
 # of people who are actually promoted, in the organisation as it is.
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
 import pathaudit
+from pathaudit.sample import sample_dir
 
-
-def repo_root() -> Path:
-    """The folder holding pyproject.toml, searched upwards from here."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").exists():
-            return folder
-    raise FileNotFoundError("run this notebook from inside the pathaudit repository")
-
-
-ROOT = repo_root()
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = sample_dir()  # data/sample of this repository
 data = pathaudit.load(SAMPLE, SAMPLE / "map.toml")
 data.summary()
 

@@ -25,25 +25,13 @@
 # as a manager for the M track, and the exit counts for the track held on the last day.
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import pathaudit
+from pathaudit.sample import sample_dir
 
-
-def repo_root() -> Path:
-    """The folder holding pyproject.toml, searched upwards from here."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").exists():
-            return folder
-    raise FileNotFoundError("run this notebook from inside the pathaudit repository")
-
-
-ROOT = repo_root()
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = sample_dir()  # data/sample of this repository
 data = pathaudit.load(SAMPLE, SAMPLE / "map.toml")
 data.summary()
 
