@@ -74,6 +74,7 @@ with ``m = 1`` the fiscal year is the calendar year). The label is
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -542,6 +543,24 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
     )
 
 
+_CORES: weakref.WeakKeyDictionary[AuditData, tuple[int, int, _Core]] = weakref.WeakKeyDictionary()
+
+
+def _cached_core(data: AuditData) -> _Core:
+    """``_core(data)``, computed once per dataset so spells and exposure share one derivation.
+
+    The cache is keyed by the dataset object and checked against the identity of its
+    history and people tables, so replacing either table derives again.
+    """
+    key = (id(data.history), id(data.people))
+    hit = _CORES.get(data)
+    if hit is not None and hit[:2] == key:
+        return hit[2]
+    core = _core(data)
+    _CORES[data] = (*key, core)
+    return core
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -593,7 +612,7 @@ def derive_spells(data: AuditData) -> pd.DataFrame:
     demotion > lateral) are listed in the module docstring and in
     ``docs/spells.md``.
     """
-    return _core(data).spells
+    return _cached_core(data).spells
 
 
 def derive_exposure(data: AuditData) -> pd.DataFrame:
@@ -636,7 +655,7 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
     ``"exit_"`` over the person-years of the same rows' group).
     """
     offset = _fiscal_month_offset(data.fiscal_year_start_month)
-    core = _core(data)
+    core = _cached_core(data)
     n = len(core.rec_start)
     if n == 0:
         return _empty_exposure()
