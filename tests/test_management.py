@@ -348,7 +348,7 @@ def test_switch_back_cumulative_incidence_exact():
 def test_switch_back_matches_statsmodels():
     from statsmodels.duration.survfunc import CumIncidenceRight
 
-    from pathaudit.management_flow import cif_at
+    from pathaudit.management_rates import cif_at
 
     rng = np.random.default_rng(3)
     t = np.round(rng.exponential(2.0, 300), 2)
@@ -676,7 +676,7 @@ def test_bootstrap_median_draws_agree_with_resampling():
 def test_stratified_rate_ratio_equals_person_level_glm():
     import statsmodels.api as sm
 
-    from pathaudit.management_flow import stratified_rate_ratio
+    from pathaudit.management_rates import stratified_rate_ratio
 
     rng = np.random.default_rng(2)
     n = 3000
@@ -706,7 +706,7 @@ def test_stratified_rate_ratio_equals_person_level_glm():
 def test_stratified_rate_ratio_several_groups_equals_glm():
     import statsmodels.api as sm
 
-    from pathaudit.management_flow import stratified_rate_ratio
+    from pathaudit.management_rates import stratified_rate_ratio
 
     rng = np.random.default_rng(8)
     n = 2000

@@ -12,8 +12,8 @@ indicator                  function
 =========================  ===================================================
 IC ceiling                 :func:`~pathaudit.management_pay.ic_ceiling`
 switch premium             :func:`~pathaudit.management_pay.switch_premium`
-stalled-then-switched      :func:`~pathaudit.management_flow.stalled_then_switched`
-who switches               :func:`~pathaudit.management_flow.who_switches`
+stalled-then-switched      :func:`~pathaudit.management_stall.stalled_then_switched`
+who switches               :func:`~pathaudit.management_who.who_switches`
 switch-back                :func:`~pathaudit.management_flow.switch_back`
 post-switch attrition      :func:`~pathaudit.management_attrition.post_switch_attrition`
 nominal managers           :func:`~pathaudit.management_roles.nominal_managers`
@@ -37,18 +37,15 @@ import pandas as pd
 
 from pathaudit.management_attrition import post_switch_attrition
 from pathaudit.management_common import ALL, OVERALL, By, by_columns, shared_cache
-from pathaudit.management_flow import (
-    stalled_then_switched,
-    switch_back,
-    switch_flows,
-    who_switches,
-)
+from pathaudit.management_flow import switch_back, switch_flows
 from pathaudit.management_pay import (
     ic_ceiling,
     peter_principle,
     switch_premium,
 )
 from pathaudit.management_roles import nominal_managers, preference_mismatch
+from pathaudit.management_stall import stalled_then_switched
+from pathaudit.management_who import who_switches
 from pathaudit.result import SUPPRESSED_MARK, Result
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pathaudit.errors import StatisticalWarning
 from pathaudit.management_common import (
+    SNAPSHOT_NOTE,
     By,
     by_columns,
     fiscal_year,
@@ -25,7 +26,6 @@ from pathaudit.management_common import (
     unavailable,
     work_exposure,
 )
-from pathaudit.management_flow import SNAPSHOT_NOTE
 from pathaudit.matching import post_switch_exit_hr, post_switch_matched
 from pathaudit.result import Result
 

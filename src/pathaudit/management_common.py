@@ -50,6 +50,12 @@ OVERALL = "overall"
 
 ALL = "all"
 
+SNAPSHOT_NOTE = (
+    "this dataset is a snapshot-only export (one row per person), so no {what} can be "
+    "observed. Load a history export (one row per person per change) to compute it."
+)
+"""Note of an indicator that needs dates of moves on a snapshot-only export."""
+
 
 def empty_table(extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return an indicator table with no rows (used when an input is missing)."""

@@ -17,6 +17,7 @@ from pathaudit import stats
 from pathaudit.management_common import (
     ALL,
     OVERALL,
+    SNAPSHOT_NOTE,
     By,
     by_columns,
     cached,
@@ -34,7 +35,7 @@ from pathaudit.management_common import (
     work_exposure,
     year_ends,
 )
-from pathaudit.management_flow import SNAPSHOT_NOTE, stratified_rate_ratio
+from pathaudit.management_rates import stratified_rate_ratio
 from pathaudit.population import current_state
 from pathaudit.result import Result
 
