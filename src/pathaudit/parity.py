@@ -27,83 +27,75 @@ objects, one per part:
 ``ceilings``
     The top of each ladder (designed and realised), pay at the top, and the
     IC band mid / M band mid per grade (``tables["band_mids"]``).
+
+The parts are computed in ``parity_population`` (who is compared), ``parity_describe``
+(raw comparisons), ``parity_adjusted`` with ``parity_model`` (the adjusted gap),
+``parity_decompose``, ``parity_eu``, ``parity_remedy`` and ``parity_bands``; the charts are
+in ``parity_plots`` and the bundle in ``parity_result``. The constants, :class:`ParityResult`
+and :func:`ratio_of_means_ci` stay importable from here.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError, StatisticalWarning
+from pathaudit.parity_adjusted import (
+    DEFAULT_CATEGORICAL,
+    DEFAULT_NUMERIC,
+    SUPPRESSED_CONCLUSION,
+    adjusted_gaps,
+    model_controls,
+    sensitivity,
+)
+from pathaudit.parity_bands import band_position, ladder_ceilings
 from pathaudit.parity_decompose import EXPLAINED_BY_GRADE_CAVEAT, Reference, oaxaca_blinder
+from pathaudit.parity_describe import by_grade_ratios, pay_distribution, ratio_of_means_ci
+from pathaudit.parity_eu import MEN, WOMEN, eu_gaps
 from pathaudit.parity_model import (
     NO_CLUSTERS,
-    ControlBlock,
-    Fit,
     VcovType,
     build_design,
     cluster_codes,
     control_block,
-    fit_ols,
-    fit_ppml,
-    gap_from_coef,
+)
+from pathaudit.parity_plots import plot_distribution, plot_gaps, plot_ratio
+from pathaudit.parity_population import (
+    COMPONENTS,
+    LOG_MODEL_COMPONENTS,
+    MIXED_CURRENCIES,
+    NO_POPULATION,
+    ONE_TRACK,
+    parity_population,
 )
 from pathaudit.parity_remedy import remediation_plans
-from pathaudit.population import current_state, fte_filled
-from pathaudit.result import Result, make_result
-from pathaudit.stats import (
-    BOOTSTRAP_B,
-    BOOTSTRAP_SEED,
-    adjust_pvalues,
-    bootstrap_ratio_of_medians,
-    t_ci,
-)
+from pathaudit.parity_result import ParityResult
+from pathaudit.result import make_result
+from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
-COMPONENTS: dict[str, str] = {
-    "base": "FTE base pay",
-    "variable": "variable pay (bonus, commission), FTE basis",
-    "equity": "equity (annualised grant value), FTE basis",
-    "total": "total compensation (base + variable + equity), FTE basis",
-}
-"""Pay components, in report order, with their labels."""
-
-LOG_MODEL_COMPONENTS = ("base", "total")
-"""Components modelled by OLS on log pay; the others (which can be zero) by PPML."""
-
-DEFAULT_CATEGORICAL = ("job_family", "location", "gender", "ethnicity", "age_band")
-"""Categorical controls used when present (besides grade)."""
-
-DEFAULT_NUMERIC = ("tenure_years",)
-"""Numeric controls used when present."""
-
-MEN = frozenset({"m", "male", "man", "men"})
-WOMEN = frozenset({"f", "female", "woman", "women", "w"})
-
-MIXED_CURRENCIES = (
-    "Pay comparisons never pool currencies without an fx table: the people employed on "
-    "{as_of} are paid in {found}. Add an [fx] table to the column map (reporting_currency "
-    "and one rate per currency), or pass currency='{first}' to analyse one currency."
-)
-
-NO_POPULATION = (
-    "No one is left to compare on {as_of}: {n} people employed, {kept} with fte > 0, "
-    "positive base pay and a grade. Check as_of and the pay columns."
-)
-
-ONE_TRACK = (
-    "Pay parity compares tracks, but everyone employed on {as_of} is on track {track}. "
-    "Check the track mapping in [values.track] of the column map."
-)
+__all__ = [
+    "COMPONENTS",
+    "DEFAULT_CATEGORICAL",
+    "DEFAULT_NUMERIC",
+    "DEFINITIONS",
+    "LABEL_COLUMNS",
+    "LOG_MODEL_COMPONENTS",
+    "MEN",
+    "MIXED_CURRENCIES",
+    "NO_POPULATION",
+    "ONE_TRACK",
+    "SUPPRESSED_CONCLUSION",
+    "WOMEN",
+    "ParityResult",
+    "pay_parity",
+    "ratio_of_means_ci",
+]
 
 DEFINITIONS: dict[str, str] = {
     "by_grade": (
@@ -149,878 +141,8 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class ParityResult:
-    """Everything :func:`pay_parity` computes, one :class:`Result` per part.
-
-    Attributes
-    ----------
-    by_grade, distribution, adjusted, sensitivity, decomposition, eu_gaps, remediation, ceilings
-        See the module docstring; each Result's ``meta["definition"]`` says what
-        its numbers are.
-    findings
-        Plain-language findings (ceilings, flagged grades and cells).
-    people
-        Person-level remediation list (``employee_id``, ``track``, ``grade``, ``pay``,
-        ``predicted_pay``, ``raise_min_cost``, ``raise_to_predicted``) only when
-        ``person_level=True`` was asked for; else None.
-    """
-
-    by_grade: Result
-    distribution: Result
-    adjusted: Result
-    sensitivity: Result
-    decomposition: Result
-    eu_gaps: Result
-    remediation: Result
-    ceilings: Result
-    findings: tuple[str, ...] = ()
-    people: pd.DataFrame | None = field(default=None, repr=False)
-
-    def results(self) -> dict[str, Result]:
-        """Name -> Result, in report order (what ``pathaudit audit`` writes)."""
-        return {
-            "by_grade": self.by_grade,
-            "distribution": self.distribution,
-            "adjusted": self.adjusted,
-            "sensitivity": self.sensitivity,
-            "decomposition": self.decomposition,
-            "eu_gaps": self.eu_gaps,
-            "remediation": self.remediation,
-            "ceilings": self.ceilings,
-        }
-
-    def overall_gap(self, component: str = "base") -> pd.Series:
-        """Return the overall adjusted-gap row of one component."""
-        t = self.adjusted.table
-        rows = t.loc[(t["component"] == component) & (t["scope"] == "overall")]
-        if rows.empty:
-            raise PathauditError(
-                f"No adjusted gap for component {component!r}; computed: "
-                f"{sorted(t['component'].unique())}."
-            )
-        return rows.iloc[0]
-
-    def headline(self) -> list[dict[str, Any]]:
-        """Headline figures for ``summary.json`` (name, estimate, CI, n, definition)."""
-        out: list[dict[str, Any]] = []
-        for _, r in self.adjusted.table.loc[self.adjusted.table["scope"] == "overall"].iterrows():
-            out.append(
-                {
-                    "name": f"adjusted_gap_{r['component']}",
-                    "estimate": r["estimate"],
-                    "ci_lower": r["ci_lower"],
-                    "ci_upper": r["ci_upper"],
-                    "n": r["n"],
-                    "p_value": r["p_value"],
-                    "conclusion": r["conclusion"],
-                    "definition": f"IC vs M adjusted gap in {COMPONENTS[r['component']]}, "
-                    "exp(b) - 1",
-                }
-            )
-        dec = self.decomposition.table.set_index("part")
-        if "unexplained" in dec.index:
-            r = dec.loc["unexplained"]
-            out.append(
-                {
-                    "name": "unexplained_log_gap",
-                    "estimate": r["estimate"],
-                    "ci_lower": r["ci_lower"],
-                    "ci_upper": r["ci_upper"],
-                    "n": r["n"],
-                    "definition": "Oaxaca-Blinder unexplained part of the mean IC-M log "
-                    "base-pay gap (pooled coefficients)",
-                }
-            )
-        eu = self.eu_gaps.table
-        out.append(
-            {
-                "name": "eu_gap_cells_flagged",
-                "estimate": int(eu["flag"].sum()) if "flag" in eu else 0,
-                "ci_lower": None,
-                "ci_upper": None,
-                "n": int((~eu["suppressed"]).sum()) if len(eu) else 0,
-                "definition": "track-grade cells with a mean gender pay gap of 5% or more "
-                "(EU 2023/970 style), of the cells shown",
-            }
-        )
-        for _, r in self.remediation.table.iterrows():
-            out.append(
-                {
-                    "name": f"remediation_{r['plan']}_cost",
-                    "estimate": r["estimate"],
-                    "ci_lower": None,
-                    "ci_upper": None,
-                    "n": r["n"],
-                    "definition": f"annual base-pay cost of plan {r['plan']}",
-                }
-            )
-        return out
-
-    def summary(self) -> str:
-        """Readable summary: the findings, then every part."""
-        lines = ["Pay-band parity across tracks", ""]
-        lines += [f"* {f}" for f in self.findings] or ["* no findings"]
-        for name, res in self.results().items():
-            lines += ["", f"== {name} ==", res.summary()]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        items = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings)
-        return f"<div><h3>Pay-band parity across tracks</h3><ul>{items}</ul>" + "".join(
-            res._repr_html_() for res in self.results().values()
-        ) + "</div>"
-
-    def plot_distribution(self, ax: Axes | None = None, component: str = "base") -> Axes:
-        """Plot pay by grade and track: median, interquartile range and 10th–90th percentiles."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5))
-        return _plot_distribution(self.distribution, ax, component)
-
-    def plot_gaps(self, ax: Axes | None = None, component: str = "base") -> Axes:
-        """Plot the adjusted gap per grade with its CI, and the overall gap as a band."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5))
-        return _plot_gaps(self.adjusted, ax, component)
-
-
-# --------------------------------------------------------------------------- population
-
-SUPPRESSED_CONCLUSION = "suppressed: fewer than k people on a track"
-"""Conclusion shown for a suppressed per-grade gap."""
-
 LABEL_COLUMNS = ("grade", "shift")
 """Numeric columns that label a row (kept when a row is suppressed)."""
-
-
-def ratio_of_means_ci(
-    a: np.ndarray, b: np.ndarray, *, alpha: float = 0.05
-) -> tuple[float, float, float, float]:
-    r"""Ratio of means ``mean(a) / mean(b)`` with a delta-method interval and p-value.
-
-    Parameters
-    ----------
-    a, b
-        Values of the two groups (non-negative pay).
-    alpha
-        1 - confidence level.
-
-    Returns
-    -------
-    (ratio, lower, upper, p_value) : tuple of float
-        NaN bounds when a group has fewer than two people or a mean is zero.
-
-    Notes
-    -----
-    On the log scale, :math:`\mathrm{se}^2 = s_a^2/(n_a\bar a^2) + s_b^2/(n_b\bar b^2)`
-    with Welch–Satterthwaite degrees of freedom
-    :math:`(u_a+u_b)^2/(u_a^2/(n_a-1)+u_b^2/(n_b-1))`; bounds
-    :math:`\exp(\log(\bar a/\bar b) \pm t\,\mathrm{se})`; p-value of
-    :math:`\bar a = \bar b`.
-    """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    ma, mb = float(a.mean()), float(b.mean())
-    nan = float("nan")
-    if mb <= 0:
-        return nan, nan, nan, nan
-    ratio = ma / mb
-    if len(a) < 2 or len(b) < 2 or ma <= 0:
-        return ratio, nan, nan, nan
-    ua = a.var(ddof=1) / len(a) / ma**2
-    ub = b.var(ddof=1) / len(b) / mb**2
-    se = float(np.sqrt(ua + ub))
-    if not se > 0:
-        return ratio, nan, nan, nan
-    df = (ua + ub) ** 2 / (ua**2 / (len(a) - 1) + ub**2 / (len(b) - 1))
-    q = float(sps.t.ppf(1 - alpha / 2, df))
-    lr = np.log(ratio)
-    p = float(2 * sps.t.sf(abs(lr) / se, df))
-    return ratio, float(np.exp(lr - q * se)), float(np.exp(lr + q * se)), p
-
-
-
-def _population(
-    data: AuditData, as_of: object | None, currency: str | None
-) -> tuple[pd.DataFrame, dict[str, int], str, pd.Timestamp]:
-    """People in scope with FTE pay components, controls and band position."""
-    report: dict[str, int] = {}
-    pop = current_state(data, as_of, report=report)
-    when = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp(data.as_of)
-    excluded: dict[str, int] = {}
-    if report["no_job_record"]:
-        excluded["no_job_record_on_as_of"] = report["no_job_record"]
-    fx = data.config.get("fx") or {}
-    label = str(fx.get("reporting_currency", "")) if fx else ""
-    if "currency" in pop and pop["currency"].notna().any():
-        found = sorted(pop["currency"].dropna().astype(str).unique())
-        if currency is not None:
-            keep = pop["currency"].astype("string").fillna(currency) == currency
-            excluded["other_currency"] = int((~keep).sum())
-            pop = pop.loc[keep.to_numpy()]
-            label = currency
-        elif len(found) > 1 and not fx:
-            raise PathauditError(
-                MIXED_CURRENCIES.format(as_of=when.date(), found=", ".join(found), first=found[0])
-            )
-        elif not label:
-            label = found[0]
-    fte = fte_filled(pop)
-    bad_fte = ~(fte > 0)
-    excluded["fte_not_positive"] = int(bad_fte.sum())
-    pay = pop["pay"].astype("float64") if "pay" in pop else pd.Series(np.nan, index=pop.index)
-    bad_pay = ~(pay > 0) & ~bad_fte
-    excluded["pay_missing_or_not_positive"] = int(bad_pay.sum())
-    bad_grade = pop["grade"].isna() & ~bad_fte & ~bad_pay
-    excluded["grade_missing"] = int(bad_grade.sum())
-    keep = ~(bad_fte | bad_pay | bad_grade)
-    n_before = len(pop)
-    pop = pop.loc[keep.to_numpy()].copy()
-    excluded = {k: v for k, v in excluded.items() if v}
-    if pop.empty:
-        raise PathauditError(NO_POPULATION.format(as_of=when.date(), n=n_before, kept=0))
-    pop["grade"] = pop["grade"].astype("int64")
-    pop["track"] = pop["track"].astype(str)
-    pop["is_ic"] = (pop["track"] == "IC").astype("int64")
-    if pop["is_ic"].nunique() < 2:
-        raise PathauditError(ONE_TRACK.format(as_of=when.date(), track=pop["track"].iloc[0]))
-    pop["base"] = pay.loc[pop.index]
-    # the loader's conversion of base salary to FTE reporting-currency pay, applied to the rest
-    if "base_salary" in pop:
-        factor = (pop["base"] / pop["base_salary"].astype("float64")).where(
-            pop["base_salary"] > 0
-        )
-    else:
-        factor = pd.Series(np.nan, index=pop.index)
-    extra = []
-    for comp, col in (("variable", "variable_pay"), ("equity", "equity")):
-        if col in pop and pop[col].notna().any():
-            pop[comp] = (pop[col].astype("float64").fillna(0.0) * factor).clip(lower=0.0)
-            extra.append(comp)
-    if extra:
-        pop["total"] = pop["base"] + pop[extra].fillna(0.0).sum(axis=1)
-    return pop, excluded, label, when
-
-
-def _band_position(data: AuditData, pop: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
-    """Compa-ratio and range penetration of each person against their own band.
-
-    The band is the most specific row for the person's track and level (location
-    and currency matched where the band row names them), latest effective date on
-    or before ``when``. Pay is the person's FTE base pay in their own currency.
-    """
-    out = pd.DataFrame(
-        {"compa_ratio": np.nan, "range_penetration": np.nan}, index=pop.index, dtype="float64"
-    )
-    bands = data.bands
-    if bands is None or bands.empty:
-        return out
-    b = bands.copy()
-    if "effective_date" in b:
-        b = b.loc[b["effective_date"].isna() | (b["effective_date"] <= when)]
-        b = b.assign(_eff=b["effective_date"].fillna(pd.Timestamp("1678-01-01")))
-    else:
-        b = b.assign(_eff=pd.Timestamp("1678-01-01"))
-    for c in ("location", "currency"):
-        if c not in b:
-            b[c] = pd.NA
-    b = b.astype({"track": str, "level": str})
-    salary_basis = str(data.config.get("export", {}).get("salary_basis", "fte"))
-    local = pop["base_salary"].astype("float64") if "base_salary" in pop else pop["base"]
-    if salary_basis == "actual":
-        local = local / fte_filled(pop)
-    left = pd.DataFrame(
-        {
-            "_pos": np.arange(len(pop)),
-            "track": pop["track"].astype(str).to_numpy(),
-            "level": pop["level"].astype(str).to_numpy(),
-            "_loc": pop["location"].astype("string").to_numpy() if "location" in pop else pd.NA,
-            "_cur": pop["currency"].astype("string").to_numpy() if "currency" in pop else pd.NA,
-            "_pay": local.to_numpy(dtype="float64"),
-        }
-    )
-    m = left.merge(
-        b[["track", "level", "location", "currency", "band_min", "band_mid", "band_max", "_eff"]],
-        on=["track", "level"],
-        how="inner",
-    )
-    loc_ok = m["location"].isna() | (m["location"].astype("string") == m["_loc"]).fillna(False)
-    cur_ok = m["currency"].isna() | (m["currency"].astype("string") == m["_cur"]).fillna(False)
-    m = m.loc[(loc_ok & cur_ok).to_numpy()]
-    m = m.assign(_score=2 * m["location"].notna() + m["currency"].notna())
-    m = m.sort_values(["_pos", "_score", "_eff"]).drop_duplicates("_pos", keep="last")
-    pos = m["_pos"].to_numpy()
-    width = (m["band_max"] - m["band_min"]).to_numpy(dtype="float64")
-    compa = (m["_pay"] / m["band_mid"]).to_numpy(dtype="float64")
-    pen = np.where(width > 0, (m["_pay"] - m["band_min"]).to_numpy(dtype="float64") / width, np.nan)
-    out.iloc[pos, 0] = compa
-    out.iloc[pos, 1] = pen
-    return out
-
-
-# --------------------------------------------------------------------------- descriptive
-
-
-def _distribution(pop: pd.DataFrame, components: Sequence[str], k: int) -> pd.DataFrame:
-    """Per component, grade and track: n, mean, median, quantiles, band position."""
-    long = pop.melt(
-        id_vars=["grade", "track", "compa_ratio", "range_penetration"],
-        value_vars=list(components),
-        var_name="component",
-        value_name="value",
-    ).dropna(subset=["value"])
-    g = long.groupby(["component", "grade", "track"], sort=True)
-    t = g["value"].agg(n="size", mean="mean", median="median")
-    q = g["value"].quantile([0.1, 0.25, 0.75, 0.9]).unstack()
-    q.columns = ["p10", "p25", "p75", "p90"]
-    band = g.agg(
-        n_banded=("compa_ratio", "count"),
-        compa_ratio_mean=("compa_ratio", "mean"),
-        compa_ratio_median=("compa_ratio", "median"),
-        range_penetration_mean=("range_penetration", "mean"),
-    )
-    out = t.join(q).join(band).reset_index()
-    base = out["component"] == "base"
-    band_cols = ["compa_ratio_mean", "compa_ratio_median", "range_penetration_mean"]
-    out.loc[~base, band_cols + ["n_banded"]] = np.nan
-    out.loc[out["n_banded"] < k, band_cols] = np.nan  # band figures on too few people
-    out.loc[out["n"] < 2 * k, ["p10", "p90"]] = np.nan  # near-extremes of a small cell
-    out["component"] = pd.Categorical(out["component"], categories=list(COMPONENTS))
-    return out.sort_values(["component", "grade", "track"]).reset_index(drop=True).assign(
-        component=lambda d: d["component"].astype(str)
-    )
-
-
-def _by_grade(
-    pop: pd.DataFrame,
-    dist: pd.DataFrame,
-    components: Sequence[str],
-    *,
-    bootstrap: int,
-    alpha: float,
-    seed: int,
-    k: int,
-) -> pd.DataFrame:
-    """Per component and grade with both tracks: the IC/M comparison row."""
-    rows = []
-    wide = dist.pivot_table(
-        index=["component", "grade"],
-        columns="track",
-        values=["n", "median", "mean", "compa_ratio_mean", "range_penetration_mean"],
-        observed=True,
-    )
-    for i, comp in enumerate(components):
-        vals = pop[["grade", "is_ic", comp]].dropna()
-        by = {g: part for g, part in vals.groupby("grade", sort=True)}
-        for j, (grade, part) in enumerate(by.items()):
-            ic = part.loc[part["is_ic"] == 1, comp].to_numpy()
-            m = part.loc[part["is_ic"] == 0, comp].to_numpy()
-            if len(ic) == 0 or len(m) == 0:
-                continue
-            med_m = float(np.median(m))
-            if comp not in LOG_MODEL_COMPONENTS:
-                # pay that can be zero: ratio of means, delta-method CI
-                est, lo, hi, _ = ratio_of_means_ci(ic, m, alpha=alpha)
-            elif bootstrap > 0:
-                est, lo, hi = bootstrap_ratio_of_medians(
-                    ic, m, B=bootstrap, alpha=alpha, seed=seed + 1000 * i + j
-                )
-            else:
-                est, lo, hi = float(np.median(ic) / med_m), np.nan, np.nan
-            w = wide.loc[(comp, grade)]
-            rows.append(
-                {
-                    "component": comp,
-                    "grade": int(grade),
-                    "measure": "ratio of medians" if comp in LOG_MODEL_COMPONENTS
-                    else "ratio of means",
-                    "estimate": est,
-                    "ci_lower": lo,
-                    "ci_upper": hi,
-                    "n": len(ic) + len(m),
-                    "n_ic": len(ic),
-                    "n_m": len(m),
-                    "median_ic": float(np.median(ic)),
-                    "median_m": med_m,
-                    "mean_ic": float(ic.mean()),
-                    "mean_m": float(m.mean()),
-                    "ratio_of_means": float(ic.mean() / m.mean()) if m.mean() > 0 else np.nan,
-                    "compa_ratio_ic": w.get(("compa_ratio_mean", "IC"), np.nan),
-                    "compa_ratio_m": w.get(("compa_ratio_mean", "M"), np.nan),
-                    "range_penetration_ic": w.get(("range_penetration_mean", "IC"), np.nan),
-                    "range_penetration_m": w.get(("range_penetration_mean", "M"), np.nan),
-                    "suppressed": min(len(ic), len(m)) < k,
-                }
-            )
-    cols = [
-        "component", "grade", "measure", "estimate", "ci_lower", "ci_upper", "n", "n_ic", "n_m",
-        "median_ic", "median_m", "mean_ic", "mean_m", "ratio_of_means", "compa_ratio_ic",
-        "compa_ratio_m", "range_penetration_ic", "range_penetration_m", "suppressed",
-    ]
-    return pd.DataFrame(rows, columns=cols)
-
-
-# --------------------------------------------------------------------------- models
-
-
-def _controls(pop: pd.DataFrame, controls: Sequence[str] | None) -> tuple[list[str], list[str]]:
-    """Categorical and numeric controls present in the data (grade is always in)."""
-    wanted = list(controls) if controls is not None else list(DEFAULT_CATEGORICAL) + list(
-        DEFAULT_NUMERIC
-    )
-    cat, num = [], []
-    for c in wanted:
-        if c in ("grade", "track", "is_ic"):
-            continue
-        if c not in pop:
-            if controls is not None:
-                raise PathauditError(
-                    f"Control {c!r} is not a column of the current-state table. Columns "
-                    f"found: {sorted(pop.columns)}. Pass controls= with existing columns."
-                )
-            continue
-        col = pop[c]
-        if col.notna().sum() == 0:
-            continue
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            if col.isna().any():
-                raise PathauditError(
-                    f"Numeric control {c!r} has {int(col.isna().sum())} missing values among "
-                    "the people compared. Fill them or leave the control out (controls=)."
-                )
-            num.append(c)
-        elif col.astype("string").nunique(dropna=False) > 1:
-            cat.append(c)
-    return cat, num
-
-
-def _grades_with_both(frame: pd.DataFrame, grade_col: str) -> list[int]:
-    both = frame.groupby(grade_col)["is_ic"].agg(["min", "max"])
-    return [int(g) for g in both.index[(both["min"] == 0) & (both["max"] == 1)]]
-
-
-def _fit(
-    frame: pd.DataFrame,
-    comp: str,
-    *,
-    track: Literal["overall", "by_grade", "none"],
-    grade_col: str,
-    controls: ControlBlock,
-    clusters: np.ndarray | None,
-    vcov: VcovType,
-    cluster_name: str,
-) -> Fit:
-    design = build_design(
-        frame,
-        track=track,
-        grade_col=grade_col,
-        controls=controls,
-        grades_with_both=_grades_with_both(frame, grade_col) if track == "by_grade" else None,
-    )
-    y = frame[comp].to_numpy(dtype="float64")
-    if comp in LOG_MODEL_COMPONENTS:
-        return fit_ols(np.log(y), design, clusters, vcov=vcov, cluster_name=cluster_name)
-    return fit_ppml(y, design, clusters, vcov=vcov, cluster_name=cluster_name)
-
-
-def _conclusion(p: float, p_eq: float, mde: float, alpha: float, margin: float) -> str:
-    if not np.isfinite(p):
-        return "not estimable (this pay is zero for a whole track here)"
-    if p < alpha:
-        return "difference associated with track"
-    if np.isfinite(p_eq) and p_eq < alpha:
-        return f"no gap beyond +/-{margin:.0%} (equivalence shown)"
-    return f"inconclusive: gaps up to {mde:.1%} would likely go undetected"
-
-
-def _adjusted(
-    pop: pd.DataFrame,
-    components: Sequence[str],
-    *,
-    controls: ControlBlock,
-    clusters: np.ndarray | None,
-    vcov: VcovType,
-    cluster_name: str,
-    alpha: float,
-    power: float,
-    margin: float,
-    p_adjust: str,
-    k: int,
-) -> tuple[pd.DataFrame, dict[str, Fit]]:
-    rows = []
-    fits: dict[str, Fit] = {}
-    frame_all = pop.assign(grade_model=pop["grade"])
-    for comp in components:
-        ok = frame_all[comp].notna().to_numpy()
-        if comp in LOG_MODEL_COMPONENTS:
-            ok = ok & (frame_all[comp] > 0).to_numpy()
-        frame = frame_all.loc[ok]
-        cl = clusters[ok] if clusters is not None else None
-        if cl is not None:
-            cl = pd.factorize(cl)[0]
-        if comp not in LOG_MODEL_COMPONENTS and frame[comp].sum() <= 0:
-            continue
-        model = "OLS of log pay" if comp in LOG_MODEL_COMPONENTS else "Poisson PML"
-        kw: dict[str, Any] = dict(
-            grade_col="grade_model", controls=controls.take(ok), clusters=cl, vcov=vcov,
-            cluster_name=cluster_name,
-        )
-        overall = _fit(frame, comp, track="overall", **kw)
-        fits[comp] = overall
-        n_ic = int(frame["is_ic"].sum())
-        gap = gap_from_coef(
-            overall.b("is_ic"), overall.se("is_ic"), overall.df,
-            alpha=alpha, power=power, margin=margin,
-        ) if "is_ic" in overall.design.names else gap_from_coef(np.nan, np.nan, overall.df)
-        common = {
-            "component": comp, "model": model, "vcov": overall.vcov_type,
-            "clusters": overall.n_clusters,
-        }
-        rows.append(
-            {
-                **common, "scope": "overall", "grade": pd.NA,
-                **_gap_row(gap), "n": len(frame), "n_ic": n_ic, "n_m": len(frame) - n_ic,
-                "p_adjusted": gap.p_value, "suppressed": False,
-            }
-        )
-        by = _fit(frame, comp, track="by_grade", **kw)
-        counts = frame.groupby("grade")["is_ic"].agg(["size", "sum"])
-        grade_rows = []
-        for g in _grades_with_both(frame, "grade_model"):
-            name = f"is_ic:grade[{g}]"
-            if name in by.design.names:
-                gg = gap_from_coef(
-                    by.b(name), by.se(name), by.df, alpha=alpha, power=power, margin=margin
-                )
-            else:  # PPML: nobody on one track has this pay at this grade (separation)
-                gg = gap_from_coef(np.nan, np.nan, by.df)
-            n_g, ic_g = int(counts.loc[g, "size"]), int(counts.loc[g, "sum"])
-            grade_rows.append(
-                {
-                    **common, "scope": "grade", "grade": g, **_gap_row(gg),
-                    "n": n_g, "n_ic": ic_g, "n_m": n_g - ic_g,
-                    "suppressed": min(ic_g, n_g - ic_g) < k,
-                }
-            )
-        padj = adjust_pvalues([r["p_value"] for r in grade_rows], method=p_adjust)
-        for r, pa in zip(grade_rows, padj, strict=True):
-            r["p_adjusted"] = float(pa)
-        rows.extend(grade_rows)
-    table = pd.DataFrame(rows)
-    table["conclusion"] = [
-        _conclusion(pa, pe, mde, alpha, margin)
-        for pa, pe, mde in zip(table["p_adjusted"], table["p_equivalence"], table["mde"],
-                               strict=True)
-    ]
-    # a suppressed row says nothing about its gap, not even in words
-    table.loc[table["suppressed"].astype(bool), "conclusion"] = SUPPRESSED_CONCLUSION
-    table["grade"] = table["grade"].astype("Int64")
-    cols = [
-        "component", "scope", "grade", "estimate", "ci_lower", "ci_upper", "n", "n_ic", "n_m",
-        "coef", "se", "df", "p_value", "p_adjusted", "mde", "p_equivalence", "conclusion",
-        "model", "vcov", "clusters", "suppressed",
-    ]
-    return table[cols], fits
-
-
-def _gap_row(gap: Any) -> dict[str, float]:
-    return {
-        "estimate": gap.estimate, "ci_lower": gap.ci_lower, "ci_upper": gap.ci_upper,
-        "coef": gap.coef, "se": gap.se, "df": gap.df, "p_value": gap.p_value,
-        "mde": gap.mde, "p_equivalence": gap.p_equivalence,
-    }
-
-
-def _sensitivity(
-    pop: pd.DataFrame,
-    *,
-    controls: ControlBlock,
-    clusters: np.ndarray | None,
-    vcov: VcovType,
-    cluster_name: str,
-    alpha: float,
-    power: float,
-    margin: float,
-) -> pd.DataFrame:
-    rows = []
-    for shift in (-1, 0, 1):
-        frame = pop.assign(grade_model=pop["grade"] + shift * pop["is_ic"])
-        fit = _fit(
-            frame, "base", track="overall", grade_col="grade_model", controls=controls,
-            clusters=clusters, vcov=vcov, cluster_name=cluster_name,
-        )
-        gap = gap_from_coef(
-            fit.b("is_ic"), fit.se("is_ic"), fit.df, alpha=alpha, power=power, margin=margin
-        )
-        n_ic = int(frame["is_ic"].sum())
-        rows.append(
-            {
-                "shift": shift,
-                "comparison": "as designed" if shift == 0 else
-                f"IC grade g vs M grade g{shift:+d}",
-                **_gap_row(gap),
-                "n": len(frame), "n_ic": n_ic, "n_m": len(frame) - n_ic,
-                "grades_compared": len(_grades_with_both(frame, "grade_model")),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------- EU gaps
-
-
-def _gender_group(values: pd.Series) -> pd.Series:
-    low = values.astype("string").str.strip().str.lower()
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    out[low.isin(MEN).fillna(False)] = "men"
-    out[low.isin(WOMEN).fillna(False)] = "women"
-    return out
-
-
-def _eu_gaps(
-    pop: pd.DataFrame,
-    *,
-    resid_var: np.ndarray,
-    alpha: float,
-    bootstrap: int,
-    seed: int,
-    k: int,
-    threshold: float,
-    p_adjust: str,
-) -> tuple[pd.DataFrame, int]:
-    cols = [
-        "track", "grade", "estimate", "ci_lower", "ci_upper", "n", "n_men", "n_women",
-        "mean_men", "mean_women", "median_men", "median_women", "median_gap",
-        "median_gap_ci_lower", "median_gap_ci_upper", "p_value", "p_adjusted", "flag",
-        "suppressed",
-    ]
-    if "gender" not in pop or pop["gender"].notna().sum() == 0:
-        return pd.DataFrame(columns=cols), 0
-    grp = _gender_group(pop["gender"])
-    other = int(grp.isna().sum())
-    d = pop.assign(_g=grp, _v=resid_var).loc[
-        grp.notna().to_numpy(), ["track", "grade", "_g", "base", "_v"]
-    ]
-    stats = d.groupby(["track", "grade", "_g"])["base"].agg(["size", "mean", "median"])
-    stats = stats.unstack("_g")
-    rows = []
-    for i, ((track, grade), s) in enumerate(stats.iterrows()):
-        n_m = int(np.nan_to_num(s.get(("size", "men"), 0.0)))
-        n_w = int(np.nan_to_num(s.get(("size", "women"), 0.0)))
-        if n_m == 0 or n_w == 0:
-            continue
-        mm, mw = float(s[("mean", "men")]), float(s[("mean", "women")])
-        cell = d.loc[(d["track"] == track) & (d["grade"] == grade)]
-        is_w = (cell["_g"] == "women").to_numpy()
-        women = cell["base"].to_numpy()[is_w]
-        men = cell["base"].to_numpy()[~is_w]
-        v = cell["_v"].to_numpy()
-        # delta method conditional on the cell's composition: d log(mean) / d eta_i is
-        # person i's share of the group's pay; Var(eta_i) from the model's residuals
-        var = np.sum((women / women.sum()) ** 2 * v[is_w]) + np.sum(
-            (men / men.sum()) ** 2 * v[~is_w]
-        )
-        lr = float(np.log(mw / mm))
-        se = float(np.sqrt(var))
-        lo_l, hi_l = t_ci(lr, se, None, alpha)
-        est, lo, hi = 1 - mw / mm, 1 - float(np.exp(hi_l)), 1 - float(np.exp(lo_l))
-        p = float(2 * sps.norm.sf(abs(lr) / se)) if se > 0 else np.nan
-        if bootstrap > 0:
-            r, rlo, rhi = bootstrap_ratio_of_medians(
-                women, men, B=bootstrap, alpha=alpha, seed=seed + 7919 + i
-            )
-            med_gap, mlo, mhi = 1 - r, 1 - rhi, 1 - rlo
-        else:
-            med_gap, mlo, mhi = 1 - np.median(women) / np.median(men), np.nan, np.nan
-        small = min(n_m, n_w) < k
-        rows.append(
-            {
-                "track": track, "grade": int(grade), "estimate": est, "ci_lower": lo,
-                "ci_upper": hi, "n": n_m + n_w, "n_men": n_m, "n_women": n_w,
-                "mean_men": mm, "mean_women": mw,
-                "median_men": float(s[("median", "men")]),
-                "median_women": float(s[("median", "women")]),
-                "median_gap": med_gap, "median_gap_ci_lower": mlo, "median_gap_ci_upper": mhi,
-                "p_value": p, "flag": bool(abs(est) >= threshold and not small),
-                "suppressed": small,
-            }
-        )
-    out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adjusted"])
-    out.insert(cols.index("p_adjusted"), "p_adjusted",
-               adjust_pvalues(out["p_value"].to_numpy(dtype=float), method=p_adjust))
-    return out[cols], other
-
-
-# --------------------------------------------------------------------------- ceilings
-
-
-def _ceilings(
-    data: AuditData, pop: pd.DataFrame, when: pd.Timestamp, fx: dict[str, Any]
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    from pathaudit.ladder import assign_grades, top_grades
-
-    findings: list[str] = []
-    designed = (
-        top_grades(data.ladder, on=when).set_index("track")["top_grade"]
-        if data.ladder is not None and not data.ladder.empty
-        else pd.Series(dtype="Int64")
-    )
-    realised = pop.groupby("track")["grade"].max()
-    rows = []
-    for track in ("IC", "M"):
-        top_r = realised.get(track, np.nan)
-        at_top = pop.loc[(pop["track"] == track) & (pop["grade"] == top_r), "base"]
-        rows.append(
-            {
-                "track": track,
-                "top_grade_designed": designed.get(track, pd.NA),
-                "top_grade_realised": top_r if pd.notna(top_r) else pd.NA,
-                "estimate": float(at_top.median()) if len(at_top) else np.nan,
-                "ci_lower": np.nan,
-                "ci_upper": np.nan,
-                "mean_pay": float(at_top.mean()) if len(at_top) else np.nan,
-                "n": len(at_top),
-            }
-        )
-    table = pd.DataFrame(rows).astype(
-        {"top_grade_designed": "Int64", "top_grade_realised": "Int64"}
-    )
-    d_ic, d_m = designed.get("IC", pd.NA), designed.get("M", pd.NA)
-    if pd.notna(d_ic) and pd.notna(d_m) and d_ic < d_m:
-        findings.append(
-            f"IC ceiling below M ceiling as designed: the IC ladder tops out at grade {d_ic}, "
-            f"the M ladder at grade {d_m}."
-        )
-    r_ic, r_m = realised.get("IC", np.nan), realised.get("M", np.nan)
-    if pd.notna(r_ic) and pd.notna(r_m) and r_ic < r_m:
-        findings.append(
-            f"IC ceiling below M ceiling as realised: nobody on the IC track is above grade "
-            f"{int(r_ic)}; managers reach grade {int(r_m)}."
-        )
-    band_cols = ["grade", "ic_band_mid", "m_band_mid", "estimate", "band_keys"]
-    bands = data.bands
-    if bands is None or bands.empty:
-        return table, pd.DataFrame(columns=band_cols), findings
-    b = bands.copy()
-    if "effective_date" in b:
-        b = b.loc[b["effective_date"].isna() | (b["effective_date"] <= when)]
-        b = b.sort_values("effective_date", na_position="first")
-    for c in ("location", "currency"):
-        if c not in b:
-            b[c] = pd.NA
-    b = b.drop_duplicates(["track", "level", "location", "currency"], keep="last")
-    b = b.assign(_date=when)
-    b["grade"] = assign_grades(b, data.ladder, date_column="_date")
-    b = b.loc[b["grade"].notna()]
-    rates = {str(c): float(v) for c, v in fx.items() if c != "reporting_currency"}
-    cur = b["currency"].astype("string")
-    if rates and cur.notna().any():
-        b["band_mid"] = b["band_mid"] * cur.map(rates).astype("float64").fillna(
-            1.0 if cur.isna().all() else np.nan
-        )
-    b["_key"] = b["location"].astype("string").fillna("") + "|" + cur.fillna("")
-    per = b.groupby(["_key", "grade", "track"], observed=True)["band_mid"].mean().unstack("track")
-    if "IC" not in per or "M" not in per:
-        return table, pd.DataFrame(columns=band_cols), findings
-    per = per.dropna(subset=["IC", "M"]).reset_index()
-    per["ratio"] = per["IC"] / per["M"]
-    one_currency = rates or cur.nunique() <= 1
-    agg = per.groupby("grade").agg(
-        ic_band_mid=("IC", "mean"), m_band_mid=("M", "mean"), estimate=("ratio", "median"),
-        band_keys=("_key", "size"),
-    ).reset_index()
-    if not one_currency:
-        agg[["ic_band_mid", "m_band_mid"]] = np.nan
-    low = agg.loc[agg["estimate"] < 1, "grade"].tolist()
-    if low:
-        findings.append(
-            "IC band midpoint below the M band midpoint at grade(s) "
-            + ", ".join(str(int(g)) for g in low)
-            + " (as designed in the pay bands)."
-        )
-    return table, agg[band_cols].astype({"grade": "int64"}), findings
-
-
-# --------------------------------------------------------------------------- plots
-
-
-def _plot_distribution(result: Result, ax: Axes, component: str = "base") -> Axes:
-    t = result.table
-    t = t.loc[(t["component"] == component) & ~t["suppressed"].astype(bool)]
-    for track, offset, color in (("IC", -0.17, "C0"), ("M", 0.17, "C1")):
-        s = t.loc[t["track"] == track]
-        x = s["grade"].to_numpy(dtype=float) + offset
-        ax.vlines(x, s["p10"], s["p90"], color=color, lw=1.2)
-        ax.vlines(x, s["p25"], s["p75"], color=color, lw=7, alpha=0.8, label=track)
-        ax.scatter(x, s["median"], color="white", edgecolor="black", zorder=3, s=18)
-    ax.set_xlabel("grade")
-    ax.set_ylabel(COMPONENTS.get(component, component))
-    k = result.meta.get("k", 5)
-    ax.set_title(
-        f"{COMPONENTS.get(component, component)} by grade and track\n"
-        f"dot = median, bar = 25th–75th, line = 10th–90th percentile; cells under {k} "
-        "people not shown",
-        fontsize=9,
-    )
-    ax.set_xticks(sorted(t["grade"].astype(int).unique()))
-    ax.legend(title="track", frameon=False, loc="upper left")
-    return ax
-
-
-def _plot_ratio(result: Result, ax: Axes, component: str = "base") -> Axes:
-    t = result.table
-    t = t.loc[(t["component"] == component) & ~t["suppressed"].astype(bool)]
-    x = t["grade"].to_numpy(dtype=float)
-    y = t["estimate"].to_numpy(dtype=float)
-    err = np.vstack([y - t["ci_lower"].to_numpy(float), t["ci_upper"].to_numpy(float) - y])
-    ax.errorbar(x, y, yerr=np.nan_to_num(err), fmt="o", color="C0", capsize=3)
-    ax.axhline(1.0, color="black", lw=0.8)
-    ax.set_xticks(sorted(t["grade"].astype(int).unique()))
-    ax.set_xlabel("grade")
-    ax.set_ylabel("IC median / M median")
-    ax.set_title(f"IC/M ratio of median {COMPONENTS.get(component, component)} (raw)", fontsize=9)
-    return ax
-
-
-def _plot_gaps(result: Result, ax: Axes, component: str = "base") -> Axes:
-    from matplotlib.ticker import PercentFormatter
-
-    t = result.table.loc[result.table["component"] == component]
-    per = t.loc[(t["scope"] == "grade") & ~t["suppressed"].astype(bool)]
-    over = t.loc[t["scope"] == "overall"]
-    if len(over):
-        o = over.iloc[0]
-        ax.axhspan(o["ci_lower"], o["ci_upper"], color="grey", alpha=0.2, lw=0)
-        ax.axhline(o["estimate"], color="grey", lw=1.5, label="overall (with CI)")
-    x = per["grade"].to_numpy(dtype=float)
-    y = per["estimate"].to_numpy(dtype=float)
-    err = np.vstack([y - per["ci_lower"].to_numpy(float), per["ci_upper"].to_numpy(float) - y])
-    ax.errorbar(x, y, yerr=err, fmt="o", color="C0", capsize=3, label="per grade")
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(sorted(per["grade"].astype(int).unique()))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("grade")
-    ax.set_ylabel("adjusted IC vs M gap")
-    alpha = result.meta.get("alpha", 0.05)
-    ax.set_title(
-        f"Adjusted gap in {COMPONENTS.get(component, component)}, {1 - alpha:.0%} CI "
-        "(below 0: ICs paid less)",
-        fontsize=9,
-    )
-    ax.legend(frameon=False)
-    return ax
-
-
-# --------------------------------------------------------------------------- entry point
 
 
 def pay_parity(
@@ -1145,7 +267,7 @@ def pay_parity(
     pay or equity counts as zero when the export has the column.
     """
     k = data.min_cell_size if k is None else int(k)
-    pop, excluded, cur_label, when = _population(data, as_of, currency)
+    pop, excluded, cur_label, when = parity_population(data, as_of, currency)
     comps_present = [c for c in COMPONENTS if c in pop]
     if components is None:
         components = comps_present
@@ -1157,9 +279,9 @@ def pay_parity(
                 f"{comps_present}."
             )
     components = list(components)
-    bandpos = _band_position(data, pop, when)
+    bandpos = band_position(data, pop, when)
     pop = pop.join(bandpos)
-    cat, num = _controls(pop, controls)
+    cat, num = model_controls(pop, controls)
     clusters = cluster_codes(pop[cluster]) if cluster in pop else None
     n_clusters = 0 if clusters is None else int(clusters.max()) + 1
     if n_clusters < 2:
@@ -1180,8 +302,8 @@ def pay_parity(
         common["currency"] = cur_label
     ctrl_text = ", ".join(["grade"] + cat + num)
 
-    dist = _distribution(pop, components, k)
-    by_grade_tab = _by_grade(
+    dist = pay_distribution(pop, components, k)
+    by_grade_tab = by_grade_ratios(
         pop, dist, components, bootstrap=bootstrap, alpha=alpha, seed=seed, k=k
     )
     by_grade = make_result(
@@ -1193,7 +315,7 @@ def pay_parity(
         f"delta-method CI; a grade shows no pay figure unless both tracks have k = {k} people",
         label_cols=LABEL_COLUMNS,
         complementary_by=["component"],
-        plotter=_plot_ratio,
+        plotter=plot_ratio,
         **common,
     )
     distribution = make_result(
@@ -1204,12 +326,12 @@ def pay_parity(
         f"penetration only where at least k = {k} people have a band",
         label_cols=LABEL_COLUMNS,
         complementary_by=["component", "track"],
-        plotter=_plot_distribution,
+        plotter=plot_distribution,
         **common,
     )
 
     block = control_block(pop, cat, num)
-    adj_tab, fits = _adjusted(
+    adj_tab, fits = adjusted_gaps(
         pop, components, controls=block, clusters=clusters, vcov=vcov,
         cluster_name=cluster, alpha=alpha, power=power, margin=margin, p_adjust=p_adjust, k=k,
     )
@@ -1229,13 +351,13 @@ def pay_parity(
         method=f"{vcov_text}; per-grade p-values adjusted by {p_adjust}; minimum detectable "
         f"gap at {power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
         label_cols=LABEL_COLUMNS,
-        plotter=_plot_gaps,
+        plotter=plot_gaps,
         controls=["grade"] + cat + num,
         margin=margin,
         **common,
     )
 
-    sens_tab = _sensitivity(
+    sens_tab = sensitivity(
         pop, controls=block, clusters=clusters, vcov=vcov, cluster_name=cluster,
         alpha=alpha, power=power, margin=margin,
     )
@@ -1278,7 +400,7 @@ def pay_parity(
     # Var(eta_i): squared residuals of the base-pay model, HC1-scaled
     n_fit, k_fit = base_fit.design.X.shape
     resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
-    eu_tab, eu_other = _eu_gaps(
+    eu_tab, eu_other = eu_gaps(
         pop, resid_var=resid_var, alpha=alpha, bootstrap=bootstrap, seed=seed, k=k,
         threshold=eu_threshold, p_adjust=p_adjust,
     )
@@ -1313,7 +435,7 @@ def pay_parity(
         **common,
     )
 
-    ceil_tab, band_mids, findings = _ceilings(data, pop, when, data.config.get("fx") or {})
+    ceil_tab, band_mids, findings = ladder_ceilings(data, pop, when, data.config.get("fx") or {})
     ceilings = make_result(
         ceil_tab,
         analysis="pay parity: top of each ladder and band structure",

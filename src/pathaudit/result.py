@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -119,10 +119,7 @@ class Result:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Draw the result on ``ax`` (a new one if None) and return it."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes(ax, figsize=(7, 4))
         if self.plotter is None:
             raise TypeError(f"Result of {self.meta.get('analysis', '?')!r} has no plot.")
         return self.plotter(self, ax)
@@ -260,3 +257,66 @@ def make_result(
         tables=sup_tables,
         plotter=plotter,
     )
+
+
+# --------------------------------------------------------------------------- bundles of results
+# An analysis with several parts returns a small frozen dataclass of Results; these helpers
+# give every such bundle the same summary, HTML and headline format.
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float] = (8, 4.5)) -> Axes:
+    """Return ``ax``, or the axes of a new figure of size ``figsize`` when ``ax`` is None."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def headline_figure(
+    name: str, row: Mapping[str, Any], definition: str, **extra: Any
+) -> dict[str, Any]:
+    """One headline figure of ``summary.json`` from a result row.
+
+    Parameters
+    ----------
+    name
+        Name of the figure.
+    row
+        A result-table row (``estimate``, ``ci_lower``, ``ci_upper``, ``n``).
+    definition
+        What the figure is.
+    **extra
+        Further keys (e.g. ``p_value``), placed before ``definition``.
+
+    Returns
+    -------
+    dict
+        ``name, estimate, ci_lower, ci_upper, n``, the extras, ``definition``.
+    """
+    return {
+        "name": name,
+        "estimate": row["estimate"],
+        "ci_lower": row["ci_lower"],
+        "ci_upper": row["ci_upper"],
+        "n": row["n"],
+        **extra,
+        "definition": definition,
+    }
+
+
+def bundle_summary(title: str, notes: Sequence[str], results: Mapping[str, Result]) -> str:
+    """Readable summary of a bundle of Results: the title, one bullet per note, every part."""
+    lines = [title, ""]
+    lines += [f"* {note}" for note in notes]
+    for name, res in results.items():
+        lines += ["", f"== {name} ==", res.summary()]
+    return "\n".join(lines)
+
+
+def bundle_html(title: str, notes: Sequence[str], results: Mapping[str, Result]) -> str:
+    """HTML of a bundle of Results: the title, the notes as a list, every part's HTML."""
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return f"<div><h3>{html.escape(title)}</h3><ul>{items}</ul>" + "".join(
+        res._repr_html_() for res in results.values()
+    ) + "</div>"
