@@ -29,10 +29,10 @@ objects, one per part:
     IC band mid / M band mid per grade (``tables["band_mids"]``).
 
 The parts are computed in ``parity_population`` (who is compared), ``parity_describe``
-(raw comparisons), ``parity_adjusted`` with ``parity_model`` (the adjusted gap),
-``parity_decompose``, ``parity_eu``, ``parity_remedy`` and ``parity_bands``; the charts are
-in ``parity_plots`` and the bundle in ``parity_result``. The constants, :class:`ParityResult`
-and :func:`ratio_of_means_ci` stay importable from here.
+(raw comparisons), ``parity_adjusted`` with ``parity_model`` and ``parity_gap`` (the
+adjusted gap), ``parity_decompose``, ``parity_eu``, ``parity_remedy`` and ``parity_bands``;
+the charts are in ``parity_plots`` and the bundle in ``parity_result``. The constants,
+:class:`ParityResult` and :func:`ratio_of_means_ci` stay importable from here.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 :func:`adjusted_gaps` fits, per pay component, one model with a track indicator (the
 overall gap) and one with track x grade interactions (the per-grade gaps);
 :func:`sensitivity` refits the overall base-pay gap with the IC <-> M grade equivalence
-shifted. The estimation itself is in :mod:`pathaudit.parity_model`.
+shifted. The estimation itself is in :mod:`pathaudit.parity_model`, the reported gap and
+its tests in :mod:`pathaudit.parity_gap`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.errors import PathauditError
+from pathaudit.parity_gap import gap_from_coef
 from pathaudit.parity_model import (
     ControlBlock,
     Fit,
@@ -22,7 +24,6 @@ from pathaudit.parity_model import (
     build_design,
     fit_ols,
     fit_ppml,
-    gap_from_coef,
 )
 from pathaudit.parity_population import LOG_MODEL_COMPONENTS
 from pathaudit.stats import adjust_pvalues

@@ -19,9 +19,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy import stats as sps
 
 from pathaudit.errors import PathauditError, StatisticalWarning
+
+# the reported gap (exp(b) - 1 and its tests) is in parity_gap; importable from here too
+from pathaudit.parity_gap import Gap as Gap
+from pathaudit.parity_gap import gap_from_coef as gap_from_coef
 
 VcovType = Literal["auto", "CRV1", "CRV3", "HC1"]
 
@@ -578,89 +581,4 @@ def fit_ppml(
     fitted = mu * scale
     return Fit(
         design, out, V, df, kind, G, y - fitted, fitted, "PPML", None if rows.all() else rows
-    )
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A track coefficient turned into a percentage pay gap with its tests.
-
-    Attributes
-    ----------
-    coef, se, df
-        Log-scale coefficient, standard error and t degrees of freedom.
-    estimate, ci_lower, ci_upper
-        ``exp(b) - 1`` and the back-transformed t interval.
-    p_value
-        Two-sided t test of ``b = 0``.
-    mde
-        Minimum detectable gap: ``exp((t_{1-a/2} + t_{power}) se) - 1``.
-    p_equivalence
-        TOST p-value of ``|b| < log(1 + margin)``; below alpha means the gap is
-        shown to lie within +/- margin.
-    """
-
-    coef: float
-    se: float
-    df: float
-    estimate: float
-    ci_lower: float
-    ci_upper: float
-    p_value: float
-    mde: float
-    p_equivalence: float
-
-
-def gap_from_coef(
-    b: float,
-    se: float,
-    df: float,
-    *,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    margin: float = 0.05,
-) -> Gap:
-    r"""Percentage gap, t interval, p-value, minimum detectable gap and equivalence test.
-
-    Parameters
-    ----------
-    b, se, df
-        Log-scale coefficient, its standard error and the t degrees of freedom.
-    alpha
-        Test level (interval 1 - alpha).
-    power
-        Power for the minimum detectable gap.
-    margin
-        Equivalence margin on the pay scale (0.05 = +/-5%).
-
-    Returns
-    -------
-    Gap
-
-    Notes
-    -----
-    Interval :math:`\exp(b \pm t_{1-\alpha/2,df}\,se) - 1`. MDE
-    :math:`\exp((t_{1-\alpha/2,df}+t_{power,df})\,se)-1` (two-sided test at level alpha).
-    Equivalence (two one-sided tests) against :math:`\pm\log(1+m)`:
-    :math:`p=\max(P(T>(b+\log(1+m))/se), P(T<(b-\log(1+m))/se))`.
-    """
-    if not np.isfinite(se) or se <= 0:
-        nan = float("nan")
-        return Gap(b, se, df, float(np.expm1(b)), nan, nan, nan, nan, nan)
-    q = float(sps.t.ppf(1 - alpha / 2, df))
-    with np.errstate(over="ignore"):
-        return _gap(b, se, df, q, alpha=alpha, power=power, margin=margin)
-
-
-def _gap(
-    b: float, se: float, df: float, q: float, *, alpha: float, power: float, margin: float
-) -> Gap:
-    t = b / se
-    p = float(2 * sps.t.sf(abs(t), df))
-    mde = float(np.expm1((q + sps.t.ppf(power, df)) * se))
-    m = np.log1p(margin)
-    p_eq = float(max(sps.t.sf((b + m) / se, df), sps.t.cdf((b - m) / se, df)))
-    return Gap(
-        b, se, df, float(np.expm1(b)), float(np.expm1(b - q * se)), float(np.expm1(b + q * se)),
-        p, mde, p_eq,
     )
