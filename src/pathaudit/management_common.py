@@ -102,8 +102,12 @@ def row(
 
 def rows_frame(indicator: str, measure: str, by: str, group: str, **columns: Any) -> pd.DataFrame:
     """Many rows of one measure at once (columns as arrays or scalars), as a frame."""
-    frame = pd.DataFrame(columns)
-    return frame.assign(indicator=indicator, measure=measure, by=by, group=str(group))
+    n = next((len(v) for v in columns.values() if np.ndim(v) > 0), 1)
+    labels = {"indicator": indicator, "measure": measure, "by": by, "group": str(group)}
+    return pd.DataFrame({
+        **{c: (v if np.ndim(v) > 0 else [v] * n) for c, v in columns.items()},
+        **{c: [v] * n for c, v in labels.items()},
+    })
 
 
 def to_table(
@@ -246,6 +250,35 @@ def summed_groupings(
         agg = total([col, *keys])
         for value, sub in agg.groupby(col, sort=True, dropna=True, observed=True):
             yield col, str(value), sub
+
+
+def stacked_groupings(
+    frame: pd.DataFrame, by: By, keys: list[str], sums: list[str]
+) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+    """The groups of :func:`summed_groupings` in one frame, for vectorised figures.
+
+    Returns
+    -------
+    (labels, stacked)
+        ``labels[i]`` is ``(by, group)`` of group ``i``, in the order
+        :func:`summed_groupings` yields them (the whole organisation first);
+        ``stacked`` has ``keys``, ``sums`` and ``group_code`` (``i``): each group's
+        rows summed within ``keys``.
+    """
+    def total(cols: list[str]) -> pd.DataFrame:
+        return frame.groupby(cols, observed=True, sort=False)[sums].sum().reset_index()
+
+    labels = [(OVERALL, ALL)]
+    parts = [total(keys).assign(group_code=0)]
+    for col in by_columns(by):
+        if col not in frame.columns:
+            continue
+        agg = total([col, *keys])
+        codes, values = pd.factorize(agg[col], sort=True)
+        parts.append(agg.loc[codes >= 0, [*keys, *sums]].assign(
+            group_code=len(labels) + codes[codes >= 0]))
+        labels.extend((col, str(v)) for v in values)
+    return labels, pd.concat(parts, ignore_index=True)
 
 
 def fiscal_year(dates: pd.Series, start_month: int = 1) -> pd.Series:
@@ -424,6 +457,14 @@ def _work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
 def person_codes(ids: pd.Index, employee_id: pd.Series) -> np.ndarray:
     """Codes of ``employee_id`` values in ``ids`` (-1 for people not in it)."""
     return ids.get_indexer(employee_id.astype(str))
+
+
+def distinct_people(key: np.ndarray, person: np.ndarray, size: int) -> np.ndarray:
+    """Number of distinct ``person`` codes per ``key`` (``0 .. size - 1``), as floats."""
+    key = np.asarray(key, dtype=np.int64)
+    person = np.asarray(person, dtype=np.int64)
+    span = int(person.max()) + 1 if len(person) else 1
+    return np.bincount(np.unique(key * span + person) // span, minlength=size).astype(float)
 
 
 def cell_totals(

@@ -21,21 +21,20 @@ from pathaudit.management_common import (
     By,
     by_columns,
     cached,
-    cell_totals,
+    distinct_people,
     fiscal_year,
     groupings,
     has_values,
     indicator_result,
     person_codes,
     row,
-    rows_frame,
-    summed_groupings,
+    stacked_groupings,
     to_table,
     unavailable,
     work_exposure,
     year_ends,
 )
-from pathaudit.management_rates import stratified_rate_ratio
+from pathaudit.management_rates import grouped_rate_ratio
 from pathaudit.population import current_state
 from pathaudit.result import Result
 
@@ -212,14 +211,14 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                            "one so the tops of the two tracks can be compared.", **kw)
     k = data.min_cell_size
     rows: list[dict] = []
-    tops_on: dict[tuple[int, ...], pd.DataFrame] = {}
+    tops_on: dict[tuple[int, ...], dict[str, dict[str, float]]] = {}
     unit_rows = "org_unit" in data.ladder and data.ladder["org_unit"].notna().any()
     valid_from = (data.ladder["valid_from"] if "valid_from" in data.ladder
                   else pd.Series(pd.NaT, index=data.ladder.index))
     for by_name, group, state, date in state_groupings(data, by):
         in_force = tuple(np.nonzero((valid_from.isna() | (valid_from <= date)).to_numpy())[0])
         if in_force not in tops_on:
-            tops_on[in_force] = _tops_by_unit(data, date, unit_rows)
+            tops_on[in_force] = _unit_tops(_tops_by_unit(data, date, unit_rows))
         if not unit_rows:
             units = None
         elif by_name == "org_unit":
@@ -293,34 +292,48 @@ def _tops_by_unit(data: AuditData, date: pd.Timestamp, unit_rows: bool) -> pd.Da
     return ladder_tops(data.ladder, date)
 
 
-def _widest_gap(tops: pd.DataFrame, units: list[str] | None) -> tuple[float, float, float]:
+def _unit_tops(tops: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """``{unit: {track: top grade}}`` of a :func:`ladder_tops` table (the highest per pair)."""
+    out: dict[str, dict[str, float]] = {}
+    for unit, track, grade in zip(tops["org_unit"].astype(str), tops["track"].astype(str),
+                                  tops["top_grade"].to_numpy(dtype=float), strict=True):
+        seen = out.setdefault(unit, {})
+        seen[track] = max(seen.get(track, -np.inf), grade)
+    return out
+
+
+def _widest_gap(
+    tops: dict[str, dict[str, float]], units: list[str] | None
+) -> tuple[float, float, float]:
     """Top IC and M grade; with several units, those of the unit with the widest gap.
 
-    Returns ``(top IC, top M, number of units with a gap)``.
+    ``tops`` is :func:`_unit_tops` of the ladder in force. Returns ``(top IC, top M,
+    number of units with a gap)``; the widest gap is the first in unit order on a tie.
     """
-    weight: pd.Series | None = None
+    weight: dict[str, int] | None = None
     if units is not None:
         # a unit without rows of its own follows the organisation-wide ladder
-        own = set(tops["org_unit"])
-        names = pd.Series([u if u in own else "all" for u in units])
-        weight = names.value_counts()
-        tops = tops.loc[tops["org_unit"].isin(set(names))]
+        weight = {}
+        for u in units:
+            name = u if u in tops else "all"
+            weight[name] = weight.get(name, 0) + 1
+        chosen = sorted(u for u in tops if u in weight)
     else:
-        tops = tops.loc[tops["org_unit"] == "all"] if (tops["org_unit"] == "all").any() \
-            else tops
-    if len(tops) == 0:
+        chosen = ["all"] if "all" in tops else sorted(tops)
+    if not chosen:
         return np.nan, np.nan, np.nan
-    wide = tops.pivot_table(index="org_unit", columns="track", values="top_grade",
-                            aggfunc="max", observed=True)
-    if "IC" not in wide or "M" not in wide:
-        return (float(wide["IC"].max()) if "IC" in wide else np.nan,
-                float(wide["M"].max()) if "M" in wide else np.nan, np.nan)
-    gap = (wide["M"] - wide["IC"]).astype(float)
-    worst = gap.idxmax()
+    has_ic = any("IC" in tops[u] for u in chosen)
+    has_m = any("M" in tops[u] for u in chosen)
+    if not (has_ic and has_m):
+        return (max((tops[u]["IC"] for u in chosen if "IC" in tops[u]), default=np.nan),
+                max((tops[u]["M"] for u in chosen if "M" in tops[u]), default=np.nan), np.nan)
+    gaps = {u: tops[u]["M"] - tops[u]["IC"] for u in chosen if "IC" in tops[u] and "M" in tops[u]}
+    if not gaps:
+        return np.nan, np.nan, 0.0
+    worst = max(gaps, key=lambda u: (gaps[u], -chosen.index(u)))
     # units with a gap: each unit counts once, also where several follow one ladder
-    per_ladder = weight.reindex(gap.index).fillna(1.0) if weight is not None else 1.0
-    with_gap = float(((gap > 0) * per_ladder).sum())
-    return float(wide.loc[worst, "IC"]), float(wide.loc[worst, "M"]), with_gap
+    with_gap = float(sum((weight or {}).get(u, 1) for u, gap in gaps.items() if gap > 0))
+    return float(tops[worst]["IC"]), float(tops[worst]["M"]), with_gap
 
 
 def _realised_top(counts: pd.Series, track: str, k: int) -> float:
@@ -341,27 +354,46 @@ def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[di
         events=(exp["event"] == "promotion").to_numpy(dtype=np.int64),
         is_ic=(exp["track"] == "IC").to_numpy(dtype=np.int64),
     )
-    rows: list[dict | pd.DataFrame] = []
-    for by_name, group, g in summed_groupings(e, by, ["pid", "grade", "is_ic"],
-                                              ["events", "person_years"]):
-        levels, ev, t, n, _ = cell_totals(g["grade"].to_numpy(dtype=float), g["is_ic"], 2,
-                                          g["events"], g["person_years"], g["pid"])
-        ok = (t[:, 0] > 0) & (t[:, 1] > 0)
-        if ok.any():
-            rr, lo, hi, p = stats.rate_ratio_ci(ev[ok, 1], t[ok, 1], ev[ok, 0], t[ok, 0], alpha)
-            rows.append(rows_frame(name, "promotion_rate_ratio", by_name, group,
-                                   grade=levels[ok].astype(int), estimate=rr, ci_lower=lo,
-                                   ci_upper=hi, numerator=ev[ok, 1], denominator=ev[ok, 0],
-                                   n=n[ok].sum(axis=1), p_value=p))
-        pooled = g.loc[g["grade"].astype(float).to_numpy() < below]
-        res = stratified_rate_ratio(pooled, focal="is_ic", strata="grade",
-                                    cluster="pid", alpha=alpha).iloc[0]
-        rows.append(row(name, "promotion_rate_ratio", by_name, group, estimate=res["estimate"],
-                        ci_lower=res["ci_lower"], ci_upper=res["ci_upper"],
-                        numerator=res["events_focal"], denominator=res["events_reference"],
-                        n=pooled["pid"].nunique(), p_value=res["p_value"],
-                        expected_focal=res["expected_focal"],
-                        expected_reference=res["expected_reference"]))
+    labels, g = stacked_groupings(e, by, ["pid", "grade", "is_ic"], ["events", "person_years"])
+    n_groups = len(labels)
+    gi = g["group_code"].to_numpy(dtype=np.int64)
+    pid = g["pid"].to_numpy(dtype=np.int64)
+    grade = g["grade"].astype(float).to_numpy()
+    grade_codes, levels = pd.factorize(grade, sort=True)
+    levels = np.asarray(levels, dtype=float)
+    is_ic = g["is_ic"].to_numpy(dtype=np.int64)
+    ev_row = g["events"].to_numpy(dtype=float)
+    py_row = g["person_years"].to_numpy(dtype=float)
+    # pooled over grades below both tops, grade-stratified, one model per group
+    low = grade < below
+    res = grouped_rate_ratio(gi[low], grade_codes[low], is_ic[low], ev_row[low], py_row[low],
+                             pid[low], n_groups, alpha=alpha)
+    n_low = distinct_people(gi[low], pid[low], n_groups)
+    rows: list[dict | pd.DataFrame] = [
+        row(name, "promotion_rate_ratio", by_name, group, estimate=res.at[i, "estimate"],
+            ci_lower=res.at[i, "ci_lower"], ci_upper=res.at[i, "ci_upper"],
+            numerator=res.at[i, "events_focal"], denominator=res.at[i, "events_reference"],
+            n=n_low[i], p_value=res.at[i, "p_value"],
+            expected_focal=res.at[i, "expected_focal"],
+            expected_reference=res.at[i, "expected_reference"])
+        for i, (by_name, group) in enumerate(labels)]
+    # per grade: exact conditional interval
+    k = len(levels)
+    cell = (gi * k + grade_codes) * 2 + is_ic
+    size = n_groups * k * 2
+    ev = np.bincount(cell, weights=ev_row, minlength=size).reshape(n_groups, k, 2)
+    t = np.bincount(cell, weights=py_row, minlength=size).reshape(n_groups, k, 2)
+    n = distinct_people(cell, pid, size).reshape(n_groups, k, 2)
+    ok_g, ok_k = np.nonzero((t[:, :, 0] > 0) & (t[:, :, 1] > 0))
+    if len(ok_g):
+        rr, lo, hi, p = stats.rate_ratio_ci(ev[ok_g, ok_k, 1], t[ok_g, ok_k, 1],
+                                            ev[ok_g, ok_k, 0], t[ok_g, ok_k, 0], alpha)
+        rows.append(pd.DataFrame({
+            "grade": levels[ok_k].astype(int), "estimate": rr, "ci_lower": lo,
+            "ci_upper": hi, "numerator": ev[ok_g, ok_k, 1], "denominator": ev[ok_g, ok_k, 0],
+            "n": n[ok_g, ok_k].sum(axis=1), "p_value": p, "indicator": name,
+            "measure": "promotion_rate_ratio", "by": [labels[i][0] for i in ok_g],
+            "group": [labels[i][1] for i in ok_g]}))
     return rows
 
 

@@ -17,16 +17,15 @@ from pathaudit.management_common import (
     SNAPSHOT_NOTE,
     By,
     by_columns,
-    cell_totals,
+    distinct_people,
     indicator_result,
     row,
-    rows_frame,
-    summed_groupings,
+    stacked_groupings,
     to_table,
     unavailable,
     work_exposure,
 )
-from pathaudit.management_rates import stratified_rate_ratio
+from pathaudit.management_rates import grouped_rate_ratio
 from pathaudit.result import Result
 from pathaudit.survival import aalen_johansen
 
@@ -110,24 +109,42 @@ def stall_thresholds(data: AuditData, *, by: str | None = None) -> pd.DataFrame:
     """
     ic = _ic_spells_with_known_start(data)
     top = _org_ic_top(data)
+    cols = ["grade", "threshold", "rule", "spells", "promotions", "n"]
     if by is None:
-        return _thresholds(ic, top)
-    parts = [_thresholds(g, top).assign(**{by: value})
-             for value, g in ic.groupby(by, sort=True, observed=True, dropna=True)]
-    cols = [by, "grade", "threshold", "rule", "spells", "promotions", "n"]
-    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+        return _thresholds(ic, top, np.zeros(len(ic), dtype=np.int64))[cols]
+    codes, values = pd.factorize(ic[by], sort=True)
+    out = _thresholds(ic, top, codes)
+    out.insert(0, by, np.asarray(values, dtype=object)[out["group"].to_numpy(dtype=np.int64)])
+    return out[[by, *cols]] if len(out) else pd.DataFrame(columns=[by, *cols])
 
 
-def _thresholds(ic: pd.DataFrame, top: float) -> pd.DataFrame:
+def _thresholds(ic: pd.DataFrame, top: float, group: np.ndarray) -> pd.DataFrame:
+    """Thresholds per (group, grade) of IC spells; ``group`` codes (-1: left out)."""
+    grade = ic["grade"].to_numpy(dtype=float, na_value=np.nan)
+    keep = (group >= 0) & np.isfinite(grade)
+    # sort by (group, grade), stably: each cell keeps the spells' order
+    order = np.flatnonzero(keep)[np.lexsort((grade[keep], group[keep]))]
+    grp, grd = group[order], grade[order]
+    reason = ic["end_reason"].astype(str).to_numpy()[order]
+    duration = ic["duration"].to_numpy()[order]
+    entry = ic["entry"].to_numpy()[order]
+    pid = pd.factorize(ic["employee_id"])[0][order]
+    new = np.r_[True, (grp[1:] != grp[:-1]) | (grd[1:] != grd[:-1])] if len(order) else \
+        np.zeros(0, dtype=bool)
+    cell = np.cumsum(new) - 1
+    bounds = np.r_[np.flatnonzero(new), len(order)]
+    span = int(pid.max()) + 1 if len(pid) else 1
+    people = np.bincount(np.unique(cell * span + pid) // span, minlength=len(bounds) - 1)
+    promoted_all = reason == "promotion"
+    status_all = np.where(promoted_all, 1, np.where(reason == "censored", 0, 2))
     rows = []
-    for grade, g in ic.groupby("grade", sort=True):
-        promoted = (g["end_reason"] == "promotion").to_numpy()
-        status = np.where(g["end_reason"].to_numpy() == "censored", 0, 2)
-        status = np.where(promoted, 1, status)
+    for c in range(len(bounds) - 1):
+        sl = slice(bounds[c], bounds[c + 1])
+        g = grd[bounds[c]]
+        promoted = promoted_all[sl]
         thr, rule = np.nan, "none"
-        if promoted.any() and grade < top:
-            fit = aalen_johansen(g["duration"].to_numpy(), status, g["entry"].to_numpy(),
-                                 causes=(1, 2))
+        if promoted.any() and g < top:
+            fit = aalen_johansen(duration[sl], status_all[sl], entry[sl], causes=(1, 2))
             f = fit.cif[:, 0]
             reached = np.nonzero(f >= 0.5)[0]
             if len(reached):
@@ -137,17 +154,20 @@ def _thresholds(ic: pd.DataFrame, top: float) -> pd.DataFrame:
                 rule = "p75_promoted"
         rows.append(
             {
-                "grade": int(grade),
+                "group": int(grp[bounds[c]]),
+                "grade": int(g),
                 "threshold": thr,
                 "rule": rule,
-                "spells": len(g),
+                "spells": bounds[c + 1] - bounds[c],
                 "promotions": int(promoted.sum()),
-                "n": g["employee_id"].nunique(),
+                "n": int(people[c]),
             }
         )
-    out = pd.DataFrame(rows, columns=["grade", "threshold", "rule", "spells", "promotions", "n"])
+    out = pd.DataFrame(rows, columns=["group", "grade", "threshold", "rule", "spells",
+                                      "promotions", "n"])
     if len(out):
-        borrowed = out["threshold"].ffill()
+        # a grade without a threshold takes that of the nearest grade below, in its group
+        borrowed = out.groupby("group", sort=False)["threshold"].ffill()
         take = out["threshold"].isna() & borrowed.notna()
         out.loc[take, "rule"] = "grade_below"
         out["threshold"] = borrowed
@@ -272,10 +292,9 @@ def stalled_then_switched(
         per_row = lookup.reindex(key).to_numpy(dtype=float)
     pieces = split_at_stall(ic, per_row)
     excluded_py = float(ic["person_years"].sum() - pieces["person_years"].sum())
-    rows = []
-    for by_name, group, g in summed_groupings(pieces, by, ["pid", "grade", "stalled"],
-                                              ["switch", "person_years"]):
-        rows.extend(_stall_rows(name, by_name, group, g, alpha))
+    labels, stacked = stacked_groupings(pieces, by, ["pid", "grade", "stalled"],
+                                        ["switch", "person_years"])
+    rows = _stall_rows(name, labels, stacked, alpha)
     table = to_table(rows, ("stalled_person_years", "progressing_person_years", "p_value",
                             "expected_focal", "expected_reference"))
     thr_table = thr.copy()
@@ -293,38 +312,55 @@ def stalled_then_switched(
 
 
 def _stall_rows(
-    name: str, by: str, group: str, g: pd.DataFrame, alpha: float
+    name: str, labels: list[tuple[str, str]], g: pd.DataFrame, alpha: float
 ) -> list[dict | pd.DataFrame]:
-    rows: list[dict | pd.DataFrame] = []
-    people = g["pid"].nunique()
-    sw = g.loc[g["switch"] > 0]
-    n_sw = int(sw["switch"].sum())
-    n_st = int(sw.loc[sw["stalled"] == 1, "switch"].sum())
+    """The rows of every group at once (``g`` from :func:`stacked_groupings`)."""
+    n_groups = len(labels)
+    gi = g["group_code"].to_numpy(dtype=np.int64)
+    pid = g["pid"].to_numpy(dtype=np.int64)
+    grade_codes, levels = pd.factorize(g["grade"].astype(float), sort=True)
+    levels = np.asarray(levels, dtype=float)
+    stalled = g["stalled"].to_numpy(dtype=np.int64)
+    switch = g["switch"].to_numpy(dtype=float)
+    py = g["person_years"].to_numpy(dtype=float)
+
+    n_people = distinct_people(gi, pid, n_groups)
+    sw_people = distinct_people(gi[switch > 0], pid[switch > 0], n_groups)
+    n_sw = np.bincount(gi, weights=switch, minlength=n_groups)
+    n_st = np.bincount(gi, weights=switch * stalled, minlength=n_groups)
+    py1 = np.bincount(gi, weights=py * stalled, minlength=n_groups)
+    py0 = np.bincount(gi, weights=py * (1 - stalled), minlength=n_groups)
     lo, hi = stats.wilson_ci(n_st, n_sw, alpha)
-    py1 = float(g.loc[g["stalled"] == 1, "person_years"].sum())
-    py0 = float(g.loc[g["stalled"] == 0, "person_years"].sum())
-    hr = stratified_rate_ratio(
-        g.rename(columns={"switch": "events"}), focal="stalled", strata="grade",
-        cluster="pid", alpha=alpha,
-    ).iloc[0]
-    rows.append(row(name, "hazard_ratio", by, group, estimate=hr["estimate"],
-                    ci_lower=hr["ci_lower"], ci_upper=hr["ci_upper"], numerator=n_st,
-                    denominator=n_sw - n_st, n=people, stalled_person_years=py1,
-                    progressing_person_years=py0, p_value=hr["p_value"],
-                    expected_focal=hr["expected_focal"],
-                    expected_reference=hr["expected_reference"]))
-    rows.append(row(name, "share_stalled", by, group,
-                    estimate=n_st / n_sw if n_sw else np.nan, ci_lower=float(lo),
-                    ci_upper=float(hi), numerator=n_st, denominator=n_sw,
-                    n=sw["pid"].nunique()))
-    levels, ev, t, _, n_grade = cell_totals(g["grade"].to_numpy(dtype=float), g["stalled"], 2,
-                                            g["switch"], g["person_years"], g["pid"])
-    ok = (t[:, 0] > 0) & (t[:, 1] > 0)
-    if ok.any():
-        rr, rlo, rhi, p = stats.rate_ratio_ci(ev[ok, 1], t[ok, 1], ev[ok, 0], t[ok, 0], alpha)
-        rows.append(rows_frame(name, "rate_ratio", by, group, grade=levels[ok].astype(int),
-                               estimate=rr, ci_lower=rlo, ci_upper=rhi, numerator=ev[ok, 1],
-                               denominator=ev[ok, 0], n=n_grade[ok],
-                               stalled_person_years=t[ok, 1],
-                               progressing_person_years=t[ok, 0], p_value=p))
+    hr = grouped_rate_ratio(gi, grade_codes, stalled, switch, py, pid, n_groups, alpha=alpha)
+    rows: list[dict | pd.DataFrame] = []
+    for i, (by, group) in enumerate(labels):
+        rows.append(row(name, "hazard_ratio", by, group, estimate=hr.at[i, "estimate"],
+                        ci_lower=hr.at[i, "ci_lower"], ci_upper=hr.at[i, "ci_upper"],
+                        numerator=n_st[i], denominator=n_sw[i] - n_st[i], n=n_people[i],
+                        stalled_person_years=py1[i], progressing_person_years=py0[i],
+                        p_value=hr.at[i, "p_value"],
+                        expected_focal=hr.at[i, "expected_focal"],
+                        expected_reference=hr.at[i, "expected_reference"]))
+        rows.append(row(name, "share_stalled", by, group,
+                        estimate=n_st[i] / n_sw[i] if n_sw[i] else np.nan,
+                        ci_lower=float(lo[i]), ci_upper=float(hi[i]), numerator=n_st[i],
+                        denominator=n_sw[i], n=sw_people[i]))
+    # per grade: the same contrast within one grade, exact conditional interval
+    k = len(levels)
+    cell = (gi * k + grade_codes) * 2 + stalled
+    ev = np.bincount(cell, weights=switch, minlength=n_groups * k * 2).reshape(n_groups, k, 2)
+    t = np.bincount(cell, weights=py, minlength=n_groups * k * 2).reshape(n_groups, k, 2)
+    n_grade = distinct_people(gi * k + grade_codes, pid, n_groups * k).reshape(n_groups, k)
+    ok_g, ok_k = np.nonzero((t[:, :, 0] > 0) & (t[:, :, 1] > 0))
+    if len(ok_g):
+        rr, rlo, rhi, p = stats.rate_ratio_ci(ev[ok_g, ok_k, 1], t[ok_g, ok_k, 1],
+                                              ev[ok_g, ok_k, 0], t[ok_g, ok_k, 0], alpha)
+        frame = pd.DataFrame({
+            "grade": levels[ok_k].astype(int), "estimate": rr, "ci_lower": rlo,
+            "ci_upper": rhi, "numerator": ev[ok_g, ok_k, 1], "denominator": ev[ok_g, ok_k, 0],
+            "n": n_grade[ok_g, ok_k], "stalled_person_years": t[ok_g, ok_k, 1],
+            "progressing_person_years": t[ok_g, ok_k, 0], "p_value": p,
+            "indicator": name, "measure": "rate_ratio",
+            "by": [labels[i][0] for i in ok_g], "group": [labels[i][1] for i in ok_g]})
+        rows.append(frame)
     return rows
