@@ -265,6 +265,14 @@ def _bad(section: str, key: str, expected: str, found: Any) -> str:
     return BAD_VALUE.format(setting=setting, expected=expected, found=found)
 
 
+def _is_table(value: Any, section: str, expected: str, problems: list[str]) -> bool:
+    """Whether ``value`` is a TOML table; if not, say what ``section`` expects."""
+    if isinstance(value, dict):
+        return True
+    problems.append(_bad(section=section, key="", expected=expected, found=value))
+    return False
+
+
 def _check_keys(
     problems: list[str], table: dict[str, Any], section: str, allowed: tuple[str, ...]
 ) -> None:
@@ -443,27 +451,14 @@ def _check_files(raw: dict[str, Any], kind: str, problems: list[str]) -> dict[st
 def _check_columns(raw: dict[str, Any], problems: list[str]) -> dict[str, dict[str, str]]:
     cols = raw.get("columns", {})
     out: dict[str, dict[str, str]] = {}
-    if not isinstance(cols, dict):
-        problems.append(
-            _bad(
-                section="[columns]", key="", expected="tables such as [columns.history]", found=cols
-            )
-        )
+    if not _is_table(cols, "[columns]", "tables such as [columns.history]", problems):
         return out
     for table, mapping in cols.items():
         if table not in TABLES:
             problems.append(_unknown(table, "[columns]", tuple(TABLES)))
             continue
         sec = f"[columns.{table}]"
-        if not isinstance(mapping, dict):
-            problems.append(
-                _bad(
-                    section=sec,
-                    key="",
-                    expected='lines such as employee_id = "Worker ID"',
-                    found=mapping,
-                )
-            )
+        if not _is_table(mapping, sec, 'lines such as employee_id = "Worker ID"', problems):
             continue
         names = tuple(c.name for c in TABLES[table])
         _check_keys(problems, mapping, sec, names)
@@ -484,15 +479,7 @@ def _check_values(raw: dict[str, Any], problems: list[str]) -> dict[str, dict[st
             problems.append(_unknown(column, "[values]", VALUE_COLUMNS))
             continue
         sec = f"[values.{column}]"
-        if not isinstance(mapping, dict):
-            problems.append(
-                _bad(
-                    section=sec,
-                    key="",
-                    expected='lines such as "Export label" = "IC"',
-                    found=mapping,
-                )
-            )
+        if not _is_table(mapping, sec, 'lines such as "Export label" = "IC"', problems):
             continue
         allowed = VALUE_TARGETS.get(column)
         clean: dict[str, Any] = {}
@@ -695,10 +682,8 @@ def parse_map(source: str | Path | dict[str, Any] | ColumnMap) -> ColumnMap:
     for section, value in raw.items():
         if section not in SECTIONS:
             problems.append(_unknown(section, "the top level", SECTIONS))
-        elif not isinstance(value, dict):
-            problems.append(
-                _bad(section=f"[{section}]", key="", expected="a table of settings", found=value)
-            )
+        else:
+            _is_table(value, f"[{section}]", "a table of settings", problems)
     if problems:
         _raise(problems)
     export = _check_export(raw, problems)
