@@ -897,6 +897,17 @@ def test_snapshot_export_loads_into_the_same_audit_data(tmp_path) -> None:
     assert_rows_balance(data)
 
 
+def test_snapshot_population_filter_is_counted_against_the_snapshot(tmp_path) -> None:
+    snapshot_frame().to_csv(tmp_path / "snapshot.csv", index=False)
+    ladder().to_csv(tmp_path / "ladder.csv", index=False)
+    (tmp_path / "map.toml").write_text(SNAPSHOT_MAP + '\n[filters]\nmax_grade = 4\n')
+    data = load(tmp_path, tmp_path / "map.toml")
+    assert (data.history["grade"] <= 4).all()
+    issue = one(data.quality, "filter_max_grade")
+    assert issue.table == "snapshot" and issue.n_rows == 1
+    assert_rows_balance(data)
+
+
 def test_snapshot_with_one_person_twice_is_fatal(tmp_path) -> None:
     snap = snapshot_frame()
     snap.loc[1, "ID"] = "001"

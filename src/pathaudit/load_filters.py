@@ -28,12 +28,18 @@ _COLUMN_OF = {
 
 
 def apply_filters(
-    ld: LoadContext, h: pd.DataFrame, p: pd.DataFrame | None, keys: tuple[str, ...]
+    ld: LoadContext,
+    h: pd.DataFrame,
+    p: pd.DataFrame | None,
+    keys: tuple[str, ...],
+    table: str = "history",
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Episode-level population filters: an episode with any matching record is left out.
 
-    ``h``: job records; ``p``: their people rows (``None`` for a snapshot, whose rows
-    are both). Both carry the episode key ``_ep``.
+    ``h``: job records from ``table`` ("history" or "snapshot"); ``p``: their people
+    rows (``None`` for a snapshot, whose rows are both). Both carry the episode key
+    ``_ep``. Exclusions are counted under the table the rows were read from, so rows
+    read = rows used + rows excluded holds per table.
     """
     f = ld.cmap.filters
     for key in keys:
@@ -58,7 +64,7 @@ def apply_filters(
             f"population filter [filters] {key}: every record of an employment episode "
             f"with any record having {what} is left out"
         )
-        h = ld.exclude(h, h["_ep"].isin(eps), "history", f"filter_{key}", msg)
+        h = ld.exclude(h, h["_ep"].isin(eps), table, f"filter_{key}", msg)
         if p is not None:
             p = ld.exclude(p, p["_ep"].isin(eps), "people", f"filter_{key}", msg)
     return h, p
@@ -77,6 +83,6 @@ def filter_and_grade(
     ``table``: where the job records come from ("history" or "snapshot"); ``who``
     names them in messages.
     """
-    h, p = apply_filters(ld, h, p, LABEL_FILTERS)
+    h, p = apply_filters(ld, h, p, LABEL_FILTERS, table)
     h = grade_jobs(ld, h, ladder, table, who)
-    return apply_filters(ld, h, p, GRADE_FILTERS)
+    return apply_filters(ld, h, p, GRADE_FILTERS, table)
