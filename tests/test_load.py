@@ -619,6 +619,8 @@ def test_as_of_after_the_extract_date_is_refused(tmp_path) -> None:
         load(tmp_path, path, as_of="2025-06-30")
     with pytest.raises(InputError, match="as_of 'last June' is not a date"):
         load(tmp_path, path, as_of="last June")
+    with pytest.raises(InputError, match="as_of 'nan' is not a date"):
+        load(tmp_path, path, as_of="nan")
 
 
 def test_termination_types_without_dates_and_dates_without_types(tmp_path) -> None:

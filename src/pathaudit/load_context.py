@@ -57,7 +57,7 @@ class LoadContext:
         self.start = cmap.history_start
         try:
             self.as_of = self.extract if as_of is None else pd.Timestamp(as_of).normalize()
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, AttributeError) as err:  # NaT has no normalize()
             raise InputError(BAD_AS_OF.format(as_of=as_of)) from err
         if pd.isna(self.as_of):
             raise InputError(BAD_AS_OF.format(as_of=as_of))

@@ -140,30 +140,6 @@ def read_csv(path: Path) -> ReadResult:
     return ReadResult(frame, notes)
 
 
-def read_excel(path: Path, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Read sheets of a workbook as stored (dates as dates, numbers as numbers).
-
-    Parameters
-    ----------
-    path
-        ``.xlsx`` / ``.xlsm`` file.
-    sheets
-        Sheet names to read (default: every sheet).
-
-    Returns
-    -------
-    dict
-        Sheet name -> DataFrame.
-    """
-    return pd.read_excel(path, sheet_name=sheets, engine="openpyxl")
-
-
-def sheet_names(path: Path) -> list[str]:
-    """Return the sheet names of a workbook."""
-    with pd.ExcelFile(path, engine="openpyxl") as book:
-        return [str(s) for s in book.sheet_names]
-
-
 def read_parquet(path: Path) -> ReadResult:
     """Read a Parquet file as stored."""
     return ReadResult(pd.read_parquet(path))
