@@ -252,6 +252,32 @@ def summed_groupings(
             yield col, str(value), sub
 
 
+def stacked_rows(
+    frame: pd.DataFrame, by: By
+) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
+    """The groups of :func:`groupings` as row positions and group codes, for vectorised figures.
+
+    Returns
+    -------
+    (labels, rows, codes)
+        ``labels[i]`` is ``(by, group)`` of group ``i``, in the order
+        :func:`groupings` yields them (the whole organisation first); ``rows`` are
+        positions in ``frame`` (each row once for the whole organisation and once
+        for each grouping it has a value of) and ``codes`` their group codes.
+    """
+    labels = [(OVERALL, ALL)]
+    rows = [np.arange(len(frame))]
+    codes = [np.zeros(len(frame), dtype=np.int64)]
+    for col in by_columns(by):
+        if col not in frame.columns:
+            continue
+        c, values = pd.factorize(frame[col], sort=True)
+        rows.append(np.flatnonzero(c >= 0))
+        codes.append(len(labels) + c[c >= 0].astype(np.int64))
+        labels.extend((col, str(v)) for v in values)
+    return labels, np.concatenate(rows), np.concatenate(codes)
+
+
 def stacked_groupings(
     frame: pd.DataFrame, by: By, keys: list[str], sums: list[str]
 ) -> tuple[list[tuple[str, str]], pd.DataFrame]:

@@ -29,6 +29,7 @@ from pathaudit.management_common import (
     person_codes,
     row,
     stacked_groupings,
+    stacked_rows,
     to_table,
     unavailable,
     work_exposure,
@@ -475,9 +476,8 @@ def switch_premium(
     if not (moves["move"] == "switch").any():
         return unavailable(name, "no IC->M switch with pay before and after is observed.", **kw)
     rng = np.random.default_rng(seed)
-    rows: list[dict] = []
-    for by_name, group, g in groupings(moves, by):
-        rows.extend(_premium_rows(name, by_name, group, g, alpha, B, rng))
+    labels, take, codes = stacked_rows(moves, by)
+    rows = _premium_rows(name, labels, moves.iloc[take], codes, alpha, B, rng)
     table = to_table(rows, ("switches", "promotions"))
     return indicator_result(name, table, excluded={"moves without pay before and after": missing},
                             **kw)
@@ -499,58 +499,91 @@ def _ic_moves(data: AuditData) -> pd.DataFrame:
 
 
 def _premium_rows(
-    name: str, by: str, group: str, g: pd.DataFrame, alpha: float, B: int,
-    rng: np.random.Generator,
+    name: str, labels: list[tuple[str, str]], moves: pd.DataFrame, codes: np.ndarray,
+    alpha: float, B: int, rng: np.random.Generator,
 ) -> list[dict]:
-    rows: list[dict] = []
+    """The rows of every group (``codes``: each move's group, as :func:`stacked_rows`).
+
+    Groups, then grades, then switches before promotions, in order: the bootstrap
+    draws come from ``rng`` in that order.
+    """
     q = [alpha / 2, 1 - alpha / 2]
-    pooled_draws = np.zeros(B)
-    pooled_est = 0.0
-    weight_total = 0.0
-    parts = []
-    n_sw = n_pr = 0
-    people_sw: set[int] = set()
-    people_pr: set[int] = set()
-    for grade, gg in g.groupby("grade", sort=True):
-        s = gg.loc[gg["move"] == "switch"]
-        p = gg.loc[gg["move"] == "promotion"]
-        ns, npr = s["pid"].nunique(), p["pid"].nunique()
+    grade = moves["grade"].astype(float).to_numpy()
+    ok = np.isfinite(grade)
+    is_prom = (moves["move"] == "promotion").to_numpy()
+    # stable: each (group, grade, move) cell keeps the moves' order
+    order = np.flatnonzero(ok)[np.lexsort((is_prom[ok], grade[ok], codes[ok]))]
+    gi, grd, prom = codes[order], grade[order], is_prom[order]
+    change = moves["change"].to_numpy(dtype=float)[order]
+    pid = moves["pid"].to_numpy(dtype=np.int64)[order]
+    new = np.r_[True, (gi[1:] != gi[:-1]) | (grd[1:] != grd[:-1]) | (prom[1:] != prom[:-1])] \
+        if len(order) else np.zeros(0, dtype=bool)
+    cell = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    bounds = np.r_[starts, len(order)]
+    people = distinct_people(cell, pid, len(starts))
+    # the cells of each (group, grade): a switch cell and/or a promotion cell
+    cells_of: dict[tuple[int, float], dict[str, int]] = {}
+    for c, st in enumerate(starts):
+        cells_of.setdefault((int(gi[st]), float(grd[st])), {})[
+            "promotion" if prom[st] else "switch"] = c
+    pooled_cells: dict[int, list[tuple[int, float, np.ndarray, int, int]]] = {}
+    rows: list[dict] = []
+    by_group: dict[int, list[dict]] = {}
+    for (i, g), cells in cells_of.items():
+        by_name, group = labels[i]
+        out = by_group.setdefault(i, [])
         meds = {}
-        for label, part, npeople in (("switch", s, ns), ("promotion", p, npr)):
-            if len(part) == 0:
+        for label in ("switch", "promotion"):
+            if label not in cells:
                 continue
-            x = part["change"].to_numpy()
+            c = cells[label]
+            x = change[bounds[c]:bounds[c + 1]]
             draws = bootstrap_median_draws(x, B, rng)
             meds[label] = (float(np.median(x)), draws)
             lo, hi = np.quantile(draws, q)
-            rows.append(row(name, f"median_raise_{label}", by, group, grade=int(grade),
-                            estimate=meds[label][0], ci_lower=lo, ci_upper=hi,
-                            numerator=len(part), denominator=np.nan, n=npeople))
+            out.append(row(name, f"median_raise_{label}", by_name, group, grade=int(g),
+                           estimate=meds[label][0], ci_lower=lo, ci_upper=hi,
+                           numerator=len(x), denominator=np.nan, n=people[c]))
         if len(meds) < 2:
             continue
+        cs, cp = cells["switch"], cells["promotion"]
+        n_s, n_p = bounds[cs + 1] - bounds[cs], bounds[cp + 1] - bounds[cp]
         diff = meds["switch"][0] - meds["promotion"][0]
         d_draws = meds["switch"][1] - meds["promotion"][1]
         lo, hi = np.quantile(d_draws, q)
-        rows.append(row(name, "premium", by, group, grade=int(grade), estimate=diff,
-                        ci_lower=lo, ci_upper=hi, numerator=len(s), denominator=len(p),
-                        n=min(ns, npr), switches=len(s), promotions=len(p)))
-        if len(s) >= MIN_PER_GRADE and len(p) >= MIN_PER_GRADE:
-            parts.append((len(s), diff, d_draws))
-            n_sw += len(s)
-            n_pr += len(p)
-            people_sw.update(s["pid"].tolist())
-            people_pr.update(p["pid"].tolist())
-    if parts:
-        weight_total = float(sum(w for w, _, _ in parts))
-        for w, diff, draws in parts:
-            pooled_est += w / weight_total * diff
-            pooled_draws += w / weight_total * draws
-        lo, hi = np.quantile(pooled_draws, q)
-    else:
-        pooled_est, lo, hi = np.nan, np.nan, np.nan
-    rows.append(row(name, "premium", by, group, estimate=pooled_est, ci_lower=lo, ci_upper=hi,
-                    numerator=n_sw, denominator=n_pr, n=min(len(people_sw), len(people_pr)),
-                    switches=n_sw, promotions=n_pr))
+        out.append(row(name, "premium", by_name, group, grade=int(g), estimate=diff,
+                       ci_lower=lo, ci_upper=hi, numerator=n_s, denominator=n_p,
+                       n=min(people[cs], people[cp]), switches=n_s, promotions=n_p))
+        if n_s >= MIN_PER_GRADE and n_p >= MIN_PER_GRADE:
+            pooled_cells.setdefault(i, []).append((n_s, diff, d_draws, cs, cp))
+    # pooled over the grades with enough of both moves, weighted by switches
+    in_pool = np.zeros(len(starts), dtype=bool)
+    for parts in pooled_cells.values():
+        for *_, cs, cp in parts:
+            in_pool[[cs, cp]] = True
+    pooled_rows = in_pool[cell]
+    pool_people = distinct_people(gi[pooled_rows] * 2 + prom[pooled_rows], pid[pooled_rows],
+                                  2 * len(labels)).reshape(len(labels), 2)
+    for i, (by_name, group) in enumerate(labels):
+        rows.extend(by_group.get(i, []))
+        parts = pooled_cells.get(i, [])
+        n_sw = int(sum(p[0] for p in parts))
+        n_pr = int(sum(bounds[p[4] + 1] - bounds[p[4]] for p in parts))
+        if parts:
+            weight_total = float(sum(w for w, *_ in parts))
+            pooled_est = 0.0
+            pooled_draws = np.zeros(B)
+            for w, diff, draws, *_ in parts:
+                pooled_est += w / weight_total * diff
+                pooled_draws += w / weight_total * draws
+            lo, hi = np.quantile(pooled_draws, q)
+        else:
+            pooled_est, lo, hi = np.nan, np.nan, np.nan
+        rows.append(row(name, "premium", by_name, group, estimate=pooled_est, ci_lower=lo,
+                        ci_upper=hi, numerator=n_sw, denominator=n_pr,
+                        n=min(pool_people[i, 0], pool_people[i, 1]), switches=n_sw,
+                        promotions=n_pr))
     return rows
 
 
