@@ -1,0 +1,95 @@
+import json
+
+import pandas as pd
+import pytest
+
+import pathaudit
+from pathaudit.cli import main
+from pathaudit.privacy import FORMULA_PREFIXES
+from pathaudit.sample import sample_dir
+
+SAMPLE = sample_dir()
+
+
+@pytest.fixture(scope="module")
+def audit_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("audit")
+    code = main(["audit", str(SAMPLE), "--map", str(SAMPLE / "map.toml"), "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_validate_sample_exits_zero(capsys):
+    assert main(["validate", str(SAMPLE), "--map", str(SAMPLE / "map.toml")]) == 0
+    assert "Data-quality report" in capsys.readouterr().out
+
+
+def test_validate_reports_a_broken_export_and_exits_one(tmp_path, capsys):
+    for f in SAMPLE.glob("*.csv"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    people = (tmp_path / "people.csv").read_text().splitlines()
+    header = people[0].split(",")
+    # drop the hire-date column: a fatal, named problem
+    col = next(i for i, h in enumerate(header) if "hire" in h.lower())
+    rows = [",".join(c for i, c in enumerate(r.split(",")) if i != col) for r in people]
+    (tmp_path / "people.csv").write_text("\n".join(rows) + "\n")
+    code = main(["validate", str(tmp_path), "--map", str(SAMPLE / "map.toml")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "people.csv" in err and header[col] in err
+
+
+def test_audit_writes_every_analysis_and_the_manifest(audit_out):
+    summary = json.loads((audit_out / "summary.json").read_text())
+    assert set(summary["analyses"]) == {
+        "pay_parity",
+        "time_to_promotion",
+        "forced_management",
+        "attrition",
+    }
+    for name, part in summary["analyses"].items():
+        assert part["status"] == "computed", name
+        assert part["headline"], name
+        for h in part["headline"]:
+            if h.get("ci_lower") is not None and h.get("estimate") is not None:
+                assert h["ci_lower"] <= h["estimate"] <= h["ci_upper"], (name, h["name"])
+    manifest = json.loads((audit_out / "manifest.json").read_text())
+    assert manifest["version"] == pathaudit.__version__
+    assert (audit_out / "data_quality.csv").exists()
+
+
+def test_audit_outputs_hold_no_identifiers_and_no_formulas(audit_out):
+    data = pathaudit.load(SAMPLE, SAMPLE / "map.toml")
+    ids = set(data.people["employee_id"]) | set(data.history["manager_id"].dropna())
+    for path in audit_out.glob("*.csv"):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        cells = set(table.to_numpy().ravel()) | set(table.columns)
+        assert not (cells & ids), f"{path.name} holds employee identifiers"
+        text = [c for c in cells if c and not _is_number(c)]
+        assert not [c for c in text if c.startswith(FORMULA_PREFIXES)], path.name
+
+
+def test_audit_respects_the_minimum_cell_size(audit_out):
+    for path in audit_out.glob("*.csv"):
+        table = pd.read_csv(path)
+        if {"n", "suppressed"} <= set(table.columns):
+            shown = table.loc[~table["suppressed"].astype(bool), "n"].dropna()
+            assert (shown >= 5).all(), path.name
+
+
+def test_snapshot_audit_says_what_needs_history(tmp_path):
+    code = main(
+        ["audit", str(SAMPLE), "--map", str(SAMPLE / "map_snapshot.toml"), "--out", str(tmp_path)]
+    )
+    assert code == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["dataset"]["kind"] == "snapshot"
+    assert summary["analyses"]["pay_parity"]["status"] == "computed"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
