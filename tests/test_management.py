@@ -756,6 +756,37 @@ def test_grouped_rate_ratio_equals_one_model_per_group():
     assert np.isfinite(res.loc[[3, 6, 7, 8, 9, 10, 11], "ci_lower"]).all()
 
 
+def test_stacked_groupings_are_the_groupings_in_one_frame():
+    from pathaudit.management_common import (
+        groupings,
+        stacked_groupings,
+        stacked_rows,
+        summed_groupings,
+    )
+
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame({
+        "pid": rng.integers(0, 60, n), "grade": rng.integers(2, 5, n),
+        "unit": pd.Categorical(rng.choice(["b", "a", "c"], n), categories=["c", "b", "a", "z"]),
+        "year": pd.array(rng.choice([2020, 2021, None], n), dtype="Int64"),
+        "team": pd.array(rng.choice(["x", "y", None], n), dtype="str"),
+        "events": rng.integers(0, 2, n), "person_years": rng.uniform(0, 1, n)})
+    by = ["unit", "year", "team", "absent"]
+    keys, sums = ["pid", "grade"], ["events", "person_years"]
+    labels, stacked = stacked_groupings(frame, by, keys, sums)
+    expected = list(summed_groupings(frame, by, keys, sums))
+    assert labels == [(b, g) for b, g, _ in expected]
+    for i, (_, _, sub) in enumerate(expected):
+        mine = stacked.loc[stacked["group_code"] == i, keys + sums].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, sub[keys + sums].reset_index(drop=True))
+    labels, rows, codes = stacked_rows(frame, by)
+    expected = list(groupings(frame, by))
+    assert labels == [(b, g) for b, g, _ in expected]
+    for i, (_, _, sub) in enumerate(expected):
+        pd.testing.assert_frame_equal(frame.iloc[rows[codes == i]], sub)
+
+
 def test_within_grade_difference_equals_statsmodels_ols():
     import statsmodels.api as sm
 
@@ -977,8 +1008,7 @@ def flag_profile(config) -> pd.DataFrame:
     from pathaudit.management_common import shared_cache
     from pathaudit.simulate import cached_organisations
 
-    sims = cached_organisations(200, config=config)
-    data = stack(sims, k=5)
+    data = stack(cached_organisations(200, config=config), k=5)  # the list is dropped
     results = {}
     with shared_cache():
         for name in STUDY_FIGURES:
