@@ -16,13 +16,12 @@ from pathaudit.management_common import (
     has_values,
     indicator_result,
     person_codes,
-    rows_frame,
-    summed_groupings,
+    stacked_groupings,
     to_table,
     unavailable,
     work_exposure,
 )
-from pathaudit.management_rates import stratified_rate_ratio
+from pathaudit.management_rates import grouped_rate_ratio, stratified_rate_ratio
 from pathaudit.result import Result
 
 if TYPE_CHECKING:
@@ -110,74 +109,158 @@ def who_switches(
     for attribute in present:
         sub = ic.loc[ic[attribute].notna().to_numpy()]
         sub = sub.assign(category=sub[attribute].cat.remove_unused_categories())
-        for by_name, group, g in summed_groupings(sub, by, ["pid", "grade", "category"],
-                                                  ["events", "person_years"]):
-            rows.extend(_who_rows(name, attribute, by_name, group, g, alpha))
+        labels, stacked = stacked_groupings(sub, by, ["pid", "grade", "category"],
+                                            ["events", "person_years"])
+        rows.extend(_who_rows(name, attribute, labels, stacked, alpha))
     table = to_table(rows, ("attribute", "category", "reference", "person_years", "p_value"))
     return indicator_result(name, table, attributes=present, **kw)
 
 
 def _who_rows(
-    name: str, attribute: str, by: str, group: str, g: pd.DataFrame, alpha: float
+    name: str, attribute: str, labels: list[tuple[str, str]], g: pd.DataFrame, alpha: float
 ) -> list[pd.DataFrame]:
-    # g is summed within (person, grade, category): a row is one person at one grade
-    codes, cats_all = pd.factorize(g["category"].astype(str))
-    m = len(cats_all)
-    if m == 0:
-        return []
-    levels, ev, t, n, _ = cell_totals(g["grade"].to_numpy(dtype=float), codes, m, g["events"],
-                                      g["person_years"], g["pid"])
-    pid = g["pid"].to_numpy(dtype=np.int64)
-    n_cat = np.bincount(np.unique(pid * m + codes) % m, minlength=m).astype(float)
-    ev_k, t_k = ev.sum(axis=0), t.sum(axis=0)
-    order = sorted((k for k in range(m) if t_k[k] > 0), key=lambda k: (-t_k[k], cats_all[k]))
-    if not order:
-        return []
-    cats = [str(cats_all[k]) for k in order]
-    ref_k, ref = order[0], cats[0]
-    # rates: every (grade, category) cell with person-time, then pooled per category
-    gi, ki = np.nonzero(t > 0)
-    r_ev = np.r_[ev[gi, ki], ev_k[order]]
-    r_t = np.r_[t[gi, ki], t_k[order]]
-    lo, hi = stats.poisson_rate_ci(r_ev, r_t, alpha)
-    grades = pd.array(np.r_[levels[gi].astype(float), np.full(len(order), np.nan)],
-                      dtype="Float64").astype("Int64")
-    out = [rows_frame(name, "switch_rate", by, group, grade=grades, estimate=100 * r_ev / r_t,
-                      ci_lower=100 * lo, ci_upper=100 * hi, numerator=r_ev, denominator=r_t,
-                      n=np.r_[n[gi, ki], n_cat[order]], attribute=attribute,
-                      category=[str(cats_all[k]) for k in ki] + cats, reference=ref,
-                      person_years=r_t)]
-    # within-grade rate ratios against the reference category
-    for k in order[1:]:
-        ok = (t[:, k] > 0) & (t[:, ref_k] > 0)
-        if not ok.any():
+    """The rows of every group (``g`` from :func:`stacked_groupings`), in one table.
+
+    Within each group: the switch rates, the within-grade ratios of each category
+    against the reference (the category with the most IC person-time), the pooled
+    ratios. Categories are listed in the order they first appear in the group.
+    """
+    # g is summed within (group, person, grade, category): a row is one person at one grade
+    by_group = np.argsort(g["group_code"].to_numpy(dtype=np.int64), kind="stable")
+    code = g["group_code"].to_numpy(dtype=np.int64)[by_group]
+    pid_all = g["pid"].to_numpy(dtype=np.int64)[by_group]
+    grade_all = g["grade"].to_numpy(dtype=float)[by_group]
+    ev_all = g["events"].to_numpy(dtype=float)[by_group]
+    py_all = g["person_years"].to_numpy(dtype=float)[by_group]
+    cat_all, cat_names = pd.factorize(g["category"].astype(str).to_numpy()[by_group])
+    cat_names = np.asarray(cat_names, dtype=object)
+    stride = len(cat_names) + 2  # sort key: group * stride + part (rates, each ratio, pooled)
+    starts = np.searchsorted(code, np.arange(len(labels) + 1))
+    rate: dict[str, list] = {k: [] for k in ("key", "grade", "ev", "t", "n", "cat", "ref")}
+    within: dict[str, list] = {k: [] for k in ("key", "grade", "ev", "t", "ev0", "t0", "n",
+                                               "cat", "ref")}
+    pooled: dict[str, list] = {k: [] for k in ("key", "n", "cat", "ref", "t")}
+    two: list[tuple[np.ndarray, np.ndarray]] = []  # rows and focal side of 2-category groups
+    fits: list[tuple[int, pd.DataFrame | None]] = []  # per group with a pooled ratio
+    for i in range(len(labels)):
+        sl = slice(starts[i], starts[i + 1])
+        codes, cats = pd.factorize(cat_all[sl])
+        m = len(cats)
+        if m == 0:
             continue
-        rr, rlo, rhi, p = stats.rate_ratio_ci(ev[ok, k], t[ok, k], ev[ok, ref_k], t[ok, ref_k],
-                                              alpha)
-        out.append(rows_frame(
-            name, "rate_ratio_within_grade", by, group, grade=levels[ok].astype(int),
-            estimate=rr, ci_lower=rlo, ci_upper=rhi, numerator=ev[ok, k],
-            denominator=ev[ok, ref_k], n=np.minimum(n[ok, k], n[ok, ref_k]),
-            attribute=attribute, category=str(cats_all[k]), reference=ref,
-            person_years=t[ok, k], p_value=p))
-    # pooled over grades, grade-stratified
-    if len(order) > 1:
-        focal = [f"cat_{i}" for i in range(1, len(order))]
-        design = pd.DataFrame({"pid": pid, "grade": g["grade"].to_numpy(),
-                               "events": g["events"].to_numpy(dtype=float),
-                               "person_years": g["person_years"].to_numpy(dtype=float)})
-        for f, k in zip(focal, order[1:], strict=True):
-            design[f] = (codes == k).astype(np.int64)
-        res = stratified_rate_ratio(design, focal=focal, strata="grade", cluster="pid",
-                                    alpha=alpha)
-        others = np.array(order[1:])
-        out.append(rows_frame(
-            name, "rate_ratio", by, group, grade=pd.NA, estimate=res["estimate"].to_numpy(),
-            ci_lower=res["ci_lower"].to_numpy(), ci_upper=res["ci_upper"].to_numpy(),
-            numerator=res["events_focal"].to_numpy(),
-            denominator=res["events_reference"].to_numpy(),
-            n=np.minimum(n_cat[others], n_cat[ref_k]), attribute=attribute,
-            category=cats[1:], reference=ref, person_years=t_k[others],
-            p_value=res["p_value"].to_numpy(), expected_focal=res["expected_focal"].to_numpy(),
-            expected_reference=res["expected_reference"].to_numpy()))
-    return out
+        names = cat_names[cats]
+        pid = pid_all[sl]
+        levels, ev, t, n, _ = cell_totals(grade_all[sl], codes, m, ev_all[sl], py_all[sl], pid)
+        n_cat = np.bincount(np.unique(pid * m + codes) % m, minlength=m).astype(float)
+        ev_k, t_k = ev.sum(axis=0), t.sum(axis=0)
+        order = sorted((k for k in range(m) if t_k[k] > 0), key=lambda k: (-t_k[k], names[k]))
+        if not order:
+            continue
+        ref_k, ref = order[0], str(names[order[0]])
+        # rates: every (grade, category) cell with person-time, then pooled per category
+        gi, ki = np.nonzero(t > 0)
+        size = len(gi) + len(order)
+        rate["key"].append(np.full(size, i * stride))
+        rate["grade"].append(np.r_[levels[gi].astype(float), np.full(len(order), np.nan)])
+        rate["ev"].append(np.r_[ev[gi, ki], ev_k[order]])
+        rate["t"].append(np.r_[t[gi, ki], t_k[order]])
+        rate["n"].append(np.r_[n[gi, ki], n_cat[order]])
+        rate["cat"].append(np.r_[names[ki], names[order]])
+        rate["ref"].append(np.full(size, ref, dtype=object))
+        # within-grade rate ratios against the reference category
+        for j, k in enumerate(order[1:], start=1):
+            ok = (t[:, k] > 0) & (t[:, ref_k] > 0)
+            within["key"].append(np.full(ok.sum(), i * stride + j))
+            within["grade"].append(levels[ok].astype(int))
+            within["ev"].append(ev[ok, k])
+            within["t"].append(t[ok, k])
+            within["ev0"].append(ev[ok, ref_k])
+            within["t0"].append(t[ok, ref_k])
+            within["n"].append(np.minimum(n[ok, k], n[ok, ref_k]))
+            within["cat"].append(np.full(ok.sum(), str(names[k]), dtype=object))
+            within["ref"].append(np.full(ok.sum(), ref, dtype=object))
+        # pooled over grades, grade-stratified
+        if len(order) > 1:
+            others = np.array(order[1:])
+            pooled["key"].append(np.full(len(others), i * stride + stride - 1))
+            pooled["n"].append(np.minimum(n_cat[others], n_cat[ref_k]))
+            pooled["cat"].append(names[others])
+            pooled["ref"].append(np.full(len(others), ref, dtype=object))
+            pooled["t"].append(t_k[others])
+            if len(order) == 2:  # one ratio: fitted with every such group at once below
+                two.append((np.arange(sl.start, sl.stop), codes == order[1]))
+                fits.append((i, None))
+            else:  # several categories: one joint model
+                design = pd.DataFrame({"pid": pid, "grade": grade_all[sl],
+                                       "events": ev_all[sl], "person_years": py_all[sl]})
+                focal = [f"cat_{j}" for j in range(1, len(order))]
+                for f, k in zip(focal, order[1:], strict=True):
+                    design[f] = (codes == k).astype(np.int64)
+                fits.append((i, stratified_rate_ratio(design, focal=focal, strata="grade",
+                                                      cluster="pid", alpha=alpha)))
+    if not rate["key"]:
+        return []
+
+    def joined(parts: dict[str, list], col: str) -> np.ndarray:
+        return np.concatenate(parts[col])
+
+    r_ev, r_t = joined(rate, "ev"), joined(rate, "t")
+    lo, hi = stats.poisson_rate_ci(r_ev, r_t, alpha)
+    frames = [pd.DataFrame({
+        "grade": pd.array(joined(rate, "grade"), dtype="Float64").astype("Int64"),
+        "estimate": 100 * r_ev / r_t, "ci_lower": 100 * lo, "ci_upper": 100 * hi,
+        "numerator": r_ev, "denominator": r_t, "n": joined(rate, "n"), "attribute": attribute,
+        "category": joined(rate, "cat").astype(str), "reference": joined(rate, "ref").astype(str),
+        "person_years": r_t, "measure": "switch_rate", "_key": joined(rate, "key")})]
+    if within["key"] and len(joined(within, "key")):
+        rr, rlo, rhi, p = stats.rate_ratio_ci(joined(within, "ev"), joined(within, "t"),
+                                              joined(within, "ev0"), joined(within, "t0"), alpha)
+        frames.append(pd.DataFrame({
+            "grade": joined(within, "grade"), "estimate": rr, "ci_lower": rlo, "ci_upper": rhi,
+            "numerator": joined(within, "ev"), "denominator": joined(within, "ev0"),
+            "n": joined(within, "n"), "attribute": attribute,
+            "category": joined(within, "cat").astype(str),
+            "reference": joined(within, "ref").astype(str), "person_years": joined(within, "t"),
+            "p_value": p, "measure": "rate_ratio_within_grade", "_key": joined(within, "key")}))
+    if fits:
+        res = _pooled_ratios(fits, two, (code, pid_all, grade_all, ev_all, py_all),
+                             len(labels), alpha)
+        frames.append(pd.DataFrame({
+            "grade": pd.NA, "estimate": res["estimate"].to_numpy(),
+            "ci_lower": res["ci_lower"].to_numpy(), "ci_upper": res["ci_upper"].to_numpy(),
+            "numerator": res["events_focal"].to_numpy(),
+            "denominator": res["events_reference"].to_numpy(), "n": joined(pooled, "n"),
+            "attribute": attribute, "category": joined(pooled, "cat").astype(str),
+            "reference": joined(pooled, "ref").astype(str), "person_years": joined(pooled, "t"),
+            "p_value": res["p_value"].to_numpy(),
+            "expected_focal": res["expected_focal"].to_numpy(),
+            "expected_reference": res["expected_reference"].to_numpy(),
+            "measure": "rate_ratio", "_key": joined(pooled, "key")}))
+    out = pd.concat(frames, ignore_index=True)
+    out = out.iloc[np.argsort(out["_key"].to_numpy(), kind="stable")].reset_index(drop=True)
+    group = out["_key"].to_numpy() // stride
+    out["indicator"] = name
+    out["by"] = [labels[i][0] for i in group]
+    out["group"] = [labels[i][1] for i in group]
+    return [out.drop(columns="_key")]
+
+
+def _pooled_ratios(
+    fits: list[tuple[int, pd.DataFrame | None]],
+    two: list[tuple[np.ndarray, np.ndarray]],
+    rows: tuple[np.ndarray, ...],
+    n_groups: int,
+    alpha: float,
+) -> pd.DataFrame:
+    """Pooled ratios in ``fits`` order: 2-category groups in one vectorised fit."""
+    code, pid, grade, ev, py = rows
+    cols = ["estimate", "ci_lower", "ci_upper", "p_value", "events_focal", "events_reference",
+            "expected_focal", "expected_reference"]
+    together = None
+    if two:
+        idx = np.concatenate([r for r, _ in two])
+        focal = np.concatenate([f for _, f in two]).astype(np.int64)
+        together = grouped_rate_ratio(code[idx], pd.factorize(grade[idx])[0], focal, ev[idx],
+                                      py[idx], pid[idx], n_groups, alpha=alpha)
+    parts = [res[cols] if res is not None else together.iloc[[i]][cols] for i, res in fits]
+    return pd.concat(parts, ignore_index=True)
