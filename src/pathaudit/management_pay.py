@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from pathaudit import stats
 from pathaudit.management_common import (
@@ -52,60 +51,12 @@ MIN_PER_GRADE = 5
 
 
 def bootstrap_median_draws(x: np.ndarray, B: int, rng: np.random.Generator) -> np.ndarray:
-    r"""Medians of ``B`` bootstrap resamples of ``x``, drawn without building the resamples.
+    """Medians of ``B`` bootstrap resamples of ``x``: ``stats.bootstrap_medians_exact``.
 
-    Parameters
-    ----------
-    x
-        The sample (at least one value).
-    B
-        Number of resamples.
-    rng
-        Random generator.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``B`` draws with exactly the distribution of ``np.median(x[idx])`` for
-        ``idx`` drawn uniformly with replacement (what
-        :func:`pathaudit.stats.bootstrap_medians` computes in O(B n)), in O(n + B).
-
-    Notes
-    -----
-    Sort ``x``. The :math:`h`-th order statistic of a resample is
-    :math:`x_{(K_h)}` where :math:`K_h = \min\{j : C_j \ge h\}` and
-    :math:`C_j \sim \mathrm{Bin}(n, j/n)` counts draws with index :math:`\le j`,
-    so :math:`P(K_h \le j) = P(C_j \ge h)`. For odd :math:`n` the median is
-    :math:`x_{(K_h)}`, :math:`h = (n+1)/2`, drawn by inverting that CDF. For even
-    :math:`n` the median averages :math:`x_{(K_h)}` and :math:`x_{(K_{h+1})}`,
-    :math:`h = n/2`: given :math:`K_h = j`, :math:`K_{h+1} = j` unless exactly
-    :math:`h` draws are :math:`\le j`, which has probability
-    :math:`\mathrm{Bin}(h; n, j/n)(1 - ((j-1)/j)^h) / P(K_h = j)`; then the other
-    :math:`n - h` draws are uniform on :math:`\{j+1, \dots, n\}` and
-    :math:`K_{h+1}` is their minimum. Checked against full enumeration and
-    against :func:`pathaudit.stats.bootstrap_medians` in the tests.
+    Sampled through order statistics in O(n + B), with exactly the distribution of
+    ``np.median(x[idx])`` for ``idx`` drawn uniformly with replacement.
     """
-    xs = np.sort(np.asarray(x, dtype=float))
-    n = len(xs)
-    if n == 0:
-        return np.full(B, np.nan)
-    j = np.arange(1, n + 1)
-    h = (n + 1) // 2 if n % 2 else n // 2
-    cdf = sps.binom.sf(h - 1, n, j / n)
-    cdf[-1] = 1.0
-    k1 = np.minimum(np.searchsorted(cdf, rng.random(B), side="left") + 1, n)
-    if n % 2:
-        return xs[k1 - 1]
-    p_k = cdf - np.r_[0.0, cdf[:-1]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_exact = sps.binom.pmf(h, n, j / n) * (1.0 - ((j - 1) / j) ** h) / p_k
-    p_exact = np.clip(np.nan_to_num(p_exact), 0.0, 1.0)
-    exactly_h = rng.random(B) < p_exact[k1 - 1]
-    rest = n - k1
-    step = np.ceil(rest * (1.0 - (1.0 - rng.random(B)) ** (1.0 / (n - h))))
-    step = np.clip(step, 1, np.maximum(rest, 1)).astype(np.int64)
-    k2 = np.minimum(np.where(exactly_h, k1 + step, k1), n)
-    return (xs[k1 - 1] + xs[k2 - 1]) / 2.0
+    return stats.bootstrap_medians_exact(x, B, rng)
 
 
 # ---------------------------------------------------------------------------
