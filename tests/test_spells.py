@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from attrition_builders import people
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,34 +64,6 @@ def history(*rows: tuple) -> pd.DataFrame:
     for c in ("employee_id", "track", "level", "org_unit", "job_family", "location"):
         h[c] = h[c].astype("str")
     return h
-
-
-def people(*rows: tuple) -> pd.DataFrame:
-    """Canonical people from (employee_id, hire[, termination[, type[, gender]]]) tuples."""
-    recs = []
-    for r in rows:
-        eid, hire = r[:2]
-        term = r[2] if len(r) > 2 else None
-        ttype = r[3] if len(r) > 3 else None
-        gender = r[4] if len(r) > 4 else "F"
-        recs.append(
-            {
-                "employee_id": eid,
-                "hire_date": pd.Timestamp(hire),
-                "termination_date": pd.Timestamp(term) if term else pd.NaT,
-                "termination_type": ttype,
-                "gender": gender,
-            }
-        )
-    p = pd.DataFrame(recs)
-    p["hire_date"] = pd.to_datetime(p["hire_date"])
-    p["termination_date"] = pd.to_datetime(p["termination_date"])
-    p = p.sort_values(["employee_id", "hire_date"], kind="stable")
-    p["episode"] = p.groupby("employee_id").cumcount().astype("Int64")
-    p["row"] = pd.array(np.arange(1, len(p) + 1), dtype="Int64")
-    for c in ("employee_id", "termination_type", "gender"):
-        p[c] = p[c].astype("str")
-    return p.reset_index(drop=True)
 
 
 def audit(
