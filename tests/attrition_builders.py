@@ -1,4 +1,4 @@
-"""Hand-built canonical tables for the attrition and matching tests."""
+"""Hand-built canonical tables for the attrition, matching and spell tests."""
 
 from __future__ import annotations
 
