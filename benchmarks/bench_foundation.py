@@ -33,19 +33,14 @@ import tempfile
 import textwrap
 import time
 
-PEOPLE_PER_HEADCOUNT = 2.9
-"""People ever employed per unit of target headcount over 10 years (default hazards)."""
-
 _PEAK = "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2"
 
 _SIMULATE = textwrap.dedent(
     f"""
     import json, resource, time
-    from pathaudit.simulate import default, simulate
+    from pathaudit.simulate import simulate, sized
     t0 = time.perf_counter()
-    h = max(int({{n}} / {{ratio}}), 50)
-    sim = simulate(default().replace(years=10, initial_headcount=int(0.95 * h),
-                                     target_headcount=h), seed=1)
+    sim = simulate(sized({{n}}), seed=1)
     t1 = time.perf_counter()
     sim.write({{folder!r}}, formats=("csv",))
     t2 = time.perf_counter()
@@ -158,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            sim = step(_SIMULATE.format(n=n, ratio=PEOPLE_PER_HEADCOUNT, folder=tmp))
+            sim = step(_SIMULATE.format(n=n, folder=tmp))
             row: dict = {"size": n, "people_ever": sim.get("people_ever", n), "simulate": sim}
             if "failed" not in sim:
                 row["load"] = step(_LOAD.format(folder=tmp))

@@ -26,16 +26,11 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-PEOPLE_PER_HEADCOUNT = 2.9
-"""People ever employed per unit of target headcount over 10 years (default hazards)."""
-
 _SIMULATE = textwrap.dedent(
     """
     import pickle
-    from pathaudit.simulate import default, simulate
-    h = max(int({n} / {ratio}), 50)
-    sim = simulate(default().replace(years=10, initial_headcount=int(0.95 * h),
-                                     target_headcount=h), seed=1)
+    from pathaudit.simulate import simulate, sized
+    sim = simulate(sized({n}), seed=1)
     with open({path!r}, "wb") as fh:
         pickle.dump(sim, fh, protocol=pickle.HIGHEST_PROTOCOL)
     print(sim.truth["realised"]["people_ever"])
@@ -91,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "org.pkl")
         subprocess.run(
-            [sys.executable, "-c", _SIMULATE.format(n=args.n_people, ratio=PEOPLE_PER_HEADCOUNT,
+            [sys.executable, "-c", _SIMULATE.format(n=args.n_people,
                                                     path=path)],
             capture_output=True, text=True, check=True,
         )

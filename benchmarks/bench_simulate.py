@@ -17,19 +17,14 @@ import subprocess
 import sys
 import textwrap
 
-PEOPLE_PER_HEADCOUNT = 2.9
-"""People ever employed per unit of target headcount over 10 years (default hazards)."""
-
 _CHILD = textwrap.dedent(
     """
     import json, resource, time
-    from pathaudit.simulate import simulate, default, small
+    from pathaudit.simulate import simulate, sized, small
     kind, n = {kind!r}, {n!r}
     t0, c0 = time.perf_counter(), time.process_time()
     if kind == "size":
-        h = max(int(n / {ratio!r}), 50)
-        sim = simulate(default().replace(years=10, initial_headcount=int(0.95 * h),
-                                         target_headcount=h), seed=1)
+        sim = simulate(sized(n), seed=1)
         extra = {{"people_ever": sim.truth["realised"]["people_ever"],
                   "history_rows": sim.truth["realised"]["history_rows"]}}
     else:
@@ -45,7 +40,7 @@ _CHILD = textwrap.dedent(
 
 def run_child(kind: str, n: int) -> dict:
     """Run one measurement in a fresh interpreter and return its report."""
-    code = _CHILD.format(kind=kind, n=n, ratio=PEOPLE_PER_HEADCOUNT)
+    code = _CHILD.format(kind=kind, n=n)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

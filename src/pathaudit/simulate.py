@@ -43,6 +43,7 @@ from pathaudit.simulate_config import (
     broken,
     default,
     healthy,
+    sized,
     small,
 )
 from pathaudit.simulate_engine import CENSORED, RawRun, run
@@ -70,6 +71,7 @@ __all__ = [
     "small",
     "write_preset",
     "write_sample",
+    "sized",
 ]
 
 SAMPLE_SEED = 2024

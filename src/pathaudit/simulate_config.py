@@ -395,6 +395,21 @@ def default() -> SimConfig:
     return SimConfig()
 
 
+PEOPLE_PER_HEADCOUNT = 2.9
+"""People ever employed per unit of target headcount over 10 years (default hazards)."""
+
+
+def sized(people_ever: int, years: int = 10) -> SimConfig:
+    """The default organisation scaled to about ``people_ever`` people ever employed.
+
+    Used by the benchmarks: the target headcount is ``people_ever / PEOPLE_PER_HEADCOUNT``
+    (at least 50), the founding headcount 95% of it, over ``years`` years (the ratio is
+    measured for 10 years).
+    """
+    h = max(int(people_ever / PEOPLE_PER_HEADCOUNT), 50)
+    return default().replace(years=years, initial_headcount=int(0.95 * h), target_headcount=h)
+
+
 def healthy(**changes: Any) -> SimConfig:
     """A dual ladder that works: no IC ceiling, no pay penalty, no stall pressure, all HRs 1.
 
