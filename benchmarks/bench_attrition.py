@@ -27,7 +27,7 @@ from pathlib import Path
 _SIMULATE = textwrap.dedent(
     """
     import pickle, sys
-    from pathaudit.simulate import simulate, sized
+    from pathaudit.simulate._run import simulate, sized
     sim = simulate(sized({n}), seed=1)
     with open({path!r}, "wb") as fh:
         pickle.dump(sim, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
-from pathaudit.spells import derive_exposure, derive_spells
+from pathaudit.derived.spells import derive_exposure, derive_spells
 
 
 def synthetic(n_people: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -38,7 +38,7 @@ _PEAK = "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2"
 _SIMULATE = textwrap.dedent(
     f"""
     import json, resource, time
-    from pathaudit.simulate import simulate, sized
+    from pathaudit.simulate._run import simulate, sized
     t0 = time.perf_counter()
     sim = simulate(sized({{n}}), seed=1)
     t1 = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Writes a synthetic CSV export (16 records per person, four levels per track, three
 units, export column names and labels mapped by a column map) into a temporary
-folder, then times ``pathaudit.load`` and ``pathaudit.validate`` on it.
+folder, then times ``pathaudit.io._load`` and ``pathaudit.validate`` on it.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from pathlib import Path
 _SIMULATE = textwrap.dedent(
     """
     import pickle
-    from pathaudit.simulate import simulate, sized
+    from pathaudit.simulate._run import simulate, sized
     sim = simulate(sized({n}), seed=1)
     with open({path!r}, "wb") as fh:
         pickle.dump(sim, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -41,7 +41,7 @@ _RUN = textwrap.dedent(
     """
     import json, pickle, resource, time
     from pathaudit.management import INDICATORS, forced_management
-    from pathaudit.management_common import shared_cache
+    from pathaudit.management._common import shared_cache
     with open({path!r}, "rb") as fh:
         sim = pickle.load(fh)
     data = sim.data

@@ -20,7 +20,7 @@ import textwrap
 _CHILD = textwrap.dedent(
     """
     import json, resource, time
-    from pathaudit.simulate import simulate, sized, small
+    from pathaudit.simulate._run import simulate, sized, small
     kind, n = {kind!r}, {n!r}
     t0, c0 = time.perf_counter(), time.process_time()
     if kind == "size":

@@ -432,9 +432,9 @@ def test_recovery_and_coverage_over_200_simulated_organisations():
     (rates for all organisations at once; one Cox fit and one matched fit per
     organisation), so that the study stays well under a minute.
     """
-    from pathaudit.attrition import _cox, _rate_ratio, _rates, _work
-    from pathaudit.matching import post_switch_exit_hr
+    from pathaudit.attrition._analysis import _cox, _rate_ratio, _rates, _work
     from pathaudit.simulate import cached_organisations
+    from pathaudit.stats.matching import post_switch_exit_hr
 
     sims = cached_organisations(200)
     works, cox_rows, ps_rows = [], [], []

@@ -5,7 +5,7 @@ import pytest
 
 import pathaudit
 from pathaudit.cli import main
-from pathaudit.privacy import FORMULA_PREFIXES
+from pathaudit.io.privacy import FORMULA_PREFIXES
 from pathaudit.sample import sample_dir
 
 SAMPLE = sample_dir()

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from load_builders import write_export
 
-from pathaudit.errors import PathauditError
-from pathaudit.ladder import (
+from pathaudit.derived.ladder import (
     assign_grades,
     ladder_from_grades,
     regrade,
@@ -16,7 +15,8 @@ from pathaudit.ladder import (
     top_grades,
     with_shifted_equivalence,
 )
-from pathaudit.load import load
+from pathaudit.errors import PathauditError
+from pathaudit.io import load
 
 
 def ladder_frame() -> pd.DataFrame:

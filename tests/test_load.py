@@ -14,7 +14,7 @@ from load_builders import MAP_TOML, history, ladder, people, write_export
 
 from pathaudit import load as load_function
 from pathaudit.errors import InputError, MapError, PrivacyError
-from pathaudit.load import (
+from pathaudit.io._load import (
     FATAL_HEADER,
     LEVEL_NOT_IN_LADDER,
     MISSING_COLUMN,
@@ -22,8 +22,8 @@ from pathaudit.load import (
     load,
     validate,
 )
+from pathaudit.io.schema import HISTORY, HISTORY_DERIVED, PEOPLE, PEOPLE_DERIVED
 from pathaudit.quality import DataQualityReport
-from pathaudit.schema import HISTORY, HISTORY_DERIVED, PEOPLE, PEOPLE_DERIVED
 
 
 def issues(report: DataQualityReport, rule: str) -> list:

@@ -124,7 +124,7 @@ def pick(result, measure: str, *, by: str = "overall", group: str = "all", grade
 
 # --------------------------------------------------------------------------- IC ceiling
 
-from pathaudit.management import (  # noqa: E402
+from pathaudit.management._analysis import (  # noqa: E402
     DEFAULT_THRESHOLDS,
     INDICATORS,
     Threshold,
@@ -348,7 +348,7 @@ def test_switch_back_cumulative_incidence_exact():
 def test_switch_back_matches_statsmodels():
     from statsmodels.duration.survfunc import CumIncidenceRight
 
-    from pathaudit.management_rates import cif_at
+    from pathaudit.management._rates import cif_at
 
     rng = np.random.default_rng(3)
     t = np.round(rng.exponential(2.0, 300), 2)
@@ -607,7 +607,7 @@ def test_forced_management_units_years_and_score():
     assert set(audit.scores.loc[audit.scores["by"] == "org_unit", "group"]) == {"U1", "U2", "U3"}
     assert audit.score == int(audit.unit_profile()["flagged"].sum())
     assert set(audit.over_time()["group"]) >= {"2020", "2021"}
-    from pathaudit.management import STATUSES
+    from pathaudit.management._analysis import STATUSES
 
     assert audit.profile["status"].isin(STATUSES).all()
     head = audit.headline()
@@ -643,7 +643,7 @@ def test_plots_draw():
 def test_bootstrap_median_draws_match_full_enumeration():
     import itertools
 
-    from pathaudit.management_pay import bootstrap_median_draws
+    from pathaudit.management._pay import bootstrap_median_draws
 
     rng = np.random.default_rng(11)
     for n in (1, 2, 3, 4, 5, 6):
@@ -663,7 +663,7 @@ def test_bootstrap_median_draws_match_full_enumeration():
 
 def test_bootstrap_median_draws_agree_with_resampling():
     from pathaudit import stats
-    from pathaudit.management_pay import bootstrap_median_draws
+    from pathaudit.management._pay import bootstrap_median_draws
 
     rng = np.random.default_rng(5)
     x = rng.lognormal(size=200)
@@ -676,7 +676,7 @@ def test_bootstrap_median_draws_agree_with_resampling():
 def test_stratified_rate_ratio_equals_person_level_glm():
     import statsmodels.api as sm
 
-    from pathaudit.management_rates import stratified_rate_ratio
+    from pathaudit.management._rates import stratified_rate_ratio
 
     rng = np.random.default_rng(2)
     n = 3000
@@ -706,7 +706,7 @@ def test_stratified_rate_ratio_equals_person_level_glm():
 def test_stratified_rate_ratio_several_groups_equals_glm():
     import statsmodels.api as sm
 
-    from pathaudit.management_rates import stratified_rate_ratio
+    from pathaudit.management._rates import stratified_rate_ratio
 
     rng = np.random.default_rng(8)
     n = 2000
@@ -732,7 +732,7 @@ def test_stratified_rate_ratio_several_groups_equals_glm():
 
 
 def test_grouped_rate_ratio_equals_one_model_per_group():
-    from pathaudit.management_rates import grouped_rate_ratio, stratified_rate_ratio
+    from pathaudit.management._rates import grouped_rate_ratio, stratified_rate_ratio
 
     rng = np.random.default_rng(11)
     n = 3000
@@ -757,7 +757,7 @@ def test_grouped_rate_ratio_equals_one_model_per_group():
 
 
 def test_stacked_groupings_are_the_groupings_in_one_frame():
-    from pathaudit.management_common import (
+    from pathaudit.management._common import (
         groupings,
         stacked_groupings,
         stacked_rows,
@@ -790,7 +790,7 @@ def test_stacked_groupings_are_the_groupings_in_one_frame():
 def test_within_grade_difference_equals_statsmodels_ols():
     import statsmodels.api as sm
 
-    from pathaudit.management_pay import within_grade_difference
+    from pathaudit.management._pay import within_grade_difference
 
     rng = np.random.default_rng(4)
     n = 500
@@ -807,10 +807,10 @@ def test_within_grade_difference_equals_statsmodels_ols():
 
 
 def test_ladder_tops_equal_ladder_module():
-    from pathaudit.ladder import top_grades
-    from pathaudit.management_pay import ladder_tops
+    from pathaudit.derived.ladder import top_grades
+    from pathaudit.management._pay import ladder_tops
     from pathaudit.simulate import simulate
-    from pathaudit.simulate_config import small
+    from pathaudit.simulate.config import small
 
     lad = simulate(small(), 3).tables["ladder"]
     units = sorted(lad["org_unit"].dropna().astype(str).unique())
@@ -900,7 +900,7 @@ def shared_set():
 
 
 def test_stacked_run_equals_separate_runs(shared_set):
-    from pathaudit.management_common import shared_cache
+    from pathaudit.management._common import shared_cache
 
     sims, _ = shared_set
     two = stack(sims[:2])
@@ -932,7 +932,7 @@ def test_stacked_run_equals_separate_runs(shared_set):
 @pytest.mark.coverage_study
 def test_indicators_recover_the_simulated_truth(shared_set):
     """Each estimator's mean error over 200 organisations is within 3 Monte-Carlo SEs."""
-    from pathaudit.management_common import shared_cache
+    from pathaudit.management._common import shared_cache
 
     sims, data = shared_set
     n = len(sims)
@@ -1005,7 +1005,7 @@ above)."""
 
 def flag_profile(config) -> pd.DataFrame:
     """The profile of the study figures of 200 organisations, one audit each (k = 5)."""
-    from pathaudit.management_common import shared_cache
+    from pathaudit.management._common import shared_cache
     from pathaudit.simulate import cached_organisations
 
     data = stack(cached_organisations(200, config=config), k=5)  # the list is dropped
@@ -1047,7 +1047,7 @@ def test_healthy_ladder_is_rarely_flagged_and_broken_ladder_is():
         Peter signal                           0.5%    36.5%
         all figure-draws                       0.4%    57.9%
     """
-    from pathaudit.simulate_config import broken, healthy
+    from pathaudit.simulate.config import broken, healthy
 
     ok = flag_profile(healthy(**MEDIUM))
     bad = flag_profile(broken(**MEDIUM))
@@ -1108,7 +1108,7 @@ def test_a_smaller_alpha_widens_every_interval():
 if __name__ == "__main__":  # the table of the healthy-vs-broken study, for any size
     import sys
 
-    from pathaudit.simulate_config import broken, healthy
+    from pathaudit.simulate.config import broken, healthy
 
     times = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     size = dict(MEDIUM, initial_headcount=round(140 * times),

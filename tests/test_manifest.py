@@ -6,10 +6,10 @@ import json
 
 from load_builders import history, write_export
 
-from pathaudit import __version__
-from pathaudit.load import load
-from pathaudit.manifest import run_manifest, write_manifest
-from pathaudit.parse import file_sha256
+from pathaudit._version import __version__
+from pathaudit.io import load
+from pathaudit.io._parse import file_sha256
+from pathaudit.io.manifest import run_manifest, write_manifest
 
 
 def test_manifest_content(tmp_path) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pathaudit.errors import MapError
-from pathaudit.mapping import (
+from pathaudit.io.mapping import (
     BAD_VALUE,
     EXPORT_KEYS,
     MAP_NOT_FOUND,

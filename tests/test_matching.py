@@ -9,7 +9,7 @@ from attrition_builders import YEAR, audit, days, history, people
 from statsmodels.duration.hazard_regression import PHReg
 
 from pathaudit.errors import NeedsHistoryError, PathauditError
-from pathaudit.matching import MATCHED_COLUMNS, post_switch_exit_hr, post_switch_matched
+from pathaudit.stats.matching import MATCHED_COLUMNS, post_switch_exit_hr, post_switch_matched
 
 
 def org():

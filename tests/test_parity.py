@@ -18,10 +18,14 @@ from hypothesis import strategies as st
 
 from pathaudit import load
 from pathaudit.data import AuditData
+from pathaudit.derived.population import current_state
 from pathaudit.errors import PathauditError, StatisticalWarning
-from pathaudit.parity import ParityResult, pay_parity, ratio_of_means_ci
-from pathaudit.parity_decompose import oaxaca_blinder
-from pathaudit.parity_model import (
+from pathaudit.parity._analysis import ParityResult, pay_parity, ratio_of_means_ci
+from pathaudit.parity._decompose import oaxaca_blinder
+from pathaudit.parity._remedy import _solve_min_cost, remediation_plans
+from pathaudit.simulate import cached_organisations
+from pathaudit.simulate.config import small
+from pathaudit.stats.regression import (
     build_design,
     cluster_codes,
     control_block,
@@ -29,10 +33,6 @@ from pathaudit.parity_model import (
     fit_ppml,
     gap_from_coef,
 )
-from pathaudit.parity_remedy import _solve_min_cost, remediation_plans
-from pathaudit.population import current_state
-from pathaudit.simulate import cached_organisations
-from pathaudit.simulate_config import small
 
 AS_OF = pd.Timestamp("2025-12-31")
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pathaudit.errors import PrivacyError
-from pathaudit.privacy import (
+from pathaudit.io.privacy import (
     FORMULA_PREFIXES,
     IDENTIFIERS_FOUND,
     SALT_MISSING,

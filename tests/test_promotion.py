@@ -19,7 +19,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
 
 from pathaudit.data import AuditData
-from pathaudit.promotion import (
+from pathaudit.promotion._analysis import (
     AJ,
     CAUSES,
     NAIVE_KM,
@@ -34,7 +34,7 @@ from pathaudit.promotion import (
     time_to_promotion,
     velocity,
 )
-from pathaudit.survival import step_at
+from pathaudit.stats.survival import step_at
 
 YEAR = 365.25
 
@@ -534,7 +534,7 @@ def test_coverage_of_headline_difference_and_hazard_ratio(coverage_runs):
 
 def test_exact_bootstrap_median_matches_resampling():
     from pathaudit import stats
-    from pathaudit.promotion import bootstrap_medians_exact
+    from pathaudit.promotion._analysis import bootstrap_medians_exact
 
     rng = np.random.default_rng(0)
     for n in (1, 2, 7, 40, 301):

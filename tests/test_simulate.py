@@ -17,14 +17,14 @@ import pytest
 import statsmodels.api as sm
 from compare import assert_same_file
 
-from pathaudit import schema
+from pathaudit.io import schema
 from pathaudit.simulate import (
     SAMPLE_SEED,
     cached_organisations,
     simulate,
     write_sample,
 )
-from pathaudit.simulate_config import (
+from pathaudit.simulate.config import (
     NEVER,
     PROMOTION,
     SimConfig,
@@ -34,7 +34,7 @@ from pathaudit.simulate_config import (
     monthly_hazards,
     small,
 )
-from pathaudit.simulate_truth import (
+from pathaudit.simulate.truth import (
     promotion_cif_target,
     smooth_cif,
     stall_thresholds,
@@ -530,7 +530,7 @@ def test_sample_is_what_the_documented_command_writes(tmp_path):
 
 @pytest.mark.parametrize("map_name", ["map.toml", "map_xlsx.toml"])
 def test_sample_loads_cleanly_through_the_loader(map_name):
-    from pathaudit.load import load
+    from pathaudit.io import load
 
     data = load(SAMPLE, SAMPLE / map_name)
     assert data.quality.fatal == []
@@ -541,7 +541,7 @@ def test_sample_loads_cleanly_through_the_loader(map_name):
 
 
 def test_sample_snapshot_loads_through_the_loader():
-    from pathaudit.load import load
+    from pathaudit.io import load
 
     data = load(SAMPLE, SAMPLE / "map_snapshot.toml")
     assert data.is_snapshot
@@ -552,7 +552,7 @@ def test_sample_snapshot_loads_through_the_loader():
 
 
 def test_parquet_export_loads_to_the_same_tables(tmp_path):
-    from pathaudit.load import load
+    from pathaudit.io import load
 
     sim = simulate(small(), seed=3)
     sim.write(tmp_path, formats=("parquet",))

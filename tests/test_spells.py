@@ -9,15 +9,15 @@ from attrition_builders import people
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathaudit import schema
 from pathaudit.data import AuditData
-from pathaudit.errors import MapError
-from pathaudit.spells import (
+from pathaudit.derived.spells import (
     derive_exposure,
     derive_spells,
     fiscal_quarter_start,
     fiscal_quarters,
 )
+from pathaudit.errors import MapError
+from pathaudit.io import schema
 
 YEAR = 365.25
 

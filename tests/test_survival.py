@@ -10,7 +10,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
 
 from pathaudit.errors import PathauditError
-from pathaudit.survival import (
+from pathaudit.stats.survival import (
     aalen_johansen,
     cif_influence,
     cox_ph,

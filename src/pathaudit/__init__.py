@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from pathaudit._version import __version__
 from pathaudit.attrition import AttritionResult, attrition
 from pathaudit.data import AuditData
-from pathaudit.load import load, validate
+from pathaudit.io import load, validate
 from pathaudit.management import ManagementAudit, forced_management
 from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.promotion import PromotionAudit, time_to_promotion

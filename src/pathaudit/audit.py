@@ -104,7 +104,7 @@ def _results_of(obj: Any) -> dict[str, Result]:
 
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:
-    from pathaudit.privacy import safe_for_spreadsheet
+    from pathaudit.io.privacy import safe_for_spreadsheet
 
     safe_for_spreadsheet(df).to_csv(path, index=False)
 
@@ -121,7 +121,7 @@ def run_audit(
     Parameters
     ----------
     data
-        Loaded dataset (see :func:`pathaudit.load`).
+        Loaded dataset (see :func:`pathaudit.io._load`).
     out
         Output folder (created if needed).
     seed
@@ -135,7 +135,7 @@ def run_audit(
         The content of ``summary.json``: per analysis, its headline figures or
         the reason it could not run (e.g. snapshot-only data).
     """
-    from pathaudit.manifest import run_manifest
+    from pathaudit.io.manifest import run_manifest
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pathaudit import __version__
+from pathaudit._version import __version__
 from pathaudit.errors import PathauditError
 
 DESCRIPTION = """\
@@ -88,14 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":
-            from pathaudit.load import validate
+            from pathaudit.io import validate
 
             report = validate(args.data, args.map, as_of=args.as_of)
             print(report)
             return 0
         if args.command == "audit":
             from pathaudit.audit import run_audit
-            from pathaudit.load import load
+            from pathaudit.io import load
 
             data = load(args.data, args.map, as_of=args.as_of)
             print(data.quality)

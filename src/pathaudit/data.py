@@ -16,7 +16,7 @@ from pathaudit.quality import DataQualityReport
 class AuditData:
     """Canonical tables of one export, with its dates and data-quality report.
 
-    Build it with :func:`pathaudit.load` (from files and a column map) or
+    Build it with :func:`pathaudit.io._load` (from files and a column map) or
     directly from canonical DataFrames in tests. Derived tables (``spells``,
     ``exposure``) are computed once, on first use, and reused by every analysis.
 
@@ -84,15 +84,15 @@ class AuditData:
 
     @cached_property
     def spells(self) -> pd.DataFrame:
-        """Spells (``schema.SPELLS``), derived once; see :func:`pathaudit.spells.derive_spells`."""
-        from pathaudit.spells import derive_spells
+        """Spells (``schema.SPELLS``), derived once (:func:`~pathaudit.derived.derive_spells`)."""
+        from pathaudit.derived.spells import derive_spells
 
         return derive_spells(self)
 
     @cached_property
     def exposure(self) -> pd.DataFrame:
         """Exposure (``schema.EXPOSURE``), derived once by ``spells.derive_exposure``."""
-        from pathaudit.spells import derive_exposure
+        from pathaudit.derived.spells import derive_exposure
 
         return derive_exposure(self)
 

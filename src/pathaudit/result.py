@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pathaudit import __version__
+from pathaudit._version import __version__
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -1,0 +1,283 @@
+"""The Cox model of voluntary exit: IC vs M within grade at equal tenure.
+
+Counting-process rows collapsed from the working frame (a new row whenever track, grade,
+level, pay, unit or a control changes), split at the end of the window after an IC->M
+switch and at the dual ladder's adoption date in the unit; tenure in days as the time
+scale, strata by grade, compa-ratio where bands exist, robust errors clustered by person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from pathaudit.attrition._frame import continues_previous, epoch_days, years_to_days
+from pathaudit.data import AuditData
+from pathaudit.errors import PathauditError
+from pathaudit.stats import mde_normal, t_ci
+from pathaudit.stats.matching import fit_cox
+
+MIN_LEVEL_EVENTS = 10
+"""A level of a categorical Cox control with fewer voluntary exits is pooled with the reference."""
+
+COMPA_STEP = 0.1
+"""The compa-ratio hazard ratio is reported per this increase (0.10 = 10% of band midpoint)."""
+
+
+def _band_mid(rows: pd.DataFrame, bands: pd.DataFrame | None) -> np.ndarray | None:
+    """Band midpoint in force at each row's start for its (track, level[, location])."""
+    if bands is None or bands.empty or "band_mid" not in bands:
+        return None
+    b = bands.copy()
+    b["track"] = b["track"].astype(str)
+    b["level"] = b["level"].astype(str)
+    if "effective_date" not in b or b["effective_date"].isna().all():
+        b["effective_date"] = pd.Timestamp("1900-01-01")
+    b["effective_date"] = b["effective_date"].fillna(pd.Timestamp("1900-01-01"))
+    b["_eff"] = epoch_days(b["effective_date"])
+    by = ["track", "level"]
+    if "location" in b and b["location"].notna().all() and "location" in rows:
+        b["location"] = b["location"].astype(str)
+        by.append("location")
+    else:
+        b = b.loc[b["location"].isna()] if "location" in b and b["location"].isna().any() else b
+    b = b.sort_values("_eff").drop_duplicates([*by, "_eff"], keep="last")
+    left = pd.DataFrame({c: rows[c].astype(str).to_numpy() for c in by})
+    left["_start"] = rows["start_d"].to_numpy()
+    left["_pos"] = np.arange(len(rows))
+    left = left.sort_values("_start", kind="stable")
+    m = pd.merge_asof(left, b[[*by, "_eff", "band_mid"]], left_on="_start", right_on="_eff",
+                      by=by, direction="backward")
+    out = np.full(len(rows), np.nan)
+    out[m["_pos"].to_numpy()] = m["band_mid"].to_numpy(dtype=float)
+    return out
+
+
+def _dummies(
+    values: pd.Series, events: np.ndarray, prefix: str
+) -> tuple[np.ndarray, list[str], str]:
+    """Treatment dummies; reference = most common level; levels with few events pooled into it."""
+    cat = pd.Categorical(values)
+    labels = [str(c) for c in cat.categories] + ["(missing)"]
+    code = np.asarray(cat.codes, dtype=np.int64)
+    code = np.where(code < 0, len(labels) - 1, code)
+    counts = np.bincount(code, minlength=len(labels))
+    ev_by = np.bincount(code, weights=events.astype(float), minlength=len(labels))
+    ref = int(np.argmax(counts))
+    keep = sorted(
+        (i for i in range(len(labels)) if i != ref and ev_by[i] >= MIN_LEVEL_EVENTS),
+        key=lambda i: labels[i],
+    )
+    x = np.zeros((len(code), len(keep)))
+    slot = np.full(len(labels), -1)
+    slot[keep] = np.arange(len(keep))
+    pos = slot[code]
+    okp = pos >= 0
+    x[np.flatnonzero(okp), pos[okp]] = 1.0
+    return x, [f"{prefix}: {labels[i]} vs {labels[ref]}" for i in keep], labels[ref]
+
+
+def _add_months(days: np.ndarray, months: int) -> np.ndarray:
+    """Integer days plus calendar months (day of month kept, clipped to month end)."""
+    shifted = pd.to_datetime(days, unit="D") + pd.DateOffset(months=months)
+    return shifted.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+def _switch_window_end(w: pd.DataFrame, horizon_months: int) -> np.ndarray:
+    """Per exposure row: end of the window after the IC->M switch that began its M run.
+
+    ``inf`` for rows not in an M run that began with a switch from IC (in the same episode).
+    """
+    ic = w["is_ic"].to_numpy()
+    s0 = w["start_d"].to_numpy()
+    cont = continues_previous(w)  # row continues the previous row of the same episode
+    new_run = ~cont
+    new_run[1:] |= ic[1:] != ic[:-1]
+    run = np.cumsum(new_run) - 1
+    first = np.flatnonzero(new_run)
+    prev_ic = np.zeros(len(first), dtype=bool)
+    has_prev = cont[first]
+    prev_ic[has_prev] = ic[first[has_prev] - 1]
+    switched_in = has_prev & prev_ic & ~ic[first]
+    end = np.full(len(first), np.inf)
+    if switched_in.any():
+        end[switched_in] = _add_months(s0[first[switched_in]], horizon_months)
+    return end[run]
+
+
+def _split_rows(rows: pd.DataFrame, cut: np.ndarray) -> pd.DataFrame:
+    """Split counting-process rows at ``cut`` days where ``start_d < cut < stop_d``.
+
+    The first part keeps no event; the second part enters at the cut. ``entry`` is the
+    tenure (days) at ``start_d``.
+    """
+    s0 = rows["start_d"].to_numpy()
+    s1 = rows["stop_d"].to_numpy()
+    need = (cut > s0) & (cut < s1)
+    if not need.any():
+        return rows
+    c = cut[need].astype(np.int64)
+    head = rows.loc[need].copy()
+    tail = rows.loc[need].copy()
+    head["stop_d"] = c
+    head["event"] = False
+    tail["entry"] = tail["entry"].to_numpy() + (c - tail["start_d"].to_numpy())
+    tail["start_d"] = c
+    out = pd.concat([rows.loc[~need], head, tail], ignore_index=True)
+    return out.sort_values(["pid", "start_d"], kind="stable", ignore_index=True)
+
+
+def _in_window(rows: pd.DataFrame) -> np.ndarray:
+    """1 for rows that start inside their switch window (before ``window_end``), else 0."""
+    end = rows["window_end"].to_numpy(dtype=float)
+    return (np.isfinite(end) & (rows["start_d"].to_numpy() < end)).astype(float)
+
+
+def cox_model(
+    w: pd.DataFrame,
+    data: AuditData,
+    controls: Sequence[str] | None,
+    alpha: float,
+    horizon_months: int,
+    snapshot: bool = False,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Cox model of voluntary exit on collapsed counting-process rows.
+
+    Parameters
+    ----------
+    w
+        The working frame (:func:`~pathaudit.attrition._frame.work_frame`).
+    data
+        The dataset (bands, adoption dates).
+    controls
+        Categorical controls; None: those of ``gender, job_family, location`` with two
+        or more values.
+    alpha
+        1 - confidence level.
+    horizon_months
+        Length of the window after an IC->M switch that gets its own term.
+    snapshot
+        The frame comes from a snapshot (compa-ratio is then left out).
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        ``term, estimate`` (hazard ratio), ``ci_lower, ci_upper, p_value, mde, events,
+        n``, first row ``track: IC vs M``; and the model description (controls, time
+        scale, strata, references, rows, events, converged, compa-ratio notes).
+
+    Raises
+    ------
+    PathauditError
+        A control that is not an exposure column.
+    """
+    avail = [c for c in ("gender", "job_family", "location") if c in w.columns]
+    if controls is None:
+        controls = [c for c in avail if w[c].nunique(dropna=True) >= 2]
+    else:
+        missing = [c for c in controls if c not in w.columns]
+        if missing:
+            raise PathauditError(
+                f"Cox controls {missing} are not exposure columns; choose among {avail}."
+            )
+    keys = ["track", "grade", "level", "pay", "org_unit", *controls]
+    window_end = _switch_window_end(w, horizon_months)
+    s0 = w["start_d"].to_numpy()
+    s1 = w["stop_d"].to_numpy()
+    new = ~continues_previous(w)
+    for c in keys:
+        v = pd.factorize(w[c], use_na_sentinel=False)[0]
+        new[1:] |= v[1:] != v[:-1]
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(w) - 1]
+    ten0 = years_to_days(w["tenure"])
+    rows = w.iloc[first][["pid", "is_ic", *keys]].reset_index(drop=True)
+    rows["start_d"] = s0[first]
+    rows["stop_d"] = s1[last]
+    rows["entry"] = ten0[first]
+    rows["event"] = w["ev_voluntary"].to_numpy()[last]
+    rows["window_end"] = window_end[first]
+    info: dict[str, Any] = {"controls": list(controls), "time_scale": "tenure (days)",
+                            "strata": "grade"}
+    names = ["track: IC vs M"]
+    rows = _split_rows(rows, rows["window_end"].to_numpy())
+    recent = _in_window(rows)
+    extra: list[tuple[str, np.ndarray]] = []
+    if recent.any():
+        extra.append((f"first {horizon_months} months after an IC→M switch", recent))
+    adoption = data.adoption
+    if adoption is not None and len(adoption):
+        adopt = adoption.dropna(subset=["org_unit", "adoption_date"])
+        day = pd.Series(epoch_days(adopt["adoption_date"]), index=adopt["org_unit"].astype(str))
+        day = day.groupby(level=0).min()
+        cut = day.reindex(rows["org_unit"].astype(str).to_numpy()).to_numpy(dtype=float)
+        cut = np.where(np.isfinite(cut), cut, np.inf)
+        rows = _split_rows(rows.assign(_adopt=cut), cut)
+        in_force = (rows["_adopt"].to_numpy() <= rows["start_d"].to_numpy()).astype(float)
+        extra = [(n, _in_window(rows)) for n, _ in extra]
+        if 0 < in_force.mean() < 1:
+            extra.append(("dual ladder in force in the unit", in_force))
+    cols = [rows["is_ic"].to_numpy(dtype=float)]
+    names += [n for n, _ in extra]
+    cols += [x for _, x in extra]
+    use = np.isfinite(rows["grade"].to_numpy(dtype=float))
+    mid = None if snapshot else _band_mid(rows, data.bands)
+    if snapshot:
+        info["compa_ratio"] = (
+            "left out: a snapshot holds only the last pay, which would be attributed to all of "
+            "a person's time (pay rises with tenure, so leavers would look underpaid)"
+        )
+    elif mid is not None:
+        compa = rows["pay"].to_numpy(dtype=float) / mid
+        have = np.isfinite(compa) & (compa > 0)
+        if have.mean() >= 0.5:
+            names.append(f"compa-ratio (per {COMPA_STEP:.2f})")
+            cols.append(np.where(have, compa, 1.0) / COMPA_STEP)
+            use &= have
+            info["compa_ratio_rows_without_band"] = int((~have).sum())
+        else:
+            info["compa_ratio"] = "left out: fewer than half the intervals have a matching band"
+    else:
+        info["compa_ratio"] = "left out: the export has no pay bands"
+    ev = rows["event"].to_numpy(dtype=bool)
+    refs = {}
+    for c in controls:
+        x, nm, ref = _dummies(rows[c], ev & use, c)
+        if x.shape[1]:
+            cols.extend(x.T)
+            names.extend(nm)
+        refs[c] = ref
+    info["references"] = refs
+    X = np.column_stack(cols)[use]
+    r = rows.loc[use]
+    entry = r["entry"].to_numpy(dtype=float)
+    exit_ = entry + (r["stop_d"].to_numpy() - r["start_d"].to_numpy())
+    fit = fit_cox(
+        exit_, r["event"].to_numpy(dtype=bool), X, names, r["pid"].to_numpy(),
+        entry=entry, strata=pd.factorize(r["grade"])[0], what="voluntary exit",
+    )
+    p = len(names)
+    params = fit.params if fit is not None else np.full(p, np.nan)
+    se = fit.bse if fit is not None else np.full(p, np.nan)
+    lo, hi = t_ci(params, se, alpha=alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pv = 2 * norm.sf(np.abs(params / se))
+    table = pd.DataFrame(
+        {
+            "term": names,
+            "estimate": np.exp(params),
+            "ci_lower": np.exp(lo),
+            "ci_upper": np.exp(hi),
+            "p_value": pv,
+            "mde": np.exp(mde_normal(se, alpha=alpha)),
+            "events": int(r["event"].sum()),
+            "n": int(r["pid"].nunique()),
+        }
+    )
+    info.update({"rows": int(len(r)), "events": int(r["event"].sum()),
+                 "converged": fit is not None})
+    return table, info

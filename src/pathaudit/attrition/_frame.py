@@ -1,0 +1,143 @@
+"""The working frame of attrition: exposure with integer days, person codes and exit flags.
+
+Every attrition figure is computed on this one frame (:func:`work_frame`): the exposure
+table (:mod:`pathaudit.derived.spells`) sorted by person, episode and time, dates as integer days,
+strings as categoricals, one boolean column per exit kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pathaudit.data import AuditData
+from pathaudit.io.schema import DAYS_PER_YEAR, TRACKS
+
+KINDS: dict[str, tuple[str, ...]] = {
+    "voluntary": ("exit_voluntary",),
+    "involuntary": ("exit_involuntary",),
+    "all": ("exit_voluntary", "exit_involuntary", "exit_other"),
+}
+"""Exit kinds reported, and the end reasons each counts (``all`` includes ``other``)."""
+
+CATEGORICAL = ("level", "org_unit", "job_family", "location", "gender")
+"""String attributes held as categoricals in the working frame (fast grouping)."""
+
+
+def epoch_days(s: pd.Series) -> np.ndarray:
+    """Dates as integer days since 1970-01-01."""
+    return s.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+def work_frame(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Exposure with integer days, person codes and exit flags, sorted by person and time.
+
+    Strings become categoricals (track with categories ``IC, M``). Returns the frame and
+    the employee ID of each person code ``pid``.
+    """
+    ex = data.exposure
+    cols = ["episode", "person_years", "year", "grade", "pay", "tenure", "time_in_spell"]
+    w = ex[cols].copy()
+    w["year"] = w["year"].astype("int64")
+    w["quarter"] = ex["quarter"].astype("category")
+    w["track"] = pd.Categorical(ex["track"], categories=list(TRACKS))
+    w["is_ic"] = (w["track"] == "IC").to_numpy()
+    for c in dict.fromkeys((*by, *CATEGORICAL)):
+        if c in ex.columns and c not in w.columns:
+            w[c] = ex[c].astype("category")
+    w["start_d"] = epoch_days(ex["start"])
+    w["stop_d"] = epoch_days(ex["stop"])
+    pid, ids = pd.factorize(ex["employee_id"])
+    w["pid"] = pid
+    ev = ex["event"].astype(str).to_numpy()
+    for kind, reasons in KINDS.items():
+        w[f"ev_{kind}"] = np.isin(ev, reasons)
+    order = np.lexsort((w["start_d"].to_numpy(), w["episode"].to_numpy(dtype=np.int64),
+                        pid))
+    return w.iloc[order].reset_index(drop=True), np.asarray(ids, dtype=object)
+
+
+def count_people(w: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Distinct people per group of ``keys`` (same index as ``groupby(keys).size()``)."""
+    g = w.groupby(keys, observed=True, dropna=False, sort=True)
+    code = g.ngroup().to_numpy()
+    pid = w["pid"].to_numpy().astype(np.int64)
+    base = int(pid.max(initial=0)) + 1
+    pairs = np.sort(code.astype(np.int64) * base + pid)
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    counts = np.bincount(pairs[first] // base, minlength=g.ngroups)
+    return pd.Series(counts, index=g.size().index)
+
+
+def snapshot_as_history(data: AuditData) -> tuple[AuditData, str]:
+    """A snapshot whose one record per person is extended back to the hire date.
+
+    The person's state on the extract date is attributed to all their observed
+    employment. The observed window starts at ``history_start`` when the map sets one
+    before the extract date; otherwise (a snapshot's default is the extract date, when
+    nothing before is observed) at the earliest termination date in the export, on the
+    assumption that the export holds every leaver since then.
+
+    Returns
+    -------
+    (AuditData, str)
+        The history-like copy and a sentence saying which window was used.
+    """
+    from pathaudit.quality import DataQualityReport
+
+    start = data.history_start
+    if start >= data.extract_date:
+        term = data.people["termination_date"].dropna()
+        term = term[term <= data.as_of]
+        if len(term):
+            start = pd.Timestamp(term.min()).normalize()
+        how = (
+            f"the observed window starts on {start.date()}, the earliest termination date in "
+            "the export, assuming it holds every leaver since then (set [export] history_start "
+            "to the date from which it does)"
+        )
+    else:
+        how = f"the observed window starts on history_start, {start.date()}"
+    copy = dataclasses.replace(
+        data,
+        is_snapshot=False,
+        history_start=start,
+        quality=DataQualityReport(rows_in=dict(data.quality.rows_in)),
+    )
+    return copy, how
+
+
+def value_cols(table: pd.DataFrame, groups: Sequence[str]) -> list[str]:
+    """Numeric, non-boolean columns of ``table`` besides ``groups``, ``n`` and ``suppressed``.
+
+    These are the figures suppression blanks in a small cell.
+    """
+    return [
+        c for c in table.columns
+        if c not in (*groups, "n", "suppressed")
+        and pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
+    ]
+
+
+def continues_previous(w: pd.DataFrame) -> np.ndarray:
+    """Per row of the working frame: True when it continues the row before.
+
+    That is, the same person and employment episode, starting the day the row before
+    stops (no gap).
+    """
+    pid = w["pid"].to_numpy()
+    ep = w["episode"].to_numpy(dtype=np.int64)
+    s0 = w["start_d"].to_numpy()
+    s1 = w["stop_d"].to_numpy()
+    cont = np.zeros(len(w), dtype=bool)
+    cont[1:] = (pid[1:] == pid[:-1]) & (ep[1:] == ep[:-1]) & (s0[1:] == s1[:-1])
+    return cont
+
+
+def years_to_days(years: pd.Series) -> np.ndarray:
+    """Durations in years (of 365.25 days) as whole days, rounded to the nearest day."""
+    return np.rint(years.to_numpy(dtype=float) * DAYS_PER_YEAR).astype(np.int64)

@@ -1,0 +1,150 @@
+"""Retention by track: Kaplan–Meier curves over tenure and over time in the current track."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from pathaudit.attrition._frame import continues_previous, epoch_days, years_to_days
+from pathaudit.data import AuditData
+from pathaudit.io.schema import DAYS_PER_YEAR, TRACKS
+from pathaudit.stats import loglog_ci
+
+RETENTION_YEARS: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0)
+"""Times at which retention is reported in the summary table."""
+
+
+def track_runs(w: pd.DataFrame) -> pd.DataFrame:
+    """Contiguous time of one person in one track within an episode (a "track run")."""
+    pid = w["pid"].to_numpy()
+    tr = np.where(w["is_ic"].to_numpy(), "IC", "M")
+    s0 = w["start_d"].to_numpy()
+    s1 = w["stop_d"].to_numpy()
+    new = ~continues_previous(w)
+    new[1:] |= tr[1:] != tr[:-1]
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(w) - 1]
+    ten0 = years_to_days(w["tenure"])
+    tis0 = years_to_days(w["time_in_spell"])
+    return pd.DataFrame(
+        {
+            "pid": pid[first],
+            "track": tr[first],
+            "start_d": s0[first],
+            "stop_d": s1[last],
+            "tenure0": ten0[first],
+            "tenure1": ten0[first] + (s1[last] - s0[first]),
+            # days since the spell start of the run's first observed interval
+            "spell_age0": tis0[first],
+            "exit": w["ev_all"].to_numpy()[last],
+        }
+    )
+
+
+def kaplan_meier(
+    time: np.ndarray, status: np.ndarray, entry: np.ndarray, alpha: float
+) -> pd.DataFrame:
+    """Kaplan–Meier (with delayed entry) as a table: time, estimate, CI, at risk, events."""
+    if len(time) == 0 or status.sum() == 0:
+        return pd.DataFrame(columns=["time", "estimate", "ci_lower", "ci_upper", "n", "events"])
+    sf = SurvfuncRight(time, status.astype(float), entry=entry)
+    est = np.asarray(sf.surv_prob)
+    se = np.asarray(sf.surv_prob_se)
+    lo, hi = loglog_ci(est, se, alpha=alpha)
+    return pd.DataFrame(
+        {
+            "time": np.asarray(sf.surv_times) / DAYS_PER_YEAR,
+            "estimate": est,
+            "ci_lower": lo,
+            "ci_upper": hi,
+            "n": np.asarray(sf.n_risk).astype(np.int64),
+            "events": np.asarray(sf.n_events).astype(np.int64),
+        }
+    )
+
+
+def stop_at_small(curve: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Curves stop where fewer than k remain at risk: from then on every row is suppressed."""
+    if curve.empty:
+        return curve.assign(suppressed=pd.Series(dtype=bool))
+    n = curve["n"].to_numpy()
+    peak = int(np.argmax(n))
+    small = np.zeros(len(n), dtype=bool)
+    small[:peak] = n[:peak] < k
+    tail_small = np.maximum.accumulate(n[peak:] < k)
+    small[peak:] = tail_small
+    return curve.assign(suppressed=small)
+
+
+def retention(
+    w: pd.DataFrame, data: AuditData, alpha: float, k: int, with_track_time: bool
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], int]:
+    """Kaplan–Meier retention by track over tenure (and over time in the track).
+
+    Returns
+    -------
+    (pandas.DataFrame, dict of str to pandas.DataFrame, int)
+        ``curve, track, years, estimate, ci_lower, ci_upper, n, suppressed`` at
+        :data:`RETENTION_YEARS`; the curves (``tenure``, ``time_in_track``) with ``time,
+        track, estimate, ci_lower, ci_upper, n, events, suppressed``; the number of runs
+        left out of the time-in-track curve (track entry before ``history_start``).
+    """
+    runs = track_runs(w)
+    hs = int(epoch_days(pd.Series([data.history_start]))[0])
+    curves = {}
+    # retention over tenure: each run at risk over its tenure interval in its track
+    parts = []
+    for track in TRACKS:
+        r = runs.loc[runs["track"] == track]
+        c = kaplan_meier(r["tenure1"].to_numpy(float), r["exit"].to_numpy(),
+                         r["tenure0"].to_numpy(float), alpha)
+        parts.append(stop_at_small(c.assign(track=track), k))
+    curves["tenure"] = pd.concat(parts, ignore_index=True)
+    unknown = 0
+    if with_track_time:
+        # time since entering the track: known when the run's first spell began on the
+        # hire date or inside the observed window
+        spell_start = runs["start_d"] - runs["spell_age0"]
+        hire = runs["start_d"] - runs["tenure0"]
+        at_hire = spell_start == hire
+        inside = spell_start >= hs
+        known = (at_hire | inside).to_numpy()
+        unknown = int((~known).sum())
+        # a known run starts with its first spell (on the hire date, or inside the window)
+        r = runs.assign(origin=spell_start).loc[known]
+        parts = []
+        for track in TRACKS:
+            rt = r.loc[r["track"] == track]
+            entry = (rt["start_d"] - rt["origin"]).to_numpy(float)
+            time = (rt["stop_d"] - rt["origin"]).to_numpy(float)
+            c = kaplan_meier(time, rt["exit"].to_numpy(), entry, alpha)
+            parts.append(stop_at_small(c.assign(track=track), k))
+        curves["time_in_track"] = pd.concat(parts, ignore_index=True)
+    rows = []
+    for curve, c in curves.items():
+        for track in TRACKS:
+            ct = c.loc[c["track"] == track]
+            for y in RETENTION_YEARS:
+                i = np.searchsorted(ct["time"].to_numpy(), y, side="right") - 1
+                if len(ct) == 0:
+                    continue
+                if i < 0:  # before the first exit
+                    vals = (1.0, 1.0, 1.0, int(ct["n"].iloc[0]), bool(ct["suppressed"].iloc[0]))
+                else:  # the curve at its last exit time on or before y
+                    row = ct.iloc[i]
+                    vals = (row["estimate"], row["ci_lower"], row["ci_upper"], int(row["n"]),
+                            bool(row["suppressed"]))
+                rows.append(
+                    {"curve": curve, "track": track, "years": y, "estimate": vals[0],
+                     "ci_lower": vals[1], "ci_upper": vals[2], "n": vals[3],
+                     "suppressed": vals[4]}
+                )
+    cols = ["time", "track", "estimate", "ci_lower", "ci_upper", "n", "events", "suppressed"]
+    curves = {name: c[cols] for name, c in curves.items()}
+    summary = pd.DataFrame(
+        rows,
+        columns=["curve", "track", "years", "estimate", "ci_lower", "ci_upper", "n",
+                 "suppressed"],
+    )
+    return summary, curves, unknown

@@ -1,0 +1,709 @@
+"""History -> spells and exposure: the derived tables every analysis reads.
+
+Both tables are derived once per dataset (``AuditData.spells``,
+``AuditData.exposure``) by vectorised numpy/pandas code: no loop runs over
+people. ``docs/spells.md`` works through every rule with examples.
+
+Time
+----
+Time is counted in whole days on half-open intervals ``[start, stop)``. An
+employment episode with hire date ``H`` and termination date ``T`` (both
+inclusive) covers ``[H, T + 1 day)``. A year is 365.25 days.
+
+Rules, in the order they are applied
+------------------------------------
+1. **People.** An episode hired after ``as_of`` is excluded (``people /
+   hired_after_as_of``), as is one without a hire date (``missing_hire_date``)
+   or terminated before it was hired (``termination_before_hire``). A
+   termination dated after ``as_of`` is not yet known on ``as_of``: the
+   episode is censored at ``as_of`` (``terminated_after_as_of``, a note). An
+   open episode ends at ``as_of + 1 day``. When a person's episodes overlap,
+   the earlier one is cut at the next hire date and censored there
+   (``overlapping_episodes``, repaired); an episode cut to zero days (two
+   episodes with one hire date) is excluded (``duplicate_episode``).
+   ``episode`` is taken from the people table when present, else numbered
+   0, 1, ... by hire date.
+2. **History.** Records dated after ``as_of`` are ignored (``history /
+   after_as_of``, a note); records without an ID or date are excluded
+   (``missing_id_or_date``). Several records of one person on one date
+   collapse to the last one in file order (by ``row``; ``same_date_records``,
+   repaired) -- the loader normally did this already.
+3. **Episode of a record.** A record belongs to the episode whose
+   ``[hire_date, termination_date]`` contains its date (the latest hire on or
+   before the date, found by a sorted search). Records of people absent from
+   ``people`` (``history_person_not_in_people``) or dated outside every
+   episode -- before the first hire, in a gap between episodes, after the
+   termination -- are excluded (``history_outside_employment``). The
+   ``episode`` column of ``history``, if any, is not used.
+4. **A record on the termination date** (other than the episode's first
+   record) is ignored: the exit wins over whatever changed that day
+   (``change_on_termination_date``, excluded).
+5. **Episodes without records** are excluded (``people /
+   episode_without_history``).
+6. **Missing hire record.** When an episode's first record is dated after its
+   hire date, that record's state is extended back to the hire date
+   (``history_starts_after_hire``, repaired) and the spell carries
+   ``start_imputed = True``. If the hire date is before ``history_start`` the
+   level held on the hire date is not observed: such a spell's start (and so
+   its time in level) is uncertain, and analyses of time in level may leave
+   it out. Snapshot exports are not extended: their one spell starts at the
+   record date (the last promotion, when known).
+7. **Spells.** Consecutive records of one episode with the same ``(track,
+   level)`` form one spell. A spell stops at the next change of track or
+   level, else at the episode's end. Its ``end_reason`` is, by precedence,
+   ``exit_<termination_type>`` (an observed termination; a missing type counts
+   as ``exit_other``) > ``switch_to_M`` / ``switch_to_IC`` > ``promotion``
+   (next grade higher) > ``demotion`` (lower) > ``lateral`` (same or unknown
+   grade, new level code) > ``censored``. Spells never bridge two episodes.
+8. **Delayed entry.** Spells that stop on or before ``history_start`` are
+   excluded (``spells / spell_before_history_start``); a spell that starts
+   before it has ``entry = (history_start - start) / 365.25`` years, else 0.
+9. **Exposure** is the observed part ``[max(start, history_start), stop)`` of
+   every spell, split at every history record (pay, unit, family, location,
+   grade changes) and at every fiscal-quarter boundary.
+
+Fiscal quarters
+---------------
+With ``fiscal_year_start_month = m`` the fiscal year runs from month ``m`` to
+month ``m - 1`` of the next calendar year and is named by the calendar year in
+which it **ends** (with ``m = 4``, April 2021 - March 2022 is fiscal 2022;
+with ``m = 1`` the fiscal year is the calendar year). The label is
+``"<fiscal year>Q<quarter>"``, e.g. ``"2022Q1"`` for April-June 2021 when
+``m = 4``; labels sort in time order.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pathaudit.data import AuditData
+from pathaudit.errors import MapError
+from pathaudit.io.schema import DAYS_PER_YEAR, END_REASONS, EXPOSURE, SPELLS
+from pathaudit.quality import Action, DataQualityReport
+
+__all__ = ["derive_exposure", "derive_spells", "fiscal_quarter_start", "fiscal_quarters"]
+
+_KEY_SCALE = 1_000_000
+"""Composite key person * scale + day + offset (days since 1970 fit in +-500,000)."""
+_KEY_OFFSET = 500_000
+
+_REASON = {r: i for i, r in enumerate(END_REASONS)}
+_REASON_NONE = len(END_REASONS)
+_EVENT_LABELS = np.array(END_REASONS + ("none",), dtype=object)
+_EXIT_BY_TYPE = {
+    "voluntary": _REASON["exit_voluntary"],
+    "involuntary": _REASON["exit_involuntary"],
+    "other": _REASON["exit_other"],
+}
+_ATTRIBUTES = ("org_unit", "job_family", "location")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _record(
+    quality: DataQualityReport,
+    table: str,
+    rule: str,
+    action: Action,
+    n: int,
+    message: str,
+    rows: object = (),
+) -> None:
+    """Add a finding once (deriving twice does not count a problem twice)."""
+    for issue in quality.issues:
+        if (issue.table, issue.rule, issue.n_rows, issue.message) == (table, rule, n, message):
+            return
+    shown = np.sort(np.asarray(rows, dtype=np.int64))[:10]  # the first rows in file order
+    quality.add(table, rule, action, n, message, rows=shown)
+
+
+def _days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (days since 1970-01-01 as int64, missing mask) of a date column."""
+    d = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+    missing = np.isnat(d)
+    out = d.astype(np.int64)
+    out[missing] = 0
+    return out, missing
+
+
+def _to_dates(days: np.ndarray) -> pd.Series:
+    """Return int days since 1970 as a ``datetime64[ns]`` Series."""
+    return pd.Series(days.astype("datetime64[D]").astype("datetime64[ns]"))
+
+
+def _day(ts: pd.Timestamp) -> int:
+    return int(np.datetime64(pd.Timestamp(ts).date(), "D").astype(np.int64))
+
+
+def _take(frame: pd.DataFrame, col: str, idx: np.ndarray, dtype: str = "str") -> pd.Series:
+    """Column ``col`` of ``frame`` at positions ``idx`` (all-missing when absent)."""
+    if col in frame.columns:
+        return frame[col].iloc[idx].reset_index(drop=True)
+    return pd.Series(pd.array([None] * len(idx), dtype=dtype))
+
+
+def _labels(values: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """Return ``values[codes]`` as a ``str`` Series (a fast take, not built from objects)."""
+    small = pd.Series(pd.array(list(values), dtype="str"))
+    return small.iloc[codes].reset_index(drop=True)
+
+
+def _fiscal_month_offset(fiscal_year_start_month: int) -> int:
+    m = int(fiscal_year_start_month)
+    if not 1 <= m <= 12:
+        raise MapError(
+            "fiscal_year_start_month must be a month number 1-12; found "
+            f"{fiscal_year_start_month!r}. Set [export] fiscal_year_start_month in the "
+            "column map (1 = January)."
+        )
+    return m - 1
+
+
+def _quarter_index(days: np.ndarray, offset: int) -> np.ndarray:
+    """Absolute fiscal-quarter number of each day (consecutive integers over time)."""
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return (months - offset) // 3
+
+
+def _quarter_start_day(qidx: np.ndarray, offset: int) -> np.ndarray:
+    """First day (int days since 1970) of absolute fiscal quarter ``qidx``."""
+    months = (qidx * 3 + offset).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64)
+
+
+def fiscal_quarters(dates: object, fiscal_year_start_month: int = 1) -> pd.DataFrame:
+    """Fiscal year, quarter and label of dates.
+
+    Parameters
+    ----------
+    dates
+        Anything ``pandas.to_datetime`` reads as a column of dates.
+    fiscal_year_start_month
+        First month of the fiscal year (1 = January).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year`` (fiscal year, named by the calendar year in which it ends),
+        ``quarter_of_year`` (1-4) and ``quarter`` (label ``"<year>Q<q>"``).
+
+    Notes
+    -----
+    With start month ``m`` and ``k = 12 * calendar_year + month - m`` (months
+    since the fiscal epoch), ``year = k // 12 + (m != 1)`` and
+    ``quarter_of_year = (k % 12) // 3 + 1``.
+    """
+    offset = _fiscal_month_offset(fiscal_year_start_month)
+    days, missing = _days(pd.Series(pd.to_datetime(pd.Series(dates))))
+    q = _quarter_index(days, offset)
+    year, qoy, label = _quarter_parts(q, offset)
+    out = pd.DataFrame(
+        {
+            "year": pd.array(year, dtype="Int64"),
+            "quarter_of_year": pd.array(qoy, dtype="Int64"),
+            "quarter": label,
+        }
+    )
+    out.loc[missing, ["year", "quarter_of_year", "quarter"]] = pd.NA
+    return out
+
+
+def fiscal_quarter_start(label: str, fiscal_year_start_month: int = 1) -> pd.Timestamp:
+    """First day of a fiscal quarter given its label (inverse of :func:`fiscal_quarters`).
+
+    Parameters
+    ----------
+    label
+        ``"<fiscal year>Q<quarter>"``, e.g. ``"2022Q1"``.
+    fiscal_year_start_month
+        First month of the fiscal year (1 = January).
+
+    Returns
+    -------
+    pandas.Timestamp
+        The quarter's first day.
+    """
+    offset = _fiscal_month_offset(fiscal_year_start_month)
+    year, q = str(label).split("Q")
+    qidx = (int(year) - 1970 - (1 if offset else 0)) * 4 + int(q) - 1
+    return pd.Timestamp(_to_dates(_quarter_start_day(np.array([qidx]), offset)).iloc[0])
+
+
+def _quarter_parts(qidx: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fiscal year, quarter of year and label of absolute quarter numbers."""
+    base = 1970 + (1 if offset else 0)
+    year = base + qidx // 4
+    qoy = qidx % 4 + 1
+    uniq, inv = np.unique(qidx, return_inverse=True)
+    labels = np.array([f"{base + u // 4}Q{u % 4 + 1}" for u in uniq.tolist()], dtype=object)
+    return year, qoy, _labels(labels, inv.ravel())
+
+
+# --------------------------------------------------------------------------- the core
+
+
+@dataclass
+class _Core:
+    """Spells plus the record-level arrays exposure is cut from."""
+
+    spells: pd.DataFrame
+    records: pd.DataFrame  # history rows behind kept record segments (positional)
+    rec_start: np.ndarray  # observed start day of each record segment
+    rec_stop: np.ndarray  # exclusive stop day
+    rec_spell: np.ndarray  # spell_id (row of `spells`)
+    rec_last: np.ndarray  # True for the last record segment of its spell
+    spell_reason: np.ndarray  # end-reason code of each spell (index into _EVENT_LABELS)
+
+
+def _empty_spells() -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in SPELLS})
+
+
+def _empty_exposure() -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in EXPOSURE})
+
+
+def _dtype(kind: str) -> str:
+    return {
+        "str": "str",
+        "category": "str",
+        "date": "datetime64[ns]",
+        "float": "float64",
+        "int": "Int64",
+        "bool": "bool",
+    }[kind]
+
+
+def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, documented above
+    quality = data.quality
+    as_of = _day(data.as_of)
+    hs = _day(data.history_start)
+    people = data.people
+    hist = data.history
+
+    # ---- one integer code per person, in employee_id order
+    ids = pd.concat(
+        [people["employee_id"].astype("str"), hist["employee_id"].astype("str")],
+        ignore_index=True,
+    )
+    codes, _ = pd.factorize(ids, sort=True)
+    codes = codes.astype(np.int64)
+    p_pid = codes[: len(people)]
+    h_pid = codes[len(people) :]
+
+    # ---- people -> episodes
+    hire, hire_na = _days(people["hire_date"])
+    if "termination_date" in people.columns:
+        term, term_na = _days(people["termination_date"])
+    else:
+        term, term_na = np.zeros(len(people), np.int64), np.ones(len(people), bool)
+    p_rows = (
+        people["row"].to_numpy(dtype=np.int64, na_value=0)
+        if "row" in people.columns
+        else np.arange(1, len(people) + 1)
+    )
+    bad_id = p_pid < 0
+    miss_hire = hire_na & ~bad_id
+    late_hire = ~hire_na & ~bad_id & (hire > as_of)
+    term_before = ~hire_na & ~bad_id & ~late_hire & ~term_na & (term < hire)
+    _record(quality, "people", "missing_employee_id", "excluded", int(bad_id.sum()),
+            "people rows without an employee_id are left out of spells and exposure.",
+            p_rows[bad_id])
+    _record(quality, "people", "missing_hire_date", "excluded", int(miss_hire.sum()),
+            "episodes without a hire date are left out of spells and exposure; "
+            "fill in hire_date or drop the rows.", p_rows[miss_hire])
+    _record(quality, "people", "hired_after_as_of", "excluded", int(late_hire.sum()),
+            f"episodes hired after as-of {data.as_of.date()} are not yet observed and are "
+            "left out.", p_rows[late_hire])
+    _record(quality, "people", "termination_before_hire", "excluded", int(term_before.sum()),
+            "episodes terminated before they were hired are left out of spells and exposure; "
+            "correct hire_date or termination_date.", p_rows[term_before])
+    keep_p = ~(bad_id | miss_hire | late_hire | term_before)
+    future_term = keep_p & ~term_na & (term > as_of)
+    _record(quality, "people", "terminated_after_as_of", "note", int(future_term.sum()),
+            f"terminations dated after as-of {data.as_of.date()} are not yet known on as-of: "
+            "these episodes are censored at as-of.", p_rows[future_term])
+    exited_p = ~term_na & ~future_term
+
+    if "episode" in people.columns and not people["episode"].isna().any():
+        p_episode = people["episode"].to_numpy(dtype=np.int64)
+    else:
+        order0 = np.lexsort((hire, p_pid))
+        first = np.r_[True, p_pid[order0][1:] != p_pid[order0][:-1]]
+        grp_start = np.maximum.accumulate(np.where(first, np.arange(len(order0)), 0))
+        p_episode = np.empty(len(people), np.int64)
+        p_episode[order0] = np.arange(len(order0)) - grp_start
+
+    kp = np.flatnonzero(keep_p)
+    kp = kp[np.lexsort((p_rows[kp], hire[kp], p_pid[kp]))]
+    e_pid, e_hire, e_term = p_pid[kp], hire[kp], term[kp]
+    e_exited = exited_p[kp]
+    e_stop = np.where(e_exited, e_term + 1, as_of + 1)
+    same_next = np.r_[e_pid[1:] == e_pid[:-1], False]
+    next_hire = np.r_[e_hire[1:], 0]
+    overlap = same_next & (next_hire < e_stop)
+    e_stop = np.where(overlap, next_hire, e_stop)
+    e_exited = e_exited & ~overlap
+    zero = e_stop <= e_hire
+    cut = overlap & ~zero
+    _record(quality, "people", "overlapping_episodes", "repaired", int(cut.sum()),
+            "episodes that overlap the person's next episode are cut at the next hire date "
+            "and censored there; correct the termination dates in people.", p_rows[kp[cut]])
+    _record(quality, "people", "duplicate_episode", "excluded", int(zero.sum()),
+            "episodes with the same hire date as another episode of the person are left out "
+            "(the later row is kept); remove duplicate people rows.", p_rows[kp[zero]])
+    kp, e_pid, e_hire, e_term = kp[~zero], e_pid[~zero], e_hire[~zero], e_term[~zero]
+    e_exited, e_stop = e_exited[~zero], e_stop[~zero]
+    n_ep = len(kp)
+    e_key = e_pid * _KEY_SCALE + e_hire + _KEY_OFFSET
+
+    ttype = (
+        people["termination_type"].astype("str").to_numpy(dtype=object, na_value="")[kp]
+        if "termination_type" in people.columns
+        else np.full(n_ep, "", dtype=object)
+    )
+    e_exit_code = np.full(n_ep, _REASON["exit_other"], np.int64)
+    for label, code in _EXIT_BY_TYPE.items():
+        e_exit_code[ttype == label] = code
+    untyped = e_exited & ~np.isin(ttype, list(_EXIT_BY_TYPE))
+    _record(quality, "people", "termination_type_missing", "repaired", int(untyped.sum()),
+            "terminated episodes without a known termination_type count as exit_other; "
+            "map the export's termination labels in [values.termination_type].",
+            p_rows[kp[untyped]])
+
+    # ---- history records
+    day, day_na = _days(hist["effective_date"])
+    h_rows = (
+        hist["row"].to_numpy(dtype=np.int64, na_value=0)
+        if "row" in hist.columns
+        else np.arange(1, len(hist) + 1)
+    )
+    missing = (h_pid < 0) | day_na
+    _record(quality, "history", "missing_id_or_date", "excluded", int(missing.sum()),
+            "history records without an employee_id or effective_date are left out.",
+            h_rows[missing])
+    after = ~missing & (day > as_of)
+    _record(quality, "history", "after_as_of", "note", int(after.sum()),
+            f"records dated after as-of {data.as_of.date()} are ignored", h_rows[after])
+    idx = np.flatnonzero(~missing & ~after)
+    # sort by person, date, then file order (`row`, then position)
+    idx = idx[np.lexsort((idx, h_rows[idx], day[idx], h_pid[idx]))]
+    dup = np.zeros(len(idx), bool)  # a later record of the same person and date follows
+    dup[:-1] = (h_pid[idx][1:] == h_pid[idx][:-1]) & (day[idx][1:] == day[idx][:-1])
+    _record(quality, "history", "same_date_records", "repaired", int(dup.sum()),
+            "several records of one person on one date: the last one in file order is kept.",
+            h_rows[idx[dup]])
+    idx = idx[~dup]
+
+    r_pid, r_day = h_pid[idx], day[idx]
+    r_key = r_pid * _KEY_SCALE + r_day + _KEY_OFFSET
+    ep = np.searchsorted(e_key, r_key, side="right") - 1
+    epc = np.clip(ep, 0, max(n_ep - 1, 0))
+    if n_ep:
+        inside = (ep >= 0) & (e_pid[epc] == r_pid) & (r_day < e_stop[epc])
+    else:
+        inside = np.zeros(len(idx), bool)
+    known = np.isin(r_pid, e_pid)
+    _record(quality, "history", "history_person_not_in_people", "excluded",
+            int((~known).sum()),
+            "records of people with no usable row in people are left out; add the person's "
+            "hire date to people.", h_rows[idx[~known]])
+    outside = known & ~inside
+    _record(quality, "history", "history_outside_employment", "excluded", int(outside.sum()),
+            "records dated outside every employment episode of their person (before the "
+            "hire date, between episodes or after the termination date) are left out; check "
+            "hire and termination dates in people or effective dates in history.",
+            h_rows[idx[outside]])
+    idx, r_day, ep = idx[inside], r_day[inside], ep[inside]
+
+    if len(idx) == 0:
+        _record(quality, "people", "episode_without_history", "excluded", n_ep,
+                "employment episodes with no history record inside them are left out of "
+                "spells and exposure; add the job record at hire to history.", p_rows[kp])
+        return _Core(_empty_spells(), hist.iloc[:0], np.zeros(0, np.int64),
+                     np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool),
+                     np.zeros(0, np.int64))
+
+    first = np.r_[True, ep[1:] != ep[:-1]]
+    on_term = ~first & e_exited[ep] & (r_day == e_term[ep])
+    _record(quality, "history", "change_on_termination_date", "excluded",
+            int(on_term.sum()),
+            "records dated on the termination date are ignored: the exit ends the spell.",
+            h_rows[idx[on_term]])
+    idx, r_day, ep, first = idx[~on_term], r_day[~on_term], ep[~on_term], first[~on_term]
+
+    has = np.zeros(n_ep, bool)
+    has[ep] = True
+    _record(quality, "people", "episode_without_history", "excluded", int((~has).sum()),
+            "employment episodes with no history record inside them are left out of spells "
+            "and exposure; add the job record at hire to history.", p_rows[kp[~has]])
+
+    late_first = first & (r_day > e_hire[ep]) & (not data.is_snapshot)
+    _record(quality, "history", "history_starts_after_hire", "repaired",
+            int(late_first.sum()),
+            "the first record of an episode is dated after the hire date: its track and "
+            "level are extended back to the hire date.", h_rows[idx[late_first]])
+    r_day = np.where(late_first, e_hire[ep], r_day)
+
+    n_rec = len(idx)
+    r_stop = np.r_[np.where(first[1:], e_stop[ep[:-1]], r_day[1:]), e_stop[ep[-1]]]
+
+    track_codes = pd.factorize(hist["track"])[0][idx]
+    level_codes = pd.factorize(hist["level"])[0][idx]
+    grade = pd.to_numeric(hist["grade"]).to_numpy(dtype=float, na_value=np.nan)[idx]
+    new = first | np.r_[True, track_codes[1:] != track_codes[:-1]]
+    new |= np.r_[True, level_codes[1:] != level_codes[:-1]]
+    r_spell = np.cumsum(new) - 1
+    sp_first = np.flatnonzero(new)
+    sp_last = np.r_[sp_first[1:] - 1, n_rec - 1]
+    sp_ep = ep[sp_first]
+    sp_start = r_day[sp_first]
+    sp_stop = r_stop[sp_last]
+    last_in_ep = np.r_[sp_ep[1:] != sp_ep[:-1], True]
+    nxt = np.r_[sp_first[1:], sp_first[-1]]
+
+    # ---- end reasons by precedence
+    track_str = hist["track"].astype("str").to_numpy(dtype=object, na_value="")[idx]
+    reason = np.full(len(sp_first), _REASON["lateral"], np.int64)
+    g_now, g_next = grade[sp_first], grade[nxt]
+    reason[g_next < g_now] = _REASON["demotion"]
+    reason[g_next > g_now] = _REASON["promotion"]
+    switch = track_codes[nxt] != track_codes[sp_first]
+    to_m = track_str[nxt] == "M"
+    reason[switch & to_m] = _REASON["switch_to_M"]
+    reason[switch & ~to_m] = _REASON["switch_to_IC"]
+    reason[last_in_ep] = np.where(
+        e_exited[sp_ep[last_in_ep]], e_exit_code[sp_ep[last_in_ep]], _REASON["censored"]
+    )
+
+    # ---- left truncation
+    keep_sp = sp_stop > hs
+    _record(quality, "spells", "spell_before_history_start", "excluded",
+            int((~keep_sp).sum()),
+            f"spells that ended on or before history_start {data.history_start.date()} are "
+            "not observed and are left out.")
+    new_id = np.cumsum(keep_sp) - 1
+    ks = np.flatnonzero(keep_sp)
+    f, last, nx = idx[sp_first[ks]], idx[sp_last[ks]], idx[nxt[ks]]
+    ending = ~last_in_ep[ks]
+
+    pay = (
+        pd.to_numeric(hist["pay"]).to_numpy(dtype=float, na_value=np.nan)
+        if "pay" in hist.columns
+        else np.full(len(hist), np.nan)
+    )
+    ep_of = kp[sp_ep[ks]]  # positions in people
+    hire_k = e_hire[sp_ep[ks]]
+    start_k, stop_k = sp_start[ks], sp_stop[ks]
+
+    spells = pd.DataFrame(
+        {
+            "employee_id": _take(hist, "employee_id", f),
+            "episode": pd.array(p_episode[ep_of], dtype="Int64"),
+            "spell_id": pd.array(np.arange(len(ks)), dtype="Int64"),
+            "track": _take(hist, "track", f),
+            "level": _take(hist, "level", f),
+            "grade": _take(hist, "grade", f, "Int64"),
+            "org_unit": _take(hist, "org_unit", f),
+            "job_family": _take(hist, "job_family", f),
+            "location": _take(hist, "location", f),
+            "start": _to_dates(start_k),
+            "stop": _to_dates(stop_k),
+            "entry": np.maximum(hs - start_k, 0) / DAYS_PER_YEAR,
+            "duration": (stop_k - start_k) / DAYS_PER_YEAR,
+            "end_reason": _labels(_EVENT_LABELS, reason[ks]),
+            "next_track": _take(hist, "track", nx).where(ending),
+            "next_level": _take(hist, "level", nx).where(ending),
+            "next_grade": _take(hist, "grade", nx, "Int64").where(ending),
+            "start_pay": pay[f],
+            "end_pay": pay[last],
+            "next_pay": np.where(ending, pay[nx], np.nan),
+            "hire_date": _to_dates(hire_k),
+            "tenure_at_start": (start_k - hire_k) / DAYS_PER_YEAR,
+            "start_imputed": late_first[sp_first[ks]],
+            "gender": _take(people, "gender", ep_of),
+        }
+    )
+
+    # ---- record segments of kept spells, observed part only
+    seg = keep_sp[r_spell] & (r_stop > hs)
+    return _Core(
+        spells=spells,
+        records=hist.iloc[idx[seg]].reset_index(drop=True),
+        rec_start=np.maximum(r_day[seg], hs),
+        rec_stop=r_stop[seg],
+        rec_spell=new_id[r_spell[seg]],
+        rec_last=np.r_[r_spell[1:] != r_spell[:-1], True][seg],
+        spell_reason=reason[ks],
+    )
+
+
+_CORES: weakref.WeakKeyDictionary[AuditData, tuple[int, int, _Core]] = weakref.WeakKeyDictionary()
+
+
+def _cached_core(data: AuditData) -> _Core:
+    """``_core(data)``, computed once per dataset so spells and exposure share one derivation.
+
+    The cache is keyed by the dataset object and checked against the identity of its
+    history and people tables, so replacing either table derives again.
+    """
+    key = (id(data.history), id(data.people))
+    hit = _CORES.get(data)
+    if hit is not None and hit[:2] == key:
+        return hit[2]
+    core = _core(data)
+    _CORES[data] = (*key, core)
+    return core
+
+
+# --------------------------------------------------------------------------- public
+
+
+def derive_spells(data: AuditData) -> pd.DataFrame:
+    """Derive spells: continuous time in one (track, level) within one employment episode.
+
+    Parameters
+    ----------
+    data
+        Canonical tables. Uses ``history`` (``employee_id, effective_date, track,
+        level, grade`` and, when present, ``pay, org_unit, job_family,
+        location, row``), ``people`` (``employee_id, hire_date`` and, when
+        present, ``termination_date, termination_type, episode, gender, row``),
+        ``as_of``, ``history_start`` and ``is_snapshot``. Repairs and exclusions
+        are added to ``data.quality`` (once, however often this runs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per spell (``schema.SPELLS``), sorted by ``employee_id``,
+        episode and ``start``; ``spell_id`` numbers the rows from 0:
+
+        - ``employee_id``, ``episode``, ``spell_id``
+        - ``track``, ``level``, ``grade``; ``org_unit``, ``job_family``,
+          ``location`` at the spell's start
+        - ``start`` (first day), ``stop`` (first day no longer in the spell)
+        - ``entry``: years from ``start`` to ``history_start`` if the spell
+          began before it, else 0 (delayed entry)
+        - ``duration``: ``(stop - start)`` in years
+        - ``end_reason``: one of ``schema.END_REASONS``
+        - ``next_track``, ``next_level``, ``next_grade``, ``next_pay``: the
+          state after a change of track or level (missing at exit and censoring)
+        - ``start_pay``, ``end_pay``: FTE pay on the first and last day
+        - ``hire_date``, ``tenure_at_start`` (years from hire to ``start``)
+        - ``start_imputed``: the spell's start was set to the hire date
+          because the episode's first record is dated later
+        - ``gender``: from the episode's people row (missing when absent)
+
+    Notes
+    -----
+    ``duration = (stop - start).days / 365.25`` and
+    ``entry = max(history_start - start, 0).days / 365.25``. ``stop`` is the
+    next change of track or level, else ``termination_date + 1 day`` (an exit
+    observed by ``as_of``), else ``as_of + 1 day`` (censored). The spells of
+    one episode tile ``[hire_date, stop of its last spell)`` without gaps or
+    overlaps, minus spells that ended on or before ``history_start``. The
+    rules (episode of a record, same-date collapse, a change on the
+    termination date, end-reason precedence exit > switch > promotion >
+    demotion > lateral) are listed in the module docstring and in
+    ``docs/spells.md``.
+    """
+    return _cached_core(data).spells
+
+
+def derive_exposure(data: AuditData) -> pd.DataFrame:
+    """Derive exposure: observed person-time at constant attributes, split by fiscal quarter.
+
+    Parameters
+    ----------
+    data
+        Canonical tables, as for :func:`derive_spells`; the fiscal year starts
+        in ``data.fiscal_year_start_month``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per interval (``schema.EXPOSURE``), sorted by ``employee_id``
+        and ``start``:
+
+        - ``employee_id``, ``episode``, ``spell_id`` (the spell in
+          :func:`derive_spells`)
+        - ``start``, ``stop`` (exclusive), ``person_years``
+        - ``quarter`` (label ``"<fiscal year>Q<q>"``), ``year`` (fiscal year,
+          named by the calendar year in which it ends)
+        - ``track``, ``level``, ``grade``, ``org_unit``, ``job_family``,
+          ``location``, ``pay``: the history record in force
+        - ``tenure``: years since hire at ``start``; ``time_in_spell``: years
+          since the spell's start at ``start``
+        - ``event``: the spell's ``end_reason`` on its last interval (an exit,
+          a change of track or level, or ``"censored"``), ``"none"`` elsewhere
+        - ``gender``: from the episode's people row
+
+    Notes
+    -----
+    The observed part ``[max(start, history_start), stop)`` of each spell is
+    cut at every history record and every fiscal-quarter start;
+    ``person_years = (stop - start).days / 365.25``. The person-years of a
+    spell sum to ``duration - entry``, and over the table they sum to the total
+    observed employed time. An event rate is ``events / sum(person_years)``
+    with both taken from this table, attributed to the attributes held at the
+    time (e.g. exits per person-year by track: rows with ``event`` starting
+    ``"exit_"`` over the person-years of the same rows' group).
+    """
+    offset = _fiscal_month_offset(data.fiscal_year_start_month)
+    core = _cached_core(data)
+    n = len(core.rec_start)
+    if n == 0:
+        return _empty_exposure()
+    sp = core.spells
+    q0 = _quarter_index(core.rec_start, offset)
+    q1 = _quarter_index(core.rec_stop - 1, offset)
+    count = q1 - q0 + 1
+    rep = np.repeat(np.arange(n), count)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    q = q0[rep] + within
+    q_min = int(q0.min())
+    bounds = _quarter_start_day(np.arange(q_min, int(q1.max()) + 2), offset)
+    start = np.maximum(core.rec_start[rep], bounds[q - q_min])
+    stop = np.minimum(core.rec_stop[rep], bounds[q - q_min + 1])
+    year, _, label = _quarter_parts(q, offset)
+
+    spell = core.rec_spell[rep]
+    last = core.rec_last[rep] & (within == count[rep] - 1)
+    sp_start, _ = _days(sp["start"])
+    hire, _ = _days(sp["hire_date"])
+    reason = core.spell_reason
+    rec = core.records
+    event = np.where(last, reason[spell], _REASON_NONE)
+
+    return pd.DataFrame(
+        {
+            "employee_id": _take(rec, "employee_id", rep),
+            "episode": sp["episode"].iloc[spell].reset_index(drop=True),
+            "spell_id": pd.array(spell, dtype="Int64"),
+            "start": _to_dates(start),
+            "stop": _to_dates(stop),
+            "person_years": (stop - start) / DAYS_PER_YEAR,
+            "quarter": label,
+            "year": pd.array(year, dtype="Int64"),
+            "track": _take(rec, "track", rep),
+            "level": _take(rec, "level", rep),
+            "grade": _take(rec, "grade", rep, "Int64"),
+            "org_unit": _take(rec, "org_unit", rep),
+            "job_family": _take(rec, "job_family", rep),
+            "location": _take(rec, "location", rep),
+            "pay": (
+                pd.to_numeric(rec["pay"]).to_numpy(dtype=float, na_value=np.nan)[rep]
+                if "pay" in rec.columns
+                else np.full(len(rep), np.nan)
+            ),
+            "tenure": (start - hire[spell]) / DAYS_PER_YEAR,
+            "time_in_spell": (start - sp_start[spell]) / DAYS_PER_YEAR,
+            "event": _labels(_EVENT_LABELS, event),
+            "gender": sp["gender"].iloc[spell].reset_index(drop=True),
+        }
+    )

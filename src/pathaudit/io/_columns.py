@@ -1,0 +1,323 @@
+"""Phase 1 of loading: one table's export columns found, renamed and parsed.
+
+:func:`canonical_table` finds every canonical column in the export (by the column
+map, else by its own name, ignoring case, spaces and underscores), then parses it by
+kind: text (spaces trimmed, ``[values]`` mapped), labels checked against the allowed
+values, the ``left`` flag, numbers, whole-number grades and dates
+(:mod:`pathaudit.io._dates`). Rows are numbered from 1 in file order (``row``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pathaudit.io._context import LoadContext
+from pathaudit.io._dates import read_dates
+from pathaudit.io._messages import (
+    BAD_GRADES,
+    BAD_NUMBERS,
+    MAX_VALUES_SHOWN,
+    MISSING_COLUMN,
+    UNKNOWN_LABEL,
+    norm_name,
+    rows_text,
+)
+from pathaudit.io._output import empty_column
+from pathaudit.io._parse import clean_text, parse_numbers
+from pathaudit.io._sources import Source
+from pathaudit.io.schema import TABLES, Column
+
+_LEFT_TRUE = {"true", "yes", "y", "1", "left", "terminated", "inactive", "leaver"}
+_LEFT_FALSE = {"false", "no", "n", "0", "active", "employed", "current", "stayer"}
+
+
+def map_values(values: pd.Series, mapping: dict[str, Any]) -> pd.Series:
+    """Apply an export-value -> canonical-value map (exact, then ignoring case and spaces)."""
+    folded_map = {norm_name(k): v for k, v in mapping.items()}
+    codes, uniques = pd.factorize(values)
+    u = pd.Series(uniques, dtype=str)
+    new_u = u.map(mapping).fillna(u.map(norm_name).map(folded_map)).fillna(u)
+    out = np.full(len(values), np.nan, dtype=object)
+    ok = codes >= 0
+    out[ok] = new_u.to_numpy(dtype=object)[codes[ok]]
+    return pd.Series(out, index=values.index, dtype=str)
+
+
+def _closest(value: str, allowed: tuple[str, ...]) -> str:
+    match = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
+    return match[0] if match else allowed[0]
+
+
+class _Columns:
+    """Phase 1 for one table read from ``src``."""
+
+    def __init__(self, ld: LoadContext, src: Source) -> None:
+        self.ld = ld
+        self.q = ld.q
+        self.cmap = ld.cmap
+        self.table = src.table
+        self.label = src.label
+
+    def resolve(self, frame: pd.DataFrame) -> dict[str, str] | None:
+        """Canonical column -> export column actually present; fatal for missing ones."""
+        table = self.table
+        mapping = self.cmap.columns(table)
+        headers = list(frame.columns)
+        by_norm: dict[str, str] = {}
+        for h in headers:
+            by_norm.setdefault(norm_name(h), h)
+        resolved: dict[str, str] = {}
+        forgiving: list[str] = []
+        ok = True
+        wanted = [(c.name, c.required) for c in TABLES[table]]
+        if table in ("history", "snapshot") and self.cmap.grade_column is not None:
+            wanted.append(("grade", True))
+        for canonical, required in wanted:
+            if canonical == "grade" and table in ("history", "snapshot"):
+                export_name = str(self.cmap.grade_column)
+                explicit = True
+            else:
+                explicit = canonical in mapping
+                export_name = mapping.get(canonical, canonical)
+            if export_name in headers:
+                resolved[canonical] = export_name
+                continue
+            hit = by_norm.get(norm_name(export_name))
+            if hit is not None:
+                resolved[canonical] = hit
+                forgiving.append(f"{canonical} = '{hit}'")
+                continue
+            if explicit or required:
+                ok = False
+                norm_headers = {norm_name(h): h for h in headers}
+                close = difflib.get_close_matches(
+                    norm_name(export_name), list(norm_headers), n=1, cutoff=0.6
+                )
+                self.q.add(
+                    table,
+                    "missing_column",
+                    "fatal",
+                    0,
+                    MISSING_COLUMN.format(
+                        column=export_name,
+                        file=self.label,
+                        found=headers,
+                        table=table,
+                        canonical=canonical,
+                        suggestion=norm_headers[close[0]] if close else "...",
+                    ),
+                    file=self.label,
+                    column=export_name,
+                )
+        if forgiving:
+            self.q.add(
+                table,
+                "column_matched",
+                "note",
+                len(frame),
+                "columns matched ignoring case, spaces and underscores: " + ", ".join(forgiving),
+                file=self.label,
+            )
+        return resolved if ok else None
+
+    def text(self, canonical: str, export: str, s: pd.Series) -> pd.Series:
+        parsed = clean_text(s)
+        n = int(parsed.stripped.sum())
+        if n:
+            self.q.add(
+                self.table,
+                "trailing_spaces",
+                "repaired",
+                n,
+                "leading or trailing spaces removed",
+                file=self.label,
+                column=export,
+                rows=np.flatnonzero(parsed.stripped)[:10] + 1,
+            )
+        values = parsed.values
+        mapping = self.cmap.values(canonical)
+        if mapping:
+            values = map_values(values, mapping)
+        return values
+
+    def unknown_label(
+        self,
+        canonical: str,
+        export: str,
+        value: object,
+        rows: np.ndarray,
+        *,
+        what: str,
+        allowed: str,
+        example: str,
+    ) -> None:
+        """Fatal: ``value`` (in ``rows``, counted from 1) is not an allowed label."""
+        self.q.add(
+            self.table,
+            f"unknown_{canonical}",
+            "fatal",
+            len(rows),
+            UNKNOWN_LABEL.format(
+                what=what,
+                value=value,
+                column=export,
+                file=self.label,
+                n=len(rows),
+                rows=rows_text(rows),
+                allowed=allowed,
+                canonical=canonical,
+                example=example,
+            ),
+            file=self.label,
+            column=export,
+            rows=rows,
+        )
+
+    def category(self, col: Column, export: str, s: pd.Series) -> pd.Series:
+        values = self.text(col.name, export, s)
+        if col.name == "career_preference" and not self.cmap.values("career_preference"):
+            track_map = self.cmap.values("track")
+            if track_map:
+                values = map_values(values, track_map)
+        allowed = col.values
+        fold = {a.casefold(): a for a in allowed}
+        codes, uniques = pd.factorize(values)
+        u = pd.Series(uniques, dtype=str)
+        exact = u.isin(allowed).to_numpy()
+        folded = u.str.casefold().map(fold)
+        case_fixed = ~exact & folded.notna().to_numpy()
+        unknown = ~exact & ~case_fixed
+        if case_fixed.any():
+            u = u.where(~case_fixed, folded)
+            n = int(np.isin(codes, np.flatnonzero(case_fixed)).sum())
+            self.q.add(
+                self.table,
+                "label_case",
+                "repaired",
+                n,
+                f"labels written in another case were read as {', '.join(allowed)}",
+                file=self.label,
+                column=export,
+            )
+        what = {"track": "Track label", "termination_type": "Termination type"}.get(
+            col.name, "Value"
+        )
+        for ui in np.flatnonzero(unknown)[:MAX_VALUES_SHOWN]:
+            self.unknown_label(
+                col.name,
+                export,
+                uniques[ui],
+                np.flatnonzero(codes == ui) + 1,
+                what=what,
+                allowed=", ".join(allowed),
+                example=_closest(str(uniques[ui]), allowed),
+            )
+        out = np.full(len(values), np.nan, dtype=object)
+        ok = codes >= 0
+        out[ok] = u.to_numpy(dtype=object)[codes[ok]]
+        return pd.Series(out, index=values.index, dtype=str)
+
+    def left(self, export: str, s: pd.Series) -> pd.Series:
+        values = self.text("left", export, s)
+        folded = values.str.casefold()
+        out = pd.Series(np.nan, index=values.index, dtype=str)
+        out.loc[folded.isin(_LEFT_TRUE).to_numpy()] = "true"
+        out.loc[folded.isin(_LEFT_FALSE).to_numpy()] = "false"
+        unknown = values.notna() & out.isna()
+        for value in pd.unique(values[unknown])[:MAX_VALUES_SHOWN]:
+            self.unknown_label(
+                "left",
+                export,
+                value,
+                np.flatnonzero((values == value).to_numpy(dtype=bool, na_value=False)) + 1,
+                what="Value",
+                allowed="true, false",
+                example="true",
+            )
+        return out
+
+    def number(self, export: str, s: pd.Series, *, integer: bool = False) -> pd.Series:
+        parsed = parse_numbers(s)
+        if parsed.reformatted.any():
+            n = int(parsed.reformatted.sum())
+            self.q.add(
+                self.table,
+                "number_format",
+                "repaired",
+                n,
+                "numbers written with thousands separators or a currency sign were read "
+                "without them",
+                file=self.label,
+                column=export,
+                rows=np.flatnonzero(parsed.reformatted) + 1,
+            )
+        bad = parsed.bad
+        values = parsed.values
+        template, rule = BAD_NUMBERS, "bad_number"
+        if integer:
+            frac = values.notna() & (values != np.floor(values))
+            bad = bad | frac.to_numpy()
+            template, rule = BAD_GRADES, "bad_grade"
+        if bad.any():
+            self.ld.fatal_values(
+                self.table, self.label, export, s, bad, rule, template, strip=False
+            )
+        return values
+
+    def parse(self, col: Column, export: str, s: pd.Series) -> pd.Series:
+        """One export column parsed by the kind of its canonical column."""
+        if col.name == "left":
+            return self.left(export, s)
+        if col.kind == "str":
+            return self.text(col.name, export, s)
+        if col.kind == "category":
+            return self.category(col, export, s)
+        if col.kind == "float":
+            return self.number(export, s)
+        if col.kind == "int":
+            return self.number(export, s, integer=True)
+        return read_dates(self.ld, self.table, self.label, col.name, export, s)
+
+
+def canonical_table(ld: LoadContext, src: Source, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Phase 1 for one table: columns renamed and parsed, ``row`` added.
+
+    Parameters
+    ----------
+    ld
+        The load, whose report receives every finding.
+    src
+        Where the table was read from.
+    frame
+        The raw table as read.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The table's canonical columns (missing optional ones empty), ``grade`` where
+        the map names a grade column, and ``row`` (1-based file order); the names of
+        the columns found in the export are in ``attrs["present"]``. ``None`` when a
+        required or mapped column is missing (reported as fatal).
+    """
+    cols_of = _Columns(ld, src)
+    table = src.table
+    resolved = cols_of.resolve(frame)
+    if resolved is None:
+        return None
+    cols: dict[str, Any] = {}
+    for col in TABLES[table]:
+        export = resolved.get(col.name)
+        if export is None:
+            cols[col.name] = empty_column(col.kind, len(frame))
+        else:
+            cols[col.name] = cols_of.parse(col, export, frame[export])
+    if "grade" in resolved and table in ("history", "snapshot"):
+        cols["grade"] = cols_of.number(resolved["grade"], frame[resolved["grade"]], integer=True)
+    out = pd.DataFrame(cols, index=frame.index)
+    out["row"] = np.arange(1, len(out) + 1, dtype="int64")
+    out.attrs["present"] = sorted(resolved)
+    return out

@@ -1,0 +1,116 @@
+"""Phase 2 of loading, job history: which records of an effective-dated history are used.
+
+Every record is placed in the employment episode it belongs to (the latest hire on or
+before its date); records after as-of, of unknown people, of episodes left out, or
+outside every episode are left out, each counted under its rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pathaudit.io._context import LoadContext
+
+
+def _episode_of(h: pd.DataFrame, p: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each record's episode key ``_ep`` and that episode's termination date.
+
+    A record belongs to the person's latest hire on or before its date; both series
+    are indexed like ``h`` and missing where no hire precedes the record.
+    """
+    left = h[["_pid", "effective_date"]].sort_values("effective_date", kind="stable")
+    right = p[["_pid", "hire_date", "termination_date", "_ep"]].sort_values(
+        "hire_date", kind="stable"
+    )
+    m = pd.merge_asof(
+        left.reset_index(names="_idx"),
+        right,
+        left_on="effective_date",
+        right_on="hire_date",
+        by="_pid",
+        direction="backward",
+    )
+    ep = pd.Series(m["_ep"].to_numpy(), index=m["_idx"].to_numpy()).reindex(h.index)
+    end = pd.Series(m["termination_date"].to_numpy(), index=m["_idx"].to_numpy()).reindex(h.index)
+    return ep, end
+
+
+def check_history(
+    ld: LoadContext, h: pd.DataFrame, p: pd.DataFrame, raw_pids: np.ndarray
+) -> pd.DataFrame:
+    """Phase 2 for the history table of a history export.
+
+    Parameters
+    ----------
+    ld
+        The load, whose report receives every finding.
+    h
+        The history table after phase 1, with ``_pid`` (integer person code, -1
+        where missing).
+    p
+        The checked people table (:func:`pathaudit.io._people.check_people`) with
+        ``_pid`` and the episode key ``_ep``.
+    raw_pids
+        ``_pid`` of every people row as read, before any people rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The records used, with ``_ep``, the episode each belongs to.
+    """
+    t = "history"
+    h = ld.drop_blank(h, t)
+    h = ld.drop_missing(h, t, ["employee_id", "effective_date", "track", "level"])
+    h = ld.drop_duplicates(h, t, key=["_pid", "effective_date"])
+    h = ld.exclude(
+        h,
+        h["effective_date"] > ld.as_of,
+        t,
+        "after_as_of",
+        f"records dated after as-of {ld.as_of.date()} are ignored",
+        column="effective_date",
+    )
+    h = ld.exclude(
+        h,
+        h.duplicated(["_pid", "effective_date"], keep="last"),
+        t,
+        "same_date_collapsed",
+        "several records of one person on one date collapse to the last one in file order",
+    )
+    pid = h["_pid"].to_numpy()
+    size = int(max(pid.max(initial=0), raw_pids.max(initial=0))) + 2  # slot -1: missing
+    kept = np.zeros(size, bool)
+    kept[p["_pid"].to_numpy()] = True
+    raw = np.zeros(size, bool)
+    raw[raw_pids[raw_pids >= 0]] = True
+    h = ld.exclude(
+        h,
+        ~kept[pid] & raw[pid],
+        t,
+        "episode_excluded",
+        "records of people whose every people row was left out (see the people rules)",
+    )
+    h = ld.exclude(
+        h,
+        ~kept[h["_pid"].to_numpy()],
+        t,
+        "person_not_in_people",
+        "records of IDs that are not in the people table are left out; add these people "
+        "(hire date at least) to include them",
+        column="employee_id",
+    )
+    ep, end = _episode_of(h, p)
+    outside = ep.isna() | (h["effective_date"] > end).fillna(False)
+    h = h.assign(_ep=ep)
+    h = ld.exclude(
+        h,
+        outside,
+        t,
+        "outside_episode",
+        "records dated outside every employment episode of the person (before the hire "
+        "date, after the termination date, between episodes, or in an episode left out "
+        "by a people rule) are left out",
+        column="effective_date",
+    )
+    return h.assign(_ep=h["_ep"].astype("int64"))

@@ -1,0 +1,297 @@
+"""Exports + column map -> :class:`~pathaudit.data.AuditData`, with the data-quality report.
+
+:func:`load` reads an export (CSV, Excel or Parquet; one file per table or one
+workbook with a sheet per table; effective-dated history or a snapshot), renames
+its columns through the column map, parses values, checks every rule of
+``docs/data-quality.md`` and returns the canonical tables. Problems that make the
+export unusable are collected (every check runs) and raised together as one
+:class:`~pathaudit.errors.InputError`; everything repaired or excluded is counted
+in the data-quality report, so that for every table the rows read equal the rows
+used plus the rows excluded.
+
+Loading runs in two phases. Phase 1 reads every table and parses every column
+(missing columns, unparseable or ambiguous dates, unknown labels, ...). When
+phase 1 finds fatal problems they are raised before phase 2, which checks rows
+against each other (duplicates, episodes, ladder grades, pay and currencies).
+
+The steps live in modules of their own: where the tables are and reading them
+(:mod:`~pathaudit.io._sources`), phase 1 (:mod:`~pathaudit.io._columns`,
+:mod:`~pathaudit.io._dates`), phase 2 per table (:mod:`~pathaudit.io._people`,
+:mod:`~pathaudit.io._history`, :mod:`~pathaudit.io._snapshot`,
+:mod:`~pathaudit.io._grading`, :mod:`~pathaudit.io._filters`,
+:mod:`~pathaudit.io._pay`, :mod:`~pathaudit.io._optional`) and the canonical
+output (:mod:`~pathaudit.io._output`). Every message text is in
+:mod:`~pathaudit.io._messages` and re-exported here; every finding is counted
+through :class:`~pathaudit.io._context.LoadContext`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pathaudit.data import AuditData
+from pathaudit.derived.ladder import codes_in, ladder_from_grades
+from pathaudit.errors import PrivacyError
+from pathaudit.io._columns import canonical_table
+from pathaudit.io._context import LoadContext
+from pathaudit.io._filters import filter_and_grade
+from pathaudit.io._grading import check_ladder
+from pathaudit.io._history import check_history
+from pathaudit.io._messages import (  # noqa: F401 - re-exported: the texts tests compare
+    ADOPTION_CONFLICT,
+    AMBIGUOUS_DATES,
+    AMBIGUOUS_HINT,
+    AS_OF_AFTER_EXTRACT,
+    AS_OF_BEFORE_START,
+    BAD_AS_OF,
+    BAD_DATES,
+    BAD_GRADES,
+    BAD_NUMBERS,
+    BAND_ORDER,
+    DATA_NOT_FOLDER,
+    DATE_FORMAT_MISMATCH,
+    DUPLICATE_PERSON,
+    EMPTY_FILE,
+    FATAL_HEADER,
+    FTE_OUT_OF_RANGE,
+    GRADE_AND_LADDER,
+    LADDER_CONFLICT,
+    LADDER_MISSING_VALUE,
+    LEVEL_NOT_COVERED,
+    LEVEL_NOT_IN_LADDER,
+    MISSING_COLUMN,
+    MISSING_FILE,
+    MISSING_FX_RATE,
+    MISSING_SHEET,
+    MIXED_CURRENCIES,
+    OVERLAPPING_EPISODES,
+    UNKNOWN_LABEL,
+    UNREADABLE_FILE,
+    UNSUPPORTED_FORMAT,
+)
+from pathaudit.io._optional import optional_tables
+from pathaudit.io._output import audit_data, pseudonymised
+from pathaudit.io._pay import fte_and_pay
+from pathaudit.io._people import check_people, note_unknown_managers
+from pathaudit.io._snapshot import check_snapshot
+from pathaudit.io._sources import Reader, Source, table_names
+from pathaudit.io.mapping import ColumnMap, parse_map
+from pathaudit.io.privacy import find_identifiers, identifiers_message, salt_from_env
+from pathaudit.quality import DataQualityReport
+
+__all__ = ["load", "validate"]
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def _read_tables(
+    ld: LoadContext, reader: Reader
+) -> tuple[dict[str, Source], dict[str, pd.DataFrame]]:
+    """Every table found and read, with rows; empty required tables are fatal."""
+    sources = reader.sources()
+    required, _ = table_names(ld.cmap)
+    frames: dict[str, pd.DataFrame] = {}
+    for table, src in sources.items():
+        ld.labels[table] = src.label
+        frame = reader.read(src)
+        if frame is None:
+            continue
+        ld.q.rows_in[table] = len(frame)
+        if len(frame) == 0:
+            if table in required:
+                ld.fatal(table, "empty_file", 0, EMPTY_FILE.format(file=src.label, table=table))
+            else:
+                ld.q.add(
+                    table,
+                    "empty_file",
+                    "note",
+                    1,
+                    f"{src.label} has no data rows; the optional {table} table is treated as "
+                    "absent",
+                    file=src.label,
+                )
+            continue
+        frames[table] = frame
+    return sources, frames
+
+
+def _check_privacy(
+    ld: LoadContext, sources: dict[str, Source], frames: dict[str, pd.DataFrame]
+) -> None:
+    allow = ld.cmap.privacy["allow_columns"]
+    messages = []
+    for table, frame in frames.items():
+        found = find_identifiers(frame, allow=allow)
+        if found:
+            messages.append(identifiers_message(sources[table].label, found))
+    if messages:
+        raise PrivacyError("\n".join(messages))
+
+
+def _run(ld: LoadContext, reader: Reader) -> AuditData:
+    sources, frames = _read_tables(ld, reader)
+    _check_privacy(ld, sources, frames)
+    salt = None
+    if ld.cmap.privacy["pseudonymise"]:
+        salt = salt_from_env(ld.cmap.privacy["salt_env"])
+    tables: dict[str, pd.DataFrame] = {}
+    for table, frame in frames.items():
+        out = canonical_table(ld, sources[table], frame)
+        if out is not None:
+            tables[table] = out
+    ld.raise_fatal()
+    if ld.kind == "history":
+        data = _assemble_history(ld, tables)
+    else:
+        data = _assemble_snapshot(ld, tables)
+    ld.raise_fatal()
+    if salt is not None:
+        data = pseudonymised(data, salt)
+    return data
+
+
+def _pay_and_ladder(
+    ld: LoadContext,
+    jobs: pd.DataFrame,
+    table: str,
+    present: list[str],
+    employee_ids: pd.Series,
+    ladder: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Pay and managers of the job records; the ladder from their grades where no ladder file."""
+    jobs = fte_and_pay(ld, jobs, table, present)
+    note_unknown_managers(ld, jobs, employee_ids, table)
+    if ld.grade_column:
+        ladder = ladder_from_grades(jobs)
+    return jobs, ladder
+
+
+def _assemble_history(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> AuditData:
+    present_h = tables["history"].attrs.get("present", [])
+    lad = None if ld.grade_column else check_ladder(ld, tables["ladder"])
+    p_raw, h_raw = tables["people"], tables["history"]
+    ids = pd.unique(pd.concat([p_raw["employee_id"].dropna(), h_raw["employee_id"].dropna()]))
+    p_raw = p_raw.assign(_pid=codes_in(p_raw["employee_id"], ids))
+    h_raw = h_raw.assign(_pid=codes_in(h_raw["employee_id"], ids))
+    p = check_people(ld, p_raw)
+    p = p.assign(_ep=np.arange(len(p), dtype="int64"))
+    h = check_history(ld, h_raw, p, p_raw["_pid"].to_numpy())
+    h, p = filter_and_grade(ld, h, p, lad, "history", "records")
+    p = ld.exclude(
+        p,
+        ~p["_ep"].isin(h["_ep"]),
+        "people",
+        "no_history",
+        "employment episodes without any job record (after the rules above) are left out",
+    )
+    h, lad = _pay_and_ladder(ld, h, "history", present_h, p["employee_id"], lad)
+    episode_of = p.set_index("_ep")["episode"]
+    h = h.assign(episode=h["_ep"].map(episode_of).astype("int64"))
+    others = optional_tables(ld, tables, p["employee_id"])
+    ld.raise_fatal()
+    return audit_data(ld, h, p, lad, others)
+
+
+def _assemble_snapshot(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> AuditData:
+    present = tables["snapshot"].attrs.get("present", [])
+    lad = None if ld.grade_column else check_ladder(ld, tables["ladder"])
+    s = check_snapshot(ld, tables["snapshot"])
+    s, _ = filter_and_grade(ld, s, None, lad, "snapshot", "people")
+    s, lad = _pay_and_ladder(ld, s, "snapshot", present, s["employee_id"], lad)
+    s = s.assign(episode=0, reason="snapshot")
+    others = optional_tables(ld, tables, s["employee_id"])
+    ld.raise_fatal()
+    return audit_data(ld, s, s, lad, others, snapshot=s)
+
+
+# --- public --------------------------------------------------------------------------------------
+
+
+def load(
+    data: str | Path | None,
+    map: str | Path | dict[str, Any] | ColumnMap,  # noqa: A002 - the documented name
+    *,
+    as_of: object | None = None,
+) -> AuditData:
+    """Load an HR export through its column map into canonical tables.
+
+    Parameters
+    ----------
+    data
+        Folder holding the export files (paths in ``[files]`` are relative to it), or
+        one ``.xlsx`` workbook with a sheet per table, or (snapshot exports) the one
+        snapshot file. ``None``: the map's own folder.
+    map
+        Column map: path of the TOML file, its parsed dict, or a
+        :class:`~pathaudit.io.mapping.ColumnMap` (see ``docs/column-map.md``).
+    as_of
+        Analysis date; default the map's ``extract_date`` (never today). Records
+        dated after it are ignored and counted.
+
+    Returns
+    -------
+    AuditData
+        ``history`` (``schema.HISTORY`` + ``episode``, ``grade``, ``pay``, ``row``),
+        ``people`` (``schema.PEOPLE`` + ``episode``, ``row``), ``ladder``, optional
+        ``bands``, ``ratings``, ``adoption`` (``None`` when absent), ``quality`` (the
+        data-quality report), ``config`` (the checked map), ``inputs`` (file ->
+        SHA-256). Snapshot exports give ``is_snapshot=True``, ``snapshot`` and one
+        history row per person.
+
+    Raises
+    ------
+    MapError
+        The map is malformed (unknown keys, missing settings, bad values).
+    PrivacyError
+        An input holds direct identifiers (names, e-mails, phones, national IDs).
+    InputError
+        Listing every fatal problem found (missing columns, ambiguous dates, unknown
+        labels, levels missing from the ladder, mixed currencies, ...). The
+        exception's ``report`` attribute holds the full data-quality report.
+
+    Notes
+    -----
+    Rules, with their codes and actions, are listed in ``docs/data-quality.md``. For
+    every table, rows read = rows used + rows excluded (``quality.rows_in``,
+    ``quality.excluded(table)``). ``pay`` = ``base_salary`` (or ``base_salary /
+    fte`` with ``salary_basis = "actual"``) times the ``[fx]`` rate of the record's
+    currency; ``base_salary``, ``variable_pay`` and ``equity`` stay as exported.
+    """
+    cmap = parse_map(map)
+    ld = LoadContext(cmap, as_of)
+    reader = Reader(ld, data)
+    try:
+        return _run(ld, reader)
+    finally:
+        reader.close()
+
+
+def validate(
+    data: str | Path | None,
+    map: str | Path | dict[str, Any] | ColumnMap,  # noqa: A002 - the documented name
+    *,
+    as_of: object | None = None,
+) -> DataQualityReport:
+    """Load an export and return its data-quality report.
+
+    Parameters
+    ----------
+    data, map, as_of
+        As for :func:`load`.
+
+    Returns
+    -------
+    DataQualityReport
+        Rows read per table and every repair, exclusion and note, by rule.
+
+    Raises
+    ------
+    MapError, PrivacyError, InputError
+        As :func:`load` (an export with fatal problems does not validate).
+    """
+    return load(data, map, as_of=as_of).quality

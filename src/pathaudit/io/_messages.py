@@ -1,0 +1,155 @@
+"""Texts of the loader's messages, and the small helpers that fill them.
+
+Every fatal problem the loader finds is worded here once: what must hold, what was
+found, how to fix it. Tests compare these texts exactly; :mod:`pathaudit.io._load`
+re-exports them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+FATAL_HEADER = "The export cannot be used as it is: {n} {problems} to fix (every check was run)."
+"""First line of the :class:`InputError` listing every fatal problem."""
+
+MISSING_COLUMN = (
+    "Column '{column}' not found in {file}. Columns found: {found}. "
+    "Map one of them in the column map: [columns.{table}] {canonical} = '{suggestion}'"
+)
+MISSING_FILE = (
+    "No {table} table: {detail}. Name its file in the column map: [files] {table} = "
+    '"{table}.csv" (CSV, .xlsx or .parquet).'
+)
+MISSING_SHEET = (
+    "Sheet '{sheet}' not found in {file}. Sheets found: {found}. "
+    "Name the {table} sheet in the column map: [sheets] {table} = '...'"
+)
+EMPTY_FILE = (
+    "{file} has no data rows. Export the {table} table again with its header row and at least "
+    "one row."
+)
+UNSUPPORTED_FORMAT = (
+    "{file}: files ending in '{suffix}' cannot be read. Save the table as CSV (.csv), "
+    "Excel (.xlsx) or Parquet (.parquet)."
+)
+UNREADABLE_FILE = "{file} could not be read: {error}. Check that it is a valid {kind} file."
+AMBIGUOUS_DATES = (
+    "Column '{column}' of {file} has {n} dates that read both day-first and month-first "
+    "(e.g. '{example}' in row {row}: {dm} or {md}); rows {rows}. The loader does not "
+    "guess.{hint} Declare the format in the column map: [export] date_format = "
+    '"{fmt_dm}" (day-first) or "{fmt_md}" (month-first), or for this column only: '
+    '[dates] "{table}.{canonical}" = "{fmt_dm}".'
+)
+AMBIGUOUS_HINT = (
+    " Other values in this column can only be read {order} (e.g. '{example}' in row {row})."
+)
+BAD_DATES = (
+    "Column '{column}' of {file} has {n} values that are not dates (e.g. '{example}' in row "
+    "{row}); rows {rows}. Accepted: ISO dates (2024-03-31), day-first or month-first dates "
+    "with a declared date_format, text months (31 Mar 2024) and Excel serial numbers. "
+    'Correct these values, or declare their format: [dates] "{table}.{canonical}" = "...".'
+)
+DATE_FORMAT_MISMATCH = (
+    "Column '{column}' of {file} has {n} values that do not match the declared date format "
+    "'{fmt}' but read in the other day/month order (e.g. '{example}' in row {row}); rows "
+    "{rows}. Check the declared format, or correct these values."
+)
+BAD_NUMBERS = (
+    "Column '{column}' of {file} has {n} values that are not numbers (e.g. '{example}' in row "
+    "{row}); rows {rows}. Write numbers with a decimal point and no thousands separators, "
+    "e.g. 85000.50."
+)
+BAD_GRADES = (
+    "Column '{column}' of {file} has {n} grades that are not whole numbers (e.g. '{example}' "
+    "in row {row}); rows {rows}. A grade is an integer rank comparable across tracks."
+)
+UNKNOWN_LABEL = (
+    "{what} '{value}' in column '{column}' of {file} ({n} rows: {rows}) is not one of "
+    '{allowed}. Map it in the column map: [values.{canonical}] "{value}" = "{example}".'
+)
+LEVEL_NOT_IN_LADDER = (
+    "Level '{level}' (track {track}) is not in the ladder (rows {rows} of {file}). "
+    "Add it to the ladder with its grade, or map it to an existing level."
+)
+LEVEL_NOT_COVERED = (
+    "Level '{level}' (track {track}) has no ladder row for {n} records (rows {rows} of {file}): "
+    "its ladder rows apply only {scope}. Add it to the ladder with its grade for these "
+    "records, or map it to an existing level."
+)
+LADDER_CONFLICT = (
+    "The ladder gives level '{level}' (track {track}) {grades} for the same unit and date "
+    "(rows {rows} of {file}). Keep one row per level, unit and valid_from."
+)
+LADDER_MISSING_VALUE = (
+    "{n} ladder rows of {file} have no {column} (rows {rows}). Every ladder row needs a "
+    "track, a level and a grade."
+)
+FTE_OUT_OF_RANGE = (
+    "Column '{column}' of {file} has {n} FTE values outside 0 to 1.5 (e.g. {example} in row "
+    "{row}); rows {rows}. FTE is the share of full time (1.0 = full time). If the export gives "
+    'FTE in percent (100 = full time), set [export] fte_unit = "percent"; otherwise correct '
+    "these values."
+)
+MIXED_CURRENCIES = (
+    "{file} has pay in {k} currencies ({counts}). Pay is never pooled across currencies without "
+    'exchange rates. Add them to the column map: [fx] reporting_currency = "{first}" and one '
+    "line per other currency, e.g. {other} = 1.0 (the value of 1 {other} in {first})."
+)
+MISSING_FX_RATE = (
+    "[fx] has no rate for {currencies} (used in {n} rows of {file}: rows {rows}). Add one line "
+    "per currency under [fx], e.g. {example} = 1.0 (the value of 1 {example} in {reporting})."
+)
+OVERLAPPING_EPISODES = (
+    "{n} employment episodes in {file} overlap an earlier episode of the same person (rows "
+    "{rows}): the person is hired again before the earlier episode ends, or has two open "
+    "episodes. Give the earlier episode its termination date (before the rehire), or remove "
+    "the duplicate row."
+)
+DUPLICATE_PERSON = (
+    "{n} people appear in more than one row of the snapshot {file} (rows {rows}). A snapshot "
+    "has one row per person; remove the extra rows or load the export as a history."
+)
+BAND_ORDER = (
+    "{n} pay bands of {file} do not satisfy band_min <= band_mid <= band_max (rows {rows}). "
+    "Correct the band values."
+)
+ADOPTION_CONFLICT = (
+    "{n} org units of {file} have more than one adoption date (rows {rows}). Keep the date "
+    "each unit's dual ladder took effect."
+)
+AS_OF_AFTER_EXTRACT = (
+    "as_of {as_of} is after the extract date {extract} of this export: the data cannot describe "
+    "days after it was pulled. Use an as_of on or before {extract}."
+)
+AS_OF_BEFORE_START = (
+    "as_of {as_of} is before history_start {start}: nothing would be observed. Use an as_of on "
+    "or after {start}."
+)
+BAD_AS_OF = 'as_of {as_of!r} is not a date. Give it as YYYY-MM-DD, e.g. as_of = "2025-06-30".'
+
+DATA_NOT_FOLDER = (
+    "{path} is a file; pass the folder holding the export files, or one .xlsx workbook with a "
+    "sheet per table."
+)
+GRADE_AND_LADDER = (
+    "The column map names both a grade column ([grade] column) and a ladder file ([files] "
+    "ladder). Use one: the ladder file, or the export's own global grade."
+)
+
+MAX_VALUES_SHOWN = 10
+"""Unknown labels reported per column (one problem each); the rest are not listed."""
+
+
+def rows_text(rows: Any, limit: int = 10) -> str:
+    """Row numbers as text: the first ``limit``, then how many more."""
+    rows = [int(r) for r in np.asarray(rows).ravel()]
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def norm_name(name: object) -> str:
+    """A name folded for matching: case, spaces and underscores ignored."""
+    return " ".join(re.sub(r"[_\s]+", " ", str(name)).split()).casefold()

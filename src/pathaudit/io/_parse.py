@@ -1,0 +1,539 @@
+"""Reading export files and parsing their values: text, numbers and dates.
+
+Everything here is vectorised: text and date columns are parsed once per
+*distinct* value (``pandas.factorize``) and mapped back, so a million-row
+history with a few thousand distinct dates costs a few thousand parses.
+These functions only parse and count; :mod:`pathaudit.io._load` turns what they
+find into data-quality rules and messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+CSV_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq")
+SUPPORTED_SUFFIXES: tuple[str, ...] = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+"""Day 0 of Excel's 1900 date system (serial 1 = 1900-01-01, allowing for the 1900 leap bug)."""
+
+SERIAL_RANGE: tuple[int, int] = (10_000, 80_000)
+"""Excel serial numbers accepted as dates: 1927-05-18 to 2119-01-10."""
+
+ISO_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+DAY_FIRST_FORMATS: tuple[str, ...] = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+MONTH_FIRST_FORMATS: tuple[str, ...] = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
+TEXT_MONTH_FORMATS: tuple[str, ...] = (
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d %B %Y",
+    "%d-%B-%Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%d-%b-%y",
+)
+
+FAMILY_LABELS: dict[str, str] = {
+    "iso": "ISO (YYYY-MM-DD)",
+    "dm": "day-first (DD/MM/YYYY)",
+    "md": "month-first (MM/DD/YYYY)",
+    "same": "DD/MM or MM/DD (same date either way)",
+    "text": "text month (31 Mar 2024)",
+    "serial": "Excel serial number",
+    "declared": "the declared date_format",
+    "native": "date cells",
+}
+"""How each way of writing a date is named in messages."""
+
+_TIME_SUFFIX = (
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)$"
+)
+_NA_TEXT = ""
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    with Path(path).open(encoding=encoding, errors="replace", newline="") as fh:
+        head = fh.readline()
+    counts = {d: head.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+@dataclass
+class ReadResult:
+    """One table as read from its file.
+
+    Attributes
+    ----------
+    frame
+        The export's columns, unparsed (CSV: all text; Excel/Parquet: as stored).
+    notes
+        Facts about the reading worth reporting (e.g. the text encoding fallback).
+    """
+
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def read_csv(path: Path) -> ReadResult:
+    """Read a delimited text file with every column as text.
+
+    Parameters
+    ----------
+    path
+        The file; the delimiter (``,``, ``;``, tab or ``|``) is taken from the header
+        line; the encoding is UTF-8 (with or without BOM), else Windows-1252.
+
+    Returns
+    -------
+    ReadResult
+        Every column as ``str`` (nothing is read as a number, so ``"007"`` stays
+        ``"007"``); empty cells are missing.
+    """
+    notes: list[str] = []
+    encoding = "utf-8-sig"
+    try:
+        with Path(path).open(encoding=encoding) as fh:
+            for _ in iter(lambda: fh.read(1 << 20), ""):
+                pass
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        notes.append("the file is not UTF-8; it was read as Windows-1252 (Western European)")
+    if Path(path).stat().st_size == 0:
+        return ReadResult(pd.DataFrame(), notes)
+    sep = _sniff_delimiter(path, encoding)
+    kwargs = {
+        "sep": sep,
+        "dtype": str,
+        "keep_default_na": False,  # "NA" is a location (North America), not a missing value
+        "na_values": [""],
+        "encoding": encoding,
+    }
+    try:
+        frame = pd.read_csv(path, engine="pyarrow", **kwargs)
+    except Exception:  # noqa: BLE001 - pyarrow is strict (ragged rows); the C parser explains
+        frame = pd.read_csv(path, engine="c", quoting=csv.QUOTE_MINIMAL, **kwargs)
+    return ReadResult(frame, notes)
+
+
+def read_parquet(path: Path) -> ReadResult:
+    """Read a Parquet file as stored."""
+    return ReadResult(pd.read_parquet(path))
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+
+def _format_numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers as text: integral values without a decimal part (7.0 -> "7")."""
+    f = np.asarray(values, dtype="float64")
+    out = np.empty(len(f), dtype=object)
+    integral = np.isfinite(f) & (f == np.floor(f)) & (np.abs(f) < 1e15)
+    out[integral] = f[integral].astype("int64").astype(str)
+    rest = ~integral & np.isfinite(f)
+    out[rest] = [repr(float(x)) for x in f[rest]]
+    out[~np.isfinite(f)] = None
+    return out
+
+
+def _uniques_as_text(uniques: np.ndarray) -> np.ndarray:
+    """Text for an array of distinct cell values of any type (Excel object columns)."""
+    u = pd.Series(uniques, dtype=object)
+    out = u.copy()
+    is_num = u.map(lambda v: isinstance(v, int | float | np.integer | np.floating))
+    is_num &= ~u.map(lambda v: isinstance(v, bool))
+    if is_num.any():
+        out.loc[is_num] = _format_numbers(u.loc[is_num].to_numpy(dtype="float64"))
+    is_date = u.map(
+        lambda v: isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "isoformat")
+    )
+    is_date &= ~is_num
+    if is_date.any():
+        out.loc[is_date] = pd.to_datetime(u.loc[is_date]).dt.strftime("%Y-%m-%d").to_numpy()
+    rest = ~is_num & ~is_date
+    out.loc[rest] = u.loc[rest].astype(str)
+    return out.to_numpy(dtype=object)
+
+
+@dataclass
+class TextParse:
+    """A text column after cleaning.
+
+    Attributes
+    ----------
+    values
+        ``str`` Series; empty cells are missing.
+    stripped
+        Per row: whether leading or trailing whitespace was removed.
+    """
+
+    values: pd.Series
+    stripped: np.ndarray
+
+
+def clean_text(s: pd.Series) -> TextParse:
+    """Text of a column: numbers written without ``.0``, whitespace stripped, empty = missing.
+
+    Parameters
+    ----------
+    s
+        Column as read (any dtype).
+
+    Returns
+    -------
+    TextParse
+        Cleaned values and which rows had surrounding whitespace.
+    """
+    n = len(s)
+    if pd.api.types.is_bool_dtype(s):
+        vals = s.astype(object).where(s.notna()).map({True: "true", False: "false"})
+        return TextParse(pd.Series(vals, index=s.index, dtype=str), np.zeros(n, bool))
+    if pd.api.types.is_numeric_dtype(s):
+        out = pd.Series(
+            _format_numbers(s.to_numpy(dtype="float64", na_value=np.nan)), index=s.index
+        )
+        return TextParse(out.astype(str).where(out.notna()).astype(str), np.zeros(n, bool))
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s.dt.strftime("%Y-%m-%d")
+        return TextParse(out.astype(str), np.zeros(n, bool))
+    codes, uniques = pd.factorize(s)
+    uniques = np.asarray(uniques, dtype=object)
+    if s.dtype == object:
+        uniques = _uniques_as_text(uniques)
+    u = pd.Series(uniques, dtype=str)
+    clean = u.str.strip()
+    changed = (clean != u).to_numpy(dtype=bool, na_value=False)
+    empty = (clean == _NA_TEXT).to_numpy(dtype=bool, na_value=False)
+    stripped = np.zeros(n, bool)
+    if s.dtype != object and not changed.any() and not empty.any():
+        return TextParse(s if s.dtype == str else s.astype(str), stripped)  # already clean
+    clean_arr = pd.array(clean.where(~empty).to_numpy(dtype=object, na_value=np.nan), dtype=str)
+    vals = clean_arr.take(codes, allow_fill=True)
+    ok = codes >= 0
+    stripped[ok] = (changed & ~empty)[codes[ok]]
+    return TextParse(pd.Series(vals, index=s.index), stripped)
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+@dataclass
+class NumberParse:
+    """A numeric column after parsing.
+
+    Attributes
+    ----------
+    values
+        ``float64`` Series.
+    bad
+        Per row: non-empty text that is not a number.
+    reformatted
+        Per row: a number written with thousands separators or a currency sign,
+        read after removing them.
+    """
+
+    values: pd.Series
+    bad: np.ndarray
+    reformatted: np.ndarray
+
+
+def _fast_float(s: pd.Series) -> pd.Series | None:
+    """Arrow cast of a clean Arrow-backed text column to float (None when it does not apply)."""
+    to_arrow = getattr(s.array, "__arrow_array__", None)
+    if to_arrow is None:
+        return None
+    try:
+        cast = pc.cast(to_arrow(), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return pd.Series(cast.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+
+
+def parse_numbers(s: pd.Series) -> NumberParse:
+    """Numbers of a column (text or numeric).
+
+    Parameters
+    ----------
+    s
+        Column as read.
+
+    Returns
+    -------
+    NumberParse
+        Values, unreadable rows, and rows read after removing thousands separators
+        (``85,000.50``) or a leading currency sign (``$``, ``€``, ``£``).
+    """
+    n = len(s)
+    if pd.api.types.is_bool_dtype(s):
+        return NumberParse(s.astype("float64"), np.zeros(n, bool), np.zeros(n, bool))
+    if pd.api.types.is_numeric_dtype(s):
+        vals = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
+        return NumberParse(vals, np.zeros(n, bool), np.zeros(n, bool))
+    vals = _fast_float(s)
+    if vals is None:
+        vals = pd.to_numeric(s, errors="coerce").astype("float64")
+    failed = (vals.isna() & s.notna()).to_numpy(dtype=bool)
+    if failed.any():  # spaces, empty cells, and real problems: look at those rows only
+        text = clean_text(s[failed]).values
+        vals.loc[failed] = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+        text = text.reindex(s.index)
+    else:
+        text = s
+    bad = np.array(vals.isna() & text.notna(), dtype=bool)
+    reformatted = np.zeros(n, bool)
+    if bad.any():
+        cand = text[bad]
+        pattern = r"^[$€£¥]?\s?[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[$€£¥]\s?[-+]?\d+(?:\.\d+)?$"
+        fixable = cand.str.match(pattern).to_numpy(dtype=bool, na_value=False)
+        if fixable.any():
+            fixed = cand[fixable].str.replace(r"[$€£¥,\s]", "", regex=True)
+            nums = pd.to_numeric(fixed, errors="coerce")
+            idx = np.flatnonzero(bad)[fixable]
+            vals.iloc[idx] = nums.to_numpy(dtype="float64")
+            reformatted[idx] = True
+            bad[idx] = False
+    return NumberParse(vals, bad, reformatted)
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class DateParse:
+    """A date column after parsing.
+
+    Attributes
+    ----------
+    values
+        ``datetime64[ns]`` Series at midnight; missing where empty, unreadable or ambiguous.
+    ambiguous
+        Per row: a value that reads as two different dates, day-first and month-first.
+    bad
+        Per row: non-empty text that is not a date in any accepted way.
+    mismatch
+        Per row: a value that is a date only in the other day/month order than the
+        declared format.
+    serial
+        Per row: an Excel serial number converted to a date.
+    family
+        Per row: how the value was written (key of :data:`FAMILY_LABELS`), missing
+        for empty cells.
+    """
+
+    values: pd.Series
+    ambiguous: np.ndarray
+    bad: np.ndarray
+    mismatch: np.ndarray
+    serial: np.ndarray
+    family: pd.Series
+
+
+def _try_formats(u: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = out.isna() & u.notna()
+        if not todo.any():
+            break
+        got = pd.to_datetime(u[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+        out.loc[todo] = got
+    return out
+
+
+def _serials(numbers: pd.Series) -> pd.Series:
+    lo, hi = SERIAL_RANGE
+    ok = numbers.between(lo, hi)
+    days = np.floor(numbers.where(ok))
+    return (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
+
+
+def _parse_unique_text(u: pd.Series, fmt: str | None) -> pd.DataFrame:
+    """Parse distinct date strings; returns date, family, ambiguous, mismatch per value."""
+    core = u.str.replace(_TIME_SUFFIX, "", regex=True).str.strip()
+    iso = _try_formats(core, ISO_FORMATS)
+    dm = _try_formats(core, DAY_FIRST_FORMATS)
+    md = _try_formats(core, MONTH_FIRST_FORMATS)
+    text = _try_formats(core, TEXT_MONTH_FORMATS)
+    is_serial = core.str.fullmatch(r"\d{5}(?:\.\d+)?").to_numpy(dtype=bool, na_value=False)
+    serial = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    if is_serial.any():
+        serial.loc[is_serial] = _serials(pd.to_numeric(core[is_serial], errors="coerce"))
+    family = pd.Series(np.nan, index=u.index, dtype=object)
+    mismatch = np.zeros(len(u), bool)
+    ambiguous = np.zeros(len(u), bool)
+    if fmt is not None:
+        declared = _try_formats(core, (fmt,))
+        date = declared.fillna(iso).fillna(text).fillna(serial)
+        family[declared.notna()] = "declared"
+        mismatch = (date.isna() & (dm.notna() | md.notna())).to_numpy()
+    else:
+        ambiguous = (dm.notna() & md.notna() & (dm != md)).to_numpy()
+        same = (dm.notna() & md.notna() & (dm == md)).to_numpy()
+        date = iso.fillna(dm).fillna(md).fillna(text).fillna(serial)
+        date[ambiguous] = pd.NaT
+        family[(dm.notna() & md.isna()).to_numpy()] = "dm"
+        family[(md.notna() & dm.isna()).to_numpy()] = "md"
+        family[same] = "same"
+        family[ambiguous] = "ambiguous"
+    family[iso.notna().to_numpy() & family.isna().to_numpy()] = "iso"
+    family[text.notna().to_numpy() & family.isna().to_numpy()] = "text"
+    family[serial.notna().to_numpy() & family.isna().to_numpy()] = "serial"
+    return pd.DataFrame(
+        {"date": date, "family": family, "ambiguous": ambiguous, "mismatch": mismatch},
+        index=u.index,
+    )
+
+
+def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
+    """Dates of a column, refusing values that could be day-first or month-first.
+
+    Parameters
+    ----------
+    s
+        Column as read: text, date cells, or numbers (Excel serials).
+    fmt
+        Declared ``strftime`` format (``[dates]`` or ``[export] date_format``). With it,
+        values in the declared format are read with it; ISO dates, text months and
+        Excel serials are still accepted; values only readable in the other
+        day/month order are flagged as ``mismatch``.
+
+    Returns
+    -------
+    DateParse
+        Dates and the per-row flags (see :class:`DateParse`).
+
+    Notes
+    -----
+    Without a declared format a value is read in every accepted way (ISO, day-first,
+    month-first, text month, Excel serial); it is ambiguous when day-first and
+    month-first both succeed and give different dates (no field above 12, day !=
+    month). Formats may be mixed within a column as long as each value is
+    unambiguous. Each distinct value is parsed once, with one vectorised
+    ``pandas.to_datetime`` call per candidate format. A time of day is ignored.
+    """
+    n = len(s)
+    false = np.zeros(n, bool)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        vals = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        vals = vals.dt.normalize().astype("datetime64[ns]")
+        fam = pd.Series(np.where(vals.notna(), "native", None), index=s.index, dtype=object)
+        return DateParse(vals, false, false.copy(), false.copy(), false.copy(), fam)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
+        is_ymd = num.between(19000101, 21001231) & (num == np.floor(num))
+        vals = _serials(num)
+        if is_ymd.any():
+            ymd = pd.to_datetime(
+                num[is_ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
+            )
+            vals.loc[is_ymd] = ymd.astype("datetime64[ns]")
+        serial = (vals.notna() & ~is_ymd).to_numpy()
+        bad = (vals.isna() & num.notna()).to_numpy()
+        fam = pd.Series(
+            np.where(serial, "serial", np.where(is_ymd & vals.notna(), "iso", None)),
+            index=s.index,
+            dtype=object,
+        )
+        return DateParse(vals, false, bad, false.copy(), serial, fam)
+    codes, uniques = pd.factorize(s)
+    uniques = np.asarray(uniques, dtype=object)
+    ok = codes >= 0
+    u_obj = pd.Series(uniques, dtype=object)
+    u_date = pd.Series(pd.NaT, index=u_obj.index, dtype="datetime64[ns]")
+    u_family = pd.Series(np.nan, index=u_obj.index, dtype=object)
+    u_amb = np.zeros(len(u_obj), bool)
+    u_mis = np.zeros(len(u_obj), bool)
+    u_blank = np.zeros(len(u_obj), bool)
+    if s.dtype == object:  # Excel: date cells, numbers and text mixed in one column
+        is_dt = u_obj.map(lambda v: isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"))
+        is_num = u_obj.map(
+            lambda v: (
+                isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+            )
+        )
+        if is_dt.any():
+            u_date.loc[is_dt] = pd.to_datetime(u_obj[is_dt]).dt.normalize().astype("datetime64[ns]")
+            u_family.loc[is_dt] = "native"
+        if is_num.any():
+            u_date.loc[is_num] = _serials(u_obj[is_num].astype("float64"))
+            u_family.loc[is_num & u_date.notna()] = "serial"
+        is_text = ~(is_dt | is_num)
+    else:
+        is_text = pd.Series(True, index=u_obj.index)
+    if is_text.any():
+        text = u_obj[is_text].astype(str).str.strip()
+        blank = (text == "").to_numpy()
+        u_blank[np.flatnonzero(is_text.to_numpy())[blank]] = True
+        parsed = _parse_unique_text(text.where(text != ""), fmt)
+        idx = parsed.index
+        u_date.loc[idx] = parsed["date"]
+        u_family.loc[idx] = parsed["family"].where(parsed["family"].notna(), u_family.loc[idx])
+        u_amb[idx.to_numpy()] = parsed["ambiguous"].to_numpy()
+        u_mis[idx.to_numpy()] = parsed["mismatch"].to_numpy()
+    u_bad = u_date.isna().to_numpy() & ~u_amb & ~u_mis & ~u_blank
+
+    def per_row(a: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, bool)
+        out[ok] = a[codes[ok]]
+        return out
+
+    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    dates[ok] = u_date.to_numpy(dtype="datetime64[ns]")[codes[ok]]
+    fam = np.full(n, None, dtype=object)
+    fam[ok] = u_family.to_numpy(dtype=object)[codes[ok]]
+    fam_s = pd.Series(fam, index=s.index, dtype=object)
+    fam_s = fam_s.where(fam_s != "ambiguous")
+    return DateParse(
+        values=pd.Series(dates, index=s.index).dt.normalize(),
+        ambiguous=per_row(u_amb),
+        bad=per_row(u_bad),
+        mismatch=per_row(u_mis),
+        serial=per_row((u_family == "serial").to_numpy()),
+        family=fam_s,
+    )
+
+
+def suggest_date_format(example: str) -> tuple[str, str]:
+    """Day-first and month-first formats matching the separators of ``example``.
+
+    Parameters
+    ----------
+    example
+        An ambiguous date as written, e.g. ``"03.04.2021"``.
+
+    Returns
+    -------
+    tuple of str
+        ``(day_first, month_first)``, e.g. ``("%d.%m.%Y", "%m.%d.%Y")``.
+    """
+    sep = "/"
+    for cand in ("/", ".", "-"):
+        if cand in example:
+            sep = cand
+            break
+    core = pd.Series([example]).str.replace(_TIME_SUFFIX, "", regex=True).str.strip().iloc[0]
+    year = "%y" if len(core.split(sep)[-1]) == 2 else "%Y"
+    return f"%d{sep}%m{sep}{year}", f"%m{sep}%d{sep}{year}"

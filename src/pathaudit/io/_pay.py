@@ -1,0 +1,184 @@
+"""Phase 2 of loading, pay: FTE, the FTE pay rate and currencies of every job record.
+
+``pay`` = ``base_salary`` (or ``base_salary / fte`` with ``salary_basis = "actual"``)
+times the ``[fx]`` rate of the record's currency. Missing FTE reads as full time; FTE
+outside 0 to 1.5 is fatal; zero or negative pay is set to missing (the record is kept
+for careers); pay in several currencies without ``[fx]`` rates is fatal.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pathaudit.io._context import LoadContext
+from pathaudit.io._messages import FTE_OUT_OF_RANGE, MISSING_FX_RATE, MIXED_CURRENCIES
+
+
+def _fte(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]) -> pd.Series:
+    """FTE as a fraction of full time, missing read as 1; out-of-range values are fatal."""
+    fte = h["fte"].astype("float64")
+    if ld.cmap.fte_unit == "percent":
+        fte = fte / 100.0
+    if "fte" not in present:
+        ld.q.add(
+            table,
+            "no_fte_column",
+            "note",
+            len(h),
+            "the export has no FTE column: everyone is taken as full time (fte = 1)",
+            file=ld.labels[table],
+        )
+    out_of_range = ((fte < 0) | (fte > 1.5)).fillna(False).to_numpy()
+    if out_of_range.any():
+        rows = h["row"].to_numpy()[out_of_range]
+        example = h["fte"].to_numpy()[out_of_range][0]
+        ld.fatal_rows(
+            table,
+            "fte_out_of_range",
+            FTE_OUT_OF_RANGE,
+            rows,
+            column="fte",
+            example=f"{example:g}",
+            row=rows[0],
+        )
+    if "fte" in present:
+        ld.record(
+            h,
+            fte.isna().to_numpy(),
+            table,
+            "missing_fte",
+            "repaired",
+            "missing FTE read as 1 (full time)",
+            column="fte",
+        )
+    return fte.fillna(1.0)
+
+
+def fte_and_pay(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]) -> pd.DataFrame:
+    """FTE repaired, currencies checked and the FTE pay rate ``pay`` added.
+
+    ``present``: the canonical columns found in the export (a column that is absent is
+    noted once, not per record).
+    """
+    fte = _fte(ld, h, table, present)
+    h = h.assign(fte=fte)
+    base = h["base_salary"].astype("float64")
+    pay = base.copy()
+    if "base_salary" not in present:
+        ld.q.add(
+            table,
+            "no_pay_column",
+            "note",
+            len(h),
+            "the export has no base pay column: pay analyses cannot run",
+            file=ld.labels[table],
+        )
+    else:
+        ld.record(
+            h,
+            base.isna().to_numpy(),
+            table,
+            "missing_pay",
+            "note",
+            "records without base pay are kept for careers; pay analyses leave them out",
+            column="base_salary",
+        )
+        nonpos = (base <= 0).fillna(False).to_numpy()
+        if ld.record(
+            h,
+            nonpos,
+            table,
+            "nonpositive_pay",
+            "repaired",
+            "zero or negative base pay is not a pay rate: pay set to missing for these "
+            "records (kept for careers)",
+            column="base_salary",
+        ):
+            pay = pay.where(~nonpos)
+    if ld.cmap.salary_basis == "actual":
+        zero = (fte == 0).to_numpy() & pay.notna().to_numpy()
+        ld.record(
+            h,
+            zero,
+            table,
+            "zero_fte_pay",
+            "note",
+            "with salary_basis = 'actual', FTE pay of records with fte = 0 is undefined "
+            "(pay set to missing)",
+            column="fte",
+        )
+        pay = (pay / fte.where(fte > 0)).where(~pd.Series(zero, index=pay.index))
+    h = check_currencies(ld, h, table, present)
+    fx = ld.cmap.fx
+    if fx is not None and "currency" in h:
+        rate = h["currency"].map(fx).astype("float64")
+        pay = pay * rate
+    return h.assign(pay=pay.astype("float64"))
+
+
+def check_currencies(
+    ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]
+) -> pd.DataFrame:
+    """Fill missing currencies where one is known; fatal for pay that cannot be converted.
+
+    A missing currency gets ``[export] currency``, else the only currency found.
+    Without ``[fx]``, more than one currency (or missing ones that cannot be filled)
+    is fatal; with ``[fx]``, a currency without a rate is.
+    """
+    label = ld.labels[table]
+    fx = ld.cmap.fx
+    cur = h["currency"]
+    default = ld.cmap.config["export"].get("currency")
+    if "currency" not in present:
+        if default is not None:
+            return h.assign(currency=pd.Series(default, index=h.index, dtype=str))
+        return h
+    found = cur.dropna().value_counts()
+    missing = cur.isna().to_numpy()
+    fill = default if default is not None else (found.index[0] if len(found) == 1 else None)
+    if fill is not None and ld.record(
+        h,
+        missing,
+        table,
+        "missing_currency",
+        "repaired",
+        f"records without a currency were given {fill} "
+        + ("([export] currency)" if default is not None else "(the only currency found)"),
+        column="currency",
+    ):
+        h = h.assign(currency=cur.fillna(fill))
+        found = h["currency"].value_counts()
+    if fx is None:
+        if len(found) > 1 or (missing.any() and fill is None):
+            counts = ", ".join(f"{c}: {n} rows" for c, n in found.items())
+            if missing.any() and fill is None:
+                counts += f", missing: {int(missing.sum())} rows"
+            first = str(found.index[0])
+            other = str(found.index[1]) if len(found) > 1 else "USD"
+            ld.fatal(
+                table,
+                "mixed_currencies",
+                int(len(h)),
+                MIXED_CURRENCIES.format(
+                    file=label, k=len(found), counts=counts, first=first, other=other
+                ),
+                column="currency",
+            )
+        return h
+    no_rate = ~h["currency"].isin(list(fx)) & h["currency"].notna()
+    if missing.any() and fill is None:
+        no_rate = no_rate | h["currency"].isna()
+    if no_rate.any():
+        rows = h.loc[no_rate, "row"].to_numpy()
+        curs = sorted(h.loc[no_rate, "currency"].dropna().unique())
+        ld.fatal_rows(
+            table,
+            "missing_fx_rate",
+            MISSING_FX_RATE,
+            rows,
+            column="currency",
+            currencies=", ".join(curs) if curs else "records without a currency",
+            example=curs[0] if curs else "USD",
+            reporting=ld.cmap.reporting_currency,
+        )
+    return h

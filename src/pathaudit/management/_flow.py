@@ -1,0 +1,303 @@
+"""Movement between tracks: switch-back after a switch to management, and the flows by grade.
+
+(Stalled-then-switched lives in :mod:`pathaudit.management._stall`, who switches in
+:mod:`pathaudit.management._who`, post-switch attrition in
+:mod:`pathaudit.management._attrition`; pay and ladder indicators in
+:mod:`pathaudit.management._pay`.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from pathaudit import stats
+from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
+from pathaudit.management._common import (
+    ALL,
+    OVERALL,
+    SNAPSHOT_NOTE,
+    WORK_ATTRIBUTES,
+    By,
+    by_columns,
+    fiscal_year,
+    groupings,
+    indicator_result,
+    row,
+    summed_groupings,
+    to_table,
+    unavailable,
+    work_exposure,
+)
+from pathaudit.management._rates import cif_at
+from pathaudit.result import Result, make_result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from pathaudit.data import AuditData
+
+# ---------------------------------------------------------------------------
+# Switch-back
+# ---------------------------------------------------------------------------
+
+SWITCH_BACK_DEFINITION = (
+    "Cumulative incidence of returning to the IC track within {months} months of an "
+    "IC->M switch (Aalen–Johansen), exit from the organisation competing; moves within "
+    "the M track do not end follow-up; censored at as-of. numerator: switch-backs "
+    "observed within the horizon; denominator: IC->M switches observed (on or after "
+    "history start)."
+)
+
+
+def management_runs(data: AuditData) -> pd.DataFrame:
+    """Continuous time on one track within an employment episode ("runs" of spells).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: ``employee_id``, ``episode``, ``track``, ``start``,
+        ``stop``, ``entry`` (of the first spell), ``grade`` and ``org_unit``,
+        ``job_family``, ``location``, ``gender`` (as present) at the start,
+        ``end_reason`` of the last spell (a switch, an exit or
+        ``"censored"``), ``after_switch`` (True when the run began with a track
+        switch observed in the data), ``duration`` (years) and ``switch_year``
+        (fiscal year of the start).
+    """
+    sp = data.spells.sort_values(["employee_id", "episode", "start"])
+    prev = sp.groupby(["employee_id", "episode"], sort=False)["track"].shift()
+    new_run = prev.isna() | (sp["track"].astype(str) != prev.astype(str))
+    run_id = new_run.cumsum().to_numpy()
+    first = sp.loc[new_run.to_numpy()]
+    runs = pd.DataFrame(
+        {
+            "employee_id": first["employee_id"].to_numpy(),
+            "episode": first["episode"].to_numpy(),
+            "track": first["track"].astype(str).to_numpy(),
+            "start": first["start"].to_numpy(),
+            "entry": first["entry"].to_numpy(dtype=float),
+            "grade": first["grade"].to_numpy(),
+            "after_switch": prev.loc[new_run].notna().to_numpy(),
+        }
+    )
+    for c in WORK_ATTRIBUTES:
+        if c in first.columns:
+            runs[c] = first[c].to_numpy()
+    last = sp.groupby(run_id, sort=True).agg(
+        stop=("stop", "last"), end_reason=("end_reason", "last"))
+    runs["stop"] = last["stop"].to_numpy()
+    runs["end_reason"] = last["end_reason"].astype(str).to_numpy()
+    runs["duration"] = (runs["stop"] - runs["start"]).dt.days / DAYS_PER_YEAR
+    runs["switch_year"] = fiscal_year(runs["start"], data.fiscal_year_start_month)
+    return runs
+
+
+def switch_back(
+    data: AuditData, *, horizon_months: int = 24, by: By = None, alpha: float = 0.05
+) -> Result:
+    """Estimate the share of IC->M switchers who return to the IC track within the horizon.
+
+    Parameters
+    ----------
+    data
+        The audit data (needs history).
+    horizon_months
+        Horizon of the cumulative incidence (default 24 months = 2 years of 365.25 days).
+    by
+        Optional grouping: ``"org_unit"`` (unit at the switch), ``"year"`` (fiscal
+        year of the switch) or ``"grade"`` (M grade entered).
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    Result
+        Measures: ``cif`` (headline), the cumulative incidence of switching back
+        by the horizon with its log(-log) CI; ``exit_cif``, the competing
+        incidence of leaving. Extra columns ``at_risk_at_horizon``,
+        ``horizon_years``. ``numerator``: switch-backs (or exits) within the
+        horizon; ``denominator``: switches followed; ``n``: people.
+        ``tables["curve"]``: the overall curve, cut where fewer than k people
+        remain at risk.
+
+    Notes
+    -----
+    Follow-up starts on the switch date and ends at the first of: a switch back
+    to IC (the event), an exit (competing event), ``as_of`` (censored).
+    Promotions and other moves within the M track do not end it. Switches
+    before ``history_start`` are not observed, so M time already under way at
+    ``history_start`` is left out and counted. The estimate is Aalen–Johansen
+    (:func:`pathaudit.stats.survival.aalen_johansen`) with its delta-method standard error
+    and a pointwise log(-log) interval. When no switch-back is observed the
+    estimate is 0 and the log(-log) interval degenerates; the upper bound is then
+    the Wilson bound for 0 events among the switchers whose status at the horizon
+    is known (followed through it, or left before it). Where fewer than k people remain at risk
+    at the horizon the figure is suppressed (a curve stops where fewer than k
+    remain at risk).
+    """
+    name = "switch_back"
+    horizon = horizon_months / 12.0
+    method = (
+        "Aalen–Johansen cumulative incidence (pathaudit.stats.survival) with "
+        "delta-method SE and pointwise log(-log) CI; exit is the competing event."
+    )
+    population = "People who switched from the IC to the M track on or after history start."
+    definition = SWITCH_BACK_DEFINITION.format(months=horizon_months)
+    kw = dict(data=data, definition=definition, method=method, population=population,
+              headline="cif", alpha=alpha)
+    if data.is_snapshot:
+        return unavailable(name, SNAPSHOT_NOTE.format(what="switch"), **kw)
+    runs = management_runs(data)
+    m = runs.loc[runs["track"] == "M"]
+    unknown = int(((~m["after_switch"]) & (m["entry"] > 0)).sum())
+    sw = m.loc[m["after_switch"]].copy()
+    if len(sw) == 0:
+        return unavailable(name, "no IC->M switch is observed in the history.", **kw)
+    sw["status"] = np.select(
+        [sw["end_reason"] == "switch_to_IC", sw["end_reason"].isin(EXIT_REASONS)], [1, 2], 0
+    )
+    sw["year"] = sw["switch_year"]
+    k = data.min_cell_size
+    rows = []
+    curve = pd.DataFrame()
+    for by_name, group, g in groupings(sw, by):
+        d = g["duration"].to_numpy()
+        s = g["status"].to_numpy()
+        est, se, at_risk, cur = cif_at(d, s, horizon, cause=1)
+        e_est, e_se, _, _ = cif_at(d, s, horizon, cause=2)
+        within = d <= horizon
+        lo, hi = stats.loglog_ci(est, se, alpha)
+        elo, ehi = stats.loglog_ci(e_est, e_se, alpha)
+        # no event observed: log(-log) is degenerate at 0; bound it by Wilson for 0 of the
+        # switchers whose status at the horizon is known (followed through it, or gone)
+        known = at_risk + float(((s == 2) & within).sum())
+        if est == 0:
+            lo, hi = 0.0, stats.wilson_ci(0, known, alpha)[1]
+        if e_est == 0:
+            elo, ehi = 0.0, stats.wilson_ci(0, at_risk + float(((s == 1) & within).sum()),
+                                            alpha)[1]
+        people = g["employee_id"].nunique()
+        small_tail = at_risk < k
+        rows.append(row(name, "cif", by_name, group, estimate=est, ci_lower=float(lo),
+                        ci_upper=float(hi), numerator=int(((s == 1) & within).sum()),
+                        denominator=len(g), n=people, at_risk_at_horizon=at_risk,
+                        horizon_years=horizon, suppressed=bool(small_tail)))
+        rows.append(row(name, "exit_cif", by_name, group, estimate=e_est, ci_lower=float(elo),
+                        ci_upper=float(ehi), numerator=int(((s == 2) & within).sum()),
+                        denominator=len(g), n=people, at_risk_at_horizon=at_risk,
+                        horizon_years=horizon, suppressed=bool(small_tail)))
+        if by_name == OVERALL and group == ALL:
+            cur = cur.loc[(cur["at_risk"] >= k) & (cur["time"] <= max(horizon, 0))]
+            lo_c, hi_c = stats.loglog_ci(cur["estimate"], cur["se"], alpha)
+            curve = cur.assign(ci_lower=lo_c, ci_upper=hi_c, n=cur["at_risk"])
+    table = to_table(rows, ("at_risk_at_horizon", "horizon_years", "suppressed"))
+    table["suppressed"] = table["suppressed"].astype(bool)
+    return indicator_result(
+        name, table, tables={"curve": curve},
+        excluded={"M time under way at history start (switch not observed)": unknown},
+        **kw,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Flows by grade
+# ---------------------------------------------------------------------------
+
+FLOWS = {
+    ("IC", "switch_to_M"): "IC->M",
+    ("M", "switch_to_IC"): "M->IC",
+    ("IC", "exit"): "IC exit",
+    ("M", "exit"): "M exit",
+}
+
+
+def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result:
+    """Switch and exit flows by grade: counts and rates per 100 person-years.
+
+    Parameters
+    ----------
+    data
+        The audit data (needs history).
+    by
+        Optional grouping column(s) of the exposure table (``"org_unit"``, ``"year"``).
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    Result
+        Table columns ``by``, ``group``, ``grade``, ``flow`` (``"IC->M"``,
+        ``"M->IC"``, ``"IC exit"``, ``"M exit"``), ``events`` (moves),
+        ``person_years`` (of the origin track at that grade), ``estimate`` (moves
+        per 100 person-years), ``ci_lower``, ``ci_upper`` (Garwood) and ``n``
+        (people on the origin track at that grade, the population the rate
+        describes).
+
+    Notes
+    -----
+    A move is attributed to the grade and unit held on its last day in the
+    origin track, and to that interval's fiscal year (exposure table).
+    """
+    definition = (
+        "Moves per 100 person-years on the origin track at each grade: IC->M switches and "
+        "IC exits per IC person-year, M->IC switches and M exits per M person-year."
+    )
+    kw = dict(analysis="switch_flows", definition=definition,
+              method="Event counts over person-time (exposure table), Garwood CIs.",
+              population="All person-time in the observed window.", data=data, alpha=alpha)
+    cols = ["by", "group", "grade", "flow", "events", "person_years", "estimate", "ci_lower",
+            "ci_upper", "n"]
+    if data.is_snapshot:
+        return make_result(pd.DataFrame(columns=cols), available=False, label_cols=("grade",),
+                           note="Not computed: " + SNAPSHOT_NOTE.format(what="move"), **kw)
+    exp, _ = work_exposure(data)
+    ev = exp["event"]
+    flow = np.full(len(exp), "", dtype=object)
+    is_ic = (exp["track"] == "IC").to_numpy()
+    exits = ev.isin(EXIT_REASONS).to_numpy()
+    flow[is_ic & (ev == "switch_to_M").to_numpy()] = "IC->M"
+    flow[~is_ic & (ev == "switch_to_IC").to_numpy()] = "M->IC"
+    flow[is_ic & exits] = "IC exit"
+    flow[~is_ic & exits] = "M exit"
+    e = pd.DataFrame({"pid": exp["pid"], "track": exp["track"], "grade": exp["grade"],
+                      "flow": pd.Categorical(flow, categories=["", *FLOWS.values()]),
+                      "moves": (flow != "").astype(np.int64),
+                      "person_years": exp["person_years"]})
+    for c in by_columns(by):
+        if c in exp.columns:
+            e[c] = exp[c]
+    origin = {label: track for (track, _), label in FLOWS.items()}
+    parts = []
+    for by_name, group, g in summed_groupings(e, by, ["pid", "track", "grade", "flow"],
+                                              ["moves", "person_years"]):
+        base = g.groupby(["track", "grade"], observed=True).agg(
+            person_years=("person_years", "sum"), n=("pid", "nunique"))
+        moves = g.groupby(["flow", "grade"], observed=True)["moves"].sum()
+        for label, track in origin.items():
+            if track not in base.index.get_level_values(0):
+                continue
+            b = base.xs(track, level="track")
+            cnt = moves.xs(label, level="flow") if label in moves.index.get_level_values(0) \
+                else pd.Series(dtype=float)
+            cnt = cnt.reindex(b.index, fill_value=0)
+            parts.append(pd.DataFrame({"by": by_name, "group": group, "grade": b.index,
+                                       "flow": label, "events": cnt.to_numpy(dtype=float),
+                                       "person_years": b["person_years"].to_numpy(),
+                                       "n": b["n"].to_numpy(dtype=float)}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    lo, hi = stats.poisson_rate_ci(out["events"], out["person_years"], alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["estimate"] = 100 * out["events"].to_numpy(dtype=float) / out["person_years"]
+    out["ci_lower"] = 100 * lo
+    out["ci_upper"] = 100 * hi
+    out["grade"] = pd.array(out["grade"], dtype="Int64")
+    return make_result(out[cols], available=True, note="", label_cols=("grade",),
+                       plotter=_plot_flows, **kw)
+
+
+def _plot_flows(result: Result, ax: Axes) -> Axes:
+    from pathaudit.management._plots import plot_flows
+
+    return plot_flows(result, ax=ax)

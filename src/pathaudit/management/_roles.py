@@ -1,0 +1,170 @@
+"""Forced-into-management indicators about who holds management roles.
+
+Nominal managers (management titles without a team) and preference mismatch
+(managers who say they would rather be ICs). Both are cross-sections on a date
+and so work on snapshot-only exports too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from pathaudit import stats
+from pathaudit.management._common import (
+    By,
+    has_values,
+    indicator_result,
+    row,
+    to_table,
+    unavailable,
+)
+from pathaudit.management._pay import cached_state, state_groupings
+from pathaudit.result import Result
+
+if TYPE_CHECKING:
+    from pathaudit.data import AuditData
+
+NOMINAL_DEFINITION = (
+    "share: M-track people employed on the date with fewer than {m} direct reports "
+    "(numerator) / all M-track people employed on the date (denominator). A direct report "
+    "is a person employed on the date whose job record in force names the manager in "
+    "manager_id (reports anywhere in the organisation count). share_no_reports: the same "
+    "with no direct report at all."
+)
+
+
+def nominal_managers(
+    data: AuditData, *, by: By = None, min_reports: int = 2, alpha: float = 0.05
+) -> Result:
+    """Measure the share of managers with (almost) no team to manage.
+
+    Parameters
+    ----------
+    data
+        The audit data (history or snapshot) with ``manager_id``.
+    by
+        Optional grouping: ``"org_unit"`` (the manager's unit), ``"year"`` (each
+        fiscal-year end) or another current-state column.
+    min_reports
+        A manager with fewer direct reports than this is nominal (default 2).
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    Result
+        Measures ``share`` (headline) and ``share_no_reports``, Wilson CIs.
+        Extra column ``date``. ``meta["manager_id_missing"]``: share of the
+        people employed on ``as_of`` whose manager is not recorded (the count of
+        reports is a lower bound when it is high).
+
+    Notes
+    -----
+    Reports are counted among everyone employed on the date after the
+    population filters: a manager whose team is mostly excluded (e.g. interns
+    filtered out) looks nominal. A manager title can also be a grade label
+    without people-management duties; that is what this figure finds.
+    """
+    name = "nominal_managers"
+    definition = NOMINAL_DEFINITION.format(m=min_reports)
+    method = "Count of direct reports from manager_id on the date; Wilson CI for the share."
+    population = "M-track people employed on the date."
+    kw = dict(data=data, definition=definition, method=method, population=population,
+              headline="share", alpha=alpha)
+    if not has_values(data.history, "manager_id"):
+        return unavailable(name, "the export has no manager_id, so direct reports cannot be "
+                           "counted; map the manager column.", **kw)
+    full: dict[pd.Timestamp, pd.Series] = {}
+    rows: list[dict] = []
+    missing_share = np.nan
+    for by_name, group, state, date in state_groupings(data, by):
+        if date not in full:
+            # the state of a year or of the organisation is everyone employed that day
+            everyone = state if by_name in ("overall", "year") else cached_state(data, date)
+            full[date] = everyone["manager_id"].dropna().astype(str).value_counts()
+            if by_name == "overall" and len(everyone):
+                missing_share = float(everyone["manager_id"].isna().mean())
+        reports = full[date]
+        mgr = state.loc[state["track"].astype(str) == "M"]
+        count = mgr["employee_id"].astype(str).map(reports).fillna(0).to_numpy()
+        m = float(len(mgr))
+        for measure, hit in (("share", count < min_reports), ("share_no_reports", count == 0)):
+            x = float(hit.sum())
+            lo, hi = stats.wilson_ci(x, m, alpha)
+            rows.append(row(name, measure, by_name, group, estimate=x / m if m else np.nan,
+                            ci_lower=float(lo), ci_upper=float(hi), numerator=x, denominator=m,
+                            n=m, date=str(pd.Timestamp(date).date())))
+    table = to_table(rows, ("date",))
+    return indicator_result(name, table, manager_id_missing=missing_share, **kw)
+
+
+MISMATCH_DEFINITION = (
+    "share: M-track people employed on the date whose stated career preference is IC "
+    "(numerator) / M-track people employed on the date with a stated preference "
+    "(denominator). share_ic_preferring_m: the converse among ICs. coverage: managers with "
+    "a stated preference / all managers."
+)
+
+
+def preference_mismatch(
+    data: AuditData, *, by: By = None, alpha: float = 0.05
+) -> Result:
+    """Measure the share of managers who say they would rather be individual contributors.
+
+    Parameters
+    ----------
+    data
+        The audit data with ``career_preference`` in ``people`` (a survey field).
+    by
+        Optional grouping: ``"org_unit"``, ``"year"`` (each fiscal-year end, with the
+        preference as recorded) or another current-state column.
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    Result
+        Measures ``share`` (headline), ``share_ic_preferring_m`` and ``coverage``,
+        Wilson CIs.
+
+    Notes
+    -----
+    The survey field is one answer per employment episode, usually the latest;
+    the over-time figure therefore reads today's stated preference against each
+    year's track. People who did not answer are left out of the share (their
+    count is the complement of ``coverage``); if non-response differs by how
+    people feel about their role, the share is off in an unknown direction.
+    """
+    name = "preference_mismatch"
+    method = "Share of managers stating an IC preference, Wilson CI."
+    population = "M-track people employed on the date with a stated career preference."
+    kw = dict(data=data, definition=MISMATCH_DEFINITION, method=method, population=population,
+              headline="share", alpha=alpha)
+    if not has_values(data.people, "career_preference"):
+        return unavailable(name, "the export has no career_preference (survey) field; map it "
+                           "to compare stated preference with the track held.", **kw)
+    rows: list[dict] = []
+    for by_name, group, state, date in state_groupings(data, by):
+        trk = state["track"].astype(str)
+        pref = state["career_preference"].astype("string")
+        for measure, on, want in (("share", trk == "M", "IC"),
+                                  ("share_ic_preferring_m", trk == "IC", "M")):
+            stated = on & pref.notna()
+            m = float(stated.sum())
+            x = float((stated & (pref == want)).sum())
+            lo, hi = stats.wilson_ci(x, m, alpha)
+            rows.append(row(name, measure, by_name, group, estimate=x / m if m else np.nan,
+                            ci_lower=float(lo), ci_upper=float(hi), numerator=x, denominator=m,
+                            n=m, date=str(pd.Timestamp(date).date())))
+        mgr = trk == "M"
+        m = float(mgr.sum())
+        x = float((mgr & pref.notna()).sum())
+        lo, hi = stats.wilson_ci(x, m, alpha)
+        rows.append(row(name, "coverage", by_name, group, estimate=x / m if m else np.nan,
+                        ci_lower=float(lo), ci_upper=float(hi), numerator=x, denominator=m,
+                        n=m, date=str(pd.Timestamp(date).date())))
+    table = to_table(rows, ("date",))
+    return indicator_result(name, table, **kw)

@@ -1,0 +1,687 @@
+"""The matched post-switch design, shared by attrition and the forced-into-management indicators.
+
+On each date someone switches track (IC→M by default), up to ``n_controls`` people of the
+track they left are drawn at random among those in the same grade and org unit on that date,
+within ±1 year of the switcher's tenure, who have never switched that way before. Everyone in
+the matched set is followed from the switch date for ``horizon_months``; a control who
+switches later is censored on that day (no looking into the future). The exit hazard of
+switchers against their controls is a Cox model stratified by matched set, with standard
+errors clustered by person (a person can be a control in several sets, and a control in one
+set and a switcher in a later one).
+
+Two public functions:
+
+- :func:`post_switch_matched` builds the matched follow-up rows (one per person per set);
+- :func:`post_switch_exit_hr` fits the stratified Cox model and returns a :class:`Result`.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from pathaudit.data import AuditData
+from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, StatisticalWarning
+from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
+from pathaudit.result import Result, make_result
+from pathaudit.stats import mde_normal, poisson_rate_ci, t_ci
+from pathaudit.stats.survival import CoxFit, cox_ph
+
+EXIT_KINDS: dict[str, tuple[str, ...]] = {
+    "voluntary": ("exit_voluntary",),
+    "involuntary": ("exit_involuntary",),
+    "other": ("exit_other",),
+    "all": EXIT_REASONS,
+}
+"""Exit kinds and the spell end reasons they count."""
+
+DIRECTIONS: dict[str, tuple[str, str]] = {"IC->M": ("IC", "M"), "M->IC": ("M", "IC")}
+"""Switch directions: name -> (track left, track joined)."""
+
+MATCHED_COLUMNS: tuple[str, ...] = (
+    "set_id",
+    "employee_id",
+    "episode",
+    "switched",
+    "switch_date",
+    "grade",
+    "org_unit",
+    "tenure",
+    "end_date",
+    "time",
+    "end_reason",
+    "n_controls",
+)
+"""Columns of :func:`post_switch_matched`."""
+
+UNKNOWN_UNIT = "(unit not recorded)"
+"""Org-unit label used for matching when the export has no unit for a row."""
+
+BAD_DIRECTION = "direction must be one of {allowed}; got {got!r}."
+BAD_KIND = "kind must be one of {allowed}; got {got!r}."
+
+
+MAX_LOG_HR = 15.0
+"""A fitted |log hazard ratio| beyond this means the likelihood has no finite maximum."""
+
+NOT_CONVERGED = (
+    "The Cox model of {what} has no finite estimate (often a group without any exit); its "
+    "hazard ratios are not reported."
+)
+
+
+def fit_cox(
+    time: np.ndarray,
+    status: np.ndarray,
+    exog: np.ndarray,
+    names: list[str],
+    groups: np.ndarray,
+    *,
+    entry: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
+    what: str = "exit",
+) -> CoxFit | None:
+    """Fit :func:`pathaudit.stats.survival.cox_ph`, or return None (with a warning) when it fails.
+
+    Parameters
+    ----------
+    time, status, exog, names, groups, entry, strata
+        As for :func:`pathaudit.stats.survival.cox_ph` (times in whole days; a row is at risk on
+        ``(entry, time]``; sandwich errors clustered by ``groups``).
+    what
+        Name of the model in the warning.
+
+    Returns
+    -------
+    CoxFit or None
+        None when there are no events, the information matrix is singular, Newton–Raphson
+        does not converge, or an estimate diverges (|log HR| > 15): a
+        :class:`~pathaudit.errors.StatisticalWarning` says so.
+    """
+    status = np.asarray(status, dtype=bool)
+    if len(status) == 0 or not status.any():
+        return None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", StatisticalWarning)
+        try:
+            fit = cox_ph(time, status, exog, entry=entry, strata=strata, groups=groups,
+                         names=tuple(names))
+        except PathauditError:
+            fit = None
+    if fit is None or not fit.converged or not np.all(np.abs(fit.params) < MAX_LOG_HR) or not (
+        np.all(np.isfinite(fit.cov))
+    ):
+        warnings.warn(NOT_CONVERGED.format(what=what), StatisticalWarning, stacklevel=3)
+        return None
+    return fit
+
+
+def _check_direction(direction: str) -> tuple[str, str]:
+    if direction not in DIRECTIONS:
+        raise PathauditError(BAD_DIRECTION.format(allowed=sorted(DIRECTIONS), got=direction))
+    return DIRECTIONS[direction]
+
+
+def check_kind(kind: str) -> tuple[str, ...]:
+    """End reasons counted by an exit ``kind`` (``voluntary``, ``involuntary``, ``other``, ``all``).
+
+    Raises
+    ------
+    PathauditError
+        For an unknown kind.
+    """
+    if kind not in EXIT_KINDS:
+        raise PathauditError(BAD_KIND.format(allowed=sorted(EXIT_KINDS), got=kind))
+    return EXIT_KINDS[kind]
+
+
+def _days(s: pd.Series) -> np.ndarray:
+    """Datetime series -> integer days since the epoch."""
+    return s.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+def _quarter_key(days: np.ndarray, fy_start_month: int) -> np.ndarray:
+    """Fiscal-quarter number of each day (any consistent numbering)."""
+    d = days.astype("datetime64[D]")
+    months = d.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    return (months - (fy_start_month - 1)) // 3
+
+
+def _quarter_start(qkey: np.ndarray, fy_start_month: int) -> np.ndarray:
+    """First day (days since the epoch) of fiscal-quarter number ``qkey``."""
+    months = (qkey * 3 + (fy_start_month - 1)).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64)
+
+
+def _need_history(data: AuditData, analysis: str) -> None:
+    if data.is_snapshot:
+        raise NeedsHistoryError(
+            SNAPSHOT_ONLY.format(
+                analysis=analysis,
+                what="A snapshot holds no switch dates, so nobody can be followed from a switch.",
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Exposure as sorted numpy arrays (by person, episode, start), built once per table."""
+
+    order: np.ndarray
+    names: np.ndarray  # employee IDs, sorted; pid indexes it
+    pid: np.ndarray
+    episode: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    tenure_days: np.ndarray
+    is_ic: np.ndarray
+    exit_reason: np.ndarray  # end reason where it is an exit, else ""
+    unit: np.ndarray
+    units: np.ndarray
+    grade: np.ndarray
+    next_contiguous: np.ndarray  # the next row is the same episode, starting at this stop
+
+
+_PREPARED: dict[str, Any] = {"ref": None, "value": None}
+
+
+def _prepare(exposure: pd.DataFrame) -> _Prepared:
+    """Sorted arrays of the exposure table (cached for the last table seen)."""
+    ref = _PREPARED["ref"]
+    if ref is not None and ref() is exposure:
+        return _PREPARED["value"]
+    codes, uniq = pd.factorize(exposure["employee_id"])
+    uniq = np.asarray(uniq, dtype=object)
+    rank_of = np.empty(len(uniq), dtype=np.int64)
+    rank_of[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+    pid_all = rank_of[codes]  # rank of the ID among sorted IDs: independent of row order
+    ep = exposure["episode"].to_numpy(dtype=np.int64)
+    start = _days(exposure["start"])
+    stop = _days(exposure["stop"])
+    order = np.lexsort((start, ep, pid_all))
+    pid, ep, start, stop = pid_all[order], ep[order], start[order], stop[order]
+    is_exit = exposure["event"].isin(EXIT_REASONS).to_numpy(dtype=bool)[order]
+    reason = np.full(len(order), "", dtype=object)
+    reason[is_exit] = exposure["event"].to_numpy(dtype=object)[order[is_exit]]
+    unit, units = pd.factorize(exposure["org_unit"].fillna(UNKNOWN_UNIT).to_numpy()[order])
+    grade = exposure["grade"].to_numpy(dtype=float, na_value=np.nan)[order]
+    nxt = np.zeros(len(order), dtype=bool)
+    nxt[:-1] = (pid[1:] == pid[:-1]) & (ep[1:] == ep[:-1]) & (start[1:] == stop[:-1])
+    value = _Prepared(
+        order=order,
+        names=np.sort(uniq),
+        pid=pid,
+        episode=ep,
+        start=start,
+        stop=stop,
+        tenure_days=np.rint(
+            exposure["tenure"].to_numpy(dtype=float)[order] * DAYS_PER_YEAR
+        ).astype(np.int64),
+        is_ic=(exposure["track"] == "IC").to_numpy(dtype=bool)[order],
+        exit_reason=reason,
+        unit=unit.astype(np.int64),
+        units=np.asarray(units, dtype=object),
+        grade=np.nan_to_num(grade, nan=-1).astype(np.int64),
+        next_contiguous=nxt,
+    )
+    _PREPARED["ref"] = weakref.ref(exposure)
+    _PREPARED["value"] = value
+    return value
+
+
+def switch_rows(
+    exposure: pd.DataFrame, left: str, joined: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mark the exposure intervals that end with a switch from track ``left`` to ``joined``.
+
+    Parameters
+    ----------
+    exposure
+        The exposure table (``schema.EXPOSURE``).
+    left, joined
+        Track left and track joined.
+
+    Returns
+    -------
+    (is_switch, order)
+        ``is_switch[i]`` is True when row ``i`` is on ``left`` and the same person's next
+        interval in the same episode starts on its ``stop`` on track ``joined``;
+        ``order`` sorts the table by person, episode and start.
+
+    Notes
+    -----
+    A switch is read from the change of track itself, not from the ``event`` label, so
+    that a switch is found whatever else changed on the day (grade, unit).
+    """
+    prep = _prepare(exposure)
+    on_left = prep.is_ic if left == "IC" else ~prep.is_ic
+    sorted_sw = np.zeros(len(prep.order), dtype=bool)
+    sorted_sw[:-1] = prep.next_contiguous[:-1] & on_left[:-1] & ~on_left[1:]
+    is_sw = np.zeros(len(prep.order), dtype=bool)
+    is_sw[prep.order] = sorted_sw
+    return is_sw, prep.order
+
+
+def post_switch_matched(
+    data: AuditData,
+    direction: str = "IC->M",
+    horizon_months: int = 24,
+    n_controls: int = 5,
+    tenure_window: float = 1.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Build the matched follow-up rows of the post-switch design: switchers and controls.
+
+    Parameters
+    ----------
+    data
+        Loaded history export (``data.exposure`` is used).
+    direction
+        ``"IC->M"`` (default) or ``"M->IC"``.
+    horizon_months
+        Follow-up from the switch date, in calendar months.
+    n_controls
+        Maximum number of controls drawn per switch.
+    tenure_window
+        Maximum absolute difference in tenure (years since hire) between switcher and
+        control on the switch date.
+    seed
+        Seed of the random draw of controls among eligible candidates (results are
+        reproducible and do not depend on row order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per person per matched set (a person-level design table: it holds
+        employee IDs and is not for reports). Columns:
+
+        ``set_id``
+            Matched set number (one per switch, ordered by switch date).
+        ``employee_id``, ``episode``
+            The person and employment episode followed.
+        ``switched``
+            1 for the switcher, 0 for a control.
+        ``switch_date``
+            The switch date (first day on the new track) that starts follow-up.
+        ``grade``, ``org_unit``
+            Grade and unit on the track left, on the last day before the switch (the same
+            for every member of the set by construction).
+        ``tenure``
+            Years since hire on the switch date.
+        ``end_date``
+            First day no longer followed (exclusive end).
+        ``time``
+            Follow-up in years of 365.25 days, ``(end_date - switch_date)``.
+        ``end_reason``
+            ``exit_voluntary``, ``exit_involuntary``, ``exit_other`` (exit in follow-up),
+            ``switched`` (a control who switched the same way; censored), ``switched_back``
+            (a switcher who returned to the track left; censored), ``horizon`` (followed
+            for the full horizon) or ``censored`` (reached the as-of date).
+        ``n_controls``
+            Controls drawn for the set (0 when nobody was eligible).
+
+    Raises
+    ------
+    NeedsHistoryError
+        On snapshot-only data (no switch dates).
+
+    Notes
+    -----
+    Definition. A switch is a change of track between two consecutive intervals of one
+    employment episode (:func:`switch_rows`); its date ``d`` is the first day on the new
+    track.
+    Eligible controls on ``d``: people with an exposure interval on the track left that
+    contains ``d`` (employed, not switching that day), at the switcher's pre-switch grade
+    and org unit (a missing unit matches a missing unit), with ``|tenure - tenure of
+    switcher| <= tenure_window``, and with no switch in this direction before ``d`` in the
+    observed history. Among them, up to ``n_controls`` are drawn without replacement by a
+    seeded random rank; the same person may be drawn in several sets (matching with
+    replacement across sets), and may later become a switcher.
+
+    Follow-up runs on ``[d, end_date)`` with ``end_date = min(episode end, d +
+    horizon_months, the control's own switch in this direction, the switcher's switch
+    back, as-of + 1 day)``: each arm is followed while it stays in the state it was
+    matched on (switched and still on the new track, against not yet switched). Every
+    switch in the observed window is used, including a person's second switch in the same
+    direction.
+
+    Construction is vectorised: switches and candidate exposure intervals are merged on
+    (grade, unit, fiscal quarter of ``d``), since exposure intervals never cross a
+    quarter boundary, then filtered on dates and tenure.
+    """
+    _need_history(data, "Post-switch attrition")
+    left, joined = _check_direction(direction)
+    if n_controls < 1:
+        raise PathauditError(f"n_controls must be at least 1; got {n_controls}.")
+    fy = data.fiscal_year_start_month
+    prep = _prepare(data.exposure)
+    pid, names, episode = prep.pid, prep.names, prep.episode
+    start, stop, tenure_days = prep.start, prep.stop, prep.tenure_days
+    unit, units, grade = prep.unit, prep.units, prep.grade
+    on_left = prep.is_ic if left == "IC" else ~prep.is_ic
+    is_sw = np.zeros(len(pid), dtype=bool)
+    is_sw[:-1] = prep.next_contiguous[:-1] & on_left[:-1] & ~on_left[1:]
+
+    # switches (sets), ordered by date and person
+    si = np.flatnonzero(is_sw)
+    si = si[np.lexsort((episode[si], pid[si], stop[si]))]
+    sw_d = stop[si]
+    sw_ten = tenure_days[si] + (stop[si] - start[si])
+    n_sets = len(si)
+
+    # first switch of each person in this direction (eligibility and censoring)
+    first_switch = np.full(len(names), np.iinfo(np.int64).max)
+    np.minimum.at(first_switch, pid[si], sw_d)
+
+    # episode ends and how they ended (rows are sorted by person, episode, start)
+    last = np.ones(len(pid), dtype=bool)
+    last[:-1] = (pid[1:] != pid[:-1]) | (episode[1:] != episode[:-1])
+
+    # candidates: intervals on the track left, one entry per fiscal quarter they touch,
+    # sorted by cell (grade, unit, quarter) then person
+    ci = np.flatnonzero(on_left)
+    q0 = _quarter_key(start[ci], fy)
+    q1 = _quarter_key(stop[ci] - 1, fy)
+    reps = (q1 - q0 + 1).astype(np.int64)
+    ci = np.repeat(ci, reps)
+    cq = np.repeat(q0, reps) + (np.arange(len(ci)) - np.repeat(np.cumsum(reps) - reps, reps))
+    qmin = int(min(cq.min(initial=0), _quarter_key(sw_d, fy).min(initial=0)))
+    n_q = int(max(cq.max(initial=0), _quarter_key(sw_d, fy).max(initial=0))) - qmin + 1
+    n_u = len(units) + 1
+
+    def cell(g: np.ndarray, u: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return ((g + 1) * n_u + u) * n_q + (q - qmin)
+
+    # within a cell, candidates are sorted by tenure at the interval start: the candidates
+    # whose tenure on d can be within the window form one contiguous range per switch
+    # (an interval lasts at most one quarter: at most 92 days of tenure accrue in it)
+    window = tenure_window * DAYS_PER_YEAR
+    span = 1 << 22  # > any tenure in days plus the window
+    c_ten0 = tenure_days[ci] + np.maximum(
+        0, (_quarter_start(cq, fy) - start[ci])
+    )  # tenure on the first day of the interval within this quarter
+    c_key = cell(grade[ci], unit[ci], cq) * span + c_ten0
+    o = np.lexsort((pid[ci], c_key))
+    ci, c_key = ci[o], c_key[o]
+    s_base = cell(grade[si], unit[si], _quarter_key(sw_d, fy)) * span
+    lo = np.searchsorted(c_key, s_base + np.floor(sw_ten - window - 92).astype(np.int64), "left")
+    hi = np.searchsorted(c_key, s_base + np.ceil(sw_ten + window).astype(np.int64), "right")
+
+    # pairs (set, candidate) in chunks of switches, filtered, then drawn by random rank
+    rng = np.random.default_rng(seed)
+    chosen_set, chosen_row, chosen_ten = [], [], []
+    counts = hi - lo
+    bounds = np.searchsorted(np.cumsum(counts), np.arange(1, 1 + counts.sum() // 4_000_000) *
+                             4_000_000)
+    for chunk in np.split(np.arange(n_sets), np.unique(bounds)):
+        if len(chunk) == 0:
+            continue
+        cnt = counts[chunk]
+        ps = np.repeat(chunk, cnt)  # set index of each pair
+        pc = ci[np.repeat(lo[chunk], cnt) + (np.arange(cnt.sum()) - np.repeat(
+            np.cumsum(cnt) - cnt, cnt))]  # candidate row of each pair
+        d = sw_d[ps]
+        c_ten = tenure_days[pc] + (d - start[pc])
+        ok = (
+            (start[pc] <= d)
+            & (d < stop[pc])
+            & (np.abs(c_ten - sw_ten[ps]) <= window)
+            & ~(first_switch[pid[pc]] < d)
+        )
+        ps, pc, c_ten = ps[ok], pc[ok], c_ten[ok]
+        u = rng.random(len(ps))
+        o = np.argsort(ps + u, kind="stable")  # by set, then random rank within set
+        ps, pc, c_ten = ps[o], pc[o], c_ten[o]
+        newset = np.ones(len(ps), dtype=bool)
+        newset[1:] = ps[1:] != ps[:-1]
+        starts = np.flatnonzero(newset)
+        rank = np.arange(len(ps)) - np.repeat(starts, np.diff(np.r_[starts, len(ps)]))
+        keep = rank < n_controls
+        chosen_set.append(ps[keep])
+        chosen_row.append(pc[keep])
+        chosen_ten.append(c_ten[keep])
+    c_set = np.concatenate(chosen_set) if chosen_set else np.zeros(0, np.int64)
+    c_row = np.concatenate(chosen_row) if chosen_row else np.zeros(0, np.int64)
+    c_ten = np.concatenate(chosen_ten) if chosen_ten else np.zeros(0, np.int64)
+    n_drawn = np.bincount(c_set, minlength=n_sets)
+
+    # one row per person per set: switchers first, then their controls
+    r_set = np.r_[np.arange(n_sets), c_set]
+    r_row = np.r_[si, c_row]
+    r_sw = np.r_[np.ones(n_sets, np.int64), np.zeros(len(c_set), np.int64)]
+    r_ten = np.r_[sw_ten, c_ten]
+    d = sw_d[r_set]
+    # the row's last interval in its episode: the episode's end and how it ended
+    ep_last = np.flatnonzero(last)
+    end_idx = ep_last[np.searchsorted(ep_last, r_row, side="left")]
+    end_ep = stop[end_idx]
+    reason_ep = prep.exit_reason[end_idx]
+    horizon = (
+        (pd.to_datetime(d, unit="D") + pd.DateOffset(months=horizon_months))
+        .to_numpy(dtype="datetime64[D]")
+        .astype(np.int64)
+    )
+    own = first_switch[pid[r_row]].astype(float)
+    own = np.where((r_sw == 0) & (own > d) & (own < np.iinfo(np.int64).max), own, np.inf)
+    # a switcher who switches back is censored on that day (the run on the new track ends)
+    new_run = np.ones(len(pid), dtype=bool)
+    new_run[1:] = ~prep.next_contiguous[:-1] | (on_left[1:] != on_left[:-1])
+    run_first = np.flatnonzero(new_run)
+    run_last = np.r_[run_first[1:] - 1, len(pid) - 1]
+    run_id = np.cumsum(new_run) - 1
+    back = np.full(len(r_row), np.inf)
+    sw_rows = np.flatnonzero(r_sw == 1)
+    last_new = run_last[run_id[np.minimum(r_row[sw_rows] + 1, len(pid) - 1)]]
+    returns = prep.next_contiguous[last_new]
+    back[sw_rows[returns]] = stop[last_new[returns]]
+    end = np.minimum(np.minimum(np.minimum(end_ep, horizon).astype(float), own), back)
+    is_exit = np.isin(reason_ep, EXIT_REASONS) & (end_ep == end)
+    reason = np.where(
+        is_exit,
+        reason_ep,
+        np.where(
+            own == end,
+            "switched",
+            np.where(back == end, "switched_back",
+                     np.where(horizon == end, "horizon", "censored")),
+        ),
+    )
+    end = end.astype(np.int64)
+    rows = pd.DataFrame(
+        {
+            "set_id": r_set,
+            "employee_id": pd.array(names[pid[r_row]], dtype="string"),
+            "episode": episode[r_row],
+            "switched": r_sw,
+            "switch_date": pd.to_datetime(d, unit="D"),
+            "grade": pd.array(np.where(grade[si][r_set] < 0, None, grade[si][r_set]),
+                              dtype="Int64"),
+            "org_unit": pd.array(units[unit[si][r_set]], dtype="string"),
+            "tenure": r_ten / DAYS_PER_YEAR,
+            "end_date": pd.to_datetime(end, unit="D"),
+            "time": (end - d) / DAYS_PER_YEAR,
+            "end_reason": reason.astype(str),
+            "n_controls": n_drawn[r_set],
+        }
+    )
+    rows = rows.sort_values(["set_id", "switched", "employee_id"], ascending=[True, False, True],
+                            kind="stable")
+    return rows[list(MATCHED_COLUMNS)].reset_index(drop=True)
+
+
+def post_switch_exit_hr(
+    data: AuditData,
+    direction: str = "IC->M",
+    horizon_months: int = 24,
+    n_controls: int = 5,
+    kind: str = "all",
+    seed: int = 0,
+    alpha: float = 0.05,
+    matched: pd.DataFrame | None = None,
+) -> Result:
+    r"""Exit hazard ratio in the months after a track switch, switchers vs matched non-switchers.
+
+    Parameters
+    ----------
+    data
+        Loaded history export.
+    direction
+        ``"IC->M"`` (default) or ``"M->IC"``.
+    horizon_months
+        Follow-up from the switch date, in calendar months.
+    n_controls
+        Maximum number of controls drawn per switch.
+    kind
+        Exits counted as events: ``"all"`` (default), ``"voluntary"``, ``"involuntary"``
+        or ``"other"``; other exits censor follow-up.
+    seed
+        Seed of the draw of controls.
+    alpha
+        1 - confidence level.
+    matched
+        The output of :func:`post_switch_matched`, when already built (it is reused
+        as is; the design arguments above are then only reported).
+
+    Returns
+    -------
+    Result
+        ``table``: one row, columns ``direction``, ``kind``, ``estimate`` (hazard ratio,
+        switchers / controls), ``ci_lower``, ``ci_upper``, ``p_value``, ``mde`` (the
+        smallest hazard ratio above 1 detectable with 80% power at this ``alpha``),
+        ``events_switchers``, ``events_controls``, ``n_sets`` (sets with at least one
+        control), ``n_switchers``, ``n`` (distinct people in the model), ``suppressed``.
+        ``tables["rates"]``: one row per group (``switchers``, ``controls``):
+        ``events``, ``person_years``, ``estimate`` (exits per 100 person-years in
+        follow-up), ``ci_lower``, ``ci_upper`` (exact Poisson), ``n`` (people).
+        ``tables["design"]``: counts of the design (switches, sets matched, sets
+        without any eligible control, controls drawn, end reasons); no person-level
+        figure.
+
+    Notes
+    -----
+    Model: Cox partial likelihood stratified by matched set (each set has its own baseline
+    hazard, time since the switch date as the time scale, Breslow ties), one covariate
+    ``switched``; :math:`\widehat{HR} = \exp(\hat\beta)`, Wald interval
+    :math:`\exp(\hat\beta \pm z_{1-\alpha/2}\,\mathrm{se})` with the sandwich
+    standard error clustered by person. Sets without any control carry no information and
+    are left out (counted in ``tables["design"]``).
+
+    The hazard ratio is a ratio of exit rates among those still employed and followed,
+    not a ratio of probabilities of leaving. It compares switchers with people who were
+    alike on grade, unit and tenure on the switch date; it does not remove differences
+    on anything else (performance, manager, preference).
+    """
+    ends = check_kind(kind)
+    if matched is None:
+        matched = post_switch_matched(
+            data, direction=direction, horizon_months=horizon_months,
+            n_controls=n_controls, seed=seed,
+        )
+    rows = matched.loc[matched["n_controls"] > 0]
+    event = rows["end_reason"].isin(ends).to_numpy()
+    t_days = np.rint(rows["time"].to_numpy(dtype=float) * DAYS_PER_YEAR)
+    sw = rows["switched"].to_numpy(dtype=float)
+    person = pd.factorize(rows["employee_id"])[0]
+    strata = pd.factorize(rows["set_id"])[0]
+    fit = fit_cox(
+        t_days, event, sw[:, None], ["switched"], person, strata=strata,
+        what=f"exit after a {direction} switch",
+    )
+    b = float(fit.params[0]) if fit is not None else np.nan
+    se = float(fit.bse[0]) if fit is not None else np.nan
+    lo, hi = t_ci(b, se, alpha=alpha)
+    p_value = float(2 * norm.sf(abs(b / se))) if np.isfinite(se) and se > 0 else np.nan
+    is_sw = sw == 1
+    table = pd.DataFrame(
+        {
+            "direction": [direction],
+            "kind": [kind],
+            "estimate": [float(np.exp(b))],
+            "ci_lower": [float(np.exp(lo))],
+            "ci_upper": [float(np.exp(hi))],
+            "p_value": [p_value],
+            "mde": [float(np.exp(mde_normal(se, alpha=alpha)))],
+            "events_switchers": [int(event[is_sw].sum())],
+            "events_controls": [int(event[~is_sw].sum())],
+            "n_sets": [int(rows["set_id"].nunique())],
+            "n_switchers": [int(rows.loc[is_sw, "employee_id"].nunique())],
+            "n": [int(rows["employee_id"].nunique())],
+        }
+    )
+    py = rows["time"].to_numpy(dtype=float)
+    groups = []
+    for name, mask in (("switchers", is_sw), ("controls", ~is_sw)):
+        ev, pt = int(event[mask].sum()), float(py[mask].sum())
+        rl, rh = poisson_rate_ci(ev, pt, alpha=alpha)
+        groups.append(
+            {
+                "group": name,
+                "events": ev,
+                "person_years": pt,
+                "estimate": 100 * ev / pt if pt > 0 else np.nan,
+                "ci_lower": 100 * float(rl),
+                "ci_upper": 100 * float(rh),
+                "n": int(rows.loc[mask, "employee_id"].nunique()),
+            }
+        )
+    n_sets_all = int(matched["set_id"].nunique())
+    design = pd.DataFrame(
+        {
+            "figure": [
+                "switches",
+                "sets with at least one control",
+                "sets without an eligible control (left out)",
+                "controls drawn",
+            ]
+            + [f"follow-up ended: {r}" for r in sorted(matched["end_reason"].unique())],
+            "value": [
+                n_sets_all,
+                int(rows["set_id"].nunique()),
+                n_sets_all - int(rows["set_id"].nunique()),
+                int((matched["switched"] == 0).sum()),
+            ]
+            + [int(v) for _, v in sorted(matched["end_reason"].value_counts().items())],
+        }
+    )
+    left, joined = _check_direction(direction)
+    return make_result(
+        table,
+        analysis="Post-switch attrition (matched)",
+        definition=(
+            f"Hazard of {kind} exit within {horizon_months} months of a {left}→{joined} switch, "
+            f"switchers vs up to {n_controls} {left}s per switch at the same grade and unit "
+            "within ±1 year of tenure who had not switched; controls who switch later are "
+            "censored then; follow-up ends at exit, horizon or as-of."
+        ),
+        method=(
+            "Cox model stratified by matched set (Breslow ties), time since switch as time "
+            "scale; robust (sandwich) standard errors clustered by person; Wald CI on the log "
+            "scale; exits per 100 person-years with exact Poisson (Garwood) CIs."
+        ),
+        population=f"{left}→{joined} switches in the observed window and their matched {left}s",
+        data=data,
+        alpha=alpha,
+        tables={"rates": pd.DataFrame(groups), "design": design},
+        seed=seed,
+        direction=direction,
+        horizon_months=horizon_months,
+        n_controls=n_controls,
+        converged=fit is not None,
+    )
+
+
+__all__ = [
+    "DIRECTIONS",
+    "EXIT_KINDS",
+    "MATCHED_COLUMNS",
+    "check_kind",
+    "fit_cox",
+    "post_switch_exit_hr",
+    "post_switch_matched",
+]
