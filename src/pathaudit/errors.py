@@ -31,8 +31,8 @@ class StatisticalWarning(UserWarning):
     """A statistical caveat: low power, small cells, a model that did not converge."""
 
 
-class DataQualityWarning(UserWarning):
-    """Rows were repaired or excluded; see the data-quality report."""
+class ArgumentError(PathauditError):
+    """An argument of a public function is out of range, of the wrong kind, or unknown."""
 
 
 SNAPSHOT_ONLY = (

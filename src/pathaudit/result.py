@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from pathaudit._version import __version__
+from pathaudit.errors import PathauditError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -109,20 +111,27 @@ class Result:
     tables
         Further named tables (e.g. a curve, a decomposition); suppressed too.
     plotter
-        ``plotter(result, ax) -> ax`` used by :meth:`plot`.
+        ``plotter(result, ax, **options) -> ax`` used by :meth:`plot`; None for a part
+        that is a table only.
     """
 
     table: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    plotter: Callable[[Result, Axes], Axes] | None = None
+    plotter: Callable[..., Axes] | None = None
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Draw the result on ``ax`` (a new one if None) and return it."""
-        ax = new_axes(ax, figsize=(7, 4))
+    def plot(self, ax: Axes | None = None, **options: Any) -> Axes:
+        """Draw the result on ``ax`` (a new one if None) and return it.
+
+        ``options`` go to the part's plot function (e.g. ``component="base"``).
+        """
         if self.plotter is None:
-            raise TypeError(f"Result of {self.meta.get('analysis', '?')!r} has no plot.")
-        return self.plotter(self, ax)
+            raise PathauditError(
+                f"The part {self.meta.get('analysis', '?')!r} has no chart; it is a table "
+                "(see .table or .summary())."
+            )
+        ax = new_axes(ax, figsize=(7, 4))
+        return self.plotter(self, ax, **options)
 
     def display_table(self, digits: int = 3) -> pd.DataFrame:
         """The table rounded for display, suppressed cells shown as a dash."""
@@ -188,7 +197,7 @@ def make_result(
     value_cols: Sequence[str] | None = None,
     complementary_by: Sequence[str] | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
-    plotter: Callable[[Result, Axes], Axes] | None = None,
+    plotter: Callable[..., Axes] | None = None,
     label_cols: Sequence[str] = (),
     **extra_meta: Any,
 ) -> Result:
@@ -257,6 +266,203 @@ def make_result(
         tables=sup_tables,
         plotter=plotter,
     )
+
+
+# --------------------------------------------------------------------------- the analysis contract
+
+
+@dataclass(frozen=True)
+class Note:
+    """One note of an analysis: a caveat, a finding, or a part not computed and why.
+
+    Attributes
+    ----------
+    kind
+        ``"caveat"`` (changes how a figure reads), ``"finding"`` (a plain-language
+        result) or ``"not computed"`` (a part the data cannot give; ``text`` says why).
+    text
+        The note in words.
+    part
+        The part it concerns ("" for the whole analysis).
+    """
+
+    kind: Literal["caveat", "finding", "not computed"]
+    text: str
+    part: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in NOTE_KINDS:
+            raise ValueError(f"Note kind must be one of {NOTE_KINDS}; got {self.kind!r}.")
+
+    def __str__(self) -> str:
+        if self.kind == "not computed":
+            return f"not computed ({self.part}): {self.text}" if self.part else self.text
+        return self.text
+
+
+NOTE_KINDS: tuple[str, ...] = ("caveat", "finding", "not computed")
+"""Kinds of :class:`Note`."""
+
+
+class AnalysisResult(ABC):
+    """The contract every analysis returns: named parts, notes and one headline table.
+
+    Subclasses are frozen dataclasses with one :class:`Result` field per part (None when a
+    part was not asked for or cannot be computed: a :class:`Note` of kind ``"not computed"``
+    then says why) and a ``notes`` field, and they implement :meth:`_headline_rows`.
+
+    - :meth:`results`: name -> :class:`Result` of every computed part, in report order;
+    - :meth:`headline`: a DataFrame with :data:`~pathaudit.headline.HEADLINE_COLUMNS`, the
+      same columns for every analysis;
+    - :meth:`summary` (one screen), an HTML view in notebooks, :meth:`plot` for every part
+      that has a chart;
+    - :meth:`to_json`: the versioned output schema (:data:`OUTPUT_SCHEMA_VERSION`).
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> data = pathaudit.load(pathaudit.sample.sample_dir())  # doctest: +SKIP
+    >>> res = pathaudit.attrition(data, parts=["rates", "rate_ratio"])  # doctest: +SKIP
+    >>> res.headline()[["key", "estimate", "status"]]  # doctest: +SKIP
+    """
+
+    ANALYSIS: ClassVar[str] = ""
+    """Stable name of the analysis (file names, ``summary.json``)."""
+    TITLE: ClassVar[str] = ""
+    """Heading of the summary and report section."""
+    PARTS: ClassVar[tuple[str, ...]] = ()
+    """Every part the analysis can compute, in report order (the values ``parts=`` takes)."""
+
+    notes: tuple[Note, ...]
+
+    def results(self) -> dict[str, Result]:
+        """Name -> :class:`Result` of every computed part, in report order."""
+        out: dict[str, Result] = {}
+        for name in self.PARTS:
+            value = getattr(self, name, None)
+            if isinstance(value, Result):
+                out[name] = value
+        return out
+
+    def part(self, name: str) -> Result:
+        """The part ``name``; a clear error for a part not computed or unknown."""
+        if name not in self.PARTS:
+            raise PathauditError(
+                f"{self.ANALYSIS} has no part {name!r}; its parts are {list(self.PARTS)}."
+            )
+        value = getattr(self, name, None)
+        if not isinstance(value, Result):
+            why = self.not_computed().get(name, "it was not asked for (see parts=)")
+            raise PathauditError(f"Part {name!r} of {self.ANALYSIS} was not computed: {why}")
+        return value
+
+    def not_computed(self) -> dict[str, str]:
+        """Part -> why it was not computed (from the notes)."""
+        return {n.part: n.text for n in self.notes if n.kind == "not computed"}
+
+    @abstractmethod
+    def _headline_rows(self) -> list[dict[str, Any]]:
+        """The headline rows (each built by :func:`~pathaudit.headline.headline_row`)."""
+
+    def headline(self) -> pd.DataFrame:
+        """The headline figures: one row each, :data:`~pathaudit.headline.HEADLINE_COLUMNS`."""
+        from pathaudit.headline import headline_frame
+
+        return headline_frame(self._headline_rows())
+
+    def plottable(self) -> list[str]:
+        """Parts that have a chart (:meth:`plot` draws them)."""
+        return [name for name, res in self.results().items() if res.plotter is not None]
+
+    def plot(self, part: str | None = None, ax: Axes | None = None, **options: Any) -> Axes:
+        """Draw one part (default: the first part with a chart) and return the axes."""
+        names = self.plottable()
+        if part is None:
+            if not names:
+                raise PathauditError(f"No part of {self.ANALYSIS} computed here has a chart.")
+            part = names[0]
+        res = self.part(part)
+        if res.plotter is None:
+            raise PathauditError(
+                f"Part {part!r} of {self.ANALYSIS} is a table without a chart; parts with "
+                f"charts: {names}."
+            )
+        return res.plot(ax, **options)
+
+    def summary(self) -> str:
+        """One screen: the headline figures with status, then the notes and the parts."""
+        head = self.headline()
+        lines = [self.TITLE, ""]
+        for _, r in head.iterrows():
+            lines.append(f"{'*' if r['primary'] else '-'} {r['label']}: {_figure_text(r)}"
+                         f" [{r['status']}{': ' + r['reason'] if r['reason'] else ''}]")
+        notes = [str(n) for n in self.notes]
+        if notes:
+            lines += ["", "Notes:"] + [f"  {n}" for n in notes]
+        lines += ["", "Parts (res.part(name).summary() for the table): "
+                  + ", ".join(self.results())]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        head = self.headline()
+        rows = "".join(
+            f"<tr><td>{'<b>' if r['primary'] else ''}{html.escape(str(r['label']))}"
+            f"{'</b>' if r['primary'] else ''}</td><td>{html.escape(_figure_text(r))}</td>"
+            f"<td>{html.escape(str(r['status']))}</td><td>{html.escape(str(r['reason']))}</td></tr>"
+            for _, r in head.iterrows()
+        )
+        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in self.notes)
+        parts = "".join(
+            f"<details><summary>{html.escape(name)}</summary>{res._repr_html_()}</details>"
+            for name, res in self.results().items()
+        )
+        return (
+            f"<div><h3>{html.escape(self.TITLE)}</h3><table><thead><tr><th>figure</th>"
+            f"<th>estimate (CI)</th><th>status</th><th>reason</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>" + (f"<ul>{notes}</ul>" if notes else "")
+            + parts + "</div>"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The analysis in the versioned output schema (JSON-safe; tables are written apart).
+
+        Keys: ``schema_version``, ``analysis``, ``title``, ``headline`` (records of
+        :meth:`headline`), ``notes`` (kind, part, text) and ``parts`` (name -> ``meta`` and
+        the names of its extra tables).
+        """
+        from pathaudit.output import json_safe
+
+        return json_safe({
+            "schema_version": OUTPUT_SCHEMA_VERSION,
+            "analysis": self.ANALYSIS,
+            "title": self.TITLE,
+            "headline": self.headline().to_dict(orient="records"),
+            "notes": [{"kind": n.kind, "part": n.part, "text": n.text} for n in self.notes],
+            "parts": {
+                name: {"meta": res.meta, "tables": sorted(res.tables)}
+                for name, res in self.results().items()
+            },
+        })
+
+
+OUTPUT_SCHEMA_VERSION = 1
+"""Version of the output schema (:meth:`AnalysisResult.to_json` and the audit folder).
+Raised whenever a key or table name changes meaning; ``CHANGELOG.md`` lists each change."""
+
+
+def _figure_text(row: Mapping[str, Any]) -> str:
+    est = row["estimate"]
+    if not np.isfinite(est):
+        return SUPPRESSED_MARK
+    text = f"{est:.3g}"
+    if np.isfinite(row["ci_lower"]) and np.isfinite(row["ci_upper"]):
+        text += f" ({row['ci_lower']:.3g} to {row['ci_upper']:.3g})"
+    if np.isfinite(row["n"]):
+        text += f", n={int(row['n']):,}"
+    return text
 
 
 # --------------------------------------------------------------------------- bundles of results
