@@ -70,7 +70,9 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     options = list(choices)
     if value in options:
         return value
-    raise ArgumentError(f"{name} must be one of {options}; got {value!r}.{_closest(value, options)}")
+    raise ArgumentError(
+        f"{name} must be one of {options}; got {value!r}.{_closest(value, options)}"
+    )
 
 
 def check_choices(
