@@ -5,18 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from load_builders import write_export
 
 from pathaudit.derived.ladder import (
     assign_grades,
     ladder_from_grades,
-    regrade,
     shift_equivalence,
     top_grades,
-    with_shifted_equivalence,
 )
 from pathaudit.errors import PathauditError
-from pathaudit.io import load
 
 
 def ladder_frame() -> pd.DataFrame:
@@ -96,22 +92,6 @@ def test_shift_equivalence_moves_one_track() -> None:
         shift_equivalence(lad, "X", 1)
 
 
-def test_shifted_data_equals_regrading_with_the_shifted_ladder(tmp_path) -> None:
-    data = load(tmp_path, write_export(tmp_path))
-    shifted = with_shifted_equivalence(data, "IC", 1)
-    regraded = regrade(data, shift_equivalence(data.ladder, "IC", 1))
-    pd.testing.assert_series_equal(shifted.history["grade"], regraded.history["grade"])
-    ic = data.history["track"] == "IC"
-    assert (shifted.history.loc[ic, "grade"] == data.history.loc[ic, "grade"] + 1).all()
-    assert shifted.history is not data.history
-    assert (data.history.loc[ic, "grade"] != shifted.history.loc[ic, "grade"]).all()
-
-
-def test_regrade_refuses_an_incomplete_ladder(tmp_path) -> None:
-    data = load(tmp_path, write_export(tmp_path))
-    lad = data.ladder.loc[data.ladder["level"] != "M2"]
-    with pytest.raises(PathauditError, match="no grade for M M2"):
-        regrade(data, lad)
 
 
 def test_top_grades_as_designed() -> None:

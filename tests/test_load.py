@@ -14,13 +14,12 @@ from load_builders import MAP_TOML, history, ladder, people, write_export
 
 from pathaudit import load as load_function
 from pathaudit.errors import InputError, MapError, PrivacyError
-from pathaudit.io._load import (
+from pathaudit.io import load, validate
+from pathaudit.io._messages import (
     FATAL_HEADER,
     LEVEL_NOT_IN_LADDER,
     MISSING_COLUMN,
     OVERLAPPING_EPISODES,
-    load,
-    validate,
 )
 from pathaudit.io.schema import HISTORY, HISTORY_DERIVED, PEOPLE, PEOPLE_DERIVED
 from pathaudit.quality import DataQualityReport

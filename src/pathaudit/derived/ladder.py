@@ -10,12 +10,9 @@ latest ``valid_from`` on or before the record's date.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
-from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError
 from pathaudit.io.schema import TRACKS
 
@@ -207,68 +204,6 @@ def shift_equivalence(ladder: pd.DataFrame, track: str = "IC", by: int = 1) -> p
     return out
 
 
-def with_shifted_equivalence(data: AuditData, track: str = "IC", by: int = 1) -> AuditData:
-    """Return a copy of ``data`` with one track's grades shifted by ``by``.
-
-    Parameters
-    ----------
-    data
-        Loaded dataset.
-    track
-        Track whose grades move.
-    by
-        Grades to add.
-
-    Returns
-    -------
-    AuditData
-        New dataset (derived tables are recomputed on use) whose ``history.grade``
-        and ``ladder.grade`` are shifted on ``track``; everything else is shared.
-
-    Notes
-    -----
-    Shifting the history's grades directly is the same as re-grading with
-    :func:`shift_equivalence` applied to the ladder, and also works when the grade
-    came from a global grade column of the export.
-    """
-    _check_track(track)
-    hist = data.history.copy()
-    on = hist["track"] == track
-    hist.loc[on, "grade"] = hist.loc[on, "grade"] + int(by)
-    return dataclasses.replace(data, history=hist, ladder=shift_equivalence(data.ladder, track, by))
-
-
-def regrade(data: AuditData, ladder: pd.DataFrame) -> AuditData:
-    """Return a copy of ``data`` whose history grades come from another ladder.
-
-    Parameters
-    ----------
-    data
-        Loaded dataset.
-    ladder
-        Canonical ladder covering every (track, level) of the history.
-
-    Returns
-    -------
-    AuditData
-        New dataset with ``history.grade`` re-assigned and ``ladder`` replaced.
-
-    Raises
-    ------
-    PathauditError
-        When a history row's level has no grade in ``ladder``.
-    """
-    hist = data.history.copy()
-    grades = assign_grades(hist, ladder)
-    if grades.isna().any():
-        missing = hist.loc[grades.isna(), ["track", "level"]].drop_duplicates()
-        pairs = ", ".join(f"{t} {lv}" for t, lv in missing.itertuples(index=False))
-        raise PathauditError(
-            f"The new ladder has no grade for {pairs}. Add it to the ladder with its grade, "
-            "or map it to an existing level."
-        )
-    hist["grade"] = grades
-    return dataclasses.replace(data, history=hist, ladder=ladder)
 
 
 def top_grades(

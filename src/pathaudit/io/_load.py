@@ -41,38 +41,7 @@ from pathaudit.io._context import LoadContext
 from pathaudit.io._filters import filter_and_grade
 from pathaudit.io._grading import check_ladder
 from pathaudit.io._history import check_history
-from pathaudit.io._messages import (  # noqa: F401 - re-exported: the texts tests compare
-    ADOPTION_CONFLICT,
-    AMBIGUOUS_DATES,
-    AMBIGUOUS_HINT,
-    AS_OF_AFTER_EXTRACT,
-    AS_OF_BEFORE_START,
-    BAD_AS_OF,
-    BAD_DATES,
-    BAD_GRADES,
-    BAD_NUMBERS,
-    BAND_ORDER,
-    DATA_NOT_FOLDER,
-    DATE_FORMAT_MISMATCH,
-    DUPLICATE_PERSON,
-    EMPTY_FILE,
-    FATAL_HEADER,
-    FTE_OUT_OF_RANGE,
-    GRADE_AND_LADDER,
-    LADDER_CONFLICT,
-    LADDER_MISSING_VALUE,
-    LEVEL_NOT_COVERED,
-    LEVEL_NOT_IN_LADDER,
-    MISSING_COLUMN,
-    MISSING_FILE,
-    MISSING_FX_RATE,
-    MISSING_SHEET,
-    MIXED_CURRENCIES,
-    OVERLAPPING_EPISODES,
-    UNKNOWN_LABEL,
-    UNREADABLE_FILE,
-    UNSUPPORTED_FORMAT,
-)
+from pathaudit.io._messages import EMPTY_FILE
 from pathaudit.io._optional import optional_tables
 from pathaudit.io._output import audit_data, pseudonymised
 from pathaudit.io._pay import fte_and_pay

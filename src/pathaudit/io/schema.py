@@ -261,19 +261,3 @@ def column_names(table: str) -> list[str]:
         Column names in canonical order.
     """
     return [c.name for c in TABLES[table]]
-
-
-def required_columns(table: str) -> list[str]:
-    """Return the columns ``table`` must have after mapping.
-
-    Parameters
-    ----------
-    table
-        One of the keys of :data:`TABLES`.
-
-    Returns
-    -------
-    list of str
-        Required column names.
-    """
-    return [c.name for c in TABLES[table] if c.required]

@@ -596,18 +596,3 @@ def monthly_hazards(
     out[..., EXIT_OTHER] = c.other_exit_hazard * np.where(post, c.post_switch_exit_hr, 1.0)
     return out
 
-
-def stalled_flag(
-    config: SimConfig, track: np.ndarray, grade: np.ndarray, months_in_level: np.ndarray,
-    stall_months: np.ndarray,
-) -> np.ndarray:
-    """Whether an IC is stalled (time in level beyond the threshold of their grade)."""
-    return (np.asarray(track) == 0) & (
-        np.asarray(months_in_level) > np.asarray(stall_months)[np.asarray(grade)]
-    )
-
-
-def post_switch_flag(config: SimConfig, track: np.ndarray, since_switch: np.ndarray) -> np.ndarray:
-    """Whether an M-track person is within the post-switch window of an IC->M switch."""
-    since = np.asarray(since_switch)
-    return (np.asarray(track) == 1) & (since >= 1) & (since <= config.switch_window_months)

@@ -17,7 +17,6 @@ cumulative incidence, survival     pointwise log(-log) (:func:`loglog_ci`)
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
@@ -305,8 +304,3 @@ def t_ci(
     est = np.asarray(estimate, dtype=float)
     s = np.asarray(se, dtype=float)
     return est - q * s, est + q * s
-
-
-def year_fraction(start: pd.Series, stop: pd.Series) -> pd.Series:
-    """``(stop - start)`` in years of 365.25 days."""
-    return (stop - start).dt.days / 365.25
