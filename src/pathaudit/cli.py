@@ -59,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         "audit",
         help="run every analysis and write tables, summary.json and the run manifest",
         description="Run every analysis on an export and write one CSV per result table, "
-        "summary.json (headline figures with 95%% CIs), data_quality.csv and manifest.json "
-        "into --out. Groups smaller than the minimum cell size are suppressed.",
+        "summary.json (headline figures with their intervals and status), data_quality.csv "
+        "and manifest.json into --out. Groups smaller than the minimum cell size are "
+        "suppressed.",
     )
     _add_data_args(a)
     a.add_argument("--out", type=Path, default=Path("audit-out"), help="output folder")
@@ -116,21 +117,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_headlines(summary: dict) -> None:
-    """Print each analysis's headline figures in one line each."""
+    """Print each analysis's headline figures, one line each, with status and reason."""
     for name, part in summary.get("analyses", {}).items():
-        print(f"\n{name}:")
+        print(f"\n{part.get('title', name)}:")
         if part.get("status") != "computed":
             print(f"  not computed: {part.get('reason')}")
             continue
         for h in part.get("headline", []):
-            est, lo, hi = h.get("estimate"), h.get("ci_lower"), h.get("ci_upper")
-            n = "–" if h.get("n") is None else f"{int(h['n']):,}"
-            if est is None:
-                print(f"  {h['name']}: – (suppressed or not estimable)")
-            elif lo is None:
-                print(f"  {h['name']}: {est:.3g} (n={n})")
-            else:
-                print(f"  {h['name']}: {est:.3g} (95% CI {lo:.3g} to {hi:.3g}; n={n})")
+            est, lo, hi, n = h.get("estimate"), h.get("ci_lower"), h.get("ci_upper"), h.get("n")
+            value = "–" if est is None else f"{est:.3g}"
+            if est is not None and lo is not None and hi is not None:
+                value += f" ({lo:.3g} to {hi:.3g})"
+            if n is not None:
+                value += f", n={int(n):,}"
+            mark = "*" if h.get("primary") else "-"
+            why = f": {h['reason']}" if h.get("reason") else ""
+            print(f"  {mark} {h['label']}: {value} [{h['status']}{why}]")
+        for note in part.get("notes", []):
+            if note.get("kind") == "caveat":
+                print(f"  ! {note['text']}")
 
 
 if __name__ == "__main__":  # pragma: no cover
