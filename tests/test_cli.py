@@ -40,22 +40,42 @@ def test_validate_reports_a_broken_export_and_exits_one(tmp_path, capsys):
 
 
 def test_audit_writes_every_analysis_and_the_manifest(audit_out):
+    from pathaudit.headline import HEADLINE_COLUMNS, STATUSES
+    from pathaudit.output import read_output
+
     summary = json.loads((audit_out / "summary.json").read_text())
-    assert set(summary["analyses"]) == {
+    assert summary["schema_version"] >= 1
+    assert list(summary["analyses"]) == [
         "pay_parity",
         "time_to_promotion",
         "forced_management",
         "attrition",
-    }
+    ]
+    stored = read_output(audit_out)
     for name, part in summary["analyses"].items():
         assert part["status"] == "computed", name
         assert part["headline"], name
+        assert sum(h["primary"] for h in part["headline"]) == 1, name
         for h in part["headline"]:
+            assert list(h) == list(HEADLINE_COLUMNS), name
+            assert h["status"] in STATUSES, (name, h["key"])
             if h.get("ci_lower") is not None and h.get("estimate") is not None:
-                assert h["ci_lower"] <= h["estimate"] <= h["ci_upper"], (name, h["name"])
+                assert h["ci_lower"] <= h["estimate"] <= h["ci_upper"], (name, h["key"])
+        # summary.json and <analysis>.json carry the same headline
+        assert stored[name].headline["key"].tolist() == [h["key"] for h in part["headline"]]
     manifest = json.loads((audit_out / "manifest.json").read_text())
     assert manifest["version"] == pathaudit.__version__
     assert (audit_out / "data_quality.csv").exists()
+
+
+def test_printed_headline_shows_status_for_every_figure(tmp_path, capsys):
+    out = tmp_path / "a"
+    assert main(["audit", str(SAMPLE), "--map", str(SAMPLE / "map.toml"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    for part in summary["analyses"].values():
+        for h in part["headline"]:
+            assert f"{h['label']}: " in printed and f"[{h['status']}" in printed
 
 
 def test_audit_outputs_hold_no_identifiers_and_no_formulas(audit_out):
