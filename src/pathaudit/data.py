@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from pathaudit.quality import DataQualityReport
+
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -82,19 +84,58 @@ class AuditData:
         """First month of the fiscal year (default 1, January)."""
         return int(self.config.get("export", {}).get("fiscal_year_start_month", 1))
 
-    @cached_property
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A table or object derived from this dataset, built once by ``build()`` and reused.
+
+        The one cache of the package: spells, exposure, the matched post-switch design and
+        every other derived concept live here, keyed by ``key`` (a name, with the
+        arguments that change the result). The cache belongs to this dataset; a copy
+        made by :meth:`with_as_of` or :func:`dataclasses.replace` starts empty, and
+        replacing ``history`` or ``people`` on this object derives again.
+
+        Parameters
+        ----------
+        key
+            Name of the derived concept and the arguments it depends on.
+        build
+            Computes it from this dataset.
+
+        Returns
+        -------
+        object
+            What ``build()`` returned, now or the first time.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = AuditData(history=pd.DataFrame(), people=pd.DataFrame(), ladder=pd.DataFrame(),
+        ...               extract_date="2025-12-31", history_start="2020-01-01")
+        >>> calls = []
+        >>> d.derived("x", lambda: calls.append(1) or 42), d.derived("x", lambda: 0)
+        (42, 42)
+        """
+        cache = self.__dict__.setdefault("_derived", {})
+        stamp = (id(self.history), id(self.people), self.as_of)
+        hit = cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = build()
+        cache[key] = (stamp, value)
+        return value
+
+    @property
     def spells(self) -> pd.DataFrame:
         """Spells (``schema.SPELLS``), derived once (:func:`~pathaudit.derived.derive_spells`)."""
         from pathaudit.derived.spells import derive_spells
 
-        return derive_spells(self)
+        return self.derived("spells", lambda: derive_spells(self))
 
-    @cached_property
+    @property
     def exposure(self) -> pd.DataFrame:
-        """Exposure (``schema.EXPOSURE``), derived once by ``spells.derive_exposure``."""
+        """Exposure (``schema.EXPOSURE``), derived once (see :mod:`pathaudit.derived`)."""
         from pathaudit.derived.spells import derive_exposure
 
-        return derive_exposure(self)
+        return self.derived("exposure", lambda: derive_exposure(self))
 
     def with_as_of(self, as_of: object) -> AuditData:
         """Return a copy analysed at another date (derived tables are recomputed).

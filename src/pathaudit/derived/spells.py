@@ -74,7 +74,6 @@ with ``m = 1`` the fiscal year is the calendar year). The label is
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -543,22 +542,9 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
     )
 
 
-_CORES: weakref.WeakKeyDictionary[AuditData, tuple[int, int, _Core]] = weakref.WeakKeyDictionary()
-
-
 def _cached_core(data: AuditData) -> _Core:
-    """``_core(data)``, computed once per dataset so spells and exposure share one derivation.
-
-    The cache is keyed by the dataset object and checked against the identity of its
-    history and people tables, so replacing either table derives again.
-    """
-    key = (id(data.history), id(data.people))
-    hit = _CORES.get(data)
-    if hit is not None and hit[:2] == key:
-        return hit[2]
-    core = _core(data)
-    _CORES[data] = (*key, core)
-    return core
+    """``_core(data)``, computed once per dataset so spells and exposure share one derivation."""
+    return data.derived("spells_core", lambda: _core(data))
 
 
 # --------------------------------------------------------------------------- public

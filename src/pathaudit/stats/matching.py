@@ -18,9 +18,7 @@ Two public functions:
 from __future__ import annotations
 
 import warnings
-import weakref
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -188,14 +186,12 @@ class _Prepared:
     next_contiguous: np.ndarray  # the next row is the same episode, starting at this stop
 
 
-_PREPARED: dict[str, Any] = {"ref": None, "value": None}
+def _prepare(data: AuditData) -> _Prepared:
+    """Sorted arrays of the exposure table, derived once per dataset."""
+    return data.derived("matching_prepared", lambda: _prepare_exposure(data.exposure))
 
 
-def _prepare(exposure: pd.DataFrame) -> _Prepared:
-    """Sorted arrays of the exposure table (cached for the last table seen)."""
-    ref = _PREPARED["ref"]
-    if ref is not None and ref() is exposure:
-        return _PREPARED["value"]
+def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
     codes, uniq = pd.factorize(exposure["employee_id"])
     uniq = np.asarray(uniq, dtype=object)
     rank_of = np.empty(len(uniq), dtype=np.int64)
@@ -230,20 +226,16 @@ def _prepare(exposure: pd.DataFrame) -> _Prepared:
         grade=np.nan_to_num(grade, nan=-1).astype(np.int64),
         next_contiguous=nxt,
     )
-    _PREPARED["ref"] = weakref.ref(exposure)
-    _PREPARED["value"] = value
     return value
 
 
-def switch_rows(
-    exposure: pd.DataFrame, left: str, joined: str
-) -> tuple[np.ndarray, np.ndarray]:
+def switch_rows(data: AuditData, left: str, joined: str) -> tuple[np.ndarray, np.ndarray]:
     """Mark the exposure intervals that end with a switch from track ``left`` to ``joined``.
 
     Parameters
     ----------
-    exposure
-        The exposure table (``schema.EXPOSURE``).
+    data
+        The dataset (its ``exposure`` table, ``schema.EXPOSURE``).
     left, joined
         Track left and track joined.
 
@@ -259,7 +251,7 @@ def switch_rows(
     A switch is read from the change of track itself, not from the ``event`` label, so
     that a switch is found whatever else changed on the day (grade, unit).
     """
-    prep = _prepare(exposure)
+    prep = _prepare(data)
     on_left = prep.is_ic if left == "IC" else ~prep.is_ic
     sorted_sw = np.zeros(len(prep.order), dtype=bool)
     sorted_sw[:-1] = prep.next_contiguous[:-1] & on_left[:-1] & ~on_left[1:]
@@ -359,8 +351,26 @@ def post_switch_matched(
     left, joined = _check_direction(direction)
     if n_controls < 1:
         raise PathauditError(f"n_controls must be at least 1; got {n_controls}.")
+    # the design is built once per dataset and arguments, and shared by every analysis
+    # that uses it (attrition's post-switch part and the forced-into-management indicator)
+    key = ("post_switch_matched", left, horizon_months, n_controls, tenure_window, seed)
+    built = data.derived(key, lambda: _matched(data, left, joined, horizon_months, n_controls,
+                                                tenure_window, seed))
+    return built.copy()
+
+
+def _matched(
+    data: AuditData,
+    left: str,
+    joined: str,
+    horizon_months: int,
+    n_controls: int,
+    tenure_window: float,
+    seed: int,
+) -> pd.DataFrame:
+    """Build the design of :func:`post_switch_matched` (arguments already checked)."""
     fy = data.fiscal_year_start_month
-    prep = _prepare(data.exposure)
+    prep = _prepare(data)
     pid, names, episode = prep.pid, prep.names, prep.episode
     start, stop, tenure_days = prep.start, prep.stop, prep.tenure_days
     unit, units, grade = prep.unit, prep.units, prep.grade
