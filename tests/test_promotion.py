@@ -19,21 +19,16 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
 
 from pathaudit.data import AuditData
-from pathaudit.promotion._analysis import (
-    AJ,
-    CAUSES,
-    NAIVE_KM,
-    SNAPSHOT_STATEMENT,
-    cif_difference,
-    cumulative_incidence,
-    impact_ratios,
-    promotable_from,
-    promotion_hazard_ratios,
-    promotion_rates,
-    promotion_spells,
-    time_to_promotion,
-    velocity,
-)
+from pathaudit.errors import ArgumentError, PathauditError
+from pathaudit.promotion import PromotionAudit, time_to_promotion
+from pathaudit.promotion._analysis import PARTS
+from pathaudit.promotion._hazard import promotion_hazard_ratios, promotion_rates
+from pathaudit.promotion._incidence import AJ, NAIVE_KM, cif_difference, cumulative_incidence
+from pathaudit.promotion._parity import impact_ratios
+from pathaudit.promotion._population import CAUSES, promotable_from, promotion_spells
+from pathaudit.promotion._snapshot import SNAPSHOT_STATEMENT
+from pathaudit.promotion._velocity import velocity
+from pathaudit.result import Note
 from pathaudit.stats.survival import step_at
 
 YEAR = 365.25
@@ -263,8 +258,15 @@ def test_snapshot_only_data_says_what_it_cannot_compute():
         snapshot=snap,
     )
     res = time_to_promotion(d)
-    assert res.incidence is None and res.headline is None
-    assert SNAPSHOT_STATEMENT in res.notes
+    assert res.incidence is None and res.difference is None
+    assert Note("caveat", SNAPSHOT_STATEMENT, "snapshot") in res.notes
+    assert set(res.not_computed()) == set(PARTS) - {"snapshot"}
+    assert all("snapshot" in why for why in res.not_computed().values())
+    head = res.headline().set_index("key")
+    assert (head["status"] == "not computed").all()
+    assert head.loc["promotion_probability_difference", "primary"]
+    with pytest.raises(PathauditError, match="snapshot"):
+        res.part("incidence")
     assert SNAPSHOT_STATEMENT in res.snapshot.meta["definition"]
     tab = res.snapshot.table.set_index("track")
     # years since promotion on 2020-12-31: 1.99, 2.99, 3.99, 4.99, 1.0, 5.99 -> median 3.49
@@ -348,7 +350,7 @@ def test_cumulative_incidence_recovers_truth(org_audit):
 
 
 def test_headline_and_hazard_ratio_recover_truth(org_audit):
-    head = org_audit.headline.table.iloc[0]
+    head = org_audit.difference.table.iloc[0]
     truth = true_cif("IC", 3.0) - true_cif("M", 3.0)
     assert abs(head["estimate"] - truth) < 3 * head["se"]
     hr = org_audit.hazard.table.set_index("term")
@@ -439,15 +441,31 @@ def test_plots_and_summary(org_audit):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = org_audit.plot_incidence()
+    ax = org_audit.plot("incidence")
     assert len(ax.lines) == 4  # two tracks x two estimators
-    ax2 = org_audit.plot_hazard_ratios()
+    ax2 = org_audit.plot("hazard")
     assert len(ax2.get_yticklabels()) == 5  # pooled + four grades
+    assert ax2.get_title() == "Promotion hazard ratio, with 95% CI"
+    ax3 = org_audit.plot("difference")
+    # within grade, pooled, and the four grades where both tracks have spells
+    assert len(ax3.get_yticklabels()) == 2 + len(org_audit.difference.tables["by_grade"])
+    ax4 = org_audit.plot("parity")
+    imp = org_audit.parity.tables["impact_ratio"]
+    compared = imp.loc[imp["group"] != imp["reference"]]  # the highest group is the reference
+    assert [t.get_text() for t in ax4.get_yticklabels()] == [
+        f"{t}: {g} vs {r}" for t, g, r in compared[["track", "group", "reference"]].to_numpy()
+    ]
+    assert len(compared) == 2  # one comparison per track
     plt.close("all")
+    for part in ("rates", "velocity"):
+        with pytest.raises(PathauditError, match="without a chart"):
+            org_audit.plot(part)
+    with pytest.raises(ArgumentError, match=r"grade must be one of the grades with curves"):
+        org_audit.plot("incidence", grade=99)
     text = org_audit.summary()
     assert "rate among people still" in text or "still in their spell" in text
-    heads = org_audit.headline_figures()
-    assert heads[0]["name"].startswith("IC - M")
+    heads = org_audit.headline()
+    assert heads.loc[heads["primary"], "key"].tolist() == ["promotion_probability_difference"]
 
 
 # --------------------------------------------------------------------------- coverage study
@@ -534,7 +552,7 @@ def test_coverage_of_headline_difference_and_hazard_ratio(coverage_runs):
 
 def test_exact_bootstrap_median_matches_resampling():
     from pathaudit import stats
-    from pathaudit.promotion._analysis import bootstrap_medians_exact
+    from pathaudit.stats import bootstrap_medians_exact
 
     rng = np.random.default_rng(0)
     for n in (1, 2, 7, 40, 301):
@@ -547,3 +565,158 @@ def test_exact_bootstrap_median_matches_resampling():
         fb = np.searchsorted(np.sort(b), grid, side="right") / len(b)
         assert np.abs(fa - fb).max() < 1.95 * np.sqrt(2 / 20000)
         assert set(np.unique(a)) <= set(np.unique(b)) | set((x[:, None] + x[None, :]).ravel() / 2)
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def test_headline_rows_judge_the_difference_against_the_margin(org, org_audit):
+    head = org_audit.headline().set_index("key")
+    assert list(head.index) == [
+        "promotion_probability_difference",
+        "promotion_probability_difference_pooled",
+        "promotion_probability_ic",
+        "promotion_probability_m",
+        "promotion_hazard_ratio",
+    ]
+    row = org_audit.difference.table.iloc[0]
+    primary = head.loc["promotion_probability_difference"]
+    assert primary["primary"] and head["primary"].sum() == 1
+    assert primary["estimate"] == row["estimate"] and primary["ci_upper"] == row["ci_upper"]
+    assert primary["threshold"] == "flagged outside -0.05 to 0.05"
+    assert head.loc["promotion_hazard_ratio", "threshold"] == "flagged outside 0.8 to 1.25"
+    assert head.loc["promotion_probability_ic", "estimate"] == row["probability_ic"]
+    assert (head["question"] == "promotion").all()
+    assert set(head.loc[head.index.str.endswith(("_pooled", "_ic", "_m")), "status"]) == {
+        "descriptive"
+    }
+    # the mini organisation: IC 3-year probability 0.20/0.37 (1 - e^-1.11) = 0.363 against
+    # 0.30/0.41 (1 - e^-1.23) = 0.517 for M, a difference of about -0.15: wholly beyond 0.05
+    assert primary["status"] == "flagged"
+    assert primary["reason"] == "the whole interval lies outside -0.05 to 0.05"
+    # the true hazard ratio 0.2 / 0.3 = 0.67 lies below 0.8
+    assert head.loc["promotion_hazard_ratio", "status"] == "flagged"
+    # a margin wider than the whole interval makes the same figure clear
+    wide = time_to_promotion(org, parts=["difference"], margin=0.5).headline()
+    assert wide.loc[0, "status"] == "clear"
+    assert wide.loc[0, "threshold"] == "flagged outside -0.5 to 0.5"
+    pd.testing.assert_frame_equal(
+        time_to_promotion(org, parts=["difference"], margin=0.5).difference.table,
+        org_audit.difference.table,
+    )
+
+
+def test_headline_horizon_and_alpha_reach_every_text(org):
+    res = time_to_promotion(org, parts=["difference", "hazard"], horizons=(1, 2),
+                            headline_horizon=2, alpha=0.1)
+    head = res.headline().set_index("key")
+    assert "within 2 years" in head.loc["promotion_probability_difference", "label"]
+    assert res.difference.meta["analysis"].endswith("within 2 years")
+    assert "3 years" not in res.difference.meta["definition"]
+    assert res.difference.table["horizon"].eq(2.0).all()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    assert res.plot("hazard").get_title() == "Promotion hazard ratio, with 90% CI"
+    assert res.plot("difference").get_title() == "IC - M difference, with 90% CI"
+    plt.close("all")
+
+
+def test_parts_computes_only_the_parts_asked(org, org_audit):
+    res = time_to_promotion(org, parts=["rates", "hazard"])
+    assert list(res.results()) == ["hazard", "rates"]
+    assert res.difference is None and res.incidence is None and res.parity is None
+    pd.testing.assert_frame_equal(res.rates.table, org_audit.rates.table)
+    head = res.headline().set_index("key")
+    assert head.loc["promotion_probability_difference", "status"] == "not computed"
+    assert "not asked for" in head.loc["promotion_probability_difference", "reason"]
+    assert head.loc["promotion_hazard_ratio", "status"] == "flagged"
+    with pytest.raises(PathauditError, match="was not computed: it was not asked for"):
+        res.part("velocity")
+
+
+def test_not_computed_parts_say_why(org_audit):
+    # history data: the snapshot part is for snapshot-only exports
+    assert set(org_audit.results()) == set(PARTS) - {"snapshot"}
+    assert "snapshot-only" in org_audit.not_computed()["snapshot"]
+    kinds = {(n.kind, n.part) for n in org_audit.notes}
+    assert ("caveat", "hazard") in kinds
+    assert all(isinstance(n, Note) for n in org_audit.notes)
+
+
+def test_parity_without_the_default_group_is_a_note(org):
+    from dataclasses import replace
+
+    d = replace(org, people=org.people.drop(columns="gender"))
+    assert d.spells["gender"].isna().all()
+    res = time_to_promotion(d, parts=["parity"])
+    assert res.parity is None
+    assert res.not_computed()["parity"] == (
+        "the data has no 'gender' values; pass group= one of ['org_unit', 'job_family', "
+        "'location'] to compare promotion by another group"
+    )
+
+
+def test_repr_is_the_summary_not_the_tables(org_audit):
+    text = repr(org_audit)
+    assert text == org_audit.summary()
+    assert len(text) < 4000 and "PromotionAudit(" not in text
+    page = org_audit._repr_html_()
+    assert page.startswith("<div>") and "Time to promotion by track" in page
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"group": "gendr"}, "group must name columns of the spells (covariates at each "
+         "spell's start): ['gender', 'job_family', 'location', 'org_unit']; not found: "
+         "['gendr']. Did you mean 'gender'?"),
+        ({"group": ["gender"]}, "group must be one column name (a str); got ['gender']."),
+        ({"controls": ["tenure", "job_family"]}, "controls must name columns of the spells "
+         "(covariates at each spell's start): ['gender', 'job_family', 'location', "
+         "'org_unit', 'start_pay', 'tenure_at_start']; not found: ['tenure']."),
+        ({"horizons": 3}, "horizons must be a list of years above 0, e.g. (1, 2, 3, 5); "
+         "got 3."),
+        ({"horizons": ()}, "horizons must hold at least one number of years above 0, e.g. "
+         "(1, 2, 3, 5); got an empty list."),
+        ({"horizons": (1, -2)}, "each of horizons (years) must be a number above 0; got -2."),
+        ({"horizons": (1, 3, 3)}, "horizons must not repeat a value; got [1, 3, 3] (3 "
+         "repeated). Give each horizon once."),
+        ({"headline_horizon": 4}, "headline_horizon must be one of horizons (1, 2, 3, 5), so "
+         "that the incidence table shows the probabilities the headline difference compares; "
+         "got 4. Pick one of them or add 4 to horizons."),
+        ({"headline_horizon": 0}, "headline_horizon (years) must be a number above 0; got 0."),
+        ({"margin": 0}, "margin must be a number above 0 and at most 1; got 0."),
+        ({"margin": "5%"}, "margin must be a number above 0 and at most 1; got '5%'."),
+        ({"seed": -1}, "seed must be a whole number at least 0; got -1."),
+        ({"seed": 1.5}, "seed must be a whole number at least 0; got 1.5."),
+        ({"k": 0}, "k (the minimum cell size) must be a whole number at least 1; got 0."),
+        ({"alpha": 0.5}, "alpha must be a number between 0 and 0.5 (0.05 gives 95% "
+         "intervals); got 0.5."),
+        ({"parts": ["headline"]}, "parts must name items of ['difference', 'incidence', "
+         "'hazard', 'rates', 'velocity', 'parity', 'snapshot']; unknown: ['headline']."),
+    ],
+)
+def test_invalid_arguments_say_what_must_hold(org, kwargs, message):
+    with pytest.raises(ArgumentError) as err:
+        time_to_promotion(org, **kwargs)
+    assert str(err.value) == message
+
+
+def test_data_must_be_loaded():
+    with pytest.raises(ArgumentError, match=r"time_to_promotion takes loaded data"):
+        time_to_promotion(pd.DataFrame())
+
+
+def test_valid_arguments_are_accepted(org):
+    res = time_to_promotion(org, parts=["hazard", "parity"], controls=["tenure_at_start"],
+                            group="location", seed=np.int64(7), horizons=[3.0])
+    terms = set(res.hazard.table["term"])
+    assert "tenure_at_start" in terms and not any(t.startswith("job_family") for t in terms)
+    assert res.parity.meta["analysis"] == "promotion parity by location within track"
+    assert isinstance(res, PromotionAudit)

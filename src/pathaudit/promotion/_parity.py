@@ -10,8 +10,8 @@ of the four-fifths rule, 29 CFR 1607.4(D)).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from pathaudit.promotion._hazard import promotion_hazard_ratios
 from pathaudit.promotion._incidence import cif_difference, cumulative_incidence, suppress_by_risk
 from pathaudit.promotion._population import n_people
 from pathaudit.result import Result, make_result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 FOUR_FIFTHS = 0.8
 """The four-fifths rule threshold of the impact ratio (29 CFR 1607.4(D))."""
@@ -195,6 +198,7 @@ def parity_within_track(
     data: AuditData,
     common: dict[str, Any],
     population: str,
+    plotter: Callable[..., Axes] | None = None,
 ) -> Result:
     """Promotion parity by ``group`` within each track: the ``parity`` part of the audit.
 
@@ -220,6 +224,8 @@ def parity_within_track(
         (``data``, ``alpha``, ``k``, ``n_in``, ``excluded``, ``label_cols``).
     population
         Population statement of the result.
+    plotter
+        Chart of the part (:meth:`Result.plot <pathaudit.result.Result.plot>`), or None.
 
     Returns
     -------
@@ -321,5 +327,6 @@ def parity_within_track(
             "impact_ratio": imp["pooled"],
             "impact_ratio_by_year": imp["by_year"],
         },
+        plotter=plotter,
         **common,
     )

@@ -1,4 +1,12 @@
-"""Plots of the time-to-promotion results: incidence curves and hazard ratios (ax in, ax out)."""
+"""Charts of the time-to-promotion parts (``plotter(result, ax, **options) -> ax``).
+
+- :func:`plot_difference`: the IC - M differences with the equivalence margin (``difference``);
+- :func:`plot_incidence`: promotion curves by track (``incidence``);
+- :func:`plot_hazard_ratios`: hazard ratios IC vs M (``hazard``);
+- :func:`plot_impact_ratios`: the four-fifths impact ratios by group (``parity``).
+
+Each is the ``plotter`` of its part, so ``res.plot("incidence", grade=5)`` draws it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pathaudit.errors import ArgumentError
 from pathaudit.promotion._incidence import AJ, ESTIMATOR_LABELS, NAIVE_KM
+from pathaudit.promotion._parity import FOUR_FIFTHS
 from pathaudit.result import Result
 
 if TYPE_CHECKING:
@@ -28,8 +38,20 @@ def plot_incidence(result: Result, ax: Axes, grade: int | None = None) -> Axes:
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> res = pathaudit.time_to_promotion(data, parts=["incidence"])  # doctest: +SKIP
+    >>> res.plot("incidence", grade=5)  # doctest: +SKIP
     """
     cur = result.tables["curves"]
+    if grade is not None:
+        grades = sorted(int(g) for g in cur["grade"].dropna().unique())
+        if grade not in grades:
+            raise ArgumentError(
+                f"grade must be one of the grades with curves, {grades}, or None for each "
+                f"track over all grades; got {grade!r}."
+            )
     sel = cur["grade"].isna() if grade is None else cur["grade"] == grade
     cur = cur.loc[sel.fillna(False).to_numpy() & ~cur["suppressed"].to_numpy()]
     colours = {"IC": "tab:blue", "M": "tab:orange"}
@@ -84,6 +106,11 @@ def plot_hazard_ratios(result: Result, ax: Axes) -> Axes:
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> res = pathaudit.time_to_promotion(data, parts=["hazard"])  # doctest: +SKIP
+    >>> res.plot("hazard")  # doctest: +SKIP
     """
     tab = result.table
     tab = tab.loc[tab["term"].astype("str").str.contains(" vs ") & ~tab["suppressed"]]
@@ -97,9 +124,104 @@ def plot_hazard_ratios(result: Result, ax: Axes) -> Axes:
     ax.set_yticks(y)
     ax.set_yticklabels(tab["term"].astype("str"))
     ax.set_xlabel("hazard ratio of promotion (rate among those still in level)")
-    ax.set_title(
-        "Promotion hazard ratio, with 95% CI"
-        if result.meta.get("alpha") == 0.05
-        else "Promotion hazard ratio, with CI"
-    )
+    ax.set_title(f"Promotion hazard ratio, with {_level(result)} CI")
     return ax
+
+
+def plot_difference(result: Result, ax: Axes) -> Axes:
+    """Draw the IC - M differences (within grade, pooled, per grade) with the margin band.
+
+    Parameters
+    ----------
+    result
+        The ``difference`` result of :func:`time_to_promotion`.
+    ax
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> res = pathaudit.time_to_promotion(data, parts=["difference"])  # doctest: +SKIP
+    >>> res.plot("difference")  # doctest: +SKIP
+    """
+    head = result.table.loc[~result.table["suppressed"].astype(bool)]
+    labels = head["comparison"].astype("str").tolist()
+    est = head["estimate"].to_numpy(dtype=float)
+    lo = head["ci_lower"].to_numpy(dtype=float)
+    hi = head["ci_upper"].to_numpy(dtype=float)
+    by = result.tables.get("by_grade")
+    if by is not None and len(by):
+        by = by.loc[~by["suppressed"].astype(bool)]
+        labels += [f"grade {int(g)}" for g in by["grade"]]
+        est = np.concatenate([est, by["estimate"].to_numpy(dtype=float)])
+        lo = np.concatenate([lo, by["ci_lower"].to_numpy(dtype=float)])
+        hi = np.concatenate([hi, by["ci_upper"].to_numpy(dtype=float)])
+    y = np.arange(len(labels))[::-1]
+    margin = result.meta.get("margin")
+    if margin is not None:
+        ax.axvspan(-margin, margin, color="tab:green", alpha=0.12, linewidth=0,
+                   label=f"equivalence margin ±{margin:g}")
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="black", capsize=3)
+    ax.axvline(0.0, color="grey", linestyle=":")
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    h = result.meta.get("horizon")
+    within = f" within {h:g} years" if h is not None else ""
+    ax.set_xlabel(f"IC - M difference in the probability of promotion{within}")
+    ax.set_title(f"IC - M difference, with {_level(result)} CI")
+    if margin is not None:
+        ax.legend(fontsize="small", loc="best")
+    return ax
+
+
+def plot_impact_ratios(result: Result, ax: Axes) -> Axes:
+    """Draw each group's impact ratio (promotion proportion over the highest group's).
+
+    Parameters
+    ----------
+    result
+        The ``parity`` result of :func:`time_to_promotion`.
+    ax
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The ratios with their intervals, log scale, the four-fifths line at 0.8.
+
+    Examples
+    --------
+    >>> res = pathaudit.time_to_promotion(data, parts=["parity"])  # doctest: +SKIP
+    >>> res.plot("parity")  # doctest: +SKIP
+    """
+    imp = result.tables.get("impact_ratio")
+    if imp is None or imp.empty:
+        ax.text(0.5, 0.5, "no group to compare", ha="center", va="center",
+                transform=ax.transAxes)
+        return ax
+    imp = imp.loc[(imp["group"] != imp["reference"]) & ~imp["suppressed"].astype(bool)]
+    labels = [f"{t}: {g} vs {r}" for t, g, r in zip(imp["track"], imp["group"],
+                                                    imp["reference"], strict=True)]
+    y = np.arange(len(labels))[::-1]
+    est = imp["estimate"].to_numpy(dtype=float)
+    lo = imp["ci_lower"].to_numpy(dtype=float)
+    hi = imp["ci_upper"].to_numpy(dtype=float)
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="black", capsize=3)
+    ax.axvline(FOUR_FIFTHS, color="tab:red", linestyle="--", label=f"four-fifths ({FOUR_FIFTHS:g})")
+    ax.axvline(1.0, color="grey", linestyle=":")
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.set_xlabel("impact ratio: annual promotion proportion over the highest group's")
+    ax.set_title(f"Promotion impact ratio within track, with {_level(result)} CI")
+    ax.legend(fontsize="small", loc="best")
+    return ax
+
+
+def _level(result: Result) -> str:
+    """The confidence level of the result's intervals in words, e.g. ``"95%"``."""
+    alpha = float(result.meta.get("alpha", 0.05))
+    return f"{100 * (1 - alpha):g}%"
