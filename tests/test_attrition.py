@@ -15,8 +15,10 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from pathaudit import stats
-from pathaudit.attrition import attrition
-from pathaudit.errors import NeedsHistoryError, PathauditError, StatisticalWarning
+from pathaudit.attrition import AttritionResult, attrition
+from pathaudit.errors import ArgumentError, NeedsHistoryError, PathauditError, StatisticalWarning
+from pathaudit.headline import STATUSES
+from pathaudit.result import Note
 
 matplotlib.use("Agg")
 
@@ -327,9 +329,18 @@ def test_snapshot_with_leavers_attributes_current_state_to_all_time():
     ic_py = (days("2019-01-01", "2022-04-01") + days("2019-01-01", "2024-01-01")) / YEAR
     assert r.loc[("IC", "voluntary"), "person_years"] == pytest.approx(ic_py)
     assert r.loc[("IC", "voluntary"), "events"] == 1
-    assert res.post_switch is None and "post_switch" in res.not_computed
+    assert res.post_switch is None and "post_switch" in res.not_computed()
     assert "time_in_track" not in res.retention.tables
     assert d.quality.repaired() == 0  # the input's own report is not changed
+    # the warning is also a caveat, and the rate ratio carries its own caveat
+    caveats = {n.part: n.text for n in res.notes if n.kind == "caveat"}
+    assert caveats[""].startswith("Snapshot-only export")
+    assert "rate ratio reads too high" in caveats["rate_ratio"]
+    assert "time-in-track curve" in caveats["retention"]
+    head = res.headline().set_index("key")
+    assert head.loc["post_switch_exit_hr_ic_to_m", "status"] == "not computed"
+    assert head.loc["post_switch_exit_hr_ic_to_m", "reason"] == "a snapshot holds no switch dates"
+    assert head.loc["voluntary_exit_rate_ratio", "status"] != "not computed"
 
 
 def test_snapshot_without_leavers_says_what_is_lost():
@@ -382,42 +393,254 @@ def test_no_exits_and_one_track_only():
     assert res.rate_ratio.table.empty
     assert res.retention.tables["tenure"].empty
     assert res.cox.table["estimate"].isna().all()
+    # the headline says why, instead of showing NaN
+    head = res.headline().set_index("key")
+    assert head.loc["voluntary_exits_per_100py_m", "status"] == "not estimable"
+    assert head.loc["voluntary_exits_per_100py_m", "reason"] == "no person-time on the M track"
+    assert head.loc["voluntary_exit_rate_ratio", "status"] == "not estimable"
+    assert head.loc["voluntary_exit_rate_ratio", "reason"] == (
+        "the data has person-time on one track only")
+    assert head.loc["voluntary_exit_hazard_ratio", "status"] == "not estimable"
+    assert "did not converge" in head.loc["voluntary_exit_hazard_ratio", "reason"]
+    assert head.loc["voluntary_exits_per_100py_ic", "status"] == "descriptive"
 
 
-def test_bad_arguments():
-    d = mid_quarter()
-    with pytest.raises(PathauditError, match="by must name exposure columns"):
-        attrition(d, by="salary")
-    with pytest.raises(PathauditError, match="freq must be one of"):
-        attrition(d, freq="month")
+# --------------------------------------------------------------------------- arguments
 
 
-def test_audit_writes_attrition_tables(tmp_path):
-    from pathaudit.audit import run_audit
+@pytest.fixture(scope="module")
+def small():
+    return mid_quarter()
 
-    summary = run_audit(random_org(400, seed=41), tmp_path, analyses=["attrition"])
-    part = summary["analyses"]["attrition"]
-    assert part["status"] == "computed"
-    names = {h["name"] for h in part["headline"]}
-    assert {"voluntary_exits_per_100py_IC", "voluntary_exit_rate_ratio_ic_vs_m"} <= names
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"by": "salary"},
+         "by must name columns of the exposure table: ['gender', 'grade', 'job_family', "
+         "'level', 'location', 'org_unit']; not found: ['salary']."),
+        ({"by": ["grade", "gendre"]},
+         "by must name columns of the exposure table: ['gender', 'grade', 'job_family', "
+         "'level', 'location', 'org_unit']; not found: ['gendre']. Did you mean 'gender'?"),
+        ({"by": 3}, "by must be a column name, a list of column names or None; got 3."),
+        ({"freq": "month"}, "freq must be one of ['year', 'quarter']; got 'month'."),
+        ({"freq": "Quarter"},
+         "freq must be one of ['year', 'quarter']; got 'Quarter'. Did you mean 'quarter'?"),
+        ({"controls": ["pay"]},
+         "controls must name columns of the exposure table (categorical attributes): "
+         "['gender', 'job_family', 'level', 'location', 'org_unit']; not found: ['pay']."),
+        ({"controls": [1]},
+         "controls must be a column name, a list of column names or None; got [1]."),
+        ({"top_rating": "high"}, "top_rating must be a number; got 'high'."),
+        ({"top_rating": float("nan")}, "top_rating must be a number; got nan."),
+        ({"horizon_months": 0}, "horizon_months must be a whole number at least 1 and at most "
+         "600; got 0."),
+        ({"horizon_months": 12.5}, "horizon_months must be a whole number at least 1 and at "
+         "most 600; got 12.5."),
+        ({"n_controls": 0}, "n_controls must be a whole number at least 1; got 0."),
+        ({"seed": -1}, "seed must be a whole number at least 0; got -1."),
+        ({"seed": "1"}, "seed must be a whole number at least 0; got '1'."),
+        ({"alpha": 0.5}, "alpha must be a number between 0 and 0.5 (0.05 gives 95% "
+         "intervals); got 0.5."),
+        ({"margin": (1.25, 0.8)}, "margin must be two ratios (low, high) with 0 < low < 1 < "
+         "high, e.g. (0.8, 1.25); got (1.25, 0.8)."),
+        ({"margin": 1.25}, "margin must be two ratios (low, high) with 0 < low < 1 < high, "
+         "e.g. (0.8, 1.25); got 1.25."),
+        ({"margin": (0, 1.25)}, "margin must be two ratios (low, high) with 0 < low < 1 < "
+         "high, e.g. (0.8, 1.25); got (0, 1.25)."),
+        ({"post_switch_threshold": 0.8},
+         "post_switch_threshold must be a number at least 1; got 0.8."),
+        ({"parts": ["rates", "retension"]},
+         "parts must name items of ['rates', 'rates_by', 'rate_ratio', 'rate_ratio_by', "
+         "'over_time', 'turnover', 'turnover_quarterly', 'retention', 'cox', 'regretted', "
+         "'post_switch']; unknown: ['retension']. Did you mean 'retention'?"),
+    ],
+)
+def test_bad_arguments_say_what_to_pass(small, kwargs, message):
+    with pytest.raises(ArgumentError) as err:
+        attrition(small, **kwargs)
+    assert str(err.value) == message
+    assert isinstance(err.value, PathauditError) and isinstance(err.value, ValueError)
+
+
+def test_data_must_be_loaded():
+    with pytest.raises(ArgumentError, match=r"attrition takes loaded data \(an AuditData\)"):
+        attrition(pd.DataFrame())
+
+
+def test_valid_arguments_are_taken_as_given(small):
+    # numpy numbers, a tuple margin, one control as a string and by as a list all work
+    res = quiet(small, by=["grade", "grade"], controls="gender", horizon_months=np.int64(12),
+                n_controls=np.int64(3), seed=np.int64(2), margin=[0.9, 1.1], parts=["rates_by"])
+    assert list(res.results()) == ["rates_by"]
+    assert "grade" in res.rates_by.table.columns
+    assert res.thresholds["voluntary_exit_rate_ratio"].value == (0.9, 1.1)
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def test_parts_compute_only_what_is_asked(small, monkeypatch):
+    import importlib
+
+    # pathaudit.attrition is also the name of the function: import the module by name
+    mod = importlib.import_module("pathaudit.attrition._analysis")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed a part that was not asked for")
+
+    for name in ("cox_model", "turnover", "regretted", "exit_rates", "post_switch_matched",
+                 "rate_ratio"):
+        monkeypatch.setattr(mod, name, refuse)
+    res = quiet(small, parts=["retention"])
+    assert list(res.results()) == ["retention"]
+    assert res.rates is None and res.cox is None and res.post_switch is None
+    assert res.not_computed() == {}  # nothing is missing for a reason of the data
+    with pytest.raises(PathauditError, match="was not asked for"):
+        res.part("cox")
+    head = res.headline().set_index("key")
+    assert (head["status"] == "not computed").all()
+    assert head.loc["voluntary_exit_rate_ratio", "reason"] == (
+        "the 'rate_ratio' part was not asked for (parts=)")
+
+
+def test_a_part_gets_what_it_needs_without_returning_it():
+    d = random_org(600, seed=43)
+    full = attrition(d, by=None)
+    only = attrition(d, by=None, parts=["rate_ratio"])
+    assert list(only.results()) == ["rate_ratio"]
+    pd.testing.assert_frame_equal(only.rate_ratio.table, full.rate_ratio.table)
+    with_ps = attrition(d, by=None, parts=["post_switch"], seed=3)
+    pd.testing.assert_frame_equal(with_ps.post_switch.table,
+                                  attrition(d, by=None, seed=3).post_switch.table)
+
+
+def test_missing_parts_have_notes():
+    d = random_org(400, seed=47)
+    res = quiet(d, by=None)
+    assert res.rates_by is None and res.regretted is None
+    assert res.not_computed() == {
+        "rates_by": "by=None asks for no breakdown (pass by='grade' or another attribute)",
+        "rate_ratio_by": "by=None asks for no breakdown (pass by='grade' or another attribute)",
+        "regretted": "the export has no performance ratings",
+    }
+    assert all(isinstance(n, Note) for n in res.notes)
+
+
+# --------------------------------------------------------------------------- headline
+
+
+def test_headline_keys_and_one_primary_figure():
+    res = attrition(random_org(800, seed=37))
+    assert isinstance(res, AttritionResult)
+    head = res.headline()
+    assert head["key"].tolist() == [
+        "voluntary_exits_per_100py_ic", "voluntary_exits_per_100py_m",
+        "voluntary_exit_rate_ratio", "voluntary_exit_hazard_ratio",
+        "post_switch_exit_hr_ic_to_m", "post_switch_exit_hr_m_to_ic",
+    ]
+    assert head.loc[head["primary"], "key"].tolist() == ["voluntary_exit_rate_ratio"]
+    assert set(head["question"]) == {"attrition"}
+    assert set(head["status"]) <= set(STATUSES)
+    rates = head.set_index("key").loc[["voluntary_exits_per_100py_ic",
+                                       "voluntary_exits_per_100py_m"]]
+    assert (rates["status"] == "descriptive").all() and (rates["threshold"] == "").all()
+    rr = head.set_index("key").loc["voluntary_exit_rate_ratio"]
+    t = res.rate_ratio.table.set_index("kind").loc["voluntary"]
+    assert (rr["estimate"], rr["ci_lower"], rr["ci_upper"], rr["n"]) == (
+        t["estimate"], t["ci_lower"], t["ci_upper"], t["n"])
+    assert rr["threshold"] == "flagged outside 0.8 to 1.25"
+
+
+@pytest.mark.parametrize(
+    ("vol", "status"),
+    [((0.15, 0.08), "flagged"), ((0.10, 0.10), "clear")],
+)
+def test_rate_ratio_status_follows_the_truth(vol, status):
+    # one seeded draw each: a true ratio of 1.875 lies far outside the margin; a true 1.0
+    # is measured precisely enough among 10,000 people for the interval to lie inside it
+    res = attrition(random_org(10_000, seed=53, vol=vol), by=None,
+                    parts=["rate_ratio", "cox"])
+    head = res.headline().set_index("key")
+    assert head.loc["voluntary_exit_rate_ratio", "status"] == status
+    assert head.loc["voluntary_exit_hazard_ratio", "status"] == status
+
+
+def test_margin_and_thresholds_are_arguments():
+    d = random_org(1500, seed=59)
+    wide = attrition(d, by=None, parts=["rate_ratio", "post_switch"], horizon_months=12,
+                     margin=(0.5, 2.0), post_switch_threshold=3.0)
+    narrow = attrition(d, by=None, parts=["rate_ratio"], margin=(0.99, 1.01))
+    w = wide.headline().set_index("key")
+    n = narrow.headline().set_index("key")
+    assert w.loc["voluntary_exit_rate_ratio", "estimate"] == n.loc["voluntary_exit_rate_ratio",
+                                                                   "estimate"]
+    assert w.loc["voluntary_exit_rate_ratio", "threshold"] == "flagged outside 0.5 to 2"
+    assert n.loc["voluntary_exit_rate_ratio", "status"] in ("inconclusive", "flagged")
+    assert w.loc["voluntary_exit_rate_ratio", "status"] in ("clear", "inconclusive")
+    assert "12 months" in w.loc["post_switch_exit_hr_ic_to_m", "label"]
+    assert w.loc["post_switch_exit_hr_ic_to_m", "threshold"] == "flagged above 3"
+    t = wide.thresholds["voluntary_exit_rate_ratio"]
+    assert "Equivalence margin 0.5 to 2." in t.rationale
+    assert wide.part("rate_ratio").meta["margin"] == [0.5, 2.0]
+
+
+def test_post_switch_with_few_events_is_not_judged():
+    res = attrition(random_org(800, seed=37), parts=["post_switch"])
+    ps = res.post_switch.table.set_index(["direction", "kind"])
+    head = res.headline().set_index("key")
+    for direction, key in (("IC->M", "post_switch_exit_hr_ic_to_m"),
+                           ("M->IC", "post_switch_exit_hr_m_to_ic")):
+        if (direction, "all") not in ps.index:
+            assert head.loc[key, "status"] == "not estimable"
+            continue
+        r = ps.loc[(direction, "all")]
+        few = min(r["events_switchers"], r["events_controls"]) < 5
+        assert (head.loc[key, "status"] == "not estimable") == bool(few), key
+
+
+def test_output_written_in_the_schema(tmp_path):
+    from pathaudit.output import read_output, write_analysis
+
+    res = attrition(random_org(400, seed=41))
+    write_analysis(res, tmp_path, k=5)
     assert (tmp_path / "attrition__rates.csv").exists()
     assert (tmp_path / "attrition__retention__tenure.csv").exists()
     assert "employee_id" not in pd.read_csv(tmp_path / "attrition__post_switch.csv").columns
+    back = read_output(tmp_path)["attrition"]
+    assert back.headline["key"].tolist() == res.headline()["key"].tolist()
+    assert back.parts["cox"].meta["model"]["events_ic"] == res.cox.meta["model"]["events_ic"]
+
+
+# --------------------------------------------------------------------------- charts and summary
 
 
 def test_plots_and_summary():
     import matplotlib.pyplot as plt
 
     res = attrition(random_org(800, seed=37), freq="quarter")
-    ax = res.plot()
-    assert len(ax.lines) == 2
-    ax = res.plot_retention(curve="time_in_track")
+    assert res.plottable() == ["rates", "rate_ratio", "rate_ratio_by", "over_time",
+                               "retention", "cox", "post_switch"]
+    ax = res.plot("over_time", kind="all")
+    assert len(ax.lines) == 2 and ax.get_ylabel() == "all exits per 100 person-years"
+    ax = res.plot("retention", curve="time_in_track")
     assert ax.get_xlabel() == "years since entering the track"
+    ax = res.plot("rate_ratio_by")
+    assert [t.get_text() for t in ax.get_yticklabels()][0].startswith("grade ")
+    with pytest.raises(ArgumentError, match=r"curve must be one of \['tenure', "
+                       r"'time_in_track'\]; got 'hire'"):
+        res.plot("retention", curve="hire")
+    with pytest.raises(ArgumentError, match="kind must be one of"):
+        res.plot("over_time", kind="quits")
+    with pytest.raises(PathauditError, match="without a chart"):
+        res.plot("turnover")
+    plt.close("all")
+    alpha10 = attrition(random_org(300, seed=37), parts=["over_time"], alpha=0.1)
+    assert alpha10.plot("over_time").get_title() == "Voluntary exits by track, 90% exact CI"
     plt.close("all")
     text = res.summary()
-    assert "SHRM-style" in text and "Cox" in text
-    names = [h["name"] for h in res.headline()]
-    assert "voluntary_exit_hazard_ratio_ic_vs_m" in names
+    assert text.startswith("Attrition by track")
+    assert "* IC / M voluntary exit rate ratio" in text and "turnover_quarterly" in text
     assert "<h3>Attrition by track</h3>" in res._repr_html_()
 
 
@@ -432,7 +655,10 @@ def test_recovery_and_coverage_over_200_simulated_organisations():
     (rates for all organisations at once; one Cox fit and one matched fit per
     organisation), so that the study stays well under a minute.
     """
-    from pathaudit.attrition._analysis import _cox, _rate_ratio, _rates, _work
+    from pathaudit.attrition._cox import cox_model as _cox
+    from pathaudit.attrition._frame import work_frame as _work
+    from pathaudit.attrition._rates import exit_rates as _rates
+    from pathaudit.attrition._rates import rate_ratio as _rate_ratio
     from pathaudit.simulate import cached_organisations
     from pathaudit.stats.matching import post_switch_exit_hr
 

@@ -1,6 +1,7 @@
 """Attrition by track: whether individual contributors leave more than managers, and when.
 
-One public function, :func:`attrition`, returns an :class:`AttritionResult` bundling:
+One public function, :func:`attrition`, returns an :class:`AttritionResult` with these parts
+(each a :class:`~pathaudit.result.Result`; ``parts=`` computes only some):
 
 - ``rates`` / ``rates_by``: exits per 100 person-years by track (and by grade or another
   attribute), voluntary, involuntary and all exits apart, with exact Poisson (Garwood)
@@ -16,42 +17,39 @@ One public function, :func:`attrition`, returns an :class:`AttritionResult` bund
 - ``cox``: hazard ratio of voluntary exit, IC vs M, with time-varying track, grade strata,
   tenure as the time scale, compa-ratio and controls as available, clustered by person.
 - ``regretted``: voluntary exits among top-rated people (where ratings exist).
-- ``post_switch``: exit hazard in the 24 months after a switch against matched
+- ``post_switch``: exit hazard in the months after a switch against matched
   non-switchers, both directions (:mod:`pathaudit.stats.matching`).
 
 Every figure, its numerator, denominator and population are defined in ``docs/attrition.md``.
 
-The parts are computed on one working frame (``attrition_frame``) in ``attrition_rates``
-(rates, rate ratios, turnover, regretted exits), ``attrition_retention``, ``attrition_cox``
-and :mod:`pathaudit.stats.matching` (post-switch); the charts are in ``attrition_plots`` and the
-bundle in ``attrition_result``. The constants, :class:`AttritionResult` and the plot
-functions stay importable from here.
+The parts are computed on one working frame (:mod:`pathaudit.attrition._frame`) in
+:mod:`pathaudit.attrition._rates` (rates, rate ratios, turnover, regretted exits),
+:mod:`pathaudit.attrition._retention`, :mod:`pathaudit.attrition._cox` and
+:mod:`pathaudit.stats.matching` (post-switch); the charts are in
+:mod:`pathaudit.attrition._plots` and the bundle with its headline in
+:mod:`pathaudit.attrition._result`.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
-from pathaudit.attrition._cox import COMPA_STEP, MIN_LEVEL_EVENTS, cox_model
-from pathaudit.attrition._frame import (
-    CATEGORICAL,
-    KINDS,
-    snapshot_as_history,
-    value_cols,
-    work_frame,
-)
+from pathaudit.attrition._cox import cox_model
+from pathaudit.attrition._frame import CATEGORICAL, snapshot_as_history, value_cols, work_frame
 from pathaudit.attrition._plots import (
-    plot_over_time_default,
+    plot_cox,
+    plot_post_switch,
+    plot_rate_ratio,
+    plot_rates,
     plot_rates_over_time,
     plot_retention,
-    plot_retention_default,
 )
 from pathaudit.attrition._rates import (
     FREQS,
-    PER,
     exit_rates,
     mark_small_sides,
     period_start,
@@ -59,30 +57,28 @@ from pathaudit.attrition._rates import (
     regretted,
     turnover,
 )
-from pathaudit.attrition._result import AttritionResult
-from pathaudit.attrition._retention import RETENTION_YEARS, retention
+from pathaudit.attrition._result import (
+    MARGIN,
+    PARTS,
+    POST_SWITCH_THRESHOLD,
+    AttritionResult,
+    attrition_thresholds,
+)
+from pathaudit.attrition._retention import retention
+from pathaudit.checks import (
+    check_alpha,
+    check_choice,
+    check_columns,
+    check_data,
+    check_number,
+    check_parts,
+)
 from pathaudit.data import AuditData
-from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, StatisticalWarning
-from pathaudit.result import Result, make_result, suppress
+from pathaudit.errors import SNAPSHOT_ONLY, ArgumentError, NeedsHistoryError, StatisticalWarning
+from pathaudit.result import Note, Result, make_result, suppress
 from pathaudit.stats.matching import post_switch_exit_hr, post_switch_matched
 
-__all__ = [
-    "BAD_BY",
-    "BAD_FREQ",
-    "BY_COLUMNS",
-    "CATEGORICAL",
-    "COMPA_STEP",
-    "FREQS",
-    "KINDS",
-    "MIN_LEVEL_EVENTS",
-    "NO_EXITS",
-    "PER",
-    "RETENTION_YEARS",
-    "AttritionResult",
-    "attrition",
-    "plot_rates_over_time",
-    "plot_retention",
-]
+__all__ = ["BY_COLUMNS", "NO_EXITS", "attrition"]
 
 BY_COLUMNS: tuple[str, ...] = ("grade", "level", "org_unit", "job_family", "location", "gender")
 """Exposure attributes rates can be broken down by (besides track)."""
@@ -91,13 +87,35 @@ NO_EXITS = (
     "It holds no leavers with termination dates, so no exit can be counted: exit rates, "
     "turnover, retention curves and hazard ratios all need them."
 )
-BAD_BY = "by must name exposure columns among {allowed}; got {got!r}."
-BAD_FREQ = "freq must be one of {allowed}; got {got!r}."
+
+BAD_NAMES = "{name} must be a column name, a list of column names or None; got {got!r}."
+"""Error text for a ``by`` or ``controls`` that is not names at all."""
+
+BAD_MARGIN = (
+    "margin must be two ratios (low, high) with 0 < low < 1 < high, e.g. (0.8, 1.25); "
+    "got {got!r}."
+)
+"""Error text for an equivalence margin that does not surround 1."""
 
 
-# The internal steps under their former names: the coverage study in the tests drives them
-# directly, as attrition() does.
-_work, _rates, _rate_ratio, _cox = work_frame, exit_rates, rate_ratio, cox_model
+def _names(value: Any, name: str) -> Any:
+    """``value`` is None, a string or a sequence of strings (checked against columns later)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return value
+    raise ArgumentError(BAD_NAMES.format(name=name, got=value))
+
+
+def _check_margin(margin: Any) -> tuple[float, float]:
+    ok = (isinstance(margin, Sequence) and not isinstance(margin, str) and len(margin) == 2
+          and all(isinstance(v, int | float) and not isinstance(v, bool) for v in margin))
+    if ok:
+        lo, hi = float(margin[0]), float(margin[1])
+        ok = 0 < lo < 1 < hi < float("inf")
+    if not ok:
+        raise ArgumentError(BAD_MARGIN.format(got=margin))
+    return lo, hi
 
 
 def attrition(
@@ -105,12 +123,15 @@ def attrition(
     by: str | Sequence[str] | None = "grade",
     freq: str = "year",
     *,
+    parts: Sequence[str] | None = None,
     alpha: float = 0.05,
     controls: Sequence[str] | None = None,
     top_rating: float | None = None,
     horizon_months: int = 24,
     n_controls: int = 5,
     seed: int = 0,
+    margin: tuple[float, float] = MARGIN,
+    post_switch_threshold: float = POST_SWITCH_THRESHOLD,
 ) -> AttritionResult:
     r"""Attrition by track: exit rates, turnover, retention, hazard ratios, post-switch exits.
 
@@ -122,25 +143,44 @@ def attrition(
     by
         Exposure attribute(s) to break rates and rate ratios down by, besides track
         (``grade`` by default; any of ``grade, level, org_unit, job_family, location,
-        gender``); None for no breakdown.
+        gender`` the data has); None for no breakdown.
     freq
         Period of ``over_time``: ``"year"`` or ``"quarter"`` (fiscal, from the map's
         ``fiscal_year_start_month``; calendar when it is 1).
+    parts
+        Parts to compute (default: all of :attr:`AttritionResult.PARTS`); the others are
+        not computed at all. ``rate_ratio`` computes the rates it needs without returning
+        them.
     alpha
-        1 - confidence level of every interval.
+        1 - confidence level of every interval (strictly between 0 and 0.5).
     controls
-        Categorical controls of the Cox model; default: those of ``gender, job_family,
-        location`` the data has with at least two values.
+        Categorical controls of the Cox model, among ``level, org_unit, job_family,
+        location, gender``; default: those of ``gender, job_family, location`` the data has
+        with at least two values; ``[]`` for none.
     top_rating
         Ratings at or above this count as top-rated (regretted attrition); default: the
         75th percentile of all ratings.
-    horizon_months, n_controls, seed
-        Matched post-switch design (see :func:`pathaudit.stats.matching.post_switch_matched`).
+    horizon_months
+        Months of follow-up after a switch (matched design) and length of the post-switch
+        window term of the Cox model; a whole number from 1 to 600.
+    n_controls
+        Matched non-switchers drawn per switch (a whole number of at least 1).
+    seed
+        Seed of the random draw of matched controls (a whole number of at least 0).
+    margin
+        ``(low, high)``, the equivalence margin of the IC / M voluntary exit rate ratio
+        (the primary figure) and of the Cox hazard ratio: flagged when the whole interval
+        lies outside, clear when it lies entirely inside. Default ``(0.8, 1.25)``, the
+        four-fifths rule in both directions (``docs/attrition.md``).
+    post_switch_threshold
+        The post-switch exit hazard ratios are flagged when their whole interval lies above
+        this (default 1.25; at least 1).
 
     Returns
     -------
     AttritionResult
-        Parts (each a :class:`~pathaudit.result.Result`):
+        Parts (each a :class:`~pathaudit.result.Result`, or None when not computed; the
+        notes say why):
 
         ``rates``
             ``track, kind, events, person_years, estimate`` (exits per 100 person-years),
@@ -181,12 +221,23 @@ def attrition(
             ``direction, kind`` and the matched hazard ratio (see
             :func:`pathaudit.stats.matching.post_switch_exit_hr`).
 
+        ``res.headline()`` gives the headline figures with their status (keys in
+        ``docs/attrition.md``); ``res.plot(part, ...)`` draws ``rates``, ``rate_ratio``,
+        ``rate_ratio_by``, ``over_time`` (option ``kind``), ``retention`` (option
+        ``curve``), ``cox`` and ``post_switch``.
+
     Raises
     ------
+    ArgumentError
+        For data that is not loaded, an unknown part, ``by`` column, control or ``freq``,
+        or a number out of range; the message says what to pass.
     NeedsHistoryError
         On a snapshot without leavers (nothing to count).
-    PathauditError
-        For an unknown ``by`` column or ``freq``.
+
+    Warns
+    -----
+    StatisticalWarning
+        On a snapshot: how its attribution changes the figures (also a caveat note).
 
     Notes
     -----
@@ -207,16 +258,50 @@ def attrition(
     (pay / band midpoint in force) and controls; Breslow ties; sandwich errors clustered
     by person; the hazard ratio is a ratio of rates among those still employed, not of
     probabilities. Checked against ``statsmodels`` ``PHReg`` and ``SurvfuncRight``.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")
+    >>> res = pathaudit.attrition(data, parts=["rates", "rate_ratio"])
+    >>> list(res.results())
+    ['rates', 'rate_ratio']
+    >>> head = res.headline().set_index("key")
+    >>> head.loc["voluntary_exit_rate_ratio", "status"]
+    'clear'
+    >>> pathaudit.attrition(data, freq="month")
+    Traceback (most recent call last):
+    ...
+    pathaudit.errors.ArgumentError: freq must be one of ['year', 'quarter']; got 'month'.
     """
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    bad = [c for c in by_cols if c not in BY_COLUMNS or c not in data.exposure.columns]
-    if bad:
-        raise PathauditError(BAD_BY.format(allowed=list(BY_COLUMNS), got=by))
-    if freq not in FREQS:
-        raise PathauditError(BAD_FREQ.format(allowed=list(FREQS), got=freq))
+    data = check_data(data, "attrition")
+    alpha = check_alpha(alpha)
+    chosen = check_parts(parts, PARTS)
+    freq = check_choice(freq, "freq", FREQS)
+    columns = data.exposure.columns
+    by_cols = list(dict.fromkeys(check_columns(
+        _names(by, "by"), "by", [c for c in BY_COLUMNS if c in columns],
+        where="the exposure table",
+    )))
+    if controls is not None:
+        controls = list(check_columns(
+            _names(controls, "controls"), "controls", [c for c in CATEGORICAL if c in columns],
+            where="the exposure table (categorical attributes)",
+        ))
+    if top_rating is not None:
+        top_rating = float(check_number(top_rating, "top_rating"))
+    horizon_months = int(check_number(horizon_months, "horizon_months", low=1, high=600,
+                                      integer=True))
+    n_controls = int(check_number(n_controls, "n_controls", low=1, integer=True))
+    seed = int(check_number(seed, "seed", low=0, integer=True))
+    margin = _check_margin(margin)
+    post_switch_threshold = float(check_number(post_switch_threshold, "post_switch_threshold",
+                                               low=1))
+
+    want = set(chosen)
     k = data.min_cell_size
-    not_computed: dict[str, str] = {}
-    caveats: list[str] = []
+    notes: list[Note] = []
     source = data
     if data.is_snapshot:
         source, window = snapshot_as_history(data)
@@ -228,11 +313,81 @@ def attrition(
             "earlier time is misattributed, the Cox model has no time-varying track, and the "
             f"post-switch and time-in-track figures cannot be computed; {window}."
         )
-        caveats.append(msg)
         warnings.warn(msg, StatisticalWarning, stacklevel=2)
-        not_computed["post_switch"] = "a snapshot holds no switch dates"
-        not_computed["retention (time in track)"] = "a snapshot holds no track entry dates"
-    w, ids = work_frame(source, by_cols)
+        notes.append(Note("caveat", msg))
+        notes += _snapshot_notes(want)
+    if not by_cols:
+        notes += [Note("not computed", "by=None asks for no breakdown (pass by='grade' or "
+                       "another attribute)", part)
+                  for part in ("rates_by", "rate_ratio_by") if part in want]
+    if "regretted" in want and (data.ratings is None or not len(data.ratings)):
+        notes.append(Note("not computed", "the export has no performance ratings", "regretted"))
+    if "post_switch" in want and data.is_snapshot:
+        notes.append(Note("not computed", "a snapshot holds no switch dates", "post_switch"))
+    computed = want - {n.part for n in notes if n.kind == "not computed"}
+
+    out: dict[str, Result] = {}
+    if computed - {"post_switch"}:
+        w, ids = work_frame(source, by_cols)
+        out.update(_frame_parts(data, source, w, ids, computed, by_cols, freq, alpha, k,
+                                controls, top_rating, horizon_months, margin))
+    if "post_switch" in computed:
+        out["post_switch"] = _post_switch(data, horizon_months, n_controls, seed, alpha)
+
+    return AttritionResult(
+        **out,
+        notes=tuple(notes),
+        thresholds=attrition_thresholds(margin, post_switch_threshold, horizon_months),
+        alpha=alpha,
+        horizon_months=horizon_months,
+    )
+
+
+def _snapshot_notes(want: set[str]) -> list[Note]:
+    """The caveats a snapshot adds to the parts it changes, for the parts asked for."""
+    notes = []
+    if want & {"rate_ratio", "rate_ratio_by"}:
+        notes.append(Note(
+            "caveat",
+            "From a snapshot, a switcher's time before the switch counts on the track held at "
+            "the end: where most switches go into management, IC person-time is understated "
+            "and M person-time overstated, so the IC / M rate ratio reads too high.",
+            "rate_ratio",
+        ))
+    if "cox" in want:
+        notes.append(Note(
+            "caveat",
+            "From a snapshot, the Cox model has no time-varying track or grade and leaves out "
+            "compa-ratio (only the last pay is known).",
+            "cox",
+        ))
+    if "retention" in want:
+        notes.append(Note(
+            "caveat",
+            "From a snapshot, only retention over tenure is computed; the time-in-track curve "
+            "needs track entry dates, which a snapshot does not hold.",
+            "retention",
+        ))
+    return notes
+
+
+def _frame_parts(
+    data: AuditData,
+    source: AuditData,
+    w: pd.DataFrame,
+    ids: Any,
+    want: set[str],
+    by_cols: list[str],
+    freq: str,
+    alpha: float,
+    k: int,
+    controls: list[str] | None,
+    top_rating: float | None,
+    horizon_months: int,
+    margin: tuple[float, float],
+) -> dict[str, Result]:
+    """The parts computed on the working frame ``w`` (every part but ``post_switch``)."""
+    out: dict[str, Result] = {}
     common = {"data": data, "alpha": alpha, "k": k}
     definition_rate = (
         "exits (by kind: voluntary, involuntary, all incl. other) per 100 person-years of "
@@ -242,116 +397,127 @@ def attrition(
     method_rate = "events / person-time of the exposure table; exact Poisson (Garwood) CI"
     population = "every employment episode with observed time in the window"
 
-    rates = exit_rates(w, ["track"], alpha)
-    rates_res = make_result(
-        rates, analysis="Attrition: exit rates by track", definition=definition_rate,
-        method=method_rate, population=population,
-        value_cols=value_cols(rates, ["track", "kind"]), **common,
-    )
-    rates_by_res = rr_by_res = None
-    if by_cols:
-        rb = exit_rates(w, ["track", *by_cols], alpha)
-        rb = suppress(rb, k, value_cols=value_cols(rb, ["track", *by_cols, "kind"]),
+    if want & {"rates", "rate_ratio"}:
+        rates = exit_rates(w, ["track"], alpha)
+        if "rates" in want:
+            out["rates"] = make_result(
+                rates, analysis="Attrition: exit rates by track", definition=definition_rate,
+                method=method_rate, population=population,
+                value_cols=value_cols(rates, ["track", "kind"]), plotter=plot_rates, **common,
+            )
+    if by_cols and want & {"rates_by", "rate_ratio_by"}:
+        rates_by = exit_rates(w, ["track", *by_cols], alpha)
+        if "rates_by" in want:
+            rb = suppress(rates_by, k, value_cols=value_cols(rates_by, ["track", *by_cols, "kind"]),
+                          complementary_by=["track", "kind"])
+            out["rates_by"] = make_result(
+                rb, analysis=f"Attrition: exit rates by track and {', '.join(by_cols)}",
+                definition=definition_rate, method=method_rate, population=population,
+                value_cols=value_cols(rb, ["track", *by_cols, "kind"]), **common,
+            )
+        if "rate_ratio_by" in want:
+            rrb = mark_small_sides(rate_ratio(rates_by, by_cols, alpha), k)
+            out["rate_ratio_by"] = make_result(
+                rrb, analysis=f"Attrition: IC / M exit rate ratio by {', '.join(by_cols)}",
+                definition="IC exit rate / M exit rate within each group, by kind",
+                method="exact conditional (binomial) CI and p-value; Holm-adjusted p-values "
+                "across groups within kind; mde from the normal approximation of log ratio",
+                population=population,
+                value_cols=value_cols(rrb, [*by_cols, "kind"]), plotter=plot_rate_ratio,
+                margin=list(margin), **common,
+            )
+    if "rate_ratio" in want:
+        rr = mark_small_sides(rate_ratio(rates, [], alpha), k)
+        out["rate_ratio"] = make_result(
+            rr, analysis="Attrition: IC / M exit rate ratio",
+            definition="IC exit rate / M exit rate (exits per person-year), by kind",
+            method="exact conditional (binomial) CI and p-value",
+            population=population, value_cols=value_cols(rr, ["kind"]),
+            plotter=plot_rate_ratio, margin=list(margin), **common,
+        )
+
+    if "over_time" in want:
+        ot = exit_rates(w, ["track", freq], alpha).rename(columns={freq: "period"})
+        ot["period"] = ot["period"].astype(str)
+        ot.insert(2, "period_start", period_start(ot["period"], data.fiscal_year_start_month))
+        ot = suppress(ot, k, value_cols=value_cols(ot, ["track", "period", "kind"]),
                       complementary_by=["track", "kind"])
-        rates_by_res = make_result(
-            rb, analysis=f"Attrition: exit rates by track and {', '.join(by_cols)}",
-            definition=definition_rate, method=method_rate, population=population,
-            value_cols=value_cols(rb, ["track", *by_cols, "kind"]), **common,
+        out["over_time"] = make_result(
+            ot, analysis=f"Attrition: exit rates by track and fiscal {freq}",
+            definition=definition_rate + f"; by fiscal {freq} of the person-time",
+            method=method_rate, population=population,
+            value_cols=value_cols(ot, ["track", "period", "kind"]),
+            plotter=plot_rates_over_time, freq=freq, **common,
         )
-        rrb = mark_small_sides(rate_ratio(exit_rates(w, ["track", *by_cols], alpha), by_cols,
-                                            alpha), k)
-        rr_by_res = make_result(
-            rrb, analysis=f"Attrition: IC / M exit rate ratio by {', '.join(by_cols)}",
-            definition="IC exit rate / M exit rate within each group, by kind",
-            method="exact conditional (binomial) CI and p-value; Holm-adjusted p-values "
-            "across groups within kind; mde from the normal approximation of log ratio",
+
+    if want & {"turnover", "turnover_quarterly"}:
+        ty, tq = turnover(w, source, alpha)
+        turnover_def = (
+            "SHRM-style turnover rate (dashboard figure): exits in the period / average "
+            "headcount x 100, average headcount = mean of the headcounts on each month-end in "
+            "the period (people employed that day, by track held that day); estimate "
+            "annualised by 12 / months observed"
+        )
+        turnover_method = (
+            "count of exits and month-end headcounts; CI: exact Poisson treating average "
+            "headcount x months / 12 as person-years (approximate)"
+        )
+        if "turnover" in want:
+            out["turnover"] = make_result(
+                ty, analysis="Attrition: SHRM-style annual turnover rate (for HR dashboards)",
+                definition=turnover_def, method=turnover_method, population=population,
+                value_cols=value_cols(ty, ["period", "track", "kind", "months"]), **common,
+            )
+        if "turnover_quarterly" in want:
+            out["turnover_quarterly"] = make_result(
+                tq, analysis="Attrition: SHRM-style quarterly turnover rate, annualised",
+                definition=turnover_def, method=turnover_method, population=population,
+                value_cols=value_cols(tq, ["period", "track", "kind", "months"]), **common,
+            )
+
+    if "retention" in want:
+        ret, curves, unknown = retention(w, source, alpha, k, not data.is_snapshot)
+        out["retention"] = make_result(
+            ret, analysis="Attrition: retention by track (Kaplan–Meier)",
+            definition=(
+                "probability of still being employed (any exit ends it) at 1, 2, 3 and 5 years "
+                "of tenure, and of time since entering the current track; a person counts in "
+                "the track they are in at each time; switching track ends a time-in-track run "
+                "(censored)"
+            ),
+            method="Kaplan–Meier with delayed entry (statsmodels SurvfuncRight), Greenwood SE, "
+            "pointwise log(-log) CI; curves stop where fewer than k remain at risk",
             population=population,
-            value_cols=value_cols(rrb, [*by_cols, "kind"]), **common,
+            value_cols=["estimate", "ci_lower", "ci_upper"], tables=curves,
+            plotter=plot_retention,
+            excluded={"time_in_track: runs whose track entry precedes history_start": unknown},
+            **common,
         )
-    rr = mark_small_sides(rate_ratio(rates, [], alpha), k)
-    rr_res = make_result(
-        rr, analysis="Attrition: IC / M exit rate ratio",
-        definition="IC exit rate / M exit rate (exits per person-year), by kind",
-        method="exact conditional (binomial) CI and p-value",
-        population=population, value_cols=value_cols(rr, ["kind"]), **common,
-    )
 
-    ot = exit_rates(w, ["track", freq], alpha).rename(columns={freq: "period"})
-    ot["period"] = ot["period"].astype(str)
-    ot.insert(2, "period_start", period_start(ot["period"], data.fiscal_year_start_month))
-    ot = suppress(ot, k, value_cols=value_cols(ot, ["track", "period", "kind"]),
-                  complementary_by=["track", "kind"])
-    ot_res = make_result(
-        ot, analysis=f"Attrition: exit rates by track and fiscal {freq}",
-        definition=definition_rate + f"; by fiscal {freq} of the person-time",
-        method=method_rate, population=population,
-        value_cols=value_cols(ot, ["track", "period", "kind"]),
-        plotter=plot_over_time_default, freq=freq, **common,
-    )
+    if "cox" in want:
+        cox_table, cox_info = cox_model(w, source, controls, alpha, horizon_months,
+                                        data.is_snapshot)
+        out["cox"] = make_result(
+            cox_table, analysis="Attrition: Cox model of voluntary exit",
+            definition=(
+                "hazard of voluntary exit (involuntary and other exits censor), IC vs M, within "
+                "grade at equal tenure, with compa-ratio and controls; track, grade, pay and "
+                "controls time-varying"
+            ),
+            method=(
+                "Cox partial likelihood (statsmodels PHReg, Breslow ties), tenure in days as "
+                "time scale with delayed entry, strata by grade, robust (sandwich) SE clustered "
+                "by person, Wald CI on the log scale"
+            ),
+            population=population, value_cols=value_cols(cox_table, []), model=cox_info,
+            plotter=plot_cox, margin=list(margin), **common,
+        )
 
-    ty, tq = turnover(w, source, alpha)
-    turnover_def = (
-        "SHRM-style turnover rate (dashboard figure): exits in the period / average headcount "
-        "x 100, average headcount = mean of the headcounts on each month-end in the period "
-        "(people employed that day, by track held that day); estimate annualised by 12 / "
-        "months observed"
-    )
-    turnover_method = (
-        "count of exits and month-end headcounts; CI: exact Poisson treating average "
-        "headcount x months / 12 as person-years (approximate)"
-    )
-    turn_res = make_result(
-        ty, analysis="Attrition: SHRM-style annual turnover rate (for HR dashboards)",
-        definition=turnover_def, method=turnover_method, population=population,
-        value_cols=value_cols(ty, ["period", "track", "kind", "months"]), **common,
-    )
-    turn_q_res = make_result(
-        tq, analysis="Attrition: SHRM-style quarterly turnover rate, annualised",
-        definition=turnover_def, method=turnover_method, population=population,
-        value_cols=value_cols(tq, ["period", "track", "kind", "months"]), **common,
-    )
-
-    ret, curves, unknown = retention(w, source, alpha, k, not data.is_snapshot)
-    ret_res = make_result(
-        ret, analysis="Attrition: retention by track (Kaplan–Meier)",
-        definition=(
-            "probability of still being employed (any exit ends it) at 1, 2, 3 and 5 years of "
-            "tenure, and of time since entering the current track; a person counts in the "
-            "track they are in at each time; switching track ends a time-in-track run "
-            "(censored)"
-        ),
-        method="Kaplan–Meier with delayed entry (statsmodels SurvfuncRight), Greenwood SE, "
-        "pointwise log(-log) CI; curves stop where fewer than k remain at risk",
-        population=population,
-        value_cols=["estimate", "ci_lower", "ci_upper"], tables=curves,
-        plotter=plot_retention_default,
-        excluded={"time_in_track: runs whose track entry precedes history_start": unknown},
-        **common,
-    )
-
-    cox_table, cox_info = cox_model(w, source, controls, alpha, horizon_months, data.is_snapshot)
-    cox_res = make_result(
-        cox_table, analysis="Attrition: Cox model of voluntary exit",
-        definition=(
-            "hazard of voluntary exit (involuntary and other exits censor), IC vs M, within "
-            "grade at equal tenure, with compa-ratio and controls; track, grade, pay and "
-            "controls time-varying"
-        ),
-        method=(
-            "Cox partial likelihood (statsmodels PHReg, Breslow ties), tenure in days as time "
-            "scale with delayed entry, strata by grade, robust (sandwich) SE clustered by "
-            "person, Wald CI on the log scale"
-        ),
-        population=population, value_cols=value_cols(cox_table, []), model=cox_info,
-        **common,
-    )
-
-    reg_res = None
-    if data.ratings is not None and len(data.ratings):
+    if "regretted" in want:
         reg, share, thr = regretted(w, ids, data, top_rating, alpha)
         reg = suppress(reg, k, value_cols=value_cols(reg, ["track", "rating_group", "kind"]),
                        complementary_by=["track"])
-        reg_res = make_result(
+        out["regretted"] = make_result(
             reg, analysis="Attrition: regretted (top-rated) voluntary exits",
             definition=(
                 f"voluntary exits per 100 person-years among people whose latest rating at "
@@ -363,28 +529,7 @@ def attrition(
             value_cols=value_cols(reg, ["track", "rating_group", "kind"]),
             tables={"share": share}, top_rating=thr, **common,
         )
-    else:
-        not_computed["regretted"] = "the export has no performance ratings"
-
-    ps_res = None
-    if not data.is_snapshot:
-        ps_res = _post_switch(data, horizon_months, n_controls, seed, alpha)
-
-    return AttritionResult(
-        rates=rates_res,
-        rates_by=rates_by_res,
-        rate_ratio=rr_res,
-        rate_ratio_by=rr_by_res,
-        over_time=ot_res,
-        turnover=turn_res,
-        turnover_quarterly=turn_q_res,
-        retention=ret_res,
-        cox=cox_res,
-        regretted=reg_res,
-        post_switch=ps_res,
-        not_computed=not_computed,
-        caveats=tuple(caveats),
-    )
+    return out
 
 
 def _post_switch(
@@ -424,6 +569,7 @@ def _post_switch(
         method="Cox model stratified by matched set, robust SE clustered by person",
         population="switches in the observed window and their matched non-switchers",
         data=data, alpha=alpha,
-        value_cols=value_cols(table, ["direction", "kind"]), tables=extra, seed=seed,
+        value_cols=value_cols(table, ["direction", "kind"]), tables=extra,
+        plotter=plot_post_switch, seed=seed,
         horizon_months=horizon_months, n_controls=n_controls,
     )

@@ -168,7 +168,8 @@ def cox_model(
     (pandas.DataFrame, dict)
         ``term, estimate`` (hazard ratio), ``ci_lower, ci_upper, p_value, mde, events,
         n``, first row ``track: IC vs M``; and the model description (controls, time
-        scale, strata, references, rows, events, converged, compa-ratio notes).
+        scale, strata, references, rows, events, events on each track (``events_ic``,
+        ``events_m``), converged, compa-ratio notes).
 
     Raises
     ------
@@ -278,6 +279,10 @@ def cox_model(
             "n": int(r["pid"].nunique()),
         }
     )
-    info.update({"rows": int(len(r)), "events": int(r["event"].sum()),
+    ev_used = r["event"].to_numpy(dtype=bool)
+    ic_used = r["is_ic"].to_numpy(dtype=bool)
+    info.update({"rows": int(len(r)), "events": int(ev_used.sum()),
+                 "events_ic": int((ev_used & ic_used).sum()),
+                 "events_m": int((ev_used & ~ic_used).sum()),
                  "converged": fit is not None})
     return table, info

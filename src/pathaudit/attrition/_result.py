@@ -1,24 +1,124 @@
-"""The bundle attrition returns: one Result per part, caveats and headline figures."""
+"""The bundle attrition returns: one Result per part, its notes and its headline figures."""
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
-from pathaudit.attrition._plots import plot_rates_over_time, plot_retention
-from pathaudit.result import Result, bundle_html, bundle_summary, headline_figure, new_axes
+import numpy as np
+import pandas as pd
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+from pathaudit.headline import Threshold, headline_row
+from pathaudit.result import AnalysisResult, Note, Result
 
 TITLE = "Attrition by track"
 """Heading of the attrition summary."""
 
+PARTS: tuple[str, ...] = (
+    "rates",
+    "rates_by",
+    "rate_ratio",
+    "rate_ratio_by",
+    "over_time",
+    "turnover",
+    "turnover_quarterly",
+    "retention",
+    "cox",
+    "regretted",
+    "post_switch",
+)
+"""Every part of :class:`AttritionResult`, in report order (the values ``parts=`` takes)."""
+
+MARGIN: tuple[float, float] = (0.8, 1.25)
+"""Default equivalence margin of the IC / M voluntary exit rate ratio and hazard ratio."""
+
+POST_SWITCH_THRESHOLD = 1.25
+"""Default threshold of the post-switch exit hazard ratio (switchers vs matched stayers)."""
+
+MIN_EVENTS = 5
+"""A Wald-interval hazard ratio is judged only with at least this many events on each side."""
+
+DIRECTIONS: dict[str, str] = {"IC->M": "ic_to_m", "M->IC": "m_to_ic"}
+"""Switch directions of the ``post_switch`` table and their headline key suffixes."""
+
+_DIRECTION_WORDS = {"IC->M": "IC to M", "M->IC": "M to IC"}
+_OTHER_TRACK = {"IC->M": "ICs", "M->IC": "managers"}
+
+
+def attrition_thresholds(
+    margin: tuple[float, float] = MARGIN,
+    post_switch_threshold: float = POST_SWITCH_THRESHOLD,
+    horizon_months: int = 24,
+) -> dict[str, Threshold]:
+    """The thresholds the attrition headline is judged against, by headline key.
+
+    Parameters
+    ----------
+    margin
+        ``(low, high)``: equivalence margin of the IC / M voluntary exit rate ratio and of
+        the Cox hazard ratio (flagged when the whole interval lies outside, clear when it
+        lies entirely inside).
+    post_switch_threshold
+        The post-switch exit hazard ratio is flagged when its whole interval lies above it.
+    horizon_months
+        Follow-up of the post-switch design (used in the labels).
+
+    Returns
+    -------
+    dict of str to Threshold
+        Keys ``voluntary_exit_rate_ratio``, ``voluntary_exit_hazard_ratio``,
+        ``post_switch_exit_hr_ic_to_m``, ``post_switch_exit_hr_m_to_ic``.
+
+    Examples
+    --------
+    >>> t = attrition_thresholds()["voluntary_exit_rate_ratio"]
+    >>> t.describe()
+    'flagged outside 0.8 to 1.25'
+    >>> t.status(1.02, 0.86, 1.22)[0]
+    'clear'
+    """
+    lo, hi = (float(v) for v in margin)
+    four_fifths = (
+        f"Equivalence margin {lo:g} to {hi:g}. The default, 0.8 to 1.25, is the four-fifths "
+        "rule of adverse-impact analysis applied in both directions: one track resigning at "
+        "under four fifths (or over five fourths) of the other's rate is a disparity large "
+        "enough to matter in practice. The figure is clear only when its whole interval lies "
+        "inside the margin, so an imprecise estimate near 1 is inconclusive, not parity."
+    )
+    out = {
+        "voluntary_exit_rate_ratio": Threshold(
+            "rate_ratio", "estimate", "ICs and managers resign at different rates", "outside",
+            (lo, hi), "ratio", four_fifths, {"kind": "voluntary"},
+        ),
+        "voluntary_exit_hazard_ratio": Threshold(
+            "cox", "estimate",
+            "ICs and managers resign at different rates at equal grade and tenure", "outside",
+            (lo, hi), "ratio",
+            four_fifths + f" Judged only with at least {MIN_EVENTS} voluntary exits on each "
+            "track (a Wald interval on fewer is too narrow to trust).",
+            {"term": "track: IC vs M"}, min_events=MIN_EVENTS,
+        ),
+    }
+    v = float(post_switch_threshold)
+    for direction, suffix in DIRECTIONS.items():
+        out[f"post_switch_exit_hr_{suffix}"] = Threshold(
+            "post_switch", "estimate",
+            f"People who switch {_DIRECTION_WORDS[direction]} leave more than matched "
+            f"{_OTHER_TRACK[direction]} in the next {horizon_months} months",
+            "above", v, "ratio",
+            f"Switchers leaving at a rate {v:g} times that of comparable people who stayed "
+            "(default 1.25, the inverse of the four-fifths rule) is an exit risk large enough "
+            f"to matter; judged only with at least {MIN_EVENTS} exits among switchers and "
+            "among controls.",
+            {"direction": direction, "kind": "all"}, min_events=MIN_EVENTS,
+        )
+    return out
+
 
 @dataclass(frozen=True)
-class AttritionResult:
-    """Every attrition figure, each a :class:`~pathaudit.result.Result`.
+class AttritionResult(AnalysisResult):
+    """Every attrition figure, each a :class:`~pathaudit.result.Result` (None: not computed).
 
     Attributes
     ----------
@@ -41,103 +141,176 @@ class AttritionResult:
     cox
         Hazard ratios of voluntary exit (IC vs M first).
     regretted
-        Voluntary exits among top-rated people, or None without ratings.
+        Voluntary exits among top-rated people (needs ratings).
     post_switch
-        Matched post-switch exit hazard ratios by direction, or None on a snapshot.
-    not_computed
-        Part name -> reason it could not be computed on this data.
-    caveats
-        Statements the reader needs (e.g. snapshot attribution).
+        Matched post-switch exit hazard ratios by direction (needs history).
+    notes
+        Caveats (e.g. snapshot attribution, by part) and the parts the data could not
+        give, each with its reason.
+    thresholds
+        Headline key -> :class:`~pathaudit.headline.Threshold` (see
+        :func:`attrition_thresholds`).
+    alpha
+        1 - confidence level of every interval.
+    horizon_months
+        Follow-up of the post-switch design.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = pathaudit.attrition(data)  # doctest: +SKIP
+    >>> res.headline()[["key", "estimate", "status"]]  # doctest: +SKIP
+    >>> res.plot("retention", curve="time_in_track")  # doctest: +SKIP
     """
 
-    rates: Result
-    rates_by: Result | None
-    rate_ratio: Result
-    rate_ratio_by: Result | None
-    over_time: Result
-    turnover: Result
-    turnover_quarterly: Result
-    retention: Result
-    cox: Result
+    ANALYSIS: ClassVar[str] = "attrition"
+    TITLE: ClassVar[str] = TITLE
+    PARTS: ClassVar[tuple[str, ...]] = PARTS
+
+    rates: Result | None = None
+    rates_by: Result | None = None
+    rate_ratio: Result | None = None
+    rate_ratio_by: Result | None = None
+    over_time: Result | None = None
+    turnover: Result | None = None
+    turnover_quarterly: Result | None = None
+    retention: Result | None = None
+    cox: Result | None = None
     regretted: Result | None = None
     post_switch: Result | None = None
-    not_computed: dict[str, str] = field(default_factory=dict)
-    caveats: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    thresholds: Mapping[str, Threshold] = field(default_factory=attrition_thresholds)
+    alpha: float = 0.05
+    horizon_months: int = 24
 
-    def results(self) -> dict[str, Result]:
-        """Name -> Result of every computed part (for the audit runner)."""
-        out = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Result):
-                out[f.name] = value
-        return out
+    # ------------------------------------------------------------------ headline
 
-    def headline(self) -> list[dict[str, Any]]:
-        """Headline figures: rates by track, the IC/M ratio and hazard ratio (voluntary exits)."""
-        out: list[dict[str, Any]] = []
-        t = self.rates.table
-        for _, r in t[t["kind"] == "voluntary"].iterrows():
-            out.append(
-                headline_figure(
-                    f"voluntary_exits_per_100py_{r['track']}",
-                    r,
-                    f"voluntary exits per 100 person-years on the {r['track']} track "
-                    "(person-time attributed to the track held at the time)",
-                )
-            )
-        rr = self.rate_ratio.table
-        for _, r in rr[rr["kind"] == "voluntary"].iterrows():
-            out.append(
-                headline_figure(
-                    "voluntary_exit_rate_ratio_ic_vs_m",
-                    r,
-                    "IC voluntary exit rate / M voluntary exit rate (exact CI)",
-                )
-            )
-        cox = self.cox.table
-        if len(cox):
-            r = cox.iloc[0]
-            out.append(
-                headline_figure(
-                    "voluntary_exit_hazard_ratio_ic_vs_m",
-                    r,
-                    "Cox hazard ratio of voluntary exit, IC vs M, within grade at equal tenure, "
-                    "with controls (a rate among those still employed)",
-                )
-            )
-        if self.post_switch is not None:
-            ps = self.post_switch.table
-            for _, r in ps[ps["kind"] == "all"].iterrows():
-                out.append(
-                    headline_figure(
-                        f"post_switch_exit_hr_{r['direction']}",
-                        r,
-                        "exit hazard ratio in the "
-                        f"{self.post_switch.meta.get('horizon_months', 24)} months after an "
-                        f"{r['direction']} switch, vs matched non-switchers",
-                    )
-                )
-        return out
+    def _missing(self, part: str) -> str:
+        """Why ``part`` is absent: its not-computed note, or that it was not asked for."""
+        return self.not_computed().get(part, f"the {part!r} part was not asked for (parts=)")
 
-    def summary(self) -> str:
-        """Readable summary: caveats, then every part."""
-        return bundle_summary(TITLE, self._notes(), self.results())
+    def _headline_rows(self) -> list[dict[str, Any]]:
+        return [
+            *self._rate_rows(),
+            self._rate_ratio_row(),
+            self._cox_row(),
+            *self._post_switch_rows(),
+        ]
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _rate_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for track in ("IC", "M"):
+            key = f"voluntary_exits_per_100py_{track.lower()}"
+            label = f"Voluntary exits per 100 person-years, {track} track"
+            base = {"unit": "per 100 person-years"}
+            if self.rates is None:
+                rows.append(headline_row(key, label, "attrition", status="not computed",
+                                         reason=self._missing("rates"), **base))
+                continue
+            t = self.rates.table
+            sel = t[(t["track"] == track) & (t["kind"] == "voluntary")]
+            if sel.empty:
+                rows.append(headline_row(key, label, "attrition", status="not estimable",
+                                         reason=f"no person-time on the {track} track", **base))
+                continue
+            r = sel.iloc[0]
+            if bool(r["suppressed"]):
+                rows.append(headline_row(
+                    key, label, "attrition", status="not estimable", reason=self._small(), **base
+                ))
+                continue
+            rows.append(headline_row(
+                key, label, "attrition", estimate=r["estimate"], ci_lower=r["ci_lower"],
+                ci_upper=r["ci_upper"], n=r["n"], **base,
+            ))
+        return rows
 
-    def _repr_html_(self) -> str:
-        return bundle_html(TITLE, self._notes(), self.results())
+    def _rate_ratio_row(self) -> dict[str, Any]:
+        key = "voluntary_exit_rate_ratio"
+        label = "IC / M voluntary exit rate ratio"
+        base = {"unit": "ratio", "threshold": self.thresholds[key], "primary": True}
+        if self.rate_ratio is None:
+            return headline_row(key, label, "attrition", status="not computed",
+                                reason=self._missing("rate_ratio"), **base)
+        t = self.rate_ratio.table
+        sel = t[t["kind"] == "voluntary"]
+        if sel.empty:
+            return headline_row(key, label, "attrition", status="not estimable",
+                                reason="the data has person-time on one track only", **base)
+        r = sel.iloc[0]
+        if bool(r["suppressed"]):
+            return headline_row(key, label, "attrition", status="not estimable",
+                                reason=self._small(), **base)
+        if r["events_ic"] + r["events_m"] == 0:
+            return headline_row(key, label, "attrition", status="not estimable",
+                                reason="no voluntary exits on either track", **base)
+        return headline_row(
+            key, label, "attrition", estimate=r["estimate"], ci_lower=r["ci_lower"],
+            ci_upper=r["ci_upper"], n=r["n"], **base,
+        )
 
-    def _notes(self) -> list[str]:
-        """The caveats, then what could not be computed and why."""
-        return [*self.caveats, *(f"not computed ({k}): {v}" for k, v in self.not_computed.items())]
+    def _cox_row(self) -> dict[str, Any]:
+        key = "voluntary_exit_hazard_ratio"
+        label = ("IC vs M hazard ratio of voluntary exit at equal grade and tenure "
+                 "(a rate among those still employed)")
+        base = {"unit": "hazard ratio", "threshold": self.thresholds[key]}
+        if self.cox is None:
+            return headline_row(key, label, "attrition", status="not computed",
+                                reason=self._missing("cox"), **base)
+        t = self.cox.table
+        sel = t[t["term"] == "track: IC vs M"]
+        model = self.cox.meta.get("model", {})
+        if sel.empty or not np.isfinite(float(sel["estimate"].iloc[0])):
+            why = ("the model did not converge (too few voluntary exits, or one track only)"
+                   if not model.get("converged", True) else "no finite estimate")
+            return headline_row(key, label, "attrition", status="not estimable", reason=why,
+                                **base)
+        r = sel.iloc[0]
+        if bool(r["suppressed"]):
+            return headline_row(key, label, "attrition", status="not estimable",
+                                reason=self._small(), **base)
+        return headline_row(
+            key, label, "attrition", estimate=r["estimate"], ci_lower=r["ci_lower"],
+            ci_upper=r["ci_upper"], n=r["n"], numerator=model.get("events_ic", np.inf),
+            denominator=model.get("events_m", np.inf), **base,
+        )
 
-    def plot(self, ax: Axes | None = None, kind: str = "voluntary") -> Axes:
-        """Plot exits per 100 person-years by track over time, with exact 95% CIs as bands."""
-        return plot_rates_over_time(self.over_time, new_axes(ax), kind=kind)
+    def _post_switch_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for direction, suffix in DIRECTIONS.items():
+            key = f"post_switch_exit_hr_{suffix}"
+            label = (f"Exit hazard ratio in the {self.horizon_months} months after a switch "
+                     f"from {_DIRECTION_WORDS[direction]}, vs matched "
+                     f"{_OTHER_TRACK[direction]} who stayed")
+            base = {"unit": "hazard ratio", "threshold": self.thresholds[key]}
+            if self.post_switch is None:
+                rows.append(headline_row(key, label, "attrition", status="not computed",
+                                         reason=self._missing("post_switch"), **base))
+                continue
+            t = self.post_switch.table
+            sel = t[(t["direction"] == direction) & (t["kind"] == "all")]
+            if sel.empty or not np.isfinite(pd.to_numeric(sel["estimate"]).iloc[0]):
+                rows.append(headline_row(
+                    key, label, "attrition", status="not estimable",
+                    reason=f"no {_DIRECTION_WORDS[direction]} switch with a matched control "
+                    "and exits to compare", **base,
+                ))
+                continue
+            r = sel.iloc[0]
+            if bool(r["suppressed"]):
+                rows.append(headline_row(key, label, "attrition", status="not estimable",
+                                         reason=self._small(), **base))
+                continue
+            rows.append(headline_row(
+                key, label, "attrition", estimate=r["estimate"], ci_lower=r["ci_lower"],
+                ci_upper=r["ci_upper"], n=r["n"], numerator=r["events_switchers"],
+                denominator=r["events_controls"], **base,
+            ))
+        return rows
 
-    def plot_retention(self, ax: Axes | None = None, curve: str = "tenure") -> Axes:
-        """Plot Kaplan–Meier retention by track (``curve``: ``"tenure"`` or ``"time_in_track"``)."""
-        return plot_retention(self.retention, new_axes(ax), curve=curve)
+    def _small(self) -> str:
+        parts = self.results()
+        k = next(iter(parts.values())).meta.get("k", "k") if parts else "k"
+        return f"suppressed: fewer than {k} people on a side"
