@@ -19,10 +19,13 @@ from hypothesis import strategies as st
 from pathaudit import load
 from pathaudit.data import AuditData
 from pathaudit.derived.population import current_state
-from pathaudit.errors import PathauditError, StatisticalWarning
-from pathaudit.parity._analysis import ParityResult, pay_parity, ratio_of_means_ci
+from pathaudit.errors import ArgumentError, PathauditError, StatisticalWarning
+from pathaudit.headline import HEADLINE_COLUMNS
+from pathaudit.parity import _analysis as parity_analysis
+from pathaudit.parity._analysis import PARTS, ParityResult, pay_parity, ratio_of_means_ci
 from pathaudit.parity._decompose import oaxaca_blinder
 from pathaudit.parity._remedy import _solve_min_cost, remediation_plans
+from pathaudit.result import Note
 from pathaudit.simulate import cached_organisations
 from pathaudit.simulate.config import small
 from pathaudit.stats.regression import (
@@ -167,6 +170,10 @@ def _model_frame(data: AuditData) -> pd.DataFrame:
         gender=cur["gender"].astype(str),
         org_unit=cur["org_unit"].astype(str),
     )
+
+
+def _findings(res: ParityResult) -> list[str]:
+    return [n.text for n in res.notes if n.kind == "finding"]
 
 
 # --------------------------------------------------------------------------- population
@@ -374,8 +381,8 @@ def test_compa_ratio_range_penetration_and_band_structure():
     mids = res.ceilings.tables["band_mids"].set_index("grade")
     assert mids.loc[5, "estimate"] == pytest.approx(100 / 110)
     assert mids.loc[6, "estimate"] == pytest.approx(110 / 120)
-    assert any("band midpoint below" in f for f in res.findings)
-    assert not any("ceiling below" in f for f in res.findings)
+    assert any("band midpoint below" in f for f in _findings(res))
+    assert not any("ceiling below" in f for f in _findings(res))
 
 
 def test_ic_ceiling_is_a_finding_and_pay_at_a_thin_top_is_suppressed():
@@ -383,8 +390,8 @@ def test_ic_ceiling_is_a_finding_and_pay_at_a_thin_top_is_suppressed():
     top_m = pd.DataFrame({"track": ["M"] * 2, "grade": [8, 8], "pay": [9000.0, 9100.0],
                           "org_unit": ["U0", "U1"], "gender": ["M", "F"]})
     res = pay_parity(build(pd.concat([people, top_m], ignore_index=True)), bootstrap=0, k=5)
-    assert any("IC ceiling below M ceiling as designed" in f for f in res.findings)
-    assert any("IC ceiling below M ceiling as realised" in f for f in res.findings)
+    assert any("IC ceiling below M ceiling as designed" in f for f in _findings(res))
+    assert any("IC ceiling below M ceiling as realised" in f for f in _findings(res))
     ceil = res.ceilings.table.set_index("track")
     assert ceil.loc["M", "top_grade_realised"] == 8 and ceil.loc["IC", "top_grade_realised"] == 5
     assert ceil.loc["IC", "top_grade_designed"] == 7 and ceil.loc["M", "top_grade_designed"] == 8
@@ -638,8 +645,12 @@ def test_components_variable_equity_total_are_labelled():
     assert adj.loc["total", "model"] == "OLS of log pay"
     bg = res.by_grade.table
     assert set(bg.loc[bg["component"] == "equity", "measure"]) == {"ratio of means"}
-    names = [h["name"] for h in res.headline()]
-    assert {"adjusted_gap_base", "adjusted_gap_total", "remediation_min_cost_cost"} <= set(names)
+    head = res.headline().set_index("key")
+    for comp in ("base", "variable", "equity", "total"):
+        row = head.loc[f"adjusted_gap_{comp}"]
+        assert row["estimate"] == pytest.approx(adj.loc[comp, "estimate"])
+        assert row["primary"] == (comp == "base")
+    assert head.loc["remediation_cost_min_cost", "status"] == "descriptive"
 
 
 def test_no_clusters_falls_back_to_hc1_with_a_warning():
@@ -649,15 +660,250 @@ def test_no_clusters_falls_back_to_hc1_with_a_warning():
     assert res.overall_gap()["vcov"] == "HC1"
 
 
+# --------------------------------------------------------------------------- the analysis contract
+
+
+def test_the_bundle_follows_the_contract(org_result: ParityResult):
+    assert org_result.ANALYSIS == "pay_parity" and org_result.PARTS == PARTS
+    assert list(org_result.results()) == list(PARTS)
+    assert all(isinstance(n, Note) for n in org_result.notes)
+    assert {n.kind for n in org_result.notes} <= {"finding", "caveat"}
+    head = org_result.headline()
+    assert tuple(head.columns) == HEADLINE_COLUMNS
+    assert head["key"].tolist() == [
+        "adjusted_gap_base", "adjusted_gap_variable", "adjusted_gap_equity",
+        "adjusted_gap_total", "unexplained_log_gap", "eu_gap_cells_flagged",
+        "remediation_cost_min_cost", "remediation_cost_to_predicted",
+    ]
+    head = head.set_index("key")
+    assert head["primary"].sum() == 1 and head.loc["adjusted_gap_base", "primary"]
+    base = org_result.overall_gap()
+    assert head.loc["adjusted_gap_base", ["estimate", "ci_lower", "ci_upper", "n"]].tolist() == [
+        base["estimate"], base["ci_lower"], base["ci_upper"], base["n"]
+    ]
+    # the organisation has base pay only: the other components say so
+    for comp, name in (("variable", "variable pay"), ("equity", "equity")):
+        assert head.loc[f"adjusted_gap_{comp}", "status"] == "not computed"
+        assert head.loc[f"adjusted_gap_{comp}", "reason"].startswith(f"the export has no {name}")
+    dec = org_result.decomposition.table.set_index("part").loc["unexplained"]
+    assert head.loc["unexplained_log_gap", "estimate"] == dec["estimate"]
+    assert head.loc["unexplained_log_gap", "threshold"] == "flagged outside -0.0487902 to 0.0487902"
+    rem = org_result.remediation.table.set_index("plan")
+    assert head.loc["remediation_cost_min_cost", "estimate"] == rem.loc["min_cost", "estimate"]
+    assert head.loc["remediation_cost_to_predicted", "n"] == rem.loc["to_predicted", "n"]
+    caveats = [n for n in org_result.notes if n.kind == "caveat"]
+    assert [n.part for n in caveats] == ["decomposition"]
+
+
+def test_the_primary_gap_is_judged_against_the_margin_argument(org: AuditData):
+    """The simulated gap is -5% (exp(-0.05) - 1 = -4.9%) with a CI about 1.5 points wide."""
+    def primary(margin: float) -> pd.Series:
+        res = pay_parity(org, bootstrap=0, components=["base"], parts=["adjusted"],
+                         margin=margin)
+        return res.headline().set_index("key").loc["adjusted_gap_base"]
+
+    wide, narrow, edge = primary(0.2), primary(0.01), primary(0.05)
+    assert wide["status"] == "clear" and wide["threshold"] == "flagged outside -0.2 to 0.2"
+    assert wide["reason"] == "the whole interval lies within -0.2 to 0.2"
+    assert narrow["status"] == "flagged"
+    assert narrow["reason"] == "the whole interval lies outside -0.01 to 0.01"
+    assert edge["ci_lower"] < -0.05 < edge["ci_upper"] and edge["status"] == "inconclusive"
+    assert wide["estimate"] == narrow["estimate"]  # the margin judges; it does not estimate
+
+
+def test_exact_gap_is_flagged_and_texts_follow_alpha():
+    res = pay_parity(build(_balanced(0.9)), bootstrap=0, k=5, alpha=0.1)
+    row = res.headline().set_index("key").loc["adjusted_gap_base"]
+    assert row["estimate"] == pytest.approx(-0.1, abs=1e-12) and row["status"] == "flagged"
+    first = _findings(res)[0]
+    assert first.startswith("Adjusted IC vs M gap in FTE base pay: -10.0% (90% CI ")
+    assert "95%" not in res.summary()
+
+
+def test_eu_cells_flagged_is_judged_by_the_directive_trigger():
+    rows = []
+    for track, women in (("IC", [90.0, 95.0, 100.0, 105.0, 110.0]),
+                         ("M", [99.0, 108.0, 117.0, 126.0, 139.0])):
+        men = [100.0, 110.0, 120.0, 130.0, 140.0]
+        rows += [{"track": track, "grade": 4, "pay": p, "gender": "Male", "org_unit": f"U{i}"}
+                 for i, p in enumerate(men)]
+        rows += [{"track": track, "grade": 4, "pay": p, "gender": "female", "org_unit": f"U{i}"}
+                 for i, p in enumerate(women)]
+    data = build(pd.DataFrame(rows))
+    head = pay_parity(data, bootstrap=0, k=5).headline().set_index("key")
+    eu = head.loc["eu_gap_cells_flagged"]
+    # IC: 16.7% gap (flagged), M: 1.8% (not)
+    assert (eu["estimate"], eu["n"], eu["status"]) == (1.0, 20.0, "flagged")
+    assert eu["reason"] == (
+        "1 of 2 cells shown reach the trigger (a threshold on the gap, not a test)"
+    )
+    assert eu["label"].startswith("Track-grade cells with a mean gender pay gap of 5% or more")
+    high = pay_parity(data, bootstrap=0, k=5, eu_threshold=0.2).headline().set_index("key")
+    assert high.loc["eu_gap_cells_flagged", "status"] == "clear"
+    assert "20% or more" in high.loc["eu_gap_cells_flagged", "label"]
+    small = pay_parity(data, bootstrap=0, k=6).headline().set_index("key")
+    assert small.loc["eu_gap_cells_flagged", "status"] == "not estimable"
+    assert small.loc["eu_gap_cells_flagged", "reason"] == (
+        "no track-grade cell has at least k = 6 men and k women"
+    )
+
+
+def test_an_export_without_gender_says_eu_gaps_are_not_computed():
+    data = build(random_org(300, seed=14).drop(columns="gender"))
+    res = pay_parity(data, bootstrap=0)
+    assert res.eu_gaps is None and "eu_gaps" not in res.results()
+    assert res.not_computed() == {"eu_gaps": parity_analysis.NOT_COMPUTED_NO_GENDER}
+    row = res.headline().set_index("key").loc["eu_gap_cells_flagged"]
+    assert row["status"] == "not computed" and "no gender values" in row["reason"]
+
+
+def test_parts_computes_only_what_is_asked(org: AuditData, org_result: ParityResult, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("computed a part that was not asked for")
+
+    for name in ("adjusted_gaps", "sensitivity", "oaxaca_blinder", "by_grade_ratios",
+                 "band_position", "remediation_plans", "eu_gaps", "base_pay_fit"):
+        monkeypatch.setattr(parity_analysis, name, forbidden)
+    only = pay_parity(org, bootstrap=200, parts=["ceilings"])
+    assert list(only.results()) == ["ceilings"]
+    pd.testing.assert_frame_equal(only.ceilings.table, org_result.ceilings.table)
+    assert set(only.not_computed()) == set(PARTS) - {"ceilings"}
+    assert only.not_computed()["adjusted"] == "not asked for (parts=['ceilings'])"
+    head = only.headline().set_index("key")
+    assert head.loc["adjusted_gap_base", "status"] == "not computed"
+    assert "parts=['ceilings']" in head.loc["adjusted_gap_base", "reason"]
+    with pytest.raises(PathauditError, match="Part 'adjusted' of pay_parity was not computed"):
+        only.overall_gap()
+
+
+def test_parts_that_need_the_base_pay_model_give_the_same_numbers(org: AuditData,
+                                                                   org_result: ParityResult):
+    some = pay_parity(org, bootstrap=200, parts=["remediation", "eu_gaps"], person_level=True)
+    assert list(some.results()) == ["eu_gaps", "remediation"]
+    for part in ("eu_gaps", "remediation"):
+        pd.testing.assert_frame_equal(some.part(part).table, org_result.part(part).table)
+    full = pay_parity(org, bootstrap=0, person_level=True)
+    pd.testing.assert_frame_equal(some.people, full.people)
+    dist = pay_parity(org, bootstrap=200, parts=["distribution", "sensitivity"])
+    for part in ("distribution", "sensitivity"):
+        pd.testing.assert_frame_equal(dist.part(part).table, org_result.part(part).table)
+
+
+def test_every_chart_draws_from_plot_part(org_result: ParityResult):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("Agg")
+    assert org_result.plottable() == ["by_grade", "distribution", "adjusted", "sensitivity",
+                                      "decomposition", "eu_gaps"]
+    for part in org_result.plottable():
+        fig, ax = plt.subplots()
+        assert org_result.plot(part, ax=ax) is ax
+        assert ax.has_data(), part
+        plt.close(fig)
+    for part in ("remediation", "ceilings"):
+        with pytest.raises(PathauditError, match="table without a chart"):
+            org_result.plot(part)
+    with pytest.raises(ArgumentError, match=r"component must be one of \['base'\]; got 'bonus'"):
+        org_result.plot("distribution", component="bonus")
+    with pytest.raises(ArgumentError, match=r"component must be one of \['base'\]"):
+        org_result.overall_gap("total")
+    plt.close("all")
+
+
+HINT = "history and person columns, tenure_years, years_in_job"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"vcov": "HC3"},
+         "vcov must be one of ['auto', 'CRV1', 'CRV3', 'HC1']; got 'HC3'. Did you mean 'HC1'?"),
+        ({"components": ["bonus"]},
+         "components must name items of ['base', 'variable', 'equity', 'total']; unknown: "
+         "['bonus']."),
+        ({"components": []},
+         "components must name at least one pay component of ['base', 'variable', 'equity', "
+         "'total']; got []. Leave it out to analyse every component the export has."),
+        ({"components": ["variable"]},
+         "components names pay the export does not have: ['variable']. Components available: "
+         "['base']. Pass components= with those, or map the pay column (variable_pay, equity) "
+         "in the column map."),
+        ({"p_adjust": "bonferroni"}, "p_adjust must be one of ['holm', 'fdr_bh']; got "
+         "'bonferroni'."),
+        ({"reference": "oaxaca"}, "reference must be one of ['neumark', 'pooled']; got 'oaxaca'."),
+        ({"currency": "USD"}, "currency='USD' was given, but the export has no currency column: "
+         "every pay is in one currency. Leave currency out."),
+        ({"bootstrap": -1}, "bootstrap must be a whole number at least 0; got -1."),
+        ({"bootstrap": 2.5}, "bootstrap must be a whole number at least 0; got 2.5."),
+        ({"seed": "x"}, "seed must be a whole number at least 0; got 'x'."),
+        ({"power": 1}, "power must be a number above 0 and below 1 (0.8 is usual); got 1."),
+        ({"power": 0}, "power must be a number above 0 and below 1 (0.8 is usual); got 0."),
+        ({"margin": 0}, "margin must be a number above 0 and at most 1; got 0."),
+        ({"margin": 1.5}, "margin must be a number above 0 and at most 1; got 1.5."),
+        ({"eu_threshold": -0.05}, "eu_threshold must be a number above 0 and at most 1; got "
+         "-0.05."),
+        ({"person_level": "yes"}, "person_level must be one of [False, True]; got 'yes'."),
+        ({"k": 0}, "k (the minimum cell size) must be a whole number at least 1; got 0."),
+        ({"parts": ["adjustd"]},
+         "parts must name items of ['by_grade', 'distribution', 'adjusted', 'sensitivity', "
+         "'decomposition', 'eu_gaps', 'remediation', 'ceilings']; unknown: ['adjustd']. "
+         "Did you mean 'adjusted'?"),
+        ({"cluster": None}, f"cluster must name one column of the people's current state ({HINT});"
+         " got None. Pass e.g. cluster='org_unit'."),
+    ],
+)
+def test_invalid_arguments_say_what_must_hold(kwargs, message):
+    data = build(_balanced(0.9))
+    with pytest.raises(ArgumentError) as err:
+        pay_parity(data, **kwargs)
+    assert str(err.value) == message
+    assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "found", "close"),
+    [({"controls": ["tenure"]}, "['tenure']", "tenure_years"),
+     ({"controls": ["job_family", "bonus_2024"]}, "['bonus_2024']", None),
+     ({"cluster": "orgunit"}, "['orgunit']", "org_unit")],
+)
+def test_controls_and_cluster_must_be_columns(kwargs, found, close):
+    data = build(random_org(200, seed=2))
+    with pytest.raises(ArgumentError) as err:
+        pay_parity(data, bootstrap=0, **kwargs)
+    text = str(err.value)
+    name = next(iter(kwargs))
+    assert text.startswith(f"{name} must name columns of the people's current state ({HINT}): [")
+    assert f"not found: {found}." in text and "'tenure_years'" in text
+    assert (f"Did you mean {close!r}?" in text) if close else ("Did you mean" not in text)
+
+
+def test_loaded_data_and_a_known_currency_are_required():
+    with pytest.raises(ArgumentError) as err:
+        pay_parity("data/sample")
+    assert str(err.value) == (
+        "pay_parity takes loaded data (an AuditData), not str 'data/sample'. Load it first: "
+        "data = pathaudit.load('data/sample', 'map.toml')."
+    )
+    people = random_org(200, seed=9).assign(currency="EUR")
+    with pytest.raises(ArgumentError) as err:
+        pay_parity(build(people), bootstrap=0, currency="GBP")
+    assert str(err.value) == (
+        "currency must be one of the currencies in the export: ['EUR']; got 'GBP'. Pass one "
+        "of them, or leave currency out when an [fx] table converts pay."
+    )
+    assert pay_parity(build(people), bootstrap=0, currency="EUR", parts=["adjusted"]).adjusted
+
+
 def test_summary_plots_and_person_level_list(org: AuditData, org_result: ParityResult):
     import matplotlib
 
     matplotlib.use("Agg")
     text = org_result.summary()
     assert "adjusted" in text and "Oaxaca" in text
-    ax = org_result.plot_distribution()
+    ax = org_result.plot("distribution")
     assert ax.get_xlabel() == "grade"
-    ax = org_result.plot_gaps()
+    ax = org_result.plot("adjusted", component="base")
     assert len(ax.lines) >= 2
     assert org_result.people is None
     for r in org_result.results().values():

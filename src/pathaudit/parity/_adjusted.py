@@ -129,6 +129,46 @@ def _conclusion(p: float, p_eq: float, mde: float, alpha: float, margin: float) 
     return f"inconclusive: gaps up to {mde:.1%} would likely go undetected"
 
 
+def _component_frame(
+    pop: pd.DataFrame,
+    comp: str,
+    controls: ControlBlock,
+    clusters: np.ndarray | None,
+    vcov: VcovType,
+    cluster_name: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The rows a component's model uses (log models: positive pay) and the fit arguments."""
+    frame_all = pop.assign(grade_model=pop["grade"])
+    ok = frame_all[comp].notna().to_numpy()
+    if comp in LOG_MODEL_COMPONENTS:
+        ok = ok & (frame_all[comp] > 0).to_numpy()
+    cl = clusters[ok] if clusters is not None else None
+    if cl is not None:
+        cl = pd.factorize(cl)[0]
+    kw: dict[str, Any] = dict(
+        grade_col="grade_model", controls=controls.take(ok), clusters=cl, vcov=vcov,
+        cluster_name=cluster_name,
+    )
+    return frame_all.loc[ok], kw
+
+
+def base_pay_fit(
+    pop: pd.DataFrame,
+    *,
+    controls: ControlBlock,
+    clusters: np.ndarray | None,
+    vcov: VcovType,
+    cluster_name: str,
+) -> Fit:
+    """The overall model of log FTE base pay alone (what :func:`adjusted_gaps` fits first).
+
+    Used by the EU gaps and the remediation plans when the ``adjusted`` part is not asked
+    for; the same fit, so the same numbers.
+    """
+    frame, kw = _component_frame(pop, "base", controls, clusters, vcov, cluster_name)
+    return _fit(frame, "base", track="overall", **kw)
+
+
 def adjusted_gaps(
     pop: pd.DataFrame,
     components: Sequence[str],
@@ -154,22 +194,11 @@ def adjusted_gaps(
     """
     rows = []
     fits: dict[str, Fit] = {}
-    frame_all = pop.assign(grade_model=pop["grade"])
     for comp in components:
-        ok = frame_all[comp].notna().to_numpy()
-        if comp in LOG_MODEL_COMPONENTS:
-            ok = ok & (frame_all[comp] > 0).to_numpy()
-        frame = frame_all.loc[ok]
-        cl = clusters[ok] if clusters is not None else None
-        if cl is not None:
-            cl = pd.factorize(cl)[0]
+        frame, kw = _component_frame(pop, comp, controls, clusters, vcov, cluster_name)
         if comp not in LOG_MODEL_COMPONENTS and frame[comp].sum() <= 0:
             continue
         model = "OLS of log pay" if comp in LOG_MODEL_COMPONENTS else "Poisson PML"
-        kw: dict[str, Any] = dict(
-            grade_col="grade_model", controls=controls.take(ok), clusters=cl, vcov=vcov,
-            cluster_name=cluster_name,
-        )
         overall = _fit(frame, comp, track="overall", **kw)
         fits[comp] = overall
         n_ic = int(frame["is_ic"].sum())

@@ -2,8 +2,9 @@
 
 :func:`pay_parity` answers DOMAIN.md analysis 1 on the people employed on one
 date, from current pay only (so it runs on snapshot exports too). It returns a
-:class:`ParityResult`, a small frozen bundle of :class:`~pathaudit.result.Result`
-objects, one per part:
+:class:`ParityResult` (an :class:`~pathaudit.result.AnalysisResult`): one
+:class:`~pathaudit.result.Result` per part, the notes, and the headline figures
+(``res.headline()``). The parts, in report order (``parts=`` picks some):
 
 ``by_grade``
     Per grade present in both tracks: headcount, median and mean pay by track,
@@ -28,10 +29,10 @@ objects, one per part:
     The top of each ladder (designed and realised), pay at the top, and the
     IC band mid / M band mid per grade (``tables["band_mids"]``).
 
-The parts are computed in ``parity_population`` (who is compared), ``parity_describe``
-(raw comparisons), ``parity_adjusted`` with ``parity_model`` and ``parity_gap`` (the
-adjusted gap), ``parity_decompose``, ``parity_eu``, ``parity_remedy`` and ``parity_bands``;
-the charts are in ``parity_plots`` and the bundle in ``parity_result``. The constants,
+The parts are computed in ``_population`` (who is compared), ``_describe`` (raw
+comparisons), ``_adjusted`` with :mod:`pathaudit.stats.regression` and ``_gap`` (the
+adjusted gap), ``_decompose``, ``_eu``, ``_remedy`` and ``_bands``; the charts are in
+``_plots`` and the bundle and its headline in ``_result``. The constants,
 :class:`ParityResult` and :func:`ratio_of_means_ci` stay importable from here.
 """
 
@@ -44,13 +45,25 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from pathaudit.checks import (
+    check_alpha,
+    check_choice,
+    check_choices,
+    check_columns,
+    check_data,
+    check_k,
+    check_number,
+    check_parts,
+)
 from pathaudit.data import AuditData
-from pathaudit.errors import PathauditError, StatisticalWarning
+from pathaudit.derived.population import PEOPLE_COLUMNS
+from pathaudit.errors import ArgumentError, StatisticalWarning
 from pathaudit.parity._adjusted import (
     DEFAULT_CATEGORICAL,
     DEFAULT_NUMERIC,
     SUPPRESSED_CONCLUSION,
     adjusted_gaps,
+    base_pay_fit,
     model_controls,
     sensitivity,
 )
@@ -58,7 +71,14 @@ from pathaudit.parity._bands import band_position, ladder_ceilings
 from pathaudit.parity._decompose import EXPLAINED_BY_GRADE_CAVEAT, Reference, oaxaca_blinder
 from pathaudit.parity._describe import by_grade_ratios, pay_distribution, ratio_of_means_ci
 from pathaudit.parity._eu import MEN, WOMEN, eu_gaps
-from pathaudit.parity._plots import plot_distribution, plot_gaps, plot_ratio
+from pathaudit.parity._plots import (
+    plot_decomposition,
+    plot_distribution,
+    plot_eu_gaps,
+    plot_gaps,
+    plot_ratio,
+    plot_sensitivity,
+)
 from pathaudit.parity._population import (
     COMPONENTS,
     LOG_MODEL_COMPONENTS,
@@ -68,10 +88,11 @@ from pathaudit.parity._population import (
     parity_population,
 )
 from pathaudit.parity._remedy import remediation_plans
-from pathaudit.parity._result import ParityResult
-from pathaudit.result import make_result
+from pathaudit.parity._result import PARTS, ParityResult
+from pathaudit.result import Note, Result, make_result
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED
 from pathaudit.stats.regression import (
+    FEW_CLUSTERS,
     NO_CLUSTERS,
     VcovType,
     build_design,
@@ -90,7 +111,9 @@ __all__ = [
     "MIXED_CURRENCIES",
     "NO_POPULATION",
     "ONE_TRACK",
+    "PARTS",
     "SUPPRESSED_CONCLUSION",
+    "VCOV_TYPES",
     "WOMEN",
     "ParityResult",
     "pay_parity",
@@ -144,6 +167,40 @@ DEFINITIONS: dict[str, str] = {
 LABEL_COLUMNS = ("grade", "shift")
 """Numeric columns that label a row (kept when a row is suppressed)."""
 
+VCOV_TYPES: tuple[str, ...] = ("auto", "CRV1", "CRV3", "HC1")
+"""Values ``vcov=`` takes."""
+
+P_ADJUST: tuple[str, ...] = ("holm", "fdr_bh")
+"""Values ``p_adjust=`` takes."""
+
+REFERENCES: tuple[str, ...] = ("neumark", "pooled")
+"""Values ``reference=`` takes."""
+
+DEFAULT_CLUSTER = "org_unit"
+"""Default cluster column; an export without it falls back to HC1 errors with a warning."""
+
+NOT_COMPUTED_NO_GENDER = (
+    "the export has no gender values for the people compared (map a gender column to count "
+    "gender pay gaps)"
+)
+"""Why ``eu_gaps`` is not computed on an export without gender."""
+
+POWER_RANGE = "power must be a number above 0 and below 1 (0.8 is usual); got {value!r}."
+"""Error text for a power outside (0, 1)."""
+
+COMPONENT_MISSING = (
+    "components names pay the export does not have: {missing}. Components available: "
+    "{available}. Pass components= with those, or map the pay column (variable_pay, equity) "
+    "in the column map."
+)
+"""Error text for a pay component the export does not have."""
+
+CURRENCY_NOT_FOUND = (
+    "currency must be one of the currencies in the export: {found}; got {value!r}. Pass one "
+    "of them, or leave currency out when an [fx] table converts pay."
+)
+"""Error text for a currency nobody in the export is paid in."""
+
 
 def pay_parity(
     data: AuditData,
@@ -164,6 +221,7 @@ def pay_parity(
     reference: Reference = "neumark",
     currency: str | None = None,
     person_level: bool = False,
+    parts: Sequence[str] | None = None,
 ) -> ParityResult:
     r"""Pay-band parity across tracks: IC vs M pay at equal grade, raw and adjusted.
 
@@ -178,28 +236,35 @@ def pay_parity(
     k
         Minimum cell size (default ``data.min_cell_size``).
     bootstrap
-        Resamples for the ratio-of-medians and median-gap intervals (0 skips them).
+        Resamples for the ratio-of-medians and median-gap intervals, a whole number
+        of at least 0 (0 skips them).
     seed
-        Bootstrap seed.
+        Bootstrap seed, a whole number of at least 0.
     controls
-        Control columns besides grade (default: job_family, location, gender,
-        ethnicity, age_band, tenure_years, each when present with two or more values).
+        Control columns besides grade, among the columns of the people's current
+        state (history and person columns, ``tenure_years``, ``years_in_job``);
+        default: job_family, location, gender, ethnicity, age_band, tenure_years,
+        each when present with two or more values.
     cluster
-        Cluster column for robust errors (default ``org_unit``).
+        Cluster column for robust errors (default ``org_unit``; an export without an
+        org unit falls back to HC1 errors with a :class:`StatisticalWarning`, any other
+        name must be a column).
     vcov
         ``"auto"`` (CRV3 with t(G-1) under 30 clusters, else CRV1), ``"CRV3"``,
         ``"CRV1"`` or ``"HC1"``.
     components
-        Pay components to analyse (default: ``base`` and, where the export has them,
-        ``variable``, ``equity``, ``total``).
+        Pay components to analyse, among ``base``, ``variable``, ``equity``,
+        ``total`` that the export has (default: all of those).
     margin
-        Equivalence margin for the "no gap" test (0.05 = +/-5%).
+        Equivalence margin, above 0 and at most 1 (0.05 = +/-5%): the equivalence
+        test of every adjusted gap and the band the headline gaps are judged against.
     power
-        Power for the minimum detectable gap.
+        Power for the minimum detectable gap, above 0 and below 1.
     p_adjust
         Multiplicity adjustment across grades and cells: ``"holm"`` or ``"fdr_bh"``.
     eu_threshold
-        Mean gender gap that flags a cell (0.05, as in the EU Directive).
+        Mean gender gap that flags a cell, above 0 and at most 1 (0.05, as in the EU
+        Directive).
     reference
         Decomposition reference: ``"neumark"`` (pooled model without a track
         indicator, default) or ``"pooled"`` (with one, Jann 2008).
@@ -207,20 +272,31 @@ def pay_parity(
         Restrict to people paid in this currency (needed when currencies are mixed
         and the map has no fx table).
     person_level
-        Also return the person-level remediation list (``ParityResult.people``).
+        Also return the person-level remediation list (``ParityResult.people``);
+        True or False.
+    parts
+        Parts to compute (default: all of :data:`PARTS`); the others are skipped, not
+        computed and discarded, and have a note of kind ``"not computed"``.
 
     Returns
     -------
     ParityResult
-        Frozen bundle of Results. Columns of each main table:
+        An :class:`~pathaudit.result.AnalysisResult`: one Result per part, ``notes``
+        and ``headline()`` (keys ``adjusted_gap_base`` (primary),
+        ``adjusted_gap_variable``, ``adjusted_gap_equity``, ``adjusted_gap_total``,
+        ``unexplained_log_gap``, ``eu_gap_cells_flagged``,
+        ``remediation_cost_min_cost``, ``remediation_cost_to_predicted``; see
+        ``docs/parity.md``). Columns of each main table:
 
         ``by_grade``: ``component, grade, estimate`` (IC/M ratio of medians),
         ``ci_lower, ci_upper`` (percentile bootstrap within track), ``n, n_ic, n_m,
         median_ic, median_m, mean_ic, mean_m, ratio_of_means, compa_ratio_ic,
-        compa_ratio_m, range_penetration_ic, range_penetration_m, suppressed``;
-        ``tables["by_track"]``: ``component, grade, track, n, mean, median, p10, p25,
-        p75, p90, n_banded, compa_ratio_mean, compa_ratio_median,
-        range_penetration_mean, suppressed``.
+        compa_ratio_m, range_penetration_ic, range_penetration_m, suppressed``.
+
+        ``distribution``: ``component, grade, track, n, mean, median`` (=
+        ``estimate``), ``p10, p25, p75, p90, n_banded, compa_ratio_mean,
+        compa_ratio_median, range_penetration_mean, ci_lower, ci_upper`` (missing),
+        ``suppressed``.
 
         ``adjusted``: ``component, scope`` (overall / grade), ``grade, estimate``
         (exp(b) - 1), ``ci_lower, ci_upper, n, n_ic, n_m, coef, se, df, p_value,
@@ -248,9 +324,13 @@ def pay_parity(
 
     Raises
     ------
+    ArgumentError
+        An invalid argument (what must hold, what was found, the fix): data that is
+        not loaded, alpha, k, bootstrap, seed, a control or cluster that is not a
+        column, vcov, components, margin, power, p_adjust, eu_threshold, reference,
+        a currency nobody is paid in, person_level, parts.
     PathauditError
-        Mixed currencies without an fx table, nobody in scope, only one track,
-        or a requested control that does not exist.
+        Mixed currencies without an fx table, nobody in scope, or only one track.
 
     Notes
     -----
@@ -265,30 +345,76 @@ def pay_parity(
     grade with both tracks. Variable pay and equity (zeros allowed) use Poisson
     PML, so :math:`\exp(b)-1` is the proportional gap in mean pay. Missing variable
     pay or equity counts as zero when the export has the column.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> data = pathaudit.load("data/sample", "data/sample/map.toml")  # doctest: +SKIP
+    >>> res = pathaudit.pay_parity(data)  # doctest: +SKIP
+    >>> res.headline()[["key", "estimate", "ci_lower", "ci_upper", "status"]]  # doctest: +SKIP
+    >>> res.plot("adjusted", component="base")  # doctest: +SKIP
+    >>> pathaudit.pay_parity(data, parts=["adjusted"]).results().keys()  # doctest: +SKIP
+    dict_keys(['adjusted'])
     """
-    k = data.min_cell_size if k is None else int(k)
+    data = check_data(data, "pay_parity")
+    alpha = check_alpha(alpha)
+    k = check_k(k, data)
+    bootstrap = int(check_number(bootstrap, "bootstrap", low=0, integer=True))
+    seed = int(check_number(seed, "seed", low=0, integer=True))
+    available = state_columns(data)
+    where = "the people's current state (history and person columns, tenure_years, years_in_job)"
+    if controls is not None:
+        controls = list(check_columns(controls, "controls", available, where=where))
+    if not isinstance(cluster, str):
+        raise ArgumentError(
+            f"cluster must name one column of {where}; got {cluster!r}. Pass e.g. "
+            f"cluster={DEFAULT_CLUSTER!r}."
+        )
+    if cluster != DEFAULT_CLUSTER:
+        check_columns(cluster, "cluster", available, where=where)
+    vcov = check_choice(vcov, "vcov", VCOV_TYPES)
+    asked = check_choices(components, "components", list(COMPONENTS))
+    if asked is not None and not asked:
+        raise ArgumentError(
+            f"components must name at least one pay component of {list(COMPONENTS)}; got "
+            f"{components!r}. Leave it out to analyse every component the export has."
+        )
+    margin = float(check_number(margin, "margin", low=0, high=1, low_open=True))
+    try:
+        if check_number(power, "power", low=0, high=1, low_open=True) >= 1:
+            raise ArgumentError(POWER_RANGE.format(value=power))
+    except ArgumentError as err:
+        raise ArgumentError(POWER_RANGE.format(value=power)) from err
+    power = float(power)
+    p_adjust = check_choice(p_adjust, "p_adjust", P_ADJUST)
+    eu_threshold = float(check_number(eu_threshold, "eu_threshold", low=0, high=1, low_open=True))
+    reference = check_choice(reference, "reference", REFERENCES)
+    if currency is not None:
+        _check_currency(data, currency)
+    person_level = bool(check_choice(person_level, "person_level", [False, True]))
+    want = set(check_parts(parts, PARTS))
+    models = want & {"adjusted", "sensitivity", "decomposition", "eu_gaps", "remediation"}
+
     pop, excluded, cur_label, when = parity_population(data, as_of, currency)
     comps_present = [c for c in COMPONENTS if c in pop]
-    if components is None:
+    if asked is None:
         components = comps_present
     else:
-        missing = [c for c in components if c not in comps_present]
+        missing = [c for c in asked if c not in comps_present]
         if missing:
-            raise PathauditError(
-                f"Pay component(s) {missing} are not in this export; available: "
-                f"{comps_present}."
-            )
-    components = list(components)
-    bandpos = band_position(data, pop, when)
-    pop = pop.join(bandpos)
+            raise ArgumentError(COMPONENT_MISSING.format(missing=missing,
+                                                         available=comps_present))
+        components = list(dict.fromkeys(asked))
     cat, num = model_controls(pop, controls)
     clusters = cluster_codes(pop[cluster]) if cluster in pop else None
     n_clusters = 0 if clusters is None else int(clusters.max()) + 1
+    notes: list[Note] = []
     if n_clusters < 2:
-        warnings.warn(
-            NO_CLUSTERS.format(col=cluster, g=n_clusters), StatisticalWarning, stacklevel=2
-        )
         clusters, vcov = None, "HC1"
+        if models:
+            text = NO_CLUSTERS.format(col=cluster, g=n_clusters)
+            warnings.warn(text, StatisticalWarning, stacklevel=2)
+            notes.append(Note("caveat", text, "adjusted" if "adjusted" in want else ""))
     population = (
         f"people employed on {when.date()} (hire date <= as-of <= termination date), "
         f"last job record dated on or before as-of, fte > 0, positive FTE base pay"
@@ -301,179 +427,164 @@ def pay_parity(
     if cur_label:
         common["currency"] = cur_label
     ctrl_text = ", ".join(["grade"] + cat + num)
+    vcov_text = _vcov_text(vcov, clusters, n_clusters, cluster)
+    out: dict[str, Result | None] = dict.fromkeys(PARTS)
 
-    dist = pay_distribution(pop, components, k)
-    by_grade_tab = by_grade_ratios(
-        pop, dist, components, bootstrap=bootstrap, alpha=alpha, seed=seed, k=k
-    )
-    by_grade = make_result(
-        by_grade_tab,
-        analysis="pay parity: IC vs M pay by grade",
-        definition=DEFINITIONS["by_grade"].format(component="pay (per component)"),
-        method=f"ratio of medians with percentile bootstrap within track (B = {bootstrap}, "
-        f"seed {seed}); for variable pay and equity (often zero) the ratio of means with a "
-        f"delta-method CI; a grade shows no pay figure unless both tracks have k = {k} people",
-        label_cols=LABEL_COLUMNS,
-        complementary_by=["component"],
-        plotter=plot_ratio,
-        **common,
-    )
-    distribution = make_result(
-        dist.assign(estimate=dist["median"], ci_lower=np.nan, ci_upper=np.nan),
-        analysis="pay parity: pay distribution by grade and track",
-        definition=DEFINITIONS["distribution"],
-        method="empirical quantiles (linear interpolation); compa-ratio and range "
-        f"penetration only where at least k = {k} people have a band",
-        label_cols=LABEL_COLUMNS,
-        complementary_by=["component", "track"],
-        plotter=plot_distribution,
-        **common,
-    )
+    if want & {"by_grade", "distribution"}:
+        pop_banded = pop.join(band_position(data, pop, when))
+        dist = pay_distribution(pop_banded, components, k)
+        if "by_grade" in want:
+            by_grade_tab = by_grade_ratios(
+                pop_banded, dist, components, bootstrap=bootstrap, alpha=alpha, seed=seed, k=k
+            )
+            out["by_grade"] = make_result(
+                by_grade_tab,
+                analysis="pay parity: IC vs M pay by grade",
+                definition=DEFINITIONS["by_grade"].format(component="pay (per component)"),
+                method=f"ratio of medians with percentile bootstrap within track (B = "
+                f"{bootstrap}, seed {seed}); for variable pay and equity (often zero) the ratio "
+                "of means with a delta-method CI; a grade shows no pay figure unless both "
+                f"tracks have k = {k} people",
+                label_cols=LABEL_COLUMNS,
+                complementary_by=["component"],
+                plotter=plot_ratio,
+                bootstrap=bootstrap,
+                seed=seed,
+                **common,
+            )
+        if "distribution" in want:
+            out["distribution"] = make_result(
+                dist.assign(estimate=dist["median"], ci_lower=np.nan, ci_upper=np.nan),
+                analysis="pay parity: pay distribution by grade and track",
+                definition=DEFINITIONS["distribution"],
+                method="empirical quantiles (linear interpolation); compa-ratio and range "
+                f"penetration only where at least k = {k} people have a band",
+                label_cols=LABEL_COLUMNS,
+                complementary_by=["component", "track"],
+                plotter=plot_distribution,
+                **common,
+            )
 
-    block = control_block(pop, cat, num)
-    adj_tab, fits = adjusted_gaps(
-        pop, components, controls=block, clusters=clusters, vcov=vcov,
-        cluster_name=cluster, alpha=alpha, power=power, margin=margin, p_adjust=p_adjust, k=k,
-    )
-    base_fit = fits["base"]
-    vcov_text = {
-        "CRV3": f"CRV3 (leave-one-{cluster}-out jackknife), t({base_fit.n_clusters - 1})",
-        "CRV1": f"CRV1 clustered by {cluster}, t({base_fit.n_clusters - 1})",
-        "HC1": "HC1 heteroskedasticity-robust (no clusters)",
-    }[base_fit.vcov_type]
-    adjusted = make_result(
-        adj_tab,
-        analysis="pay parity: adjusted track gap",
-        definition=DEFINITIONS["adjusted"].format(
-            model="log pay (base, total) or pay (variable, equity; Poisson PML)",
-            controls=ctrl_text,
-        ),
-        method=f"{vcov_text}; per-grade p-values adjusted by {p_adjust}; minimum detectable "
-        f"gap at {power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
-        label_cols=LABEL_COLUMNS,
-        plotter=plot_gaps,
-        controls=["grade"] + cat + num,
-        margin=margin,
-        **common,
-    )
+    block = control_block(pop, cat, num) if models else None
+    fit_args: dict[str, Any] = dict(controls=block, clusters=clusters, vcov=vcov,
+                                    cluster_name=cluster)
+    base_fit = None
+    if "adjusted" in want:
+        adj_tab, fits = adjusted_gaps(
+            pop, components, alpha=alpha, power=power, margin=margin, p_adjust=p_adjust, k=k,
+            **fit_args,
+        )
+        base_fit = fits.get("base")
+        out["adjusted"] = make_result(
+            adj_tab,
+            analysis="pay parity: adjusted track gap",
+            definition=DEFINITIONS["adjusted"].format(
+                model="log pay (base, total) or pay (variable, equity; Poisson PML)",
+                controls=ctrl_text,
+            ),
+            method=f"{vcov_text}; per-grade p-values adjusted by {p_adjust}; minimum "
+            f"detectable gap at {power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
+            label_cols=LABEL_COLUMNS,
+            plotter=plot_gaps,
+            controls=["grade"] + cat + num,
+            margin=margin,
+            power=power,
+            p_adjust=p_adjust,
+            **common,
+        )
 
-    sens_tab = sensitivity(
-        pop, controls=block, clusters=clusters, vcov=vcov, cluster_name=cluster,
-        alpha=alpha, power=power, margin=margin,
-    )
-    sens = make_result(
-        sens_tab,
-        label_cols=LABEL_COLUMNS,
-        analysis="pay parity: sensitivity to the IC <-> M grade equivalence",
-        definition=DEFINITIONS["sensitivity"],
-        method=f"as the adjusted gap ({vcov_text})",
-        **common,
-    )
+    if "sensitivity" in want:
+        out["sensitivity"] = make_result(
+            sensitivity(pop, alpha=alpha, power=power, margin=margin, **fit_args),
+            label_cols=LABEL_COLUMNS,
+            analysis="pay parity: sensitivity to the IC <-> M grade equivalence",
+            definition=DEFINITIONS["sensitivity"],
+            method=f"as the adjusted gap ({vcov_text})",
+            plotter=plot_sensitivity,
+            **common,
+        )
 
-    frame = pop.assign(grade_model=pop["grade"])
-    dec_design = build_design(
-        frame, track="none" if reference == "neumark" else "overall", grade_col="grade_model",
-        controls=block,
-    )
-    dec = oaxaca_blinder(
-        np.log(frame["base"].to_numpy(dtype="float64")),
-        frame["is_ic"].to_numpy() == 1,
-        dec_design,
-        clusters,
-        alpha=alpha,
-        track_columns=dec_design.groups.get("track"),
-    ).assign(n=len(frame))
-    decomposition = make_result(
-        dec,
-        analysis="pay parity: Oaxaca-Blinder decomposition of the IC - M log-pay gap",
-        definition=DEFINITIONS["decomposition"],
-        method=(
-            "twofold, pooled reference coefficients "
-            + ("without a track indicator (Neumark 1988)" if reference == "neumark"
-               else "with a track indicator (Jann 2008)")
-            + f"; delta-method SEs on influence functions clustered by {cluster}, t(G-1)"
-        ),
-        caveat=EXPLAINED_BY_GRADE_CAVEAT,
-        **common,
-    )
+    if "decomposition" in want:
+        out["decomposition"] = _decomposition(pop, block, clusters, alpha, reference, cluster,
+                                              common)
+        notes.append(Note("caveat", EXPLAINED_BY_GRADE_CAVEAT, "decomposition"))
 
-    # Var(eta_i): squared residuals of the base-pay model, HC1-scaled
-    n_fit, k_fit = base_fit.design.X.shape
-    resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
-    eu_tab, eu_other = eu_gaps(
-        pop, resid_var=resid_var, alpha=alpha, bootstrap=bootstrap, seed=seed, k=k,
-        threshold=eu_threshold, p_adjust=p_adjust,
-    )
-    eu = make_result(
-        eu_tab,
-        label_cols=LABEL_COLUMNS,
-        analysis="pay parity: gender pay gap within track and grade (EU 2023/970 style)",
-        definition=DEFINITIONS["eu_gaps"].format(threshold=eu_threshold, k=k),
-        method="mean gap: delta method on the log ratio of means, conditional on the cell's "
-        "composition (each person's idiosyncratic pay variance from the squared residual of "
-        "the adjusted base-pay model, HC1-scaled), normal quantiles; median gap: percentile "
-        f"bootstrap within group (B = {bootstrap}); p-values adjusted by {p_adjust} across cells",
-        gender_not_man_or_woman=eu_other,
-        **common,
-    )
+    if base_fit is None and want & {"eu_gaps", "remediation"}:
+        base_fit = base_pay_fit(pop, **fit_args)
+    no_gender = "gender" not in pop or pop["gender"].notna().sum() == 0
+    if "eu_gaps" in want and no_gender:
+        notes.append(Note("not computed", NOT_COMPUTED_NO_GENDER, "eu_gaps"))
+    elif "eu_gaps" in want and base_fit is not None:
+        # Var(eta_i): squared residuals of the base-pay model, HC1-scaled
+        n_fit, k_fit = base_fit.design.X.shape
+        resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
+        eu_tab, eu_other = eu_gaps(
+            pop, resid_var=resid_var, alpha=alpha, bootstrap=bootstrap, seed=seed, k=k,
+            threshold=eu_threshold, p_adjust=p_adjust,
+        )
+        out["eu_gaps"] = make_result(
+            eu_tab,
+            label_cols=LABEL_COLUMNS,
+            analysis="pay parity: gender pay gap within track and grade (EU 2023/970 style)",
+            definition=DEFINITIONS["eu_gaps"].format(threshold=eu_threshold, k=k),
+            method="mean gap: delta method on the log ratio of means, conditional on the "
+            "cell's composition (each person's idiosyncratic pay variance from the squared "
+            "residual of the adjusted base-pay model, HC1-scaled), normal quantiles; median "
+            f"gap: percentile bootstrap within group (B = {bootstrap}); p-values adjusted by "
+            f"{p_adjust} across cells",
+            gender_not_man_or_woman=eu_other,
+            threshold=eu_threshold,
+            plotter=plot_eu_gaps,
+            **common,
+        )
 
-    plans = remediation_plans(
-        base_fit, pop["base"].to_numpy(dtype="float64"), pop["is_ic"].to_numpy() == 1
-    )
-    rem_tab = plans.table.rename(columns={"total_cost": "estimate"}).assign(
-        ci_lower=np.nan, ci_upper=np.nan
-    )
-    remediation = make_result(
-        rem_tab[["plan", "track_raised", "estimate", "ci_lower", "ci_upper", "n", "cost_share",
-                 "mean_raise_pct", "gap_before", "gap_after", "caps_binding"]],
-        analysis="pay parity: cost of closing the adjusted gap",
-        definition=DEFINITIONS["remediation"],
-        method="OLS is linear in log pay: raises delta change the gap by c'delta; "
-        "min_cost solves the convex programme exactly (KKT, bisection); predicted pay "
-        "back-transformed with Duan's smearing factor",
-        currency_of_costs=cur_label,
-        **common,
-    )
+    plans = None
+    if base_fit is not None and ("remediation" in want or person_level):
+        plans = remediation_plans(
+            base_fit, pop["base"].to_numpy(dtype="float64"), pop["is_ic"].to_numpy() == 1
+        )
+    if "remediation" in want and plans is not None:
+        rem_tab = plans.table.rename(columns={"total_cost": "estimate"}).assign(
+            ci_lower=np.nan, ci_upper=np.nan
+        )
+        out["remediation"] = make_result(
+            rem_tab[["plan", "track_raised", "estimate", "ci_lower", "ci_upper", "n",
+                     "cost_share", "mean_raise_pct", "gap_before", "gap_after",
+                     "caps_binding"]],
+            analysis="pay parity: cost of closing the adjusted gap",
+            definition=DEFINITIONS["remediation"],
+            method="OLS is linear in log pay: raises delta change the gap by c'delta; "
+            "min_cost solves the convex programme exactly (KKT, bisection); predicted pay "
+            "back-transformed with Duan's smearing factor",
+            currency_of_costs=cur_label,
+            **common,
+        )
 
-    ceil_tab, band_mids, findings = ladder_ceilings(data, pop, when, data.config.get("fx") or {})
-    ceilings = make_result(
-        ceil_tab,
-        analysis="pay parity: top of each ladder and band structure",
-        definition=DEFINITIONS["ceilings"],
-        method="ladder rows valid on as-of; realised = highest grade with anyone employed",
-        value_cols=["estimate", "mean_pay"],
-        tables={"band_mids": band_mids},
-        **common,
-    )
+    ceiling_findings: list[str] = []
+    if "ceilings" in want:
+        ceil_tab, band_mids, ceiling_findings = ladder_ceilings(
+            data, pop, when, data.config.get("fx") or {}
+        )
+        out["ceilings"] = make_result(
+            ceil_tab,
+            analysis="pay parity: top of each ladder and band structure",
+            definition=DEFINITIONS["ceilings"],
+            method="ladder rows valid on as-of; realised = highest grade with anyone employed",
+            value_cols=["estimate", "mean_pay"],
+            tables={"band_mids": band_mids},
+            **common,
+        )
 
-    findings = list(findings)
-    over = adjusted.table.loc[
-        (adjusted.table["component"] == "base") & (adjusted.table["scope"] == "overall")
-    ].iloc[0]
-    findings.insert(
-        0,
-        f"Adjusted IC vs M gap in FTE base pay: {over['estimate']:+.1%} "
-        f"(CI {over['ci_lower']:+.1%} to {over['ci_upper']:+.1%}), {over['conclusion']}.",
-    )
-    flagged = adjusted.table.loc[
-        (adjusted.table["scope"] == "grade") & (adjusted.table["component"] == "base")
-        & ~adjusted.table["suppressed"] & (adjusted.table["p_adjusted"] < alpha)
+    findings = _findings(out, ceiling_findings, alpha=alpha, eu_threshold=eu_threshold)
+    computed_or_noted = {n.part for n in notes if n.kind == "not computed"}
+    skipped = [
+        Note("not computed", f"not asked for (parts={sorted(want, key=PARTS.index)})", p)
+        for p in PARTS
+        if out[p] is None and p not in computed_or_noted
     ]
-    if len(flagged):
-        findings.append(
-            "Grades with a gap in base pay after multiplicity adjustment: "
-            + ", ".join(f"{int(g)} ({e:+.1%})" for g, e in zip(flagged["grade"],
-                                                              flagged["estimate"], strict=True))
-            + "."
-        )
-    if "flag" in eu.table and eu.table["flag"].any():
-        findings.append(
-            f"{int(eu.table['flag'].sum())} track-grade cell(s) with a mean gender pay gap of "
-            f"{eu_threshold:.0%} or more (EU 2023/970 style, base pay)."
-        )
 
     people = None
-    if person_level:
+    if person_level and plans is not None:
         people = pd.DataFrame(
             {
                 "employee_id": pop["employee_id"].to_numpy(),
@@ -489,14 +600,133 @@ def pay_parity(
         people = people.reset_index(drop=True)
 
     return ParityResult(
-        by_grade=by_grade,
-        distribution=distribution,
-        adjusted=adjusted,
-        sensitivity=sens,
-        decomposition=decomposition,
-        eu_gaps=eu,
-        remediation=remediation,
-        ceilings=ceilings,
-        findings=tuple(findings),
+        **out,
+        notes=tuple(findings + notes + skipped),
         people=people,
+        settings={
+            "alpha": alpha, "k": k, "margin": margin, "eu_threshold": eu_threshold,
+            "components": None if asked is None else tuple(components),
+            "components_available": tuple(comps_present), "currency": cur_label,
+        },
     )
+
+
+def state_columns(data: AuditData) -> list[str]:
+    """Columns of the people's current state that ``controls=`` and ``cluster=`` can name.
+
+    The history columns, the person columns carried into the current state,
+    ``tenure_years`` and ``years_in_job``; not ``employee_id`` or the file row.
+
+    Examples
+    --------
+    >>> "org_unit" in state_columns(data)  # doctest: +SKIP
+    True
+    """
+    cols = set(data.history.columns) | {c for c in PEOPLE_COLUMNS if c in data.people.columns}
+    return sorted((cols | {"tenure_years", "years_in_job"}) - {"employee_id", "row"})
+
+
+def _check_currency(data: AuditData, currency: Any) -> None:
+    hist = data.history
+    if "currency" not in hist or hist["currency"].notna().sum() == 0:
+        raise ArgumentError(
+            f"currency={currency!r} was given, but the export has no currency column: every "
+            "pay is in one currency. Leave currency out."
+        )
+    found = sorted(hist["currency"].dropna().astype(str).unique())
+    if currency not in found:
+        raise ArgumentError(CURRENCY_NOT_FOUND.format(found=found, value=currency))
+
+
+def _vcov_text(vcov: str, clusters: np.ndarray | None, n_clusters: int, cluster: str) -> str:
+    """The standard errors the base-pay model uses, in words (as the fit resolves ``vcov``)."""
+    if clusters is None or vcov == "HC1":
+        return "HC1 heteroskedasticity-robust (no clusters)"
+    kind = vcov if vcov != "auto" else "CRV3" if n_clusters < FEW_CLUSTERS else "CRV1"
+    if kind == "CRV3":
+        return f"CRV3 (leave-one-{cluster}-out jackknife), t({n_clusters - 1})"
+    return f"CRV1 clustered by {cluster}, t({n_clusters - 1})"
+
+
+def _decomposition(
+    pop: pd.DataFrame,
+    block: Any,
+    clusters: np.ndarray | None,
+    alpha: float,
+    reference: str,
+    cluster: str,
+    common: dict[str, Any],
+) -> Result:
+    frame = pop.assign(grade_model=pop["grade"])
+    dec_design = build_design(
+        frame, track="none" if reference == "neumark" else "overall", grade_col="grade_model",
+        controls=block,
+    )
+    dec = oaxaca_blinder(
+        np.log(frame["base"].to_numpy(dtype="float64")),
+        frame["is_ic"].to_numpy() == 1,
+        dec_design,
+        clusters,
+        alpha=alpha,
+        track_columns=dec_design.groups.get("track"),
+    ).assign(n=len(frame))
+    return make_result(
+        dec,
+        analysis="pay parity: Oaxaca-Blinder decomposition of the IC - M log-pay gap",
+        definition=DEFINITIONS["decomposition"],
+        method=(
+            "twofold, pooled reference coefficients "
+            + ("without a track indicator (Neumark 1988)" if reference == "neumark"
+               else "with a track indicator (Jann 2008)")
+            + f"; delta-method SEs on influence functions clustered by {cluster}, t(G-1)"
+        ),
+        caveat=EXPLAINED_BY_GRADE_CAVEAT,
+        plotter=plot_decomposition,
+        **common,
+    )
+
+
+def _findings(
+    out: dict[str, Result | None],
+    ceiling_findings: list[str],
+    *,
+    alpha: float,
+    eu_threshold: float,
+) -> list[Note]:
+    """The plain-language findings, as notes of kind ``"finding"``."""
+    notes: list[Note] = []
+    adjusted = out["adjusted"]
+    t = adjusted.table if adjusted is not None else None
+    if t is not None and ((t["component"] == "base") & (t["scope"] == "overall")).any():
+        over = t.loc[(t["component"] == "base") & (t["scope"] == "overall")].iloc[0]
+        notes.append(Note(
+            "finding",
+            f"Adjusted IC vs M gap in FTE base pay: {over['estimate']:+.1%} "
+            f"({1 - alpha:.0%} CI {over['ci_lower']:+.1%} to {over['ci_upper']:+.1%}), "
+            f"{over['conclusion']}.",
+            "adjusted",
+        ))
+    notes += [Note("finding", text, "ceilings") for text in ceiling_findings]
+    if t is not None:
+        flagged = t.loc[
+            (t["scope"] == "grade") & (t["component"] == "base") & ~t["suppressed"]
+            & (t["p_adjusted"] < alpha)
+        ]
+        if len(flagged):
+            notes.append(Note(
+                "finding",
+                "Grades with a gap in base pay after multiplicity adjustment: "
+                + ", ".join(f"{int(g)} ({e:+.1%})" for g, e in zip(
+                    flagged["grade"], flagged["estimate"], strict=True))
+                + ".",
+                "adjusted",
+            ))
+    eu = out["eu_gaps"]
+    if eu is not None and "flag" in eu.table and eu.table["flag"].any():
+        notes.append(Note(
+            "finding",
+            f"{int(eu.table['flag'].sum())} track-grade cell(s) with a mean gender pay gap of "
+            f"{eu_threshold:.0%} or more (EU 2023/970 style, base pay).",
+            "eu_gaps",
+        ))
+    return notes

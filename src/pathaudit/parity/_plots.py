@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pathaudit.checks import check_choice
 from pathaudit.parity._population import COMPONENTS
 from pathaudit.result import Result
 
@@ -13,8 +14,20 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+def _component(result: Result, component: str) -> str:
+    """``component`` is one the part computed (a clear error otherwise)."""
+    present = set(result.table["component"].astype(str)) if len(result.table) else set()
+    return check_choice(component, "component", [c for c in COMPONENTS if c in present])
+
+
 def plot_distribution(result: Result, ax: Axes, component: str = "base") -> Axes:
-    """Pay by grade and track: median, interquartile range, 10th-90th percentiles."""
+    """Pay by grade and track: median, interquartile range, 10th-90th percentiles.
+
+    Examples
+    --------
+    >>> res.plot("distribution", component="base")  # doctest: +SKIP
+    """
+    _component(result, component)
     t = result.table
     t = t.loc[(t["component"] == component) & ~t["suppressed"].astype(bool)]
     for track, offset, color in (("IC", -0.17, "C0"), ("M", 0.17, "C1")):
@@ -38,7 +51,13 @@ def plot_distribution(result: Result, ax: Axes, component: str = "base") -> Axes
 
 
 def plot_ratio(result: Result, ax: Axes, component: str = "base") -> Axes:
-    """IC/M ratio of medians per grade with its CI (raw, no controls)."""
+    """IC/M ratio of medians per grade with its CI (raw, no controls).
+
+    Examples
+    --------
+    >>> res.plot("by_grade", component="base")  # doctest: +SKIP
+    """
+    _component(result, component)
     t = result.table
     t = t.loc[(t["component"] == component) & ~t["suppressed"].astype(bool)]
     x = t["grade"].to_numpy(dtype=float)
@@ -54,9 +73,15 @@ def plot_ratio(result: Result, ax: Axes, component: str = "base") -> Axes:
 
 
 def plot_gaps(result: Result, ax: Axes, component: str = "base") -> Axes:
-    """Adjusted gap per grade with its CI, and the overall gap as a band."""
+    """Adjusted gap per grade with its CI, and the overall gap as a band.
+
+    Examples
+    --------
+    >>> res.plot("adjusted", component="base")  # doctest: +SKIP
+    """
     from matplotlib.ticker import PercentFormatter
 
+    _component(result, component)
     t = result.table.loc[result.table["component"] == component]
     per = t.loc[(t["scope"] == "grade") & ~t["suppressed"].astype(bool)]
     over = t.loc[t["scope"] == "overall"]
@@ -80,4 +105,86 @@ def plot_gaps(result: Result, ax: Axes, component: str = "base") -> Axes:
         fontsize=9,
     )
     ax.legend(frameon=False)
+    return ax
+
+
+def plot_sensitivity(result: Result, ax: Axes) -> Axes:
+    """Overall adjusted base-pay gap with its CI for each shift of the grade equivalence.
+
+    Examples
+    --------
+    >>> res.plot("sensitivity")  # doctest: +SKIP
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    t = result.table.sort_values("shift")
+    x = t["shift"].to_numpy(dtype=float)
+    y = t["estimate"].to_numpy(dtype=float)
+    err = np.vstack([y - t["ci_lower"].to_numpy(float), t["ci_upper"].to_numpy(float) - y])
+    ax.errorbar(x, y, yerr=np.nan_to_num(err), fmt="o", color="C0", capsize=3)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(x, [f"{int(v):+d}" if v else "0 (as designed)" for v in x])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("IC grade g compared with M grade g + shift")
+    ax.set_ylabel("adjusted IC vs M gap")
+    alpha = result.meta.get("alpha", 0.05)
+    ax.set_title(f"Adjusted gap in FTE base pay by grade equivalence, {1 - alpha:.0%} CI",
+                 fontsize=9)
+    return ax
+
+
+def plot_decomposition(result: Result, ax: Axes) -> Axes:
+    """The parts of the raw IC - M log-pay gap with their CIs (horizontal bars).
+
+    Examples
+    --------
+    >>> res.plot("decomposition")  # doctest: +SKIP
+    """
+    t = result.table.iloc[::-1]
+    y = np.arange(len(t))
+    est = t["estimate"].to_numpy(dtype=float)
+    err = np.vstack([est - t["ci_lower"].to_numpy(float), t["ci_upper"].to_numpy(float) - est])
+    colors = ["C1" if p == "unexplained" else "C0" if p.startswith("explained") else "grey"
+              for p in t["part"]]
+    ax.barh(y, est, xerr=np.nan_to_num(err), color=colors, capsize=3)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, t["part"].tolist())
+    ax.set_xlabel("log points (IC minus M)")
+    alpha = result.meta.get("alpha", 0.05)
+    ax.set_title(f"Oaxaca-Blinder decomposition of the mean log base-pay gap, {1 - alpha:.0%} "
+                 "CI", fontsize=9)
+    return ax
+
+
+def plot_eu_gaps(result: Result, ax: Axes) -> Axes:
+    """Mean gender pay gap per track and grade with its CI, and the trigger as lines.
+
+    Examples
+    --------
+    >>> res.plot("eu_gaps")  # doctest: +SKIP
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    t = result.table.loc[~result.table["suppressed"].astype(bool)]
+    for track, offset, color in (("IC", -0.12, "C0"), ("M", 0.12, "C1")):
+        s = t.loc[t["track"] == track]
+        x = s["grade"].to_numpy(dtype=float) + offset
+        y = s["estimate"].to_numpy(dtype=float)
+        err = np.vstack([y - s["ci_lower"].to_numpy(float), s["ci_upper"].to_numpy(float) - y])
+        ax.errorbar(x, y, yerr=np.nan_to_num(err), fmt="o", color=color, capsize=3, label=track)
+    threshold = result.meta.get("threshold")
+    if threshold is not None:
+        for v in (threshold, -threshold):
+            ax.axhline(v, color="grey", lw=0.8, ls="--")
+    ax.axhline(0, color="black", lw=0.8)
+    if len(t):
+        ax.set_xticks(sorted(t["grade"].astype(int).unique()))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("grade")
+    ax.set_ylabel("(men's mean - women's mean) / men's mean")
+    alpha = result.meta.get("alpha", 0.05)
+    k = result.meta.get("k", 5)
+    ax.set_title(f"Gender pay gap within track and grade (base pay), {1 - alpha:.0%} CI; "
+                 f"dashed: trigger; cells under {k} men or women not shown", fontsize=9)
+    ax.legend(title="track", frameon=False)
     return ax

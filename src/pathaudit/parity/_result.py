@@ -1,139 +1,310 @@
-"""The bundle pay parity returns: one Result per part, findings and headline figures."""
+"""The bundle pay parity returns: one Result per part, the notes and the headline figures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
+from pathaudit.checks import check_choice
 from pathaudit.errors import PathauditError
-from pathaudit.parity._plots import plot_distribution, plot_gaps
+from pathaudit.headline import Threshold, headline_row
 from pathaudit.parity._population import COMPONENTS
-from pathaudit.result import Result, bundle_html, bundle_summary, headline_figure, new_axes
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+from pathaudit.result import AnalysisResult, Note, Result
 
 TITLE = "Pay-band parity across tracks"
 """Heading of the pay-parity summary."""
 
+PARTS: tuple[str, ...] = (
+    "by_grade",
+    "distribution",
+    "adjusted",
+    "sensitivity",
+    "decomposition",
+    "eu_gaps",
+    "remediation",
+    "ceilings",
+)
+"""Every part of pay parity, in report order (the values ``parts=`` takes)."""
+
+GAP_UNIT = "proportional gap"
+"""Unit of an adjusted gap, ``exp(b) - 1`` (-0.05: ICs paid 5% less)."""
+
+
+def gap_threshold(component: str, margin: float, alpha: float) -> Threshold:
+    """The equivalence band an adjusted gap in ``component`` is judged against.
+
+    Parameters
+    ----------
+    component
+        Pay component (a key of :data:`~pathaudit.parity.COMPONENTS`).
+    margin
+        The equivalence margin of the :func:`~pathaudit.parity.pay_parity` call.
+    alpha
+        Its significance level (the interval is ``1 - alpha``).
+
+    Returns
+    -------
+    Threshold
+        Direction ``"outside"``, value ``(-margin, +margin)``.
+
+    Examples
+    --------
+    >>> t = gap_threshold("base", 0.05, 0.05)
+    >>> t.describe()
+    'flagged outside -0.05 to 0.05'
+    >>> t.status(-0.01, -0.03, 0.01)[0]
+    'clear'
+    """
+    level = f"{1 - alpha:.0%}"
+    return Threshold(
+        indicator="adjusted",
+        measure="estimate",
+        label=f"adjusted IC vs M gap in {COMPONENTS.get(component, component)}",
+        direction="outside",
+        value=(-margin, margin),
+        unit=GAP_UNIT,
+        rationale=(
+            f"the equivalence margin of this run (margin = {margin:g}): a gap whose whole "
+            f"{level} interval lies within +/-{margin:.0%} is shown to be smaller than a "
+            "difference the organisation treats as material (clear); one whose whole interval "
+            "lies beyond it is a material gap (flagged); an interval that reaches across the "
+            "band's edge cannot tell (inconclusive). The same margin as the equivalence test "
+            "(p_equivalence)."
+        ),
+        where={"component": component, "scope": "overall"},
+    )
+
+
+def unexplained_threshold(margin: float, alpha: float) -> Threshold:
+    """The band the Oaxaca–Blinder unexplained part (log points) is judged against.
+
+    ``+/-log(1 + margin)``: the equivalence margin on the log scale, the scale of the
+    decomposition and of the equivalence test.
+
+    Examples
+    --------
+    >>> unexplained_threshold(0.05, 0.05).describe()
+    'flagged outside -0.0487902 to 0.0487902'
+    """
+    m = float(np.log1p(margin))
+    return Threshold(
+        indicator="decomposition",
+        measure="estimate",
+        label="unexplained part of the IC - M log base-pay gap",
+        direction="outside",
+        value=(-m, m),
+        unit="log points",
+        rationale=(
+            f"the equivalence margin of this run (margin = {margin:g}) on the log scale, "
+            f"+/-log(1 + {margin:g}) = +/-{m:.4f} log points: the same band as the equivalence "
+            f"test of the adjusted gap, read against the whole {1 - alpha:.0%} interval."
+        ),
+        where={"part": "unexplained"},
+    )
+
+
+def eu_threshold_rule(eu_threshold: float) -> Threshold:
+    """The rule of the EU-style gender-gap count: flagged when any shown cell reaches the trigger.
+
+    Examples
+    --------
+    >>> eu_threshold_rule(0.05).describe()
+    'flagged above 0'
+    """
+    return Threshold(
+        indicator="eu_gaps",
+        measure="flag",
+        label="track-grade cells with an EU-style gender pay gap",
+        direction="above",
+        value=0,
+        unit="cells",
+        rationale=(
+            f"Directive (EU) 2023/970: a mean gender pay gap of {eu_threshold:.0%} or more "
+            "(eu_threshold) in a category of workers calls for a joint pay assessment; the "
+            "Directive's trigger is the gap itself, not a test, so one cell at or beyond it "
+            "flags the figure (the cells' intervals and adjusted p-values are in eu_gaps)."
+        ),
+    )
+
 
 @dataclass(frozen=True)
-class ParityResult:
+class ParityResult(AnalysisResult):
     """Everything :func:`~pathaudit.parity.pay_parity` computes, one :class:`Result` per part.
 
     Attributes
     ----------
     by_grade, distribution, adjusted, sensitivity, decomposition, eu_gaps, remediation, ceilings
-        See :mod:`pathaudit.parity`; each Result's ``meta["definition"]`` says what
-        its numbers are.
-    findings
-        Plain-language findings (ceilings, flagged grades and cells).
+        The parts (:data:`PARTS`); each Result's ``meta["definition"]`` says what its
+        numbers are. None for a part not asked for (``parts=``) or one the data cannot
+        give; a note of kind ``"not computed"`` then says why.
+    notes
+        Findings (ceilings, the adjusted gap, flagged grades and cells), caveats and the
+        parts not computed, as :class:`~pathaudit.result.Note`.
     people
         Person-level remediation list (``employee_id``, ``track``, ``grade``, ``pay``,
         ``predicted_pay``, ``raise_min_cost``, ``raise_to_predicted``) only when
-        ``person_level=True`` was asked for; else None.
+        ``person_level=True`` was asked for; else None. Never part of :meth:`results`.
+    settings
+        The arguments the headline is judged with: ``alpha``, ``k``, ``margin``,
+        ``eu_threshold``, ``components`` (asked for), ``components_available`` (in the
+        export) and ``currency``.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> data = pathaudit.load("data/sample", "data/sample/map.toml")  # doctest: +SKIP
+    >>> res = pathaudit.pay_parity(data)  # doctest: +SKIP
+    >>> res.headline()[["key", "estimate", "status"]]  # doctest: +SKIP
+    >>> res.plot("adjusted", component="base")  # doctest: +SKIP
     """
 
-    by_grade: Result
-    distribution: Result
-    adjusted: Result
-    sensitivity: Result
-    decomposition: Result
-    eu_gaps: Result
-    remediation: Result
-    ceilings: Result
-    findings: tuple[str, ...] = ()
-    people: pd.DataFrame | None = field(default=None, repr=False)
+    ANALYSIS: ClassVar[str] = "pay_parity"
+    TITLE: ClassVar[str] = TITLE
+    PARTS: ClassVar[tuple[str, ...]] = PARTS
 
-    def results(self) -> dict[str, Result]:
-        """Name -> Result, in report order (what ``pathaudit audit`` writes)."""
-        return {
-            "by_grade": self.by_grade,
-            "distribution": self.distribution,
-            "adjusted": self.adjusted,
-            "sensitivity": self.sensitivity,
-            "decomposition": self.decomposition,
-            "eu_gaps": self.eu_gaps,
-            "remediation": self.remediation,
-            "ceilings": self.ceilings,
-        }
+    by_grade: Result | None = None
+    distribution: Result | None = None
+    adjusted: Result | None = None
+    sensitivity: Result | None = None
+    decomposition: Result | None = None
+    eu_gaps: Result | None = None
+    remediation: Result | None = None
+    ceilings: Result | None = None
+    notes: tuple[Note, ...] = ()
+    people: pd.DataFrame | None = field(default=None, repr=False)
+    settings: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def overall_gap(self, component: str = "base") -> pd.Series:
-        """Return the overall adjusted-gap row of one component."""
-        t = self.adjusted.table
+        """The overall adjusted-gap row of one component.
+
+        Parameters
+        ----------
+        component
+            A pay component the ``adjusted`` part computed (default ``"base"``).
+
+        Returns
+        -------
+        pandas.Series
+            The row of ``adjusted.table`` with ``scope == "overall"``.
+
+        Examples
+        --------
+        >>> res.overall_gap()["estimate"]  # doctest: +SKIP
+        """
+        t = self.part("adjusted").table
+        computed = [c for c in COMPONENTS if c in set(t["component"])]
+        check_choice(component, "component", computed)
         rows = t.loc[(t["component"] == component) & (t["scope"] == "overall")]
-        if rows.empty:
-            raise PathauditError(
-                f"No adjusted gap for component {component!r}; computed: "
-                f"{sorted(t['component'].unique())}."
-            )
+        if rows.empty:  # pragma: no cover - every computed component has an overall row
+            raise PathauditError(f"No overall adjusted gap for component {component!r}.")
         return rows.iloc[0]
 
-    def headline(self) -> list[dict[str, Any]]:
-        """Headline figures for ``summary.json`` (name, estimate, CI, n, definition)."""
-        out: list[dict[str, Any]] = []
-        for _, r in self.adjusted.table.loc[self.adjusted.table["scope"] == "overall"].iterrows():
-            out.append(
-                headline_figure(
-                    f"adjusted_gap_{r['component']}",
-                    r,
-                    f"IC vs M adjusted gap in {COMPONENTS[r['component']]}, exp(b) - 1",
-                    p_value=r["p_value"],
-                    conclusion=r["conclusion"],
-                )
-            )
-        dec = self.decomposition.table.set_index("part")
-        if "unexplained" in dec.index:
-            r = dec.loc["unexplained"]
-            out.append(
-                headline_figure(
-                    "unexplained_log_gap",
-                    r,
-                    "Oaxaca-Blinder unexplained part of the mean IC-M log base-pay gap "
-                    "(pooled coefficients)",
-                )
-            )
-        eu = self.eu_gaps.table
-        out.append(
-            {
-                "name": "eu_gap_cells_flagged",
-                "estimate": int(eu["flag"].sum()) if "flag" in eu else 0,
-                "ci_lower": None,
-                "ci_upper": None,
-                "n": int((~eu["suppressed"]).sum()) if len(eu) else 0,
-                "definition": "track-grade cells with a mean gender pay gap of 5% or more "
-                "(EU 2023/970 style), of the cells shown",
-            }
+    # ------------------------------------------------------------------ headline
+
+    def _headline_rows(self) -> list[dict[str, Any]]:
+        s = self.settings
+        alpha = float(s.get("alpha", 0.05))
+        margin = float(s.get("margin", 0.05))
+        rows = [self._gap_row(c, alpha, margin) for c in COMPONENTS]
+        rows.append(self._unexplained_row(alpha, margin))
+        rows.append(self._eu_row(float(s.get("eu_threshold", 0.05)), int(s.get("k", 5))))
+        rows.extend(self._remediation_rows(int(s.get("k", 5))))
+        return rows
+
+    def _missing(self, part: str) -> str:
+        return self.not_computed().get(part, "it was not asked for (see parts=)")
+
+    def _gap_row(self, comp: str, alpha: float, margin: float) -> dict[str, Any]:
+        key = f"adjusted_gap_{comp}"
+        label = f"Adjusted IC vs M gap in {COMPONENTS[comp]}"
+        common: dict[str, Any] = dict(
+            unit=GAP_UNIT, threshold=gap_threshold(comp, margin, alpha), primary=comp == "base"
         )
-        for _, r in self.remediation.table.iterrows():
-            out.append(
-                {
-                    "name": f"remediation_{r['plan']}_cost",
-                    "estimate": r["estimate"],
-                    "ci_lower": None,
-                    "ci_upper": None,
-                    "n": r["n"],
-                    "definition": f"annual base-pay cost of plan {r['plan']}",
-                }
-            )
+        if self.adjusted is None:
+            why = f"the part 'adjusted' was not computed: {self._missing('adjusted')}"
+            return headline_row(key, label, "pay", status="not computed", reason=why, **common)
+        if comp not in self.settings.get("components_available", COMPONENTS):
+            return headline_row(key, label, "pay", status="not computed",
+                                reason=f"the export has no {COMPONENTS[comp]}", **common)
+        t = self.adjusted.table
+        row = t.loc[(t["component"] == comp) & (t["scope"] == "overall")]
+        if row.empty:
+            asked = self.settings.get("components")
+            why = (f"not asked for (components={list(asked)})" if asked is not None
+                   and comp not in asked else
+                   f"{COMPONENTS[comp]} is zero for everyone compared")
+            return headline_row(key, label, "pay", status="not computed", reason=why, **common)
+        r = row.iloc[0]
+        reason = ""
+        if not np.isfinite(r["estimate"]) or not np.isfinite(r["ci_lower"]):
+            reason = str(r["conclusion"])
+        return headline_row(
+            key, label, "pay", estimate=r["estimate"], ci_lower=r["ci_lower"],
+            ci_upper=r["ci_upper"], n=r["n"], reason=reason, **common,
+        )
+
+    def _unexplained_row(self, alpha: float, margin: float) -> dict[str, Any]:
+        key, label = "unexplained_log_gap", (
+            "Unexplained part of the IC - M gap in mean log base pay (Oaxaca-Blinder)"
+        )
+        common: dict[str, Any] = dict(unit="log points",
+                                      threshold=unexplained_threshold(margin, alpha))
+        if self.decomposition is None:
+            why = f"the part 'decomposition' was not computed: {self._missing('decomposition')}"
+            return headline_row(key, label, "pay", status="not computed", reason=why, **common)
+        dec = self.decomposition.table.set_index("part")
+        r = dec.loc["unexplained"]
+        return headline_row(key, label, "pay", estimate=r["estimate"], ci_lower=r["ci_lower"],
+                            ci_upper=r["ci_upper"], n=r["n"], **common)
+
+    def _eu_row(self, eu_threshold: float, k: int) -> dict[str, Any]:
+        key = "eu_gap_cells_flagged"
+        label = (f"Track-grade cells with a mean gender pay gap of {eu_threshold:.0%} or more "
+                 "(EU 2023/970 style)")
+        common: dict[str, Any] = dict(unit="cells", threshold=eu_threshold_rule(eu_threshold))
+        if self.eu_gaps is None:
+            why = f"the part 'eu_gaps' was not computed: {self._missing('eu_gaps')}"
+            return headline_row(key, label, "pay", status="not computed", reason=why, **common)
+        eu = self.eu_gaps.table
+        shown = eu.loc[~eu["suppressed"].astype(bool)]
+        if shown.empty:
+            return headline_row(
+                key, label, "pay", status="not estimable", reason=(
+                    f"no track-grade cell has at least k = {k} men and k women"), **common)
+        flagged = int(shown["flag"].astype(bool).sum())
+        people = float(shown["n"].sum())
+        if flagged:
+            status = "flagged"
+            reason = (f"{flagged} of {len(shown)} cells shown reach the trigger (a threshold on "
+                      "the gap, not a test)")
+        else:
+            status = "clear"
+            reason = f"none of {len(shown)} cells shown reaches the trigger"
+        return headline_row(key, label, "pay", estimate=flagged, n=people, status=status,
+                            reason=reason, **common)
+
+    def _remediation_rows(self, k: int) -> list[dict[str, Any]]:
+        plans = {"min_cost": "Annual cost of the cheapest raises that close the adjusted gap",
+                 "to_predicted": "Annual cost of raising everyone below predicted pay to it"}
+        out = []
+        currency = str(self.settings.get("currency") or "reporting currency")
+        for plan, label in plans.items():
+            key = f"remediation_cost_{plan}"
+            if self.remediation is None:
+                why = f"the part 'remediation' was not computed: {self._missing('remediation')}"
+                out.append(headline_row(key, label, "pay", unit=currency, status="not computed",
+                                        reason=why))
+                continue
+            t = self.remediation.table
+            r = t.loc[t["plan"] == plan].iloc[0]
+            if bool(r["suppressed"]):
+                out.append(headline_row(
+                    key, label, "pay", unit=currency, status="not estimable",
+                    reason=f"suppressed: the plan raises fewer than k = {k} people"))
+                continue
+            out.append(headline_row(key, label, "pay", estimate=r["estimate"], n=r["n"],
+                                    unit=currency, status="descriptive"))
         return out
-
-    def summary(self) -> str:
-        """Readable summary: the findings, then every part."""
-        return bundle_summary(TITLE, self.findings or ("no findings",), self.results())
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return bundle_html(TITLE, self.findings, self.results())
-
-    def plot_distribution(self, ax: Axes | None = None, component: str = "base") -> Axes:
-        """Plot pay by grade and track: median, interquartile range and 10th–90th percentiles."""
-        return plot_distribution(self.distribution, new_axes(ax), component)
-
-    def plot_gaps(self, ax: Axes | None = None, component: str = "base") -> Axes:
-        """Plot the adjusted gap per grade with its CI, and the overall gap as a band."""
-        return plot_gaps(self.adjusted, new_axes(ax), component)
