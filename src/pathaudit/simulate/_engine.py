@@ -221,7 +221,7 @@ class _Engine:
         start = np.datetime64(c.start, "M")
         self.M = c.n_months
         self.mstart = (
-            np.arange(start, start + self.M + 1).astype("datetime64[D]").astype(np.int64)
+            np.arange(start, start + np.timedelta64(self.M + 1, "M")).astype("datetime64[D]").astype(np.int64)
         )
         self.mlen = np.diff(self.mstart)
         self.cal_month = (np.arange(start, start + self.M).astype(np.int64) % 12) + 1
