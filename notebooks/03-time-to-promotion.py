@@ -12,7 +12,8 @@
 # that promise; **promotion** is the other. This notebook asks:
 #
 # > Among people who enter a level below the top of their track, how likely is an IC to be
-# > promoted within three years, compared with a manager **at the same grade**?
+# > promoted within a few years (the *headline horizon*, an argument of the analysis), compared
+# > with a manager **at the same grade**?
 #
 # It uses `data/sample/`, a simulated organisation shipped with pathaudit (no real person is in
 # it), and `pathaudit.time_to_promotion`. Every number in the text below is computed in the cell
@@ -39,6 +40,8 @@ data.summary()
 
 # %%
 audit = pathaudit.time_to_promotion(data)
+H = audit.headline_horizon  # years (headline_horizon=, default 3)
+LEVEL = f"{1 - audit.alpha:.0%}"  # confidence level of every interval (alpha=)
 spells = data.spells
 inc = audit.incidence
 display(
@@ -54,48 +57,70 @@ display(
 )
 
 # %% [markdown]
-# ## The headline: the IC − M difference in the probability of promotion within 3 years
+# ## The headline figures
+#
+# Each figure is judged against a stated threshold: **clear** when its whole interval lies on
+# the healthy side, **flagged** when it lies wholly beyond, **inconclusive** when it straddles
+# the threshold. The primary figure is the within-grade difference; its threshold is an
+# *equivalence margin* (`margin=`), so an interval that includes zero is "clear" only when it
+# also rules out a gap as large as the margin.
 
 # %%
-head = audit.headline.table.set_index("comparison")
-cols = ["estimate", "ci_lower", "ci_upper", "probability_ic", "probability_m", "mde", "n"]
-head[cols].round(3)
+headline = audit.headline()
+headline[["key", "estimate", "ci_lower", "ci_upper", "n", "threshold", "status"]].round(3)
 
 # %%
-w, p = head.iloc[0], head.iloc[1]
+figs = headline.set_index("key")
+d = figs.loc["promotion_probability_difference"]
+pooled = figs.loc["promotion_probability_difference_pooled"]
+p_ic, p_m = figs.loc["promotion_probability_ic"], figs.loc["promotion_probability_m"]
 display(
     Markdown(
-        f"**Compared within grade**, an IC's probability of being promoted within 3 years of "
-        f"entering a level is **{w['estimate']:+.1%}** points different from a manager's at the "
-        f"same grade (95% CI {w['ci_lower']:+.1%} to {w['ci_upper']:+.1%}): "
-        f"{w['probability_ic']:.1%} for ICs against {w['probability_m']:.1%} for managers, "
-        f"weighting each grade by its share of spells.\n\n"
-        f"**Pooled over grades**, the same comparison reads {p['estimate']:+.1%} "
-        f"({p['ci_lower']:+.1%} to {p['ci_upper']:+.1%}). The two disagree because the tracks "
-        f"have different grade mixes: most ICs sit in junior grades, where promotion is quick, "
-        f"while the management track starts at grade 4. The pooled figure mixes the difference "
-        f"associated with track with that grade mix; the within-grade figure is the answer to "
-        f"the question."
+        f"**Compared within grade**, an IC's probability of being promoted within {H:g} years "
+        f"of entering a level is **{d['estimate']:+.1%}** points different from a manager's at "
+        f"the same grade ({LEVEL} CI {d['ci_lower']:+.1%} to {d['ci_upper']:+.1%}): "
+        f"{p_ic['estimate']:.1%} for ICs against {p_m['estimate']:.1%} for managers, "
+        f"weighting each grade by its share of spells. Against the margin of "
+        f"±{audit.margin:.0%} points the figure is **{d['status']}**: {d['reason']}."
     )
 )
 
 # %%
-by_grade = audit.headline.tables["by_grade"]
+m_low = int(spells.loc[spells["track"] == "M", "grade"].min())
+ic_share_low = (spells.loc[spells["track"] == "IC", "grade"] < m_low).mean()
+display(
+    Markdown(
+        f"**Pooled over grades**, the same comparison reads {pooled['estimate']:+.1%} "
+        f"({pooled['ci_lower']:+.1%} to {pooled['ci_upper']:+.1%}). The two "
+        + ("disagree in sign" if (pooled["estimate"] > 0) != (d["estimate"] > 0) else "differ")
+        + f" because the tracks have different grade mixes: {ic_share_low:.0%} of IC "
+        f"spells are below grade {m_low}, the lowest grade of a management spell. The pooled "
+        f"figure mixes the difference associated with track with that grade mix; the "
+        f"within-grade figure is the answer to the question."
+    )
+)
+
+# %%
+audit.plot("difference")
+plt.show()
+
+# %%
+by_grade = audit.difference.tables["by_grade"]
 by_grade[["grade", "weight", "probability_ic", "probability_m", "estimate", "ci_lower",
           "ci_upper", "n_ic", "n_m"]].round(3)
 
 # %% [markdown]
 # ## Promotion curves: the competing-risks estimate beside the naive one
 #
-# Solid lines are the Aalen–Johansen cumulative incidence of promotion (with its pointwise 95%
-# band); dashed lines are the naive Kaplan–Meier curve that treats people who left or switched
-# as if they could still be promoted. Curves stop where fewer than the minimum cell size remain
-# at risk.
+# Solid lines are the Aalen–Johansen cumulative incidence of promotion (with its pointwise
+# band at the analysis's confidence level); dashed lines are the naive Kaplan–Meier curve that
+# treats people who left or switched as if they could still be promoted. Curves stop where
+# fewer than the minimum cell size remain at risk.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
-audit.plot_incidence(ax=axes[0])
-audit.plot_incidence(ax=axes[1], grade=5)
+audit.plot("incidence", ax=axes[0])
+audit.plot("incidence", ax=axes[1], grade=5)
 plt.tight_layout()
 plt.show()
 
@@ -109,15 +134,19 @@ table = show.pivot_table(
 table.round(3)
 
 # %%
-five = prob.loc[prob["grade"].isna() & (prob["horizon"] == 5.0)].set_index(["track", "estimator"])
-ic_aj = five.loc[("IC", "aalen_johansen"), "estimate"]
-ic_km = five.loc[("IC", "naive_km"), "estimate"]
+longest = prob["horizon"].max()
+last = prob.loc[prob["grade"].isna() & (prob["horizon"] == longest)].set_index(
+    ["track", "estimator"]
+)
+ic_aj = last.loc[("IC", "aalen_johansen"), "estimate"]
+ic_km = last.loc[("IC", "naive_km"), "estimate"]
 display(
     Markdown(
-        f"For ICs over all grades, the naive curve says **{ic_km:.0%}** are promoted within 5 "
-        f"years of entering a level; the competing-risks estimate says **{ic_aj:.0%}**. The "
-        f"difference is the people who left or switched before being promoted: the naive curve "
-        f"pretends they are still waiting. Use the Aalen–Johansen figures."
+        f"For ICs over all grades, the naive curve says **{ic_km:.0%}** are promoted within "
+        f"{longest:g} years of entering a level; the competing-risks estimate says "
+        f"**{ic_aj:.0%}**. The difference is the people who left or switched before being "
+        f"promoted: the naive curve pretends they are still waiting. Use the Aalen–Johansen "
+        f"figures."
     )
 )
 
@@ -151,15 +180,17 @@ hz = audit.hazard.table
 hz[["term", "estimate", "ci_lower", "ci_upper", "p_value", "p_adjusted", "events", "n"]].round(3)
 
 # %%
-audit.plot_hazard_ratios()
+audit.plot("hazard")
 plt.show()
 pooled_hr = hz.set_index("term").loc["IC vs M"]
+hr_fig = figs.loc["promotion_hazard_ratio"]
 display(
     Markdown(
         f"Among people still in their level, ICs are promoted at **{pooled_hr['estimate']:.2f}** "
-        f"times the rate of managers at the same grade and time in level (95% CI "
+        f"times the rate of managers at the same grade and time in level ({LEVEL} CI "
         f"{pooled_hr['ci_lower']:.2f} to {pooled_hr['ci_upper']:.2f}, "
-        f"{int(pooled_hr['events']):,} promotions)."
+        f"{int(pooled_hr['events']):,} promotions). Against the four-fifths band "
+        f"({hr_fig['threshold']}) the ratio is **{hr_fig['status']}**: {hr_fig['reason']}."
     )
 )
 
@@ -180,15 +211,17 @@ rates.pivot_table(index=["track", "grade"], columns="year", values="estimate").r
 # %% [markdown]
 # ## Velocity: years from hire to first reach each grade
 #
-# The probability of having first reached a grade within 5 years of hire, by the track on which
-# it was reached (exit competes), and — for those who did reach it — the median years it took.
+# The probability of having first reached a grade within a few years of hire, by the track on
+# which it was reached (exit competes), and — for those who did reach it — the median years it took.
 # The second figure looks only at people who made it, so it leaves out everyone still on the way
 # or gone: read it as "how long it took those who got there", not as the typical path.
 
 # %%
 vel = audit.velocity
-vel.table.loc[vel.table["horizon"] == 5.0, ["grade", "track", "estimate", "ci_lower", "ci_upper",
-                                             "reached", "n"]].round(3)
+V = sorted(vel.table["horizon"].unique())[1]  # the middle horizon of the velocity table
+print(f"within {V:g} years of hire")
+vel.table.loc[vel.table["horizon"] == V, ["grade", "track", "estimate", "ci_lower", "ci_upper",
+                                          "reached", "n"]].round(3)
 
 # %%
 vel.tables["among_reached"].round(2)
@@ -196,12 +229,12 @@ vel.tables["among_reached"].round(2)
 # %% [markdown]
 # ## Parity within each track: gender
 #
-# The same machinery within each track: the difference in the 3-year probability of promotion
-# between each gender group and the largest group, compared within grade; the cause-specific
-# hazard ratio; and the **impact ratio** of the four-fifths rule (29 CFR 1607.4(D)): each
-# group's annual promotion proportion (promoted during the year, among those in a level below
-# the top on 1 January) divided by the highest group's. A ratio below 0.8 is flagged; the
-# interval says whether the data could tell.
+# The same machinery within each track: the difference in the probability of promotion within
+# the headline horizon between each gender group and the largest group, compared within grade;
+# the cause-specific hazard ratio; and the **impact ratio** of the four-fifths rule
+# (29 CFR 1607.4(D)): each group's annual promotion proportion (promoted during the year,
+# among those in a level below the top on 1 January) divided by the highest group's. A ratio
+# below 0.8 is flagged; the interval says whether the data could tell.
 
 # %%
 par = audit.parity
@@ -214,11 +247,16 @@ imp[["track", "group", "proportion", "estimate", "ci_lower", "ci_upper", "below_
      "ci_below_four_fifths", "n"]].round(3)
 
 # %%
+audit.plot("parity")
+plt.show()
+
+# %%
 gap = par.table.iloc[0]
 display(
     Markdown(
-        f"In the {gap['track']} track, {gap['group']} employees' 3-year probability of promotion "
-        f"differs from {gap['reference']} employees' by {gap['estimate']:+.1%} points (95% CI "
+        f"In the {gap['track']} track, {gap['group']} employees' probability of promotion within "
+        f"{H:g} years differs from {gap['reference']} employees' by {gap['estimate']:+.1%} "
+        f"points ({LEVEL} CI "
         f"{gap['ci_lower']:+.1%} to {gap['ci_upper']:+.1%}). With these numbers, a difference "
         f"smaller than about {gap['mde']:.1%} points could not be reliably detected, so an "
         f"interval that includes zero is not evidence of parity."
@@ -236,22 +274,22 @@ display(
 # %%
 snap_data = pathaudit.load(SAMPLE, SAMPLE / "map_snapshot.toml")
 snap = pathaudit.time_to_promotion(snap_data)
-print(snap.notes[0])
+print(snap.summary())
 snap.snapshot.table.round(2)
 
 # %% [markdown]
 # ## What this means, what it does not, and what to do next
 #
 # - **What it means.** The within-grade difference is the gap in the chance of being promoted
-#   within three years of entering a level, for ICs against managers at the same grade, in this
-#   organisation as it is (with its exits and switches). The hazard ratio says the same thing as
-#   a rate among people still in their level.
+#   within the headline horizon of entering a level, for ICs against managers at the same
+#   grade, in this organisation as it is (with its exits and switches). The hazard ratio
+#   says the same thing as a rate among people still in their level.
 # - **What it does not mean.** It is a difference associated with track, not a proof of its
 #   cause: performance, the readiness of a promotion committee, or the design of the ladder (an
 #   IC ceiling below the management one) can all sit behind it. A small, non-significant
 #   difference is not parity unless it is smaller than the minimum detectable difference.
 # - **What to do next.** Look at the grades where the difference is largest
-#   (`audit.headline.tables["by_grade"]`), check whether the IC ladder has levels above the
+#   (`audit.difference.tables["by_grade"]`), check whether the IC ladder has levels above the
 #   grade in question (the forced-into-management indicators show the IC ceiling), and compare
 #   with the pay-parity analysis at the same grades.
 #
