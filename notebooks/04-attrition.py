@@ -13,7 +13,7 @@
 # quit soon after. This notebook asks:
 #
 # > How many ICs and managers leave per year of employment, is the difference real once we
-# > compare like with like, and what happens to people in the two years after they switch
+# > compare like with like, and what happens to people in the months after they switch
 # > track?
 #
 # It uses `data/sample/`, a simulated organisation shipped with pathaudit (no real person is
@@ -37,41 +37,73 @@ data.summary()
 
 # %%
 res = pathaudit.attrition(data, by="grade", freq="year")
-rates = res.rates.table.set_index(["track", "kind"])
-rates[["events", "person_years", "estimate", "ci_lower", "ci_upper", "n"]].round(2)
+head = res.headline().set_index("key")
+head[["label", "estimate", "ci_lower", "ci_upper", "n", "status", "reason"]].round(3)
+
+# %% [markdown]
+# The headline holds one row per figure with its status, judged against a stated threshold:
+# **flagged** (the whole interval lies beyond it), **clear** (the whole interval lies on the
+# healthy side), **inconclusive** (the interval straddles it), or **descriptive** (a rate on
+# one track, which no threshold judges). The primary figure is the IC / M ratio of voluntary
+# exit rates; its threshold is an equivalence margin, so "clear" needs an interval narrow
+# enough to rule out a difference as large as the margin.
 
 # %%
+level = f"{1 - res.alpha:.0%}"
+rates = res.rates.table.set_index(["track", "kind"])
 ic, m = rates.loc[("IC", "voluntary")], rates.loc[("M", "voluntary")]
 rr = res.rate_ratio.table.set_index("kind").loc["voluntary"]
+ratio = head.loc["voluntary_exit_rate_ratio"]
+low, high = res.thresholds["voluntary_exit_rate_ratio"].value
+gap = ratio["estimate"] - 1
+if round(abs(gap), 2) == 0:
+    direction = "ICs and managers resigned at the same rate per year of employment"
+else:
+    direction = (f"ICs resigned {abs(gap):.0%} {'more' if gap > 0 else 'less'} often per year "
+                 "of employment than managers")
+meaning = {
+    "clear": (
+        f"the whole {level} interval lies inside the margin {low:g} to {high:g}, so an "
+        "IC-year ended in a resignation about as often as a manager-year: any difference "
+        "between the tracks is smaller than the margin"
+    ),
+    "flagged": (
+        f"the whole {level} interval lies outside the margin {low:g} to {high:g}: ICs resign "
+        f"{'more' if gap > 0 else 'less'} often than managers, by more than the margin allows"
+    ),
+    "inconclusive": (
+        f"the {level} interval reaches beyond the margin {low:g} to {high:g}: the data cannot "
+        "tell a difference as large as the margin from none"
+    ),
+}.get(ratio["status"], f"the ratio is {ratio['status']}: {ratio['reason']}")
 display(
     Markdown(
         f"Between {data.history_start.date()} and {data.as_of.date()}, ICs left **voluntarily** "
-        f"at **{ic['estimate']:.1f} per 100 person-years** (95% CI {ic['ci_lower']:.1f} to "
+        f"at **{ic['estimate']:.1f} per 100 person-years** ({level} CI {ic['ci_lower']:.1f} to "
         f"{ic['ci_upper']:.1f}; {int(ic['events'])} resignations over "
         f"{ic['person_years']:,.0f} person-years) and managers at **{m['estimate']:.1f}** "
         f"({m['ci_lower']:.1f} to {m['ci_upper']:.1f}; {int(m['events'])} over "
         f"{m['person_years']:,.0f} person-years). The IC / M rate ratio is "
-        f"**{rr['estimate']:.2f}** (exact 95% CI {rr['ci_lower']:.2f} to "
-        f"{rr['ci_upper']:.2f}, p = {rr['p_value']:.2f}).\n\n"
-        f"**What it means:** over the whole period, an IC-year ended in a resignation about as "
-        f"often as a manager-year, within the precision shown. **What it does not mean:** this "
-        f"crude ratio compares everyone on one track with everyone on the other; it mixes grades, "
-        f"units that adopted the dual ladder at different dates, and recent switchers. The "
-        f"interval also tells you what the data could detect: with this many exits, a true "
-        f"ratio closer to 1 than about {rr['mde']:.2f} (or 1 / {rr['mde']:.2f}) would often "
-        "go unnoticed, so \"no significant difference\" is not proof of parity."
+        f"**{ratio['estimate']:.2f}** (exact {level} CI {ratio['ci_lower']:.2f} to "
+        f"{ratio['ci_upper']:.2f}, p = {rr['p_value']:.2f}): {direction}.\n\n"
+        f"**Status: {ratio['status']}.** {meaning[0].upper() + meaning[1:]}. "
+        f"**What it does not mean:** this crude ratio compares everyone on one track with "
+        "everyone on the other; it mixes grades, units that adopted the dual ladder at "
+        "different dates, and recent switchers. With this many exits, a true ratio closer to 1 "
+        f"than about {rr['mde']:.2f} (or 1 / {rr['mde']:.2f}) would often go unnoticed by a "
+        "test of no difference, which is why the status is judged against the margin."
     )
 )
 
 # %% [markdown]
 # ## Over time
 #
-# The same rate, by calendar year, with exact (Garwood) 95% intervals as bands. Cells with fewer
-# than the minimum number of people (k = 5 by default) would show as gaps.
+# The same rate, by fiscal year, with exact (Garwood) intervals as bands. Cells with fewer
+# than the minimum number of people (k, 5 by default) would show as gaps.
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4))
-res.plot(ax=ax, kind="voluntary")
+res.plot("over_time", ax=ax, kind="voluntary")
 plt.show()
 
 # %%
@@ -82,7 +114,7 @@ display(
     Markdown(
         f"Voluntary exits per 100 person-years were {vol.loc[first, 'IC']:.1f} (IC) and "
         f"{vol.loc[first, 'M']:.1f} (M) in {first}, and {vol.loc[last, 'IC']:.1f} and "
-        f"{vol.loc[last, 'M']:.1f} in {last}. Year-to-year moves inside the bands are noise; "
+        f"{vol.loc[last, 'M']:.1f} in {last}. Moves that stay inside the bands can be noise: "
         "read the trend, not single years, and compare a year with the one before through "
         "their intervals."
     )
@@ -141,8 +173,8 @@ display(
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-res.plot_retention(ax=axes[0], curve="tenure")
-res.plot_retention(ax=axes[1], curve="time_in_track")
+res.plot("retention", ax=axes[0], curve="tenure")
+res.plot("retention", ax=axes[1], curve="time_in_track")
 plt.show()
 
 # %%
@@ -152,8 +184,9 @@ t_m = ret.loc[("time_in_track", "M", 2.0)]
 display(
     Markdown(
         f"Three years into their tenure, {r_ic['estimate']:.0%} of ICs were still employed "
-        f"(95% CI {r_ic['ci_lower']:.0%} to {r_ic['ci_upper']:.0%}) against {r_m['estimate']:.0%} "
-        f"of managers ({r_m['ci_lower']:.0%} to {r_m['ci_upper']:.0%}). Counting from the day "
+        f"({level} CI {r_ic['ci_lower']:.0%} to {r_ic['ci_upper']:.0%}) against "
+        f"{r_m['estimate']:.0%} of managers ({r_m['ci_lower']:.0%} to "
+        f"{r_m['ci_upper']:.0%}). Counting from the day "
         f"people entered management (the right panel), {t_m['estimate']:.0%} were still "
         f"employed two years on. A retention curve is a probability; it says how many stay, not "
         "why."
@@ -164,41 +197,65 @@ display(
 # ## Like with like: the hazard ratio
 #
 # The Cox model compares an IC and a manager **at the same grade, with the same tenure, at the
-# same moment**, holding the unit's dual-ladder status, the first two years after a switch into
-# management, compa-ratio (pay against the band midpoint) and gender, job family and location
-# fixed. Track is time-varying: a switcher's risk moves with them. Standard errors are clustered
-# by person.
+# same moment**, holding the unit's dual-ladder status, the first months after a switch into
+# management (`horizon_months`), compa-ratio (pay against the band midpoint) and gender, job
+# family and location fixed. Track is time-varying: a switcher's risk moves with them. Standard
+# errors are clustered by person.
 
 # %%
-cox = res.cox.table
-cox[["term", "estimate", "ci_lower", "ci_upper", "p_value", "mde"]].round(3)
+res.plot("cox")
+plt.show()
+cox = res.cox.table.set_index("term")
+cox[["estimate", "ci_lower", "ci_upper", "p_value", "mde"]].round(3)
 
 # %%
-hr = cox.iloc[0]
-post = cox.set_index("term").loc["first 24 months after an IC→M switch"]
-adopt = cox.set_index("term").loc["dual ladder in force in the unit"]
+hr = cox.loc["track: IC vs M"]
+hr_head = head.loc["voluntary_exit_hazard_ratio"]
+post = cox.loc[f"first {res.horizon_months} months after an IC→M switch"]
+adopt = cox.loc["dual ladder in force in the unit"]
+# where each interval lies against 1
+side = {
+    name: "higher than" if row["ci_lower"] > 1 else "lower than" if row["ci_upper"] < 1
+    else "not distinguishable from"
+    for name, row in (("post", post), ("adopt", adopt))
+}
+
+if post["ci_lower"] > 1:
+    why = ("new managers who came from the IC track resign more than established managers, "
+           "which lifts the crude M rate; the hazard ratio compares ICs with established "
+           "managers")
+elif post["ci_upper"] < 1:
+    why = ("new managers who came from the IC track resign less than established managers, "
+           "which lowers the crude M rate; the hazard ratio compares ICs with established "
+           "managers")
+else:
+    why = ("the first months after a switch make no clear difference here, so the gap comes "
+           "from grade, tenure and the other terms held equal")
 display(
     Markdown(
         f"At equal grade, tenure and the rest, the hazard of resigning is **{hr['estimate']:.2f} "
-        f"times** as high for an IC as for a manager (95% CI {hr['ci_lower']:.2f} to "
-        f"{hr['ci_upper']:.2f}). People in their first two years after moving into management "
-        f"resign at {post['estimate']:.2f} times the rate of established managers "
-        f"({post['ci_lower']:.2f} to {post['ci_upper']:.2f}), and the dual ladder being in force "
-        f"in a unit goes with a hazard {adopt['estimate']:.2f} times as high "
-        f"({adopt['ci_lower']:.2f} to {adopt['ci_upper']:.2f}).\n\n"
-        "**Why it differs from the crude ratio:** new managers who came from the IC track leave "
-        "more, which lifts the crude M rate; separating them out compares ICs with established "
-        "managers. **What a hazard ratio is not:** it is a ratio of rates among those still "
-        "employed, not a ratio of the probabilities of leaving, and not a causal effect of the "
-        "track: people choose tracks for reasons the data does not hold."
+        f"times** as high for an IC as for a manager ({level} CI {hr['ci_lower']:.2f} to "
+        f"{hr['ci_upper']:.2f}; status **{hr_head['status']}**: {hr_head['reason']}). People in "
+        f"their first {res.horizon_months} months after moving into management resign at "
+        f"{post['estimate']:.2f} times the rate of established managers "
+        f"({post['ci_lower']:.2f} to {post['ci_upper']:.2f}: "
+        f"{side['post']} that of established managers), and while the dual ladder is in "
+        f"force in a unit the hazard is {adopt['estimate']:.2f} times the hazard before "
+        f"({adopt['ci_lower']:.2f} to {adopt['ci_upper']:.2f}: "
+        f"{side['adopt']} before adoption).\n\n"
+        f"**Why it differs from the crude ratio ({ratio['estimate']:.2f}):** {why}. **What a "
+        "hazard ratio is not:** it is a ratio of rates among those still employed, not a ratio "
+        "of the probabilities of leaving, and not a causal effect of the track: people choose "
+        "tracks for reasons the data does not hold."
     )
 )
 
 # %% [markdown]
 # ## Regretted attrition
 #
-# Resignations of top-rated people hurt most. Here "top" means a rating at or above the 75th
-# percentile of all ratings, taken from the latest rating in force at the start of each quarter.
+# Resignations of top-rated people hurt most. Here "top" means a rating at or above a threshold
+# (`top_rating`; by default the 75th percentile of all ratings), taken from the latest rating in
+# force at the start of each quarter.
 
 # %%
 reg = res.regretted
@@ -209,7 +266,7 @@ display(
     Markdown(
         f"Top-rated means a rating of at least {reg.meta['top_rating']:g}. Of the IC "
         f"resignations with a rating on file, {share.loc['IC', 'estimate']:.0%} were top-rated "
-        f"(95% CI {share.loc['IC', 'ci_lower']:.0%} to {share.loc['IC', 'ci_upper']:.0%}); "
+        f"({level} CI {share.loc['IC', 'ci_lower']:.0%} to {share.loc['IC', 'ci_upper']:.0%}); "
         f"for managers {share.loc['M', 'estimate']:.0%} "
         f"({share.loc['M', 'ci_lower']:.0%} to {share.loc['M', 'ci_upper']:.0%})."
     )
@@ -218,29 +275,41 @@ display(
 # %% [markdown]
 # ## After a switch: do people pushed into management leave?
 #
-# On each date someone moves from IC to manager, up to five ICs who had not switched are drawn
-# at random among those at the same grade, in the same unit, within a year of the same tenure.
-# Everyone is followed for 24 months; a control who switches later stops being followed then.
-# The hazard ratio compares switchers with their own matched set (a Cox model stratified by set,
-# errors clustered by person). The same design, run the other way, follows people who moved
-# back from management to the IC track.
+# On each date someone moves from IC to manager, up to `n_controls` ICs (five by default) who
+# had not switched are drawn at random among those at the same grade, in the same unit, within
+# a year of the same tenure. Everyone is followed for `horizon_months`; a control who switches
+# later stops being followed then. The hazard ratio compares switchers with their own matched
+# set (a Cox model stratified by set, errors clustered by person). The same design, run the
+# other way, follows people who moved back from management to the IC track.
 
 # %%
 ps = res.post_switch
+res.plot("post_switch")
+plt.show()
 ps.table[["direction", "kind", "estimate", "ci_lower", "ci_upper", "events_switchers",
           "events_controls", "n_sets"]].round(3)
 
 # %%
 sw = ps.table.set_index(["direction", "kind"]).loc[("IC->M", "voluntary")]
+ps_head = head.loc["post_switch_exit_hr_ic_to_m"]
+ps_meaning = {
+    "flagged": ("switchers leave more than their matches, by more than the threshold: one of "
+                "the forced-into-management signals"),
+    "clear": "no sign of an exit risk as large as the threshold",
+    "inconclusive": ("the data cannot tell whether switchers' extra exit risk reaches the "
+                     "threshold"),
+}.get(ps_head["status"], "the figure is not judged")
 display(
     Markdown(
-        f"In the 24 months after moving into management, switchers resigned at **"
-        f"{sw['estimate']:.2f} times** the rate of comparable ICs who stayed (95% CI "
-        f"{sw['ci_lower']:.2f} to {sw['ci_upper']:.2f}; {int(sw['n_sets'])} switches with at "
-        f"least one match). A ratio above 1 is one of the forced-into-management signals: "
-        "people moved into a role they did not want, then leaving. It does not show that the "
-        "switch caused the exits: switchers may differ from their matches in ways the matching "
-        "does not see (performance, manager, stated preference)."
+        f"In the {res.horizon_months} months after moving into management, switchers left (any "
+        f"exit) at **{ps_head['estimate']:.2f} times** the rate of comparable ICs who stayed "
+        f"({level} CI {ps_head['ci_lower']:.2f} to {ps_head['ci_upper']:.2f}; "
+        f"{int(sw['n_sets'])} switches with at least one match); counting resignations only, "
+        f"{sw['estimate']:.2f} times ({sw['ci_lower']:.2f} to {sw['ci_upper']:.2f}). "
+        f"**Status: {ps_head['status']}** ({ps_head['reason']}): {ps_meaning}. It does not "
+        "show that the switch "
+        "caused the exits: switchers may differ from their matches in ways the matching does "
+        "not see (performance, manager, stated preference)."
     )
 )
 
@@ -250,32 +319,44 @@ display(
 # Many exports are a snapshot: one row per person, current (or last) job only. pathaudit still
 # computes exit rates and retention from it when the snapshot holds leavers with their exit
 # dates, but it attributes each person's whole employment to the track and grade they held at
-# the end, and cannot see switches. It says so.
+# the end, and cannot see switches. It says so, in a warning and in the notes of the result.
 
 # %%
 import warnings
 
 snap = pathaudit.load(SAMPLE, SAMPLE / "map_snapshot.toml")
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the same text is in the notes below
     res_snap = pathaudit.attrition(snap, by=None)
-for w in caught:
-    print("warning:", w.message)
-print("not computed:", res_snap.not_computed)
-res_snap.rates.table[["track", "kind", "events", "person_years", "estimate", "ci_lower",
-                      "ci_upper"]].round(2)
+for note in res_snap.notes:
+    print(f"{note.kind} ({note.part or 'whole analysis'}): {note.text}")
+res_snap.headline().set_index("key")[["estimate", "ci_lower", "ci_upper", "status"]].round(3)
 
 # %%
 snap_rates = res_snap.rates.table.set_index(["track", "kind"])
+s_ic, s_m = snap_rates.loc[("IC", "voluntary")], snap_rates.loc[("M", "voluntary")]
+s_ratio = res_snap.headline().set_index("key").loc["voluntary_exit_rate_ratio"]
+# how each rate moves from the history to the snapshot, at the precision shown
+moved = {
+    track: "rises" if round(new, 1) > round(old, 1) else "falls" if round(new, 1) < round(
+        old, 1) else "stays"
+    for track, new, old in (("IC", s_ic["estimate"], ic["estimate"]),
+                            ("M", s_m["estimate"], m["estimate"]))
+}
+
 display(
     Markdown(
-        f"From the snapshot, managers get {snap_rates.loc[('M', 'voluntary'), 'person_years']:,.0f}"
-        f" person-years instead of {m['person_years']:,.0f} from the full history: everyone who "
-        "is a manager at the end is counted as one for all their tenure, including the years "
-        "they spent as ICs. The IC rate rises and the M rate falls for that reason alone, so a "
-        "snapshot overstates the IC / M difference whenever people switch into management. Use "
-        "a history export for the comparison between tracks; use the snapshot for the overall "
-        "rate and for retention over tenure."
+        f"From the snapshot, managers get {s_m['person_years']:,.0f} person-years against "
+        f"{m['person_years']:,.0f} from the full history: everyone who is a manager at the end "
+        "is counted as one for all their observed tenure, including the years they spent as "
+        f"ICs. The IC rate {moved['IC']} "
+        f"({ic['estimate']:.1f} to {s_ic['estimate']:.1f}) and the M rate "
+        f"{moved['M']} ({m['estimate']:.1f} to "
+        f"{s_m['estimate']:.1f}), so the snapshot's IC / M ratio is "
+        f"**{s_ratio['estimate']:.2f}** (status {s_ratio['status']}) against "
+        f"**{ratio['estimate']:.2f}** (status {ratio['status']}) from the history. The caveat "
+        "on the rate ratio says why: use a history export for the comparison between tracks, "
+        "and the snapshot for the overall rate and for retention over tenure."
     )
 )
 
@@ -307,11 +388,13 @@ for name, row, value in checks:
 # %% [markdown]
 # ## What to do next
 #
-# - If the **within-grade hazard ratio** is above 1 with its whole interval, look at the grades
-#   where the IC rate is highest (`res.rates_by`) and at the IC ceiling and pay gap there (the
-#   parity and promotion notebooks).
-# - If **switchers leave more than their matches**, read it with the other
-#   forced-into-management indicators (stalled-then-switched, switch premium, switch-back).
+# - If the **rate ratio** or the **within-grade hazard ratio** is flagged (its whole interval
+#   outside the margin), look at the grades where the IC rate is highest (`res.rates_by`,
+#   `res.plot("rate_ratio_by")`) and at the IC ceiling and pay gap there (the parity and
+#   promotion notebooks). If it is inconclusive, more data (another year) narrows the interval.
+# - If **switchers leave more than their matches** (the post-switch figure flagged), read it
+#   with the other forced-into-management indicators (stalled-then-switched, switch premium,
+#   switch-back).
 # - If **regretted attrition** is concentrated on one track, start exit interviews there.
 # - Re-run every quarter with the new extract and compare the rates with last quarter's and last
 #   year's intervals, not the point estimates.
