@@ -34,11 +34,31 @@ from pathaudit.sample import sample_dir
 
 pd.set_option("display.width", 140)
 pd.set_option("display.max_columns", 20)
+pd.set_option("display.max_colwidth", 70)
 
 
 SAMPLE = sample_dir()  # data/sample of this repository
 data = pathaudit.load(SAMPLE, SAMPLE / "map.toml")
 res = pathaudit.pay_parity(data)
+
+# %% [markdown]
+# ## The headline
+#
+# One row per headline figure, the same columns for every analysis. The starred (primary)
+# figure answers the question of this notebook: the adjusted gap in base pay. Each figure that
+# a threshold can judge carries its status (flagged, inconclusive, clear) and the reason;
+# costs only describe.
+
+# %%
+head = res.headline()
+head[["key", "primary", "estimate", "ci_lower", "ci_upper", "n", "unit", "status", "reason"]]
+
+# %%
+primary = head.loc[head["primary"]].iloc[0]
+level = f"{1 - res.adjusted.meta['alpha']:.0%}"
+print(f"{primary['label']}: {primary['estimate']:+.1%} ({level} CI {primary['ci_lower']:+.1%} "
+      f"to {primary['ci_upper']:+.1%}); {primary['threshold']}: {primary['status']} "
+      f"({primary['reason']}).")
 
 # %% [markdown]
 # ## Who is compared
@@ -63,7 +83,7 @@ print(f"controls in the adjusted model: {', '.join(meta['controls'])}")
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 4.5))
-res.plot_distribution(ax=ax)
+res.plot("distribution", ax=ax, component="base")
 plt.show()
 
 # %%
@@ -71,11 +91,14 @@ base = res.by_grade.table.query("component == 'base'")
 base[["grade", "n_ic", "n_m", "median_ic", "median_m", "estimate", "ci_lower", "ci_upper",
       "compa_ratio_ic", "compa_ratio_m"]].round(3)
 
+# %%
+print(f"The interval of each ratio is a percentile bootstrap with "
+      f"{res.by_grade.meta['bootstrap']:,} resamples within each track.")
+
 # %% [markdown]
-# `estimate` is the IC median divided by the M median at that grade, with a bootstrap interval
-# (2,000 resamples within each track). Below 1, the typical IC earns less than the typical
-# manager of the same grade. A dash (NaN) means a track has fewer than k people there.
-# Compa-ratio is pay over the midpoint of the person's own pay band.
+# `estimate` is the IC median divided by the M median at that grade. Below 1, the typical IC
+# earns less than the typical manager of the same grade. A dash (NaN) means a track has fewer
+# than k people there. Compa-ratio is pay over the midpoint of the person's own pay band.
 #
 # **What this does not say**: medians compare whole groups. ICs and managers at one grade can
 # differ in tenure, job family and location, and these move pay too. That is what the adjusted
@@ -98,20 +121,28 @@ print(f"Grades where the IC median is below the M median with the whole interval
 
 # %%
 o = res.overall_gap()
+adj_meta = res.adjusted.meta
 print(f"Adjusted IC vs M gap in base pay: {o['estimate']:+.1%} "
-      f"(95% CI {o['ci_lower']:+.1%} to {o['ci_upper']:+.1%}; p = {o['p_value']:.3g}; "
+      f"({level} CI {o['ci_lower']:+.1%} to {o['ci_upper']:+.1%}; p = {o['p_value']:.3g}; "
       f"{o['vcov']} with {int(o['clusters'])} units; n = {int(o['n']):,}).")
 print(f"Reading: {o['conclusion']}.")
-print(f"Minimum detectable gap at 80% power: {o['mde']:.1%}; equivalence test against "
-      f"+/-{res.adjusted.meta['margin']:.0%}: p = {o['p_equivalence']:.3g}.")
+print(f"Minimum detectable gap at {adj_meta['power']:.0%} power: {o['mde']:.1%}; equivalence "
+      f"test against +/-{adj_meta['margin']:.0%}: p = {o['p_equivalence']:.3g}.")
+print(f"Headline status against the margin: {primary['status']} ({primary['reason']}).")
 
 # %% [markdown]
+# The headline judges the gap by its whole interval against the equivalence margin: clear
+# when the interval lies inside the band, flagged when it lies outside, inconclusive when it
+# reaches across an edge. The equivalence test (`p_equivalence`) asks a related, less strict
+# question (see `docs/parity.md`).
+#
 # Per grade, from one model with a track × grade interaction. Many grades are tested at once,
-# so the p-values are also Holm-adjusted, and only the adjusted ones flag a grade.
+# so the p-values are also adjusted for multiplicity, and only the adjusted ones flag a grade.
 
 # %%
+print(f"Multiplicity adjustment across grades: {adj_meta['p_adjust']}.")
 fig, ax = plt.subplots(figsize=(9, 4.5))
-res.plot_gaps(ax=ax)
+res.plot("adjusted", ax=ax, component="base")
 plt.show()
 
 # %%
@@ -136,6 +167,11 @@ per_grade[["grade", "n_ic", "n_m", "estimate", "ci_lower", "ci_upper", "p_value"
 res.sensitivity.table[["shift", "comparison", "estimate", "ci_lower", "ci_upper",
                        "grades_compared"]].round(3)
 
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.5))
+res.plot("sensitivity", ax=ax)
+plt.show()
+
 # %% [markdown]
 # ## 3. How much of the raw gap is composition?
 #
@@ -148,12 +184,19 @@ dec = res.decomposition.table
 dec[["part", "estimate", "ci_lower", "ci_upper", "share"]].round(3)
 
 # %%
+fig, ax = plt.subplots(figsize=(8, 4))
+res.plot("decomposition", ax=ax)
+plt.show()
+
+# %%
 d = dec.set_index("part")
 print(f"Raw gap: {d.loc['raw gap', 'estimate']:+.3f} log points; explained by grade: "
       f"{d.loc['explained: grade', 'estimate']:+.3f} "
       f"({d.loc['explained: grade', 'share']:.0%} of it); unexplained: "
       f"{d.loc['unexplained', 'estimate']:+.3f}.")
-print("Caveat:", res.decomposition.meta["caveat"])
+for note in res.notes:
+    if note.kind == "caveat" and note.part == "decomposition":
+        print("Caveat:", note.text)
 
 # %% [markdown]
 # ## 4. The top of each ladder
@@ -165,8 +208,9 @@ res.ceilings.table[["track", "top_grade_designed", "top_grade_realised", "n", "e
 res.ceilings.tables["band_mids"].round(3)
 
 # %%
-for finding in res.findings:
-    print("-", finding)
+for note in res.notes:
+    if note.kind == "finding":
+        print(f"- ({note.part}) {note.text}")
 
 # %% [markdown]
 # Pay at the top of a ladder is shown only where at least k people are there: the pay of the
@@ -198,13 +242,21 @@ eu[["track", "grade", "n_men", "n_women", "estimate", "ci_lower", "ci_upper", "m
     "p_adjusted", "flag"]].round(3)
 
 # %%
+fig, ax = plt.subplots(figsize=(9, 4.5))
+res.plot("eu_gaps", ax=ax)
+plt.show()
+
+# %%
+eu_meta = res.eu_gaps.meta
 flagged = eu.loc[eu["flag"]]
-print(f"{len(flagged)} of {int((~eu['suppressed']).sum())} cells shown have a mean gap of 5% "
-      f"or more; {int((flagged['p_adjusted'] < 0.05).sum())} of these are also beyond chance "
-      "after multiplicity adjustment.")
+eu_row = head.set_index("key").loc["eu_gap_cells_flagged"]
+print(f"{len(flagged)} of {int((~eu['suppressed']).sum())} cells shown have a mean gap of "
+      f"{eu_meta['threshold']:.0%} or more; "
+      f"{int((flagged['p_adjusted'] < eu_meta['alpha']).sum())} of these are also beyond chance "
+      f"after multiplicity adjustment ({eu_meta['alpha']:g} level). Headline: {eu_row['status']}.")
 
 # %% [markdown]
-# The Directive's trigger is the 5% threshold itself, not a significance test; the interval and
+# The Directive's trigger is the threshold itself, not a significance test; the interval and
 # the adjusted p-value tell a reader whether a flagged gap could be noise in a small cell.
 #
 # ## 7. What would closing the adjusted gap cost?
@@ -230,13 +282,14 @@ for _, r in rem.iterrows():
 # ## 8. Snapshot exports
 #
 # Many HR systems export only the current state. Pay parity needs nothing else: loading the
-# same organisation from its snapshot export gives the same adjusted gap.
+# same organisation from its snapshot export gives the same adjusted gap. `parts=` computes
+# only the parts asked for (here the adjusted gap), and skips the rest.
 
 # %%
 snap = pathaudit.load(SAMPLE, SAMPLE / "map_snapshot.toml")
-o_snap = pathaudit.pay_parity(snap, bootstrap=0).overall_gap()
-print(f"snapshot export: {o_snap['estimate']:+.1%} "
-      f"(CI {o_snap['ci_lower']:+.1%} to {o_snap['ci_upper']:+.1%}), n = {int(o_snap['n']):,}")
+o_snap = pathaudit.pay_parity(snap, parts=["adjusted"]).overall_gap()
+print(f"snapshot export: {o_snap['estimate']:+.1%} ({level} CI {o_snap['ci_lower']:+.1%} "
+      f"to {o_snap['ci_upper']:+.1%}), n = {int(o_snap['n']):,}")
 
 # %% [markdown]
 # ## What to do next
