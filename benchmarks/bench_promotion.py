@@ -147,7 +147,7 @@ def main() -> None:
     t2 = time.perf_counter()
     res = time_to_promotion(data)
     t3 = time.perf_counter()
-    head = res.headline.table.iloc[0]
+    head = res.difference.table.iloc[0]
     print(f"people: {args.n_people:,}; history rows: {len(data.history):,}")
     print(f"spells: {len(spells):,}; exposure rows: {len(exposure):,}")
     print(f"build tables: {t1 - t0:.1f} s; derive spells + exposure: {t2 - t1:.1f} s")
