@@ -168,6 +168,10 @@ class Result:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self, max_rows: int | None = None) -> str:
+        """HTML of the metadata and the display table (its first ``max_rows`` rows if given)."""
         m = self.meta
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(str(key))}</th>"
@@ -175,10 +179,16 @@ class Result:
             for key in ("definition", "method", "population", "as_of", "alpha", "k")
             if key in m
         )
-        table = self.display_table().to_html(index=False, escape=True)
+        shown = self.display_table()
+        more = ""
+        if max_rows is not None and len(shown) > max_rows:
+            more = (f"<p><small>First {max_rows} of {len(shown):,} rows; "
+                    "<code>.table</code> holds them all.</small></p>")
+            shown = shown.head(max_rows)
+        table = shown.to_html(index=False, escape=True)
         return (
             f"<div><h4>{html.escape(str(m.get('analysis', 'result')))}</h4>"
-            f"<table>{rows}</table>{table}"
+            f"<table>{rows}</table>{table}{more}"
             f"<p><small>{html.escape(SUPPRESSED_NOTE.format(k=m.get('k', 'k')))}</small></p></div>"
         )
 
@@ -416,7 +426,7 @@ class AnalysisResult(ABC):
         )
         notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in self.notes)
         parts = "".join(
-            f"<details><summary>{html.escape(name)}</summary>{res._repr_html_()}</details>"
+            f"<details><summary>{html.escape(name)}</summary>{res.to_html(max_rows=12)}</details>"
             for name, res in self.results().items()
         )
         return (
