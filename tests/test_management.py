@@ -124,10 +124,11 @@ def pick(result, measure: str, *, by: str = "overall", group: str = "all", grade
 
 # --------------------------------------------------------------------------- IC ceiling
 
+from pathaudit.errors import ArgumentError  # noqa: E402
+from pathaudit.headline import Threshold  # noqa: E402
 from pathaudit.management._analysis import (  # noqa: E402
     DEFAULT_THRESHOLDS,
     INDICATORS,
-    Threshold,
     forced_management,
     ic_ceiling,
     nominal_managers,
@@ -523,16 +524,30 @@ def test_switch_premium_without_pay_is_reported():
     assert res.meta["available"] is False and "pay" in res.meta["note"]
 
 
+def org_rows(audit) -> pd.DataFrame:
+    p = audit.part("profile").table
+    return p.loc[(p["by"] == "overall") & (p["group"] == "all")].reset_index(drop=True)
+
+
 def test_forced_management_on_a_snapshot_runs_and_says_what_is_missing():
     audit = forced_management(snapshot_of(roles_data()))
-    prof = audit.unit_profile()
-    status = prof.set_index("indicator")["status"]
-    assert status["switch_premium"] == "not available"
-    assert "snapshot" in prof.set_index("indicator").loc["switch_premium", "note"]
-    assert status["nominal_managers"] in ("flagged", "clear", "inconclusive")
-    assert audit.flows.meta["available"] is False
-    text = audit.summary()
-    assert "Not computed" in text
+    prof = org_rows(audit).set_index("key")
+    assert prof.loc["switch_premium", "status"] == "not computed"
+    assert "snapshot" in prof.loc["switch_premium", "reason"]
+    # promotion rates need history even where the ceiling itself is computed
+    assert prof.loc["ic_promotion_rate_ratio", "status"] == "not computed"
+    assert prof.loc["nominal_manager_share", "status"] in ("flagged", "clear", "inconclusive")
+    assert audit.switch_flows is None and audit.switch_premium is None
+    missing = audit.not_computed()
+    assert set(missing) == {"switch_premium", "stalled_then_switched", "who_switches",
+                            "switch_back", "post_switch_attrition", "peter_principle",
+                            "switch_flows"}
+    assert all("snapshot" in why and not why.startswith("Not computed") for why in
+               missing.values())
+    assert "not computed (switch_flows)" in audit.summary()
+    head = audit.headline().set_index("key")
+    assert head.loc["switch_premium", "status"] == "not computed"
+    assert "snapshot" in head.loc["switch_premium", "reason"]
 
 
 # --------------------------------------------------------------------------- profile
@@ -540,36 +555,62 @@ def test_forced_management_on_a_snapshot_runs_and_says_what_is_missing():
 
 def test_threshold_status_in_each_direction():
     above = Threshold("a", "m", "A", "above", 1.0, "ratio", "")
-    assert above.status(2.0, 1.5, 2.5) == "flagged"
-    assert above.status(2.0, 0.9, 2.5) == "inconclusive"
-    assert above.status(0.5, 0.2, 1.0) == "clear"
-    assert above.status(np.nan, np.nan, np.nan) == "not estimable"
+    assert above.status(2.0, 1.5, 2.5)[0] == "flagged"
+    assert above.status(2.0, 0.9, 2.5)[0] == "inconclusive"
+    assert above.status(0.5, 0.2, 1.0)[0] == "clear"
+    assert above.status(np.nan, np.nan, np.nan)[0] == "not estimable"
     below = Threshold("a", "m", "A", "below", -0.2, "SD", "")
-    assert below.status(-0.5, -0.7, -0.3) == "flagged"
-    assert below.status(-0.1, -0.3, 0.1) == "inconclusive"
-    assert below.status(0.0, -0.2, 0.2) == "clear"
+    assert below.status(-0.5, -0.7, -0.3)[0] == "flagged"
+    assert below.status(-0.1, -0.3, 0.1)[0] == "inconclusive"
+    assert below.status(0.0, -0.2, 0.2)[0] == "clear"
     band = Threshold("a", "m", "A", "outside", (0.8, 1.25), "ratio", "")
-    assert band.status(0.6, 0.5, 0.7) == "flagged"
-    assert band.status(1.5, 1.3, 1.7) == "flagged"
-    assert band.status(1.0, 0.9, 1.1) == "clear"
-    assert band.status(1.0, 0.7, 1.4) == "inconclusive"
+    assert band.status(0.6, 0.5, 0.7)[0] == "flagged"
+    assert band.status(1.5, 1.3, 1.7)[0] == "flagged"
+    assert band.status(1.0, 0.9, 1.1)[0] == "clear"
+    assert band.status(1.0, 0.7, 1.4)[0] == "inconclusive"
     # an exact figure (interval = value) exactly at the threshold is not flagged
     gap = next(t for t in DEFAULT_THRESHOLDS if t.measure == "designed_gap")
-    assert gap.status(0.0, 0.0, 0.0) == "clear"
-    assert gap.status(1.0, 1.0, 1.0) == "flagged"
+    assert gap.status(0.0, 0.0, 0.0)[0] == "clear"
+    assert gap.status(1.0, 1.0, 1.0) == ("flagged", "the whole interval lies above 0")
+    # a ratio on too few events is not estimable, with the reason
+    hr = next(t for t in DEFAULT_THRESHOLDS if t.key == "stalled_then_switched.hazard_ratio")
+    assert hr.status(3.0, 1.5, 6.0, 4, 20)[0] == "not estimable"
 
 
 def test_thresholds_are_configurable_and_unknown_keys_refused():
-    from pathaudit.errors import PathauditError
-
     ths = resolve_thresholds({"switch_premium.premium": 0.05})
     t = next(t for t in ths if t.key == "switch_premium.premium")
     assert t.value == 0.05
     assert len(ths) == len(DEFAULT_THRESHOLDS)
-    with pytest.raises(PathauditError, match="Unknown threshold"):
-        resolve_thresholds({"switch_premium.nope": 1.0})
+    known = [t.key for t in DEFAULT_THRESHOLDS]
+    with pytest.raises(ArgumentError) as err:
+        resolve_thresholds({"switch_premium.premiun": 1.0})
+    assert str(err.value) == (
+        f"thresholds must name default thresholds as 'indicator.measure': {known}; unknown: "
+        "['switch_premium.premiun']. Did you mean 'switch_premium.premium'? Pass e.g. "
+        "{'switch_premium.premium': 0.03}, or a list of Threshold to replace them all.")
     mine = (Threshold("nominal_managers", "share", "x", "above", 0.5, "share", "why"),)
     assert resolve_thresholds(mine) == mine
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "phrase"),
+    [
+        ({"switch_premium.premium": "high"}, "thresholds['switch_premium.premium'] must be a "
+                                             "number; got 'high'."),
+        ({"who_switches.rate_ratio": 0.8}, "is a band: it must be a pair (low, high)"),
+        ({"who_switches.rate_ratio": (1.25, 0.8)}, "with low < high"),
+        ("switch_premium.premium=0.03", "thresholds must be None, a mapping"),
+        ([("switch_premium", 0.03)], "must hold pathaudit.headline.Threshold objects; found "
+                                     "tuple"),
+        ([Threshold("nope", "m", "x", "above", 1.0, "ratio", "")], "each threshold must name "
+                                                                   "an indicator"),
+    ],
+)
+def test_bad_thresholds_are_refused_with_the_fix(thresholds, phrase):
+    with pytest.raises(ArgumentError) as err:
+        resolve_thresholds(thresholds)
+    assert phrase in str(err.value)
 
 
 def test_profile_flags_only_when_the_whole_interval_is_beyond():
@@ -591,9 +632,17 @@ def test_suppressed_figures_are_never_flagged_and_never_shown():
     data = switch_back_data()
     data.config = {"privacy": {"min_cell_size": 10}}
     audit = forced_management(data, by="org_unit")
-    prof = audit.profile
-    assert not (prof["flagged"] & (prof["status"] == "suppressed")).any()
-    for res in audit.indicators.values():
+    prof = audit.part("profile").table
+    assert prof["suppressed"].any()
+    assert not (prof["flagged"] & prof["suppressed"]).any()
+    hidden = prof.loc[prof["suppressed"]]
+    assert (hidden["status"] == "not estimable").all()
+    assert (hidden["reason"] == "suppressed: fewer than 10 people").all()
+    assert hidden["estimate"].isna().all()
+    for name in INDICATORS:
+        res = getattr(audit, name)
+        if res is None:
+            continue
         t = res.table
         shown = ~t["suppressed"].astype(bool)
         assert (t.loc[shown, "n"] >= 10).all()
@@ -601,40 +650,289 @@ def test_suppressed_figures_are_never_flagged_and_never_shown():
 
 
 def test_forced_management_units_years_and_score():
+    from pathaudit.headline import STATUSES
+
     data = attrition_data()
     audit = forced_management(data, by="org_unit", over_time=True)
-    assert set(audit.profile["by"]) >= {"overall", "org_unit", "year"}
-    assert set(audit.scores.loc[audit.scores["by"] == "org_unit", "group"]) == {"U1", "U2", "U3"}
-    assert audit.score == int(audit.unit_profile()["flagged"].sum())
-    assert set(audit.over_time()["group"]) >= {"2020", "2021"}
-    from pathaudit.management._analysis import STATUSES
-
-    assert audit.profile["status"].isin(STATUSES).all()
+    prof = audit.part("profile").table
+    assert set(prof["by"]) >= {"overall", "org_unit", "year"}
+    sc = audit.part("scores").table
+    assert set(sc.loc[sc["by"] == "org_unit", "group"]) == {"U1", "U2", "U3"}
+    assert set(prof.loc[prof["by"] == "year", "group"]) >= {"2020", "2021"}
+    assert prof["status"].isin(STATUSES).all() and sc["status"].isin(STATUSES).all()
     head = audit.headline()
-    assert head[-1]["name"] == "flagged_indicators"
+    primary = head.loc[head["primary"]].iloc[0]
+    assert primary["key"] == "flagged_indicators"
+    assert primary["estimate"] == int(org_rows(audit)["flagged"].sum())
+    org = sc.loc[sc["by"] == "overall"].iloc[0]
+    assert (primary["estimate"], primary["status"], primary["reason"]) == (
+        org["flagged"], org["status"], org["reason"])
+    assert list(head["key"][1:]) == list(org_rows(audit)["key"])
     assert "employee_id" not in "".join(
         ",".join(r.table.columns) for r in audit.results().values())
 
 
-def test_plots_draw():
+def test_plots_draw_on_the_given_axes():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     audit = forced_management(attrition_data(), by="org_unit")
-    fig = audit.plot_profile()
-    assert len([a for a in fig.axes if a.get_visible()]) == len(audit.unit_profile())
-    fig2 = audit.plot_profile("U1")
-    assert "U1" in fig2.texts[0].get_text() or "U1" in fig2._suptitle.get_text()
-    ax = audit.plot_flows()
-    assert ax.get_ylabel() == "moves per 100 person-years"
-    fig3 = audit.plot_over_time()
-    assert fig3.axes
-    for res in audit.indicators.values():
-        if res.meta["available"]:
-            res.plot()
+    fig, ax = plt.subplots()
+    assert audit.plot("profile", ax=ax) is ax
+    # a grid of the organisation and each unit (rows) by figures (columns)
+    prof = audit.part("profile").table
+    n_figures = prof["key"].nunique()
+    assert len(ax.get_xticklabels()) == n_figures
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["whole organisation", "U1", "U2",
+                                                           "U3"]
+    for options in ({"by": "year"}, {"figure": "switch_back_share", "by": "year"},
+                    {"figure": "nominal_managers"}):
+        fig, ax = plt.subplots()
+        assert audit.plot("profile", ax=ax, **options) is ax
+    fig, ax = plt.subplots()
+    assert audit.plot("switch_flows", ax=ax).get_ylabel() == "moves per 100 person-years"
+    assert "95% exact CI" in ax.get_title()
+    fig, ax = plt.subplots()
+    assert audit.plot("scores", ax=ax, by="year") is ax
+    fig, ax = plt.subplots()
+    assert audit.plot("switch_back", ax=ax, by="org_unit") is ax
+    with pytest.raises(ArgumentError, match="figure must be a key of the profile"):
+        audit.plot("profile", figure="nope")
+    with pytest.raises(ArgumentError, match="by must be one of the groupings"):
+        audit.plot("scores", by="location")
     plt.close("all")
+
+
+def test_plots_do_not_import_the_bundle():
+    import ast
+    from pathlib import Path
+
+    import pathaudit.management._plots as plots
+
+    tree = ast.parse(Path(plots.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"pathaudit.management._analysis", "pathaudit.management._flow"}
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def test_headline_keys_labels_and_the_primary_figure():
+    audit = forced_management(attrition_data(), by="org_unit")
+    head = audit.headline()
+    assert head["key"].tolist() == [
+        "flagged_indicators", "ic_ceiling_designed_gap", "ic_promotion_rate_ratio",
+        "switch_premium", "stalled_switch_hazard_ratio", "who_switches_rate_ratio",
+        "switch_back_share", "post_switch_exit_hazard_ratio", "nominal_manager_share",
+        "preference_mismatch_share", "peter_principle_rating_change"]
+    assert head["primary"].tolist() == [True] + [False] * 10
+    assert (head["question"] == "management").all()
+    h = head.set_index("key")
+    # the designed gap is one grade: flagged, and the strongest flag (threshold 0: in grades)
+    assert (h.loc["ic_ceiling_designed_gap", "estimate"],
+            h.loc["ic_ceiling_designed_gap", "status"]) == (1.0, "flagged")
+    assert h.loc["flagged_indicators", "status"] == "flagged"
+    assert "[ic_ceiling_designed_gap]" in h.loc["flagged_indicators", "reason"]
+    assert h.loc["flagged_indicators", "threshold"] == "flagged above 0"
+    assert h.loc["switch_back_share", "label"] == (
+        "Switchers back on the IC track within 24 months")
+    # no ratings in this data: not computed, with the reason
+    assert h.loc["peter_principle_rating_change", "status"] == "not computed"
+    assert "ratings" in h.loc["peter_principle_rating_change", "reason"]
+
+
+def profile_of(statuses: list[str], excess: list[float] | None = None) -> pd.DataFrame:
+    n = len(statuses)
+    return pd.DataFrame({
+        "by": "overall", "group": "all", "key": [f"f{i}" for i in range(n)],
+        "label": [f"figure {i}" for i in range(n)], "detail": "", "status": statuses,
+        "reason": [f"why {i}" for i in range(n)],
+        "excess": excess if excess is not None else [np.nan] * n,
+    })
+
+
+@pytest.mark.parametrize(
+    ("statuses", "excess", "status", "reason"),
+    [
+        (["flagged", "clear", "flagged", "not estimable"], [0.5, np.nan, 1.5, np.nan],
+         "flagged", "2 of 3 assessed figures flagged; the strongest is figure 2 [f2]: why 2"),
+        (["clear", "clear", "not computed"], None, "clear",
+         "none of the 2 assessed figures is flagged and every one is clear; 1 not assessed "
+         "(not estimable or not computed)"),
+        (["clear", "inconclusive"], None, "inconclusive",
+         "none of the 2 assessed figures is flagged, but 1 are inconclusive (the interval "
+         "straddles the threshold)"),
+        (["not estimable", "not computed"], None, "not estimable",
+         "no figure could be assessed (2 not estimable or not computed)"),
+    ],
+)
+def test_the_score_and_its_status(statuses, excess, status, reason):
+    sc = scores(profile_of(statuses, excess)).iloc[0]
+    assert (sc["status"], sc["reason"]) == (status, reason)
+    assert sc["flagged"] == statuses.count("flagged")
+    assert sc["assessed"] == sum(s in ("flagged", "clear", "inconclusive") for s in statuses)
+
+
+def test_strongest_flag_is_furthest_beyond_relative_to_the_threshold():
+    results = {"switch_back": switch_back(switch_back_data()),
+               "stalled_then_switched": stalled_then_switched(stall_data())}
+    ths = (Threshold("switch_back", "cif", "back", "above", 0.05, "share", ""),
+           Threshold("stalled_then_switched", "hazard_ratio", "stall", "above", 0.5,
+                     "ratio", ""))
+    prof = profile(results, ths)
+    row = prof.set_index("key").loc["switch_back_share"]
+    assert row["status"] == "flagged"
+    assert row["excess"] == pytest.approx((row["ci_lower"] - 0.05) / 0.05)
+    assert row["reason"].endswith(f"(by {row['excess']:.0%} of the threshold)")
+
+
+def test_parts_computes_only_what_is_asked():
+    data = attrition_data()
+    audit = forced_management(data, parts=["switch_back", "ic_ceiling"])
+    assert list(audit.results()) == ["ic_ceiling", "switch_back"]  # report order
+    assert audit.switch_premium is None and audit.profile is None
+    head = audit.headline().set_index("key")
+    assert head.loc["switch_premium", "status"] == "not computed"
+    assert head.loc["switch_premium", "reason"] == "not asked for (see parts=)"
+    assert head.loc["switch_back_share", "status"] != "not computed"
+    # the profile reads every indicator, so it is computed with them, but only it is returned
+    only = forced_management(data, parts=["profile"])
+    assert list(only.results()) == ["profile"]
+    full = forced_management(data)
+    pd.testing.assert_frame_equal(only.part("profile").table, full.part("profile").table)
+    pd.testing.assert_frame_equal(only.headline(), full.headline())
+    # indicators= is an alias of parts= for indicator names
+    alias = forced_management(data, indicators=["switch_back"])
+    assert list(alias.results()) == ["switch_back"]
+
+
+def test_a_part_not_computed_says_why():
+    audit = forced_management(attrition_data(), parts=["peter_principle", "switch_back"])
+    assert list(audit.results()) == ["switch_back"]
+    assert "ratings" in audit.not_computed()["peter_principle"]
+    with pytest.raises(Exception, match="was not computed: the export has no performance"):
+        audit.part("peter_principle")
+
+
+def test_texts_follow_alpha_and_the_horizon():
+    audit = forced_management(attrition_data(), alpha=0.1,
+                              options={"switch_back": {"horizon_months": 12}})
+    text = audit.summary()
+    assert "90% confidence interval" in text and "95%" not in text
+    head = audit.headline().set_index("key")
+    assert head.loc["switch_back_share", "label"] == (
+        "Switchers back on the IC track within 12 months")
+    prof = audit.part("profile")
+    assert "90% confidence interval" in prof.meta["definition"]
+    assert set(prof.table.loc[prof.table["indicator"] == "switch_back", "label"]) == {
+        "Switchers return to IC within 12 months"}
+    assert audit.part("switch_back").meta["alpha"] == 0.1
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def test_unknown_indicator_names_the_known_ones():
+    with pytest.raises(ArgumentError) as err:
+        forced_management(attrition_data(), indicators=["nope"])
+    assert str(err.value) == f"indicators must name items of {list(INDICATORS)}; unknown: ['nope']."
+    with pytest.raises(ArgumentError, match="Did you mean 'switch_back'"):
+        forced_management(attrition_data(), parts=["switch_bak"])
+    with pytest.raises(ArgumentError, match="give parts= or its alias indicators=, not both"):
+        forced_management(attrition_data(), parts=["switch_back"], indicators=["switch_back"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"by": "unit"}, "by must name columns of the groupings of this data: ['gender', "
+                         "'job_family', 'location', 'org_unit', 'year']; not found: ['unit']. "
+                         "Did you mean 'org_unit'?"),
+        ({"by": ["org_unit"]}, "by must be None or one column name (e.g. 'org_unit'); got "
+                               "['org_unit']."),
+        ({"seed": -1}, "seed must be a whole number at least 0; got -1."),
+        ({"seed": 1.5}, "seed must be a whole number at least 0; got 1.5."),
+        ({"over_time": "yes"}, "over_time must be True or False; got 'yes'."),
+        ({"alpha": 0.5}, "alpha must be a number between 0 and 0.5 (0.05 gives 95% "
+                         "intervals); got 0.5."),
+        ({"options": {"nope": {}}}, "options must name items of"),
+        ({"options": {"nominal_managers": {"min_report": 3}}},
+         "options['nominal_managers'] takes ['min_reports']; unknown: ['min_report']. by, "
+         "alpha and seed are forced_management's own arguments and apply to every indicator."),
+        ({"options": {"switch_back": {"horizon_months": 0}}},
+         "options['switch_back']['horizon_months'] must be a whole number at least 1; got 0."),
+        ({"options": {"switch_back": 12}}, "options['switch_back'] must be a mapping"),
+        ({"options": [("switch_back", {})]}, "options must map indicator names"),
+        ({"thresholds": {"nope.x": 1}}, "thresholds must name default thresholds"),
+    ],
+)
+def test_forced_management_checks_its_arguments(kwargs, message):
+    with pytest.raises(ArgumentError) as err:
+        forced_management(attrition_data(), **kwargs)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("fn", [*INDICATORS.values(), forced_management],
+                         ids=[*INDICATORS, "forced_management"])
+def test_every_function_checks_data_alpha_and_by(fn):
+    from pathaudit.management import switch_flows
+
+    with pytest.raises(ArgumentError, match="takes loaded data"):
+        fn("data/sample")
+    with pytest.raises(ArgumentError, match="alpha must be a number between 0 and 0.5"):
+        fn(attrition_data(), alpha=1.5)
+    with pytest.raises(ArgumentError, match=r"by must name columns .* not found: \['nope'\]"):
+        fn(attrition_data(), by="nope")
+    with pytest.raises(ArgumentError, match="takes loaded data"):
+        switch_flows(pd.DataFrame())
+    with pytest.raises(ArgumentError, match="by must name columns"):
+        switch_flows(attrition_data(), by=["year", "nope"])
+
+
+@pytest.mark.parametrize(
+    ("fn", "kwargs", "message"),
+    [
+        (switch_premium, {"B": 0}, "B (bootstrap resamples) must be a whole number at least 1"),
+        (switch_premium, {"seed": "0"}, "seed must be a whole number at least 0; got '0'."),
+        (switch_back, {"horizon_months": -6}, "horizon_months must be a whole number at least 1"),
+        (post_switch_attrition, {"horizon_months": 2.5}, "horizon_months must be a whole number"),
+        (post_switch_attrition, {"n_controls": 0}, "n_controls must be a whole number at least 1"),
+        (post_switch_attrition, {"seed": -3}, "seed must be a whole number at least 0"),
+        (post_switch_attrition, {"matched": [1, 2]}, "matched must be None or the matched "
+                                                     "design (a DataFrame"),
+        (nominal_managers, {"min_reports": 0}, "min_reports must be a whole number at least 1"),
+        (peter_principle, {"window_months": 0}, "window_months must be a whole number at least 1"),
+        (peter_principle, {"settle_months": -1}, "settle_months must be a whole number at least 0"),
+        (who_switches, {"attributes": ()}, "attributes must name people columns to compare"),
+        (who_switches, {"attributes": [1]}, "attributes must name people columns to compare"),
+        (stalled_then_switched, {"threshold_by": "year"},
+         "threshold_by must name columns of the spells: ['job_family', 'location', "
+         "'org_unit']; not found: ['year']."),
+        (stalled_then_switched, {"threshold_by": ["org_unit"]},
+         "threshold_by must be None or one column name"),
+    ],
+)
+def test_indicator_arguments_are_checked(fn, kwargs, message):
+    with pytest.raises(ArgumentError) as err:
+        fn(attrition_data(), **kwargs)
+    assert message in str(err.value)
+
+
+def test_stall_thresholds_and_profile_check_their_arguments():
+    from pathaudit.management._stall import stall_thresholds
+
+    with pytest.raises(ArgumentError, match="stall_thresholds takes loaded data"):
+        stall_thresholds(None)
+    with pytest.raises(ArgumentError, match="by must name columns of the spells"):
+        stall_thresholds(stall_data(), by="grade")
+    with pytest.raises(ArgumentError, match="results must map indicator names"):
+        profile([switch_back(switch_back_data())])
+    with pytest.raises(ArgumentError, match="thresholds must be a list"):
+        profile({}, {"switch_back.cif": 0.1})
+    with pytest.raises(ArgumentError, match="prof must be a profile table"):
+        scores(pd.DataFrame({"status": ["flagged"]}))
 
 
 # --------------------------------------------------------------------------- numerics
@@ -1087,7 +1385,9 @@ def test_row_order_does_not_matter_and_intervals_are_ordered():
     b = pick(who_switches(shuffled), "rate_ratio", category="F")
     assert a["estimate"] == pytest.approx(b["estimate"], rel=1e-12)
     audit = forced_management(attrition_data())
-    for res in audit.indicators.values():
+    for res in audit.results().values():
+        if not {"estimate", "ci_lower", "ci_upper"} <= set(res.table.columns):
+            continue
         t = res.table.dropna(subset=["estimate", "ci_lower", "ci_upper"])
         assert (t["ci_lower"] <= t["estimate"] + 1e-12).all()
         assert (t["estimate"] <= t["ci_upper"] + 1e-12).all()

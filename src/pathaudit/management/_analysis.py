@@ -26,39 +26,58 @@ Peter-principle signal     :func:`~pathaudit.management._pay.peter_principle`
 
 from __future__ import annotations
 
-import html
-import math
+import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from pathaudit.checks import (
+    check_alpha,
+    check_choices,
+    check_data,
+    check_number,
+    check_parts,
+)
+from pathaudit.errors import ArgumentError
+from pathaudit.headline import Threshold, headline_row
 from pathaudit.management._attrition import post_switch_attrition
-from pathaudit.management._common import ALL, OVERALL, By, by_columns, shared_cache
+from pathaudit.management._common import (
+    ALL,
+    NOT_COMPUTED,
+    OVERALL,
+    by_columns,
+    check_by,
+    check_count,
+    check_seed,
+    level_text,
+    shared_cache,
+)
 from pathaudit.management._flow import switch_back, switch_flows
 from pathaudit.management._pay import (
     ic_ceiling,
     peter_principle,
     switch_premium,
 )
+from pathaudit.management._plots import plot_profile, plot_scores
 from pathaudit.management._roles import nominal_managers, preference_mismatch
 from pathaudit.management._stall import stalled_then_switched
 from pathaudit.management._who import who_switches
-from pathaudit.result import SUPPRESSED_MARK, Result
+from pathaudit.result import AnalysisResult, Note, Result
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
     from pathaudit.data import AuditData
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "FIGURES",
     "INDICATORS",
+    "PARTS",
+    "PRIMARY_THRESHOLD",
     "ManagementAudit",
-    "Threshold",
     "forced_management",
     "ic_ceiling",
     "nominal_managers",
@@ -66,110 +85,14 @@ __all__ = [
     "post_switch_attrition",
     "preference_mismatch",
     "profile",
+    "resolve_thresholds",
+    "scores",
     "stalled_then_switched",
     "switch_back",
     "switch_flows",
     "switch_premium",
     "who_switches",
 ]
-
-Direction = Literal["above", "below", "outside"]
-
-STATUSES: tuple[str, ...] = (
-    "flagged",
-    "clear",
-    "inconclusive",
-    "too few events",
-    "suppressed",
-    "not estimable",
-    "not available",
-)
-"""Profile statuses: flagged (whole CI beyond the threshold), clear (whole CI on the
-healthy side), inconclusive (the CI straddles the threshold), too few events (a ratio
-resting on fewer than ``min_events`` events on either side: its interval is not
-reliable enough to flag), suppressed (fewer than k people), not estimable (no value,
-e.g. no events), not available (input missing)."""
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """Where a healthy dual ladder ends for one indicator figure.
-
-    Attributes
-    ----------
-    indicator, measure
-        The figure (``measure`` of ``indicator``'s table, pooled over grades).
-    label
-        Plain-language name for leaders.
-    direction
-        ``"above"``: flagged when the whole CI is above ``value``; ``"below"``:
-        when it is below; ``"outside"``: when it lies entirely outside the band
-        ``value = (low, high)``.
-    value
-        The threshold (a number, or ``(low, high)`` for ``"outside"``).
-    unit
-        How the value reads (``"grades"``, ``"share"``, ``"ratio"``, ...).
-    rationale
-        Why this value (shown in docs and the profile).
-    where
-        Extra column filters on the indicator table (e.g. ``{"attribute": "gender"}``).
-    min_events
-        The figure is assessed only when both sides have at least this many
-        events: for a ratio, the events each side would have at a common rate
-        (``expected_focal``, ``expected_reference``: they do not depend on how the
-        events split, so the rule favours no result); otherwise ``numerator`` and
-        ``denominator``. Below, the status is "too few events": a Wald interval on
-        a handful of events is too narrow to trust.
-    """
-
-    indicator: str
-    measure: str
-    label: str
-    direction: Direction
-    value: float | tuple[float, float]
-    unit: str
-    rationale: str
-    where: Mapping[str, str] = field(default_factory=dict)
-    min_events: int = 0
-
-    @property
-    def key(self) -> str:
-        """``"indicator.measure"``, the name used to override the value."""
-        return f"{self.indicator}.{self.measure}"
-
-    def describe(self) -> str:
-        """The threshold in words, e.g. ``"flagged above 0.02"``."""
-        if self.direction == "outside":
-            lo, hi = self.value  # type: ignore[misc]
-            return f"flagged outside {lo:g} to {hi:g}"
-        return f"flagged {self.direction} {self.value:g}"
-
-    def status(
-        self,
-        estimate: float,
-        lower: float,
-        upper: float,
-        numerator: float = np.inf,
-        denominator: float = np.inf,
-    ) -> str:
-        """Status of one value with its interval: flagged, clear, inconclusive, ..."""
-        if not (np.isfinite(estimate) and np.isfinite(lower) and np.isfinite(upper)):
-            return "not estimable"
-        if self.min_events and not (
-            numerator >= self.min_events and denominator >= self.min_events
-        ):
-            return "too few events"
-        if self.direction == "above":
-            v = float(self.value)  # type: ignore[arg-type]
-            return "flagged" if lower > v else "clear" if upper <= v else "inconclusive"
-        if self.direction == "below":
-            v = float(self.value)  # type: ignore[arg-type]
-            return "flagged" if upper < v else "clear" if lower >= v else "inconclusive"
-        lo, hi = self.value  # type: ignore[misc]
-        if lower > hi or upper < lo:
-            return "flagged"
-        return "clear" if (lower >= lo and upper <= hi) else "inconclusive"
-
 
 DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold(
@@ -208,11 +131,11 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
         min_events=5,
     ),
     Threshold(
-        "switch_back", "cif", "Switchers return to IC within 24 months", "above", 0.05,
+        "switch_back", "cif", "Switchers return to IC within {months} months", "above", 0.05,
         "share",
         "Moving back should be possible, so a few switch-backs are healthy; more than one "
-        "new manager in twenty back on the IC track within two years says the move was "
-        "often not wanted or not supported.",
+        "new manager in twenty back on the IC track within two years (the default horizon) "
+        "says the move was often not wanted or not supported.",
     ),
     Threshold(
         "post_switch_attrition", "hazard_ratio", "Switchers leave more than matched ICs",
@@ -224,7 +147,7 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold(
         "nominal_managers", "share", "Managers without a team", "above", 0.20, "share",
         "A management title with fewer than two reports is a pay or title workaround; "
-        "more than one manager in ten holding one is a pattern, not a transition.",
+        "more than one manager in five holding one is a pattern, not a transition.",
     ),
     Threshold(
         "preference_mismatch", "share", "Managers who would rather be ICs", "above", 0.25,
@@ -240,7 +163,46 @@ DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
         min_events=5,
     ),
 )
-"""The documented default thresholds (see docs/management.md)."""
+"""The documented default thresholds (see docs/management.md). A label may name the run's
+settings: ``{months}`` (switch-back horizon), ``{post_months}`` (post-switch horizon),
+``{min_reports}`` (nominal managers)."""
+
+FIGURES: dict[str, tuple[str, str]] = {
+    "ic_ceiling.designed_gap": (
+        "ic_ceiling_designed_gap", "IC ceiling: top management grade minus top IC grade"),
+    "ic_ceiling.promotion_rate_ratio": (
+        "ic_promotion_rate_ratio", "IC vs manager promotion rate at the same grades (ratio)"),
+    "switch_premium.premium": (
+        "switch_premium", "Switch premium: pay change at a switch minus at an IC promotion"),
+    "stalled_then_switched.hazard_ratio": (
+        "stalled_switch_hazard_ratio", "Switch rate of stalled vs progressing ICs (ratio)"),
+    "who_switches.rate_ratio": ("who_switches_rate_ratio", "Switch rate ratio by {attribute}"),
+    "switch_back.cif": (
+        "switch_back_share", "Switchers back on the IC track within {months} months"),
+    "post_switch_attrition.hazard_ratio": (
+        "post_switch_exit_hazard_ratio",
+        "Exit rate of new managers vs matched ICs within {post_months} months (ratio)"),
+    "nominal_managers.share": (
+        "nominal_manager_share", "Managers with fewer than {min_reports} direct reports"),
+    "preference_mismatch.share": (
+        "preference_mismatch_share", "Managers who would rather be ICs"),
+    "peter_principle.std_difference": (
+        "peter_principle_rating_change",
+        "Rating change after a switch minus after an IC promotion (SD)"),
+}
+"""Threshold key (``indicator.measure``) -> (headline key, plain label) of each default
+figure. A figure with several categories (who switches) adds them to the key:
+``who_switches_rate_ratio_female_vs_male``."""
+
+PRIMARY_THRESHOLD = Threshold(
+    "forced_management", "flagged_indicators", "Flagged figures", "above", 0, "figures",
+    "Any figure whose whole interval lies beyond its threshold is a warning sign the data "
+    "shows beyond reasonable doubt, so a single flag flags the organisation. Not an "
+    "equivalence margin: 'clear' needs every assessed figure clear (its whole interval on "
+    "the healthy side of its own threshold, that figure's margin), and anything else "
+    "without a flag is inconclusive.",
+)
+"""The threshold of the primary figure, ``flagged_indicators``."""
 
 INDICATORS: dict[str, Callable[..., Result]] = {
     "ic_ceiling": ic_ceiling,
@@ -255,10 +217,48 @@ INDICATORS: dict[str, Callable[..., Result]] = {
 }
 """Every indicator by name, in report order."""
 
+PARTS: tuple[str, ...] = (*INDICATORS, "switch_flows", "profile", "scores")
+"""Every part of :class:`ManagementAudit`, in report order (the values ``parts=`` takes)."""
+
 PROFILE_COLUMNS: tuple[str, ...] = (
-    "by", "group", "indicator", "measure", "label", "detail", "estimate", "ci_lower",
-    "ci_upper", "n", "threshold", "unit", "status", "flagged", "note",
+    "by", "group", "indicator", "measure", "key", "label", "detail", "estimate", "ci_lower",
+    "ci_upper", "n", "threshold", "unit", "status", "reason", "flagged", "excess", "suppressed",
 )
+"""Columns of the ``profile`` part (see :func:`profile`)."""
+
+SCORE_COLUMNS: tuple[str, ...] = (
+    "by", "group", "flagged", "assessed", "clear", "inconclusive", "not_estimable",
+    "not_computed", "status", "strongest", "reason", "suppressed",
+)
+"""Columns of the ``scores`` part (see :func:`scores`)."""
+
+ASSESSED: tuple[str, ...] = ("flagged", "clear", "inconclusive")
+"""Statuses of a figure read against its threshold (the others are not assessed)."""
+
+_NUMBER_OPTIONS: dict[str, int] = {
+    "horizon_months": 1, "n_controls": 1, "min_reports": 1, "window_months": 1,
+    "settle_months": 0, "B": 1,
+}
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def _check_value(t: Threshold, value: Any) -> float | tuple[float, float]:
+    """A threshold value of the right shape for ``t.direction``, as floats."""
+    what = f"thresholds[{t.key!r}]"
+    if t.direction == "outside":
+        ok = isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
+        if ok:
+            low = check_number(value[0], what + " low")
+            high = check_number(value[1], what + " high")
+            if low < high:
+                return (float(low), float(high))
+        raise ArgumentError(
+            f"{what} is a band: it must be a pair (low, high) of numbers with low < high, "
+            f"e.g. (0.8, 1.25); got {value!r}."
+        )
+    return float(check_number(value, what))
 
 
 def resolve_thresholds(
@@ -270,8 +270,8 @@ def resolve_thresholds(
     ----------
     thresholds
         None (the defaults); a mapping ``"indicator.measure" -> value`` changing
-        the value of default thresholds; or a full sequence of :class:`Threshold`
-        replacing them.
+        the value of default thresholds (a number, or ``(low, high)`` for a band); or a
+        full sequence of :class:`~pathaudit.headline.Threshold` replacing them.
 
     Returns
     -------
@@ -279,26 +279,107 @@ def resolve_thresholds(
 
     Raises
     ------
-    PathauditError
-        For a key that names no default threshold.
-    """
-    from pathaudit.errors import PathauditError
+    ArgumentError
+        For a key that names no default threshold, a value of the wrong shape, or a
+        threshold on an indicator that does not exist.
 
+    Examples
+    --------
+    >>> ths = resolve_thresholds({"switch_premium.premium": 0.03})
+    >>> next(t.value for t in ths if t.key == "switch_premium.premium")
+    0.03
+    """
     if thresholds is None:
         return DEFAULT_THRESHOLDS
     if isinstance(thresholds, Mapping):
-        known = {t.key: t for t in DEFAULT_THRESHOLDS}
-        unknown = sorted(set(thresholds) - set(known))
+        known = [t.key for t in DEFAULT_THRESHOLDS]
+        unknown = sorted(str(k) for k in thresholds if k not in known)
         if unknown:
-            raise PathauditError(
-                f"Unknown threshold {unknown}. Known thresholds: {sorted(known)}. Use "
-                "'indicator.measure' as the key, e.g. {'switch_premium.premium': 0.03}."
+            close = check_choices_hint(unknown[0], known)
+            raise ArgumentError(
+                f"thresholds must name default thresholds as 'indicator.measure': {known}; "
+                f"unknown: {unknown}.{close} Pass e.g. {{'switch_premium.premium': 0.03}}, "
+                "or a list of Threshold to replace them all."
             )
         return tuple(
-            replace(t, value=thresholds[t.key]) if t.key in thresholds else t
+            replace(t, value=_check_value(t, thresholds[t.key])) if t.key in thresholds else t
             for t in DEFAULT_THRESHOLDS
         )
-    return tuple(thresholds)
+    if isinstance(thresholds, str) or not isinstance(thresholds, Sequence):
+        raise ArgumentError(
+            "thresholds must be None, a mapping {'indicator.measure': value} or a list of "
+            f"pathaudit.headline.Threshold; got {type(thresholds).__name__}."
+        )
+    out = tuple(thresholds)
+    bad = [type(t).__name__ for t in out if not isinstance(t, Threshold)]
+    if bad:
+        raise ArgumentError(
+            "thresholds given as a list must hold pathaudit.headline.Threshold objects; "
+            f"found {bad[0]}. Build them with Threshold(indicator, measure, label, "
+            "direction, value, unit, rationale)."
+        )
+    stray = [t.indicator for t in out if t.indicator not in INDICATORS]
+    if stray:
+        raise ArgumentError(
+            f"each threshold must name an indicator of {list(INDICATORS)}; got {stray[0]!r}."
+        )
+    return tuple(replace(t, value=_check_value(t, t.value)) for t in out)
+
+
+def check_choices_hint(value: str, options: Sequence[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest option (or "")."""
+    import difflib
+
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def figure_key(t: Threshold, detail: str = "") -> str:
+    """The stable headline key of a threshold's figure (and of one category of it).
+
+    Examples
+    --------
+    >>> figure_key(DEFAULT_THRESHOLDS[4], "Female vs Male")
+    'who_switches_rate_ratio_female_vs_male'
+    """
+    base = FIGURES[t.key][0] if t.key in FIGURES else _slug(f"{t.indicator}_{t.measure}")
+    return f"{base}_{_slug(detail)}" if detail else base
+
+
+def _fill(text: str, values: Mapping[str, Any] | None) -> str:
+    """``text`` with ``{name}`` replaced by ``values[name]`` (unknown names left as they are)."""
+    for name, value in (values or {}).items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+def _excess(t: Threshold, lower: float, upper: float) -> tuple[float, str]:
+    """How far a flagged interval lies beyond the threshold: relative to it, and in words.
+
+    The distance from the threshold to the nearest end of the interval, divided by the
+    threshold (by the nearer end of a band); a threshold of 0 has no scale, so there the
+    distance is in the figure's own unit.
+    """
+    if t.direction == "above":
+        ref = float(t.value)  # type: ignore[arg-type]
+        beyond = lower - ref
+    elif t.direction == "below":
+        ref = float(t.value)  # type: ignore[arg-type]
+        beyond = ref - upper
+    else:
+        low, high = t.value  # type: ignore[misc]
+        ref, beyond = (high, lower - high) if lower > high else (low, low - upper)
+    if ref == 0:
+        return float(beyond), f"by {beyond:g} {t.unit}"
+    rel = float(beyond / abs(ref))
+    return rel, f"by {rel:.0%} of the threshold"
 
 
 def profile(
@@ -306,6 +387,8 @@ def profile(
     thresholds: Sequence[Threshold] = DEFAULT_THRESHOLDS,
     *,
     by: str | None = None,
+    reasons: Mapping[str, str] | None = None,
+    label_values: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read each indicator's headline figure against its threshold.
 
@@ -317,22 +400,51 @@ def profile(
         Thresholds to read the figures against.
     by
         Which grouping to read: ``None`` for the organisation and every group of
-        every grouping in the results, or one grouping (``"org_unit"``, ``"year"``).
+        every grouping in the results, or one grouping (``"org_unit"``, ``"year"``;
+        ``"overall"`` for the organisation alone).
+    reasons
+        Indicator name -> why it is missing from ``results`` (default "the indicator
+        was not run").
+    label_values
+        Values of the ``{name}`` fields of threshold labels (e.g. ``{"months": 24}``).
 
     Returns
     -------
     pandas.DataFrame
         One row per scope (``by``, ``group``) and threshold (and per compared
         category where an indicator has several, e.g. gender): ``indicator``,
-        ``measure``, ``label``, ``detail``, ``estimate``, ``ci_lower``,
-        ``ci_upper``, ``n``, ``threshold`` (in words), ``unit``, ``status`` (one
-        of :data:`STATUSES`), ``flagged`` (bool) and ``note``.
+        ``measure``, ``key`` (the stable key, as in the headline), ``label``,
+        ``detail`` (the category compared), ``estimate``, ``ci_lower``, ``ci_upper``,
+        ``n``, ``threshold`` (in words), ``unit``, ``status`` (flagged, clear,
+        inconclusive, not estimable or not computed), ``reason`` (the status in
+        words), ``flagged`` (bool), ``excess`` (flagged figures: how far the whole
+        interval lies beyond the threshold, relative to the threshold; in the
+        figure's unit for a threshold of 0) and ``suppressed`` (the figure rests on
+        fewer than k people).
 
     Notes
     -----
     A figure is flagged only when its whole confidence interval lies beyond the
-    threshold; a suppressed, missing or inconclusive figure is never flagged.
+    threshold; a suppressed, missing or inconclusive figure is never flagged. A ratio
+    with a ``min_events`` rule is read only when each side would have that many events
+    at a common rate (``expected_focal``, ``expected_reference``), else it is not
+    estimable ("too few events").
+
+    Examples
+    --------
+    >>> prof = profile({"switch_back": switch_back(data)})  # doctest: +SKIP
+    >>> prof[["key", "status", "reason"]]  # doctest: +SKIP
     """
+    if not isinstance(results, Mapping) or not all(
+            isinstance(r, Result) for r in results.values()):
+        raise ArgumentError("results must map indicator names to their Result, e.g. "
+                            "{'switch_back': switch_back(data)}.")
+    if isinstance(thresholds, Mapping | str) or not isinstance(thresholds, Sequence) or not all(
+            isinstance(t, Threshold) for t in thresholds):
+        raise ArgumentError("thresholds must be a list of pathaudit.headline.Threshold "
+                            "(see resolve_thresholds).")
+    if by is not None and not isinstance(by, str):
+        raise ArgumentError(f"by must be None or one grouping name; got {by!r}.")
     scopes: list[tuple[str, str]] = [(OVERALL, ALL)]
     seen = {(OVERALL, ALL)}
     for res in results.values():
@@ -346,24 +458,35 @@ def profile(
         scopes = [s for s in scopes if s[0] == by]
     rows: list[dict[str, Any]] = []
     for t in thresholds:
-        rows.extend(_profile_rows(t, results.get(t.indicator), scopes))
+        why = (reasons or {}).get(t.indicator, "the indicator was not run")
+        rows.extend(_profile_rows(t, results.get(t.indicator), scopes, why, label_values))
     out = pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
     out["flagged"] = out["flagged"].astype(bool)
+    out["suppressed"] = out["suppressed"].astype(bool)
+    out["excess"] = out["excess"].astype("float64")
     return out
 
 
+def _strip(note: Any) -> str:
+    text = str(note or "")
+    return text[len(NOT_COMPUTED):] if text.startswith(NOT_COMPUTED) else text
+
+
 def _profile_rows(
-    t: Threshold, res: Result | None, scopes: list[tuple[str, str]]
+    t: Threshold, res: Result | None, scopes: list[tuple[str, str]], why: str,
+    label_values: Mapping[str, Any] | None,
 ) -> list[dict[str, Any]]:
-    base = {"indicator": t.indicator, "measure": t.measure, "label": t.label, "detail": "",
-            "estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": np.nan,
-            "threshold": t.describe(), "unit": t.unit, "flagged": False, "note": ""}
+    base = {"indicator": t.indicator, "measure": t.measure, "key": figure_key(t),
+            "label": _fill(t.label, label_values), "detail": "", "estimate": np.nan,
+            "ci_lower": np.nan, "ci_upper": np.nan, "n": np.nan, "threshold": t.describe(),
+            "unit": t.unit, "flagged": False, "excess": np.nan, "suppressed": False}
     if res is None or not res.meta.get("available", True):
-        note = "indicator not run" if res is None else str(res.meta.get("note", ""))
-        return [{**base, "by": b, "group": g, "status": "not available", "note": note}
+        reason = why if res is None else _strip(res.meta.get("note", ""))
+        return [{**base, "by": b, "group": g, "status": "not computed", "reason": reason}
                 for b, g in scopes]
     tab = res.table
-    sel = (tab["measure"] == t.measure).to_numpy() & tab["grade"].isna().to_numpy()
+    of_measure = (tab["measure"] == t.measure).to_numpy()
+    sel = of_measure & tab["grade"].isna().to_numpy()
     for col, val in t.where.items():
         sel &= (tab[col] == val).to_numpy() if col in tab else False
     hits = tab.loc[sel]
@@ -371,31 +494,46 @@ def _profile_rows(
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in hits.to_dict("records"):
         found.setdefault((r["by"], r["group"]), []).append(r)
-    note = str(res.meta.get("note", ""))
-    missing_note = "no value for this group" + (
-        f" ({', '.join(f'{k}={v}' for k, v in t.where.items())})" if t.where else "") + (
-        f"; {note}" if note else "")
+    note = _strip(res.meta.get("note", ""))
+    where = f" ({', '.join(f'{k}={v}' for k, v in t.where.items())})" if t.where else ""
+    if not of_measure.any() and note:
+        # the figure itself was not computed from this data (e.g. promotion rates on a
+        # snapshot): say why, on every scope
+        missing = ("not computed", note)
+    else:
+        missing = ("not estimable", "no value for this group" + where
+                   + (f"; {note}" if note else ""))
+    k = res.meta.get("k", "k")
     rows = []
     for b, g in scopes:
         if (b, g) not in found:
-            rows.append({**base, "by": b, "group": g, "status": "not available",
-                         "note": missing_note})
+            rows.append({**base, "by": b, "group": g, "status": missing[0],
+                         "reason": missing[1]})
             continue
         for r in found[(b, g)]:
-            if bool(r.get("suppressed", False)):
-                status = "suppressed"
+            suppressed = bool(r.get("suppressed", False))
+            excess = np.nan
+            if suppressed:
+                status, reason = "not estimable", f"suppressed: fewer than {k} people"
             else:
                 on_ratio = "expected_focal" in r and _count(r.get("expected_focal")) + _count(
                     r.get("expected_reference")) > 0
-                status = t.status(
+                status, reason = t.status(
                     r["estimate"], r["ci_lower"], r["ci_upper"],
                     _count(r.get("expected_focal" if on_ratio else "numerator")),
                     _count(r.get("expected_reference" if on_ratio else "denominator")))
+                if reason.startswith("too few events") and on_ratio:
+                    reason = (f"too few events (fewer than {t.min_events} expected on a side "
+                              "at a common rate) for a trustworthy interval")
+                if status == "flagged":
+                    excess, words = _excess(t, float(r["ci_lower"]), float(r["ci_upper"]))
+                    reason = f"{reason} ({words})"
             detail = f"{r['category']} vs {r['reference']}" if has_cat else ""
-            rows.append({**base, "by": b, "group": g, "detail": detail,
-                         "estimate": r["estimate"], "ci_lower": r["ci_lower"],
-                         "ci_upper": r["ci_upper"], "n": r["n"], "status": status,
-                         "flagged": status == "flagged", "note": note})
+            rows.append({**base, "by": b, "group": g, "key": figure_key(t, detail),
+                         "detail": detail, "estimate": r["estimate"],
+                         "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "n": r["n"],
+                         "status": status, "reason": reason, "flagged": status == "flagged",
+                         "excess": excess, "suppressed": suppressed})
     return rows
 
 
@@ -408,199 +546,251 @@ def _count(value: Any) -> float:
     return v if np.isfinite(v) else 0.0
 
 
+def _scope_summary(rows: pd.DataFrame) -> dict[str, Any]:
+    """Counts, status and reason of one scope's figures (the primary figure's rule)."""
+    st = rows["status"]
+    n = {s: int((st == s).sum()) for s in (*ASSESSED, "not estimable", "not computed")}
+    assessed = sum(n[s] for s in ASSESSED)
+    left_out = n["not estimable"] + n["not computed"]
+    tail = f"; {left_out} not assessed (not estimable or not computed)" if left_out else ""
+    strongest = ""
+    if n["flagged"]:
+        flagged = rows.loc[st == "flagged"]
+        top = flagged.iloc[int(np.argmax(flagged["excess"].fillna(-np.inf).to_numpy()))]
+        strongest = str(top["key"])
+        what = top["label"] + (f" ({top['detail']})" if top["detail"] else "")
+        status = "flagged"
+        reason = (f"{n['flagged']} of {assessed} assessed figures flagged; the strongest is "
+                  f"{what} [{strongest}]: {top['reason']}")
+    elif assessed == 0:
+        status = "not estimable"
+        reason = f"no figure could be assessed ({left_out} not estimable or not computed)"
+    elif n["clear"] == assessed:
+        status = "clear"
+        reason = f"none of the {assessed} assessed figures is flagged and every one is clear{tail}"
+    else:
+        status = "inconclusive"
+        reason = (f"none of the {assessed} assessed figures is flagged, but "
+                  f"{n['inconclusive']} are inconclusive (the interval straddles the "
+                  f"threshold){tail}")
+    return {"flagged": n["flagged"], "assessed": assessed, "clear": n["clear"],
+            "inconclusive": n["inconclusive"], "not_estimable": n["not estimable"],
+            "not_computed": n["not computed"], "status": status, "strongest": strongest,
+            "reason": reason, "suppressed": False}
+
+
 def scores(prof: pd.DataFrame) -> pd.DataFrame:
     """Count flagged figures per scope: the number a leader reads.
+
+    Parameters
+    ----------
+    prof
+        A profile (:func:`profile`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per (``by``, ``group``): ``flagged``, ``assessed`` (figures with a
-        value: flagged, clear or inconclusive), ``clear``, ``inconclusive``,
-        ``suppressed``, ``not_available`` (incl. not estimable and too few events).
+        One row per (``by``, ``group``): ``flagged`` (the score), ``assessed``
+        (figures read against their threshold: flagged, clear or inconclusive),
+        ``clear``, ``inconclusive``, ``not_estimable``, ``not_computed``, ``status``
+        (flagged when at least one figure is flagged; clear when none is and every
+        assessed figure is clear; else inconclusive; not estimable when no figure
+        could be assessed), ``strongest`` (the key of the flagged figure whose
+        interval lies furthest beyond its threshold, relative to the threshold),
+        ``reason`` and ``suppressed`` (always False: counts of figures, not people).
+
+    Examples
+    --------
+    >>> scores(profile(results))  # doctest: +SKIP
     """
-    if len(prof) == 0:
-        return pd.DataFrame(columns=["by", "group", "flagged", "assessed", "clear",
-                                     "inconclusive", "suppressed", "not_available"])
-    st = prof["status"]
-    parts = prof.assign(
-        flagged=st == "flagged",
-        assessed=st.isin(["flagged", "clear", "inconclusive"]),
-        clear=st == "clear",
-        inconclusive=st == "inconclusive",
-        suppressed=st == "suppressed",
-        not_available=st.isin(["not available", "not estimable", "too few events"]),
-    )
-    cols = ["flagged", "assessed", "clear", "inconclusive", "suppressed", "not_available"]
-    return parts.groupby(["by", "group"], sort=False)[cols].sum().astype(int).reset_index()
+    if not isinstance(prof, pd.DataFrame) or not {"by", "group", "status", "excess"} <= set(
+            prof.columns):
+        raise ArgumentError("prof must be a profile table (see profile()): a DataFrame with "
+                            "by, group, status and excess.")
+    out = [{"by": b, "group": g, **_scope_summary(rows)}
+           for (b, g), rows in prof.groupby(["by", "group"], sort=False)]
+    frame = pd.DataFrame(out, columns=list(SCORE_COLUMNS))
+    counts = ["flagged", "assessed", "clear", "inconclusive", "not_estimable", "not_computed"]
+    frame[counts] = frame[counts].astype("int64")
+    frame["suppressed"] = frame["suppressed"].astype(bool)
+    return frame
+
+
+# --------------------------------------------------------------------------- the bundle
 
 
 @dataclass(frozen=True)
-class ManagementAudit:
+class ManagementAudit(AnalysisResult):
     """Every forced-into-management indicator, the profile and the score.
 
     Attributes
     ----------
-    indicators
-        Indicator name -> :class:`Result` (see :data:`INDICATORS`).
-    flows
+    ic_ceiling, switch_premium, stalled_then_switched, who_switches, switch_back, \
+post_switch_attrition, nominal_managers, preference_mismatch, peter_principle
+        One :class:`~pathaudit.result.Result` per indicator (see :data:`INDICATORS`);
+        None when not asked for or not computable (a note says why).
+    switch_flows
         Switch and exit flows by grade (:func:`switch_flows`).
     profile
-        Headline figures against thresholds for the organisation and every unit
-        (and every year when computed over time): see :func:`profile`.
+        Every figure against its threshold for the organisation, each unit and each
+        year (:func:`profile`).
     scores
-        Number of flagged figures per scope (:func:`scores`).
+        Flagged figures per scope (:func:`scores`).
+    notes
+        Caveats, findings, and the parts not computed with the reason.
     thresholds
         The thresholds used.
     meta
-        ``as_of``, ``alpha``, ``k``, ``by``, ``over_time``, ``version``.
+        ``as_of``, ``alpha``, ``k``, ``seed``, ``by_unit``, ``over_time``,
+        ``groupings``, ``label_values``, ``version``.
+
+    Examples
+    --------
+    >>> audit = pathaudit.forced_management(data)  # doctest: +SKIP
+    >>> audit.headline()[["key", "estimate", "status"]]  # doctest: +SKIP
+    >>> audit.plot("profile", by="year")  # doctest: +SKIP
     """
 
-    indicators: dict[str, Result]
-    flows: Result
-    profile: pd.DataFrame
-    scores: pd.DataFrame
-    thresholds: tuple[Threshold, ...]
+    ANALYSIS: ClassVar[str] = "forced_management"
+    TITLE: ClassVar[str] = "Forced-into-management indicators"
+    PARTS: ClassVar[tuple[str, ...]] = (*INDICATORS, "switch_flows", "profile", "scores")
+
+    ic_ceiling: Result | None = None
+    switch_premium: Result | None = None
+    stalled_then_switched: Result | None = None
+    who_switches: Result | None = None
+    switch_back: Result | None = None
+    post_switch_attrition: Result | None = None
+    nominal_managers: Result | None = None
+    preference_mismatch: Result | None = None
+    peter_principle: Result | None = None
+    switch_flows: Result | None = None
+    profile: Result | None = None
+    scores: Result | None = None
+    notes: tuple[Note, ...] = ()
+    thresholds: tuple[Threshold, ...] = DEFAULT_THRESHOLDS
     meta: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def score(self) -> int:
-        """Number of flagged figures for the whole organisation."""
-        s = self.scores
-        hit = s.loc[(s["by"] == OVERALL) & (s["group"] == ALL), "flagged"]
-        return int(hit.iloc[0]) if len(hit) else 0
+    def _org_profile(self) -> pd.DataFrame:
+        """The organisation's rows of the profile (read from the indicators if not computed)."""
+        if isinstance(self.profile, Result):
+            p = self.profile.table
+            return p.loc[(p["by"] == OVERALL) & (p["group"] == ALL)].reset_index(drop=True)
+        computed = {n: r for n in INDICATORS if isinstance(r := getattr(self, n), Result)}
+        why = {n: self.not_computed().get(n, "not asked for (see parts=)") for n in INDICATORS}
+        return _module_profile(computed, self.thresholds, by=OVERALL, reasons=why,
+                               label_values=self.meta.get("label_values"))
 
-    def unit_profile(self, group: str = ALL, by: str = OVERALL) -> pd.DataFrame:
-        """The profile of one scope (default: the whole organisation)."""
-        if group != ALL and by == OVERALL:
-            by = str(self.meta.get("by_unit") or "org_unit")
-        p = self.profile
-        return p.loc[(p["by"] == by) & (p["group"] == group)].reset_index(drop=True)
-
-    def over_time(self) -> pd.DataFrame:
-        """The profile per fiscal year (empty when not computed over time)."""
-        p = self.profile
-        return p.loc[p["by"] == "year"].reset_index(drop=True)
-
-    def results(self) -> dict[str, Result]:
-        """Name -> Result of every part, for the audit writer (profile included)."""
-        out: dict[str, Result] = {}
-        out.update(self.indicators)
-        out["switch_flows"] = self.flows
-        prof = self.profile.copy()
-        out["profile"] = Result(
-            table=prof.assign(suppressed=prof["status"] == "suppressed"),
-            meta={"analysis": "forced_management_profile", **self.meta},
-        )
-        return out
-
-    def headline(self) -> list[dict[str, Any]]:
-        """Headline figures of the organisation, one per threshold, for ``summary.json``."""
-        rows = []
-        for r in self.unit_profile().itertuples(index=False):
-            rows.append({
-                "name": f"{r.indicator}.{r.measure}" + (f" ({r.detail})" if r.detail else ""),
-                "label": r.label,
-                "estimate": r.estimate,
-                "ci_lower": r.ci_lower,
-                "ci_upper": r.ci_upper,
-                "n": r.n,
-                "status": r.status,
-                "threshold": r.threshold,
-                "definition": self.indicators[r.indicator].meta.get("definition", "")
-                if r.indicator in self.indicators else "",
-            })
-        rows.append({"name": "flagged_indicators", "label": "Number of flagged figures",
-                     "estimate": self.score, "ci_lower": None, "ci_upper": None, "n": None,
-                     "status": "", "threshold": "", "definition":
-                     "Figures whose whole 95% CI lies beyond their threshold."})
+    def _headline_rows(self) -> list[dict[str, Any]]:
+        org = self._org_profile()
+        s = _scope_summary(org)
+        rows = [headline_row(
+            "flagged_indicators", "Number of flagged figures (the score)", "management",
+            estimate=s["flagged"] if s["status"] != "not estimable" else np.nan,
+            unit="figures", threshold=PRIMARY_THRESHOLD, primary=True, status=s["status"],
+            reason=s["reason"],
+        )]
+        by_key = {(t.indicator, t.measure): t for t in self.thresholds}
+        values = {"attribute": "group", **(self.meta.get("label_values") or {})}
+        seen: set[str] = {"flagged_indicators"}
+        for r in org.itertuples(index=False):
+            t = by_key[(r.indicator, r.measure)]
+            template = FIGURES[t.key][1] if t.key in FIGURES else t.label
+            label = _fill(template, {**values, **dict(t.where)})
+            if r.detail:
+                label += f", {r.detail}"
+            key = r.key
+            while key in seen:
+                key += "_again"
+            seen.add(key)
+            rows.append(headline_row(
+                key, label, "management", estimate=r.estimate, ci_lower=r.ci_lower,
+                ci_upper=r.ci_upper, n=r.n, unit=r.unit, threshold=t, status=r.status,
+                reason=r.reason,
+            ))
         return rows
 
-    def summary(self) -> str:
-        """A plain-language summary: the score, then each figure with its status."""
-        p = self.unit_profile()
-        n_assessed = int(p["status"].isin(["flagged", "clear", "inconclusive"]).sum())
-        lines = [
-            "Forced-into-management indicators",
-            f"  as of {self.meta.get('as_of', '')}; {int(100 * (1 - self.meta.get('alpha', 0.05)))}"
-            f"% confidence intervals; minimum cell size k = {self.meta.get('k', '')}",
-            f"  {self.score} of {n_assessed} figures flagged (whole interval beyond its "
-            "threshold).",
-            "",
-        ]
-        for r in p.itertuples(index=False):
-            lines.append(f"  [{r.status}] {r.label}{' (' + r.detail + ')' if r.detail else ''}: "
-                         f"{_fmt_value(r.estimate, r.ci_lower, r.ci_upper, r.unit, r.status)}"
-                         f"; {r.threshold}")
-            if r.status == "not available" and r.note:
-                lines.append(f"      {r.note}")
-        s = self.scores
-        units = s.loc[s["by"] == self.meta.get("by_unit", "org_unit")]
-        if len(units):
-            lines.append("")
-            lines.append("  Flagged figures by unit: " + ", ".join(
-                f"{u.group} {u.flagged}/{u.assessed}" for u in units.itertuples(index=False)))
-        return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        p = self.unit_profile()
-        shown = p[["label", "detail", "estimate", "ci_lower", "ci_upper", "n", "threshold",
-                   "status"]].copy()
-        for c in ("estimate", "ci_lower", "ci_upper"):
-            shown[c] = [
-                SUPPRESSED_MARK if s == "suppressed" else ("" if not np.isfinite(v) else
-                                                           f"{v:.3g}")
-                for v, s in zip(shown[c], p["status"], strict=True)
-            ]
-        shown["n"] = [SUPPRESSED_MARK if s == "suppressed" or not np.isfinite(v) else f"{v:.0f}"
-                      for v, s in zip(p["n"], p["status"], strict=True)]
-        return (
-            "<div><h4>Forced-into-management indicators</h4>"
-            f"<p><b>{self.score}</b> figures flagged (whole 95% CI beyond the threshold), "
-            f"as of {html.escape(str(self.meta.get('as_of', '')))}.</p>"
-            f"{shown.to_html(index=False, escape=True)}</div>"
-        )
-
-    def plot_profile(self, group: str = ALL, by: str = OVERALL) -> Figure:
-        """Draw the one-page profile of one scope (:func:`~.management_plots.plot_profile`)."""
-        from pathaudit.management._plots import plot_profile
-
-        return plot_profile(self, group=group, by=by)
-
-    def plot_flows(self, ax: Axes | None = None, group: str = ALL, by: str = OVERALL) -> Axes:
-        """Draw switch and exit flows by grade (:func:`~.management_plots.plot_flows`)."""
-        from pathaudit.management._plots import plot_flows
-
-        return plot_flows(self.flows, ax=ax, group=group, by=by)
-
-    def plot_over_time(self) -> Figure:
-        """Draw each headline figure per fiscal year against its threshold."""
-        from pathaudit.management._plots import plot_over_time
-
-        return plot_over_time(self)
+_module_profile = profile
+_module_scores = scores
 
 
-def _fmt_value(est: float, lo: float, hi: float, unit: str, status: str) -> str:
-    if status == "suppressed":
-        return f"{SUPPRESSED_MARK} (suppressed)"
-    if not (isinstance(est, float) and math.isfinite(est)):
-        return "no value"
-    if unit == "share" or unit == "pay change":
-        fmt = "{:.1%}"
-    elif unit == "grades":
-        fmt = "{:+.0f}"
-    else:
-        fmt = "{:.2f}"
-    if math.isfinite(lo) and math.isfinite(hi) and (lo != est or hi != est):
-        return f"{fmt.format(est)} (95% CI {fmt.format(lo)} to {fmt.format(hi)})"
-    return fmt.format(est)
+# --------------------------------------------------------------------------- the analysis
+
+
+def _check_flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ArgumentError(f"{name} must be True or False; got {value!r}.")
+
+
+def _check_options(options: Any) -> dict[str, dict[str, Any]]:
+    """Indicator name -> extra keyword arguments, each checked against the function."""
+    if options is None:
+        return {}
+    example = "e.g. {'nominal_managers': {'min_reports': 3}}"
+    if not isinstance(options, Mapping):
+        raise ArgumentError(f"options must map indicator names to keyword arguments, "
+                            f"{example}; got {type(options).__name__}.")
+    check_choices(list(options), "options", list(INDICATORS))
+    out: dict[str, dict[str, Any]] = {}
+    for name, kw in options.items():
+        if not isinstance(kw, Mapping):
+            raise ArgumentError(f"options[{name!r}] must be a mapping of keyword arguments, "
+                                f"{example}; got {kw!r}.")
+        allowed = [p for p in inspect.signature(INDICATORS[name]).parameters
+                   if p not in ("data", "by", "alpha", "seed")]
+        bad = [k for k in kw if k not in allowed]
+        if bad:
+            raise ArgumentError(
+                f"options[{name!r}] takes {allowed}; unknown: {bad}. by, alpha and seed "
+                "are forced_management's own arguments and apply to every indicator."
+            )
+        for key, low in _NUMBER_OPTIONS.items():
+            if key in kw:
+                check_count(kw[key], f"options[{name!r}][{key!r}]", low=low)
+        out[name] = dict(kw)
+    return out
+
+
+def _setting(name: str, param: str, options: Mapping[str, Mapping[str, Any]]) -> Any:
+    """The value an indicator runs with: from ``options``, else the function's default."""
+    if param in options.get(name, {}):
+        return options[name][param]
+    return inspect.signature(INDICATORS[name]).parameters[param].default
+
+
+def _wanted(parts: Any, indicators: Any) -> tuple[str, ...]:
+    if indicators is not None:
+        if parts is not None:
+            raise ArgumentError(
+                "give parts= or its alias indicators=, not both; parts takes every part: "
+                f"{list(PARTS)}."
+            )
+        names = check_choices(indicators, "indicators", list(INDICATORS))
+        return check_parts(list(names or ()), PARTS)
+    return check_parts(parts, PARTS)
+
+
+def _part_meta(data: AuditData, name: str, alpha: float, **extra: Any) -> dict[str, Any]:
+    from pathaudit._version import __version__
+
+    return {"analysis": name, "alpha": alpha, "k": data.min_cell_size, "version": __version__,
+            "as_of": str(pd.Timestamp(data.as_of).date()),
+            "data_quality": data.quality.summary(), **extra}
+
+
+def _threshold_records(ths: Sequence[Threshold]) -> list[dict[str, Any]]:
+    return [{"key": t.key, "indicator": t.indicator, "measure": t.measure, "label": t.label,
+             "direction": t.direction, "value": t.value, "unit": t.unit,
+             "rationale": t.rationale, "where": dict(t.where), "min_events": t.min_events}
+            for t in ths]
 
 
 def forced_management(
     data: AuditData,
     *,
+    parts: Sequence[str] | None = None,
     by: str | None = "org_unit",
     over_time: bool = True,
     thresholds: Mapping[str, float | tuple[float, float]] | Sequence[Threshold] | None = None,
@@ -609,13 +799,18 @@ def forced_management(
     indicators: Sequence[str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ManagementAudit:
-    """Run every forced-into-management indicator and build the per-unit profile.
+    """Run the forced-into-management indicators and build the per-unit profile.
 
     Parameters
     ----------
     data
         The audit data (history or snapshot; indicators that need what the data
-        lacks say so in the profile instead of failing).
+        lacks are not computed, and a note says why).
+    parts
+        The parts to compute (default all of :data:`PARTS`): indicator names,
+        ``"switch_flows"``, ``"profile"``, ``"scores"``. The profile and the scores
+        read every indicator that has a threshold, so asking for either computes those
+        indicators too (returned as parts only when asked for).
     by
         Grouping of the per-unit profile (default ``"org_unit"``; None for the
         organisation only).
@@ -624,13 +819,13 @@ def forced_management(
         ``by == "year"``), so a change to the ladder can be seen.
     thresholds
         Overrides of :data:`DEFAULT_THRESHOLDS` (``{"indicator.measure": value}``)
-        or a full replacement (a sequence of :class:`Threshold`).
+        or a full replacement (a sequence of :class:`~pathaudit.headline.Threshold`).
     alpha
         1 - confidence level of every interval.
     seed
         Seed of the bootstrap (switch premium) and of the draw of matched controls.
     indicators
-        Names of the indicators to run (default: all of :data:`INDICATORS`).
+        Alias of ``parts`` limited to indicator names (give one or the other).
     options
         Extra keyword arguments per indicator, e.g.
         ``{"nominal_managers": {"min_reports": 3}}``.
@@ -638,9 +833,15 @@ def forced_management(
     Returns
     -------
     ManagementAudit
-        ``indicators`` (name -> Result), ``flows``, ``profile``, ``scores``,
-        ``thresholds``; ``summary()``, ``plot_profile()``, ``plot_flows()``,
-        ``plot_over_time()``.
+        One :class:`~pathaudit.result.Result` per part, ``notes``, ``thresholds``;
+        ``headline()`` (the primary figure ``flagged_indicators`` and each indicator's
+        figure for the organisation), ``summary()``, ``plot(part)``.
+
+    Raises
+    ------
+    ArgumentError
+        For data that is not loaded, an unknown part, indicator, grouping, threshold or
+        option, or an alpha or seed out of range.
 
     Notes
     -----
@@ -649,38 +850,113 @@ def forced_management(
     many units, some flags are expected by chance where a unit sits near a
     threshold; the "clear" status (whole interval on the healthy side) is the
     evidence that a figure is fine, not the absence of a flag.
-    """
-    from pathaudit._version import __version__
 
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> audit = pathaudit.forced_management(data)  # doctest: +SKIP
+    >>> audit.headline().loc[0, ["key", "status"]].tolist()  # doctest: +SKIP
+    ['flagged_indicators', 'flagged']
+    >>> audit.plot("profile")  # doctest: +SKIP
+    """
+    data = check_data(data, "forced_management")
+    alpha = check_alpha(alpha)
+    seed = check_seed(seed)
+    if by is not None and not isinstance(by, str):
+        raise ArgumentError(f"by must be None or one column name (e.g. 'org_unit'); got {by!r}.")
+    check_by(by, data)
+    over_time = _check_flag(over_time, "over_time")
     ths = resolve_thresholds(thresholds)
-    names = list(INDICATORS) if indicators is None else list(indicators)
-    groupings: By = [c for c in ([by] if by else []) + (["year"] if over_time else [])]
-    options = options or {}
+    opts = _check_options(options)
+    wanted = _wanted(parts, indicators)
+    reads = {t.indicator for t in ths} if {"profile", "scores"} & set(wanted) else set()
+    run = [n for n in INDICATORS if n in wanted or n in reads]
+    groupings = list(dict.fromkeys([*([by] if by else []), *(["year"] if over_time else [])]))
+    label_values = {
+        "months": _setting("switch_back", "horizon_months", opts),
+        "post_months": _setting("post_switch_attrition", "horizon_months", opts),
+        "min_reports": _setting("nominal_managers", "min_reports", opts),
+    }
     results: dict[str, Result] = {}
+    flows = None
     with shared_cache():
-        for name in names:
-            fn = INDICATORS[name]
+        for name in run:
             kw: dict[str, Any] = {"by": groupings or None, "alpha": alpha}
             if name in ("switch_premium", "post_switch_attrition"):
                 kw["seed"] = seed
-            kw.update(options.get(name, {}))
-            results[name] = fn(data, **kw)
-    flows = switch_flows(data, by=groupings or None, alpha=alpha)
-    prof = profile(results, ths)
+            kw.update(opts.get(name, {}))
+            results[name] = INDICATORS[name](data, **kw)
+        if "switch_flows" in wanted:
+            flows = switch_flows(data, by=groupings or None, alpha=alpha)
+    fields: dict[str, Result | None] = {}
+    notes: list[Note] = []
+    for name, res in [*results.items(), *([("switch_flows", flows)] if flows else [])]:
+        if name not in wanted:
+            continue
+        if not res.meta.get("available", True):
+            notes.append(Note("not computed", _strip(res.meta.get("note", "")), name))
+            fields[name] = None
+            continue
+        fields[name] = res
+        if res.meta.get("note"):
+            notes.append(Note("caveat", str(res.meta["note"]), name))
+    level = level_text(alpha)
+    if reads:
+        prof = _module_profile(results, ths, label_values=label_values)
+        common = dict(
+            method="Each indicator's headline figure pooled over grades, read against its "
+                   "threshold (see thresholds).",
+            population="The populations of the indicators read.",
+            by_unit=by, groupings=by_columns(groupings or None),
+        )
+        if "profile" in wanted:
+            fields["profile"] = Result(table=prof, plotter=plot_profile, meta=_part_meta(
+                data, "profile", alpha, thresholds=_threshold_records(ths), **common,
+                definition=(
+                    "One row per scope (the organisation, each group of each grouping) and "
+                    f"threshold: the indicator's headline figure, its {level} confidence "
+                    "interval, n, the threshold and the status: flagged when the whole "
+                    "interval lies beyond the threshold; clear when it lies wholly on the "
+                    "healthy side; inconclusive when it straddles the threshold; not "
+                    "estimable when there is no value, too few events for a ratio or fewer "
+                    "than k people; not computed when the input is missing. excess: how far "
+                    "a flagged interval lies beyond the threshold, relative to it."
+                )))
+        sc = _module_scores(prof)
+        if "scores" in wanted:
+            fields["scores"] = Result(table=sc, plotter=plot_scores, meta=_part_meta(
+                data, "scores", alpha, **common,
+                definition=(
+                    "Per scope: the number of flagged figures (the score), of figures "
+                    "assessed (flagged, clear or inconclusive), clear, inconclusive, not "
+                    "estimable and not computed. status: flagged when at least one figure is "
+                    "flagged; clear when none is and every assessed figure is clear; else "
+                    "inconclusive. strongest: the flagged figure whose interval lies "
+                    "furthest beyond its threshold, relative to the threshold."
+                )))
+        n_scopes = len(sc)
+        notes.append(Note(
+            "caveat",
+            f"A figure is flagged only when its whole {level} confidence interval lies beyond "
+            f"its threshold; across {n_scopes} scopes some flags near a threshold can happen "
+            "by chance, and a figure that is not flagged is shown to be fine only when it is "
+            "clear.", "profile" if "profile" in wanted else "scores"))
+        if by:
+            units = sc.loc[sc["by"] == by]
+            if len(units):
+                notes.append(Note(
+                    "finding",
+                    f"Flagged figures by {by}: " + "; ".join(
+                        f"{u.group} {u.flagged} of {u.assessed}"
+                        for u in units.itertuples(index=False)) + ".",
+                    "scores" if "scores" in wanted else "profile"))
     return ManagementAudit(
-        indicators=results,
-        flows=flows,
-        profile=prof,
-        scores=scores(prof),
+        **fields,
+        notes=tuple(notes),
         thresholds=ths,
-        meta={
-            "analysis": "forced_management",
-            "as_of": str(pd.Timestamp(data.as_of).date()),
-            "alpha": alpha,
-            "k": data.min_cell_size,
-            "by_unit": by,
-            "over_time": over_time,
-            "groupings": by_columns(groupings or None),
-            "version": __version__,
-        },
+        meta=_part_meta(data, "forced_management", alpha, seed=seed, by_unit=by,
+                        over_time=over_time, groupings=by_columns(groupings or None),
+                        label_values=label_values),
     )

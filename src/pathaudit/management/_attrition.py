@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from pathaudit.errors import StatisticalWarning
+from pathaudit.errors import ArgumentError, StatisticalWarning
 from pathaudit.management._common import (
     SNAPSHOT_NOTE,
     By,
     by_columns,
+    check_common,
+    check_count,
+    check_seed,
     fiscal_year,
     groupings,
     indicator_result,
@@ -88,6 +91,15 @@ def post_switch_attrition(
     no exit among switchers or among controls, its ratio is not estimable and is
     left missing.
     """
+    data = check_common(data, "post_switch_attrition", alpha, by)
+    horizon_months = check_count(horizon_months, "horizon_months")
+    n_controls = check_count(n_controls, "n_controls")
+    seed = check_seed(seed)
+    if matched is not None and not isinstance(matched, pd.DataFrame):
+        raise ArgumentError(
+            "matched must be None or the matched design (a DataFrame from "
+            f"pathaudit.stats.matching.post_switch_matched); got {type(matched).__name__}."
+        )
     name = "post_switch_attrition"
     definition = ATTRITION_DEFINITION.format(months=horizon_months, c=n_controls)
     method = (
@@ -96,7 +108,8 @@ def post_switch_attrition(
     )
     population = "IC->M switches in the observed window and their matched ICs."
     kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="hazard_ratio", alpha=alpha)
+              headline="hazard_ratio", alpha=alpha, horizon_months=horizon_months,
+              n_controls=n_controls)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch date"), **kw)
     if matched is None:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pathaudit.checks import check_alpha, check_columns, check_data, check_number
+from pathaudit.errors import ArgumentError
 from pathaudit.result import Result, make_result
 
 if TYPE_CHECKING:
@@ -49,6 +51,9 @@ OVERALL = "overall"
 """Value of ``by`` for figures on the whole organisation (``group`` is then ``"all"``)."""
 
 ALL = "all"
+
+NOT_COMPUTED = "Not computed: "
+"""How ``meta["note"]`` of an indicator that could not be computed begins."""
 
 SNAPSHOT_NOTE = (
     "this dataset is a snapshot-only export (one row per person), so no {what} can be "
@@ -143,7 +148,7 @@ def indicator_result(
     headline: str,
     alpha: float,
     tables: dict[str, pd.DataFrame] | None = None,
-    plotter: Callable[[Result, Axes], Axes] | None = None,
+    plotter: Callable[..., Axes] | None = None,
     note: str = "",
     **meta: Any,
 ) -> Result:
@@ -181,6 +186,7 @@ def unavailable(
     population: str,
     headline: str,
     alpha: float,
+    **meta: Any,
 ) -> Result:
     """Return the result of an indicator that cannot be computed from this data.
 
@@ -199,12 +205,63 @@ def unavailable(
         indicator=indicator,
         headline=headline,
         available=False,
-        note=f"Not computed: {reason}",
+        note=f"{NOT_COMPUTED}{reason}",
+        **meta,
     )
 
 
 By = str | Sequence[str] | None
 """A grouping request: one column, several (each on its own), or none."""
+
+
+# ---------------------------------------------------------------------------
+# Argument checks shared by the indicator functions
+# ---------------------------------------------------------------------------
+
+
+def grouping_columns(data: AuditData) -> list[str]:
+    """The groupings ``by=`` accepts on ``data``: ``"year"`` and the attributes it has."""
+    present = set(data.history.columns) | set(data.people.columns)
+    return ["year", *[c for c in WORK_ATTRIBUTES if c in present]]
+
+
+def check_by(by: Any, data: AuditData, *, extra: Sequence[str] = ()) -> By:
+    """``by`` is None, one grouping or several, each among :func:`grouping_columns`.
+
+    Examples
+    --------
+    >>> check_by("org_unit", data)  # doctest: +SKIP
+    'org_unit'
+    """
+    if by is None:
+        return None
+    names = [by] if isinstance(by, str) else by
+    if not isinstance(names, Sequence) or not all(isinstance(c, str) for c in names):
+        raise ArgumentError(
+            f"by must be None, a column name or a list of column names (e.g. 'org_unit'); "
+            f"got {by!r}."
+        )
+    check_columns(list(names), "by", [*grouping_columns(data), *extra],
+                  where="the groupings of this data")
+    return by
+
+
+def check_common(data: Any, function: str, alpha: Any, by: Any, **extra: Any) -> AuditData:
+    """Check ``data``, ``alpha`` and ``by`` of an indicator function; return the data."""
+    data = check_data(data, function)
+    check_alpha(alpha)
+    check_by(by, data, **extra)
+    return data
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` is a whole number of at least 0 (the random generator's seed)."""
+    return int(check_number(seed, "seed", low=0, integer=True))
+
+
+def check_count(value: Any, name: str, *, low: int = 1) -> int:
+    """``value`` is a whole number of at least ``low`` (months, people, draws)."""
+    return int(check_number(value, name, low=low, integer=True))
 
 
 def by_columns(by: By) -> list[str]:
@@ -372,7 +429,12 @@ def year_ends(data: AuditData, first: pd.Timestamp | None = None) -> list[pd.Tim
     return ends
 
 
-def plot_headline(result: Result, ax: Axes) -> Axes:
+def level_text(alpha: float) -> str:
+    """The confidence level of ``alpha`` in words: ``level_text(0.05) == "95%"``."""
+    return f"{round(100 * (1 - float(alpha)), 6):g}%"
+
+
+def plot_headline(result: Result, ax: Axes, *, by: str | None = None) -> Axes:
     """Forest plot of an indicator's headline figure: the organisation, then each group.
 
     Parameters
@@ -381,16 +443,30 @@ def plot_headline(result: Result, ax: Axes) -> Axes:
         An indicator result (``meta["headline"]`` names the measure drawn).
     ax
         Axes to draw on.
+    by
+        Show only the organisation and the groups of this grouping (e.g.
+        ``"org_unit"``); default every grouping of the result.
 
     Returns
     -------
     matplotlib.axes.Axes
         One row per group (pooled over grades): the estimate with its interval.
         Suppressed or missing figures are listed with a dash.
+
+    Examples
+    --------
+    >>> audit.plot("switch_premium", by="year")  # doctest: +SKIP
     """
     t = result.table
     measure = result.meta.get("headline", "")
-    rows = t.loc[(t["measure"] == measure) & t["grade"].isna()].reset_index(drop=True)
+    sel = (t["measure"] == measure) & t["grade"].isna()
+    if by is not None:
+        present = sorted(set(t["by"]) - {OVERALL})
+        if by not in present:
+            raise ArgumentError(f"by must be one of the groupings of this part: {present}; "
+                                f"got {by!r}.")
+        sel &= t["by"].isin([OVERALL, by])
+    rows = t.loc[sel].reset_index(drop=True)
     labels = []
     for i, r in rows.iterrows():
         name = "whole organisation" if r["by"] == OVERALL else f"{r['by']} {r['group']}"
@@ -405,7 +481,8 @@ def plot_headline(result: Result, ax: Axes) -> Axes:
         else:
             ax.text(0.02, y, "–", transform=ax.get_yaxis_transform(), va="center")
     ax.set_yticks(range(len(rows))[::-1], labels, fontsize=8)
-    ax.set_title(f"{result.meta.get('analysis', '')}: {measure}", fontsize=10, loc="left")
+    ax.set_title(f"{result.meta.get('analysis', '')}: {measure} "
+                 f"({level_text(result.meta.get('alpha', 0.05))} CI)", fontsize=10, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

@@ -22,6 +22,8 @@ from pathaudit.management._common import (
     WORK_ATTRIBUTES,
     By,
     by_columns,
+    check_common,
+    check_count,
     fiscal_year,
     groupings,
     indicator_result,
@@ -31,12 +33,11 @@ from pathaudit.management._common import (
     unavailable,
     work_exposure,
 )
+from pathaudit.management._plots import plot_flows
 from pathaudit.management._rates import cif_at
 from pathaudit.result import Result, make_result
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from pathaudit.data import AuditData
 
 # ---------------------------------------------------------------------------
@@ -137,6 +138,8 @@ def switch_back(
     at the horizon the figure is suppressed (a curve stops where fewer than k
     remain at risk).
     """
+    data = check_common(data, "switch_back", alpha, by, extra=("grade",))
+    horizon_months = check_count(horizon_months, "horizon_months")
     name = "switch_back"
     horizon = horizon_months / 12.0
     method = (
@@ -146,7 +149,7 @@ def switch_back(
     population = "People who switched from the IC to the M track on or after history start."
     definition = SWITCH_BACK_DEFINITION.format(months=horizon_months)
     kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="cif", alpha=alpha)
+              headline="cif", alpha=alpha, horizon_months=horizon_months)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch"), **kw)
     runs = management_runs(data)
@@ -240,6 +243,7 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     A move is attributed to the grade and unit held on its last day in the
     origin track, and to that interval's fiscal year (exposure table).
     """
+    data = check_common(data, "switch_flows", alpha, by)
     definition = (
         "Moves per 100 person-years on the origin track at each grade: IC->M switches and "
         "IC exits per IC person-year, M->IC switches and M exits per M person-year."
@@ -294,10 +298,4 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     out["ci_upper"] = 100 * hi
     out["grade"] = pd.array(out["grade"], dtype="Int64")
     return make_result(out[cols], available=True, note="", label_cols=("grade",),
-                       plotter=_plot_flows, **kw)
-
-
-def _plot_flows(result: Result, ax: Axes) -> Axes:
-    from pathaudit.management._plots import plot_flows
-
-    return plot_flows(result, ax=ax)
+                       plotter=plot_flows, **kw)

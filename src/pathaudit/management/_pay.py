@@ -21,6 +21,9 @@ from pathaudit.management._common import (
     By,
     by_columns,
     cached,
+    check_common,
+    check_count,
+    check_seed,
     distinct_people,
     fiscal_year,
     groupings,
@@ -149,6 +152,7 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
     small cell). A positive gap is the finding; a gap of 0 or below means the IC
     ladder reaches as high as the M ladder.
     """
+    data = check_common(data, "ic_ceiling", alpha, by)
     name = "ic_ceiling"
     method = (
         "Ladder tops (as ladder.top_grades); realised tops from the people employed on the "
@@ -404,6 +408,9 @@ def switch_premium(
     each (grade, move) group (B draws of each median, drawn exactly by
     :func:`bootstrap_median_draws`), combined with the same weights.
     """
+    data = check_common(data, "switch_premium", alpha, by)
+    B = check_count(B, "B (bootstrap resamples)")
+    seed = check_seed(seed)
     name = "switch_premium"
     method = (
         f"Difference of medians per grade; percentile bootstrap within (grade, move) groups, "
@@ -594,6 +601,9 @@ def peter_principle(
     signal: people do worse after moving into management than after an IC
     promotion. It does not say why (a new role is rated on new criteria).
     """
+    data = check_common(data, "peter_principle", alpha, by)
+    window_months = check_count(window_months, "window_months")
+    settle_months = check_count(settle_months, "settle_months", low=0)
     name = "peter_principle"
     settle_end = settle_months + window_months
     definition = PETER_DEFINITION.format(settle=settle_months, settle_end=settle_end,
@@ -606,7 +616,8 @@ def peter_principle(
         "IC spells ending in an IC->M switch or IC promotion, with a rating before and after."
     )
     kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="std_difference", alpha=alpha)
+              headline="std_difference", alpha=alpha, window_months=window_months,
+              settle_months=settle_months)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="move"), **kw)
     if not has_values(data.ratings, "rating"):

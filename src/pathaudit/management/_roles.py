@@ -15,6 +15,8 @@ import pandas as pd
 from pathaudit import stats
 from pathaudit.management._common import (
     By,
+    check_common,
+    check_count,
     has_values,
     indicator_result,
     row,
@@ -68,12 +70,14 @@ def nominal_managers(
     filtered out) looks nominal. A manager title can also be a grade label
     without people-management duties; that is what this figure finds.
     """
+    data = check_common(data, "nominal_managers", alpha, by)
+    min_reports = check_count(min_reports, "min_reports")
     name = "nominal_managers"
     definition = NOMINAL_DEFINITION.format(m=min_reports)
     method = "Count of direct reports from manager_id on the date; Wilson CI for the share."
     population = "M-track people employed on the date."
     kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="share", alpha=alpha)
+              headline="share", alpha=alpha, min_reports=min_reports)
     if not has_values(data.history, "manager_id"):
         return unavailable(name, "the export has no manager_id, so direct reports cannot be "
                            "counted; map the manager column.", **kw)
@@ -138,6 +142,7 @@ def preference_mismatch(
     count is the complement of ``coverage``); if non-response differs by how
     people feel about their role, the share is off in an unknown direction.
     """
+    data = check_common(data, "preference_mismatch", alpha, by)
     name = "preference_mismatch"
     method = "Share of managers stating an IC preference, Wilson CI."
     population = "M-track people employed on the date with a stated career preference."

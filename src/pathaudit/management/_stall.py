@@ -7,16 +7,20 @@ threshold per grade (:func:`stall_thresholds`), the split of IC person-time at i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from pathaudit import stats
+from pathaudit.checks import check_columns, check_data
+from pathaudit.errors import ArgumentError
 from pathaudit.management._common import (
     SNAPSHOT_NOTE,
+    WORK_ATTRIBUTES,
     By,
     by_columns,
+    check_common,
     distinct_people,
     indicator_result,
     row,
@@ -43,6 +47,19 @@ STALL_DEFINITION = (
     "hazard_ratio: "
     "IC->M switch rate while stalled / while not stalled, within grade."
 )
+
+
+def _check_threshold_by(value: Any, data: AuditData, name: str) -> str | None:
+    """None or one attribute column of the data (thresholds are set within its groups)."""
+    if value is None:
+        return None
+    present = set(data.history.columns) | set(data.people.columns)
+    options = [c for c in WORK_ATTRIBUTES if c in present and c != "gender"]
+    if not isinstance(value, str):
+        raise ArgumentError(f"{name} must be None or one column name among {options}; "
+                            f"got {value!r}.")
+    check_columns(value, name, options, where="the spells")
+    return value
 
 
 def _ic_spells_with_known_start(data: AuditData) -> pd.DataFrame:
@@ -107,6 +124,8 @@ def stall_thresholds(data: AuditData, *, by: str | None = None) -> pd.DataFrame:
     usual time to promotion is stalled there); a grade below it with no
     promotion takes the threshold of the nearest grade below that has one.
     """
+    data = check_data(data, "stall_thresholds")
+    by = _check_threshold_by(by, data, "by")
     ic = _ic_spells_with_known_start(data)
     top = _org_ic_top(data)
     cols = ["grade", "threshold", "rule", "spells", "promotions", "n"]
@@ -259,6 +278,8 @@ def stalled_then_switched(
     sandwich variance clustered by person. Grades with no threshold (no
     promotion from them or from any grade below) are left out and counted.
     """
+    data = check_common(data, "stalled_then_switched", alpha, by)
+    threshold_by = _check_threshold_by(threshold_by, data, "threshold_by")
     name = "stalled_then_switched"
     method = (
         "Stall threshold per grade from the Aalen–Johansen cumulative incidence of IC "

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from pathaudit import stats
+from pathaudit.errors import ArgumentError
 from pathaudit.management._common import (
     SNAPSHOT_NOTE,
     By,
     by_columns,
     cell_totals,
+    check_common,
     has_values,
     indicator_result,
     person_codes,
@@ -77,6 +80,16 @@ def who_switches(
     (binomial) interval. Rates are attributed to the grade and unit the person
     had at the time (exposure table).
     """
+    data = check_common(data, "who_switches", alpha, by)
+    if isinstance(attributes, str):
+        attributes = (attributes,)
+    if not isinstance(attributes, Sequence) or not all(isinstance(a, str) for a in attributes) \
+            or not attributes:
+        raise ArgumentError(
+            f"attributes must name people columns to compare, e.g. ('gender',); got "
+            f"{attributes!r}."
+        )
+    attributes = tuple(attributes)
     name = "who_switches"
     method = (
         "Switch rates with exact Poisson (Garwood) CIs; within-grade rate ratios with exact "
