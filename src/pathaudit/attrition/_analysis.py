@@ -388,7 +388,7 @@ def _frame_parts(
 ) -> dict[str, Result]:
     """The parts computed on the working frame ``w`` (every part but ``post_switch``)."""
     out: dict[str, Result] = {}
-    common = {"data": data, "alpha": alpha, "k": k}
+    common: dict[str, Any] = {"data": data, "alpha": alpha, "k": k}
     definition_rate = (
         "exits (by kind: voluntary, involuntary, all incl. other) per 100 person-years of "
         "employment, person-time and exits attributed to the track (and attributes) held at "

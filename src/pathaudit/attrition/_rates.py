@@ -13,6 +13,7 @@ import pandas as pd
 from pathaudit.attrition._frame import KINDS, count_people, epoch_days
 from pathaudit.data import AuditData
 from pathaudit.derived.spells import fiscal_quarter_start, fiscal_quarters
+from pathaudit.errors import PathauditError
 from pathaudit.io.schema import TRACKS
 from pathaudit.stats import (
     adjust_pvalues,
@@ -211,6 +212,9 @@ def regretted(
         ``ci_lower, ci_upper`` (Wilson), ``n``; the rating threshold used.
     """
     ratings = data.ratings
+    if ratings is None:
+        raise PathauditError("Regretted attrition needs performance ratings; the export has "
+                             "none (map a ratings file in the column map).")
     rt = ratings.dropna(subset=["employee_id", "rating_date", "rating"])
     threshold = float(np.quantile(rt["rating"].to_numpy(float), 0.75)) if top_rating is None \
         else float(top_rating)

@@ -204,7 +204,7 @@ class AttritionResult(AnalysisResult):
         for track in ("IC", "M"):
             key = f"voluntary_exits_per_100py_{track.lower()}"
             label = f"Voluntary exits per 100 person-years, {track} track"
-            base = {"unit": "per 100 person-years"}
+            base: dict[str, Any] = {"unit": "per 100 person-years"}
             if self.rates is None:
                 rows.append(headline_row(key, label, "attrition", status="not computed",
                                          reason=self._missing("rates"), **base))
@@ -230,7 +230,7 @@ class AttritionResult(AnalysisResult):
     def _rate_ratio_row(self) -> dict[str, Any]:
         key = "voluntary_exit_rate_ratio"
         label = "IC / M voluntary exit rate ratio"
-        base = {"unit": "ratio", "threshold": self.thresholds[key], "primary": True}
+        base: dict[str, Any] = {"unit": "ratio", "threshold": self.thresholds[key], "primary": True}
         if self.rate_ratio is None:
             return headline_row(key, label, "attrition", status="not computed",
                                 reason=self._missing("rate_ratio"), **base)
@@ -255,7 +255,7 @@ class AttritionResult(AnalysisResult):
         key = "voluntary_exit_hazard_ratio"
         label = ("IC vs M hazard ratio of voluntary exit at equal grade and tenure "
                  "(a rate among those still employed)")
-        base = {"unit": "hazard ratio", "threshold": self.thresholds[key]}
+        base: dict[str, Any] = {"unit": "hazard ratio", "threshold": self.thresholds[key]}
         if self.cox is None:
             return headline_row(key, label, "attrition", status="not computed",
                                 reason=self._missing("cox"), **base)
@@ -284,7 +284,7 @@ class AttritionResult(AnalysisResult):
             label = (f"Exit hazard ratio in the {self.horizon_months} months after a switch "
                      f"from {_DIRECTION_WORDS[direction]}, vs matched "
                      f"{_OTHER_TRACK[direction]} who stayed")
-            base = {"unit": "hazard ratio", "threshold": self.thresholds[key]}
+            base: dict[str, Any] = {"unit": "hazard ratio", "threshold": self.thresholds[key]}
             if self.post_switch is None:
                 rows.append(headline_row(key, label, "attrition", status="not computed",
                                          reason=self._missing("post_switch"), **base))
