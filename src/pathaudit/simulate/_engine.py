@@ -220,11 +220,10 @@ class _Engine:
         c = config
         start = np.datetime64(c.start, "M")
         self.M = c.n_months
-        self.mstart = (
-            np.arange(start, start + np.timedelta64(self.M + 1, "M")).astype("datetime64[D]").astype(np.int64)
-        )
+        months = np.arange(start, start + np.timedelta64(self.M + 1, "M"))
+        self.mstart = months.astype("datetime64[D]").astype(np.int64)
         self.mlen = np.diff(self.mstart)
-        self.cal_month = (np.arange(start, start + self.M).astype(np.int64) % 12) + 1
+        self.cal_month = (months[:-1].astype(np.int64) % 12) + 1
         self.adopt = c.adoption_array()
         self.n_units = len(c.units)
         expected = c.initial_headcount + c.target_headcount * 0.25 * c.years * 1.3
