@@ -113,6 +113,8 @@ def check_columns(
     """
     if names is None:
         return ()
+    if not isinstance(names, str) and not isinstance(names, Iterable):
+        raise ArgumentError(f"{name} must be a column name or a list of them; got {names!r}.")
     listed = (names,) if isinstance(names, str) else tuple(names)
     options = sorted(available)
     bad = [c for c in listed if c not in options]
