@@ -42,7 +42,7 @@ def _level_lookup(config: SimConfig) -> np.ndarray:
 def _dates(days: np.ndarray) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     out = days.astype("datetime64[D]").astype("datetime64[ns]")
-    out[days < 0] = np.datetime64("NaT")
+    out[days < 0] = np.datetime64("NaT", "ns")
     return out
 
 
