@@ -500,7 +500,7 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
         out[ok] = a[codes[ok]]
         return out
 
-    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    dates = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     dates[ok] = u_date.to_numpy(dtype="datetime64[ns]")[codes[ok]]
     fam = np.full(n, None, dtype=object)
     fam[ok] = u_family.to_numpy(dtype=object)[codes[ok]]
