@@ -762,7 +762,7 @@ def profile_of(statuses: list[str], excess: list[float] | None = None) -> pd.Dat
          "none of the 2 assessed figures is flagged and every one is clear; 1 not assessed "
          "(not estimable or not computed)"),
         (["clear", "inconclusive"], None, "inconclusive",
-         "none of the 2 assessed figures is flagged, but 1 are inconclusive (the interval "
+         "none of the 2 assessed figures is flagged, but 1 is inconclusive (the interval "
          "straddles the threshold)"),
         (["not estimable", "not computed"], None, "not estimable",
          "no figure could be assessed (2 not estimable or not computed)"),

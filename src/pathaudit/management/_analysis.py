@@ -570,8 +570,9 @@ def _scope_summary(rows: pd.DataFrame) -> dict[str, Any]:
         reason = f"none of the {assessed} assessed figures is flagged and every one is clear{tail}"
     else:
         status = "inconclusive"
+        verb = "is" if n["inconclusive"] == 1 else "are"
         reason = (f"none of the {assessed} assessed figures is flagged, but "
-                  f"{n['inconclusive']} are inconclusive (the interval straddles the "
+                  f"{n['inconclusive']} {verb} inconclusive (the interval straddles the "
                   f"threshold){tail}")
     return {"flagged": n["flagged"], "assessed": assessed, "clear": n["clear"],
             "inconclusive": n["inconclusive"], "not_estimable": n["not estimable"],

@@ -421,7 +421,7 @@ def switch_premium(
     )
     definition = PREMIUM_DEFINITION.format(m=MIN_PER_GRADE)
     kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="premium", alpha=alpha)
+              headline="premium", alpha=alpha, min_per_grade=MIN_PER_GRADE)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="pay change at a move"), **kw)
     if not has_values(data.history, "pay"):
