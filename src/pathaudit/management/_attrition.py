@@ -90,6 +90,14 @@ def post_switch_attrition(
     differences (performance, manager, preference) in place. Where a group has
     no exit among switchers or among controls, its ratio is not estimable and is
     left missing.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = post_switch_attrition(data, by="org_unit")  # doctest: +SKIP
+    >>> res.table.query("measure == 'hazard_ratio'")  # doctest: +SKIP
     """
     data = check_common(data, "post_switch_attrition", alpha, by)
     horizon_months = check_count(horizon_months, "horizon_months")

@@ -137,6 +137,14 @@ def switch_back(
     is known (followed through it, or left before it). Where fewer than k people remain at risk
     at the horizon the figure is suppressed (a curve stops where fewer than k
     remain at risk).
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = switch_back(data, horizon_months=12)  # doctest: +SKIP
+    >>> res.tables["curve"].tail()  # doctest: +SKIP
     """
     data = check_common(data, "switch_back", alpha, by, extra=("grade",))
     horizon_months = check_count(horizon_months, "horizon_months")
@@ -242,6 +250,14 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     -----
     A move is attributed to the grade and unit held on its last day in the
     origin track, and to that interval's fiscal year (exposure table).
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = switch_flows(data, by="org_unit")  # doctest: +SKIP
+    >>> res.plot(by="org_unit", group="Data")  # doctest: +SKIP
     """
     data = check_common(data, "switch_flows", alpha, by)
     definition = (

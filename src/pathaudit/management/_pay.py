@@ -151,6 +151,14 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
     describes one person (DOMAIN: the single person at the top of a ladder is a
     small cell). A positive gap is the finding; a gap of 0 or below means the IC
     ladder reaches as high as the M ladder.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = ic_ceiling(data, by="org_unit")  # doctest: +SKIP
+    >>> res.table.query("measure == 'designed_gap'")  # doctest: +SKIP
     """
     data = check_common(data, "ic_ceiling", alpha, by)
     name = "ic_ceiling"
@@ -407,6 +415,14 @@ def switch_premium(
     promotions. The interval is the percentile bootstrap, resampling within
     each (grade, move) group (B draws of each median, drawn exactly by
     :func:`bootstrap_median_draws`), combined with the same weights.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = switch_premium(data, by="year", seed=1)  # doctest: +SKIP
+    >>> res.plot()  # doctest: +SKIP
     """
     data = check_common(data, "switch_premium", alpha, by)
     B = check_count(B, "B (bootstrap resamples)")
@@ -600,6 +616,14 @@ def peter_principle(
     all ratings in the data (treated as known). A negative value is the Peter
     signal: people do worse after moving into management than after an IC
     promotion. It does not say why (a new role is rated on new criteria).
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = peter_principle(data, window_months=12, settle_months=6)  # doctest: +SKIP
+    >>> res.table.query("measure == 'std_difference'")  # doctest: +SKIP
     """
     data = check_common(data, "peter_principle", alpha, by)
     window_months = check_count(window_months, "window_months")

@@ -69,6 +69,14 @@ def nominal_managers(
     population filters: a manager whose team is mostly excluded (e.g. interns
     filtered out) looks nominal. A manager title can also be a grade label
     without people-management duties; that is what this figure finds.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = nominal_managers(data, min_reports=3)  # doctest: +SKIP
+    >>> res.table.query("measure == 'share'")  # doctest: +SKIP
     """
     data = check_common(data, "nominal_managers", alpha, by)
     min_reports = check_count(min_reports, "min_reports")
@@ -141,6 +149,14 @@ def preference_mismatch(
     year's track. People who did not answer are left out of the share (their
     count is the complement of ``coverage``); if non-response differs by how
     people feel about their role, the share is off in an unknown direction.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = preference_mismatch(data, by="org_unit")  # doctest: +SKIP
+    >>> res.table.query("measure == 'coverage'")  # doctest: +SKIP
     """
     data = check_common(data, "preference_mismatch", alpha, by)
     name = "preference_mismatch"

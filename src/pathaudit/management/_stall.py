@@ -123,6 +123,13 @@ def stall_thresholds(data: AuditData, *, by: str | None = None) -> pd.DataFrame:
     threshold of the grade below the top (an IC at the ceiling longer than the
     usual time to promotion is stalled there); a grade below it with no
     promotion takes the threshold of the nearest grade below that has one.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> stall_thresholds(data, by="org_unit")  # doctest: +SKIP
     """
     data = check_data(data, "stall_thresholds")
     by = _check_threshold_by(by, data, "by")
@@ -277,6 +284,14 @@ def stalled_then_switched(
     level cannot separate stall status from its own time scale. Intervals use the
     sandwich variance clustered by person. Grades with no threshold (no
     promotion from them or from any grade below) are left out and counted.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = stalled_then_switched(data, threshold_by="org_unit")  # doctest: +SKIP
+    >>> res.tables["thresholds"]  # doctest: +SKIP
     """
     data = check_common(data, "stalled_then_switched", alpha, by)
     threshold_by = _check_threshold_by(threshold_by, data, "threshold_by")

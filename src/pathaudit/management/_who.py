@@ -79,6 +79,14 @@ def who_switches(
     person-clustered sandwich CI. Within a grade: the exact conditional
     (binomial) interval. Rates are attributed to the grade and unit the person
     had at the time (exposure table).
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> res = who_switches(data, attributes=("gender",))  # doctest: +SKIP
+    >>> res.table.query("measure == 'rate_ratio'")  # doctest: +SKIP
     """
     data = check_common(data, "who_switches", alpha, by)
     if isinstance(attributes, str):
