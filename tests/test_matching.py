@@ -8,8 +8,13 @@ import pytest
 from attrition_builders import YEAR, audit, days, history, people
 from statsmodels.duration.hazard_regression import PHReg
 
-from pathaudit.errors import NeedsHistoryError, PathauditError
-from pathaudit.stats.matching import MATCHED_COLUMNS, post_switch_exit_hr, post_switch_matched
+from pathaudit.errors import NeedsHistoryError, PathauditError, StatisticalWarning
+from pathaudit.stats.matching import (
+    MATCHED_COLUMNS,
+    fit_cox,
+    post_switch_exit_hr,
+    post_switch_matched,
+)
 
 
 def org():
@@ -154,3 +159,32 @@ def test_exit_hr_matches_direct_stratified_phreg():
     assert rates.loc["switchers", "events"] == 1
     sw_py = m.loc[m["switched"] == 1, "time"].sum()
     assert rates.loc["switchers", "estimate"] == pytest.approx(100 / sw_py)
+
+
+def _cox_rows(n: int = 200, seed: int = 5):
+    rng = np.random.default_rng(seed)
+    t = np.ceil(rng.exponential(300.0, n))
+    status = rng.random(n) < 0.6
+    arm = rng.integers(0, 2, n).astype(float)
+    z = rng.normal(size=n)
+    return t, status, arm, z
+
+
+def test_fit_cox_reports_estimable_terms_and_names_the_others():
+    t, status, arm, z = _cox_rows()
+    X = np.column_stack([arm, z, np.ones(len(t))])
+    with pytest.warns(StatisticalWarning, match=r"'unit' not estimable.*unit: constant"):
+        fit = fit_cox(t, status, X, ["IC", "z", "unit"], np.arange(len(t)), what="exit")
+    assert fit is not None
+    assert list(fit.dropped) == ["unit"] and fit.estimable.tolist() == [True, True, False]
+    assert np.isfinite(fit.params[:2]).all() and np.isnan(fit.params[2])
+
+
+def test_fit_cox_returns_none_when_no_term_is_estimable():
+    t, status, arm, _ = _cox_rows()
+    # every exit is in arm 0: the arm's log hazard ratio diverges
+    with pytest.warns(StatisticalWarning, match="has no finite estimate"):
+        fit = fit_cox(t, status & (arm == 0), arm[:, None], ["switched"], np.arange(len(t)))
+    assert fit is None
+    # no events: None without a warning (nothing to fit)
+    assert fit_cox(t, np.zeros(len(t), dtype=bool), arm[:, None], ["x"], np.arange(len(t))) is None

@@ -96,3 +96,161 @@ def test_adjust_pvalues_keeps_nan_and_orders():
     assert np.isnan(holm[1])
     assert np.all(holm[~np.isnan(p)] >= p[~np.isnan(p)])
     assert holm[0] == pytest.approx(0.03)
+
+
+# --------------------------------------------------------------------------- rate ratio p-value
+
+
+def test_rate_ratio_pvalue_is_central_by_hand():
+    # 4 events in 100 person-years against 2 in 300: conditional on 6 events, X ~ Bin(6, 1/4).
+    # P(X >= 4) = (15*9 + 6*3 + 1) / 4^6 = 154/4096, so the central p = 308/4096 = 0.0752.
+    ratio, lo, hi, p = stats.rate_ratio_ci(4, 100.0, 2, 300.0)
+    assert ratio == pytest.approx(6.0)
+    assert p == pytest.approx(308 / 4096, rel=1e-12)
+    assert lo < 1 < hi  # the interval contains 1 and p > 0.05: they agree
+    # scipy's default (minimum-likelihood) p-value contradicts the Clopper-Pearson interval
+    assert sps.binomtest(4, 6, 0.25).pvalue < 0.05
+    # 1 event in exposure 1 against 8 in exposure 2: X ~ Bin(9, 1/3),
+    # P(X <= 1) = (2^9 + 9 * 2^8) / 3^9 = 2816/19683
+    assert stats.rate_ratio_pvalue(1, 1.0, 8, 2.0) == pytest.approx(2 * 2816 / 19683, rel=1e-12)
+    # capped at 1, NaN without events
+    assert stats.rate_ratio_pvalue(5, 1.0, 5, 1.0) == 1.0
+    assert np.isnan(stats.rate_ratio_ci(0, 1.0, 0, 2.0)[3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    xa=st.integers(0, 300),
+    xb=st.integers(0, 300),
+    ta=st.floats(0.05, 5000.0),
+    tb=st.floats(0.05, 5000.0),
+    alpha=st.sampled_from([0.01, 0.05, 0.1, 0.2]),
+)
+def test_rate_ratio_pvalue_agrees_with_its_interval(xa, xb, ta, tb, alpha):
+    _, lo, hi, p = stats.rate_ratio_ci(xa, ta, xb, tb, alpha=alpha)
+    if xa + xb == 0:
+        assert np.isnan(p)
+        return
+    assert 0 <= p <= 1
+    if abs(p - alpha) < 1e-9:  # on the boundary, rounding decides either way
+        return
+    assert (p < alpha) == bool(lo > 1 or hi < 1)
+    # vectorised call gives the same
+    assert stats.rate_ratio_pvalue([xa, xa], [ta, ta], [xb, xb], [tb, tb])[1] == pytest.approx(p)
+
+
+# --------------------------------------------------------------------------- Wald
+
+
+def test_wald_normal_and_t_reference_values():
+    lo, hi, p = stats.wald([0.5, -1.0], [0.25, 0.5])
+    np.testing.assert_allclose(lo, [0.5 - 1.959963984540054 * 0.25, -1.0 - 1.959963984540054 * 0.5])
+    np.testing.assert_allclose(hi, [0.5 + 1.959963984540054 * 0.25, -1.0 + 1.959963984540054 * 0.5])
+    np.testing.assert_allclose(p, 2 * sps.norm.sf([2.0, 2.0]))
+    assert p[0] == pytest.approx(0.0455002638963584, rel=1e-12)
+    # t(df), vectorised over df; checked against statsmodels' one-sample t interval and test
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    x = np.array([1.2, 0.4, 2.2, 1.9, 0.1, 1.4, 0.8])
+    d = DescrStatsW(x)
+    lo, hi, p = stats.wald(d.mean, d.std_mean, alpha=0.1, df=len(x) - 1)
+    ref_lo, ref_hi = d.tconfint_mean(alpha=0.1)
+    assert (lo, hi) == (pytest.approx(ref_lo, rel=1e-12), pytest.approx(ref_hi, rel=1e-12))
+    assert p == pytest.approx(d.ttest_mean(0)[1], rel=1e-12)
+    lo2, hi2, _ = stats.wald([1.0, 1.0], [1.0, 1.0], df=[3, 30])
+    np.testing.assert_allclose(hi2 - 1.0, sps.t.ppf(0.975, [3, 30]))
+
+
+def test_wald_degenerate_standard_errors():
+    lo, hi, p = stats.wald([1.0, 1.0, 1.0, np.nan], [0.0, np.nan, np.inf, 1.0])
+    assert lo[0] == hi[0] == 1.0 and np.isnan(p[0])  # a point, no test
+    assert np.isnan([lo[1], hi[1], p[1], lo[2], hi[2], p[2]]).all()
+    assert np.isnan([lo[3], hi[3], p[3]]).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    est=st.floats(-10, 10),
+    se=st.floats(0.01, 5),
+    alpha=st.floats(0.01, 0.2),
+    df=st.one_of(st.none(), st.integers(1, 200)),
+)
+def test_wald_pvalue_agrees_with_its_interval(est, se, alpha, df):
+    lo, hi, p = stats.wald(est, se, alpha=alpha, df=df)
+    assert lo <= est <= hi
+    if abs(p - alpha) > 1e-9:
+        assert (p < alpha) == bool(lo > 0 or hi < 0)
+    # same interval as t_ci
+    tlo, thi = stats.t_ci(est, se, df=df, alpha=alpha)
+    assert (lo, hi) == (pytest.approx(tlo), pytest.approx(thi))
+
+
+# --------------------------------------------------------------------------- MOVER
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2", "lower", "upper"),
+    [
+        # Newcombe (1998), Statistics in Medicine 17:873-890, Table II, method 10
+        (56, 70, 48, 80, 0.0524, 0.3339),
+        (9, 10, 3, 10, 0.1705, 0.8090),
+        (5, 56, 0, 29, -0.0381, 0.1926),
+        (0, 10, 0, 20, -0.1611, 0.2775),
+        (0, 10, 0, 10, -0.2775, 0.2775),
+        (10, 10, 0, 20, 0.6791, 1.0000),
+    ],
+)
+def test_mover_difference_reproduces_newcombe_method_10(x1, n1, x2, n2, lower, upper):
+    l1, u1 = stats.wilson_ci(x1, n1)
+    l2, u2 = stats.wilson_ci(x2, n2)
+    d, lo, hi = stats.mover_difference(x1 / n1, l1, u1, x2 / n2, l2, u2)
+    assert d == pytest.approx(x1 / n1 - x2 / n2)
+    assert round(float(lo), 4) == pytest.approx(lower, abs=1e-12)
+    assert round(float(hi), 4) == pytest.approx(upper, abs=1e-12)
+
+
+def test_mover_by_hand_formula():
+    # d = 0.3 - 0.1; L = d - sqrt(0.1^2 + 0.05^2); U = d + sqrt(0.15^2 + 0.04^2)
+    d, lo, hi = stats.mover_difference(0.3, 0.2, 0.45, 0.1, 0.06, 0.15)
+    assert d == pytest.approx(0.2)
+    assert lo == pytest.approx(0.2 - np.sqrt(0.01 + 0.0025))
+    assert hi == pytest.approx(0.2 + np.sqrt(0.0225 + 0.0016))
+
+
+def test_wilson_effective_reduces_to_wilson_and_keeps_width_at_zero_events():
+    # a plain proportion: se^2 = p(1-p)/n gives n_eff = n and Wilson's own limits
+    p = 47 / 300
+    lo, hi, n_eff = stats.wilson_ci_effective(p, np.sqrt(p * (1 - p) / 300), 1000)
+    ref = stats.wilson_ci(47, 300)
+    assert n_eff == pytest.approx(300)
+    assert (lo, hi) == (pytest.approx(ref[0], abs=1e-12), pytest.approx(ref[1], abs=1e-12))
+    # an arm with no event: n_eff is the number at risk; the upper limit is z^2/(n + z^2)
+    z2 = sps.norm.ppf(0.975) ** 2
+    lo0, hi0, n0 = stats.wilson_ci_effective(0.0, 0.0, 40)
+    assert n0 == 40 and lo0 == pytest.approx(0.0, abs=1e-15)
+    assert hi0 == pytest.approx(z2 / (40 + z2))
+    # and the MOVER difference against it has a non-zero width on both sides
+    l1, u1, _ = stats.wilson_ci_effective(0.25, 0.05, 60)
+    d, dlo, dhi = stats.mover_difference(0.0, lo0, hi0, 0.25, l1, u1)
+    assert d == pytest.approx(-0.25)
+    assert dlo < d < dhi and dhi - dlo > 0.1
+    assert dhi == pytest.approx(-0.25 + np.sqrt(hi0**2 + (0.25 - l1) ** 2))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    x1=st.integers(0, 80), e1=st.integers(1, 80), x2=st.integers(0, 80), e2=st.integers(1, 80),
+    a1=st.floats(0.01, 0.2), a2=st.floats(0.01, 0.2),
+)
+def test_mover_contains_estimate_and_widens_with_smaller_alpha(x1, e1, x2, e2, a1, a2):
+    n1, n2 = x1 + e1, x2 + e2
+    small, big = min(a1, a2), max(a1, a2)
+    out = []
+    for a in (small, big):
+        l1, u1 = stats.wilson_ci(x1, n1, alpha=a)
+        l2, u2 = stats.wilson_ci(x2, n2, alpha=a)
+        out.append(stats.mover_difference(x1 / n1, l1, u1, x2 / n2, l2, u2))
+    (d, lo_s, hi_s), (_, lo_b, hi_b) = out
+    assert -1 - 1e-12 <= lo_s <= d <= hi_s <= 1 + 1e-12
+    assert hi_s - lo_s > 0
+    assert lo_s <= lo_b + 1e-12 and hi_s >= hi_b - 1e-12

@@ -9,8 +9,11 @@ from hypothesis import strategies as st
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
 
-from pathaudit.errors import PathauditError
+from pathaudit.errors import PathauditError, StatisticalWarning
 from pathaudit.stats.survival import (
+    CONSTANT,
+    CONSTANT_IN_STRATA,
+    NO_EVENTS,
     aalen_johansen,
     cif_influence,
     cox_ph,
@@ -249,3 +252,138 @@ def test_logrank_without_overlap_has_no_information():
     e = np.array([0.0, 0.0, 3.0, 3.0])
     chi2, df, p = logrank(t, np.ones(4, dtype=bool), np.array([0, 0, 1, 1]), entry=e)
     assert np.isnan(chi2) and np.isnan(p) and df == 1
+
+
+# --------------------------------------------------------------------------- identifiability
+
+
+def _cox_sample(n: int = 300, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    t = rng.exponential(1.0, n)
+    status = rng.random(n) < 0.7
+    arm = rng.integers(0, 2, n).astype(float)
+    z = rng.normal(size=n)
+    return t, status, arm, z
+
+
+def test_cox_drops_a_constant_covariate_with_its_reason():
+    # one-track data: the track indicator is 1 for everyone; it used to be "estimated"
+    t, status, _, z = _cox_sample()
+    X = np.column_stack([np.ones(len(t)), z])
+    with pytest.warns(StatisticalWarning, match="track: constant"):
+        fit = cox_ph(t, status, X, names=["track", "z"], groups=np.arange(len(t)))
+    assert fit.dropped == {"track": CONSTANT.format(value=1.0)}
+    assert fit.not_estimable == {}
+    assert np.isnan(fit.params[0]) and np.isnan(fit.bse[0]) and np.isnan(fit.pvalues[0])
+    assert np.isnan(fit.conf_int()[0]).all()
+    assert fit.estimable.tolist() == [False, True]
+    assert fit.reason("track") == CONSTANT.format(value=1.0) and fit.reason("z") is None
+    # the other term is the fit without the constant column
+    ref = cox_ph(t, status, z[:, None], groups=np.arange(len(t)))
+    np.testing.assert_allclose(fit.params[1], ref.params[0], rtol=1e-12)
+    np.testing.assert_allclose(fit.bse[1], ref.bse[0], rtol=1e-12)
+
+
+def test_cox_drops_a_covariate_constant_within_every_stratum():
+    t, status, arm, _ = _cox_sample()
+    strata = np.random.default_rng(0).integers(0, 3, len(t))
+    X = np.column_stack([arm, strata.astype(float)])  # the stratum code itself
+    with pytest.warns(StatisticalWarning, match="constant within every stratum"):
+        fit = cox_ph(t, status, X, strata=strata, names=["arm", "grade"])
+    assert fit.dropped == {"grade": CONSTANT_IN_STRATA}
+    ref = cox_ph(t, status, arm[:, None], strata=strata)
+    np.testing.assert_allclose(fit.params[0], ref.params[0], rtol=1e-12)
+
+
+def test_cox_drops_the_later_of_a_collinear_set_and_names_its_partners():
+    t, status, arm, z = _cox_sample()
+    X = np.column_stack([arm, z, 2 * arm - 3 * z])
+    with pytest.warns(StatisticalWarning, match="collinear with 'a', 'b'"):
+        fit = cox_ph(t, status, X, names=["a", "b", "c"], groups=np.arange(len(t)))
+    assert list(fit.dropped) == ["c"] and fit.dropped["c"].startswith("collinear with 'a', 'b'")
+    ref = cox_ph(t, status, X[:, :2], groups=np.arange(len(t)))
+    np.testing.assert_allclose(fit.params[:2], ref.params, rtol=1e-12)
+    np.testing.assert_allclose(fit.bse[:2], ref.bse, rtol=1e-12)
+    assert np.isnan(fit.cov[2]).all() and np.isnan(fit.cov[:, 2]).all()
+    # the reduced model agrees with statsmodels
+    sm = PHReg(t, X[:, :2], status=status.astype(float), ties="breslow").fit()
+    np.testing.assert_allclose(fit.params[:2], sm.params, atol=1e-8)
+
+
+def test_cox_does_not_report_a_term_with_a_huge_naive_variance():
+    # nearly collinear (1 - R^2 ~ 4e-4, far above the drop tolerance): the fit converges to
+    # a finite maximum, but the two partners' SEs are inflated ~50 times (about 7.4 on the
+    # log scale, 3.7 per within-risk-set SD, above COX_MAX_STD_SE)
+    t, status, arm, z = _cox_sample()
+    near = arm + 1e-2 * np.random.default_rng(1).normal(size=len(t))
+    with pytest.warns(StatisticalWarning, match="naive standard error"):
+        fit = cox_ph(t, status, np.column_stack([arm, z, near]), names=["a", "b", "c"])
+    assert fit.dropped == {} and fit.converged
+    assert set(fit.not_estimable) == {"a", "c"}
+    assert all(v.startswith("naive standard error") for v in fit.not_estimable.values())
+    assert np.isnan(fit.params[[0, 2]]).all() and np.isfinite(fit.params[1])
+
+
+def test_cox_separation_diverges_and_is_not_reported():
+    # every event is in arm 1: the partial likelihood rises for ever as beta -> +inf
+    t, status, arm, z = _cox_sample()
+    status = status & (arm == 1)
+    n = len(t)
+    with pytest.warns(StatisticalWarning, match="arm: diverges"):
+        fit = cox_ph(t, status, np.column_stack([arm, z]), names=["arm", "z"],
+                     groups=np.arange(n))
+    assert list(fit.not_estimable) == ["arm"]
+    assert "monotone likelihood" in fit.not_estimable["arm"]
+    assert not fit.converged
+    assert np.isnan([fit.params[0], fit.bse[0], fit.pvalues[0]]).all()
+    # z is reported at its limit: the model among those at risk in arm 1 only
+    a1 = arm == 1
+    ref = cox_ph(t[a1], status[a1], z[a1, None], groups=np.arange(n)[a1])
+    np.testing.assert_allclose(fit.params[1], ref.params[0], rtol=1e-8)
+    np.testing.assert_allclose(fit.bse[1], ref.bse[0], rtol=1e-6)
+
+
+def test_cox_single_diverging_covariate_gives_no_estimate():
+    t, status, arm, _ = _cox_sample()
+    with pytest.warns(StatisticalWarning, match="diverges"):
+        fit = cox_ph(t, status & (arm == 0), arm[:, None], names=["IC vs M"])
+    assert not fit.estimable.any() and not fit.converged
+    assert np.isnan(fit.params).all() and np.isnan(fit.cov).all()
+
+
+def test_cox_not_converged_terms_are_not_reported():
+    t, status, arm, z = _cox_sample()
+    with pytest.warns(StatisticalWarning, match="did not converge within 1 iteration"):
+        fit = cox_ph(t, status, np.column_stack([arm, z]), names=["arm", "z"], max_iter=1)
+    assert not fit.converged
+    assert set(fit.not_estimable) == {"arm", "z"}
+    assert np.isnan(fit.params).all()
+
+
+def test_cox_without_events_drops_every_term():
+    t, _, arm, z = _cox_sample()
+    with pytest.warns(StatisticalWarning, match="no events"):
+        fit = cox_ph(t, np.zeros(len(t), dtype=bool), np.column_stack([arm, z]))
+    assert fit.dropped == {"x0": NO_EVENTS, "x1": NO_EVENTS}
+    assert fit.n_events == 0 and np.isnan(fit.params).all()
+
+
+def test_cox_names_must_match_the_columns():
+    t, status, arm, z = _cox_sample()
+    with pytest.raises(PathauditError, match="one name per column"):
+        cox_ph(t, status, np.column_stack([arm, z]), names=["arm"])
+
+
+@pytest.mark.parametrize("use_strata", [False, True])
+def test_cox_well_posed_fit_has_nothing_dropped_and_is_unchanged(use_strata):
+    # the identifiability checks never touch a well-posed fit: same numbers as PHReg, no
+    # warning (warnings are errors here), nothing dropped or unreported
+    t, ev, entry, X, groups, strata = _data(n=300)
+    s = strata if use_strata else None
+    fit = cox_ph(t, ev == 1, X, entry=entry, strata=s, groups=groups, names=["a", "b", "c"])
+    assert fit.dropped == {} and fit.not_estimable == {} and fit.converged
+    assert fit.estimable.all()
+    ref = PHReg(t, X, status=(ev == 1).astype(float), strata=s, ties="breslow").fit()
+    plain = cox_ph(t, ev == 1, X, strata=s)
+    np.testing.assert_allclose(plain.params, ref.params, atol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(plain.cov)), ref.bse, atol=1e-8)

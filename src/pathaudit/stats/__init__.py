@@ -14,10 +14,14 @@ from pathaudit.stats.intervals import (
     bootstrap_ratio_of_medians,
     loglog_ci,
     mde_normal,
+    mover_difference,
     poisson_rate_ci,
     rate_ratio_ci,
+    rate_ratio_pvalue,
     t_ci,
+    wald,
     wilson_ci,
+    wilson_ci_effective,
 )
 
 __all__ = [
@@ -29,8 +33,12 @@ __all__ = [
     "bootstrap_ratio_of_medians",
     "loglog_ci",
     "mde_normal",
+    "mover_difference",
     "poisson_rate_ci",
     "rate_ratio_ci",
+    "rate_ratio_pvalue",
     "t_ci",
+    "wald",
     "wilson_ci",
+    "wilson_ci_effective",
 ]

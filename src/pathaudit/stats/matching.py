@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from pathaudit.data import AuditData
 from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, StatisticalWarning
 from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
 from pathaudit.result import Result, make_result
-from pathaudit.stats import mde_normal, poisson_rate_ci, t_ci
+from pathaudit.stats import mde_normal, poisson_rate_ci, wald
 from pathaudit.stats.survival import CoxFit, cox_ph
 
 EXIT_KINDS: dict[str, tuple[str, ...]] = {
@@ -65,12 +64,13 @@ BAD_DIRECTION = "direction must be one of {allowed}; got {got!r}."
 BAD_KIND = "kind must be one of {allowed}; got {got!r}."
 
 
-MAX_LOG_HR = 15.0
-"""A fitted |log hazard ratio| beyond this means the likelihood has no finite maximum."""
-
 NOT_CONVERGED = (
     "The Cox model of {what} has no finite estimate (often a group without any exit); its "
     "hazard ratios are not reported."
+)
+
+SOME_NOT_ESTIMABLE = (
+    "The Cox model of {what}: {terms} not estimable and reported as NaN ({reasons})."
 )
 
 
@@ -98,9 +98,12 @@ def fit_cox(
     Returns
     -------
     CoxFit or None
-        None when there are no events, the information matrix is singular, Newton–Raphson
-        does not converge, or an estimate diverges (|log HR| > 15): a
-        :class:`~pathaudit.errors.StatisticalWarning` says so.
+        None when there are no events, or when no term has an estimate (every term is
+        dropped before fitting or not estimable after it: constant, collinear, diverging,
+        not converged; see :func:`~pathaudit.stats.survival.cox_ph`): a
+        :class:`~pathaudit.errors.StatisticalWarning` says so. When only some terms have
+        no estimate, the fit is returned with NaN for them, their reasons in
+        ``fit.dropped`` and ``fit.not_estimable``, and a warning naming them.
     """
     status = np.asarray(status, dtype=bool)
     if len(status) == 0 or not status.any():
@@ -112,11 +115,20 @@ def fit_cox(
                          names=tuple(names))
         except PathauditError:
             fit = None
-    if fit is None or not fit.converged or not np.all(np.abs(fit.params) < MAX_LOG_HR) or not (
-        np.all(np.isfinite(fit.cov))
-    ):
+    if fit is None or not fit.estimable.any():
         warnings.warn(NOT_CONVERGED.format(what=what), StatisticalWarning, stacklevel=3)
         return None
+    missing = {**fit.dropped, **fit.not_estimable}
+    if missing:
+        warnings.warn(
+            SOME_NOT_ESTIMABLE.format(
+                what=what,
+                terms=", ".join(repr(k) for k in missing),
+                reasons="; ".join(f"{k}: {v}" for k, v in missing.items()),
+            ),
+            StatisticalWarning,
+            stacklevel=3,
+        )
     return fit
 
 
@@ -605,8 +617,8 @@ def post_switch_exit_hr(
     )
     b = float(fit.params[0]) if fit is not None else np.nan
     se = float(fit.bse[0]) if fit is not None else np.nan
-    lo, hi = t_ci(b, se, alpha=alpha)
-    p_value = float(2 * norm.sf(abs(b / se))) if np.isfinite(se) and se > 0 else np.nan
+    lo, hi, p = wald(b, se, alpha=alpha)
+    p_value = float(p)
     is_sw = sw == 1
     table = pd.DataFrame(
         {

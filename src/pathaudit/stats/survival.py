@@ -34,7 +34,8 @@ same time count the censored observation as still at risk at that time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,6 +46,10 @@ from pathaudit.errors import PathauditError, StatisticalWarning
 Array = NDArray[np.float64]
 
 __all__ = [
+    "COX_COLLINEAR_TOL",
+    "COX_MAX_STD_BETA",
+    "COX_MAX_STD_SE",
+    "COX_NO_VARIATION_TOL",
     "CompetingRisksFit",
     "CoxFit",
     "KaplanMeierFit",
@@ -434,6 +439,60 @@ def cif_influence(
     return (jump_j - comp_j) - (jump_any - comp_any)
 
 
+COX_NO_VARIATION_TOL = 1e-10
+"""A covariate whose variance within the risk sets at event times is below this share of its
+second moment about its mean (over the same risk sets) does not vary among those at risk: it
+is dropped before fitting."""
+
+COX_COLLINEAR_TOL = 1e-8
+"""A covariate whose share of variance within risk sets not explained by the covariates kept
+before it (``1 - R^2``, in the information metric at ``beta = 0``) is below this is collinear
+with them (variance inflation above 1e8): it is dropped before fitting."""
+
+COX_MAX_STD_SE = 2.5
+"""After fitting, a term whose naive standard error of the log hazard ratio, per standard
+deviation of the covariate within risk sets, exceeds this is not estimable (for an indicator
+at risk half the time, an SE above 5 on the log scale: a 95% interval spanning a factor of
+more than 10^8)."""
+
+COX_MAX_STD_BETA = 7.5
+"""After fitting, a term whose log hazard ratio per standard deviation of the covariate within
+risk sets exceeds this in absolute value is not estimable (for an indicator at risk half the
+time, ``|log HR| > 15``, a hazard ratio beyond 3e6 or below 3e-7); it is diverging when the
+partial likelihood still rises as the term moves further out."""
+
+NO_EVENTS = "no events: the partial likelihood holds no information"
+CONSTANT = "constant: it takes the one value {value:g} in every observation"
+CONSTANT_IN_STRATA = (
+    "constant within every stratum: its effect is absorbed by the strata's baseline hazards"
+)
+NO_VARIATION_AT_RISK = (
+    "does not vary among the observations at risk at any event time (variance within risk "
+    "sets {share:.1e} of its second moment, below {tol:g})"
+)
+COLLINEAR = (
+    "collinear with {others} among those at risk (1 - R^2 = {v:.1e}, below {tol:g}): the data "
+    "cannot separate their effects"
+)
+DIVERGES = (
+    "diverges (log hazard ratio at {beta:.3g} after {iterations} iteration(s), and the partial "
+    "likelihood still rises beyond it): it has no finite maximum (monotone likelihood, e.g. "
+    "all events in one group)"
+)
+HUGE_BETA = (
+    "log hazard ratio {beta:.3g} is {std:.3g} per within-risk-set standard deviation, beyond "
+    "{bound:g}: a hazard ratio the data cannot support (often near collinearity)"
+)
+HUGE_SE = (
+    "naive standard error of the log hazard ratio {se:.3g} is {std:.3g} per within-risk-set "
+    "standard deviation, above {bound:g}: the data hold almost no information on it"
+)
+SINGULAR_AT_ESTIMATE = "the information matrix is singular at the estimate"
+TERM_NOT_CONVERGED = (
+    "Newton-Raphson did not converge within {iterations} iteration(s) (last step {step:.2g})"
+)
+
+
 @dataclass(frozen=True)
 class CoxFit:
     """A fitted Cox proportional-hazards model.
@@ -441,20 +500,29 @@ class CoxFit:
     Attributes
     ----------
     params
-        Log hazard ratios.
+        Log hazard ratios, one per column of ``exog``; NaN for a term in ``dropped`` or
+        ``not_estimable``.
     cov
         Covariance of ``params``: cluster-robust sandwich when ``groups`` was
-        given, else the inverse information.
+        given, else the inverse information. Rows and columns of terms that are
+        dropped or not estimable are NaN.
     cov_naive
-        Inverse information (model-based covariance).
+        Inverse information (model-based covariance), NaN as ``cov``.
     loglike
-        Breslow log partial likelihood at ``params``.
+        Breslow log partial likelihood at ``params`` (of the model with the estimable
+        and diverging terms, without the dropped ones).
     n_obs, n_events, n_groups
         Observations, events and clusters.
     converged
-        Whether Newton–Raphson met the tolerance.
+        Whether Newton–Raphson met the tolerance on every fitted term.
     names
         Covariate names (when given).
+    dropped
+        Terms left out before fitting, name -> reason: no events, constant (within
+        strata), no variation among those at risk, or collinear with earlier columns.
+    not_estimable
+        Terms fitted but not reported, name -> reason: diverging (monotone likelihood),
+        a huge naive variance, or no convergence.
     """
 
     params: Array
@@ -466,6 +534,23 @@ class CoxFit:
     n_groups: int
     converged: bool
     names: tuple[str, ...] = ()
+    dropped: dict[str, str] = field(default_factory=dict)
+    not_estimable: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Term names: ``names``, or ``x0, x1, ...`` when none were given."""
+        return self.names if self.names else tuple(f"x{j}" for j in range(len(self.params)))
+
+    @property
+    def estimable(self) -> NDArray[np.bool_]:
+        """True for each term with an estimate (neither dropped nor not estimable)."""
+        bad = set(self.dropped) | set(self.not_estimable)
+        return np.array([nm not in bad for nm in self.terms], dtype=bool)
+
+    def reason(self, name: str) -> str | None:
+        """Why term ``name`` has no estimate (None when it has one)."""
+        return self.dropped.get(name, self.not_estimable.get(name))
 
     @property
     def bse(self) -> Array:
@@ -582,9 +667,50 @@ def cox_ph(
     Returns
     -------
     CoxFit
+        ``params`` and ``cov`` have one entry per column of ``exog``; terms that cannot
+        be identified are NaN and listed, with the reason, in ``dropped`` (before
+        fitting) or ``not_estimable`` (after fitting).
+
+    Warns
+    -----
+    StatisticalWarning
+        When a term is dropped or not estimable (the message names each with its reason).
 
     Notes
     -----
+    Identifiability is checked before fitting, in column order, so that an earlier
+    column (the compared one) is kept and a later one (a control) is dropped:
+
+    1. no events: every term is dropped;
+    2. a column that takes one value everywhere, or one value within every stratum
+       (absorbed by the strata's baseline hazards), is dropped;
+    3. with :math:`I_0` the information at :math:`\beta = 0` (the sum, over event
+       times, of the covariance of the covariates within the risk set, so the rank of
+       :math:`I_0` is the rank of the design among those at risk), a column whose
+       within-risk-set variance :math:`I_{0,jj}` is below ``COX_NO_VARIATION_TOL`` of
+       its second moment over the same risk sets is dropped;
+    4. a column whose within-risk-set variance not explained by the columns kept
+       before it (the Schur complement of the correlation form of :math:`I_0`, i.e.
+       :math:`1 - R^2`) is below ``COX_COLLINEAR_TOL`` is dropped as collinear with them.
+
+    The remaining columns are fitted by Newton–Raphson with step halving. After
+    fitting, with :math:`s_j = \sqrt{I_{0,jj} / d}` the covariate's standard deviation
+    within risk sets (:math:`d` events), a term is not estimable when
+
+    - it diverges: :math:`|\hat\beta_j| s_j >` ``COX_MAX_STD_BETA`` or
+      :math:`\mathrm{se}_j s_j >` ``COX_MAX_STD_SE`` (naive standard error), and the
+      partial likelihood does not fall when :math:`\beta_j` is pushed further from 0 by
+      :math:`\max(1, |\hat\beta_j|)` (monotone likelihood: it rises for ever as
+      :math:`|\beta_j|` grows, e.g. when every event is in one group);
+    - otherwise, at a finite maximum, its naive standard error or its log hazard ratio
+      exceeds those bounds (typically near collinearity);
+    - it has not converged: its last Newton step is not below ``tol``.
+
+    Such terms get NaN estimate and covariance; the other terms keep the values of the
+    fit (with a diverging term they are the limits as it diverges, the values R's
+    ``coxph`` reports beside its "coefficient may be infinite" warning). On data
+    where every term is identified the fit is the plain Newton–Raphson one, unchanged.
+
     The Breslow log partial likelihood is
     :math:`\ell(\beta) = \sum_k [\sum_{i \in D_k} x_i'\beta - d_k \log S_0(u_k)]`
     with :math:`S_0(u) = \sum_{i: e_i < u \le t_i} \exp(x_i'\beta)` within the
@@ -603,73 +729,235 @@ def cox_ph(
     if X.ndim == 1:
         X = X[:, None]
     n, p = X.shape
+    if names and len(names) != p:
+        raise PathauditError(
+            f"names has {len(names)} entries but exog has {p} columns; give one name per column."
+        )
+    labels = tuple(names) if names else tuple(f"x{j}" for j in range(p))
     if strata is None:
         s_codes = np.zeros(n, dtype=np.int64)
     else:
         _, s_codes = np.unique(np.asarray(strata), return_inverse=True)
         s_codes = s_codes.astype(np.int64)
     des = _CoxDesign(t, st, e, s_codes)
-    beta = np.zeros(p)
-    ll, score, info, _ = _cox_terms(beta, X, st, des)
-    converged = False
-    for _ in range(max_iter):
+    dropped_idx, sd = _cox_identify(X, st, s_codes, des, labels)
+    keep = np.array([j not in dropped_idx for j in range(p)], dtype=bool)
+    Xk = X if keep.all() else X[:, keep]  # the same array when nothing is dropped
+    pk = Xk.shape[1]
+    beta = np.zeros(pk)
+    ll, score, info, _ = _cox_terms(beta, Xk, st, des)
+    converged = pk == 0
+    iterations = 0
+    last_step = np.zeros(pk)
+    for it in range(1, max_iter + 1):
+        if pk == 0:
+            break
+        iterations = it
         try:
             step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError as err:
-            raise PathauditError(
-                "The Cox model's information matrix is singular: a covariate is constant or "
-                "collinear with the strata. Drop it or merge its categories."
-            ) from err
+        except np.linalg.LinAlgError:
+            last_step = np.full(pk, np.inf)  # information singular on the way: diverging
+            break
         new = beta + step
-        ll_new, score_new, info_new, _ = _cox_terms(new, X, st, des)
+        ll_new, score_new, info_new, _ = _cox_terms(new, Xk, st, des)
         halvings = 0
         while ll_new < ll - 1e-10 and halvings < 30:
             step /= 2
             new = beta + step
-            ll_new, score_new, info_new, _ = _cox_terms(new, X, st, des)
+            ll_new, score_new, info_new, _ = _cox_terms(new, Xk, st, des)
             halvings += 1
         beta, ll, score, info = new, ll_new, score_new, info_new
-        if np.max(np.abs(step)) < tol:
+        last_step = np.abs(step)
+        if np.max(last_step) < tol:
             converged = True
             break
-    ll, score, info, r_opt = _cox_terms(beta, X, st, des, resid=True)
-    r = np.zeros_like(X) if r_opt is None else r_opt
-    try:
-        inv = np.linalg.inv(info)
-    except np.linalg.LinAlgError as err:
-        raise PathauditError(
-            "The Cox model's information matrix is singular at the estimate; a covariate "
-            "has no events in one of its categories. Merge or drop it."
-        ) from err
+    ll, score, info, r_opt = _cox_terms(beta, Xk, st, des, resid=True)
+    r = np.zeros_like(Xk) if r_opt is None else r_opt
+    inv = _scaled_inverse(info)
+
+    # after fitting: terms that diverge, carry a huge naive variance or did not converge
+    kept = np.flatnonzero(keep)
+    with np.errstate(invalid="ignore", over="ignore"):
+        se_naive = np.sqrt(np.diag(inv))
+    not_estimable: dict[str, str] = {}
+    for k, j in enumerate(kept):
+        std_beta = abs(beta[k]) * sd[j]
+        std_se = se_naive[k] * sd[j]
+        big_beta = std_beta > COX_MAX_STD_BETA
+        big_se = not np.isfinite(std_se) or std_se > COX_MAX_STD_SE
+        moving = not (last_step[k] < tol)
+        if (big_beta or big_se) and _rises_beyond(beta, k, ll, Xk, st, des):
+            not_estimable[labels[j]] = DIVERGES.format(beta=beta[k], iterations=iterations)
+        elif not np.isfinite(std_se):
+            not_estimable[labels[j]] = SINGULAR_AT_ESTIMATE
+        elif big_se:
+            not_estimable[labels[j]] = HUGE_SE.format(
+                se=se_naive[k], std=std_se, bound=COX_MAX_STD_SE
+            )
+        elif big_beta:
+            not_estimable[labels[j]] = HUGE_BETA.format(
+                beta=beta[k], std=std_beta, bound=COX_MAX_STD_BETA
+            )
+        elif moving:
+            not_estimable[labels[j]] = TERM_NOT_CONVERGED.format(
+                iterations=max_iter, step=last_step[k]
+            )
+    good = np.array([labels[j] not in not_estimable for j in kept], dtype=bool)
+    diverging = any(v.startswith("diverges") for v in not_estimable.values())
+    converged = converged and not diverging
+    if not good.all() and not np.isfinite(inv[good]).all():
+        # a singular direction among the unreported terms: the reported terms' covariance
+        # is their own block's inverse (the unreported terms held at their fitted values)
+        inv = np.full((pk, pk), np.nan)
+        inv[np.ix_(good, good)] = _scaled_inverse(info[np.ix_(good, good)])
     n_groups = n
     cov = inv
     if groups is not None:
         _, g_codes = np.unique(np.asarray(groups), return_inverse=True)
         n_groups = int(g_codes.max()) + 1 if n else 0
-        u = np.empty((n_groups, p))
-        for c in range(p):
+        u = np.zeros((n_groups, pk))
+        for c in np.flatnonzero(good):
             u[:, c] = np.bincount(g_codes, r[:, c], n_groups)
-        cov = inv @ (u.T @ u) @ inv
-    if not converged:
-        import warnings
-
+        ig = inv[np.ix_(good, good)]
+        ug = u[:, good]
+        cov = np.full((pk, pk), np.nan)
+        cov[np.ix_(good, good)] = ig @ (ug.T @ ug) @ ig
+    params_full = np.full(p, np.nan)
+    params_full[kept[good]] = beta[good]
+    cov_full = np.full((p, p), np.nan)
+    naive_full = np.full((p, p), np.nan)
+    ix = np.ix_(kept[good], kept[good])
+    cov_full[ix] = cov[np.ix_(good, good)]
+    naive_full[ix] = inv[np.ix_(good, good)]
+    dropped = {labels[j]: why for j, why in sorted(dropped_idx.items())}
+    if dropped or not_estimable:
+        listed = "; ".join(f"{k}: {v}" for k, v in {**dropped, **not_estimable}.items())
         warnings.warn(
-            "The Cox model did not converge; hazard ratios may be unreliable (often a "
-            "category with no events).",
+            f"Cox model: {len(dropped) + len(not_estimable)} of {p} term(s) have no estimate "
+            f"(reported as NaN). {listed}.",
             StatisticalWarning,
             stacklevel=2,
         )
     return CoxFit(
-        params=beta,
-        cov=cov,
-        cov_naive=inv,
+        params=params_full,
+        cov=cov_full,
+        cov_naive=naive_full,
         loglike=ll,
         n_obs=n,
         n_events=int(st.sum()),
         n_groups=n_groups,
         converged=converged,
         names=tuple(names),
+        dropped=dropped,
+        not_estimable=not_estimable,
     )
+
+
+def _rises_beyond(
+    beta: Array, k: int, ll: float, X: Array, status: NDArray[np.bool_], des: _CoxDesign
+) -> bool:
+    """Whether the partial likelihood does not fall when term ``k`` moves further out.
+
+    The term is pushed away from 0 by ``max(1, |beta_k|)`` with the others held: at a finite
+    maximum the log likelihood falls, on a monotone likelihood it rises or stays flat.
+    """
+    if not np.isfinite(beta[k]) or beta[k] == 0:
+        return False
+    pushed = beta.copy()
+    pushed[k] += np.sign(beta[k]) * max(1.0, abs(beta[k]))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ll_pushed = _cox_terms(pushed, X, status, des)[0]
+    return bool(ll_pushed > ll - 1e-6)
+
+
+def _scaled_inverse(info: Array) -> Array:
+    """Inverse of the information; on failure, of its correlation form, NaN where singular."""
+    pk = info.shape[0]
+    if pk == 0:
+        return np.zeros((0, 0))
+    try:
+        return np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        pass
+    dg = np.diag(info)
+    ok = np.isfinite(dg) & (dg > 0)
+    out = np.full((pk, pk), np.nan)
+    if not ok.any():
+        return out
+    d = np.sqrt(dg[ok])
+    sub = info[np.ix_(ok, ok)] / d[:, None] / d[None, :]
+    try:
+        inv = np.linalg.inv(sub)
+    except np.linalg.LinAlgError:
+        return out
+    out[np.ix_(ok, ok)] = inv / d[:, None] / d[None, :]
+    return out
+
+
+def _cox_identify(
+    X: Array,
+    status: NDArray[np.bool_],
+    s_codes: NDArray[np.int64],
+    des: _CoxDesign,
+    labels: tuple[str, ...],
+) -> tuple[dict[int, str], Array]:
+    r"""Columns of ``X`` the partial likelihood cannot identify, and their within-risk-set SD.
+
+    Returns
+    -------
+    (dropped, sd)
+        ``dropped`` maps a column index to its reason; ``sd[j]`` is
+        :math:`\sqrt{I_{0,jj}/d}` (NaN for a dropped column).
+    """
+    n, p = X.shape
+    sd = np.full(p, np.nan)
+    if not status.any():
+        return {j: NO_EVENTS for j in range(p)}, sd
+    dropped: dict[int, str] = {}
+    n_s = int(s_codes.max()) + 1 if n else 0
+    for j in range(p):
+        x = X[:, j]
+        if n and x.min() == x.max():
+            dropped[j] = CONSTANT.format(value=float(x[0]))
+        elif n_s > 1:
+            lo = np.full(n_s, np.inf)
+            hi = np.full(n_s, -np.inf)
+            np.minimum.at(lo, s_codes, x)
+            np.maximum.at(hi, s_codes, x)
+            if np.all(lo == hi):
+                dropped[j] = CONSTANT_IN_STRATA
+    cand = [j for j in range(p) if j not in dropped]
+    if not cand:
+        return dropped, sd
+    Xc = X[:, cand] - X[:, cand].mean(axis=0)
+    _, _, i0, _ = _cox_terms(np.zeros(len(cand)), Xc, status, des)
+    # second moment about the mean over the same risk sets: sum_i A_i x_i^2 at beta = 0
+    dlam = des.d / des.at_risk_sum(np.ones(n))
+    a = des.interval_sum(np.concatenate([[0.0], np.cumsum(dlam)]))
+    m2 = (a[:, None] * Xc**2).sum(axis=0)
+    v = np.diag(i0)
+    d_events = float(des.d.sum())
+    kept: list[int] = []  # positions in cand
+    for c, j in enumerate(cand):
+        share = v[c] / m2[c] if m2[c] > 0 else 0.0
+        if not share >= COX_NO_VARIATION_TOL:
+            dropped[j] = NO_VARIATION_AT_RISK.format(share=share, tol=COX_NO_VARIATION_TOL)
+            continue
+        if kept:
+            scale = np.sqrt(v[kept])
+            ckk = i0[np.ix_(kept, kept)] / scale[:, None] / scale[None, :]
+            ckj = i0[kept, c] / scale / np.sqrt(v[c])
+            coef = np.linalg.solve(ckk, ckj)
+            resid = 1.0 - float(ckj @ coef)
+            if resid < COX_COLLINEAR_TOL:
+                big = np.abs(coef) > 1e-6 * max(np.abs(coef).max(), 1.0)
+                others = ", ".join(repr(labels[cand[kept[i]]]) for i in np.flatnonzero(big))
+                dropped[j] = COLLINEAR.format(others=others, v=max(resid, 0.0),
+                                              tol=COX_COLLINEAR_TOL)
+                continue
+        kept.append(c)
+        sd[j] = np.sqrt(v[c] / d_events)
+    return dropped, sd
 
 
 def logrank(
