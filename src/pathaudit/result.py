@@ -342,6 +342,8 @@ class AnalysisResult(ABC):
     """Heading of the summary and report section."""
     PARTS: ClassVar[tuple[str, ...]] = ()
     """Every part the analysis can compute, in report order (the values ``parts=`` takes)."""
+    DEFAULT_PLOT: ClassVar[str | None] = None
+    """The part :meth:`plot` draws when no part is named (default: the first with a chart)."""
 
     notes: tuple[Note, ...]
 
@@ -390,7 +392,7 @@ class AnalysisResult(ABC):
         if part is None:
             if not names:
                 raise PathauditError(f"No part of {self.ANALYSIS} computed here has a chart.")
-            part = names[0]
+            part = self.DEFAULT_PLOT if self.DEFAULT_PLOT in names else names[0]
         res = self.part(part)
         if res.plotter is None:
             raise PathauditError(
@@ -475,9 +477,7 @@ def _figure_text(row: Mapping[str, Any]) -> str:
     return text
 
 
-# --------------------------------------------------------------------------- bundles of results
-# An analysis with several parts returns a small frozen dataclass of Results; these helpers
-# give every such bundle the same summary, HTML and headline format.
+# --------------------------------------------------------------------------- charts
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float] = (8, 4.5)) -> Axes:
@@ -487,52 +487,3 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = (8, 4.5)) -> Axes:
 
         _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def headline_figure(
-    name: str, row: Mapping[str, Any], definition: str, **extra: Any
-) -> dict[str, Any]:
-    """One headline figure of ``summary.json`` from a result row.
-
-    Parameters
-    ----------
-    name
-        Name of the figure.
-    row
-        A result-table row (``estimate``, ``ci_lower``, ``ci_upper``, ``n``).
-    definition
-        What the figure is.
-    **extra
-        Further keys (e.g. ``p_value``), placed before ``definition``.
-
-    Returns
-    -------
-    dict
-        ``name, estimate, ci_lower, ci_upper, n``, the extras, ``definition``.
-    """
-    return {
-        "name": name,
-        "estimate": row["estimate"],
-        "ci_lower": row["ci_lower"],
-        "ci_upper": row["ci_upper"],
-        "n": row["n"],
-        **extra,
-        "definition": definition,
-    }
-
-
-def bundle_summary(title: str, notes: Sequence[str], results: Mapping[str, Result]) -> str:
-    """Readable summary of a bundle of Results: the title, one bullet per note, every part."""
-    lines = [title, ""]
-    lines += [f"* {note}" for note in notes]
-    for name, res in results.items():
-        lines += ["", f"== {name} ==", res.summary()]
-    return "\n".join(lines)
-
-
-def bundle_html(title: str, notes: Sequence[str], results: Mapping[str, Result]) -> str:
-    """HTML of a bundle of Results: the title, the notes as a list, every part's HTML."""
-    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
-    return f"<div><h3>{html.escape(title)}</h3><ul>{items}</ul>" + "".join(
-        res._repr_html_() for res in results.values()
-    ) + "</div>"

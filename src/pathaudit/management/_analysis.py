@@ -655,6 +655,7 @@ post_switch_attrition, nominal_managers, preference_mismatch, peter_principle
     ANALYSIS: ClassVar[str] = "forced_management"
     TITLE: ClassVar[str] = "Forced-into-management indicators"
     PARTS: ClassVar[tuple[str, ...]] = (*INDICATORS, "switch_flows", "profile", "scores")
+    DEFAULT_PLOT: ClassVar[str | None] = "profile"
 
     ic_ceiling: Result | None = None
     switch_premium: Result | None = None
