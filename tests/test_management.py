@@ -1198,19 +1198,16 @@ def shared_set():
 
 
 def test_stacked_run_equals_separate_runs(shared_set):
-    from pathaudit.management._common import shared_cache
-
     sims, _ = shared_set
     two = stack(sims[:2])
-    with shared_cache():
-        stacked = {
-            "premium": switch_premium(two, by="location"),
-            "stall": stalled_then_switched(two, by="location", threshold_by="location"),
-            "who": who_switches(two, by="location", attributes=("gender",)),
-            "back": switch_back(two, by="location"),
-            "ceiling": ic_ceiling(two, by="location"),
-            "peter": peter_principle(two, by="location"),
-        }
+    stacked = {
+        "premium": switch_premium(two, by="location"),
+        "stall": stalled_then_switched(two, by="location", threshold_by="location"),
+        "who": who_switches(two, by="location", attributes=("gender",)),
+        "back": switch_back(two, by="location"),
+        "ceiling": ic_ceiling(two, by="location"),
+        "peter": peter_principle(two, by="location"),
+    }
     for i in range(2):
         data = stack(sims[i:i + 1])
         alone = {
@@ -1230,23 +1227,20 @@ def test_stacked_run_equals_separate_runs(shared_set):
 @pytest.mark.coverage_study
 def test_indicators_recover_the_simulated_truth(shared_set):
     """Each estimator's mean error over 200 organisations is within 3 Monte-Carlo SEs."""
-    from pathaudit.management._common import shared_cache
-
     sims, data = shared_set
     n = len(sims)
     truth = [s.truth["management"] for s in sims]
-    with shared_cache():
-        premium = switch_premium(data, by="location")
-        # thresholds from the pooled organisations: a well-estimated stall definition
-        # (per-organisation thresholds of 300-person organisations are noisy, which
-        # dilutes the hazard ratio toward 1; see docs/management.md)
-        stall = stalled_then_switched(data, by="location")
-        back = switch_back(data, by="location")
-        attrition = post_switch_attrition(data, by="location")
-        nominal = nominal_managers(data, by="location")
-        who = who_switches(data, by="location", attributes=("gender",))
-        peter = peter_principle(data, by="location")
-        mismatch = preference_mismatch(data, by="location")
+    premium = switch_premium(data, by="location")
+    # thresholds from the pooled organisations: a well-estimated stall definition
+    # (per-organisation thresholds of 300-person organisations are noisy, which
+    # dilutes the hazard ratio toward 1; see docs/management.md)
+    stall = stalled_then_switched(data, by="location")
+    back = switch_back(data, by="location")
+    attrition = post_switch_attrition(data, by="location")
+    nominal = nominal_managers(data, by="location")
+    who = who_switches(data, by="location", attributes=("gender",))
+    peter = peter_principle(data, by="location")
+    mismatch = preference_mismatch(data, by="location")
     checks = {
         "switch_premium": (per_org(premium, "premium", n),
                            [t["switch_premium"] for t in truth], False),
@@ -1303,19 +1297,17 @@ above)."""
 
 def flag_profile(config) -> pd.DataFrame:
     """The profile of the study figures of 200 organisations, one audit each (k = 5)."""
-    from pathaudit.management._common import shared_cache
     from pathaudit.simulate import cached_organisations
 
     data = stack(cached_organisations(200, config=config), k=5)  # the list is dropped
     results = {}
-    with shared_cache():
-        for name in STUDY_FIGURES:
-            kw: dict = {"by": "location"}
-            if name == "stalled_then_switched":
-                kw["threshold_by"] = "location"
-            if name == "who_switches":
-                kw["attributes"] = ("gender",)
-            results[name] = INDICATORS[name](data, **kw)
+    for name in STUDY_FIGURES:
+        kw: dict = {"by": "location"}
+        if name == "stalled_then_switched":
+            kw["threshold_by"] = "location"
+        if name == "who_switches":
+            kw["attributes"] = ("gender",)
+        results[name] = INDICATORS[name](data, **kw)
     ths = [t for t in DEFAULT_THRESHOLDS if t.indicator in STUDY_FIGURES]
     return profile(results, ths, by="location")
 

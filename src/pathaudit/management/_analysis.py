@@ -54,7 +54,6 @@ from pathaudit.management._common import (
     check_count,
     check_seed,
     level_text,
-    shared_cache,
 )
 from pathaudit.management._flow import switch_back, switch_flows
 from pathaudit.management._pay import (
@@ -883,15 +882,14 @@ def forced_management(
     }
     results: dict[str, Result] = {}
     flows = None
-    with shared_cache():
-        for name in run:
-            kw: dict[str, Any] = {"by": groupings or None, "alpha": alpha}
-            if name in ("switch_premium", "post_switch_attrition"):
-                kw["seed"] = seed
-            kw.update(opts.get(name, {}))
-            results[name] = INDICATORS[name](data, **kw)
-        if "switch_flows" in wanted:
-            flows = switch_flows(data, by=groupings or None, alpha=alpha)
+    for name in run:
+        kw: dict[str, Any] = {"by": groupings or None, "alpha": alpha}
+        if name in ("switch_premium", "post_switch_attrition"):
+            kw["seed"] = seed
+        kw.update(opts.get(name, {}))
+        results[name] = INDICATORS[name](data, **kw)
+    if "switch_flows" in wanted:
+        flows = switch_flows(data, by=groupings or None, alpha=alpha)
     fields: dict[str, Result | None] = {}
     notes: list[Note] = []
     for name, res in [*results.items(), *([("switch_flows", flows)] if flows else [])]:

@@ -13,8 +13,6 @@ is False); it never raises and never invents a value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -492,29 +490,9 @@ def plot_headline(result: Result, ax: Axes, *, by: str | None = None) -> Axes:
 # Work tables shared by the indicators of one run
 # ---------------------------------------------------------------------------
 
-_CACHE: ContextVar[dict[tuple[int, object], Any] | None] = ContextVar(
-    "management_cache", default=None)
-
-
-@contextmanager
-def shared_cache() -> Iterator[None]:
-    """Within this block, work tables (exposure, populations on a date) are built once."""
-    token = _CACHE.set({})
-    try:
-        yield
-    finally:
-        _CACHE.reset(token)
-
-
 def cached(data: AuditData, key: object, make: Callable[[], Any]) -> Any:
-    """``make()``, remembered for ``(data, key)`` inside :func:`shared_cache`."""
-    cache = _CACHE.get()
-    if cache is None:
-        return make()
-    k = (id(data), key)
-    if k not in cache:
-        cache[k] = make()
-    return cache[k]
+    """``make()``, built once per dataset and ``key`` (the dataset's one cache, ``derived``)."""
+    return data.derived(("management", key), make)
 
 
 WORK_ATTRIBUTES: tuple[str, ...] = ("org_unit", "job_family", "location", "gender")
