@@ -197,7 +197,10 @@ def test_ic_ceiling_unit_ladder_and_widest_gap():
     overall = pick(res, "designed_gap")
     assert (overall["estimate"], overall["units_with_gap"]) == (1.0, 1.0)
     # a second unit on the organisation-wide ladder is a second unit with the gap
-    data.history.loc[data.history["employee_id"] == "m2", "org_unit"] = "U3"
+    # tables are replaced, never edited in place: the dataset's cache sees a new table
+    h = data.history.copy()
+    h.loc[h["employee_id"] == "m2", "org_unit"] = "U3"
+    data.history = h
     again = ic_ceiling(data)
     assert pick(again, "designed_gap")["units_with_gap"] == 2.0
     # before the unit's IC6 took effect, U2 had the gap too

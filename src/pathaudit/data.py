@@ -91,7 +91,9 @@ class AuditData:
         every other derived concept live here, keyed by ``key`` (a name, with the
         arguments that change the result). The cache belongs to this dataset; a copy
         made by :meth:`with_as_of` or :func:`dataclasses.replace` starts empty, and
-        replacing ``history`` or ``people`` on this object derives again.
+        replacing ``history`` or ``people`` on this object derives again. The tables are
+        treated as immutable: edit a copy and assign it (``data.history = h``), never a
+        table in place, or derived tables would not see the edit.
 
         Parameters
         ----------
