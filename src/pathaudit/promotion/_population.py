@@ -97,7 +97,7 @@ def promotable_from(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Seri
             "unit": np.concatenate([[""], np.asarray(u_labels, dtype=object)])[uniq % n_u],
         }
     )
-    out_keys = np.full(len(keys), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out_keys = np.full(len(keys), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     if ladder is None or ladder.empty:
         lad_tracks: set[str] = set()
     else:
