@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pathaudit.simulate.config import (
     EXIT_VOLUNTARY,
@@ -80,7 +81,7 @@ class _Store:
             new = max(2 * self._capacity, self.n + k)
             for name, (dtype, fill) in self._spec.items():
                 old = getattr(self, name)
-                arr = np.full(new, fill, dtype=dtype)
+                arr: np.ndarray = np.full(new, fill, dtype=dtype)
                 arr[: self.n] = old[: self.n]
                 setattr(self, name, arr)
             self._capacity = new
@@ -127,6 +128,46 @@ _PERSON_SPEC: dict[str, tuple[type, object]] = {
     "last_slot": (np.int64, -1),
     "n_eps": (np.int64, 0),
 }
+
+
+class _Slots(_Store):
+    """Slot columns, as declared in ``_SLOT_SPEC``."""
+
+    pid: np.ndarray
+    episode: np.ndarray
+    active: np.ndarray
+    hire_month: np.ndarray
+    hire_day: np.ndarray
+    term_day: np.ndarray
+    term_code: np.ndarray
+    track: np.ndarray
+    grade: np.ndarray
+    unit: np.ndarray
+    family: np.ndarray
+    location: np.ndarray
+    female: np.ndarray
+    fte: np.ndarray
+    spell_month: np.ndarray
+    spell_day: np.ndarray
+    switch_month: np.ndarray
+    via_switch: np.ndarray
+    n_reviews: np.ndarray
+    E: np.ndarray
+    logpay: np.ndarray
+    cap: np.ndarray
+    manager: np.ndarray
+
+
+class _Persons(_Store):
+    """Person columns, as declared in ``_PERSON_SPEC``."""
+
+    u: np.ndarray
+    a: np.ndarray
+    prefer_m: np.ndarray
+    responded: np.ndarray
+    birth_day: np.ndarray
+    last_slot: np.ndarray
+    n_eps: np.ndarray
 
 
 @dataclass
@@ -205,7 +246,7 @@ class _Batches:
         }
 
 
-def _choice(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+def _choice(rng: np.random.Generator, weights: ArrayLike, size: int) -> np.ndarray:
     p = np.asarray(weights, dtype=float)
     cum = np.cumsum(p / p.sum())
     return np.minimum(np.searchsorted(cum, rng.random(size), side="right"), len(p) - 1)
@@ -227,8 +268,8 @@ class _Engine:
         self.adopt = c.adoption_array()
         self.n_units = len(c.units)
         expected = c.initial_headcount + c.target_headcount * 0.25 * c.years * 1.3
-        self.S = _Store(_SLOT_SPEC, int(expected))
-        self.P = _Store(_PERSON_SPEC, int(expected))
+        self.S = _Slots(_SLOT_SPEC, int(expected))
+        self.P = _Persons(_PERSON_SPEC, int(expected))
         self.records = _Batches(("slot", "day", "reason", "track", "grade", "E", "logpay",
                                  "manager"))
         self.spells = _Batches(("slot", "start_month", "start_day", "track", "grade", "unit",

@@ -355,7 +355,6 @@ def write_export(
         raise ValueError(f"Unknown export formats {sorted(unknown)}; use csv, xlsx, parquet, "
                          "snapshot.")
     written: list[Path] = []
-    dates = {"extract_date": extract_date, "history_start": history_start}
 
     def write_map(name: str, sections: dict[str, dict[str, Any]]) -> None:
         path = out / name
@@ -372,8 +371,9 @@ def write_export(
         for t in TABLE_ORDER:
             write_csv(t, text[t])
         write_map("map.toml", column_map(
-            "history", files={t: f"{t}.csv" for t in TABLE_ORDER}, **dates))
-    native = None
+            "history", files={t: f"{t}.csv" for t in TABLE_ORDER},
+            extract_date=extract_date, history_start=history_start))
+    native: dict[str, pd.DataFrame] = {}
     if "xlsx" in formats or "parquet" in formats:
         native = {t: export_frame(t, tables[t], text_dates=False, seed=seed)
                   for t in TABLE_ORDER}
@@ -388,7 +388,7 @@ def write_export(
         written.append(path)
         write_map("map_xlsx.toml", column_map(
             "history", files={"workbook": "export.xlsx"}, sheets=SHEETS, text_dates=False,
-            **dates))
+            extract_date=extract_date, history_start=history_start))
     if "parquet" in formats:
         for t in TABLE_ORDER:
             path = out / f"{t}.parquet"
@@ -396,7 +396,7 @@ def write_export(
             written.append(path)
         write_map("map_parquet.toml", column_map(
             "history", files={t: f"{t}.parquet" for t in TABLE_ORDER}, text_dates=False,
-            **dates))
+            extract_date=extract_date, history_start=history_start))
     if "snapshot" in formats:
         write_csv("snapshot", export_frame("snapshot", tables["snapshot"], text_dates=True,
                                            seed=seed))
@@ -406,5 +406,5 @@ def write_export(
                 write_csv(t, text[t])
         write_map("map_snapshot.toml", column_map(
             "snapshot", files={"snapshot": "snapshot.csv", **{t: f"{t}.csv" for t in shared}},
-            **dates))
+            extract_date=extract_date, history_start=history_start))
     return written

@@ -354,9 +354,9 @@ def cached_organisations(
                 sim = None
         if sim is None:
             sim = simulate(config, seed)
-            with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as fh:
-                pickle.dump(sim, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, path)
+            with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as tmp:
+                pickle.dump(sim, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp.name, path)
         out.append(sim)
     return out
 

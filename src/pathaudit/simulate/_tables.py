@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from pathaudit.io.schema import HISTORY, HISTORY_DERIVED, PEOPLE, PEOPLE_DERIVED, TABLES, Column
 from pathaudit.simulate._engine import REASONS, RawRun
@@ -39,7 +40,7 @@ def _level_lookup(config: SimConfig) -> np.ndarray:
     return out
 
 
-def _dates(days: np.ndarray) -> np.ndarray:
+def _dates(days: ArrayLike) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     out = days.astype("datetime64[D]").astype("datetime64[ns]")
     out[days < 0] = np.datetime64("NaT", "ns")
@@ -184,7 +185,7 @@ def build_tables(raw: RawRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     adopt = c.adoption_array()
     adopting = np.flatnonzero(adopt < c.n_months)
     adopt_dates = {int(u): _dates([raw.month_start[adopt[u]]])[0] for u in adopting}
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for g in range(c.ic_grades[0], c.ic_grades[1] + 1):
         rows.append(("IC", level_code(c, 0, g), g, IC_TITLES.get(g, f"IC {g}"), None, None))
     for g in range(c.m_grades[0], c.m_grades[1] + 1):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 # event columns of the hazard matrix, in the order events are drawn
 PROMOTION, TO_M, TO_IC, EXIT_VOLUNTARY, EXIT_INVOLUNTARY, EXIT_OTHER = range(6)
@@ -500,13 +501,13 @@ def ic_top(config: SimConfig, adopted: np.ndarray) -> np.ndarray:
 def monthly_hazards(
     config: SimConfig,
     *,
-    track: np.ndarray,
-    grade: np.ndarray,
-    months_in_level: np.ndarray,
-    since_switch: np.ndarray,
-    female: np.ndarray,
-    adopted: np.ndarray,
-    stall_months: np.ndarray,
+    track: ArrayLike,
+    grade: ArrayLike,
+    months_in_level: ArrayLike,
+    since_switch: ArrayLike,
+    female: ArrayLike,
+    adopted: ArrayLike,
+    stall_months: ArrayLike,
 ) -> np.ndarray:
     """Monthly event probabilities of people in a given state.
 
