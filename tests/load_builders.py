@@ -188,8 +188,14 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
             typed[col] = s
     if path.suffix == ".xlsx":
         typed.to_excel(path, index=False)
-    else:
+    elif typed.columns.is_unique:
         typed.to_parquet(path, index=False)
+    else:  # a repeated column name: pandas refuses, Parquet itself does not
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrays = [pa.array(typed.iloc[:, i], from_pandas=True) for i in range(typed.shape[1])]
+        pq.write_table(pa.Table.from_arrays(arrays, names=list(typed.columns)), path)
 
 
 def write_export(

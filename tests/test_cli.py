@@ -113,3 +113,70 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --------------------------------------------------------------------------- internal errors
+
+
+def _validate_raises(monkeypatch, exc: BaseException) -> None:
+    import pathaudit.io
+
+    def boom(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(pathaudit.io, "validate", boom)
+
+
+def test_an_internal_error_prints_one_line_and_writes_the_traceback(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _validate_raises(monkeypatch, ValueError("salary 123456 of person 007"))
+    code = main(["validate", str(SAMPLE), "--map", str(SAMPLE / "map.toml")])
+    assert code == 3
+    captured = capsys.readouterr()
+    log = tmp_path / "pathaudit-error.log"
+    assert captured.err == (
+        "internal error (ValueError): pathaudit stopped on a problem it does not handle; please "
+        f"report it. The full traceback is in {log}; it may hold values from your data, so "
+        "read it before you share it.\n"
+    )
+    assert "Traceback" not in captured.err and "123456" not in captured.err
+    text = log.read_text()
+    assert text.startswith("Traceback (most recent call last):")
+    assert "ValueError: salary 123456 of person 007" in text
+
+
+def test_an_internal_error_in_audit_writes_the_traceback_into_the_output_folder(
+    tmp_path, monkeypatch, capsys
+):
+    import pathaudit.audit
+
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def boom(*args, **kwargs):
+        raise KeyError("grade")
+
+    monkeypatch.setattr(pathaudit.audit, "run_audit", boom)
+    code = main(["audit", str(SAMPLE), "--map", str(SAMPLE / "map.toml"), "--out", str(out)])
+    assert code == 3
+    assert f"The full traceback is in {out / 'pathaudit-error.log'};" in capsys.readouterr().err
+    assert "KeyError: 'grade'" in (out / "pathaudit-error.log").read_text()
+    assert not (tmp_path / "pathaudit-error.log").exists()
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _validate_raises(monkeypatch, KeyboardInterrupt())
+    code = main(["validate", str(SAMPLE), "--map", str(SAMPLE / "map.toml")])
+    assert code == 130
+    assert capsys.readouterr().err == "interrupted; outputs may be incomplete\n"
+    assert not (tmp_path / "pathaudit-error.log").exists()
+
+
+def test_exit_codes_are_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    assert "3    internal error" in out and "130  interrupted" in out

@@ -21,6 +21,7 @@ from pathaudit.io._messages import (
     MISSING_COLUMN,
     OVERLAPPING_EPISODES,
 )
+from pathaudit.io.privacy import pseudonymise
 from pathaudit.io.schema import HISTORY, HISTORY_DERIVED, PEOPLE, PEOPLE_DERIVED
 from pathaudit.quality import DataQualityReport
 
@@ -571,9 +572,12 @@ def test_overlapping_episodes_are_fatal(tmp_path) -> None:
     p.loc[0, "Termination Date"] = ""  # 007's first episode never ends, then a rehire
     p.loc[0, "Exit Type"] = ""
     err = fails(tmp_path, people_df=p)
-    assert fatal_messages(err) == [OVERLAPPING_EPISODES.format(n=1, file="people.csv", rows="2")]
+    assert fatal_messages(err) == [
+        OVERLAPPING_EPISODES.format(n=1, file="people.csv", ids="ID 007", rows="2")
+    ]
     assert fatal_messages(err)[0].startswith(
-        "1 employment episodes in people.csv overlap an earlier episode of the same person (rows 2)"
+        "1 employment episodes in people.csv overlap an earlier episode of the same person (ID "
+        "007; rows 2; columns hire_date and termination_date)"
     )
 
 
@@ -901,7 +905,7 @@ def test_snapshot_export_loads_into_the_same_audit_data(tmp_path) -> None:
 def test_snapshot_population_filter_is_counted_against_the_snapshot(tmp_path) -> None:
     snapshot_frame().to_csv(tmp_path / "snapshot.csv", index=False)
     ladder().to_csv(tmp_path / "ladder.csv", index=False)
-    (tmp_path / "map.toml").write_text(SNAPSHOT_MAP + '\n[filters]\nmax_grade = 4\n')
+    (tmp_path / "map.toml").write_text(SNAPSHOT_MAP + "\n[filters]\nmax_grade = 4\n")
     data = load(tmp_path, tmp_path / "map.toml")
     assert (data.history["grade"] <= 4).all()
     issue = one(data.quality, "filter_max_grade")
@@ -1017,3 +1021,384 @@ def test_rows_are_never_lost(tmp_path_factory, dup, drop_level, late) -> None:
     data = load_export(tmp_path_factory.mktemp("rows"), history_df=h)
     assert_rows_balance(data)
     assert data.quality.rows_in["history"] == len(h)
+
+
+# --------------------------------------------------------------------------- implausible dates
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
+@pytest.mark.parametrize("placeholder", ["9999-12-31", "9999-01-01", "4712-12-31", "2999-12-31"])
+def test_far_future_end_dates_are_placeholders_read_as_empty(tmp_path, ext, placeholder) -> None:
+    """9999-12-31 ("no end date") crashed every reader; it now reads as empty, counted."""
+    p = people()
+    p.loc[1, "Termination Date"] = placeholder  # 007's second episode is open
+    data = load_export(tmp_path / ext, ext=ext, people_df=p)
+    rep = one(data.quality, "date_placeholder")
+    assert (rep.table, rep.action, rep.n_rows, rep.rows, rep.column) == (
+        "people",
+        "repaired",
+        1,
+        (2,),
+        "Termination Date",
+    )
+    assert rep.message == (
+        "dates on or after 2200-01-01 (such as 9999-12-31) are placeholders for 'no date' and "
+        "were read as empty; ID 007"
+    )
+    pd.testing.assert_frame_equal(data.people, load_export(tmp_path / "clean").people)
+    assert_rows_balance(data)
+
+
+def test_a_placeholder_in_a_required_date_leaves_the_row_out_counted(tmp_path) -> None:
+    h = history()
+    h.loc[4, "Effective Date"] = "31/12/9999"
+    data = load_export(tmp_path, history_df=h)
+    assert one(data.quality, "date_placeholder").rows == (5,)
+    missing = one(data.quality, "missing_value")
+    assert (missing.column, missing.rows, missing.action) == ("effective_date", (5,), "excluded")
+    assert len(data.history) == 8
+    assert_rows_balance(data)
+
+
+def test_dates_before_1900_are_fatal_naming_file_row_id_and_column(tmp_path) -> None:
+    p = people()
+    p.loc[2, "Hire Date"] = "1850-06-01"
+    p.loc[3, "Hire Date"] = "0001-01-01"  # outside what pandas can hold: crashed before
+    err = fails(tmp_path, people_df=p)
+    assert fatal_messages(err) == [
+        "Column 'Hire Date' of people.csv has 2 dates before 1900 (e.g. '1850-06-01' in row 3, "
+        "ID 010); rows 3, 4. Such dates are not plausible in an HR export (and dates before "
+        "1677 cannot be represented). Correct these values; if the export writes a placeholder "
+        "such as 0001-01-01 or 1800-01-01 for 'no date', leave these cells empty instead."
+    ]
+    issue = err.value.report.fatal[0]
+    assert (issue.rule, issue.column, issue.rows) == ("implausible_date", "Hire Date", (3, 4))
+
+
+def test_dates_before_1900_in_parquet_are_fatal_too(tmp_path) -> None:
+    p = people()
+    p.loc[2, "Hire Date"] = "1600-06-01"
+    err = fails(tmp_path, ext="parquet", people_df=p)
+    issue = one(err.value.report, "implausible_date")
+    assert (issue.action, issue.rows, issue.file) == ("fatal", (3,), "people.parquet")
+    assert "ID 010" in issue.message
+
+
+def test_yyyymmdd_numbers_reach_placeholders(tmp_path) -> None:
+    path = write_export(tmp_path, ext="parquet")
+    p = people()
+    p["Hire Date"] = p["Hire Date"].str.replace("-", "").astype("int64")
+    p["Termination Date"] = [20211231, 99991231, np.nan, np.nan, 20230430, np.nan]
+    p.to_parquet(tmp_path / "people.parquet", index=False)  # numbers, not date cells
+    data = load(tmp_path, path)
+    assert one(data.quality, "date_placeholder").rows == (2,)
+    clean = load_export(tmp_path / "clean")
+    pd.testing.assert_series_equal(data.people["hire_date"], clean.people["hire_date"])
+
+
+def test_hire_after_the_extract_date_is_excluded_with_its_id(tmp_path) -> None:
+    p = people()
+    p.loc[5, "Hire Date"] = "2025-03-01"  # 013; the extract date is 2024-12-31
+    data = load_export(tmp_path, people_df=p)
+    rep = one(data.quality, "hired_after_extract")
+    assert (rep.table, rep.action, rep.rows, rep.column) == (
+        "people",
+        "excluded",
+        (6,),
+        "hire_date",
+    )
+    assert rep.message == (
+        "episodes hired after the extract date 2024-12-31 are left out: the export was pulled "
+        "before that day (a future starter, or a wrong date); correct the date if it is wrong; "
+        "ID 013"
+    )
+    assert not issues(data.quality, "hired_after_as_of")
+    assert one(data.quality, "episode_excluded").rows == (9,)
+    assert_rows_balance(data)
+
+
+def test_hire_dates_in_1900_are_a_counted_finding(tmp_path) -> None:
+    p = people()
+    p.loc[2, "Hire Date"] = "1900-01-01"  # 010: a placeholder for an unknown date
+    data = load_export(tmp_path, people_df=p)
+    rep = one(data.quality, "implausible_hire_date")
+    assert (rep.action, rep.n_rows, rep.rows) == ("note", 1, (3,))
+    assert rep.message == (
+        "hire dates before 1964-12-31 (60 years before the extract date) are implausible "
+        "(1900-01-01 is a common placeholder for an unknown date): kept; tenure from these dates "
+        "is unreliable, so correct them or leave them empty; ID 010"
+    )
+    assert "010" in set(data.people["employee_id"])
+    assert_rows_balance(data)
+
+
+# --------------------------------------------------------------------------- IDs in messages
+
+
+def test_messages_about_people_name_their_ids(tmp_path) -> None:
+    p = people()
+    p.loc[4, "Termination Date"] = "2019-01-01"  # 012 hired 2020-05-04
+    h = history()
+    h.loc[1, "Annual Base"] = "-70000"  # 007
+    h.loc[3, "Annual Base"] = "0"  # 010
+    h.loc[6, "Effective Date"] = "2020-01-01"  # 011 hired 2021-02-01: before the hire
+    h = pd.concat([h, h.iloc[[0]].assign(**{"Worker ID": "999"})], ignore_index=True)
+    data = load_export(tmp_path, people_df=p, history_df=h)
+    q = data.quality
+    assert one(q, "termination_before_hire").message == (
+        "episodes whose termination date is before their hire date are left out; correct the "
+        "dates in the export to include them; ID 012"
+    )
+    assert one(q, "nonpositive_pay").message == (
+        "zero or negative base pay is not a pay rate: pay set to missing for these records "
+        "(kept for careers); IDs 007, 010"
+    )
+    assert one(q, "person_not_in_people").message.endswith("to include them; ID 999")
+    outside = one(q, "outside_episode")
+    assert (outside.rows, outside.column) == ((7,), "effective_date")
+    assert outside.message.endswith("by a people rule) are left out; ID 011")
+    assert_rows_balance(data)
+
+
+def test_an_episode_without_history_names_the_person(tmp_path) -> None:
+    h = history().drop(index=2).reset_index(drop=True)  # 007's second episode has no record
+    data = load_export(tmp_path, history_df=h)
+    rep = one(data.quality, "no_history")
+    assert (rep.rows, rep.column) == ((2,), "employee_id")
+    assert rep.message == (
+        "employment episodes without any job record (after the rules above) are left out; ID 007"
+    )
+    assert_rows_balance(data)
+
+
+def test_the_ids_named_are_bounded(tmp_path) -> None:
+    extra = pd.concat(
+        [history().iloc[[0]].assign(**{"Worker ID": f"9{i:02d}"}) for i in range(1, 9)],
+        ignore_index=True,
+    )
+    data = load_export(tmp_path, history_df=pd.concat([history(), extra], ignore_index=True))
+    rep = one(data.quality, "person_not_in_people")
+    assert rep.n_rows == 8
+    assert rep.message.endswith("; IDs 901, 902, 903, 904, 905 and 3 more")
+
+
+def test_pseudonymised_loads_name_people_by_pseudonym(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TEST_SALT", "s" * 32)
+    p = people()
+    p.loc[4, "Termination Date"] = "2019-01-01"
+    path = write_export(
+        tmp_path,
+        people_df=p,
+        map_extra='[privacy]\npseudonymise = true\nsalt_env = "TEST_SALT"\n',
+    )
+    data = load(tmp_path, path)
+    message = one(data.quality, "termination_before_hire").message
+    assert "012" not in message
+    pseudonym = pseudonymise(pd.Series(["012"]), "s" * 32).iloc[0]
+    assert message.endswith(f"; ID {pseudonym}")
+
+
+def test_the_encoding_note_names_columns_and_rows(tmp_path) -> None:
+    write_export(tmp_path)
+    p = people()
+    p.loc[[0, 3], "Gender"] = ["Féminin", "Mâle"]
+    (tmp_path / "people.csv").write_bytes(p.to_csv(index=False).encode("cp1252"))
+    data = load(tmp_path, tmp_path / "map.toml")
+    rep = one(data.quality, "encoding")
+    assert (rep.column, rep.rows, rep.n_rows) == ("Gender", (1, 4), 2)
+    assert rep.message == (
+        "the file is not UTF-8; it was read as Windows-1252 (Western European): column "
+        "'Gender' has 2 cells with characters outside ASCII (rows 1, 4); check that these read "
+        "as meant"
+    )
+    assert data.people.loc[3, "gender"] == "Mâle"
+
+
+# --------------------------------------------------------------------------- number formats
+
+
+def _pay(values: list[str]) -> pd.DataFrame:
+    return history().assign(**{"Annual Base": values})
+
+
+DOT_THOUSANDS = ["60.000", "70.000", "90.000", "95.000", "110.000", "72.000", "80.000"]
+
+
+def test_dot_thousands_are_read_as_thousands_when_the_column_shows_it(tmp_path) -> None:
+    h = _pay([*DOT_THOUSANDS, "58.000", "1.071.000,50"])  # the last shows the decimal comma
+    data = load_export(tmp_path, history_df=h)
+    pay = data.history.set_index("row")["pay"]
+    assert pay.loc[1] == 60000.0 and pay.loc[9] == 1071000.5
+    rep = one(data.quality, "decimal_comma")
+    assert (rep.action, rep.n_rows, rep.column) == ("repaired", 9, "Annual Base")
+    assert rep.message == (
+        "numbers written with a decimal comma and '.' as thousands separator (1.234,5) were "
+        "read as such"
+    )
+
+
+def test_a_decimal_point_elsewhere_in_the_column_reads_150_000_as_150(tmp_path) -> None:
+    h = _pay(["60000.50", "150.000", "90000", "95000", "110000", "72000", "80000", "58000", "1"])
+    data = load_export(tmp_path, history_df=h)
+    assert data.history.set_index("row").loc[2, "pay"] == 150.0
+    assert not issues(data.quality, "decimal_comma")
+
+
+def test_numbers_that_read_two_ways_are_refused(tmp_path) -> None:
+    """'150.000' used to be read as 150 in a dot-thousands export, silently."""
+    h = _pay([*DOT_THOUSANDS, "58.000", "71000"])
+    err = fails(tmp_path, history_df=h)
+    assert fatal_messages(err) == [
+        "Column 'Annual Base' of history.csv has 8 numbers that read two ways (e.g. '60.000' in "
+        "row 1: 60 if '.' is the decimal separator, 60000 if ',' is); rows 1, 2, 3, 4, 5, 6, 7, "
+        "8. No other value in this column shows which separator is the decimal one, and the "
+        "loader does not guess. Declare it in the column map: [export] decimal_separator = "
+        '"." (1,234.5) or "," (1.234,5), or for this column only: [numbers] '
+        '"history.base_salary" = ",".'
+    ]
+    assert err.value.report.fatal[0].rule == "ambiguous_number"
+
+
+def test_a_declared_decimal_separator_settles_it(tmp_path) -> None:
+    h = _pay([*DOT_THOUSANDS, "58.000", "71000"])
+    per_column = load_export(
+        tmp_path / "a", history_df=h, map_extra='[numbers]\n"history.base_salary" = ","\n'
+    )
+    assert per_column.history["pay"].tolist()[:2] == [60000.0, 70000.0]
+    assert one(per_column.quality, "decimal_comma").n_rows == 8
+    text = MAP_TOML.format(ext="csv").replace(
+        'history_start = "2020-01-01"', 'history_start = "2020-01-01"\ndecimal_separator = "."'
+    )
+    as_point = load_export(tmp_path / "b", history_df=_pay(["85,500"] * 9), map_text=text)
+    assert as_point.history["pay"].tolist() == [85500.0] * 9
+    assert one(as_point.quality, "number_format").n_rows == 9
+    # a value that only fits the other separator than the declared one is not a number
+    err = fails(
+        tmp_path / "c",
+        history_df=_pay([*DOT_THOUSANDS, "58.000", "71000,5"]),
+        map_extra='[numbers]\n"history.base_salary" = "."\n',
+    )
+    assert err.value.report.fatal[0].rule == "bad_number"
+    assert "'71000,5' in row 9" in fatal_messages(err)[0]
+
+
+def test_decimal_separator_keys_are_checked(tmp_path) -> None:
+    with pytest.raises(MapError, match=r"\[numbers\] \"history.base_salary\" must be '.'"):
+        load_export(tmp_path / "a", map_extra='[numbers]\n"history.base_salary" = ";"\n')
+    with pytest.raises(MapError, match="history.base_salery"):
+        load_export(tmp_path / "b", map_extra='[numbers]\n"history.base_salery" = ","\n')
+
+
+def test_comma_thousands_with_decimals_still_read_as_before(tmp_path) -> None:
+    h = _pay(["60,000.00", "$70,000", "90000", "95000", "110000", "72000", "80000", "58000", "1"])
+    data = load_export(tmp_path, history_df=h)
+    assert data.history.loc[:1, "pay"].tolist() == [60000.0, 70000.0]
+    assert one(data.quality, "number_format").n_rows == 2
+
+
+# --------------------------------------------------------------------------- repeated headers
+
+
+def test_a_repeated_header_the_map_uses_is_fatal(tmp_path) -> None:
+    write_export(tmp_path)
+    p = people()
+    p.insert(2, "Hire Date ", p["Hire Date"])
+    p.columns = [c.strip() for c in p.columns]  # two columns named 'Hire Date'
+    p.to_csv(tmp_path / "people.csv", index=False)
+    with pytest.raises(InputError) as err:
+        load(tmp_path, tmp_path / "map.toml")
+    assert fatal_messages(err) == [
+        "people.csv has 2 columns named 'Hire Date' (the header repeats it), and the column map "
+        "uses it for hire_date: the loader cannot tell which one is meant. Rename or remove the "
+        "extra column in the export."
+    ]
+    assert err.value.report.fatal[0].rule == "duplicate_column"
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
+def test_a_repeated_header_the_map_does_not_use_is_noted(tmp_path, ext) -> None:
+    p = people().assign(Note="a", Other="b")
+    p.columns = [*p.columns[:-2], "Note", "Note"]
+    data = load_export(tmp_path, ext=ext, people_df=p)
+    rep = one(data.quality, "duplicate_column")
+    assert (rep.action, rep.column, rep.file) == ("note", "Note", f"people.{ext}")
+    assert rep.message == (
+        "the header names 2 columns 'Note'; the column map does not use them, so they are ignored"
+    )
+    assert_rows_balance(data)
+
+
+# --------------------------------------------------------------------------- managers and pay
+
+
+def test_manager_cycles_are_a_counted_finding(tmp_path) -> None:
+    h = history()
+    h.loc[4, "Manager ID"] = "011"  # 010 (from 2022) reports to 011, who reports to 010
+    h.loc[8, "Manager ID"] = "013"  # 013 is their own manager
+    data = load_export(tmp_path, history_df=h)
+    rep = one(data.quality, "manager_cycle")
+    assert (rep.table, rep.action, rep.n_rows, rep.rows, rep.column) == (
+        "history",
+        "note",
+        3,
+        (5, 7, 9),
+        "manager_id",
+    )
+    assert rep.message == (
+        "reporting lines on as-of 2024-12-31 that run in a circle (A manages B, who manages A, "
+        "or a person is their own manager): kept; direct reports and reporting lines through "
+        "these people are unreliable; correct manager_id in the export; IDs 010, 011, 013"
+    )
+    assert len(data.history) == 9
+    # a cycle that ended before as-of is not one on as-of
+    earlier = load(tmp_path, tmp_path / "map.toml", as_of="2021-12-31")
+    assert not issues(earlier.quality, "manager_cycle")
+
+
+def test_only_the_people_on_a_cycle_are_named() -> None:
+    from pathaudit.io._people import _cycles
+
+    # 0 -> 1 -> 2 -> 1 (cycle 1, 2); 3 -> 0 (a chain into it); 4 -> 4; 5 -> none
+    assert _cycles(np.array([1, 2, 1, 0, 4, -1])).tolist() == [
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
+def test_implausible_pay_is_noted_and_kept(tmp_path) -> None:
+    h = history()
+    h.loc[7, "Annual Base"] = "58"  # 012: a lost "000"
+    data = load_export(tmp_path, history_df=h)
+    rep = one(data.quality, "implausible_pay")
+    assert (rep.action, rep.n_rows, rep.rows, rep.column) == ("note", 1, (8,), "base_salary")
+    assert rep.message == (
+        "FTE pay far from the rest of its grade (log pay more than 5 robust standard deviations "
+        "from the grade median) or below a tenth of the median pay of the export: kept; check "
+        "these values (an hourly or monthly figure in an annual column, a missing or extra "
+        "digit); ID 012"
+    )
+    assert data.history.set_index("row").loc[8, "pay"] == 58.0
+    assert len(data.history) == 9
+    assert_rows_balance(data)
+
+
+def test_the_pay_rule_is_robust_and_per_grade() -> None:
+    from pathaudit.io._pay import implausible_pay
+
+    rng = np.random.default_rng(1)
+    g3 = list(np.exp(rng.normal(np.log(70000), 0.15, 30)))
+    g9 = list(np.exp(rng.normal(np.log(300000), 0.15, 30)))
+    pay = pd.Series([*g3, 700000.0, *g9, 70000.0, 1.0, np.nan, -5.0])
+    grade = pd.Series([3] * 31 + [9] * 31 + [3, 3, 3])
+    flag = implausible_pay(pay, grade)
+    # 700000 in grade 3 is far (x10); so is 70000 in grade 9 (/4); $1 a year is below the floor
+    assert np.flatnonzero(flag).tolist() == [30, 61, 62]
+    # the same values in a grade with fewer than 10 records: only the floor applies
+    small = implausible_pay(pd.Series([70000.0, 72000.0, 700000.0, 1.0]), pd.Series([3] * 4))
+    assert small.tolist() == [False, False, False, True]
+    # scaling all pay leaves the findings unchanged
+    assert (implausible_pay(pay * 1.37, grade) == flag).all()

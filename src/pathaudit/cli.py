@@ -27,6 +27,20 @@ typical use:
   pathaudit audit data/sample --map data/sample/map.toml --out audit-out
 """
 
+EPILOG = """\
+exit codes:
+  0    done
+  1    the export or the column map cannot be used (the message says what to fix)
+  2    the command line is not valid
+  3    internal error: one line is printed, and the full traceback is written to
+       pathaudit-error.log in the output folder (or the current folder); it may hold
+       values from your data, so read it before you share it
+  130  interrupted (Ctrl-C)
+"""
+
+ERROR_LOG = "pathaudit-error.log"
+"""File name of the traceback written on an internal error."""
+
 
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", type=Path, help="folder with the export files (or one .xlsx workbook)")
@@ -42,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pathaudit",
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"pathaudit {__version__}")
@@ -113,7 +128,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PathauditError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted; outputs may be incomplete", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - an internal error: one line, traceback to a file
+        where = _write_traceback(err, getattr(args, "out", None))
+        print(
+            f"internal error ({type(err).__name__}): pathaudit stopped on a problem it does "
+            f"not handle; please report it. The full traceback is in {where}; it may hold "
+            "values from your data, so read it before you share it.",
+            file=sys.stderr,
+        )
+        return 3
     return 2
+
+
+def _write_traceback(err: BaseException, out: Path | None) -> str:
+    """Write the traceback of ``err`` to :data:`ERROR_LOG`; return where it went.
+
+    The file goes into the output folder when the command has one and it exists, else
+    the current folder; when neither can be written, the message says so.
+    """
+    import traceback
+
+    text = "".join(traceback.format_exception(err))
+    folders = [f for f in (out, Path.cwd()) if f is not None and Path(f).is_dir()]
+    for folder in folders:
+        path = Path(folder) / ERROR_LOG
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            continue
+        return str(path)
+    return "no file (no folder could be written)"
 
 
 def _print_headlines(summary: dict) -> None:

@@ -18,8 +18,10 @@ import pandas as pd
 from pathaudit.io._context import LoadContext
 from pathaudit.io._dates import read_dates
 from pathaudit.io._messages import (
+    AMBIGUOUS_NUMBER,
     BAD_GRADES,
     BAD_NUMBERS,
+    DUPLICATE_COLUMN,
     MAX_VALUES_SHOWN,
     MISSING_COLUMN,
     UNKNOWN_LABEL,
@@ -47,6 +49,12 @@ def map_values(values: pd.Series, mapping: dict[str, Any]) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=str)
 
 
+def _reading(text: str, decimal: str) -> str:
+    """How ``text`` reads with ``decimal`` as the decimal separator, for a message."""
+    value = parse_numbers(pd.Series([text], dtype=str), decimal).values.iloc[0]
+    return "?" if pd.isna(value) else f"{value:.15g}"
+
+
 def _closest(value: str, allowed: tuple[str, ...]) -> str:
     match = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
     return match[0] if match else allowed[0]
@@ -61,6 +69,8 @@ class _Columns:
         self.cmap = ld.cmap
         self.table = src.table
         self.label = src.label
+        self.ids: pd.Series | None = None
+        """The table's person IDs (cleaned), to name people in phase-1 messages."""
 
     def resolve(self, frame: pd.DataFrame) -> dict[str, str] | None:
         """Canonical column -> export column actually present; fatal for missing ones."""
@@ -122,7 +132,44 @@ class _Columns:
                 "columns matched ignoring case, spaces and underscores: " + ", ".join(forgiving),
                 file=self.label,
             )
+        ok = self.duplicate_headers(frame, resolved) and ok
         return resolved if ok else None
+
+    def duplicate_headers(self, frame: pd.DataFrame, resolved: dict[str, str]) -> bool:
+        """Headers the export repeats: fatal where the map uses one, else noted.
+
+        Readers rename a repeated header (``'Hire Date'``, ``'Hire Date.1'``); the names
+        as written are in ``frame.attrs["duplicate_headers"]`` (name -> count).
+        """
+        dups: dict[str, int] = frame.attrs.get("duplicate_headers", {})
+        used = {export: canonical for canonical, export in resolved.items()}
+        ok = True
+        for name, k in dups.items():
+            if name in used:
+                ok = False
+                self.q.add(
+                    self.table,
+                    "duplicate_column",
+                    "fatal",
+                    0,
+                    DUPLICATE_COLUMN.format(
+                        file=self.label, k=k, column=name, canonical=used[name]
+                    ),
+                    file=self.label,
+                    column=name,
+                )
+            else:
+                self.q.add(
+                    self.table,
+                    "duplicate_column",
+                    "note",
+                    len(frame),
+                    f"the header names {k} columns '{name}'; the column map does not use "
+                    "them, so they are ignored",
+                    file=self.label,
+                    column=name,
+                )
+        return ok
 
     def text(self, canonical: str, export: str, s: pd.Series) -> pd.Series:
         parsed = clean_text(s)
@@ -240,8 +287,38 @@ class _Columns:
             )
         return out
 
-    def number(self, export: str, s: pd.Series, *, integer: bool = False) -> pd.Series:
-        parsed = parse_numbers(s)
+    def number(
+        self, canonical: str, export: str, s: pd.Series, *, integer: bool = False
+    ) -> pd.Series:
+        parsed = parse_numbers(s, self.cmap.decimal_separator(self.table, canonical))
+        if parsed.decimal_comma.any():
+            rows = np.flatnonzero(parsed.decimal_comma) + 1
+            self.q.add(
+                self.table,
+                "decimal_comma",
+                "repaired",
+                len(rows),
+                "numbers written with a decimal comma and '.' as thousands separator "
+                "(1.234,5) were read as such",
+                file=self.label,
+                column=export,
+                rows=rows,
+            )
+        if parsed.ambiguous.any():
+            first = str(s.iloc[int(np.flatnonzero(parsed.ambiguous)[0])]).strip()
+            self.ld.fatal_values(
+                self.table,
+                self.label,
+                export,
+                s,
+                parsed.ambiguous,
+                "ambiguous_number",
+                AMBIGUOUS_NUMBER,
+                table=self.table,
+                canonical=canonical,
+                as_point=_reading(first, "."),
+                as_comma=_reading(first, ","),
+            )
         if parsed.reformatted.any():
             n = int(parsed.reformatted.sum())
             self.q.add(
@@ -277,10 +354,10 @@ class _Columns:
         if col.kind == "category":
             return self.category(col, export, s)
         if col.kind == "float":
-            return self.number(export, s)
+            return self.number(col.name, export, s)
         if col.kind == "int":
-            return self.number(export, s, integer=True)
-        return read_dates(self.ld, self.table, self.label, col.name, export, s)
+            return self.number(col.name, export, s, integer=True)
+        return read_dates(self.ld, self.table, self.label, col.name, export, s, self.ids)
 
 
 def canonical_table(ld: LoadContext, src: Source, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -308,6 +385,8 @@ def canonical_table(ld: LoadContext, src: Source, frame: pd.DataFrame) -> pd.Dat
     resolved = cols_of.resolve(frame)
     if resolved is None:
         return None
+    if "employee_id" in resolved:
+        cols_of.ids = clean_text(frame[resolved["employee_id"]]).values
     cols: dict[str, Any] = {}
     for col in TABLES[table]:
         export = resolved.get(col.name)
@@ -316,7 +395,9 @@ def canonical_table(ld: LoadContext, src: Source, frame: pd.DataFrame) -> pd.Dat
         else:
             cols[col.name] = cols_of.parse(col, export, frame[export])
     if "grade" in resolved and table in ("history", "snapshot"):
-        cols["grade"] = cols_of.number(resolved["grade"], frame[resolved["grade"]], integer=True)
+        cols["grade"] = cols_of.number(
+            "grade", resolved["grade"], frame[resolved["grade"]], integer=True
+        )
     out = pd.DataFrame(cols, index=frame.index)
     out["row"] = np.arange(1, len(out) + 1, dtype="int64")
     out.attrs["present"] = sorted(resolved)

@@ -20,9 +20,11 @@ from pathaudit.io._messages import (
     AS_OF_BEFORE_START,
     BAD_AS_OF,
     FATAL_HEADER,
+    ids_text,
     rows_text,
 )
 from pathaudit.io.mapping import ColumnMap
+from pathaudit.io.privacy import pseudonymise
 from pathaudit.quality import Action, DataQualityReport
 
 
@@ -71,6 +73,21 @@ class LoadContext:
             )
         self.labels: dict[str, str] = {}
         """Table -> the name shown in messages ("people.csv", "export.xlsx, sheet 'People'")."""
+        self.salt: str | None = None
+        """The pseudonymisation salt, when the map asks for pseudonyms: messages then name
+        people by their pseudonym, as the loaded tables do."""
+
+    def ids(self, values: Any) -> str:
+        """The people ``values`` name, as text for a message (``"IDs 007, 012"``).
+
+        At most :data:`~pathaudit.io._messages.MAX_IDS_SHOWN` distinct IDs are named and
+        the rest counted; with ``[privacy] pseudonymise`` they are the pseudonyms.
+        """
+        s = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object).dropna()
+        s = s.drop_duplicates()
+        if self.salt is not None and len(s):
+            s = pseudonymise(s.astype(str), self.salt)
+        return ids_text(s)
 
     @property
     def grade_column(self) -> bool:
@@ -88,11 +105,20 @@ class LoadContext:
         message: str,
         *,
         column: str = "",
+        ids: bool = False,
     ) -> bool:
-        """Count the rows of ``df`` under ``mask`` in the report; True when there were any."""
+        """Count the rows of ``df`` under ``mask`` in the report; True when there were any.
+
+        ``ids``: name the people of these rows (column ``employee_id``) at the end of
+        the message, e.g. ``"...; IDs 007, 012 and 3 more"``.
+        """
         mask = np.asarray(mask, dtype=bool)
         n = int(mask.sum())
         if n:
+            if ids and "employee_id" in df:
+                who = self.ids(df["employee_id"].to_numpy(dtype=object)[mask])
+                if who:
+                    message = f"{message}; {who}"
             self.q.add(
                 table,
                 rule,
@@ -114,10 +140,14 @@ class LoadContext:
         message: str,
         *,
         column: str = "",
+        ids: bool = False,
     ) -> pd.DataFrame:
-        """Leave out the rows under ``mask``, counted as excluded under ``rule``."""
+        """Leave out the rows under ``mask``, counted as excluded under ``rule``.
+
+        ``ids``: as for :meth:`record`.
+        """
         mask = np.asarray(mask, dtype=bool)
-        if self.record(df, mask, table, rule, "excluded", message, column=column):
+        if self.record(df, mask, table, rule, "excluded", message, column=column, ids=ids):
             return df.loc[~mask]
         return df
 

@@ -1,9 +1,10 @@
 """Phase 1 of loading, dates: one export column read as dates, with what was found.
 
 Ambiguous dates (that read both day-first and month-first), values that do not match
-a declared format and values that are not dates are fatal; Excel serial numbers are
-converted (counted as repaired); a column that writes its dates in several
-unambiguous ways is noted.
+a declared format, values that are not dates and dates before 1900 are fatal; Excel
+serial numbers are converted and far-future placeholders for "no date"
+(``9999-12-31``) are read as empty (both counted as repaired); a column that writes
+its dates in several unambiguous ways is noted.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ from pathaudit.io._messages import (
     AMBIGUOUS_HINT,
     BAD_DATES,
     DATE_FORMAT_MISMATCH,
+    IMPLAUSIBLE_DATE,
 )
-from pathaudit.io._parse import FAMILY_LABELS, parse_dates, suggest_date_format
+from pathaudit.io._parse import (
+    FAMILY_LABELS,
+    PLACEHOLDER_FROM,
+    parse_dates,
+    suggest_date_format,
+)
 
 
 def _fmt_date(ts: Any) -> str:
@@ -75,7 +82,13 @@ def _note_mixed_formats(
 
 
 def read_dates(
-    ld: LoadContext, table: str, label: str, canonical: str, export: str, s: pd.Series
+    ld: LoadContext,
+    table: str,
+    label: str,
+    canonical: str,
+    export: str,
+    s: pd.Series,
+    ids: pd.Series | None = None,
 ) -> pd.Series:
     """Parse column ``export`` (canonical ``canonical``) of ``table`` as dates.
 
@@ -89,6 +102,9 @@ def read_dates(
         Canonical and export column names.
     s
         The raw values.
+    ids
+        The table's person IDs (cleaned text), row by row, to name people in messages;
+        ``None`` for tables without IDs.
 
     Returns
     -------
@@ -133,6 +149,32 @@ def read_dates(
             BAD_DATES,
             table=table,
             canonical=canonical,
+        )
+    if parsed.too_early.any():
+        first = int(np.flatnonzero(parsed.too_early)[0])
+        who = "" if ids is None else ld.ids(ids.iloc[[first]])
+        ld.fatal_values(
+            table,
+            label,
+            export,
+            s,
+            parsed.too_early,
+            "implausible_date",
+            IMPLAUSIBLE_DATE,
+            id=f", {who}" if who else "",
+        )
+    if parsed.placeholder.any():
+        rows = np.flatnonzero(parsed.placeholder) + 1
+        who = "" if ids is None else ld.ids(ids[parsed.placeholder])
+        ld.q.add(
+            table,
+            "date_placeholder",
+            "repaired",
+            len(rows),
+            f"dates on or after {PLACEHOLDER_FROM.date()} (such as 9999-12-31) are "
+            "placeholders for 'no date' and were read as empty" + (f"; {who}" if who else ""),
+            rows=rows,
+            **common,
         )
     if parsed.serial.any():
         rows = np.flatnonzero(parsed.serial) + 1

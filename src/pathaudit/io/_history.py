@@ -90,6 +90,7 @@ def check_history(
         t,
         "episode_excluded",
         "records of people whose every people row was left out (see the people rules)",
+        ids=True,
     )
     h = ld.exclude(
         h,
@@ -99,6 +100,7 @@ def check_history(
         "records of IDs that are not in the people table are left out; add these people "
         "(hire date at least) to include them",
         column="employee_id",
+        ids=True,
     )
     ep, end = _episode_of(h, p)
     outside = ep.isna() | (h["effective_date"] > end).fillna(False)
@@ -112,5 +114,6 @@ def check_history(
         "date, after the termination date, between episodes, or in an episode left out "
         "by a people rule) are left out",
         column="effective_date",
+        ids=True,
     )
     return h.assign(_ep=h["_ep"].astype("int64"))

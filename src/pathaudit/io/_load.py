@@ -45,7 +45,7 @@ from pathaudit.io._messages import EMPTY_FILE
 from pathaudit.io._optional import optional_tables
 from pathaudit.io._output import audit_data, pseudonymised
 from pathaudit.io._pay import fte_and_pay
-from pathaudit.io._people import check_people, note_unknown_managers
+from pathaudit.io._people import check_people, note_manager_cycles, note_unknown_managers
 from pathaudit.io._snapshot import check_snapshot
 from pathaudit.io._sources import Reader, Source, table_names
 from pathaudit.io.mapping import ColumnMap, parse_map
@@ -108,6 +108,7 @@ def _run(ld: LoadContext, reader: Reader) -> AuditData:
     salt = None
     if ld.cmap.privacy["pseudonymise"]:
         salt = salt_from_env(ld.cmap.privacy["salt_env"])
+    ld.salt = salt
     tables: dict[str, pd.DataFrame] = {}
     for table, frame in frames.items():
         out = canonical_table(ld, sources[table], frame)
@@ -129,12 +130,13 @@ def _pay_and_ladder(
     jobs: pd.DataFrame,
     table: str,
     present: list[str],
-    employee_ids: pd.Series,
+    people: pd.DataFrame,
     ladder: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Pay and managers of the job records; the ladder from their grades where no ladder file."""
     jobs = fte_and_pay(ld, jobs, table, present)
-    note_unknown_managers(ld, jobs, employee_ids, table)
+    note_unknown_managers(ld, jobs, people["employee_id"], table)
+    note_manager_cycles(ld, jobs, people, table)
     if ld.grade_column:
         ladder = ladder_from_grades(jobs)
     return jobs, ladder
@@ -157,8 +159,10 @@ def _assemble_history(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> Audit
         "people",
         "no_history",
         "employment episodes without any job record (after the rules above) are left out",
+        column="employee_id",
+        ids=True,
     )
-    h, lad = _pay_and_ladder(ld, h, "history", present_h, p["employee_id"], lad)
+    h, lad = _pay_and_ladder(ld, h, "history", present_h, p, lad)
     episode_of = p.set_index("_ep")["episode"]
     h = h.assign(episode=h["_ep"].map(episode_of).astype("int64"))
     others = optional_tables(ld, tables, p["employee_id"])
@@ -171,7 +175,7 @@ def _assemble_snapshot(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> Audi
     lad = None if ld.grade_column else check_ladder(ld, tables["ladder"])
     s = check_snapshot(ld, tables["snapshot"])
     s, _ = filter_and_grade(ld, s, None, lad, "snapshot", "people")
-    s, lad = _pay_and_ladder(ld, s, "snapshot", present, s["employee_id"], lad)
+    s, lad = _pay_and_ladder(ld, s, "snapshot", present, s, lad)
     s = s.assign(episode=0, reason="snapshot")
     others = optional_tables(ld, tables, s["employee_id"])
     ld.raise_fatal()

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 FATAL_HEADER = "The export cannot be used as it is: {n} {problems} to fix (every check was run)."
 """First line of the :class:`InputError` listing every fatal problem."""
@@ -103,10 +104,10 @@ MISSING_FX_RATE = (
     "per currency under [fx], e.g. {example} = 1.0 (the value of 1 {example} in {reporting})."
 )
 OVERLAPPING_EPISODES = (
-    "{n} employment episodes in {file} overlap an earlier episode of the same person (rows "
-    "{rows}): the person is hired again before the earlier episode ends, or has two open "
-    "episodes. Give the earlier episode its termination date (before the rehire), or remove "
-    "the duplicate row."
+    "{n} employment episodes in {file} overlap an earlier episode of the same person ({ids}; "
+    "rows {rows}; columns hire_date and termination_date): the person is hired again before "
+    "the earlier episode ends, or has two open episodes. Give the earlier episode its "
+    "termination date (before the rehire), or remove the duplicate row."
 )
 DUPLICATE_PERSON = (
     "{n} people appear in more than one row of the snapshot {file} (rows {rows}). A snapshot "
@@ -119,6 +120,24 @@ BAND_ORDER = (
 ADOPTION_CONFLICT = (
     "{n} org units of {file} have more than one adoption date (rows {rows}). Keep the date "
     "each unit's dual ladder took effect."
+)
+IMPLAUSIBLE_DATE = (
+    "Column '{column}' of {file} has {n} dates before 1900 (e.g. '{example}' in row {row}{id}); "
+    "rows {rows}. Such dates are not plausible in an HR export (and dates before 1677 cannot "
+    "be represented). Correct these values; if the export writes a placeholder such as "
+    "0001-01-01 or 1800-01-01 for 'no date', leave these cells empty instead."
+)
+AMBIGUOUS_NUMBER = (
+    "Column '{column}' of {file} has {n} numbers that read two ways (e.g. '{example}' in row "
+    "{row}: {as_point} if '.' is the decimal separator, {as_comma} if ',' is); rows {rows}. No "
+    "other value in this column shows which separator is the decimal one, and the loader does "
+    'not guess. Declare it in the column map: [export] decimal_separator = "." (1,234.5) or '
+    '"," (1.234,5), or for this column only: [numbers] "{table}.{canonical}" = ",".'
+)
+DUPLICATE_COLUMN = (
+    "{file} has {k} columns named '{column}' (the header repeats it), and the column map uses "
+    "it for {canonical}: the loader cannot tell which one is meant. Rename or remove the extra "
+    "column in the export."
 )
 AS_OF_AFTER_EXTRACT = (
     "as_of {as_of} is after the extract date {extract} of this export: the data cannot describe "
@@ -148,6 +167,34 @@ def rows_text(rows: Any, limit: int = 10) -> str:
     rows = [int(r) for r in np.asarray(rows).ravel()]
     shown = ", ".join(str(r) for r in rows[:limit])
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+MAX_IDS_SHOWN = 5
+"""Person IDs named in one message; the rest are counted ("and 3 more")."""
+
+
+def ids_text(ids: Any, limit: int = MAX_IDS_SHOWN) -> str:
+    """Distinct IDs in order of first appearance as text: ``"ID 012"``, ``"IDs 1, 2 and 3 more"``.
+
+    Parameters
+    ----------
+    ids
+        IDs (missing ones are skipped).
+    limit
+        How many are named; the rest are counted.
+
+    Returns
+    -------
+    str
+        ``""`` when there is no ID.
+    """
+    values = pd.Series(np.asarray(ids, dtype=object).ravel(), dtype=object).dropna()
+    seen = [str(i) for i in pd.unique(values)]
+    if not seen:
+        return ""
+    shown = ", ".join(seen[:limit])
+    more = f" and {len(seen) - limit} more" if len(seen) > limit else ""
+    return f"{'ID' if len(seen) == 1 else 'IDs'} {shown}{more}"
 
 
 def norm_name(name: object) -> str:

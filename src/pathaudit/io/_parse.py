@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 CSV_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm")
@@ -29,6 +29,20 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 SERIAL_RANGE: tuple[int, int] = (10_000, 80_000)
 """Excel serial numbers accepted as dates: 1927-05-18 to 2119-01-10."""
+
+PARSE_UNIT = "datetime64[us]"
+"""Unit dates are parsed in: microseconds reach from year 1 to 9999, so no written date
+can overflow while it is read. The loaded tables hold nanoseconds (1677-09-22 to
+2262-04-11); :data:`EARLIEST_DATE` and :data:`PLACEHOLDER_FROM` keep every date kept
+inside that range."""
+
+EARLIEST_DATE = pd.Timestamp("1900-01-01")
+"""Dates before this are not plausible in an HR export (fatal: ``implausible_date``)."""
+
+PLACEHOLDER_FROM = pd.Timestamp("2200-01-01")
+"""Dates on or after this are placeholders for "no date" (``9999-12-31``, ``9999-01-01``,
+Oracle's ``4712-12-31``, ``2999-12-31``, ``3000-01-01``): read as empty, counted
+(``date_placeholder``)."""
 
 ISO_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 DAY_FIRST_FORMATS: tuple[str, ...] = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
@@ -93,10 +107,34 @@ class ReadResult:
         The export's columns, unparsed (CSV: all text; Excel/Parquet: as stored).
     notes
         Facts about the reading worth reporting (e.g. the text encoding fallback).
+    headers
+        The header as written (a repeated name appears repeatedly; ``frame`` has it
+        renamed, ``'Hire Date.1'``); empty when not known.
+    recoded
+        When the file was read as Windows-1252: per column of ``frame``, the 0-based
+        rows whose text has characters outside ASCII (the cells the encoding decided).
     """
 
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    recoded: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def repeated_headers(headers: list[str]) -> dict[str, int]:
+    """Header names written more than once, with how often (empty names are not counted)."""
+    counts = pd.Series([h for h in headers if h.strip()], dtype=object).value_counts(sort=False)
+    return {str(k): int(v) for k, v in counts.items() if v > 1}
+
+
+def _non_ascii_rows(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for col in frame.columns:
+        hit = frame[col].str.contains(r"[^\x00-\x7f]", regex=True)
+        rows = np.flatnonzero(hit.to_numpy(dtype=bool, na_value=False))
+        if len(rows) or any(ord(ch) > 127 for ch in str(col)):
+            out[str(col)] = rows
+    return out
 
 
 def read_csv(path: Path) -> ReadResult:
@@ -126,6 +164,8 @@ def read_csv(path: Path) -> ReadResult:
     if Path(path).stat().st_size == 0:
         return ReadResult(pd.DataFrame(), notes)
     sep = _sniff_delimiter(path, encoding)
+    with Path(path).open(encoding=encoding, errors="replace", newline="") as fh:
+        headers = next(csv.reader(fh, delimiter=sep), [])
     kwargs = {
         "sep": sep,
         "dtype": str,
@@ -137,12 +177,23 @@ def read_csv(path: Path) -> ReadResult:
         frame = pd.read_csv(path, engine="pyarrow", **kwargs)
     except Exception:  # noqa: BLE001 - pyarrow is strict (ragged rows); the C parser explains
         frame = pd.read_csv(path, engine="c", quoting=csv.QUOTE_MINIMAL, **kwargs)
-    return ReadResult(frame, notes)
+    recoded = _non_ascii_rows(frame) if encoding == "cp1252" else {}
+    return ReadResult(frame, notes, headers, recoded)
 
 
 def read_parquet(path: Path) -> ReadResult:
-    """Read a Parquet file as stored."""
-    return ReadResult(pd.read_parquet(path))
+    """Read a Parquet file as stored (a repeated column name renamed ``'name.1'``...)."""
+    headers = [str(c) for c in pq.read_schema(path).names]
+    if not repeated_headers(headers):
+        return ReadResult(pd.read_parquet(path), headers=headers)
+    seen: dict[str, int] = {}
+    names = []
+    for h in headers:
+        k = seen.get(h, 0)
+        seen[h] = k + 1
+        names.append(h if k == 0 else f"{h}.{k}")
+    table = pq.ParquetFile(path).read().rename_columns(names)
+    return ReadResult(table.to_pandas(), headers=headers)
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -248,75 +299,173 @@ class NumberParse:
     Attributes
     ----------
     values
-        ``float64`` Series.
+        ``float64`` Series; missing where empty, unreadable or ambiguous.
     bad
-        Per row: non-empty text that is not a number.
+        Per row: non-empty text that is not a number (or that only fits the other
+        decimal separator than the declared one).
     reformatted
         Per row: a number written with thousands separators or a currency sign,
         read after removing them.
+    ambiguous
+        Per row: a number that reads two ways (``150.000``: 150 with a decimal point,
+        150000 with a thousands point) in a column whose other values do not show
+        which separator is the decimal one.
+    decimal_comma
+        Per row: a number written with a decimal comma (``85000,50``, ``1.250.000``,
+        ``150.000`` in a decimal-comma column), read as such.
     """
 
     values: pd.Series
     bad: np.ndarray
     reformatted: np.ndarray
+    ambiguous: np.ndarray
+    decimal_comma: np.ndarray
 
 
-def _fast_float(s: pd.Series) -> pd.Series | None:
-    """Arrow cast of a clean Arrow-backed text column to float (None when it does not apply)."""
-    to_arrow = getattr(s.array, "__arrow_array__", None)
-    if to_arrow is None:
-        return None
-    try:
-        cast = pc.cast(to_arrow(), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-        return None
-    return pd.Series(cast.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+_CURRENCY = r"[$€£¥]?\s?[-+]?"
+AMBIGUOUS_NUMBER = re.compile(_CURRENCY + r"[1-9]\d{0,2}[.,]\d{3}")
+"""One separator followed by exactly three digits (``150.000``, ``85,500``): a decimal
+separator or a thousands separator."""
+POINT_DECIMAL = re.compile(
+    _CURRENCY + r"(?:\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}|\d*\.\d+)"
+)
+"""Written with a decimal point (``85000.5``, ``1,250.50``, ``1,250,000``) unless ambiguous."""
+COMMA_DECIMAL = re.compile(
+    _CURRENCY + r"(?:\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}|\d*,\d+)"
+)
+"""Written with a decimal comma (``85000,5``, ``1.250,50``, ``1.250.000``) unless ambiguous."""
+CURRENCY_ONLY = re.compile(r"[$€£¥]\s?[-+]?\d+")
+"""A whole number behind a currency sign (``$90000``)."""
 
 
-def parse_numbers(s: pd.Series) -> NumberParse:
-    """Numbers of a column (text or numeric).
+def _as_number(text: pd.Series, decimal: str) -> pd.Series:
+    """Text numbers read with ``decimal`` as the decimal separator (signs and groups removed)."""
+    thousands = "," if decimal == "." else "."
+    clean = text.str.replace(r"[$€£¥\s]", "", regex=True).str.replace(thousands, "", regex=False)
+    if decimal == ",":
+        clean = clean.str.replace(",", ".", regex=False)
+    return pd.to_numeric(clean, errors="coerce").astype("float64")
+
+
+def _number_kinds(u: pd.Series) -> pd.DataFrame:
+    """How each distinct text value writes its number: ambiguous, point or comma decimal."""
+    amb = u.str.fullmatch(AMBIGUOUS_NUMBER.pattern).to_numpy(dtype=bool, na_value=False)
+    point = u.str.fullmatch(POINT_DECIMAL.pattern).to_numpy(dtype=bool, na_value=False) & ~amb
+    comma = u.str.fullmatch(COMMA_DECIMAL.pattern).to_numpy(dtype=bool, na_value=False) & ~amb
+    return pd.DataFrame({"ambiguous": amb, "point": point, "comma": comma}, index=u.index)
+
+
+def parse_numbers(s: pd.Series, decimal: str | None = None) -> NumberParse:
+    """Numbers of a column (text or numeric), detecting its decimal separator.
 
     Parameters
     ----------
     s
         Column as read.
+    decimal
+        Declared decimal separator (``"."`` or ``","``; ``[numbers]`` or ``[export]
+        decimal_separator``); ``None``: taken from the column's values.
 
     Returns
     -------
     NumberParse
-        Values, unreadable rows, and rows read after removing thousands separators
-        (``85,000.50``) or a leading currency sign (``$``, ``€``, ``£``).
+        Values, unreadable rows, rows read after removing thousands separators
+        (``85,000.50``) or a leading currency sign (``$``, ``€``, ``£``, ``¥``), rows
+        read with a decimal comma, and ambiguous rows.
+
+    Notes
+    -----
+    A value with one separator followed by exactly three digits (``150.000``,
+    ``85,500``) reads two ways. The column decides: when its other values are written
+    only with a decimal point (``0.8``, ``1,250.50``, ``1,250,000``) the point is
+    decimal, when only with a decimal comma (``0,8``, ``1.250,50``, ``1.250.000``) the
+    comma is; otherwise (no such value, or both kinds) ambiguous values are flagged,
+    never guessed. Numeric cells (Excel, Parquet) are read as they are. Each distinct
+    value is parsed once.
     """
     n = len(s)
+    none = np.zeros(n, bool)
     if pd.api.types.is_bool_dtype(s):
-        return NumberParse(s.astype("float64"), np.zeros(n, bool), np.zeros(n, bool))
+        return NumberParse(s.astype("float64"), none, none.copy(), none.copy(), none.copy())
     if pd.api.types.is_numeric_dtype(s):
         vals = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
-        return NumberParse(vals, np.zeros(n, bool), np.zeros(n, bool))
-    vals = _fast_float(s)
-    if vals is None:
-        vals = pd.to_numeric(s, errors="coerce").astype("float64")
-    failed = (vals.isna() & s.notna()).to_numpy(dtype=bool)
-    if failed.any():  # spaces, empty cells, and real problems: look at those rows only
-        text = clean_text(s[failed]).values
-        vals.loc[failed] = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
-        text = text.reindex(s.index)
+        return NumberParse(vals, none, none.copy(), none.copy(), none.copy())
+    codes, uniques = pd.factorize(s)
+    u_raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    is_num = np.zeros(len(u_raw), bool)
+    if s.dtype == object:  # Excel: numeric cells among text cells
+        is_num = u_raw.map(
+            lambda v: (
+                isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+            )
+        ).to_numpy(dtype=bool)
+    u = pd.Series(u_raw.where(~is_num).astype(str).str.strip().to_numpy(), dtype=str)
+    u = u.where(~is_num & (u != ""))
+    vals = pd.to_numeric(u, errors="coerce").astype("float64")
+    if is_num.any():
+        vals[is_num] = u_raw[is_num].astype("float64").to_numpy()
+    has_sep = u.str.contains(r"[.,]", regex=True).to_numpy(dtype=bool, na_value=False)
+    # a plain decimal ("85000.50") reads as a float and is too long to be ambiguous:
+    # only the other values with a separator need the patterns
+    plain = (
+        has_sep
+        & vals.notna().to_numpy()
+        & (u.str.len() > 7).to_numpy(dtype=bool, na_value=False)
+        & ~u.str.contains(",", regex=False).to_numpy(dtype=bool, na_value=False)
+    )
+    todo = has_sep & ~plain
+    kinds = _number_kinds(u[todo])
+    point = plain.copy()
+    comma = np.zeros(len(u), bool)
+    amb = np.zeros(len(u), bool)
+    point[todo] = kinds["point"].to_numpy()
+    comma[todo] = kinds["comma"].to_numpy()
+    amb[todo] = kinds["ambiguous"].to_numpy()
+    if decimal is None and point.any() != comma.any():
+        decimal = "." if point.any() else ","
+    u_amb = np.zeros(len(u), bool)
+    u_comma = np.zeros(len(u), bool)
+    u_reformat = np.zeros(len(u), bool)
+    read_point = point | (amb & (decimal == "."))
+    read_comma = comma | (amb & (decimal == ","))
+    if decimal == ".":
+        read_comma &= ~comma
+        vals[comma] = np.nan  # the other separator than the declared one: bad
+    elif decimal == ",":
+        read_point &= ~point
+        vals[point] = np.nan
     else:
-        text = s
-    bad = np.array(vals.isna() & text.notna(), dtype=bool)
-    reformatted = np.zeros(n, bool)
-    if bad.any():
-        cand = text[bad]
-        pattern = r"^[$€£¥]?\s?[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[$€£¥]\s?[-+]?\d+(?:\.\d+)?$"
-        fixable = cand.str.match(pattern).to_numpy(dtype=bool, na_value=False)
-        if fixable.any():
-            fixed = cand[fixable].str.replace(r"[$€£¥,\s]", "", regex=True)
-            nums = pd.to_numeric(fixed, errors="coerce")
-            idx = np.flatnonzero(bad)[fixable]
-            vals.iloc[idx] = nums.to_numpy(dtype="float64")
-            reformatted[idx] = True
-            bad[idx] = False
-    return NumberParse(vals, bad, reformatted)
+        u_amb = amb
+        vals[amb] = np.nan
+    fix = read_point & vals.isna().to_numpy()  # "85,000.50", "$1.5": not read as they are
+    if fix.any():
+        vals[fix] = _as_number(u[fix], ".").to_numpy()
+        u_reformat |= fix
+    if read_comma.any():
+        vals[read_comma] = _as_number(u[read_comma], ",").to_numpy()
+        u_comma |= read_comma
+    cur = u.str.fullmatch(CURRENCY_ONLY.pattern).to_numpy(dtype=bool, na_value=False)
+    if cur.any():
+        vals[cur] = _as_number(u[cur], ".").to_numpy()
+        u_reformat |= cur
+    u_bad = vals.isna().to_numpy() & u.notna().to_numpy() & ~u_amb
+
+    ok = codes >= 0
+
+    def per_row(a: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, bool)
+        out[ok] = a[codes[ok]]
+        return out
+
+    values = np.full(n, np.nan)
+    values[ok] = vals.to_numpy()[codes[ok]]
+    return NumberParse(
+        pd.Series(values, index=s.index, dtype="float64"),
+        per_row(u_bad),
+        per_row(u_reformat & ~u_bad),
+        per_row(u_amb),
+        per_row(u_comma & ~u_bad),
+    )
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -329,7 +478,8 @@ class DateParse:
     Attributes
     ----------
     values
-        ``datetime64[ns]`` Series at midnight; missing where empty, unreadable or ambiguous.
+        ``datetime64[ns]`` Series at midnight; missing where empty, unreadable,
+        ambiguous, a placeholder or implausibly early.
     ambiguous
         Per row: a value that reads as two different dates, day-first and month-first.
     bad
@@ -342,6 +492,11 @@ class DateParse:
     family
         Per row: how the value was written (key of :data:`FAMILY_LABELS`), missing
         for empty cells.
+    placeholder
+        Per row: a far-future placeholder for "no date" (on or after
+        :data:`PLACEHOLDER_FROM`, e.g. ``9999-12-31``), read as empty.
+    too_early
+        Per row: a date before :data:`EARLIEST_DATE` (``0001-01-01``, ``1850-06-01``).
     """
 
     values: pd.Series
@@ -350,15 +505,17 @@ class DateParse:
     mismatch: np.ndarray
     serial: np.ndarray
     family: pd.Series
+    placeholder: np.ndarray
+    too_early: np.ndarray
 
 
 def _try_formats(u: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    out = pd.Series(pd.NaT, index=u.index, dtype=PARSE_UNIT)
     for fmt in formats:
         todo = out.isna() & u.notna()
         if not todo.any():
             break
-        got = pd.to_datetime(u[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+        got = pd.to_datetime(u[todo], format=fmt, errors="coerce").astype(PARSE_UNIT)
         out.loc[todo] = got
     return out
 
@@ -367,7 +524,7 @@ def _serials(numbers: pd.Series) -> pd.Series:
     lo, hi = SERIAL_RANGE
     ok = numbers.between(lo, hi)
     days = np.floor(numbers.where(ok))
-    return (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
+    return (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype(PARSE_UNIT)
 
 
 def _parse_unique_text(u: pd.Series, fmt: str | None) -> pd.DataFrame:
@@ -378,7 +535,7 @@ def _parse_unique_text(u: pd.Series, fmt: str | None) -> pd.DataFrame:
     md = _try_formats(core, MONTH_FIRST_FORMATS)
     text = _try_formats(core, TEXT_MONTH_FORMATS)
     is_serial = core.str.fullmatch(r"\d{5}(?:\.\d+)?").to_numpy(dtype=bool, na_value=False)
-    serial = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    serial = pd.Series(pd.NaT, index=u.index, dtype=PARSE_UNIT)
     if is_serial.any():
         serial.loc[is_serial] = _serials(pd.to_numeric(core[is_serial], errors="coerce"))
     family = pd.Series(np.nan, index=u.index, dtype=object)
@@ -407,6 +564,27 @@ def _parse_unique_text(u: pd.Series, fmt: str | None) -> pd.DataFrame:
     )
 
 
+def _bounded(
+    values: pd.Series,
+    ambiguous: np.ndarray,
+    bad: np.ndarray,
+    mismatch: np.ndarray,
+    serial: np.ndarray,
+    family: pd.Series,
+) -> DateParse:
+    """Dates read in :data:`PARSE_UNIT` kept to the plausible range, as nanoseconds.
+
+    Placeholders (on or after :data:`PLACEHOLDER_FROM`) and dates before
+    :data:`EARLIEST_DATE` become missing and are flagged; every date left fits
+    ``datetime64[ns]``.
+    """
+    v = values.astype(PARSE_UNIT)
+    placeholder = (v >= PLACEHOLDER_FROM).to_numpy(dtype=bool, na_value=False)
+    too_early = (v < EARLIEST_DATE).to_numpy(dtype=bool, na_value=False)
+    v = v.where(~(placeholder | too_early)).astype("datetime64[ns]")
+    return DateParse(v, ambiguous, bad, mismatch, serial, family, placeholder, too_early)
+
+
 def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
     """Dates of a column, refusing values that could be day-first or month-first.
 
@@ -433,23 +611,26 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
     month). Formats may be mixed within a column as long as each value is
     unambiguous. Each distinct value is parsed once, with one vectorised
     ``pandas.to_datetime`` call per candidate format. A time of day is ignored.
+    Values are read in microseconds (:data:`PARSE_UNIT`), so a date outside the
+    nanosecond range (``9999-12-31``, ``0001-01-01``) is flagged, never an overflow.
+    Numbers of eight digits (``20240331``, ``99991231``) are read as ``YYYYMMDD``.
     """
     n = len(s)
     false = np.zeros(n, bool)
     if pd.api.types.is_datetime64_any_dtype(s):
         vals = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-        vals = vals.dt.normalize().astype("datetime64[ns]")
+        vals = vals.dt.normalize().astype(PARSE_UNIT)
         fam = pd.Series(np.where(vals.notna(), "native", None), index=s.index, dtype=object)
-        return DateParse(vals, false, false.copy(), false.copy(), false.copy(), fam)
+        return _bounded(vals, false, false.copy(), false.copy(), false.copy(), fam)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         num = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
-        is_ymd = num.between(19000101, 21001231) & (num == np.floor(num))
+        is_ymd = num.between(10000101, 99991231) & (num == np.floor(num))
         vals = _serials(num)
         if is_ymd.any():
             ymd = pd.to_datetime(
                 num[is_ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
             )
-            vals.loc[is_ymd] = ymd.astype("datetime64[ns]")
+            vals.loc[is_ymd] = ymd.astype(PARSE_UNIT)
         serial = (vals.notna() & ~is_ymd).to_numpy()
         bad = (vals.isna() & num.notna()).to_numpy()
         fam = pd.Series(
@@ -457,12 +638,12 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
             index=s.index,
             dtype=object,
         )
-        return DateParse(vals, false, bad, false.copy(), serial, fam)
+        return _bounded(vals, false, bad, false.copy(), serial, fam)
     codes, uniques = pd.factorize(s)
     uniques = np.asarray(uniques, dtype=object)
     ok = codes >= 0
     u_obj = pd.Series(uniques, dtype=object)
-    u_date = pd.Series(pd.NaT, index=u_obj.index, dtype="datetime64[ns]")
+    u_date = pd.Series(pd.NaT, index=u_obj.index, dtype=PARSE_UNIT)
     u_family = pd.Series(np.nan, index=u_obj.index, dtype=object)
     u_amb = np.zeros(len(u_obj), bool)
     u_mis = np.zeros(len(u_obj), bool)
@@ -475,7 +656,7 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
             )
         )
         if is_dt.any():
-            u_date.loc[is_dt] = pd.to_datetime(u_obj[is_dt]).dt.normalize().astype("datetime64[ns]")
+            u_date.loc[is_dt] = pd.to_datetime(u_obj[is_dt]).dt.normalize().astype(PARSE_UNIT)
             u_family.loc[is_dt] = "native"
         if is_num.any():
             u_date.loc[is_num] = _serials(u_obj[is_num].astype("float64"))
@@ -500,19 +681,19 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
         out[ok] = a[codes[ok]]
         return out
 
-    dates = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
-    dates[ok] = u_date.to_numpy(dtype="datetime64[ns]")[codes[ok]]
+    dates = np.full(n, np.datetime64("NaT", "us"), dtype=PARSE_UNIT)
+    dates[ok] = u_date.to_numpy(dtype=PARSE_UNIT)[codes[ok]]
     fam = np.full(n, None, dtype=object)
     fam[ok] = u_family.to_numpy(dtype=object)[codes[ok]]
     fam_s = pd.Series(fam, index=s.index, dtype=object)
     fam_s = fam_s.where(fam_s != "ambiguous")
-    return DateParse(
-        values=pd.Series(dates, index=s.index).dt.normalize(),
-        ambiguous=per_row(u_amb),
-        bad=per_row(u_bad),
-        mismatch=per_row(u_mis),
-        serial=per_row((u_family == "serial").to_numpy()),
-        family=fam_s,
+    return _bounded(
+        pd.Series(dates, index=s.index).dt.normalize(),
+        per_row(u_amb),
+        per_row(u_bad),
+        per_row(u_mis),
+        per_row((u_family == "serial").to_numpy()),
+        fam_s,
     )
 
 

@@ -3,11 +3,13 @@
 ``pay`` = ``base_salary`` (or ``base_salary / fte`` with ``salary_basis = "actual"``)
 times the ``[fx]`` rate of the record's currency. Missing FTE reads as full time; FTE
 outside 0 to 1.5 is fatal; zero or negative pay is set to missing (the record is kept
-for careers); pay in several currencies without ``[fx]`` rates is fatal.
+for careers); pay in several currencies without ``[fx]`` rates is fatal; pay far from
+the rest of its grade is noted (kept).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pathaudit.io._context import LoadContext
@@ -93,6 +95,7 @@ def fte_and_pay(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]
             "zero or negative base pay is not a pay rate: pay set to missing for these "
             "records (kept for careers)",
             column="base_salary",
+            ids=True,
         ):
             pay = pay.where(~nonpos)
     if ld.cmap.salary_basis == "actual":
@@ -113,7 +116,9 @@ def fte_and_pay(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]
     if fx is not None and "currency" in h:
         rate = h["currency"].map(fx).astype("float64")
         pay = pay * rate
-    return h.assign(pay=pay.astype("float64"))
+    h = h.assign(pay=pay.astype("float64"))
+    note_implausible_pay(ld, h, table)
+    return h
 
 
 def check_currencies(
@@ -182,3 +187,76 @@ def check_currencies(
             reporting=ld.cmap.reporting_currency,
         )
     return h
+
+
+PAY_ROBUST_SDS = 5.0
+"""Pay further than this many robust standard deviations of log pay from its grade's median
+is implausible (noted)."""
+PAY_MIN_SPREAD = 0.1
+"""Smallest robust standard deviation of log pay used (a grade where nearly everyone earns
+the same would otherwise flag any difference)."""
+PAY_MIN_RECORDS = 10
+"""Records with pay a grade needs before its median and spread are used."""
+PAY_FLOOR_SHARE = 0.1
+"""Pay below this share of the export's median pay is implausible in any grade (noted)."""
+
+
+def implausible_pay(pay: pd.Series, grade: pd.Series) -> np.ndarray:
+    """Which pay values are implausible: far from their grade, or below a floor.
+
+    Parameters
+    ----------
+    pay
+        FTE pay per record (missing and non-positive values are never flagged).
+    grade
+        The grade of each record.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``bool`` per record.
+
+    Notes
+    -----
+    On the log scale, per grade with at least :data:`PAY_MIN_RECORDS` records with
+    pay: median ``m`` and robust standard deviation ``s = max(1.4826 * MAD,
+    PAY_MIN_SPREAD)``; a record is flagged when ``|log pay - m| > PAY_ROBUST_SDS * s``.
+    In every grade, pay below ``PAY_FLOOR_SHARE`` times the median pay of all
+    records is flagged (a monthly or hourly figure in an annual column, a lost
+    digit). Median and MAD are not moved by the outliers they are to find.
+    """
+    ok = (pay > 0).fillna(False).to_numpy(dtype=bool)
+    flag = np.zeros(len(pay), bool)
+    if not ok.any():
+        return flag
+    lp = pd.Series(np.log(pay.to_numpy(dtype="float64")[ok]))
+    g = pd.Series(grade.to_numpy(dtype=object)[ok]).astype(str)
+    by = lp.groupby(g.to_numpy(), sort=False)
+    med = by.transform("median")
+    dev = (lp - med).abs()
+    mad = dev.groupby(g.to_numpy(), sort=False).transform("median")
+    spread = np.maximum(1.4826 * mad, PAY_MIN_SPREAD)
+    enough = by.transform("size") >= PAY_MIN_RECORDS
+    far = enough & (dev > PAY_ROBUST_SDS * spread)
+    low = lp < np.log(PAY_FLOOR_SHARE) + float(lp.median())
+    flag[ok] = (far | low).to_numpy(dtype=bool)
+    return flag
+
+
+def note_implausible_pay(ld: LoadContext, h: pd.DataFrame, table: str) -> None:
+    """Note records whose FTE pay is implausible (:func:`implausible_pay`); kept."""
+    if "grade" not in h or not h["pay"].notna().any():
+        return
+    ld.record(
+        h,
+        implausible_pay(h["pay"], h["grade"]),
+        table,
+        "implausible_pay",
+        "note",
+        f"FTE pay far from the rest of its grade (log pay more than {PAY_ROBUST_SDS:g} "
+        "robust standard deviations from the grade median) or below a tenth of the median "
+        "pay of the export: kept; check these values (an hourly or monthly figure in an "
+        "annual column, a missing or extra digit)",
+        column="base_salary",
+        ids=True,
+    )

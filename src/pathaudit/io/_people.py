@@ -2,7 +2,8 @@
 
 The rules on hire and termination dates are the same for a history's people table
 (one row per employment episode) and for a snapshot (one row per person); only the
-word in the messages differs ("episodes" or "people").
+word in the messages differs ("episodes" or "people"). Messages about people name
+their IDs (the first few).
 """
 
 from __future__ import annotations
@@ -14,20 +15,50 @@ from pathaudit.derived.ladder import codes_in
 from pathaudit.io._context import LoadContext
 from pathaudit.io._messages import OVERLAPPING_EPISODES
 
+CAREER_YEARS_LIMIT = 60
+"""A hire date more than this many years before the extract date is implausible (noted)."""
+
 
 def exclude_impossible_dates(
     ld: LoadContext, p: pd.DataFrame, table: str, who: str
 ) -> pd.DataFrame:
-    """Leave out rows hired after as-of, and rows terminated before their hire.
+    """Leave out rows hired after the extract date or as-of, and rows terminated before hire.
 
-    ``who`` names the rows in the messages ("episodes" or "people").
+    Hire dates more than :data:`CAREER_YEARS_LIMIT` years before the extract date are
+    noted (kept). ``who`` names the rows in the messages ("episodes" or "people").
     """
+    p = ld.exclude(
+        p,
+        p["hire_date"] > ld.extract,
+        table,
+        "hired_after_extract",
+        f"{who} hired after the extract date {ld.extract.date()} are left out: the export "
+        "was pulled before that day (a future starter, or a wrong date); correct the date if "
+        "it is wrong",
+        column="hire_date",
+        ids=True,
+    )
     p = ld.exclude(
         p,
         p["hire_date"] > ld.as_of,
         table,
         "hired_after_as_of",
         f"{who} hired after as-of {ld.as_of.date()} are left out",
+        column="hire_date",
+        ids=True,
+    )
+    oldest = ld.extract - pd.DateOffset(years=CAREER_YEARS_LIMIT)
+    ld.record(
+        p,
+        (p["hire_date"] < oldest).fillna(False),
+        table,
+        "implausible_hire_date",
+        "note",
+        f"hire dates before {oldest.date()} ({CAREER_YEARS_LIMIT} years before the extract "
+        "date) are implausible (1900-01-01 is a common placeholder for an unknown date): kept; "
+        "tenure from these dates is unreliable, so correct them or leave them empty",
+        column="hire_date",
+        ids=True,
     )
     return ld.exclude(
         p,
@@ -37,6 +68,7 @@ def exclude_impossible_dates(
         f"{who} whose termination date is before their hire date are left out; correct the "
         "dates in the export to include them",
         column="termination_date",
+        ids=True,
     )
 
 
@@ -106,7 +138,10 @@ def check_people(ld: LoadContext, p: pd.DataFrame) -> pd.DataFrame:
     overlap = same & (prev_end.isna() | (prev_end >= p["hire_date"]))
     if overlap.any():
         rows = p.loc[overlap, "row"].to_numpy()
-        ld.fatal_rows(t, "overlapping_episodes", OVERLAPPING_EPISODES, rows)
+        ids = ld.ids(p.loc[overlap, "employee_id"])
+        ld.fatal_rows(
+            t, "overlapping_episodes", OVERLAPPING_EPISODES, rows, column="hire_date", ids=ids
+        )
     return p.assign(episode=p.groupby("employee_id", sort=False).cumcount().astype("int64"))
 
 
@@ -123,4 +158,55 @@ def note_unknown_managers(ld: LoadContext, h: pd.DataFrame, ids: pd.Series, tabl
         "manager IDs that are not employees in this export (kept; such managers are "
         "outside the population)",
         column="manager_id",
+    )
+
+
+def _cycles(nxt: np.ndarray) -> np.ndarray:
+    """Which nodes of a graph with one edge per node (``nxt``; -1: none) lie on a cycle."""
+    n = len(nxt)
+    state = np.zeros(n, np.int8)  # 0 unseen, 1 on the current walk, 2 done
+    on_cycle = np.zeros(n, bool)
+    for start in range(n):
+        if state[start]:
+            continue
+        path = []
+        v = start
+        while v >= 0 and state[v] == 0:
+            state[v] = 1
+            path.append(v)
+            v = int(nxt[v])
+        if v >= 0 and state[v] == 1:
+            on_cycle[path[path.index(v) :]] = True
+        state[path] = 2
+    return on_cycle
+
+
+def note_manager_cycles(ld: LoadContext, h: pd.DataFrame, p: pd.DataFrame, table: str) -> None:
+    """Note people whose reporting line on as-of runs in a circle (kept).
+
+    The reporting line on as-of: each person employed on as-of (an episode without a
+    termination date, as known on as-of) with the manager of their last record.
+    A cycle (A manages B, who manages A; or a person recorded as their own manager)
+    makes reporting lines and counts of direct reports through these people
+    unreliable.
+    """
+    if not h["manager_id"].notna().any():
+        return
+    open_eps = p.loc[p["termination_date"].isna(), "_ep"]
+    cur = h.loc[h["_ep"].isin(open_eps)]
+    cur = cur.sort_values(["effective_date", "row"], kind="stable")
+    cur = cur.drop_duplicates("employee_id", keep="last")
+    nxt = codes_in(cur["manager_id"], cur["employee_id"].to_numpy(dtype=object))
+    on_cycle = _cycles(nxt)
+    ld.record(
+        cur,
+        on_cycle,
+        table,
+        "manager_cycle",
+        "note",
+        f"reporting lines on as-of {ld.as_of.date()} that run in a circle (A manages B, who "
+        "manages A, or a person is their own manager): kept; direct reports and reporting "
+        "lines through these people are unreliable; correct manager_id in the export",
+        column="manager_id",
+        ids=True,
     )

@@ -28,6 +28,7 @@ def _left_flag(ld: LoadContext, s: pd.DataFrame, t: str) -> pd.DataFrame:
         "people marked as left without a termination date are left out (their exit "
         "cannot be placed in time)",
         column="left",
+        ids=True,
     )
     conflict = ((s["left"] == "false") & s["termination_date"].notna()).to_numpy(
         dtype=bool, na_value=False

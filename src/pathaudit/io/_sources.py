@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from pathaudit.io._messages import (
     UNREADABLE_FILE,
     UNSUPPORTED_FORMAT,
     norm_name,
+    rows_text,
 )
 from pathaudit.io._parse import (
     CSV_SUFFIXES,
@@ -32,6 +34,7 @@ from pathaudit.io._parse import (
     file_sha256,
     read_csv,
     read_parquet,
+    repeated_headers,
 )
 from pathaudit.io.mapping import ColumnMap
 
@@ -202,18 +205,22 @@ class Reader:
         rel = src.path.name if src.sheet is not None else src.label
         if rel not in self.ld.inputs:
             self.ld.inputs[rel] = file_sha256(src.path)
+        headers: list[str] = []
         try:
             if src.sheet is not None or suffix in EXCEL_SUFFIXES:
                 book = self._book(src.path)
                 sheet = src.sheet if src.sheet is not None else book.sheet_names[0]
                 frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+                top = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1, dtype=object)
+                first = top.iloc[0].tolist() if len(top) else []
+                headers = ["" if pd.isna(h) else str(h) for h in first]
             elif suffix in CSV_SUFFIXES:
                 res = read_csv(src.path)
-                frame = res.frame
-                for note in res.notes:
-                    q.add(src.table, "encoding", "note", max(len(frame), 1), note, file=src.label)
+                frame, headers = res.frame, res.headers
+                self._note_encoding(src, res.notes, res.recoded, len(frame))
             elif suffix in PARQUET_SUFFIXES:
-                frame = read_parquet(src.path).frame
+                res = read_parquet(src.path)
+                frame, headers = res.frame, res.headers
             else:
                 q.add(
                     src.table,
@@ -243,4 +250,30 @@ class Reader:
             return None
         frame = frame.reset_index(drop=True)
         frame.columns = [str(c) for c in frame.columns]
+        frame.attrs["duplicate_headers"] = repeated_headers(headers)
         return frame
+
+    def _note_encoding(
+        self, src: Source, notes: list[str], recoded: dict[str, Any], n_rows: int
+    ) -> None:
+        """The encoding fallback noted per column it touched, with the rows."""
+        q = self.ld.q
+        for note in notes:
+            if not recoded:
+                q.add(src.table, "encoding", "note", max(n_rows, 1), note, file=src.label)
+            for column, rows in recoded.items():
+                where = (
+                    f"{len(rows)} cells with characters outside ASCII (rows {rows_text(rows + 1)})"
+                    if len(rows)
+                    else "its header only"
+                )
+                q.add(
+                    src.table,
+                    "encoding",
+                    "note",
+                    max(len(rows), 1),
+                    f"{note}: column '{column}' has {where}; check that these read as meant",
+                    file=src.label,
+                    column=column,
+                    rows=rows + 1,
+                )

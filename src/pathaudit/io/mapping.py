@@ -65,6 +65,7 @@ EXPORT_KEYS: tuple[str, ...] = (
     "date_format",
     "currency",
     "fte_unit",
+    "decimal_separator",
 )
 FILE_TABLES: tuple[str, ...] = (
     "history",
@@ -94,6 +95,7 @@ SECTIONS: tuple[str, ...] = (
     "columns",
     "values",
     "dates",
+    "numbers",
     "grade",
     "filters",
     "privacy",
@@ -132,6 +134,15 @@ def _date_keys() -> tuple[str, ...]:
 
 DATE_KEYS: tuple[str, ...] = _date_keys()
 """Keys allowed in ``[dates]``: ``"table.column"`` of every canonical date column."""
+
+DECIMAL_SEPARATORS: tuple[str, ...] = (".", ",")
+NUMBER_KEYS: tuple[str, ...] = tuple(
+    f"{table}.{c.name}"
+    for table, cols in TABLES.items()
+    for c in cols
+    if c.kind in ("float", "int")
+)
+"""Keys allowed in ``[numbers]``: ``"table.column"`` of every canonical number column."""
 
 
 # --- the parsed map -----------------------------------------------------------------------------
@@ -196,6 +207,15 @@ class ColumnMap:
         """Return the declared format of a date column (``[dates]``, else ``date_format``)."""
         per_column = self.config.get("dates", {}).get(f"{table}.{column}")
         return per_column or self.config["export"].get("date_format")
+
+    def decimal_separator(self, table: str, column: str) -> str | None:
+        """Return the declared decimal separator of a number column, if any.
+
+        ``[numbers] "table.column"``, else ``[export] decimal_separator``; ``None``: the
+        loader reads it from the column's values.
+        """
+        per_column = self.config.get("numbers", {}).get(f"{table}.{column}")
+        return per_column or self.config["export"].get("decimal_separator")
 
     @property
     def files(self) -> dict[str, str]:
@@ -409,6 +429,18 @@ def _check_export(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
                 )
             )
         out["date_format"] = export["date_format"]
+    if "decimal_separator" in export:
+        if export["decimal_separator"] not in DECIMAL_SEPARATORS:
+            problems.append(
+                _bad(
+                    section=sec,
+                    key="decimal_separator",
+                    expected=_DECIMAL_EXPECTED,
+                    found=export["decimal_separator"],
+                )
+            )
+        else:
+            out["decimal_separator"] = export["decimal_separator"]
     if "currency" in export:
         if not isinstance(export["currency"], str) or not export["currency"].strip():
             problems.append(
@@ -514,6 +546,20 @@ def _check_dates(raw: dict[str, Any], problems: list[str]) -> dict[str, str]:
                 _bad(section="[dates]", key=f'"{key}"', expected=_FMT_EXPECTED, found=fmt)
             )
     return {k: v for k, v in dates.items() if k in DATE_KEYS}
+
+
+_DECIMAL_EXPECTED = "'.' (1,234.5) or ',' (1.234,5)"
+
+
+def _check_numbers(raw: dict[str, Any], problems: list[str]) -> dict[str, str]:
+    numbers = dict(raw.get("numbers", {}))
+    _check_keys(problems, numbers, "[numbers]", NUMBER_KEYS)
+    for key, sep in numbers.items():
+        if key in NUMBER_KEYS and sep not in DECIMAL_SEPARATORS:
+            problems.append(
+                _bad(section="[numbers]", key=f'"{key}"', expected=_DECIMAL_EXPECTED, found=sep)
+            )
+    return {k: v for k, v in numbers.items() if k in NUMBER_KEYS and v in DECIMAL_SEPARATORS}
 
 
 def _check_grade(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
@@ -694,6 +740,9 @@ def parse_map(source: str | Path | dict[str, Any] | ColumnMap) -> ColumnMap:
     config["columns"] = _check_columns(raw, problems)
     config["values"] = _check_values(raw, problems)
     config["dates"] = _check_dates(raw, problems)
+    numbers = _check_numbers(raw, problems)
+    if numbers:
+        config["numbers"] = numbers
     grade = _check_grade(raw, problems)
     if grade:
         config["grade"] = grade
