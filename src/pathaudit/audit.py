@@ -39,12 +39,13 @@ def _runner(name: str) -> Callable[..., AnalysisResult]:
     from pathaudit.parity import pay_parity
     from pathaudit.promotion import time_to_promotion
 
-    return {
+    runners: dict[str, Callable[..., AnalysisResult]] = {
         "pay_parity": pay_parity,
         "time_to_promotion": time_to_promotion,
         "forced_management": forced_management,
         "attrition": attrition,
-    }[name]
+    }
+    return runners[name]
 
 
 def run_audit(

@@ -144,22 +144,24 @@ class AuditData:
 
         Records dated after the new ``as_of`` are ignored and counted.
         """
-        as_of = pd.Timestamp(as_of).normalize()
+        day = pd.Timestamp(as_of).normalize()
         quality = dataclasses.replace(self.quality, issues=list(self.quality.issues))
         hist = self.history
-        late = hist["effective_date"] > as_of
+        late = hist["effective_date"] > day
         quality.add(
             "history",
             "after_as_of",
             "note",
             int(late.sum()),
-            f"records dated after as-of {as_of.date()} are ignored",
+            f"records dated after as-of {day.date()} are ignored",
             rows=hist.loc[late, "row"] if "row" in hist else (),
         )
-        return dataclasses.replace(self, history=hist.loc[~late], as_of=as_of, quality=quality)
+        return dataclasses.replace(self, history=hist.loc[~late], as_of=day, quality=quality)
 
     def summary(self) -> dict[str, object]:
         """Headline facts about the dataset (no person-level values)."""
+        if self.as_of is None:  # __post_init__ always sets it
+            raise RuntimeError("AuditData.as_of is unset; construct AuditData normally")
         return {
             "kind": "snapshot" if self.is_snapshot else "history",
             "people": int(self.people["employee_id"].nunique()),

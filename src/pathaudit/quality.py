@@ -17,8 +17,9 @@ A rule's outcome is one of:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, SupportsInt
 
 import pandas as pd
 
@@ -86,7 +87,7 @@ class DataQualityReport:
         *,
         file: str = "",
         column: str = "",
-        rows: object = (),
+        rows: Iterable[SupportsInt] = (),
     ) -> None:
         """Record one finding (nothing is recorded when ``n_rows`` is 0 and action is not fatal)."""
         if n_rows == 0 and action != "fatal":
