@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -156,8 +156,10 @@ def switch_back(
     )
     population = "People who switched from the IC to the M track on or after history start."
     definition = SWITCH_BACK_DEFINITION.format(months=horizon_months)
-    kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="cif", alpha=alpha, horizon_months=horizon_months)
+    kw: dict[str, Any] = dict(
+        data=data, definition=definition, method=method, population=population,
+        headline="cif", alpha=alpha, horizon_months=horizon_months,
+    )
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch"), **kw)
     runs = management_runs(data)
@@ -179,16 +181,17 @@ def switch_back(
         est, se, at_risk, cur = cif_at(d, s, horizon, cause=1)
         e_est, e_se, _, _ = cif_at(d, s, horizon, cause=2)
         within = d <= horizon
-        lo, hi = stats.loglog_ci(est, se, alpha)
-        elo, ehi = stats.loglog_ci(e_est, e_se, alpha)
+        ci, e_ci = stats.loglog_ci(est, se, alpha), stats.loglog_ci(e_est, e_se, alpha)
+        lo, hi = float(ci[0]), float(ci[1])
+        elo, ehi = float(e_ci[0]), float(e_ci[1])
         # no event observed: log(-log) is degenerate at 0; bound it by Wilson for 0 of the
         # switchers whose status at the horizon is known (followed through it, or gone)
         known = at_risk + float(((s == 2) & within).sum())
         if est == 0:
-            lo, hi = 0.0, stats.wilson_ci(0, known, alpha)[1]
+            lo, hi = 0.0, float(stats.wilson_ci(0, known, alpha)[1])
         if e_est == 0:
-            elo, ehi = 0.0, stats.wilson_ci(0, at_risk + float(((s == 1) & within).sum()),
-                                            alpha)[1]
+            elo, ehi = 0.0, float(stats.wilson_ci(0, at_risk + float(((s == 1) & within).sum()),
+                                                  alpha)[1])
         people = g["employee_id"].nunique()
         small_tail = at_risk < k
         rows.append(row(name, "cif", by_name, group, estimate=est, ci_lower=float(lo),
@@ -264,9 +267,11 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
         "Moves per 100 person-years on the origin track at each grade: IC->M switches and "
         "IC exits per IC person-year, M->IC switches and M exits per M person-year."
     )
-    kw = dict(analysis="switch_flows", definition=definition,
-              method="Event counts over person-time (exposure table), Garwood CIs.",
-              population="All person-time in the observed window.", data=data, alpha=alpha)
+    kw: dict[str, Any] = dict(
+        analysis="switch_flows", definition=definition,
+        method="Event counts over person-time (exposure table), Garwood CIs.",
+        population="All person-time in the observed window.", data=data, alpha=alpha,
+    )
     cols = ["by", "group", "grade", "flow", "events", "person_years", "estimate", "ci_lower",
             "ci_upper", "n"]
     if data.is_snapshot:

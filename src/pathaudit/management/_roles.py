@@ -7,12 +7,13 @@ and so work on snapshot-only exports too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from pathaudit import stats
+from pathaudit.derived.population import current_state
 from pathaudit.management._common import (
     By,
     check_common,
@@ -23,7 +24,7 @@ from pathaudit.management._common import (
     to_table,
     unavailable,
 )
-from pathaudit.management._pay import cached_state, state_groupings
+from pathaudit.management._pay import state_groupings
 from pathaudit.result import Result
 
 if TYPE_CHECKING:
@@ -84,8 +85,10 @@ def nominal_managers(
     definition = NOMINAL_DEFINITION.format(m=min_reports)
     method = "Count of direct reports from manager_id on the date; Wilson CI for the share."
     population = "M-track people employed on the date."
-    kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="share", alpha=alpha, min_reports=min_reports)
+    kw: dict[str, Any] = dict(
+        data=data, definition=definition, method=method, population=population, headline="share",
+        alpha=alpha, min_reports=min_reports
+    )
     if not has_values(data.history, "manager_id"):
         return unavailable(name, "the export has no manager_id, so direct reports cannot be "
                            "counted; map the manager column.", **kw)
@@ -95,7 +98,7 @@ def nominal_managers(
     for by_name, group, state, date in state_groupings(data, by):
         if date not in full:
             # the state of a year or of the organisation is everyone employed that day
-            everyone = state if by_name in ("overall", "year") else cached_state(data, date)
+            everyone = state if by_name in ("overall", "year") else current_state(data, date)
             full[date] = everyone["manager_id"].dropna().astype(str).value_counts()
             if by_name == "overall" and len(everyone):
                 missing_share = float(everyone["manager_id"].isna().mean())
@@ -162,8 +165,10 @@ def preference_mismatch(
     name = "preference_mismatch"
     method = "Share of managers stating an IC preference, Wilson CI."
     population = "M-track people employed on the date with a stated career preference."
-    kw = dict(data=data, definition=MISMATCH_DEFINITION, method=method, population=population,
-              headline="share", alpha=alpha)
+    kw: dict[str, Any] = dict(
+        data=data, definition=MISMATCH_DEFINITION, method=method, population=population,
+        headline="share", alpha=alpha
+    )
     if not has_values(data.people, "career_preference"):
         return unavailable(name, "the export has no career_preference (survey) field; map it "
                            "to compare stated preference with the track held.", **kw)

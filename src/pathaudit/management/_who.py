@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -105,8 +105,10 @@ def who_switches(
         "person-clustered sandwich CIs."
     )
     population = "IC person-time (exposure), with the people attributes of the episode."
-    kw = dict(data=data, definition=WHO_DEFINITION, method=method, population=population,
-              headline="rate_ratio", alpha=alpha)
+    kw: dict[str, Any] = dict(
+        data=data, definition=WHO_DEFINITION, method=method, population=population,
+        headline="rate_ratio", alpha=alpha
+    )
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch"), **kw)
     present = [a for a in attributes if has_values(data.people, a)]
@@ -283,5 +285,11 @@ def _pooled_ratios(
         focal = np.concatenate([f for _, f in two]).astype(np.int64)
         together = grouped_rate_ratio(code[idx], pd.factorize(grade[idx])[0], focal, ev[idx],
                                       py[idx], pid[idx], n_groups, alpha=alpha)
-    parts = [res[cols] if res is not None else together.iloc[[i]][cols] for i, res in fits]
+    parts = []
+    for i, res in fits:
+        if res is None:  # a 2-category group: its row of the pooled fit
+            if together is None:
+                raise RuntimeError("a 2-category group was left out of the pooled fit")
+            res = together.iloc[[i]]
+        parts.append(res[cols])
     return pd.concat(parts, ignore_index=True)
