@@ -7,7 +7,7 @@ the attrition analysis reports), split by unit or year where asked.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -115,9 +115,11 @@ def post_switch_attrition(
         "ties, person-clustered sandwich SE, Wald CI on the log scale; Garwood CIs for rates."
     )
     population = "IC->M switches in the observed window and their matched ICs."
-    kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="hazard_ratio", alpha=alpha, horizon_months=horizon_months,
-              n_controls=n_controls)
+    kw: dict[str, Any] = dict(
+        data=data, definition=definition, method=method, population=population,
+        headline="hazard_ratio", alpha=alpha, horizon_months=horizon_months,
+        n_controls=n_controls,
+    )
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch date"), **kw)
     if matched is None:
