@@ -38,7 +38,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -321,6 +321,7 @@ class PromotionAudit(AnalysisResult):
                 status, reason = "not estimable", (
                     "no grade has spells of both tracks below their top"
                 )
+            fig: dict[str, Any]
             if i < 2:
                 fig = {"estimate": r["estimate"], "ci_lower": r["ci_lower"],
                        "ci_upper": r["ci_upper"], "n": r["n"]}
@@ -340,7 +341,7 @@ class PromotionAudit(AnalysisResult):
         key = "promotion_hazard_ratio"
         label = "Promotion rate among those still in level, IC vs M (hazard ratio, within grade)"
         thr = hazard_ratio_threshold()
-        common = {"unit": "hazard ratio", "threshold": thr}
+        common: dict[str, Any] = {"unit": "hazard ratio", "threshold": thr}
         if self.hazard is None:
             return headline_row(key, label, "promotion", status="not computed",
                                 reason=self._why_missing("hazard"), **common)
@@ -357,6 +358,17 @@ class PromotionAudit(AnalysisResult):
                                 reason=f"suppressed: fewer than {k} people", **common)
         return headline_row(key, label, "promotion", estimate=r["estimate"],
                             ci_lower=r["ci_lower"], ci_upper=r["ci_upper"], n=r["n"], **common)
+
+
+class _Parts(TypedDict, total=False):
+    """The computed parts of a :class:`PromotionAudit`, by field name."""
+
+    difference: Result | None
+    incidence: Result | None
+    hazard: Result | None
+    rates: Result | None
+    velocity: Result | None
+    parity: Result | None
 
 
 def _covariates(data: AuditData, *, categorical: bool = False) -> list[str]:
@@ -512,7 +524,6 @@ def time_to_promotion(
         if not isinstance(group, str):
             raise ArgumentError(f"group must be one column name (a str); got {group!r}.")
         check_columns(group, "group", _covariates(data, categorical=True), where=where)
-    settings = {"headline_horizon": headline_horizon, "margin": margin, "alpha": alpha}
 
     notes: list[Note] = []
     if data.is_snapshot:
@@ -521,7 +532,8 @@ def time_to_promotion(
         if "snapshot" in chosen:
             snap = _snapshot_part(data, alpha, seed, k)
             notes.insert(0, Note("caveat", SNAPSHOT_STATEMENT, "snapshot"))
-        return PromotionAudit(snapshot=snap, notes=tuple(notes), **settings)
+        return PromotionAudit(snapshot=snap, notes=tuple(notes),
+                              headline_horizon=headline_horizon, margin=margin, alpha=alpha)
 
     sp, excluded = promotion_spells(data)
     population = (
@@ -541,7 +553,7 @@ def time_to_promotion(
         "excluded": excluded,
         "label_cols": LABEL_COLUMNS,
     }
-    out: dict[str, Result | None] = {}
+    out: _Parts = {}
     if "difference" in chosen:
         out["difference"] = _difference_part(sp, headline_horizon, margin, alpha, population,
                                              common)
@@ -582,7 +594,8 @@ def time_to_promotion(
             "computed; time since the last promotion is only shown for snapshot-only exports",
             "snapshot",
         ))
-    return PromotionAudit(**out, notes=tuple(notes), **settings)
+    return PromotionAudit(**out, notes=tuple(notes), headline_horizon=headline_horizon,
+                          margin=margin, alpha=alpha)
 
 
 def _snapshot_part(data: AuditData, alpha: float, seed: int, k: int) -> Result:
