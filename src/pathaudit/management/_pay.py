@@ -7,7 +7,7 @@ Peter-principle signal.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -168,8 +168,10 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
         "(person-clustered sandwich) CIs for promotion rate ratios."
     )
     population = "The ladder in force and the people employed on the date; IC and M person-time."
-    kw = dict(data=data, definition=CEILING_DEFINITION, method=method, population=population,
-              headline="designed_gap", alpha=alpha)
+    kw: dict[str, Any] = dict(
+        data=data, definition=CEILING_DEFINITION, method=method, population=population,
+        headline="designed_gap", alpha=alpha,
+    )
     if data.ladder is None or len(data.ladder) == 0:
         return unavailable(name, "the data has no ladder (track, level -> grade); provide "
                            "one so the tops of the two tracks can be compared.", **kw)
@@ -180,7 +182,8 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
     valid_from = (data.ladder["valid_from"] if "valid_from" in data.ladder
                   else pd.Series(pd.NaT, index=data.ladder.index))
     for by_name, group, state, date in state_groupings(data, by):
-        in_force = tuple(np.nonzero((valid_from.isna() | (valid_from <= date)).to_numpy())[0])
+        in_force = tuple(np.nonzero((valid_from.isna() | (valid_from <= date)).to_numpy())[0]
+                         .tolist())
         if in_force not in tops_on:
             tops_on[in_force] = _unit_tops(_tops_by_unit(data, date, unit_rows))
         if not unit_rows:
@@ -436,8 +439,10 @@ def switch_premium(
         "IC spells ending in an IC->M switch or an IC promotion, with pay before and after."
     )
     definition = PREMIUM_DEFINITION.format(m=MIN_PER_GRADE)
-    kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="premium", alpha=alpha, min_per_grade=MIN_PER_GRADE)
+    kw: dict[str, Any] = dict(
+        data=data, definition=definition, method=method, population=population,
+        headline="premium", alpha=alpha, min_per_grade=MIN_PER_GRADE,
+    )
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="pay change at a move"), **kw)
     if not has_values(data.history, "pay"):
@@ -639,18 +644,21 @@ def peter_principle(
     population = (
         "IC spells ending in an IC->M switch or IC promotion, with a rating before and after."
     )
-    kw = dict(data=data, definition=definition, method=method, population=population,
-              headline="std_difference", alpha=alpha, window_months=window_months,
-              settle_months=settle_months)
+    kw: dict[str, Any] = dict(
+        data=data, definition=definition, method=method, population=population,
+        headline="std_difference", alpha=alpha, window_months=window_months,
+        settle_months=settle_months,
+    )
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="move"), **kw)
-    if not has_values(data.ratings, "rating"):
+    ratings = data.ratings
+    if ratings is None or not has_values(ratings, "rating"):
         return unavailable(name, "the export has no performance ratings; add a ratings "
                            "table (employee_id, rating_date, rating) to compute it.", **kw)
     moves = _ic_moves(data)
     moves = moves.assign(date=moves["stop"].astype("datetime64[ns]")).sort_values("date")
     _, ids = work_exposure(data)
-    rt = data.ratings[["employee_id", "rating_date", "rating"]].dropna()
+    rt = ratings[["employee_id", "rating_date", "rating"]].dropna()
     rt = pd.DataFrame({"pid": person_codes(ids, rt["employee_id"]),
                        "rating_date": rt["rating_date"].astype("datetime64[ns]"),
                        "rating": rt["rating"].to_numpy(dtype=float)})
@@ -670,7 +678,7 @@ def peter_principle(
     both = both.dropna(subset=["before", "after"])
     both = both.assign(change=both["after"] - both["before"],
                        switch=(both["move"] == "switch").astype(float))
-    sd = float(data.ratings["rating"].dropna().astype(float).std())
+    sd = float(ratings["rating"].dropna().astype(float).std())
     rows: list[dict] = []
     for by_name, group, g in groupings(both, by):
         rows.extend(_peter_rows(name, by_name, group, g, sd, alpha))
@@ -725,9 +733,10 @@ def _peter_rows(
         x = g.loc[sel, "change"].to_numpy()
         m = float(x.mean()) if len(x) else np.nan
         se = float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
-        lo, hi = stats.t_ci(m, se, df=max(len(x) - 1, 1), alpha=alpha)
-        rows.append(row(name, f"mean_change_{label}", by, group, estimate=m, ci_lower=float(lo),
-                        ci_upper=float(hi), numerator=len(x), denominator=np.nan,
+        m_lo, m_hi = stats.t_ci(m, se, df=max(len(x) - 1, 1), alpha=alpha)
+        rows.append(row(name, f"mean_change_{label}", by, group, estimate=m,
+                        ci_lower=float(m_lo), ci_upper=float(m_hi), numerator=len(x),
+                        denominator=np.nan,
                         n=g.loc[sel, "pid"].nunique(), rating_sd=sd))
     est = lo = hi = np.nan
     if ns >= 2 and npr >= 2 and people >= 3:

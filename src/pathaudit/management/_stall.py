@@ -303,8 +303,10 @@ def stalled_then_switched(
         "Wilson CI for the share; exact conditional CI per grade."
     )
     population = "IC person-time (exposure) at grades from which ICs are promoted."
-    kw = dict(data=data, definition=STALL_DEFINITION, method=method, population=population,
-              headline="hazard_ratio", alpha=alpha)
+    kw: dict[str, Any] = dict(
+        data=data, definition=STALL_DEFINITION, method=method, population=population,
+        headline="hazard_ratio", alpha=alpha,
+    )
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="time in level or switch"), **kw)
     thr = stall_thresholds(data, by=threshold_by)
