@@ -219,7 +219,7 @@ def adjusted_gaps(
         )
         by = _fit(frame, comp, track="by_grade", **kw)
         counts = frame.groupby("grade")["is_ic"].agg(["size", "sum"])
-        grade_rows = []
+        grade_rows: list[dict[str, Any]] = []
         for g in _grades_with_both(frame, "grade_model"):
             name = f"is_ic:grade[{g}]"
             if name in by.design.names:

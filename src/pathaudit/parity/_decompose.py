@@ -109,9 +109,9 @@ def oaxaca_blinder(
     rows.append(("explained", explained, psi_e_total))
     for g, idx in groups.items():
         idx_arr = np.asarray(idx)
-        est = float(d[idx_arr] @ beta[idx_arr])
+        part = float(d[idx_arr] @ beta[idx_arr])
         psi = psi_beta[:, idx_arr] @ d[idx_arr] + psi_dx[:, idx_arr] @ beta[idx_arr]
-        rows.append((f"explained: {g}", est, psi))
+        rows.append((f"explained: {g}", part, psi))
     rows.append(("unexplained", raw - explained, psi_raw - psi_e_total))
 
     psis = np.column_stack([r[2] for r in rows])
