@@ -227,9 +227,9 @@ def cumulative_incidence(
     cols = list(by)
     prob = pd.DataFrame(prob_rows)
     med = pd.DataFrame(med_rows)
-    curves = pd.concat(curve_parts, ignore_index=True) if curve_parts else pd.DataFrame()
+    curve_table = pd.concat(curve_parts, ignore_index=True) if curve_parts else pd.DataFrame()
     if "grade" in cols:
-        for frame in (prob, med, curves):
+        for frame in (prob, med, curve_table):
             if "grade" in frame:
                 frame["grade"] = pd.array(frame["grade"], dtype="Int64")
     if len(prob):
@@ -238,7 +238,7 @@ def cumulative_incidence(
     return {
         "probability": prob.reset_index(drop=True),
         "median": med.reset_index(drop=True),
-        "curves": curves,
+        "curves": curve_table,
     }
 
 
@@ -387,7 +387,9 @@ def cif_difference(
         se = float(np.sqrt((np.bincount(pid, psi) ** 2).sum()))
     lo, hi = stats.t_ci(est, se, None, alpha)
     p = float(2 * sps.norm.sf(abs(est / se))) if se and np.isfinite(se) and se > 0 else np.nan
-    used = np.concatenate([np.concatenate([ia, ib]) for _, ia, ib in usable]) if usable else []
+    used: np.ndarray | list[int] = (
+        np.concatenate([np.concatenate([ia, ib]) for _, ia, ib in usable]) if usable else []
+    )
     return {
         "estimate": est,
         "se": se,
