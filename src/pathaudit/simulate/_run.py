@@ -235,7 +235,9 @@ def _risk_frame(raw: RawRun) -> pd.DataFrame:
     return out.loc[out["person_months"] > 0].reset_index(drop=True)
 
 
-def simulate(config: SimConfig | None = None, seed: int = 0) -> Simulation:
+def simulate(
+    config: SimConfig | None = None, seed: int = 0, *, truth: bool = True
+) -> Simulation:
     """Simulate one organisation month by month and compute its truth.
 
     Parameters
@@ -245,6 +247,10 @@ def simulate(config: SimConfig | None = None, seed: int = 0) -> Simulation:
         organisation: about 2,000 people ever employed over 8 years in 8 units).
     seed
         Seed of the random generator; the same seed gives the same tables and bytes.
+    truth
+        Compute the truth of every estimator (default). False keeps only ``seed``,
+        ``config``, ``config_key`` and ``dates`` in ``truth``, for studies that read the
+        tables only; the tables are the same either way.
 
     Returns
     -------
@@ -266,7 +272,7 @@ def simulate(config: SimConfig | None = None, seed: int = 0) -> Simulation:
     start = pd.Timestamp(np.datetime64(int(raw.month_start[0]), "D"))
     history_start = pd.Timestamp(np.datetime64(int(raw.month_start[raw.hs_month]), "D"))
     extract = pd.Timestamp(np.datetime64(raw.as_of_day, "D"))
-    truth: dict[str, Any] = {
+    known: dict[str, Any] = {
         "seed": int(seed),
         "config": {**config.to_dict(), "stall_months_used": [float(x) for x in stall]},
         "config_key": config.key(),
@@ -276,18 +282,21 @@ def simulate(config: SimConfig | None = None, seed: int = 0) -> Simulation:
             "extract_date": str(extract.date()),
             "as_of": str(extract.date()),
         },
-        "realised": realised_truth(raw, tables, current),
-        "pay": pay_truth(raw, current),
-        "promotion": promotion_truth(raw),
-        "attrition": attrition_truth(raw),
-        "management": management_truth(raw, current),
-        "study": study_truth(raw),
     }
+    if truth:
+        known.update({
+            "realised": realised_truth(raw, tables, current),
+            "pay": pay_truth(raw, current),
+            "promotion": promotion_truth(raw),
+            "attrition": attrition_truth(raw),
+            "management": management_truth(raw, current),
+            "study": study_truth(raw),
+        })
     return Simulation(
         config=config,
         seed=int(seed),
         tables=tables,
-        truth=truth,
+        truth=known,
         extract_date=extract,
         history_start=history_start,
         true_spells=_true_spells(raw),
@@ -318,7 +327,7 @@ def cache_dir() -> Path:
 
 
 def cached_organisations(
-    n: int = 200, config: SimConfig | None = None, seed0: int = 1000
+    n: int = 200, config: SimConfig | None = None, seed0: int = 1000, *, truth: bool = True
 ) -> list[Simulation]:
     """The one shared, seeded set of organisations every coverage study uses.
 
@@ -331,6 +340,9 @@ def cached_organisations(
         ever employed over 6 years).
     seed0
         First seed.
+    truth
+        Passed to :func:`simulate`; organisations without their truth are cached apart
+        (a study that reads the tables only need not pay for the truth).
 
     Returns
     -------
@@ -340,7 +352,7 @@ def cached_organisations(
         runs do not simulate again.
     """
     config = small() if config is None else config
-    folder = cache_dir() / f"{config.key()}-{_code_version()}"
+    folder = cache_dir() / f"{config.key()}-{_code_version()}{'' if truth else '-tables'}"
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for seed in range(seed0, seed0 + n):
@@ -353,7 +365,7 @@ def cached_organisations(
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
                 sim = None
         if sim is None:
-            sim = simulate(config, seed)
+            sim = simulate(config, seed, truth=truth)
             with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as tmp:
                 pickle.dump(sim, tmp, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp.name, path)

@@ -20,6 +20,8 @@ estimate with a standard error     Wald, normal or t(df) (:func:`wald`)
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
@@ -34,7 +36,9 @@ BOOTSTRAP_SEED = 20240601
 """Default bootstrap seed (results are reproducible)."""
 
 
+@functools.lru_cache(maxsize=64)
 def _z(alpha: float) -> float:
+    # memoised: curve and interval code asks for the same quantile thousands of times
     return float(sps.norm.ppf(1 - alpha / 2))
 
 
