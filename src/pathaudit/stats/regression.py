@@ -436,7 +436,9 @@ def fit_ols(
         s = X * resid[:, None]
         V = xtx_inv @ (s.T @ s) @ xtx_inv * n / max(n - k, 1)
         return Fit(design, coef, V, float(n - k), "HC1", 0, resid, fitted, "OLS")
-    G = int(clusters.max()) + 1  # type: ignore[union-attr]
+    if clusters is None:  # _resolve_vcov gives HC1 when there are no clusters
+        raise RuntimeError("a cluster-robust variance needs clusters")
+    G = int(clusters.max()) + 1
     if kind == "CRV1":
         S = _cluster_sums(X * resid[:, None], clusters)
         V = xtx_inv @ (S.T @ S) @ xtx_inv * (G / (G - 1)) * ((n - 1) / max(n - k, 1))
@@ -560,7 +562,9 @@ def fit_ppml(
         V = hess_inv @ (s.T @ s) @ hess_inv * n / max(n - k, 1)
         df, G = float(n - k), 0
     else:
-        G = int(clusters.max()) + 1  # type: ignore[union-attr]
+        if clusters is None:  # _resolve_vcov gives HC1 when there are no clusters
+            raise RuntimeError("a cluster-robust variance needs clusters")
+        G = int(clusters.max()) + 1
         df = float(G - 1)
         if kind == "CRV1":
             S = _cluster_sums(s, clusters)
