@@ -57,7 +57,8 @@ class AuditData:
     ladder: pd.DataFrame
     extract_date: pd.Timestamp
     history_start: pd.Timestamp
-    as_of: pd.Timestamp | None = None
+    # None at construction means the extract date; __post_init__ always sets a Timestamp
+    as_of: pd.Timestamp = None  # type: ignore[assignment]
     bands: pd.DataFrame | None = None
     ratings: pd.DataFrame | None = None
     adoption: pd.DataFrame | None = None

@@ -34,7 +34,7 @@ def _fmt_date(ts: Any) -> str:
     return "?" if pd.isna(ts) else pd.Timestamp(ts).strftime("%-d %B %Y")
 
 
-def _ambiguous_fields(s: pd.Series, ambiguous: Any, family: pd.Series) -> dict[str, str]:
+def _ambiguous_fields(s: pd.Series, ambiguous: Any, family: pd.Series) -> dict[str, Any]:
     """The two readings of the first ambiguous value, and a hint from the unambiguous ones."""
     example = str(s.iloc[np.flatnonzero(ambiguous)[0]]).strip()
     fmt_dm, fmt_md = suggest_date_format(example)
@@ -57,7 +57,7 @@ def _ambiguous_fields(s: pd.Series, ambiguous: Any, family: pd.Series) -> dict[s
 
 
 def _note_mixed_formats(
-    ld: LoadContext, table: str, family: pd.Series, common: dict[str, str]
+    ld: LoadContext, table: str, family: pd.Series, common: dict[str, Any]
 ) -> None:
     fam = family.dropna()
     if not len(fam):
@@ -113,7 +113,7 @@ def read_dates(
     """
     fmt = ld.cmap.date_format(table, canonical)
     parsed = parse_dates(s, fmt)
-    common = {"file": label, "column": export}
+    common: dict[str, Any] = {"file": label, "column": export}
     if parsed.ambiguous.any():
         ld.fatal_values(
             table,

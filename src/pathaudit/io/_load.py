@@ -152,10 +152,12 @@ def _assemble_history(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> Audit
     p = check_people(ld, p_raw)
     p = p.assign(_ep=np.arange(len(p), dtype="int64"))
     h = check_history(ld, h_raw, p, p_raw["_pid"].to_numpy())
-    h, p = filter_and_grade(ld, h, p, lad, "history", "records")
+    h, filtered = filter_and_grade(ld, h, p, lad, "history", "records")
+    if filtered is None:  # a people table in, a people table out
+        raise TypeError("filter_and_grade returned no people table for a history export")
     p = ld.exclude(
-        p,
-        ~p["_ep"].isin(h["_ep"]),
+        filtered,
+        ~filtered["_ep"].isin(h["_ep"]),
         "people",
         "no_history",
         "employment episodes without any job record (after the rules above) are left out",

@@ -620,7 +620,7 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
     if pd.api.types.is_datetime64_any_dtype(s):
         vals = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         vals = vals.dt.normalize().astype(PARSE_UNIT)
-        fam = pd.Series(np.where(vals.notna(), "native", None), index=s.index, dtype=object)
+        fam = pd.Series("native", index=s.index, dtype=object).where(vals.notna(), None)
         return _bounded(vals, false, false.copy(), false.copy(), false.copy(), fam)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         num = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
@@ -633,11 +633,10 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
             vals.loc[is_ymd] = ymd.astype(PARSE_UNIT)
         serial = (vals.notna() & ~is_ymd).to_numpy()
         bad = (vals.isna() & num.notna()).to_numpy()
-        fam = pd.Series(
-            np.where(serial, "serial", np.where(is_ymd & vals.notna(), "iso", None)),
-            index=s.index,
-            dtype=object,
-        )
+        kinds = np.full(n, None, dtype=object)
+        kinds[(is_ymd & vals.notna()).to_numpy()] = "iso"
+        kinds[serial] = "serial"
+        fam = pd.Series(kinds, index=s.index, dtype=object)
         return _bounded(vals, false, bad, false.copy(), serial, fam)
     codes, uniques = pd.factorize(s)
     uniques = np.asarray(uniques, dtype=object)
