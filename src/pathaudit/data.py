@@ -58,7 +58,7 @@ class AuditData:
     extract_date: pd.Timestamp
     history_start: pd.Timestamp
     # None at construction means the extract date; __post_init__ always sets a Timestamp
-    as_of: pd.Timestamp = None  # type: ignore[assignment]
+    as_of: pd.Timestamp = None
     bands: pd.DataFrame | None = None
     ratings: pd.DataFrame | None = None
     adoption: pd.DataFrame | None = None

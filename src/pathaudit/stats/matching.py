@@ -522,8 +522,8 @@ def _matched(
             "episode": episode[r_row],
             "switched": r_sw,
             "switch_date": pd.to_datetime(d, unit="D"),
-            "grade": pd.array(np.where(grade[si][r_set] < 0, None, grade[si][r_set]),
-                              dtype="Int64"),
+            "grade": pd.arrays.IntegerArray(grade[si][r_set].astype(np.int64),
+                                            grade[si][r_set] < 0),  # -1 codes a missing grade
             "org_unit": pd.array(units[unit[si][r_set]], dtype="string"),
             "tenure": r_ten / DAYS_PER_YEAR,
             "end_date": pd.to_datetime(end, unit="D"),

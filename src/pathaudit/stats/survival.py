@@ -876,7 +876,7 @@ def _scaled_inverse(info: Array) -> Array:
     if pk == 0:
         return np.zeros((0, 0))
     try:
-        return np.linalg.inv(info)
+        return np.asarray(np.linalg.inv(info), dtype=np.float64)
     except np.linalg.LinAlgError:
         pass
     dg = np.diag(info)
