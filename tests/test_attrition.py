@@ -239,7 +239,7 @@ def test_cox_and_rate_ratio_recover_the_hazard_ratio():
     cox = res.cox.table.set_index("term")
     assert z_score(cox.loc["track: IC vs M"], 1.5) < 3
     # switchers follow the M hazard: no extra hazard in the window after the switch
-    assert z_score(cox.loc["first 24 months after an IC→M switch"], 1.0) < 3
+    assert z_score(cox.loc["first 24 months after an IC → M switch"], 1.0) < 3
     assert z_score(cox.loc["gender: M vs F"], 1.0) < 3
     assert z_score(res.rate_ratio.table.set_index("kind").loc["voluntary"], 1.5) < 3
     assert z_score(res.rate_ratio.table.set_index("kind").loc["involuntary"], 1.0) < 3

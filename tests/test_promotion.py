@@ -620,7 +620,7 @@ def test_headline_horizon_and_alpha_reach_every_text(org):
     import matplotlib.pyplot as plt
 
     assert res.plot("hazard").get_title() == "Promotion hazard ratio, with 90% CI"
-    assert res.plot("difference").get_title() == "IC - M difference, with 90% CI"
+    assert res.plot("difference").get_title() == "IC − M difference, with 90% CI"
     plt.close("all")
 
 

@@ -1,4 +1,8 @@
+import re
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -6,6 +10,8 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from pathaudit import stats
+from pathaudit.stats.labels import LABELS, direction_label, display_direction
+from pathaudit.stats.regression import MISSING_LEVEL, OTHER_LEVEL, treatment_dummies
 
 
 def test_wilson_matches_statsmodels():
@@ -180,9 +186,9 @@ def test_wald_pvalue_agrees_with_its_interval(est, se, alpha, df):
     assert lo <= est <= hi
     if abs(p - alpha) > 1e-9:
         assert (p < alpha) == bool(lo > 0 or hi < 0)
-    # same interval as t_ci
-    tlo, thi = stats.t_ci(est, se, df=df, alpha=alpha)
-    assert (lo, hi) == (pytest.approx(tlo), pytest.approx(thi))
+    # the interval is estimate -/+ q se with the normal or t(df) quantile
+    q = sps.norm.ppf(1 - alpha / 2) if df is None else sps.t.ppf(1 - alpha / 2, df)
+    assert (lo, hi) == (pytest.approx(est - q * se), pytest.approx(est + q * se))
 
 
 # --------------------------------------------------------------------------- MOVER
@@ -254,3 +260,95 @@ def test_mover_contains_estimate_and_widens_with_smaller_alpha(x1, e1, x2, e2, a
     assert -1 - 1e-12 <= lo_s <= d <= hi_s <= 1 + 1e-12
     assert hi_s - lo_s > 0
     assert lo_s <= lo_b + 1e-12 and hi_s >= hi_b - 1e-12
+
+
+# --------------------------------------------------------------------------- dummy encoder
+
+
+def test_dummies_reference_is_the_most_frequent_level_missing_its_own_level():
+    d = treatment_dummies(["b", "a", "b", None, "c", "b"], "x")
+    assert d.reference == "b"
+    assert d.levels == [MISSING_LEVEL, "a", "c"]  # sort order of the level text
+    assert d.names == ["x[(missing)]", "x[a]", "x[c]"]
+    np.testing.assert_array_equal(
+        d.matrix, [[0, 0, 0], [0, 1, 0], [0, 0, 0], [1, 0, 0], [0, 0, 1], [0, 0, 0]]
+    )
+
+
+def test_dummies_ties_go_to_the_first_level_in_text_order():
+    assert treatment_dummies(["b", "a", "b", "a"], "x").reference == "a"
+    assert treatment_dummies([10, 9, 10, 9], "g").reference == "10"  # "10" < "9" as text
+
+
+def test_dummies_first_reference_is_get_dummies_drop_first():
+    values = np.array([3, 1, 2, 3, 12, 1])
+    d = treatment_dummies(values, "grade", reference="first")
+    ref = pd.get_dummies(pd.Series(values).astype(str), prefix="grade", drop_first=True,
+                         dtype=float)
+    assert d.reference == "1"
+    assert d.names == [c.replace("_", "[") + "]" for c in ref.columns]
+    np.testing.assert_array_equal(d.matrix, ref.to_numpy())
+
+
+def test_dummies_single_level_or_no_rows_give_no_columns():
+    assert treatment_dummies(["a", "a"], "x").matrix.shape == (2, 0)
+    empty = treatment_dummies(pd.Series([], dtype=object), "x")
+    assert empty.matrix.shape == (0, 0) and empty.reference is None
+
+
+def test_dummies_rare_levels_pooled_into_the_reference():
+    values = ["a"] * 5 + ["b"] * 3 + ["c"] * 2
+    events = np.array([1, 0, 0, 0, 0] + [1, 1, 0] + [1, 0])
+    d = treatment_dummies(values, "x", events=events, min_events=2)
+    assert d.reference == "a" and d.levels == ["b"]  # c (1 event) has no column
+    np.testing.assert_array_equal(d.matrix[:, 0], [0] * 5 + [1] * 3 + [0] * 2)
+
+
+def test_dummies_rare_levels_merged_into_other():
+    values = ["a"] * 2 + ["b"] * 3 + ["c"] * 2 + ["d"] * 2
+    events = np.array([0, 0] + [1, 1, 0] + [1, 0] + [0, 0])
+    d = treatment_dummies(values, "x", events=events, min_events=2, rare="other")
+    # a, c, d are rare: merged into "(other)" (6 rows), which becomes the reference
+    assert d.reference == OTHER_LEVEL and d.names == ["x[b]"]
+    np.testing.assert_array_equal(d.matrix[:, 0], [0, 0, 1, 1, 1, 0, 0, 0, 0])
+    # every level rare: nothing is merged
+    all_rare = treatment_dummies(values, "x", events=np.zeros(9), min_events=2, rare="other")
+    assert all_rare.reference == "b" and all_rare.levels == ["a", "c", "d"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(values=st.lists(st.sampled_from(["a", "b", "c", None]), min_size=1, max_size=30),
+       seed=st.integers(0, 1000))
+def test_dummies_row_order_does_not_matter(values, seed):
+    order = np.random.default_rng(seed).permutation(len(values))
+    d = treatment_dummies(values, "x")
+    p = treatment_dummies([values[i] for i in order], "x")
+    assert (p.names, p.reference) == (d.names, d.reference)
+    np.testing.assert_array_equal(p.matrix, d.matrix[order])
+    assert (d.matrix.sum(axis=1) <= 1).all()
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_one_vocabulary_of_track_labels():
+    assert LABELS == {"comparison": "IC vs M", "difference": "IC \u2212 M", "ratio": "IC / M",
+                      "switch_to_m": "IC \u2192 M", "switch_to_ic": "M \u2192 IC"}
+    assert display_direction("IC->M") == direction_label("IC", "M") == "IC \u2192 M"
+    assert display_direction("M exit") == "M exit"
+
+
+def test_analyses_use_the_label_vocabulary():
+    # labels for readers: no "IC - M", "IC/M", "IC->M switch" or "IC\u2192M"; a value stored in a
+    # table ("IC->M" on its own, in quotes) is data and keeps its spelling
+    src = Path(__file__).resolve().parents[1] / "src" / "pathaudit"
+    old = re.compile(r"\bIC ?- ?M\b|\bIC/M\b|\bIC\u2192M\b|\bIC\u2013M\b"
+                     r'|(?<!")(?<!`)\b(IC->M|M->IC)\b(?!")')
+    found = [
+        f"{p.relative_to(src)}:{i}: {line.strip()}"
+        for sub in ("attrition", "management", "parity", "promotion")
+        for p in sorted((src / sub).glob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if old.search(line)
+    ]
+    assert found == []

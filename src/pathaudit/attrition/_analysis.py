@@ -485,7 +485,8 @@ def _frame_parts(
                 "the track they are in at each time; switching track ends a time-in-track run "
                 "(censored)"
             ),
-            method="Kaplan–Meier with delayed entry (statsmodels SurvfuncRight), Greenwood SE, "
+            method="Kaplan–Meier with delayed entry (equal to statsmodels SurvfuncRight), "
+            "Greenwood SE, "
             "pointwise log(-log) CI; curves stop where fewer than k remain at risk",
             population=population,
             value_cols=["estimate", "ci_lower", "ci_upper"], tables=curves,

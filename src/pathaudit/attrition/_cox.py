@@ -1,7 +1,7 @@
 """The Cox model of voluntary exit: IC vs M within grade at equal tenure.
 
 Counting-process rows collapsed from the working frame (a new row whenever track, grade,
-level, pay, unit or a control changes), split at the end of the window after an IC->M
+level, pay, unit or a control changes), split at the end of the window after an IC → M
 switch and at the dual ladder's adoption date in the unit; tenure in days as the time
 scale, strata by grade, compa-ratio where bands exist, robust errors clustered by person.
 """
@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from pathaudit.attrition._frame import continues_previous, epoch_days, years_to_days
 from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError
-from pathaudit.stats import mde_normal, t_ci
+from pathaudit.stats import mde_normal, wald
+from pathaudit.stats.labels import direction_label
 from pathaudit.stats.matching import fit_cox
+from pathaudit.stats.regression import MISSING_LEVEL, treatment_dummies
 
 MIN_LEVEL_EVENTS = 10
 """A level of a categorical Cox control with fewer voluntary exits is pooled with the reference."""
@@ -57,30 +58,6 @@ def _band_mid(rows: pd.DataFrame, bands: pd.DataFrame | None) -> np.ndarray | No
     return out
 
 
-def _dummies(
-    values: pd.Series, events: np.ndarray, prefix: str
-) -> tuple[np.ndarray, list[str], str]:
-    """Treatment dummies; reference = most common level; levels with few events pooled into it."""
-    cat = pd.Categorical(values)
-    labels = [str(c) for c in cat.categories] + ["(missing)"]
-    code = np.asarray(cat.codes, dtype=np.int64)
-    code = np.where(code < 0, len(labels) - 1, code)
-    counts = np.bincount(code, minlength=len(labels))
-    ev_by = np.bincount(code, weights=events.astype(float), minlength=len(labels))
-    ref = int(np.argmax(counts))
-    keep = sorted(
-        (i for i in range(len(labels)) if i != ref and ev_by[i] >= MIN_LEVEL_EVENTS),
-        key=lambda i: labels[i],
-    )
-    x = np.zeros((len(code), len(keep)))
-    slot = np.full(len(labels), -1)
-    slot[keep] = np.arange(len(keep))
-    pos = slot[code]
-    okp = pos >= 0
-    x[np.flatnonzero(okp), pos[okp]] = 1.0
-    return x, [f"{prefix}: {labels[i]} vs {labels[ref]}" for i in keep], labels[ref]
-
-
 def _add_months(days: np.ndarray, months: int) -> np.ndarray:
     """Integer days plus calendar months (day of month kept, clipped to month end)."""
     shifted = pd.to_datetime(days, unit="D") + pd.DateOffset(months=months)
@@ -88,7 +65,7 @@ def _add_months(days: np.ndarray, months: int) -> np.ndarray:
 
 
 def _switch_window_end(w: pd.DataFrame, horizon_months: int) -> np.ndarray:
-    """Per exposure row: end of the window after the IC->M switch that began its M run.
+    """Per exposure row: end of the window after the IC → M switch that began its M run.
 
     ``inf`` for rows not in an M run that began with a switch from IC (in the same episode).
     """
@@ -159,7 +136,7 @@ def cox_model(
     alpha
         1 - confidence level.
     horizon_months
-        Length of the window after an IC->M switch that gets its own term.
+        Length of the window after an IC → M switch that gets its own term.
     snapshot
         The frame comes from a snapshot (compa-ratio is then left out).
 
@@ -209,7 +186,8 @@ def cox_model(
     recent = _in_window(rows)
     extra: list[tuple[str, np.ndarray]] = []
     if recent.any():
-        extra.append((f"first {horizon_months} months after an IC→M switch", recent))
+        switch = direction_label("IC", "M")
+        extra.append((f"first {horizon_months} months after an {switch} switch", recent))
     adoption = data.adoption
     if adoption is not None and len(adoption):
         adopt = adoption.dropna(subset=["org_unit", "adoption_date"])
@@ -247,10 +225,12 @@ def cox_model(
     ev = rows["event"].to_numpy(dtype=bool)
     refs = {}
     for c in controls:
-        x, nm, ref = _dummies(rows[c], ev & use, c)
-        if x.shape[1]:
-            cols.extend(x.T)
-            names.extend(nm)
+        # reference = most common level; levels with few events pooled into it
+        d = treatment_dummies(rows[c], c, events=ev & use, min_events=MIN_LEVEL_EVENTS)
+        ref = d.reference if d.reference is not None else MISSING_LEVEL
+        if d.matrix.shape[1]:
+            cols.extend(d.matrix.T)
+            names.extend(f"{c}: {lv} vs {ref}" for lv in d.levels)
         refs[c] = ref
     info["references"] = refs
     X = np.column_stack(cols)[use]
@@ -264,9 +244,7 @@ def cox_model(
     p = len(names)
     params = fit.params if fit is not None else np.full(p, np.nan)
     se = fit.bse if fit is not None else np.full(p, np.nan)
-    lo, hi = t_ci(params, se, alpha=alpha)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pv = 2 * norm.sf(np.abs(params / se))
+    lo, hi, pv = wald(params, se, alpha=alpha)
     table = pd.DataFrame(
         {
             "term": names,

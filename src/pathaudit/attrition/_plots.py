@@ -11,6 +11,7 @@ from pathaudit.attrition._frame import KINDS
 from pathaudit.checks import check_choice
 from pathaudit.io.schema import TRACKS
 from pathaudit.result import Result
+from pathaudit.stats.labels import display_direction
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -169,7 +170,8 @@ def plot_cox(result: Result, ax: Axes) -> Axes:
 def plot_post_switch(result: Result, ax: Axes) -> Axes:
     """Post-switch exit hazard ratios by direction and kind (the ``post_switch`` plotter)."""
     t = result.table
-    labels = [f"{d}, {k} exits" for d, k in zip(t["direction"], t["kind"], strict=True)]
+    labels = [f"{display_direction(d)}, {k} exits"
+              for d, k in zip(t["direction"], t["kind"], strict=True)]
     months = result.meta.get("horizon_months", "")
     return _forest(ax, labels, t, "hazard ratio, switchers / matched stayers (log scale)",
                    f"Exits in the {months} months after a switch, {_level(result)} CI")

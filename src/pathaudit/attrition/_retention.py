@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import SurvfuncRight
 
 from pathaudit.attrition._frame import continues_previous, epoch_days, years_to_days
 from pathaudit.data import AuditData
 from pathaudit.io.schema import DAYS_PER_YEAR, TRACKS
-from pathaudit.stats import loglog_ci
+from pathaudit.stats import loglog_ci, survival
 
 RETENTION_YEARS: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0)
 """Times at which retention is reported in the summary table."""
@@ -48,18 +47,16 @@ def kaplan_meier(
     """Kaplan–Meier (with delayed entry) as a table: time, estimate, CI, at risk, events."""
     if len(time) == 0 or status.sum() == 0:
         return pd.DataFrame(columns=["time", "estimate", "ci_lower", "ci_upper", "n", "events"])
-    sf = SurvfuncRight(time, status.astype(float), entry=entry)
-    est = np.asarray(sf.surv_prob)
-    se = np.asarray(sf.surv_prob_se)
-    lo, hi = loglog_ci(est, se, alpha=alpha)
+    km = survival.kaplan_meier(time, status, entry)
+    lo, hi = loglog_ci(km.surv, km.se, alpha=alpha)
     return pd.DataFrame(
         {
-            "time": np.asarray(sf.surv_times) / DAYS_PER_YEAR,
-            "estimate": est,
+            "time": km.time / DAYS_PER_YEAR,
+            "estimate": km.surv,
             "ci_lower": lo,
             "ci_upper": hi,
-            "n": np.asarray(sf.n_risk).astype(np.int64),
-            "events": np.asarray(sf.n_events).astype(np.int64),
+            "n": km.n_risk.astype(np.int64),
+            "events": km.events.astype(np.int64),
         }
     )
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from pathaudit.data import AuditData
 
 ATTRITION_DEFINITION = (
-    "Exit hazard within {months} months of an IC->M switch, switchers vs up to {c} ICs "
+    "Exit hazard within {months} months of an IC → M switch, switchers vs up to {c} ICs "
     "per switch at the same grade and unit within +-1 year of tenure who had not switched "
     "(controls who switch later are censored then). hazard_ratio: switchers' exit hazard "
     "/ controls' (numerator: switchers' exits; denominator: controls' exits in "
@@ -114,7 +114,7 @@ def post_switch_attrition(
         "Matched design (pathaudit.stats.matching): Cox model stratified by matched set, Breslow "
         "ties, person-clustered sandwich SE, Wald CI on the log scale; Garwood CIs for rates."
     )
-    population = "IC->M switches in the observed window and their matched ICs."
+    population = "IC → M switches in the observed window and their matched ICs."
     kw: dict[str, Any] = dict(
         data=data, definition=definition, method=method, population=population,
         headline="hazard_ratio", alpha=alpha, horizon_months=horizon_months,
@@ -126,7 +126,7 @@ def post_switch_attrition(
         matched = post_switch_matched(data, direction="IC->M", horizon_months=horizon_months,
                                       n_controls=n_controls, seed=seed)
     if len(matched) == 0:
-        return unavailable(name, "no IC->M switch is observed in the history.", **kw)
+        return unavailable(name, "no IC → M switch is observed in the history.", **kw)
     sets = matched.assign(
         year=fiscal_year(matched["switch_date"], data.fiscal_year_start_month),
     )

@@ -46,9 +46,9 @@ if TYPE_CHECKING:
 
 SWITCH_BACK_DEFINITION = (
     "Cumulative incidence of returning to the IC track within {months} months of an "
-    "IC->M switch (Aalen–Johansen), exit from the organisation competing; moves within "
+    "IC → M switch (Aalen–Johansen), exit from the organisation competing; moves within "
     "the M track do not end follow-up; censored at as-of. numerator: switch-backs "
-    "observed within the horizon; denominator: IC->M switches observed (on or after "
+    "observed within the horizon; denominator: IC → M switches observed (on or after "
     "history start)."
 )
 
@@ -98,7 +98,7 @@ def management_runs(data: AuditData) -> pd.DataFrame:
 def switch_back(
     data: AuditData, *, horizon_months: int = 24, by: By = None, alpha: float = 0.05
 ) -> Result:
-    """Estimate the share of IC->M switchers who return to the IC track within the horizon.
+    """Estimate the share of IC → M switchers who return to the IC track within the horizon.
 
     Parameters
     ----------
@@ -167,7 +167,7 @@ def switch_back(
     unknown = int(((~m["after_switch"]) & (m["entry"] > 0)).sum())
     sw = m.loc[m["after_switch"]].copy()
     if len(sw) == 0:
-        return unavailable(name, "no IC->M switch is observed in the history.", **kw)
+        return unavailable(name, "no IC → M switch is observed in the history.", **kw)
     sw["status"] = np.select(
         [sw["end_reason"] == "switch_to_IC", sw["end_reason"].isin(EXIT_REASONS)], [1, 2], 0
     )
@@ -264,8 +264,8 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     """
     data = check_common(data, "switch_flows", alpha, by)
     definition = (
-        "Moves per 100 person-years on the origin track at each grade: IC->M switches and "
-        "IC exits per IC person-year, M->IC switches and M exits per M person-year."
+        "Moves per 100 person-years on the origin track at each grade: IC → M switches and "
+        "IC exits per IC person-year, M → IC switches and M exits per M person-year."
     )
     kw: dict[str, Any] = dict(
         analysis="switch_flows", definition=definition,

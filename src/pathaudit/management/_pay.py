@@ -141,7 +141,7 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
         ``share_at_top_ic``, ``share_at_top_m``
             Share of each track at its designed top grade (Wilson).
         ``promotion_rate_ratio``
-            IC/M promotion rate ratio: per grade (exact conditional CI) and pooled
+            IC / M promotion rate ratio: per grade (exact conditional CI) and pooled
             over grades below both tops (grade-stratified Poisson, person-clustered).
             ``numerator``: IC promotions; ``denominator``: M promotions.
 
@@ -370,7 +370,7 @@ def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[di
 
 PREMIUM_DEFINITION = (
     "Pay change at a move = FTE base pay on the first day of the next spell / FTE base "
-    "pay on the last day of the IC spell - 1. premium: median pay change at an IC->M "
+    "pay on the last day of the IC spell - 1. premium: median pay change at an IC → M "
     "switch minus median pay change at an IC promotion from the same grade; pooled over "
     "grades with at least {m} of each, weighted by the grade's number of switches. "
     "numerator: switches; denominator: IC promotions. Positive means management is the "
@@ -436,7 +436,7 @@ def switch_premium(
         f"B = {B}, seed {seed}; pooled with switch-count weights."
     )
     population = (
-        "IC spells ending in an IC->M switch or an IC promotion, with pay before and after."
+        "IC spells ending in an IC → M switch or an IC promotion, with pay before and after."
     )
     definition = PREMIUM_DEFINITION.format(m=MIN_PER_GRADE)
     kw: dict[str, Any] = dict(
@@ -453,7 +453,7 @@ def switch_premium(
     missing = int((~ok).sum())
     moves = moves.loc[ok].assign(change=moves["next_pay"] / moves["end_pay"] - 1.0)
     if not (moves["move"] == "switch").any():
-        return unavailable(name, "no IC->M switch with pay before and after is observed.", **kw)
+        return unavailable(name, "no IC → M switch with pay before and after is observed.", **kw)
     rng = np.random.default_rng(seed)
     labels, take, codes = stacked_rows(moves, by)
     rows = _premium_rows(name, labels, moves.iloc[take], codes, alpha, B, rng)
@@ -573,7 +573,7 @@ def _premium_rows(
 PETER_DEFINITION = (
     "Rating change at a move = first rating {settle} to {settle_end} months after the move "
     "minus the last rating in the {window} months before it. difference: mean change after "
-    "an IC->M switch minus mean change after an IC promotion, within grade (rating "
+    "an IC → M switch minus mean change after an IC promotion, within grade (rating "
     "points); std_difference: the same divided by the standard deviation of all ratings. "
     "numerator: switches with both ratings; denominator: promotions with both ratings."
 )
@@ -642,7 +642,7 @@ def peter_principle(
         "SE, t(G-1) interval; standardised by the SD of all ratings."
     )
     population = (
-        "IC spells ending in an IC->M switch or IC promotion, with a rating before and after."
+        "IC spells ending in an IC → M switch or IC promotion, with a rating before and after."
     )
     kw: dict[str, Any] = dict(
         data=data, definition=definition, method=method, population=population,
@@ -733,7 +733,7 @@ def _peter_rows(
         x = g.loc[sel, "change"].to_numpy()
         m = float(x.mean()) if len(x) else np.nan
         se = float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
-        m_lo, m_hi = stats.t_ci(m, se, df=max(len(x) - 1, 1), alpha=alpha)
+        m_lo, m_hi, _ = stats.wald(m, se, alpha=alpha, df=max(len(x) - 1, 1))
         rows.append(row(name, f"mean_change_{label}", by, group, estimate=m,
                         ci_lower=float(m_lo), ci_upper=float(m_hi), numerator=len(x),
                         denominator=np.nan,
@@ -743,7 +743,7 @@ def _peter_rows(
         b, se, n_groups = within_grade_difference(
             g["change"].to_numpy(dtype=float), g["switch"].to_numpy(dtype=float),
             pd.factorize(g["grade"])[0], pd.factorize(g["pid"])[0])
-        lo_, hi_ = stats.t_ci(b, se, df=max(n_groups - 1, 1), alpha=alpha)
+        lo_, hi_, _ = stats.wald(b, se, alpha=alpha, df=max(n_groups - 1, 1))
         est, lo, hi = b, float(lo_), float(hi_)
     rows.append(row(name, "difference", by, group, estimate=est, ci_lower=lo, ci_upper=hi,
                     numerator=ns, denominator=npr, n=people, rating_sd=sd))

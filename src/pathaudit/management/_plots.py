@@ -24,6 +24,7 @@ import pandas as pd
 from pathaudit.errors import ArgumentError
 from pathaudit.management._common import ALL, OVERALL, level_text
 from pathaudit.result import SUPPRESSED_MARK, Result
+from pathaudit.stats.labels import display_direction
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -303,7 +304,8 @@ def plot_flows(result: Result, ax: Axes, *, group: str = ALL, by: str = OVERALL)
         lo = f["ci_lower"].to_numpy(dtype=float)
         hi = f["ci_upper"].to_numpy(dtype=float)
         pos = x - 0.4 + width * (i + 0.5)
-        ax.bar(pos, np.nan_to_num(est), width, color=FLOW_COLOURS[lab], label=lab)
+        ax.bar(pos, np.nan_to_num(est), width, color=FLOW_COLOURS[lab],
+               label=display_direction(lab))
         err = np.vstack([np.clip(est - lo, 0, None), np.clip(hi - est, 0, None)])
         ok = np.isfinite(est)
         ax.errorbar(pos[ok], est[ok], yerr=err[:, ok], fmt="none", ecolor="#424242", lw=0.8)

@@ -42,10 +42,10 @@ STALL_DEFINITION = (
     "promotion, with exit, switch, demotion and lateral moves competing, reaches 50%; "
     "where it never does, the 75th percentile of time to promotion among those promoted; "
     "at and above the top of the IC ladder, the threshold of the grade below). "
-    "share_stalled: IC->M switches made while stalled "
-    "(numerator) / all IC->M switches from grades with a stall threshold (denominator). "
+    "share_stalled: IC → M switches made while stalled "
+    "(numerator) / all IC → M switches from grades with a stall threshold (denominator). "
     "hazard_ratio: "
-    "IC->M switch rate while stalled / while not stalled, within grade."
+    "IC → M switch rate while stalled / while not stalled, within grade."
 )
 
 
@@ -216,7 +216,7 @@ def split_at_stall(exposure: pd.DataFrame, thresholds: np.ndarray) -> pd.DataFra
     pandas.DataFrame
         The rows with finite thresholds, each cut in up to two pieces, with
         ``stalled`` (0/1), ``person_years`` of the piece and ``switch`` (1 when
-        the piece ends with an IC->M switch).
+        the piece ends with an IC → M switch).
     """
     thr = np.asarray(thresholds, dtype=float)
     keep = np.isfinite(thr)
@@ -261,11 +261,11 @@ def stalled_then_switched(
         Table rows (``measure``):
 
         ``hazard_ratio`` (headline)
-            IC->M switch hazard while stalled vs not stalled, grade-stratified.
+            IC → M switch hazard while stalled vs not stalled, grade-stratified.
             ``numerator`` = switches while stalled, ``denominator`` = switches
             while not stalled; ``stalled_person_years``, ``progressing_person_years``.
         ``share_stalled``
-            Share of IC->M switches made while stalled (Wilson CI).
+            Share of IC → M switches made while stalled (Wilson CI).
             ``numerator`` = stalled switches, ``denominator`` = all switches.
         ``rate_ratio`` (per grade)
             The same contrast within one grade, exact conditional CI.
@@ -298,7 +298,7 @@ def stalled_then_switched(
     name = "stalled_then_switched"
     method = (
         "Stall threshold per grade from the Aalen–Johansen cumulative incidence of IC "
-        "promotion (delayed entry); Poisson regression of IC->M switches on stall status "
+        "promotion (delayed entry); Poisson regression of IC → M switches on stall status "
         "with grade intercepts and a log person-time offset, person-clustered sandwich CI; "
         "Wilson CI for the share; exact conditional CI per grade."
     )

@@ -1,4 +1,4 @@
-"""Who switches: IC->M switch rates by group (gender, ethnicity, age band) within grade."""
+"""Who switches: IC → M switch rates by group (gender, ethnicity, age band) within grade."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ GROUP_ATTRIBUTES: tuple[str, ...] = ("gender", "ethnicity", "age_band")
 """People attributes :func:`who_switches` compares, where present."""
 
 WHO_DEFINITION = (
-    "IC->M switch rate per 100 IC person-years, by group within grade. switch_rate: "
+    "IC → M switch rate per 100 IC person-years, by group within grade. switch_rate: "
     "switches (numerator) / IC person-years (denominator), times 100. rate_ratio: a "
     "group's switch rate / the reference group's (the group with the most IC "
     "person-time), within grade (per grade) or pooled over grades (grade-stratified)."

@@ -8,7 +8,7 @@ date, from current pay only (so it runs on snapshot exports too). It returns a
 
 ``by_grade``
     Per grade present in both tracks: headcount, median and mean pay by track,
-    IC/M ratio of medians with a percentile-bootstrap CI, compa-ratio and range
+    IC / M ratio of medians with a percentile-bootstrap CI, compa-ratio and range
     penetration by track.
 ``distribution``
     Per grade and track: headcount, mean, median, 10th/25th/75th/90th percentiles,
@@ -122,7 +122,7 @@ __all__ = [
 
 DEFINITIONS: dict[str, str] = {
     "by_grade": (
-        "Per grade with both tracks: IC/M ratio of median FTE {component} (estimate), "
+        "Per grade with both tracks: IC / M ratio of median FTE {component} (estimate), "
         "medians, means, compa-ratio (pay / own band midpoint) and range penetration "
         "((pay - band min) / (band max - band min)) by track."
     ),
@@ -288,7 +288,7 @@ def pay_parity(
         ``remediation_cost_min_cost``, ``remediation_cost_to_predicted``; see
         ``docs/parity.md``). Columns of each main table:
 
-        ``by_grade``: ``component, grade, estimate`` (IC/M ratio of medians),
+        ``by_grade``: ``component, grade, estimate`` (IC / M ratio of medians),
         ``ci_lower, ci_upper`` (percentile bootstrap within track), ``n, n_ic, n_m,
         median_ic, median_m, mean_ic, mean_m, ratio_of_means, compa_ratio_ic,
         compa_ratio_m, range_penetration_ic, range_penetration_m, suppressed``.
@@ -672,7 +672,7 @@ def _decomposition(
     ).assign(n=len(frame))
     return make_result(
         dec,
-        analysis="pay parity: Oaxaca-Blinder decomposition of the IC - M log-pay gap",
+        analysis="pay parity: Oaxaca-Blinder decomposition of the IC − M log-pay gap",
         definition=DEFINITIONS["decomposition"],
         method=(
             "twofold, pooled reference coefficients "

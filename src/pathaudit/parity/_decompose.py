@@ -1,4 +1,4 @@
-"""Oaxaca–Blinder twofold decomposition of the mean IC–M log-pay gap.
+"""Oaxaca–Blinder twofold decomposition of the mean IC − M log-pay gap.
 
 The raw gap (mean log pay of ICs minus that of managers) splits into a part
 explained by differences in composition (grade, tenure, job family, ...) valued
@@ -13,8 +13,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
+from pathaudit.stats.intervals import wald
 from pathaudit.stats.regression import Design, _cluster_sums, _inv
 
 Reference = Literal["neumark", "pooled"]
@@ -125,17 +125,16 @@ def oaxaca_blinder(
         df = float(n - 1)
     se = np.sqrt(var)
     est = np.array([r[1] for r in rows])
-    q = float(sps.t.ppf(1 - alpha / 2, df))
+    lo, hi, pval = wald(est, se, alpha=alpha, df=df)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pval = 2 * sps.t.sf(np.abs(est / se), df)
         share = est / raw if raw != 0 else np.full(len(est), np.nan)
     return pd.DataFrame(
         {
             "part": [r[0] for r in rows],
             "estimate": est,
             "se": se,
-            "ci_lower": est - q * se,
-            "ci_upper": est + q * se,
+            "ci_lower": lo,
+            "ci_upper": hi,
             "p_value": pval,
             "share": share,
             "df": df,

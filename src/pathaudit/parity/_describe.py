@@ -1,7 +1,7 @@
-"""Raw pay comparisons: the pay distribution by grade and track, and IC/M ratios per grade.
+"""Raw pay comparisons: the pay distribution by grade and track, and IC / M ratios per grade.
 
 :func:`pay_distribution` gives per component, grade and track the headcount, mean, median,
-percentiles and band position; :func:`by_grade_ratios` the IC/M ratio of medians (bootstrap CI)
+percentiles and band position; :func:`by_grade_ratios` the IC / M ratio of medians (bootstrap CI)
 or, for pay that can be zero, the ratio of means (:func:`ratio_of_means_ci`).
 """
 
@@ -11,10 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from pathaudit.parity._population import COMPONENTS, LOG_MODEL_COMPONENTS
-from pathaudit.stats import bootstrap_ratio_of_medians
+from pathaudit.stats import bootstrap_ratio_of_medians, wald
 
 
 def ratio_of_means_ci(
@@ -57,10 +56,8 @@ def ratio_of_means_ci(
     if not se > 0:
         return ratio, nan, nan, nan
     df = (ua + ub) ** 2 / (ua**2 / (len(a) - 1) + ub**2 / (len(b) - 1))
-    q = float(sps.t.ppf(1 - alpha / 2, df))
-    lr = np.log(ratio)
-    p = float(2 * sps.t.sf(abs(lr) / se, df))
-    return ratio, float(np.exp(lr - q * se)), float(np.exp(lr + q * se)), p
+    lo, hi, p = wald(np.log(ratio), se, alpha=alpha, df=df)
+    return ratio, float(np.exp(lo)), float(np.exp(hi)), float(p)
 
 
 
@@ -109,7 +106,7 @@ def by_grade_ratios(
     seed: int,
     k: int,
 ) -> pd.DataFrame:
-    """Per component and grade with both tracks: the IC/M comparison row.
+    """Per component and grade with both tracks: the IC / M comparison row.
 
     Returns ``component, grade, measure, estimate, ci_lower, ci_upper, n, n_ic, n_m,
     median_ic, median_m, mean_ic, mean_m, ratio_of_means, compa_ratio_ic, compa_ratio_m,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from pathaudit.stats import adjust_pvalues, bootstrap_ratio_of_medians, t_ci
+from pathaudit.stats import adjust_pvalues, bootstrap_ratio_of_medians, wald
 
 MEN = frozenset({"m", "male", "man", "men"})
 """Gender values read as men (lower case)."""
@@ -101,9 +100,9 @@ def eu_gaps(
         )
         lr = float(np.log(mw / mm))
         se = float(np.sqrt(var))
-        lo_l, hi_l = t_ci(lr, se, None, alpha)
+        lo_l, hi_l, p_l = wald(lr, se, alpha=alpha)
         est, lo, hi = 1 - mw / mm, 1 - float(np.exp(hi_l)), 1 - float(np.exp(lo_l))
-        p = float(2 * sps.norm.sf(abs(lr) / se)) if se > 0 else np.nan
+        p = float(p_l)
         if bootstrap > 0:
             r, rlo, rhi = bootstrap_ratio_of_medians(
                 women, men, B=bootstrap, alpha=alpha, seed=seed + 7919 + i

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from pathaudit.stats.intervals import wald
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -86,12 +88,11 @@ def gap_from_coef(
 def _gap(
     b: float, se: float, df: float, q: float, *, alpha: float, power: float, margin: float
 ) -> Gap:
-    t = b / se
-    p = float(2 * sps.t.sf(abs(t), df))
+    lo, hi, p = wald(b, se, alpha=alpha, df=df)
     mde = float(np.expm1((q + sps.t.ppf(power, df)) * se))
     m = np.log1p(margin)
     p_eq = float(max(sps.t.sf((b + m) / se, df), sps.t.cdf((b - m) / se, df)))
     return Gap(
-        b, se, df, float(np.expm1(b)), float(np.expm1(b - q * se)), float(np.expm1(b + q * se)),
-        p, mde, p_eq,
+        b, se, df, float(np.expm1(b)), float(np.expm1(lo)), float(np.expm1(hi)),
+        float(p), mde, p_eq,
     )

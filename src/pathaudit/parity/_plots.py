@@ -51,7 +51,7 @@ def plot_distribution(result: Result, ax: Axes, component: str = "base") -> Axes
 
 
 def plot_ratio(result: Result, ax: Axes, component: str = "base") -> Axes:
-    """IC/M ratio of medians per grade with its CI (raw, no controls).
+    """IC / M ratio of medians per grade with its CI (raw, no controls).
 
     Examples
     --------
@@ -68,7 +68,7 @@ def plot_ratio(result: Result, ax: Axes, component: str = "base") -> Axes:
     ax.set_xticks(sorted(t["grade"].astype(int).unique()))
     ax.set_xlabel("grade")
     ax.set_ylabel("IC median / M median")
-    ax.set_title(f"IC/M ratio of median {COMPONENTS.get(component, component)} (raw)", fontsize=9)
+    ax.set_title(f"IC / M ratio of median {COMPONENTS.get(component, component)} (raw)", fontsize=9)
     return ax
 
 
@@ -134,7 +134,7 @@ def plot_sensitivity(result: Result, ax: Axes) -> Axes:
 
 
 def plot_decomposition(result: Result, ax: Axes) -> Axes:
-    """The parts of the raw IC - M log-pay gap with their CIs (horizontal bars).
+    """The parts of the raw IC − M log-pay gap with their CIs (horizontal bars).
 
     Examples
     --------

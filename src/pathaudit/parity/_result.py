@@ -93,7 +93,7 @@ def unexplained_threshold(margin: float, alpha: float) -> Threshold:
     return Threshold(
         indicator="decomposition",
         measure="estimate",
-        label="unexplained part of the IC - M log base-pay gap",
+        label="unexplained part of the IC − M log base-pay gap",
         direction="outside",
         value=(-m, m),
         unit="log points",
@@ -248,7 +248,7 @@ class ParityResult(AnalysisResult):
 
     def _unexplained_row(self, alpha: float, margin: float) -> dict[str, Any]:
         key, label = "unexplained_log_gap", (
-            "Unexplained part of the IC - M gap in mean log base pay (Oaxaca-Blinder)"
+            "Unexplained part of the IC − M gap in mean log base pay (Oaxaca-Blinder)"
         )
         common: dict[str, Any] = dict(unit="log points",
                                       threshold=unexplained_threshold(margin, alpha))

@@ -168,7 +168,7 @@ def difference_threshold(margin: float = MARGIN) -> Threshold:
     return Threshold(
         "time_to_promotion",
         "difference",
-        "IC - M difference in the probability of promotion, within grade",
+        "IC − M difference in the probability of promotion, within grade",
         "outside",
         (-margin, margin),
         "difference in probability",
@@ -211,7 +211,7 @@ class PromotionAudit(AnalysisResult):
     Attributes
     ----------
     difference
-        IC - M difference in the probability of promotion within the headline
+        IC − M difference in the probability of promotion within the headline
         horizon: within grade (standardised to the pooled grade mix) and pooled
         over grades, with CIs; per-grade differences in ``tables["by_grade"]``.
         Chart: the differences with the equivalence margin.
@@ -288,9 +288,9 @@ class PromotionAudit(AnalysisResult):
         q = "promotion"
         keys = (
             ("promotion_probability_difference",
-             f"IC - M difference in the probability of promotion within {h} years, within grade"),
+             f"IC − M difference in the probability of promotion within {h} years, within grade"),
             ("promotion_probability_difference_pooled",
-             f"IC - M difference in the probability of promotion within {h} years, pooled "
+             f"IC − M difference in the probability of promotion within {h} years, pooled "
              "over grades (mixes track with the tracks' grade mix)"),
             ("promotion_probability_ic",
              f"Probability of promotion within {h} years, IC (grade mix of the comparison)"),
@@ -654,8 +654,8 @@ def _difference_part(
                 "n_m": d["n_b"],
             }
             for label, within, d in (
-                ("IC - M, within grade", True, diff),
-                ("IC - M, pooled over grades", False, pooled_diff),
+                ("IC − M, within grade", True, diff),
+                ("IC − M, pooled over grades", False, pooled_diff),
             )
         ]
     )
@@ -675,7 +675,7 @@ def _difference_part(
     h = f"{horizon:g}"
     return make_result(
         head,
-        analysis=f"IC - M difference in the probability of promotion within {h} years",
+        analysis=f"IC − M difference in the probability of promotion within {h} years",
         definition=(
             f"Sum over grades of w_g * [F_IC,g({h}) - F_M,g({h})]: "
             "the difference in the probability of promotion within "

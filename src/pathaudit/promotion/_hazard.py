@@ -19,6 +19,7 @@ import pandas as pd
 from pathaudit import stats
 from pathaudit.io.schema import DAYS_PER_YEAR
 from pathaudit.promotion._population import n_people, person_codes, promotable_from
+from pathaudit.stats.regression import treatment_dummies
 from pathaudit.stats.survival import cox_ph, logrank
 
 HR_CAVEAT = (
@@ -30,28 +31,6 @@ HR_CAVEAT = (
 
 _DEMOGRAPHICS = ("gender", "ethnicity", "age_band")
 _CATEGORICAL_CONTROLS = ("job_family", "location")
-
-
-def _categorical_dummies(
-    values: pd.Series, events: np.ndarray, name: str, min_events: int
-) -> tuple[np.ndarray, list[str]]:
-    """One-hot columns (reference = most common level); rare levels merged into '(other)'."""
-    v = values.astype("str").fillna("(missing)").to_numpy(dtype=object)
-    v = np.where(pd.isna(v), "(missing)", v)
-    levels, codes = np.unique(v, return_inverse=True)
-    ev_by = np.bincount(codes, events, len(levels))
-    cnt = np.bincount(codes, minlength=len(levels))
-    rare = ev_by < min_events
-    if rare.any() and (~rare).sum() >= 1:
-        v = np.where(rare[codes], "(other)", v)
-        levels, codes = np.unique(v, return_inverse=True)
-        cnt = np.bincount(codes, minlength=len(levels))
-    if len(levels) < 2:
-        return np.empty((len(v), 0)), []
-    ref = int(np.argmax(cnt))
-    cols = [j for j in range(len(levels)) if j != ref]
-    X = (codes[:, None] == np.asarray(cols)[None, :]).astype(float)
-    return X, [f"{name}[{levels[j]}]" for j in cols]
 
 
 def _controls_matrix(
@@ -75,10 +54,11 @@ def _controls_matrix(
         else:
             if col.isna().all():
                 continue
-            X, nm = _categorical_dummies(col, ev, c, min_events)
-            if X.shape[1]:
-                parts.append(X)
-                names.extend(nm)
+            # reference = most common level; levels with few events merged into '(other)'
+            d = treatment_dummies(col, c, events=ev, min_events=min_events, rare="other")
+            if d.matrix.shape[1]:
+                parts.append(d.matrix)
+                names.extend(d.names)
     if not parts:
         return np.empty((len(spells), 0)), []
     return np.hstack(parts), names

@@ -164,7 +164,7 @@ def _impact_table(elig: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataF
                 centre = np.log(est) if p[j] > 0 else np.log(0.5 / n[j] / p[ref])
                 if p[j] == 0:  # no promotion: Katz interval with 0.5 added, lower bound 0
                     se = np.sqrt(1 / 0.5 - 1 / n[j] + se_log[ref] ** 2)
-                l_lo, l_hi = stats.t_ci(centre, se, None, alpha)
+                l_lo, l_hi, _ = stats.wald(centre, se, alpha=alpha)
                 lo = float(np.exp(l_lo)) if p[j] > 0 else 0.0
                 hi = float(np.exp(l_hi))
             rows.append(

@@ -1,6 +1,6 @@
 """Charts of the time-to-promotion parts (``plotter(result, ax, **options) -> ax``).
 
-- :func:`plot_difference`: the IC - M differences with the equivalence margin (``difference``);
+- :func:`plot_difference`: the IC − M differences with the equivalence margin (``difference``);
 - :func:`plot_incidence`: promotion curves by track (``incidence``);
 - :func:`plot_hazard_ratios`: hazard ratios IC vs M (``hazard``);
 - :func:`plot_impact_ratios`: the four-fifths impact ratios by group (``parity``).
@@ -129,7 +129,7 @@ def plot_hazard_ratios(result: Result, ax: Axes) -> Axes:
 
 
 def plot_difference(result: Result, ax: Axes) -> Axes:
-    """Draw the IC - M differences (within grade, pooled, per grade) with the margin band.
+    """Draw the IC − M differences (within grade, pooled, per grade) with the margin band.
 
     Parameters
     ----------
@@ -170,8 +170,8 @@ def plot_difference(result: Result, ax: Axes) -> Axes:
     ax.set_yticklabels(labels)
     h = result.meta.get("horizon")
     within = f" within {h:g} years" if h is not None else ""
-    ax.set_xlabel(f"IC - M difference in the probability of promotion{within}")
-    ax.set_title(f"IC - M difference, with {_level(result)} CI")
+    ax.set_xlabel(f"IC − M difference in the probability of promotion{within}")
+    ax.set_title(f"IC − M difference, with {_level(result)} CI")
     if margin is not None:
         ax.legend(fontsize="small", loc="best")
     return ax

@@ -47,6 +47,7 @@ from pathaudit.simulate.config import (
     ic_top,
     monthly_hazards,
 )
+from pathaudit.stats.regression import treatment_dummies
 
 YEARS = (1, 2, 3, 5)
 """Horizons (years) of the promotion cumulative incidence in the truth."""
@@ -465,11 +466,6 @@ def _ols(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return beta
 
 
-def _dummies(values: np.ndarray, prefix: str) -> pd.DataFrame:
-    d = pd.get_dummies(pd.Series(values).astype(str), prefix=prefix, drop_first=True, dtype=float)
-    return d
-
-
 def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
     """Adjusted IC pay gap (overall and by grade) and gender gaps from noise-free pay.
 
@@ -485,18 +481,21 @@ def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
     cur = current.loc[current["fte"] > 0]
     y = cur["E"].to_numpy()
     is_ic = (cur["track"] == "IC").to_numpy(dtype=float)
-    controls = pd.concat(
+
+    def dummies(col: str) -> np.ndarray:  # reference = first level, as drop_first
+        return treatment_dummies(cur[col].to_numpy(), col, reference="first").matrix
+
+    controls = np.hstack(
         [
-            _dummies(cur["grade"].to_numpy(), "grade"),
-            pd.Series(cur["tenure_years"].to_numpy(), name="tenure"),
-            _dummies(cur["job_family"].to_numpy(), "family"),
-            _dummies(cur["location"].to_numpy(), "location"),
-            _dummies(cur["gender"].to_numpy(), "gender"),
-        ],
-        axis=1,
+            dummies("grade"),
+            cur["tenure_years"].to_numpy(dtype=float)[:, None],
+            dummies("job_family"),
+            dummies("location"),
+            dummies("gender"),
+        ]
     )
     ones = np.ones((len(cur), 1))
-    X = np.hstack([ones, is_ic[:, None], controls.to_numpy()])
+    X = np.hstack([ones, is_ic[:, None], controls])
     b = _ols(X, y)
     gap = float(np.expm1(b[1]))
     # per-grade gaps: is_ic x C(grade) for grades with both tracks
@@ -507,7 +506,7 @@ def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
     ]
     inter = np.column_stack([is_ic * (grades == g) for g in both]) if both else np.empty(
         (len(cur), 0))
-    Xg = np.hstack([ones, inter, controls.to_numpy()])
+    Xg = np.hstack([ones, inter, controls])
     bg = _ols(Xg, y)
     by_grade = {str(int(g)): float(np.expm1(bg[1 + i])) for i, g in enumerate(both)}
     # EU-style gender gap of expected pay within track and grade

@@ -514,13 +514,3 @@ def adjust_pvalues(p: ArrayLike, method: str = "holm") -> Array:
 def mde_normal(se: ArrayLike, alpha: float = 0.05, power: float = 0.8) -> Array:
     """Minimum detectable effect of a two-sided Wald test: ``(z_{1-a/2} + z_{power}) * se``."""
     return (_z(alpha) + sps.norm.ppf(power)) * np.asarray(se, dtype=float)
-
-
-def t_ci(
-    estimate: ArrayLike, se: ArrayLike, df: float | None = None, alpha: float = 0.05
-) -> tuple[Array, Array]:
-    """Wald interval ``estimate -/+ q * se`` with a normal (``df=None``) or t(df) quantile."""
-    q = _z(alpha) if df is None else float(sps.t.ppf(1 - alpha / 2, df))
-    est = np.asarray(estimate, dtype=float)
-    s = np.asarray(se, dtype=float)
-    return est - q * s, est + q * s

@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,9 +22,20 @@ from scipy import sparse
 
 from pathaudit.errors import PathauditError, StatisticalWarning
 
-# the reported gap (exp(b) - 1 and its tests) is in parity_gap; importable from here too
-from pathaudit.parity._gap import Gap as Gap
-from pathaudit.parity._gap import gap_from_coef as gap_from_coef
+if TYPE_CHECKING:
+    from pathaudit.parity._gap import Gap as Gap
+    from pathaudit.parity._gap import gap_from_coef as gap_from_coef
+
+
+def __getattr__(name: str) -> Any:
+    # the reported gap (exp(b) - 1 and its tests) is in parity._gap; importable from here
+    # too, on first use, so that importing this module does not import the parity package
+    # (which imports this module: a cycle for callers outside parity)
+    if name in ("Gap", "gap_from_coef"):
+        from pathaudit.parity import _gap
+
+        return getattr(_gap, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 VcovType = Literal["auto", "CRV1", "CRV3", "HC1"]
 
@@ -33,6 +44,9 @@ FEW_CLUSTERS = 30
 
 MISSING_LEVEL = "(missing)"
 """Level given to a missing value of a categorical control (kept, not dropped)."""
+
+OTHER_LEVEL = "(other)"
+"""Level that rare levels are merged into (:func:`treatment_dummies` with ``rare="other"``)."""
 
 NO_CLUSTERS = (
     "Cluster-robust errors need a cluster column ('{col}') with at least two values; "
@@ -153,18 +167,110 @@ def categorical_codes(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna(MISSING_LEVEL).astype(str)
 
 
-def _dummies(values: pd.Series, prefix: str) -> tuple[np.ndarray, list[str]]:
-    """Treatment dummies, reference = the most frequent level (ties: first in sort order)."""
-    codes, uniques = pd.factorize(categorical_codes(values), sort=True)
+@dataclass(frozen=True)
+class Dummies:
+    """Treatment-coded 0/1 columns of one categorical variable (:func:`treatment_dummies`).
+
+    Attributes
+    ----------
+    matrix
+        ``(n, k)`` float array, one column per level kept (0 columns when there is
+        nothing to compare).
+    names
+        ``"prefix[level]"`` for each column.
+    levels
+        The level of each column, in column order (the sort order of the level text).
+    reference
+        The reference level (rows with it are 0 in every column); None without data.
+    """
+
+    matrix: np.ndarray
+    names: list[str]
+    levels: list[str]
+    reference: str | None
+
+
+def treatment_dummies(
+    values: pd.Series | np.ndarray | Sequence[object],
+    prefix: str,
+    *,
+    reference: Literal["most_frequent", "first"] = "most_frequent",
+    events: np.ndarray | None = None,
+    min_events: float = 0,
+    rare: Literal["reference", "other"] = "reference",
+) -> Dummies:
+    """Treatment (reference-coded) dummies of a categorical variable: the one dummy encoder.
+
+    Parameters
+    ----------
+    values
+        One value per row. Values are compared as text (``categorical_codes``); a missing
+        value is a level of its own, ``"(missing)"``.
+    prefix
+        Column names are ``f"{prefix}[{level}]"``.
+    reference
+        ``"most_frequent"`` (default): the level with the most rows, ties broken by the
+        first in sort order of the level text. ``"first"``: the first level in sort order
+        (the rule of ``pandas.get_dummies(..., drop_first=True)``).
+    events
+        Optional event indicator (or weight) per row; with ``min_events`` it decides which
+        levels are too rare to get a column of their own.
+    min_events
+        A level with fewer events than this is rare (ignored without ``events``).
+    rare
+        What happens to rare levels. ``"reference"``: rare levels other than the reference
+        get no column, so their rows are pooled with the reference level (chosen first,
+        among all levels). ``"other"``: rare levels are merged into one level
+        ``"(other)"`` before the reference is chosen (unless every level is rare, when
+        nothing is merged).
+
+    Returns
+    -------
+    Dummies
+        ``matrix``, ``names``, ``levels`` (one per column) and ``reference``.
+
+    Notes
+    -----
+    Levels are sorted by their text (``"10"`` sorts before ``"9"``); columns follow that
+    order with the reference left out. Used by the pay regressions (most frequent), the
+    promotion Cox model (most frequent, rare levels as ``"(other)"``), the attrition Cox
+    model (most frequent, rare levels pooled into the reference) and the simulation's
+    truth (first level).
+
+    Examples
+    --------
+    >>> d = treatment_dummies(["b", "a", "b", None], "x")
+    >>> d.reference, d.names
+    ('b', ['x[(missing)]', 'x[a]'])
+    >>> d.matrix.tolist()
+    [[0.0, 0.0], [0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    >>> treatment_dummies(["b", "a", "b"], "x", reference="first").names
+    ['x[b]']
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    text = categorical_codes(series).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(text, sort=True)
     levels = [str(u) for u in uniques]
-    if len(levels) <= 1:
-        return np.empty((len(codes), 0)), []
-    counts = np.bincount(codes, minlength=len(levels))
-    ref = int(np.argmax(counts))  # first maximum = first in sort order
-    onehot = np.zeros((len(codes), len(levels)))
-    onehot[np.arange(len(codes)), codes] = 1.0
+    ev = None if events is None else np.asarray(events, dtype=float)
+    if ev is not None and rare == "other":
+        is_rare = np.bincount(codes, weights=ev, minlength=len(levels)) < min_events
+        if is_rare.any() and (~is_rare).any():
+            text = np.where(is_rare[codes], OTHER_LEVEL, text)
+            codes, uniques = pd.factorize(text, sort=True)
+            levels = [str(u) for u in uniques]
+    if not levels:
+        return Dummies(np.empty((len(codes), 0)), [], [], None)
+    if reference == "first":
+        ref = 0
+    else:
+        ref = int(np.argmax(np.bincount(codes, minlength=len(levels))))  # first maximum
     keep = [i for i in range(len(levels)) if i != ref]
-    return onehot[:, keep], [f"{prefix}[{levels[i]}]" for i in keep]
+    if ev is not None and rare == "reference":
+        ev_by = np.bincount(codes, weights=ev, minlength=len(levels))
+        keep = [i for i in keep if ev_by[i] >= min_events]
+    matrix = (codes[:, None] == np.asarray(keep, dtype=np.int64)[None, :]).astype(float)
+    kept = [levels[i] for i in keep]
+    return Dummies(matrix, [f"{prefix}[{lv}]" for lv in kept], kept, levels[ref])
 
 
 @dataclass(frozen=True)
@@ -212,7 +318,8 @@ def control_block(
     names: list[str] = []
     groups: dict[str, list[int]] = {}
     for c in categorical:
-        block, bn = _dummies(frame[c], c)
+        d = treatment_dummies(frame[c], c)
+        block, bn = d.matrix, d.names
         if bn:
             groups[c] = list(range(len(names), len(names) + len(bn)))
             blocks.append(block)

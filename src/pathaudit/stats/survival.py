@@ -42,6 +42,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
 from pathaudit.errors import PathauditError, StatisticalWarning
+from pathaudit.stats.intervals import wald
 
 Array = NDArray[np.float64]
 
@@ -559,14 +560,13 @@ class CoxFit:
 
     def conf_int(self, alpha: float = 0.05) -> Array:
         """Wald interval of ``params``, shape ``(p, 2)``."""
-        z = sps.norm.ppf(1 - alpha / 2)
-        return np.column_stack([self.params - z * self.bse, self.params + z * self.bse])
+        lo, hi, _ = wald(self.params, self.bse, alpha=alpha)
+        return np.column_stack([lo, hi])
 
     @property
     def pvalues(self) -> Array:
         """Two-sided Wald p-values."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 2 * sps.norm.sf(np.abs(self.params / self.bse))
+        return wald(self.params, self.bse)[2]
 
 
 class _CoxDesign:
