@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 
 from pathaudit.derived.ladder import (
+    ORG_WIDE,
     assign_grades,
+    designed_overall,
+    designed_tops,
     ladder_from_grades,
+    realised_tops,
     shift_equivalence,
-    top_grades,
 )
 from pathaudit.errors import PathauditError
 
@@ -94,21 +97,48 @@ def test_shift_equivalence_moves_one_track() -> None:
 
 
 
-def test_top_grades_as_designed() -> None:
+def test_designed_tops_per_unit_and_date() -> None:
     lad = ladder_frame()
-    top = top_grades(lad).set_index("track")
-    assert top.loc["IC", "top_grade"] == 6
-    assert top.loc["IC", "top_levels"] == "IC5, IC6"
-    assert top.loc["M", "top_grade"] == 6
-    before = top_grades(lad, on="2021-01-01", org_units=["U1", "U2"])
+    top = designed_tops(lad).set_index(["org_unit", "track"])
+    assert top["top_grade"].to_dict() == {
+        (ORG_WIDE, "IC"): 5,
+        (ORG_WIDE, "M"): 6,
+        ("U2", "IC"): 6,
+        ("U2", "M"): 6,
+        ("U3", "IC"): 6,
+        ("U3", "M"): 6,
+    }
+    assert top.loc[(ORG_WIDE, "IC"), "top_levels"] == "IC5"
+    assert top.loc[("U3", "IC"), "top_levels"] == "IC5"
+    before = designed_tops(lad, on="2021-01-01", org_units=["U1", "U2"])
     assert before.set_index(["org_unit", "track"])["top_grade"].to_dict() == {
         ("U1", "IC"): 5,
         ("U1", "M"): 6,
         ("U2", "IC"): 5,
         ("U2", "M"): 6,
     }
-    after = top_grades(lad, on="2022-06-01", org_units=["U2"])
+    after = designed_tops(lad, on="2022-06-01", org_units=["U2"])
     assert after.set_index("track").loc["IC", "top_grade"] == 6
+
+
+def test_designed_overall_is_the_widest_gap() -> None:
+    lad = ladder_frame()
+    # the organisation-wide ladder (IC 5, M 6) has the widest gap; U2 and U3 reach IC 6
+    assert designed_overall(designed_tops(lad)) == (5.0, 6.0, 1.0)
+    tops = designed_tops(lad, on="2022-06-01")
+    # U1 has no rows of its own: it follows the organisation-wide ladder
+    assert designed_overall(tops, ["U1", "U2"]) == (5.0, 6.0, 1.0)
+    assert designed_overall(tops, ["U2", "U3"]) == (6.0, 6.0, 0.0)
+    assert designed_overall(tops, ["U1", "U4"]) == (5.0, 6.0, 2.0)
+
+
+def test_realised_top_needs_k_people() -> None:
+    state = pd.DataFrame({"track": ["IC"] * 7 + ["M"] * 6,
+                          "grade": [4] * 5 + [7, 7] + [5] * 5 + [9]})
+    tops = realised_tops(state, 5)
+    assert tops["IC"] == 4.0 and tops["M"] == 5.0  # one person at M 9 is not a top
+    assert realised_tops(state, 1).to_dict() == {"IC": 7.0, "M": 9.0}
+    assert np.isnan(realised_tops(state.loc[state["track"] == "IC"], 5)["M"])
 
 
 def test_ladder_from_grades() -> None:

@@ -1107,25 +1107,22 @@ def test_within_grade_difference_equals_statsmodels_ols():
     assert g == len(np.unique(cluster))
 
 
-def test_ladder_tops_equal_ladder_module():
-    from pathaudit.derived.ladder import top_grades
-    from pathaudit.management._pay import ladder_tops
-    from pathaudit.simulate import simulate
-    from pathaudit.simulate.config import small
+def test_ic_ceiling_tops_are_the_ladder_modules():
+    from pathaudit.derived.ladder import designed_overall_on, realised_tops_on
 
-    lad = simulate(small(), 3).tables["ladder"]
-    units = sorted(lad["org_unit"].dropna().astype(str).unique())
-    for date in (pd.Timestamp("2018-06-30"), pd.Timestamp("2021-06-30"), None):
-        mine = ladder_tops(lad, date).set_index(["org_unit", "track"])["top_grade"]
-        theirs = top_grades(lad, on=date, org_units=units)
-        for r in theirs.itertuples(index=False):
-            # a unit without rows of its own in force follows the organisation-wide ladder
-            key = (r.org_unit, r.track) if (r.org_unit, r.track) in mine.index else \
-                ("all", r.track)
-            assert float(mine[key]) == float(r.top_grade), (date, r)
-        glob = top_grades(lad.loc[lad["org_unit"].isna()], on=date).set_index("track")
-        for track, top in glob["top_grade"].items():
-            assert float(mine[("all", track)]) == float(top)
+    data = ceiling_data()
+    t = ic_ceiling(data).table.set_index("measure")
+    t_ic, t_m, _ = designed_overall_on(data, data.as_of)
+    assert (t.loc["designed_gap", "top_ic_grade"], t.loc["designed_gap", "top_m_grade"]) == (
+        t_ic, t_m)
+    realised = realised_tops_on(data, data.as_of)
+    assert t.loc["realised_gap", "top_ic_grade"] == realised["IC"]
+    assert t.loc["realised_gap", "top_m_grade"] == realised["M"]
+    assert t.loc["designed_gap", "top"] == "designed overall"
+    assert t.loc["realised_gap", "top"] == "realised"
+    by_unit = ic_ceiling(data, by="org_unit").table
+    unit_rows = (by_unit["by"] == "org_unit") & (by_unit["measure"] == "designed_gap")
+    assert unit_rows.any() and set(by_unit.loc[unit_rows, "top"]) == {"designed per unit"}
 
 
 # ------------------------------------------------------------------- simulated organisations

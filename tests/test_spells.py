@@ -10,12 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pathaudit.data import AuditData
-from pathaudit.derived.spells import (
-    derive_exposure,
-    derive_spells,
-    fiscal_quarter_start,
-    fiscal_quarters,
-)
+from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
+from pathaudit.derived.spells import derive_exposure, derive_spells
 from pathaudit.errors import MapError
 from pathaudit.io import schema
 

@@ -52,7 +52,6 @@ from pathaudit.attrition._rates import (
     FREQS,
     exit_rates,
     mark_small_sides,
-    period_start,
     rate_ratio,
     regretted,
     turnover,
@@ -74,6 +73,7 @@ from pathaudit.checks import (
     check_parts,
 )
 from pathaudit.data import AuditData
+from pathaudit.derived.calendar import fiscal_period_start
 from pathaudit.errors import SNAPSHOT_ONLY, ArgumentError, NeedsHistoryError, StatisticalWarning
 from pathaudit.result import Note, Result, make_result, suppress
 from pathaudit.stats.matching import post_switch_exit_hr, post_switch_matched
@@ -439,7 +439,8 @@ def _frame_parts(
     if "over_time" in want:
         ot = exit_rates(w, ["track", freq], alpha).rename(columns={freq: "period"})
         ot["period"] = ot["period"].astype(str)
-        ot.insert(2, "period_start", period_start(ot["period"], data.fiscal_year_start_month))
+        starts = fiscal_period_start(ot["period"], data.fiscal_year_start_month)
+        ot.insert(2, "period_start", starts)
         ot = suppress(ot, k, value_cols=value_cols(ot, ["track", "period", "kind"]),
                       complementary_by=["track", "kind"])
         out["over_time"] = make_result(

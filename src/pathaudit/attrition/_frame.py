@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
+from pathaudit.derived.population import distinct_people
 from pathaudit.io.schema import DAYS_PER_YEAR, TRACKS
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -63,14 +64,8 @@ def work_frame(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.nda
 def count_people(w: pd.DataFrame, keys: list[str]) -> pd.Series:
     """Distinct people per group of ``keys`` (same index as ``groupby(keys).size()``)."""
     g = w.groupby(keys, observed=True, dropna=False, sort=True)
-    code = g.ngroup().to_numpy()
-    pid = w["pid"].to_numpy().astype(np.int64)
-    base = int(pid.max(initial=0)) + 1
-    pairs = np.sort(code.astype(np.int64) * base + pid)
-    first = np.ones(len(pairs), dtype=bool)
-    first[1:] = pairs[1:] != pairs[:-1]
-    counts = np.bincount(pairs[first] // base, minlength=g.ngroups)
-    return pd.Series(counts, index=g.size().index)
+    counts = distinct_people(g.ngroup().to_numpy(), w["pid"].to_numpy(), g.ngroups)
+    return pd.Series(counts.astype(np.int64), index=g.size().index)
 
 
 def snapshot_as_history(data: AuditData) -> tuple[AuditData, str]:

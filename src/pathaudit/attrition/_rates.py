@@ -12,7 +12,7 @@ import pandas as pd
 
 from pathaudit.attrition._frame import KINDS, count_people, epoch_days
 from pathaudit.data import AuditData
-from pathaudit.derived.spells import fiscal_quarter_start, fiscal_quarters
+from pathaudit.derived.calendar import fiscal_quarters
 from pathaudit.errors import PathauditError
 from pathaudit.io.schema import TRACKS
 from pathaudit.stats import (
@@ -249,12 +249,3 @@ def regretted(
              "ci_upper": float(hi), "n": len(v)}
         )
     return rates, pd.DataFrame(share_rows), threshold
-
-
-def period_start(labels: pd.Series, fy: int) -> pd.Series:
-    """First day of each fiscal period label (``"2021"`` or ``"2021Q3"``)."""
-    def one(lab: str) -> pd.Timestamp:
-        lab = str(lab)
-        return fiscal_quarter_start(lab if "Q" in lab else f"{lab}Q1", fy)
-
-    return pd.Series([one(x) for x in labels], index=labels.index)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from pathaudit.attrition._frame import continues_previous, epoch_days, years_to_days
 from pathaudit.data import AuditData
+from pathaudit.derived.spells import track_run_bounds
 from pathaudit.io.schema import DAYS_PER_YEAR, TRACKS
 from pathaudit.stats import loglog_ci, survival
 
@@ -20,10 +21,7 @@ def track_runs(w: pd.DataFrame) -> pd.DataFrame:
     tr = np.where(w["is_ic"].to_numpy(), "IC", "M")
     s0 = w["start_d"].to_numpy()
     s1 = w["stop_d"].to_numpy()
-    new = ~continues_previous(w)
-    new[1:] |= tr[1:] != tr[:-1]
-    first = np.flatnonzero(new)
-    last = np.r_[first[1:] - 1, len(w) - 1]
+    first, last = track_run_bounds(continues_previous(w), tr)
     ten0 = years_to_days(w["tenure"])
     tis0 = years_to_days(w["time_in_spell"])
     return pd.DataFrame(

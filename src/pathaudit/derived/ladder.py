@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError
-from pathaudit.io.schema import TRACKS
 
 _ALWAYS = pd.Timestamp("1678-01-01")
 """Stands in for an empty ``valid_from`` (the row applies at every date)."""
@@ -170,6 +170,9 @@ def ladder_from_grades(
 
 
 def _check_track(track: str) -> None:
+    # imported here: pathaudit.io imports this module (grades at load time)
+    from pathaudit.io.schema import TRACKS
+
     if track not in TRACKS:
         raise PathauditError(UNKNOWN_TRACK.format(tracks=", ".join(TRACKS), track=track))
 
@@ -206,13 +209,35 @@ def shift_equivalence(ladder: pd.DataFrame, track: str = "IC", by: int = 1) -> p
 
 
 
-def top_grades(
+ORG_WIDE = "(organisation-wide)"
+"""``org_unit`` of :func:`designed_tops` rows that describe the organisation-wide ladder."""
+
+TOP_DEFINITIONS: dict[str, str] = {
+    "designed per unit": (
+        "the highest grade of the track among the ladder rows in force on the date that apply "
+        "to the unit (organisation-wide rows plus the unit's own rows)"
+    ),
+    "designed overall": (
+        "the designed tops of the unit with the widest gap (top M grade minus top IC grade) "
+        "among the units with people employed on the date; a unit without rows of its own "
+        "follows the organisation-wide ladder, so where units only add IC levels this is the "
+        "organisation-wide ladder"
+    ),
+    "realised": (
+        "the highest grade held by at least k people on the track on the date (k = minimum "
+        "cell size), so that no top describes one person"
+    ),
+}
+"""The three tops of a ladder, by name: what the ``top`` label of a table means."""
+
+
+def designed_tops(
     ladder: pd.DataFrame,
     *,
     on: object | None = None,
     org_units: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Return the top of each track as designed in the ladder.
+    """Return the designed top of each track, per unit, from the ladder in force on a date.
 
     Parameters
     ----------
@@ -222,51 +247,294 @@ def top_grades(
         Date: only rows valid on it count (``valid_from`` empty or on/before it).
         Default: every row.
     org_units
-        When given, one answer per unit: organisation-wide rows plus that unit's
-        own rows. Default: one answer for the whole organisation (every row).
+        Units to answer for: each gets the organisation-wide rows plus its own rows
+        (a unit without rows of its own follows the organisation-wide ladder).
+        Default: the organisation-wide ladder (``org_unit`` = :data:`ORG_WIDE`) and
+        every unit with rows of its own in force.
 
     Returns
     -------
     pandas.DataFrame
-        ``[org_unit,] track, top_grade, top_levels`` (levels at the top grade, comma
-        separated); one row per track (and unit). A track missing from the ladder
+        ``org_unit, track, top_grade, top_levels`` (levels at the top grade, comma
+        separated), sorted by unit and track; a track missing from a unit's ladder
         has no row.
 
     Notes
     -----
-    An IC ceiling below the M ceiling (``top_grade`` of IC < that of M) is a
-    finding about the ladder's design; realised headcount at the top is a separate
-    figure computed from the data.
+    This is the one definition of the designed top ("designed per unit" in
+    :data:`TOP_DEFINITIONS`); :func:`designed_overall` reduces it to one pair of
+    tops for the organisation (the widest gap), :func:`realised_tops` is the top
+    as realised in headcount. An IC top below the M top is a finding about the
+    ladder's design.
+
+    Examples
+    --------
+    >>> lad = pd.DataFrame({"track": ["IC", "IC", "M"], "level": ["IC4", "IC5", "M1"],
+    ...                     "grade": [4, 5, 5], "org_unit": [None, "U1", None]})
+    >>> designed_tops(lad).drop(columns="top_levels")
+                  org_unit track  top_grade
+    0  (organisation-wide)    IC          4
+    1  (organisation-wide)     M          5
+    2                   U1    IC          5
+    3                   U1     M          5
     """
-    lad = ladder.copy()
-    if "valid_from" not in lad:
-        lad["valid_from"] = pd.NaT
-    if "org_unit" not in lad:
-        lad["org_unit"] = pd.NA
-    if on is not None:
-        when = pd.Timestamp(on)
-        lad = lad.loc[lad["valid_from"].isna() | (lad["valid_from"] <= when)]
-
-    def _top(rows: pd.DataFrame) -> pd.DataFrame:
-        best = rows.groupby("track", observed=True)["grade"].transform("max")
-        top = rows.loc[rows["grade"] == best]
-        return (
-            top.groupby("track", observed=True)
-            .agg(
-                top_grade=("grade", "first"),
-                top_levels=("level", lambda s: ", ".join(sorted(set(s)))),
-            )
-            .reset_index()
-        )
-
-    if org_units is None:
-        return _top(lad).astype({"top_grade": "Int64"})
-    glob = lad.loc[lad["org_unit"].isna()]
-    parts = []
-    for unit in org_units:  # loop over units, not people
-        rows = pd.concat([glob, lad.loc[lad["org_unit"] == unit]])
-        parts.append(_top(rows).assign(org_unit=unit))
     cols = ["org_unit", "track", "top_grade", "top_levels"]
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True)[cols].astype({"top_grade": "Int64"})
+    lad = ladder
+    if on is not None and "valid_from" in lad:
+        when = pd.Timestamp(on)
+        lad = lad.loc[(lad["valid_from"].isna() | (lad["valid_from"] <= when)).to_numpy()]
+    rows = pd.DataFrame({
+        "track": lad["track"].astype(str).to_numpy(dtype=object),
+        "level": lad["level"].astype(str).to_numpy(dtype=object),
+        "grade": lad["grade"].to_numpy(dtype=float, na_value=np.nan),
+        "org_unit": (lad["org_unit"].astype("string").to_numpy(dtype=object, na_value=None)
+                     if "org_unit" in lad else np.full(len(lad), None, dtype=object)),
+    }).dropna(subset=["grade"])
+    unit = rows["org_unit"].notna().to_numpy()
+    glob, own = rows.loc[~unit], rows.loc[unit]
+    if org_units is None:
+        targets = sorted(own["org_unit"].unique())
+        parts = [glob.assign(org_unit=ORG_WIDE)]
+    else:
+        targets = [str(u) for u in org_units]
+        own = own.loc[own["org_unit"].isin(targets)]
+        parts = []
+    # every target unit: the organisation-wide rows plus its own (one pass, no loop over units)
+    parts.append(pd.DataFrame({
+        "track": np.tile(glob["track"].to_numpy(), len(targets)),
+        "level": np.tile(glob["level"].to_numpy(), len(targets)),
+        "grade": np.tile(glob["grade"].to_numpy(), len(targets)),
+        "org_unit": np.repeat(np.asarray(targets, dtype=object), len(glob)),
+    }))
+    parts.append(own)
+    every = pd.concat(parts, ignore_index=True)
+    if every.empty:
+        return pd.DataFrame(columns=cols).astype({"top_grade": "Int64"})
+    best = every.groupby(["org_unit", "track"])["grade"].transform("max")
+    at_top = every.loc[every["grade"] == best].drop_duplicates(["org_unit", "track", "level"])
+    at_top = at_top.sort_values(["org_unit", "track", "level"])
+    out = at_top.groupby(["org_unit", "track"], sort=True).agg(
+        top_grade=("grade", "first"), top_levels=("level", ", ".join)).reset_index()
+    if org_units is not None:  # in the order asked for
+        order = {u: i for i, u in enumerate(targets)}
+        out = out.sort_values(["org_unit", "track"], key=lambda c: c.map(order)
+                              if c.name == "org_unit" else c, kind="stable")
+    return out[cols].astype({"top_grade": "Int64"}).reset_index(drop=True)
+
+
+def tops_by_unit(tops: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """``{unit: {track: top grade}}`` of a :func:`designed_tops` table."""
+    out: dict[str, dict[str, float]] = {}
+    for unit, track, grade in zip(tops["org_unit"].astype(str), tops["track"].astype(str),
+                                  tops["top_grade"].to_numpy(dtype=float), strict=True):
+        seen = out.setdefault(unit, {})
+        seen[track] = max(seen.get(track, -np.inf), grade)
+    return out
+
+
+def designed_overall(
+    tops: pd.DataFrame | dict[str, dict[str, float]], units: list[str] | None = None
+) -> tuple[float, float, float]:
+    """The designed top of the organisation: the tops of the unit with the widest gap.
+
+    Parameters
+    ----------
+    tops
+        A :func:`designed_tops` table with the default ``org_units`` (or its
+        :func:`tops_by_unit` dict).
+    units
+        The units that count, e.g. those with people employed on the date (a unit
+        without rows of its own follows the organisation-wide ladder). Default:
+        the organisation-wide ladder and every unit with rows of its own.
+
+    Returns
+    -------
+    (top IC grade, top M grade, units with a gap)
+        Of the unit whose gap (top M - top IC) is widest; on a tie the
+        organisation-wide ladder, else the first unit by name. ``units with a gap``
+        counts the units (each of ``units`` once) whose M top lies above their IC
+        top. Where a track has no top in any unit, the
+        other track's highest top is returned beside NaN and the count is NaN.
+
+    Notes
+    -----
+    "Designed overall" in :data:`TOP_DEFINITIONS`. Where units only add IC levels
+    to an organisation-wide ladder (adopting a dual ladder), the widest gap is the
+    organisation-wide ladder's as long as one unit with people still follows it.
+    """
+    if isinstance(tops, pd.DataFrame):
+        tops = tops_by_unit(tops)
+    weight: dict[str, int] | None = None
+    if units is not None:
+        weight = {}
+        for u in units:
+            name = u if u in tops else ORG_WIDE
+            weight[name] = weight.get(name, 0) + 1
+        chosen = sorted(u for u in tops if u in weight)
+    else:
+        chosen = sorted(tops)
+    if not chosen:
+        return np.nan, np.nan, np.nan
+    has_ic = any("IC" in tops[u] for u in chosen)
+    has_m = any("M" in tops[u] for u in chosen)
+    if not (has_ic and has_m):
+        return (max((tops[u]["IC"] for u in chosen if "IC" in tops[u]), default=np.nan),
+                max((tops[u]["M"] for u in chosen if "M" in tops[u]), default=np.nan), np.nan)
+    gaps = {u: tops[u]["M"] - tops[u]["IC"] for u in chosen if "IC" in tops[u] and "M" in tops[u]}
+    if not gaps:
+        return np.nan, np.nan, 0.0
+    worst = max(gaps, key=lambda u: (gaps[u], -chosen.index(u)))
+    # units with a gap: each unit counts once, also where several follow one ladder
+    with_gap = float(sum((weight or {}).get(u, 1) for u, gap in gaps.items() if gap > 0))
+    return float(tops[worst]["IC"]), float(tops[worst]["M"]), with_gap
+
+
+def realised_tops(state: pd.DataFrame, k: int) -> pd.Series:
+    """Return the realised top of each track: the highest grade held by at least ``k`` people.
+
+    Parameters
+    ----------
+    state
+        People employed on a date, one row each, with ``track`` and ``grade``
+        (:func:`pathaudit.derived.population.current_state`, or a group of it).
+    k
+        Minimum cell size: a grade held by fewer people is not a top, so that no
+        figure describes one person.
+
+    Returns
+    -------
+    pandas.Series
+        Float top grade indexed by track (``"IC"``, ``"M"``); NaN where no grade of
+        the track has ``k`` people.
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"track": ["IC"] * 6 + ["M"], "grade": [4] * 5 + [9, 9]})
+    >>> realised_tops(st, 5).to_dict()
+    {'IC': 4.0, 'M': nan}
+    """
+    counts = state.groupby([state["track"].astype(str), "grade"]).size()
+    tracks = counts.index.get_level_values(0)
+    out = {}
+    for track in ("IC", "M"):
+        c = counts.loc[track] if track in tracks else counts.iloc[:0]
+        c = c[c >= k]
+        out[track] = float(c.index.max()) if len(c) else np.nan
+    return pd.Series(out, dtype=float)
+
+
+def designed_tops_on(data: AuditData, date: object) -> pd.DataFrame:
+    """:func:`designed_tops` of ``data.ladder`` in force on ``date``, built once per dataset."""
+    when = pd.Timestamp(date)
+    # the ladder's identity is part of the key: a replaced ladder derives again
+    return data.derived(("designed_tops", when, id(data.ladder)),
+                        lambda: designed_tops(data.ladder, on=when))
+
+
+def realised_tops_on(data: AuditData, date: object) -> pd.Series:
+    """:func:`realised_tops` of everyone employed on ``date`` (k from the map), built once."""
+    from pathaudit.derived.population import current_state  # imports pathaudit.io
+
+    when = pd.Timestamp(date)
+    k = data.min_cell_size
+    return data.derived(("realised_tops", when, k),
+                        lambda: realised_tops(current_state(data, when), k))
+
+
+def designed_overall_on(data: AuditData, date: object) -> tuple[float, float, float]:
+    """:func:`designed_overall` on ``date``, over the units with people employed that day.
+
+    The organisation's designed tops as every analysis reports them ("designed
+    overall" in :data:`TOP_DEFINITIONS`), built once per dataset and date.
+    """
+    from pathaudit.derived.population import current_state  # imports pathaudit.io
+
+    when = pd.Timestamp(date)
+
+    def build() -> tuple[float, float, float]:
+        lad = data.ladder
+        units = None
+        if "org_unit" in lad and lad["org_unit"].notna().any():
+            state = current_state(data, when)
+            units = (sorted(str(u) for u in state["org_unit"].dropna().unique())
+                     if "org_unit" in state else [])
+        return designed_overall(designed_tops_on(data, when), units)
+
+    return data.derived(("designed_overall", when, id(data.ladder)), build)
+
+
+def promotable_from(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Series:
+    """First date from which each row's grade lies below the top of its own track.
+
+    Parameters
+    ----------
+    ladder
+        Canonical ladder (``track, level, grade[, org_unit, valid_from]``), or
+        None (then the top of a track is its highest grade seen in ``frame``).
+    frame
+        Spells or exposure rows with ``track``, ``grade`` and (when the ladder is
+        unit-specific) ``org_unit``.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` per row (index of ``frame``): the earliest
+        ``valid_from`` of a ladder row of the same track with a higher grade that
+        applies to the row's unit (rows without ``org_unit`` apply everywhere;
+        an empty ``valid_from`` means always, returned as 1678-01-01). ``NaT``
+        means never: the row is at the top of its track.
+
+    Notes
+    -----
+    Below the top means below the designed top of the track in the row's unit on
+    the date (:func:`designed_tops`, "designed per unit"): the first date is the
+    first ``valid_from`` on which that top exceeds the row's grade.
+    Adopting a dual ladder can add IC levels in one unit from one date. An IC
+    at the old top of such a unit cannot be promoted before that date and can
+    after it. Time to promotion keeps spells promotable on their first day;
+    promotion rates count person-time from this date on.
+    """
+    always = _ALWAYS
+    # integer codes for (track, grade, unit): the work is done once per distinct combination
+    t_codes, t_labels = pd.factorize(frame["track"].astype("str"))
+    grade = pd.to_numeric(frame["grade"], errors="coerce").to_numpy(dtype=float)
+    if "org_unit" in frame.columns:
+        u_codes, u_labels = pd.factorize(frame["org_unit"].astype("str"), use_na_sentinel=True)
+    else:
+        u_codes, u_labels = np.full(len(frame), -1), pd.Index([])
+    g_codes, g_labels = pd.factorize(grade, use_na_sentinel=True)
+    n_g, n_u = len(g_labels) + 1, len(u_labels) + 1
+    key = (t_codes.astype(np.int64) * n_g + (g_codes + 1)) * n_u + (u_codes + 1)
+    uniq, inv = np.unique(key, return_inverse=True)
+    keys = pd.DataFrame(
+        {
+            "track": np.asarray(t_labels, dtype=object)[uniq // (n_g * n_u)],
+            "grade": np.concatenate([[np.nan], np.asarray(g_labels, dtype=float)])[
+                (uniq // n_u) % n_g
+            ],
+            "unit": np.concatenate([[""], np.asarray(u_labels, dtype=object)])[uniq % n_u],
+        }
+    )
+    out_keys = np.full(len(keys), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    lad_tracks: set[str] = set()
+    if ladder is not None and not ladder.empty:
+        graded = ladder.loc[pd.to_numeric(ladder["grade"], errors="coerce").notna().to_numpy()]
+        lad_tracks = set(graded["track"].astype("str"))
+        valid = (pd.to_datetime(graded["valid_from"]).fillna(always)
+                 if "valid_from" in graded.columns else pd.Series([always]))
+        grade_k = keys["grade"].to_numpy(dtype=float)
+        # the designed top on each date a ladder row comes into force, earliest first
+        for when in sorted(pd.unique(valid.to_numpy(dtype="datetime64[ns]"))):
+            tops = designed_tops(graded, on=when)
+            top = tops.set_index(["org_unit", "track"])["top_grade"].astype(float)
+            own = set(tops["org_unit"]) - {ORG_WIDE}
+            unit_k = [u if u in own else ORG_WIDE for u in keys["unit"]]
+            idx = pd.MultiIndex.from_arrays([unit_k, keys["track"].to_numpy()])
+            top_k = top.reindex(idx).to_numpy(dtype=float)
+            newly = np.isnat(out_keys) & (top_k > grade_k)
+            out_keys[newly] = np.datetime64(pd.Timestamp(when), "ns")
+    # tracks absent from the ladder: top = highest grade seen
+    top_seen = keys.groupby("track")["grade"].transform("max").to_numpy()
+    missing = ~keys["track"].isin(lad_tracks).to_numpy() & (keys["grade"].to_numpy() < top_seen)
+    out_keys[missing] = np.datetime64(always)
+    return pd.Series(out_keys[inv], index=frame.index)

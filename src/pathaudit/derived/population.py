@@ -3,8 +3,9 @@
 Every cross-sectional analysis (pay parity, headcount at the top of a ladder,
 nominal managers) starts from the same population: the people employed on
 ``as_of``, each with the last job record dated on or before ``as_of``. This
-module computes it once, vectorised, so that every analysis counts the same
-people.
+module computes it once per date, vectorised and cached on the dataset, so that
+every analysis counts the same people. It also holds the one counter of
+distinct people (:func:`distinct_people`) every analysis uses for ``n``.
 """
 
 from __future__ import annotations
@@ -93,8 +94,19 @@ def current_state(
     on ``as_of`` is the last history row with ``effective_date <= as_of`` of the
     same person and episode (rows are already collapsed to one per date by the
     loader). On a snapshot-only export this is the one row per person.
+
+    Built once per dataset and date (``data.derived``) and shared by every
+    analysis: treat the table as read-only (copy it before editing).
     """
     when = _resolve_as_of(data, as_of)
+    out, counts = data.derived(("state", when), lambda: _state_on(data, when))
+    if report is not None:
+        report.update(counts)
+    return out
+
+
+def _state_on(data: AuditData, when: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The table of :func:`current_state` on ``when`` and its counts (built once per date)."""
     people = data.people
     term = people["termination_date"] if "termination_date" in people else None
     employed = people["hire_date"] <= when
@@ -117,11 +129,9 @@ def current_state(
         (when - out["effective_date"]).dt.days.astype("float64") / DAYS_PER_YEAR
     ).clip(lower=0.0)
     out = out.sort_values("employee_id", kind="stable").reset_index(drop=True)
-    if report is not None:
-        report["employed"] = len(emp)
-        report["no_job_record"] = int(len(emp) - len(out))
-        report["included"] = len(out)
-    return out
+    counts = {"employed": len(emp), "no_job_record": int(len(emp) - len(out)),
+              "included": len(out)}
+    return out, counts
 
 
 def fte_filled(frame: pd.DataFrame) -> pd.Series:
@@ -129,3 +139,31 @@ def fte_filled(frame: pd.DataFrame) -> pd.Series:
     if "fte" not in frame:
         return pd.Series(np.ones(len(frame)), index=frame.index, name="fte")
     return frame["fte"].astype("float64").fillna(1.0)
+
+
+def distinct_people(key: np.ndarray, person: np.ndarray, size: int) -> np.ndarray:
+    """Number of distinct people per key: the ``n`` of every figure.
+
+    Parameters
+    ----------
+    key
+        Integer code of each row's group, ``0 .. size - 1``.
+    person
+        Integer code of each row's person (``>= 0``; e.g. from ``pandas.factorize``).
+    size
+        Number of groups.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` counts of distinct ``person`` codes per key, length ``size``.
+
+    Examples
+    --------
+    >>> distinct_people(np.array([0, 0, 1, 1]), np.array([7, 7, 7, 8]), 3).tolist()
+    [1.0, 2.0, 0.0]
+    """
+    key = np.asarray(key, dtype=np.int64)
+    person = np.asarray(person, dtype=np.int64)
+    span = int(person.max()) + 1 if len(person) else 1
+    return np.bincount(np.unique(key * span + person) // span, minlength=size).astype(float)

@@ -64,12 +64,8 @@ Rules, in the order they are applied
 
 Fiscal quarters
 ---------------
-With ``fiscal_year_start_month = m`` the fiscal year runs from month ``m`` to
-month ``m - 1`` of the next calendar year and is named by the calendar year in
-which it **ends** (with ``m = 4``, April 2021 - March 2022 is fiscal 2022;
-with ``m = 1`` the fiscal year is the calendar year). The label is
-``"<fiscal year>Q<quarter>"``, e.g. ``"2022Q1"`` for April-June 2021 when
-``m = 4``; labels sort in time order.
+Exposure is split at the quarters of the fiscal calendar,
+:mod:`pathaudit.derived.calendar` (named by the fiscal year in which they end).
 """
 
 from __future__ import annotations
@@ -80,11 +76,19 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
-from pathaudit.errors import MapError
+from pathaudit.derived.calendar import (
+    dates_from_days,
+    days_since_epoch,
+    fiscal_month_offset,
+    labels_at,
+    quarter_index,
+    quarter_parts,
+    quarter_start_day,
+)
 from pathaudit.io.schema import DAYS_PER_YEAR, END_REASONS, EXPOSURE, SPELLS
 from pathaudit.quality import Action, DataQualityReport
 
-__all__ = ["derive_exposure", "derive_spells", "fiscal_quarter_start", "fiscal_quarters"]
+__all__ = ["derive_exposure", "derive_spells", "track_run_bounds"]
 
 _KEY_SCALE = 1_000_000
 """Composite key person * scale + day + offset (days since 1970 fit in +-500,000)."""
@@ -121,20 +125,6 @@ def _record(
     quality.add(table, rule, action, n, message, rows=shown)
 
 
-def _days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return (days since 1970-01-01 as int64, missing mask) of a date column."""
-    d = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
-    missing = np.isnat(d)
-    out = d.astype(np.int64)
-    out[missing] = 0
-    return out, missing
-
-
-def _to_dates(days: np.ndarray) -> pd.Series:
-    """Return int days since 1970 as a ``datetime64[ns]`` Series."""
-    return pd.Series(days.astype("datetime64[D]").astype("datetime64[ns]"))
-
-
 def _day(ts: pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(ts).date(), "D").astype(np.int64))
 
@@ -144,103 +134,6 @@ def _take(frame: pd.DataFrame, col: str, idx: np.ndarray, dtype: str = "str") ->
     if col in frame.columns:
         return frame[col].iloc[idx].reset_index(drop=True)
     return pd.Series(pd.array([None] * len(idx), dtype=dtype))
-
-
-def _labels(values: np.ndarray, codes: np.ndarray) -> pd.Series:
-    """Return ``values[codes]`` as a ``str`` Series (a fast take, not built from objects)."""
-    small = pd.Series(pd.array(list(values), dtype="str"))
-    return small.iloc[codes].reset_index(drop=True)
-
-
-def _fiscal_month_offset(fiscal_year_start_month: int) -> int:
-    m = int(fiscal_year_start_month)
-    if not 1 <= m <= 12:
-        raise MapError(
-            "fiscal_year_start_month must be a month number 1-12; found "
-            f"{fiscal_year_start_month!r}. Set [export] fiscal_year_start_month in the "
-            "column map (1 = January)."
-        )
-    return m - 1
-
-
-def _quarter_index(days: np.ndarray, offset: int) -> np.ndarray:
-    """Absolute fiscal-quarter number of each day (consecutive integers over time)."""
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    return (months - offset) // 3
-
-
-def _quarter_start_day(qidx: np.ndarray, offset: int) -> np.ndarray:
-    """First day (int days since 1970) of absolute fiscal quarter ``qidx``."""
-    months = (qidx * 3 + offset).astype("datetime64[M]")
-    return months.astype("datetime64[D]").astype(np.int64)
-
-
-def fiscal_quarters(dates: object, fiscal_year_start_month: int = 1) -> pd.DataFrame:
-    """Fiscal year, quarter and label of dates.
-
-    Parameters
-    ----------
-    dates
-        Anything ``pandas.to_datetime`` reads as a column of dates.
-    fiscal_year_start_month
-        First month of the fiscal year (1 = January).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``year`` (fiscal year, named by the calendar year in which it ends),
-        ``quarter_of_year`` (1-4) and ``quarter`` (label ``"<year>Q<q>"``).
-
-    Notes
-    -----
-    With start month ``m`` and ``k = 12 * calendar_year + month - m`` (months
-    since the fiscal epoch), ``year = k // 12 + (m != 1)`` and
-    ``quarter_of_year = (k % 12) // 3 + 1``.
-    """
-    offset = _fiscal_month_offset(fiscal_year_start_month)
-    days, missing = _days(pd.Series(pd.to_datetime(pd.Series(dates))))
-    q = _quarter_index(days, offset)
-    year, qoy, label = _quarter_parts(q, offset)
-    out = pd.DataFrame(
-        {
-            "year": pd.array(year, dtype="Int64"),
-            "quarter_of_year": pd.array(qoy, dtype="Int64"),
-            "quarter": label,
-        }
-    )
-    out.loc[missing, ["year", "quarter_of_year", "quarter"]] = pd.NA
-    return out
-
-
-def fiscal_quarter_start(label: str, fiscal_year_start_month: int = 1) -> pd.Timestamp:
-    """First day of a fiscal quarter given its label (inverse of :func:`fiscal_quarters`).
-
-    Parameters
-    ----------
-    label
-        ``"<fiscal year>Q<quarter>"``, e.g. ``"2022Q1"``.
-    fiscal_year_start_month
-        First month of the fiscal year (1 = January).
-
-    Returns
-    -------
-    pandas.Timestamp
-        The quarter's first day.
-    """
-    offset = _fiscal_month_offset(fiscal_year_start_month)
-    year, q = str(label).split("Q")
-    qidx = (int(year) - 1970 - (1 if offset else 0)) * 4 + int(q) - 1
-    return pd.Timestamp(_to_dates(_quarter_start_day(np.array([qidx]), offset)).iloc[0])
-
-
-def _quarter_parts(qidx: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fiscal year, quarter of year and label of absolute quarter numbers."""
-    base = 1970 + (1 if offset else 0)
-    year = base + qidx // 4
-    qoy = qidx % 4 + 1
-    uniq, inv = np.unique(qidx, return_inverse=True)
-    labels = np.array([f"{base + u // 4}Q{u % 4 + 1}" for u in uniq.tolist()], dtype=object)
-    return year, qoy, _labels(labels, inv.ravel())
 
 
 # --------------------------------------------------------------------------- the core
@@ -278,27 +171,50 @@ def _dtype(kind: str) -> str:
     }[kind]
 
 
-def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, documented above
-    quality = data.quality
-    as_of = _day(data.as_of)
-    hs = _day(data.history_start)
-    people = data.people
-    hist = data.history
+@dataclass
+class _Episodes:
+    """Kept employment episodes (rule 1), sorted by person and hire date."""
 
-    # ---- one integer code per person, in employee_id order
+    kp: np.ndarray  # position of each episode in `people`
+    pid: np.ndarray  # person code
+    hire: np.ndarray  # hire day
+    term: np.ndarray  # termination day (0 when missing)
+    exited: np.ndarray  # an observed exit ends the episode
+    stop: np.ndarray  # exclusive stop day
+    exit_code: np.ndarray  # end-reason code of the exit
+    key: np.ndarray  # person * scale + hire day: sorted, for the episode of a record
+    p_episode: np.ndarray  # episode number of every `people` row
+    p_rows: np.ndarray  # data row of every `people` row
+
+
+@dataclass
+class _Records:
+    """History records inside kept episodes (rules 2-6), sorted by person and date."""
+
+    idx: np.ndarray  # position in `history`
+    day: np.ndarray  # start day (the hire date for an extended first record)
+    ep: np.ndarray  # episode (position in `_Episodes`)
+    first: np.ndarray  # first record of its episode
+    late_first: np.ndarray  # first record extended back to the hire date (rule 6)
+
+
+def _person_codes(people: pd.DataFrame, hist: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One integer code per person, in ``employee_id`` order: (people codes, history codes)."""
     ids = pd.concat(
         [people["employee_id"].astype("str"), hist["employee_id"].astype("str")],
         ignore_index=True,
     )
     codes, _ = pd.factorize(ids, sort=True)
     codes = codes.astype(np.int64)
-    p_pid = codes[: len(people)]
-    h_pid = codes[len(people) :]
+    return codes[: len(people)], codes[len(people) :]
 
-    # ---- people -> episodes
-    hire, hire_na = _days(people["hire_date"])
+
+def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes:
+    """Rule 1: people -> episodes (exclusions, censoring at as-of, overlapping episodes)."""
+    quality, people = data.quality, data.people
+    hire, hire_na = days_since_epoch(people["hire_date"])
     if "termination_date" in people.columns:
-        term, term_na = _days(people["termination_date"])
+        term, term_na = days_since_epoch(people["termination_date"])
     else:
         term, term_na = np.zeros(len(people), np.int64), np.ones(len(people), bool)
     p_rows = (
@@ -358,15 +274,13 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
             "(the later row is kept); remove duplicate people rows.", p_rows[kp[zero]])
     kp, e_pid, e_hire, e_term = kp[~zero], e_pid[~zero], e_hire[~zero], e_term[~zero]
     e_exited, e_stop = e_exited[~zero], e_stop[~zero]
-    n_ep = len(kp)
-    e_key = e_pid * _KEY_SCALE + e_hire + _KEY_OFFSET
 
     ttype = (
         people["termination_type"].astype("str").to_numpy(dtype=object, na_value="")[kp]
         if "termination_type" in people.columns
-        else np.full(n_ep, "", dtype=object)
+        else np.full(len(kp), "", dtype=object)
     )
-    e_exit_code = np.full(n_ep, _REASON["exit_other"], np.int64)
+    e_exit_code = np.full(len(kp), _REASON["exit_other"], np.int64)
     for label, code in _EXIT_BY_TYPE.items():
         e_exit_code[ttype == label] = code
     untyped = e_exited & ~np.isin(ttype, list(_EXIT_BY_TYPE))
@@ -374,14 +288,17 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
             "terminated episodes without a known termination_type count as exit_other; "
             "map the export's termination labels in [values.termination_type].",
             p_rows[kp[untyped]])
+    return _Episodes(kp=kp, pid=e_pid, hire=e_hire, term=e_term, exited=e_exited, stop=e_stop,
+                     exit_code=e_exit_code, key=e_pid * _KEY_SCALE + e_hire + _KEY_OFFSET,
+                     p_episode=p_episode, p_rows=p_rows)
 
-    # ---- history records
-    day, day_na = _days(hist["effective_date"])
-    h_rows = (
-        hist["row"].to_numpy(dtype=np.int64, na_value=0)
-        if "row" in hist.columns
-        else np.arange(1, len(hist) + 1)
-    )
+
+def _rule2_records(
+    data: AuditData, h_pid: np.ndarray, day: np.ndarray, day_na: np.ndarray,
+    h_rows: np.ndarray, as_of: int,
+) -> np.ndarray:
+    """Rule 2: usable history records, sorted, one per person and date (positions)."""
+    quality = data.quality
     missing = (h_pid < 0) | day_na
     _record(quality, "history", "missing_id_or_date", "excluded", int(missing.sum()),
             "history records without an employee_id or effective_date are left out.",
@@ -397,17 +314,24 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
     _record(quality, "history", "same_date_records", "repaired", int(dup.sum()),
             "several records of one person on one date: the last one in file order is kept.",
             h_rows[idx[dup]])
-    idx = idx[~dup]
+    return idx[~dup]
 
+
+def _rule3_episode_of_records(
+    quality: DataQualityReport, eps: _Episodes, idx: np.ndarray, h_pid: np.ndarray,
+    day: np.ndarray, h_rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 3: the episode of each record; records outside every episode left out."""
+    n_ep = len(eps.kp)
     r_pid, r_day = h_pid[idx], day[idx]
     r_key = r_pid * _KEY_SCALE + r_day + _KEY_OFFSET
-    ep = np.searchsorted(e_key, r_key, side="right") - 1
+    ep = np.searchsorted(eps.key, r_key, side="right") - 1
     epc = np.clip(ep, 0, max(n_ep - 1, 0))
     if n_ep:
-        inside = (ep >= 0) & (e_pid[epc] == r_pid) & (r_day < e_stop[epc])
+        inside = (ep >= 0) & (eps.pid[epc] == r_pid) & (r_day < eps.stop[epc])
     else:
         inside = np.zeros(len(idx), bool)
-    known = np.isin(r_pid, e_pid)
+    known = np.isin(r_pid, eps.pid)
     _record(quality, "history", "history_person_not_in_people", "excluded",
             int((~known).sum()),
             "records of people with no usable row in people are left out; add the person's "
@@ -418,39 +342,70 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
             "hire date, between episodes or after the termination date) are left out; check "
             "hire and termination dates in people or effective dates in history.",
             h_rows[idx[outside]])
-    idx, r_day, ep = idx[inside], r_day[inside], ep[inside]
+    return idx[inside], r_day[inside], ep[inside]
 
-    if len(idx) == 0:
-        _record(quality, "people", "episode_without_history", "excluded", n_ep,
-                "employment episodes with no history record inside them are left out of "
-                "spells and exposure; add the job record at hire to history.", p_rows[kp])
-        return _Core(_empty_spells(), hist.iloc[:0], np.zeros(0, np.int64),
-                     np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool),
-                     np.zeros(0, np.int64))
 
+def _rule4_changes_on_termination(
+    quality: DataQualityReport, eps: _Episodes, idx: np.ndarray, r_day: np.ndarray,
+    ep: np.ndarray, h_rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 4: a record on the termination date (not the episode's first) is ignored."""
     first = np.r_[True, ep[1:] != ep[:-1]]
-    on_term = ~first & e_exited[ep] & (r_day == e_term[ep])
+    on_term = ~first & eps.exited[ep] & (r_day == eps.term[ep])
     _record(quality, "history", "change_on_termination_date", "excluded",
             int(on_term.sum()),
             "records dated on the termination date are ignored: the exit ends the spell.",
             h_rows[idx[on_term]])
-    idx, r_day, ep, first = idx[~on_term], r_day[~on_term], ep[~on_term], first[~on_term]
+    keep = ~on_term
+    return idx[keep], r_day[keep], ep[keep], first[keep]
 
-    has = np.zeros(n_ep, bool)
+
+def _rule5_episodes_without_records(
+    quality: DataQualityReport, eps: _Episodes, ep: np.ndarray
+) -> None:
+    """Rule 5: episodes without records are excluded (counted)."""
+    has = np.zeros(len(eps.kp), bool)
     has[ep] = True
     _record(quality, "people", "episode_without_history", "excluded", int((~has).sum()),
             "employment episodes with no history record inside them are left out of spells "
-            "and exposure; add the job record at hire to history.", p_rows[kp[~has]])
+            "and exposure; add the job record at hire to history.", eps.p_rows[eps.kp[~has]])
 
-    late_first = first & (r_day > e_hire[ep]) & (not data.is_snapshot)
-    _record(quality, "history", "history_starts_after_hire", "repaired",
+
+def _rule6_extend_to_hire(
+    data: AuditData, eps: _Episodes, idx: np.ndarray, r_day: np.ndarray, ep: np.ndarray,
+    first: np.ndarray, h_rows: np.ndarray,
+) -> _Records:
+    """Rule 6: an episode's first record dated after the hire date is extended back to it."""
+    late_first = first & (r_day > eps.hire[ep]) & (not data.is_snapshot)
+    _record(data.quality, "history", "history_starts_after_hire", "repaired",
             int(late_first.sum()),
             "the first record of an episode is dated after the hire date: its track and "
             "level are extended back to the hire date.", h_rows[idx[late_first]])
-    r_day = np.where(late_first, e_hire[ep], r_day)
+    return _Records(idx=idx, day=np.where(late_first, eps.hire[ep], r_day), ep=ep, first=first,
+                    late_first=late_first)
 
+
+@dataclass
+class _SpellBounds:
+    """Rule 7: spells as runs of records, with their end reasons."""
+
+    rec_stop: np.ndarray  # exclusive stop day of each record
+    rec_spell: np.ndarray  # spell number of each record
+    first: np.ndarray  # first record of each spell
+    last: np.ndarray  # last record of each spell
+    nxt: np.ndarray  # first record of the next spell (itself for the last spell)
+    ep: np.ndarray  # episode of each spell
+    start: np.ndarray  # start day
+    stop: np.ndarray  # exclusive stop day
+    last_in_ep: np.ndarray  # last spell of its episode
+    reason: np.ndarray  # end-reason code
+
+
+def _rule7_spells(hist: pd.DataFrame, eps: _Episodes, rec: _Records) -> _SpellBounds:
+    """Rule 7: consecutive records of one (track, level) form a spell; end reasons."""
+    idx, r_day, ep, first = rec.idx, rec.day, rec.ep, rec.first
     n_rec = len(idx)
-    r_stop = np.r_[np.where(first[1:], e_stop[ep[:-1]], r_day[1:]), e_stop[ep[-1]]]
+    r_stop = np.r_[np.where(first[1:], eps.stop[ep[:-1]], r_day[1:]), eps.stop[ep[-1]]]
 
     track_codes = pd.factorize(hist["track"])[0][idx]
     level_codes = pd.factorize(hist["level"])[0][idx]
@@ -461,12 +416,10 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
     sp_first = np.flatnonzero(new)
     sp_last = np.r_[sp_first[1:] - 1, n_rec - 1]
     sp_ep = ep[sp_first]
-    sp_start = r_day[sp_first]
-    sp_stop = r_stop[sp_last]
     last_in_ep = np.r_[sp_ep[1:] != sp_ep[:-1], True]
     nxt = np.r_[sp_first[1:], sp_first[-1]]
 
-    # ---- end reasons by precedence
+    # end reasons by precedence: exit > switch > promotion > demotion > lateral
     track_str = hist["track"].astype("str").to_numpy(dtype=object, na_value="")[idx]
     reason = np.full(len(sp_first), _REASON["lateral"], np.int64)
     g_now, g_next = grade[sp_first], grade[nxt]
@@ -477,33 +430,42 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
     reason[switch & to_m] = _REASON["switch_to_M"]
     reason[switch & ~to_m] = _REASON["switch_to_IC"]
     reason[last_in_ep] = np.where(
-        e_exited[sp_ep[last_in_ep]], e_exit_code[sp_ep[last_in_ep]], _REASON["censored"]
+        eps.exited[sp_ep[last_in_ep]], eps.exit_code[sp_ep[last_in_ep]], _REASON["censored"]
     )
+    return _SpellBounds(rec_stop=r_stop, rec_spell=r_spell, first=sp_first, last=sp_last,
+                        nxt=nxt, ep=sp_ep, start=r_day[sp_first], stop=r_stop[sp_last],
+                        last_in_ep=last_in_ep, reason=reason)
 
-    # ---- left truncation
-    keep_sp = sp_stop > hs
-    _record(quality, "spells", "spell_before_history_start", "excluded",
+
+def _rule8_spells_table(
+    data: AuditData, eps: _Episodes, rec: _Records, sb: _SpellBounds, hs: int
+) -> _Core:
+    """Rule 8: spells that ended by history_start are left out; delayed entry; the tables."""
+    hist, people = data.history, data.people
+    keep_sp = sb.stop > hs
+    _record(data.quality, "spells", "spell_before_history_start", "excluded",
             int((~keep_sp).sum()),
             f"spells that ended on or before history_start {data.history_start.date()} are "
             "not observed and are left out.")
     new_id = np.cumsum(keep_sp) - 1
     ks = np.flatnonzero(keep_sp)
-    f, last, nx = idx[sp_first[ks]], idx[sp_last[ks]], idx[nxt[ks]]
-    ending = ~last_in_ep[ks]
+    idx = rec.idx
+    f, last, nx = idx[sb.first[ks]], idx[sb.last[ks]], idx[sb.nxt[ks]]
+    ending = ~sb.last_in_ep[ks]
 
     pay = (
         pd.to_numeric(hist["pay"]).to_numpy(dtype=float, na_value=np.nan)
         if "pay" in hist.columns
         else np.full(len(hist), np.nan)
     )
-    ep_of = kp[sp_ep[ks]]  # positions in people
-    hire_k = e_hire[sp_ep[ks]]
-    start_k, stop_k = sp_start[ks], sp_stop[ks]
+    ep_of = eps.kp[sb.ep[ks]]  # positions in people
+    hire_k = eps.hire[sb.ep[ks]]
+    start_k, stop_k = sb.start[ks], sb.stop[ks]
 
     spells = pd.DataFrame(
         {
             "employee_id": _take(hist, "employee_id", f),
-            "episode": pd.array(p_episode[ep_of], dtype="Int64"),
+            "episode": pd.array(eps.p_episode[ep_of], dtype="Int64"),
             "spell_id": pd.array(np.arange(len(ks)), dtype="Int64"),
             "track": _take(hist, "track", f),
             "level": _take(hist, "level", f),
@@ -511,35 +473,68 @@ def _core(data: AuditData) -> _Core:  # noqa: C901 - one linear pipeline, docume
             "org_unit": _take(hist, "org_unit", f),
             "job_family": _take(hist, "job_family", f),
             "location": _take(hist, "location", f),
-            "start": _to_dates(start_k),
-            "stop": _to_dates(stop_k),
+            "start": dates_from_days(start_k),
+            "stop": dates_from_days(stop_k),
             "entry": np.maximum(hs - start_k, 0) / DAYS_PER_YEAR,
             "duration": (stop_k - start_k) / DAYS_PER_YEAR,
-            "end_reason": _labels(_EVENT_LABELS, reason[ks]),
+            "end_reason": labels_at(_EVENT_LABELS, sb.reason[ks]),
             "next_track": _take(hist, "track", nx).where(ending),
             "next_level": _take(hist, "level", nx).where(ending),
             "next_grade": _take(hist, "grade", nx, "Int64").where(ending),
             "start_pay": pay[f],
             "end_pay": pay[last],
             "next_pay": np.where(ending, pay[nx], np.nan),
-            "hire_date": _to_dates(hire_k),
+            "hire_date": dates_from_days(hire_k),
             "tenure_at_start": (start_k - hire_k) / DAYS_PER_YEAR,
-            "start_imputed": late_first[sp_first[ks]],
+            "start_imputed": rec.late_first[sb.first[ks]],
             "gender": _take(people, "gender", ep_of),
         }
     )
 
-    # ---- record segments of kept spells, observed part only
-    seg = keep_sp[r_spell] & (r_stop > hs)
+    # record segments of kept spells, observed part only (cut into exposure by rule 9)
+    r_spell = sb.rec_spell
+    seg = keep_sp[r_spell] & (sb.rec_stop > hs)
     return _Core(
         spells=spells,
         records=hist.iloc[idx[seg]].reset_index(drop=True),
-        rec_start=np.maximum(r_day[seg], hs),
-        rec_stop=r_stop[seg],
+        rec_start=np.maximum(rec.day[seg], hs),
+        rec_stop=sb.rec_stop[seg],
         rec_spell=new_id[r_spell[seg]],
         rec_last=np.r_[r_spell[1:] != r_spell[:-1], True][seg],
-        spell_reason=reason[ks],
+        spell_reason=sb.reason[ks],
     )
+
+
+def _empty_core(hist: pd.DataFrame) -> _Core:
+    return _Core(_empty_spells(), hist.iloc[:0], np.zeros(0, np.int64), np.zeros(0, np.int64),
+                 np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64))
+
+
+def _core(data: AuditData) -> _Core:
+    """Spells and record segments, by the numbered rules of the module docstring, in order."""
+    quality, hist = data.quality, data.history
+    as_of, hs = _day(data.as_of), _day(data.history_start)
+    p_pid, h_pid = _person_codes(data.people, hist)
+    eps = _rule1_episodes(data, p_pid, as_of)
+    day, day_na = days_since_epoch(hist["effective_date"])
+    h_rows = (
+        hist["row"].to_numpy(dtype=np.int64, na_value=0)
+        if "row" in hist.columns
+        else np.arange(1, len(hist) + 1)
+    )
+    idx = _rule2_records(data, h_pid, day, day_na, h_rows, as_of)
+    idx, r_day, ep = _rule3_episode_of_records(quality, eps, idx, h_pid, day, h_rows)
+    if len(idx) == 0:
+        _record(quality, "people", "episode_without_history", "excluded", len(eps.kp),
+                "employment episodes with no history record inside them are left out of "
+                "spells and exposure; add the job record at hire to history.",
+                eps.p_rows[eps.kp])
+        return _empty_core(hist)
+    idx, r_day, ep, first = _rule4_changes_on_termination(quality, eps, idx, r_day, ep, h_rows)
+    _rule5_episodes_without_records(quality, eps, ep)
+    rec = _rule6_extend_to_hire(data, eps, idx, r_day, ep, first, h_rows)
+    sb = _rule7_spells(hist, eps, rec)
+    return _rule8_spells_table(data, eps, rec, sb, hs)
 
 
 def _cached_core(data: AuditData) -> _Core:
@@ -548,6 +543,38 @@ def _cached_core(data: AuditData) -> _Core:
 
 
 # --------------------------------------------------------------------------- public
+
+
+def track_run_bounds(continues: np.ndarray, track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last row of each track run: consecutive rows of one person on one track.
+
+    Parameters
+    ----------
+    continues
+        Per row (sorted by person, episode and time): True when the row continues
+        the row before without a break (same person and employment episode).
+    track
+        Track of each row.
+
+    Returns
+    -------
+    (first, last)
+        Row positions of the first and the last row of each run, in row order. A
+        run starts where a row does not continue the one before, or where the
+        track changes; it never bridges two employment episodes.
+
+    Examples
+    --------
+    >>> track_run_bounds(np.array([False, True, True, False]), np.array(["IC", "IC", "M", "M"]))
+    (array([0, 2, 3]), array([1, 2, 3]))
+    """
+    track = np.asarray(track)
+    new = ~np.asarray(continues, dtype=bool)
+    new[:1] = True
+    new[1:] |= track[1:] != track[:-1]
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(track) - 1] if len(first) else first
+    return first, last
 
 
 def derive_spells(data: AuditData) -> pd.DataFrame:
@@ -640,28 +667,28 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
     time (e.g. exits per person-year by track: rows with ``event`` starting
     ``"exit_"`` over the person-years of the same rows' group).
     """
-    offset = _fiscal_month_offset(data.fiscal_year_start_month)
+    offset = fiscal_month_offset(data.fiscal_year_start_month)
     core = _cached_core(data)
     n = len(core.rec_start)
     if n == 0:
         return _empty_exposure()
     sp = core.spells
-    q0 = _quarter_index(core.rec_start, offset)
-    q1 = _quarter_index(core.rec_stop - 1, offset)
+    q0 = quarter_index(core.rec_start, offset)
+    q1 = quarter_index(core.rec_stop - 1, offset)
     count = q1 - q0 + 1
     rep = np.repeat(np.arange(n), count)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
     q = q0[rep] + within
     q_min = int(q0.min())
-    bounds = _quarter_start_day(np.arange(q_min, int(q1.max()) + 2), offset)
+    bounds = quarter_start_day(np.arange(q_min, int(q1.max()) + 2), offset)
     start = np.maximum(core.rec_start[rep], bounds[q - q_min])
     stop = np.minimum(core.rec_stop[rep], bounds[q - q_min + 1])
-    year, _, label = _quarter_parts(q, offset)
+    year, _, label = quarter_parts(q, offset)
 
     spell = core.rec_spell[rep]
     last = core.rec_last[rep] & (within == count[rep] - 1)
-    sp_start, _ = _days(sp["start"])
-    hire, _ = _days(sp["hire_date"])
+    sp_start, _ = days_since_epoch(sp["start"])
+    hire, _ = days_since_epoch(sp["hire_date"])
     reason = core.spell_reason
     rec = core.records
     event = np.where(last, reason[spell], _REASON_NONE)
@@ -671,8 +698,8 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
             "employee_id": _take(rec, "employee_id", rep),
             "episode": sp["episode"].iloc[spell].reset_index(drop=True),
             "spell_id": pd.array(spell, dtype="Int64"),
-            "start": _to_dates(start),
-            "stop": _to_dates(stop),
+            "start": dates_from_days(start),
+            "stop": dates_from_days(stop),
             "person_years": (stop - start) / DAYS_PER_YEAR,
             "quarter": label,
             "year": pd.array(year, dtype="Int64"),
@@ -689,7 +716,7 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
             ),
             "tenure": (start - hire[spell]) / DAYS_PER_YEAR,
             "time_in_spell": (start - sp_start[spell]) / DAYS_PER_YEAR,
-            "event": _labels(_EVENT_LABELS, event),
+            "event": labels_at(_EVENT_LABELS, event),
             "gender": sp["gender"].iloc[spell].reset_index(drop=True),
         }
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pathaudit.derived.calendar import fiscal_year
 from pathaudit.errors import ArgumentError, StatisticalWarning
 from pathaudit.management._common import (
     SNAPSHOT_NOTE,
@@ -20,7 +21,6 @@ from pathaudit.management._common import (
     check_common,
     check_count,
     check_seed,
-    fiscal_year,
     groupings,
     indicator_result,
     person_codes,

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.checks import check_alpha, check_columns, check_data, check_number
+from pathaudit.derived.calendar import fiscal_year_ends
+from pathaudit.derived.population import distinct_people
 from pathaudit.errors import ArgumentError
 from pathaudit.result import Result, make_result
 
@@ -362,69 +364,20 @@ def stacked_groupings(
     return labels, pd.concat(parts, ignore_index=True)
 
 
-def fiscal_year(dates: pd.Series, start_month: int = 1) -> pd.Series:
-    """Fiscal year of each date: the calendar year in which the fiscal year ends.
-
-    With ``start_month=1`` this is the calendar year. With ``start_month=4``,
-    1 April 2021 to 31 March 2022 is fiscal year 2022.
-    """
-    years = dates.dt.year
-    if start_month == 1:
-        return years.astype("Int64")
-    return (years + (dates.dt.month >= start_month).astype(int)).astype("Int64")
-
-
 def has_values(frame: pd.DataFrame | None, column: str) -> bool:
     """Whether ``frame`` has ``column`` with at least one non-missing value."""
     return frame is not None and column in frame.columns and bool(frame[column].notna().any())
 
 
-def employed_state(data: AuditData, date: pd.Timestamp) -> pd.DataFrame:
-    """Each person's job record in force on ``date``, for people employed that day.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per person employed on ``date`` (hire date <= date <= termination
-        date, or no termination date): ``employee_id``, ``episode`` and the
-        ``history`` columns of the last record dated on or before ``date`` in
-        that episode (``track``, ``level``, ``grade``, ``org_unit``,
-        ``manager_id``, ... where present), plus the ``people`` attributes of
-        the episode.
-    """
-    date = pd.Timestamp(date).normalize()
-    people = data.people
-    term = people["termination_date"] if "termination_date" in people else None
-    on = people["hire_date"] <= date
-    if term is not None:
-        on &= term.isna() | (term >= date)
-    staff = people.loc[on].drop(columns=["row"], errors="ignore")
-    hist = data.history.loc[data.history["effective_date"] <= date]
-    last = hist.drop_duplicates(["employee_id", "episode"], keep="last")
-    last = last.drop(columns=["row"], errors="ignore")
-    return last.merge(staff, on=["employee_id", "episode"], how="inner")
-
-
 def year_ends(data: AuditData, first: pd.Timestamp | None = None) -> list[pd.Timestamp]:
     """Fiscal-year-end dates from the first full observed year up to ``as_of``.
 
-    The last element is ``as_of`` itself when it is not a year end (the year so far).
+    :func:`pathaudit.derived.calendar.fiscal_year_ends` from ``first`` (default
+    ``history_start``); the last element is ``as_of`` itself when it is not a year
+    end (the year so far).
     """
-    start_month = data.fiscal_year_start_month
     first = data.history_start if first is None else first
-    ends: list[pd.Timestamp] = []
-    end_month = 12 if start_month == 1 else start_month - 1
-    y = first.year
-    while True:
-        d = pd.Timestamp(year=y, month=end_month, day=1) + pd.offsets.MonthEnd(0)
-        if d > data.as_of:
-            break
-        if d >= first:
-            ends.append(d)
-        y += 1
-    if not ends or ends[-1] < data.as_of:
-        ends.append(data.as_of)
-    return ends
+    return fiscal_year_ends(first, data.as_of, data.fiscal_year_start_month)
 
 
 def level_text(alpha: float) -> str:
@@ -540,14 +493,6 @@ def person_codes(ids: pd.Index, employee_id: pd.Series) -> np.ndarray:
     return ids.get_indexer(employee_id.astype(str))
 
 
-def distinct_people(key: np.ndarray, person: np.ndarray, size: int) -> np.ndarray:
-    """Number of distinct ``person`` codes per ``key`` (``0 .. size - 1``), as floats."""
-    key = np.asarray(key, dtype=np.int64)
-    person = np.asarray(person, dtype=np.int64)
-    span = int(person.max()) + 1 if len(person) else 1
-    return np.bincount(np.unique(key * span + person) // span, minlength=size).astype(float)
-
-
 def cell_totals(
     strata: np.ndarray,
     group: np.ndarray,
@@ -583,8 +528,7 @@ def cell_totals(
     size = k * n_groups
     ev = np.bincount(cell, weights=np.asarray(events, dtype=float), minlength=size)
     t = np.bincount(cell, weights=np.asarray(person_years, dtype=float), minlength=size)
-    pid = np.asarray(person, dtype=np.int64)
-    n = np.bincount(np.unique(pid * size + cell) % size, minlength=size)
-    n_s = np.bincount(np.unique(pid * k + codes) % k, minlength=k)
+    n = distinct_people(cell, person, size)
+    n_s = distinct_people(codes, person, k)
     return (np.asarray(levels), ev.reshape(k, n_groups), t.reshape(k, n_groups),
-            n.reshape(k, n_groups).astype(float), n_s.astype(float))
+            n.reshape(k, n_groups), n_s)

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from pathaudit import stats
+from pathaudit.derived.calendar import fiscal_year
+from pathaudit.derived.spells import track_run_bounds
 from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
 from pathaudit.management._common import (
     ALL,
@@ -24,7 +26,6 @@ from pathaudit.management._common import (
     by_columns,
     check_common,
     check_count,
-    fiscal_year,
     groupings,
     indicator_result,
     row,
@@ -68,10 +69,11 @@ def management_runs(data: AuditData) -> pd.DataFrame:
         (fiscal year of the start).
     """
     sp = data.spells.sort_values(["employee_id", "episode", "start"])
-    prev = sp.groupby(["employee_id", "episode"], sort=False)["track"].shift()
-    new_run = prev.isna() | (sp["track"].astype(str) != prev.astype(str))
-    run_id = new_run.cumsum().to_numpy()
-    first = sp.loc[new_run.to_numpy()]
+    person = sp["employee_id"].to_numpy(dtype=object)
+    episode = sp["episode"].to_numpy(dtype=np.int64)
+    continues = np.r_[False, (person[1:] == person[:-1]) & (episode[1:] == episode[:-1])]
+    i0, i1 = track_run_bounds(continues, sp["track"].astype(str).to_numpy())
+    first = sp.iloc[i0]
     runs = pd.DataFrame(
         {
             "employee_id": first["employee_id"].to_numpy(),
@@ -80,16 +82,14 @@ def management_runs(data: AuditData) -> pd.DataFrame:
             "start": first["start"].to_numpy(),
             "entry": first["entry"].to_numpy(dtype=float),
             "grade": first["grade"].to_numpy(),
-            "after_switch": prev.loc[new_run].notna().to_numpy(),
+            "after_switch": continues[i0],
         }
     )
     for c in WORK_ATTRIBUTES:
         if c in first.columns:
             runs[c] = first[c].to_numpy()
-    last = sp.groupby(run_id, sort=True).agg(
-        stop=("stop", "last"), end_reason=("end_reason", "last"))
-    runs["stop"] = last["stop"].to_numpy()
-    runs["end_reason"] = last["end_reason"].astype(str).to_numpy()
+    runs["stop"] = sp["stop"].to_numpy()[i1]
+    runs["end_reason"] = sp["end_reason"].astype(str).to_numpy()[i1]
     runs["duration"] = (runs["stop"] - runs["start"]).dt.days / DAYS_PER_YEAR
     runs["switch_year"] = fiscal_year(runs["start"], data.fiscal_year_start_month)
     return runs

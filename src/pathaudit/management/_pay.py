@@ -13,19 +13,23 @@ import numpy as np
 import pandas as pd
 
 from pathaudit import stats
-from pathaudit.derived.population import current_state
+from pathaudit.derived.calendar import fiscal_year
+from pathaudit.derived.ladder import (
+    designed_overall,
+    designed_tops_on,
+    realised_tops,
+    tops_by_unit,
+)
+from pathaudit.derived.population import current_state, distinct_people
 from pathaudit.management._common import (
     ALL,
     OVERALL,
     SNAPSHOT_NOTE,
     By,
     by_columns,
-    cached,
     check_common,
     check_count,
     check_seed,
-    distinct_people,
-    fiscal_year,
     groupings,
     has_values,
     indicator_result,
@@ -67,12 +71,6 @@ def bootstrap_median_draws(x: np.ndarray, B: int, rng: np.random.Generator) -> n
 # ---------------------------------------------------------------------------
 
 
-def cached_state(data: AuditData, date: pd.Timestamp) -> pd.DataFrame:
-    """Return the people employed on ``date`` (``current_state``), built once per run."""
-    when = pd.Timestamp(date)
-    return cached(data, ("state", when), lambda: current_state(data, when))
-
-
 def state_groupings(
     data: AuditData, by: By
 ) -> Iterator[tuple[str, str, pd.DataFrame, pd.Timestamp]]:
@@ -82,13 +80,13 @@ def state_groupings(
     organisation on each fiscal-year end (the group is the fiscal year), or, for
     any other column, the ``as_of`` state grouped by that column.
     """
-    state = cached_state(data, data.as_of)
+    state = current_state(data, data.as_of)
     yield OVERALL, ALL, state, data.as_of
     for col in by_columns(by):
         if col == "year":
             for date in year_ends(data):
                 label = int(fiscal_year(pd.Series([date]), data.fiscal_year_start_month).iloc[0])
-                yield "year", str(label), cached_state(data, date), date
+                yield "year", str(label), current_state(data, date), date
         elif col in state.columns:
             for value, sub in state.groupby(col, sort=True, dropna=True, observed=True):
                 yield col, str(value), sub, data.as_of
@@ -100,10 +98,13 @@ def state_groupings(
 
 CEILING_DEFINITION = (
     "designed_gap: top M grade minus top IC grade in the ladder in force on the date "
-    "(organisation-wide rows plus the unit's own rows). realised_gap: the highest grade "
-    "held by at least k managers minus the highest grade held by at least k ICs, among "
-    "people employed on the date. share_at_top: ICs (or managers) at their track's top "
-    "grade (numerator) / all ICs (or managers) employed (denominator). "
+    "(organisation-wide rows plus the unit's own rows): per unit for by=org_unit (top = "
+    "'designed per unit'), else of the unit with the widest gap among the units with "
+    "people employed (top = 'designed overall'). realised_gap (top = 'realised'): the "
+    "highest grade held by at least k managers minus the highest grade held by at least "
+    "k ICs, among people employed on the date. share_at_top: ICs (or managers) at or "
+    "above their track's designed top grade (numerator) / all ICs (or managers) employed "
+    "(denominator). "
     "promotion_rate_ratio: IC promotions per IC person-year / M promotions per M "
     "person-year, per grade and pooled over grades below both tops (grade-stratified)."
 )
@@ -132,17 +133,21 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
             Top M grade - top IC grade in the ladder (grades; exact, the interval is
             the value). Where the ladder has unit-specific rows (a unit that adopted
             a dual ladder added IC levels), the organisation's figure is the widest
-            gap of any unit with people employed; ``units_with_gap`` counts the units
-            with a positive gap. Extra columns ``top_ic_grade``, ``top_m_grade``.
+            gap of any unit with people employed (``top`` = ``"designed overall"``;
+            per unit with ``by="org_unit"``: ``"designed per unit"``);
+            ``units_with_gap`` counts the units with a positive gap. Extra columns
+            ``top_ic_grade``, ``top_m_grade``, ``top`` (which top the row uses).
         ``realised_gap``
             Highest grade held by at least k managers - highest grade held by at
             least k ICs (exact census of the date; missing when a track has no
-            grade with k people). ``numerator``/``denominator``: the two grades.
+            grade with k people; ``top`` = ``"realised"``).
+            ``numerator``/``denominator``: the two grades.
         ``share_at_top_ic``, ``share_at_top_m``
             Share of each track at its designed top grade (Wilson).
         ``promotion_rate_ratio``
             IC / M promotion rate ratio: per grade (exact conditional CI) and pooled
-            over grades below both tops (grade-stratified Poisson, person-clustered).
+            over grades below both tops (the highest designed top of any unit on
+            each track; grade-stratified Poisson, person-clustered).
             ``numerator``: IC promotions; ``denominator``: M promotions.
 
     Notes
@@ -163,9 +168,10 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
     data = check_common(data, "ic_ceiling", alpha, by)
     name = "ic_ceiling"
     method = (
-        "Ladder tops (as ladder.top_grades); realised tops from the people employed on the "
-        "date; Wilson CIs for shares; exact conditional and grade-stratified Poisson "
-        "(person-clustered sandwich) CIs for promotion rate ratios."
+        "Designed tops from the ladder in force (derived.ladder.designed_tops; overall: the "
+        "unit with the widest gap); realised tops from the people employed on the date "
+        "(derived.ladder.realised_tops); Wilson CIs for shares; exact conditional and "
+        "grade-stratified Poisson (person-clustered sandwich) CIs for promotion rate ratios."
     )
     population = "The ladder in force and the people employed on the date; IC and M person-time."
     kw: dict[str, Any] = dict(
@@ -177,35 +183,31 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                            "one so the tops of the two tracks can be compared.", **kw)
     k = data.min_cell_size
     rows: list[dict] = []
-    tops_on: dict[tuple[int, ...], dict[str, dict[str, float]]] = {}
+    tops_on: dict[pd.Timestamp, dict[str, dict[str, float]]] = {}
     unit_rows = "org_unit" in data.ladder and data.ladder["org_unit"].notna().any()
-    valid_from = (data.ladder["valid_from"] if "valid_from" in data.ladder
-                  else pd.Series(pd.NaT, index=data.ladder.index))
     for by_name, group, state, date in state_groupings(data, by):
-        in_force = tuple(np.nonzero((valid_from.isna() | (valid_from <= date)).to_numpy())[0]
-                         .tolist())
-        if in_force not in tops_on:
-            tops_on[in_force] = _unit_tops(_tops_by_unit(data, date, unit_rows))
+        if date not in tops_on:
+            tops_on[date] = tops_by_unit(designed_tops_on(data, date))
         if not unit_rows:
             units = None
         elif by_name == "org_unit":
             units = [group]
         else:
             units = sorted(str(u) for u in state["org_unit"].dropna().unique())
-        t_ic, t_m, gaps = _widest_gap(tops_on[in_force], units)
+        t_ic, t_m, gaps = designed_overall(tops_on[date], units)
+        designed = "designed per unit" if by_name == "org_unit" else "designed overall"
         people = len(state)
         rows.append(row(name, "designed_gap", by_name, group, estimate=t_m - t_ic,
                         ci_lower=t_m - t_ic, ci_upper=t_m - t_ic, numerator=t_m,
                         denominator=t_ic, n=people, top_ic_grade=t_ic, top_m_grade=t_m,
-                        units_with_gap=gaps, date=str(date.date())))
+                        units_with_gap=gaps, date=str(date.date()), top=designed))
         trk = state["track"].astype(str)
-        counts = state.groupby([trk, "grade"]).size()
-        r_ic = _realised_top(counts, "IC", k)
-        r_m = _realised_top(counts, "M", k)
+        realised = realised_tops(state, k)
+        r_ic, r_m = realised["IC"], realised["M"]
         rows.append(row(name, "realised_gap", by_name, group, estimate=r_m - r_ic,
                         ci_lower=r_m - r_ic, ci_upper=r_m - r_ic, numerator=r_m,
                         denominator=r_ic, n=people, top_ic_grade=r_ic, top_m_grade=r_m,
-                        date=str(date.date())))
+                        date=str(date.date()), top="realised"))
         for track, t in (("IC", t_ic), ("M", t_m)):
             on = trk == track
             x = float((state.loc[on, "grade"].astype(float) >= t).sum())
@@ -214,107 +216,22 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
             rows.append(row(name, f"share_at_top_{track.lower()}", by_name, group,
                             estimate=x / m if m else np.nan, ci_lower=float(lo),
                             ci_upper=float(hi), numerator=x, denominator=m, n=m,
-                            date=str(date.date())))
+                            date=str(date.date()), top=designed))
     note = ""
     if data.is_snapshot:
         note = "promotion rates not computed: " + SNAPSHOT_NOTE.format(what="promotion")
     else:
         rows.extend(_promotion_rows(name, data, by, alpha))
-    table = to_table(rows, ("top_ic_grade", "top_m_grade", "units_with_gap", "date",
+    table = to_table(rows, ("top_ic_grade", "top_m_grade", "units_with_gap", "date", "top",
                             "p_value", "expected_focal", "expected_reference"))
     return indicator_result(name, table, note=note, **kw)
 
 
-def ladder_tops(ladder: pd.DataFrame, date: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Designed top grade per (unit, track): organisation-wide rows plus each unit's own.
-
-    The same answer as :func:`pathaudit.derived.ladder.top_grades` (``org_units`` = every
-    unit with rows of its own; unit ``"all"`` for the organisation-wide rows),
-    computed in one pass. Returns ``org_unit, track, top_grade``.
-    """
-    lad = ladder
-    if date is not None and "valid_from" in lad:
-        lad = lad.loc[(lad["valid_from"].isna() | (lad["valid_from"] <= date)).to_numpy()]
-    track = lad["track"].astype(str).to_numpy()
-    grade = lad["grade"].to_numpy(dtype=float)
-    unit = (lad["org_unit"].astype("string").to_numpy(dtype=object, na_value=None)
-            if "org_unit" in lad else np.full(len(lad), None, dtype=object))
-    glob = pd.DataFrame({"track": track, "grade": grade})[pd.isna(unit)]
-    top_all = glob.groupby("track")["grade"].max()
-    out = [pd.DataFrame({"org_unit": "all", "track": top_all.index, "top_grade": top_all.values})]
-    own = pd.DataFrame({"org_unit": unit, "track": track, "grade": grade})[~pd.isna(unit)]
-    if len(own):
-        top_own = own.groupby(["org_unit", "track"])["grade"].max().reset_index()
-        units = top_own["org_unit"].unique()
-        both = pd.concat([top_own.rename(columns={"grade": "top_grade"}),
-                          pd.DataFrame({"org_unit": np.repeat(units, len(top_all)),
-                                        "track": np.tile(top_all.index, len(units)),
-                                        "top_grade": np.tile(top_all.values, len(units))})])
-        out.append(both.groupby(["org_unit", "track"], as_index=False)["top_grade"].max())
-    return pd.concat(out, ignore_index=True)
-
-
-def _tops_by_unit(data: AuditData, date: pd.Timestamp, unit_rows: bool) -> pd.DataFrame:
-    """Designed top grade per (unit, track) on ``date`` (unit ``"all"``: the global ladder)."""
-    return ladder_tops(data.ladder, date)
-
-
-def _unit_tops(tops: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """``{unit: {track: top grade}}`` of a :func:`ladder_tops` table (the highest per pair)."""
-    out: dict[str, dict[str, float]] = {}
-    for unit, track, grade in zip(tops["org_unit"].astype(str), tops["track"].astype(str),
-                                  tops["top_grade"].to_numpy(dtype=float), strict=True):
-        seen = out.setdefault(unit, {})
-        seen[track] = max(seen.get(track, -np.inf), grade)
-    return out
-
-
-def _widest_gap(
-    tops: dict[str, dict[str, float]], units: list[str] | None
-) -> tuple[float, float, float]:
-    """Top IC and M grade; with several units, those of the unit with the widest gap.
-
-    ``tops`` is :func:`_unit_tops` of the ladder in force. Returns ``(top IC, top M,
-    number of units with a gap)``; the widest gap is the first in unit order on a tie.
-    """
-    weight: dict[str, int] | None = None
-    if units is not None:
-        # a unit without rows of its own follows the organisation-wide ladder
-        weight = {}
-        for u in units:
-            name = u if u in tops else "all"
-            weight[name] = weight.get(name, 0) + 1
-        chosen = sorted(u for u in tops if u in weight)
-    else:
-        chosen = ["all"] if "all" in tops else sorted(tops)
-    if not chosen:
-        return np.nan, np.nan, np.nan
-    has_ic = any("IC" in tops[u] for u in chosen)
-    has_m = any("M" in tops[u] for u in chosen)
-    if not (has_ic and has_m):
-        return (max((tops[u]["IC"] for u in chosen if "IC" in tops[u]), default=np.nan),
-                max((tops[u]["M"] for u in chosen if "M" in tops[u]), default=np.nan), np.nan)
-    gaps = {u: tops[u]["M"] - tops[u]["IC"] for u in chosen if "IC" in tops[u] and "M" in tops[u]}
-    if not gaps:
-        return np.nan, np.nan, 0.0
-    worst = max(gaps, key=lambda u: (gaps[u], -chosen.index(u)))
-    # units with a gap: each unit counts once, also where several follow one ladder
-    with_gap = float(sum((weight or {}).get(u, 1) for u, gap in gaps.items() if gap > 0))
-    return float(tops[worst]["IC"]), float(tops[worst]["M"]), with_gap
-
-
-def _realised_top(counts: pd.Series, track: str, k: int) -> float:
-    if track not in counts.index.get_level_values(0):
-        return np.nan
-    c = counts.loc[track]
-    c = c[c >= k]
-    return float(c.index.max()) if len(c) else np.nan
-
-
 def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[dict]:
     exp, _ = work_exposure(data)
-    tops = ladder_tops(data.ladder, data.as_of)
-    tops = tops.groupby("track")["top_grade"].max()
+    # grades where both tracks can be promoted in some unit: below the highest designed
+    # top of any unit on both tracks
+    tops = designed_tops_on(data, data.as_of).groupby("track")["top_grade"].max()
     below = min(float(tops.get("IC", np.inf)), float(tops.get("M", np.inf)))
     keep = ["pid", "grade", "person_years"] + [c for c in by_columns(by) if c in exp.columns]
     e = exp[keep].assign(

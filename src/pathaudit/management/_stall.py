@@ -14,6 +14,8 @@ import pandas as pd
 
 from pathaudit import stats
 from pathaudit.checks import check_columns, check_data
+from pathaudit.derived.ladder import designed_overall_on
+from pathaudit.derived.population import distinct_people
 from pathaudit.errors import ArgumentError
 from pathaudit.management._common import (
     SNAPSHOT_NOTE,
@@ -21,7 +23,6 @@ from pathaudit.management._common import (
     By,
     by_columns,
     check_common,
-    distinct_people,
     indicator_result,
     row,
     stacked_groupings,
@@ -77,14 +78,11 @@ def _ic_spells_with_known_start(data: AuditData) -> pd.DataFrame:
 
 
 def _org_ic_top(data: AuditData) -> float:
-    """Top IC grade of the organisation-wide ladder (rows for every unit), else of all rows."""
-    lad = data.ladder
-    if lad is None or len(lad) == 0:
+    """The organisation's designed IC top on as-of (``inf`` without a ladder or IC rows)."""
+    if data.ladder is None or len(data.ladder) == 0:
         return np.inf
-    rows = lad.loc[lad["track"].astype(str) == "IC"]
-    if "org_unit" in rows and rows["org_unit"].notna().any() and rows["org_unit"].isna().any():
-        rows = rows.loc[rows["org_unit"].isna()]
-    return float(rows["grade"].max()) if len(rows) else np.inf
+    top = designed_overall_on(data, data.as_of)[0]
+    return float(top) if np.isfinite(top) else np.inf
 
 
 def stall_thresholds(data: AuditData, *, by: str | None = None) -> pd.DataFrame:
@@ -103,8 +101,8 @@ def stall_thresholds(data: AuditData, *, by: str | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per IC grade: ``grade``, ``threshold`` (years), ``rule``
-        (``"median"``, ``"p75_promoted"``, ``"grade_below"`` at and above the top
-        of the organisation-wide IC ladder or where nobody was promoted, or
+        (``"median"``, ``"p75_promoted"``, ``"grade_below"`` at and above the
+        organisation's designed IC top or where nobody was promoted, or
         ``"none"`` when no grade below has a threshold either), ``spells``,
         ``promotions``, ``n`` (people).
 
@@ -118,7 +116,9 @@ def stall_thresholds(data: AuditData, *, by: str | None = None) -> pd.DataFrame:
     promotion among those promoted: the first :math:`t` with
     :math:`F(t) \ge 0.75\, F(t_{max})`, :math:`t_{max}` the last event time
     (the censoring-aware version of "the 75th percentile among those promoted").
-    At and above the top of the organisation-wide IC ladder nobody can be
+    At and above the organisation's designed IC top on ``as_of`` (the
+    "designed overall" top of :func:`pathaudit.derived.ladder.designed_overall_on`:
+    the organisation-wide ladder where units only add IC levels) nobody can be
     promoted, except in units that added IC levels, so such grades take the
     threshold of the grade below the top (an IC at the ceiling longer than the
     usual time to promotion is stalled there); a grade below it with no
@@ -159,8 +159,7 @@ def _thresholds(ic: pd.DataFrame, top: float, group: np.ndarray) -> pd.DataFrame
         np.zeros(0, dtype=bool)
     cell = np.cumsum(new) - 1
     bounds = np.r_[np.flatnonzero(new), len(order)]
-    span = int(pid.max()) + 1 if len(pid) else 1
-    people = np.bincount(np.unique(cell * span + pid) // span, minlength=len(bounds) - 1)
+    people = distinct_people(cell, pid, len(bounds) - 1)
     promoted_all = reason == "promotion"
     status_all = np.where(promoted_all, 1, np.where(reason == "censored", 0, 2))
     rows = []

@@ -157,9 +157,12 @@ DEFINITIONS: dict[str, str] = {
         "their predicted pay (smearing-corrected) raised to it."
     ),
     "ceilings": (
-        "Top grade of each ladder as designed (ladder rows valid on as-of) and as "
-        "realised (highest grade with anyone in it); median FTE base pay at the "
-        "realised top. band_mids: IC band mid / M band mid per grade."
+        "Top grade of each ladder as designed overall (ladder rows in force on as-of, "
+        "organisation-wide rows plus each unit's own: the tops of the unit with the widest "
+        "gap M - IC among units with people employed) and as realised (the highest grade "
+        "held by at least k people on the track on as-of, so that no top describes one "
+        "person); median FTE base pay at the realised top. band_mids: IC band mid / M band "
+        "mid per grade."
     ),
 }
 
@@ -318,7 +321,7 @@ def pay_parity(
         (people raised), ``cost_share, mean_raise_pct, gap_before, gap_after,
         caps_binding``.
 
-        ``ceilings``: ``track, top_grade_designed, top_grade_realised, estimate``
+        ``ceilings``: ``track, top_grade_designed_overall, top_grade_realised, estimate``
         (median pay at the realised top), ``mean_pay, n``; ``tables["band_mids"]``:
         ``grade, ic_band_mid, m_band_mid, estimate`` (IC mid / M mid), ``band_keys``.
 
@@ -569,7 +572,10 @@ def pay_parity(
             ceil_tab,
             analysis="pay parity: top of each ladder and band structure",
             definition=DEFINITIONS["ceilings"],
-            method="ladder rows valid on as-of; realised = highest grade with anyone employed",
+            method=(
+                "designed overall = derived.ladder.designed_overall_on (widest gap); realised "
+                "= derived.ladder.realised_tops (highest grade held by at least k people)"
+            ),
             value_cols=["estimate", "mean_pay"],
             tables={"band_mids": band_mids},
             **common,

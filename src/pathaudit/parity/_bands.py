@@ -1,7 +1,8 @@
 """Pay bands in pay parity: each person's position in their band, and the band structure.
 
 :func:`band_position` gives compa-ratio and range penetration against the person's own
-band; :func:`ladder_ceilings` the top of each ladder (designed and realised), pay at the top and
+band; :func:`ladder_ceilings` the top of each ladder (designed overall and realised, as
+:mod:`pathaudit.derived.ladder` defines them), pay at the top and
 the IC band mid / M band mid per grade.
 """
 
@@ -106,29 +107,35 @@ def ladder_ceilings(
     Returns
     -------
     (pandas.DataFrame, pandas.DataFrame, list of str)
-        Per track: ``track, top_grade_designed, top_grade_realised, estimate`` (median
-        FTE base pay at the realised top), ``ci_lower, ci_upper`` (missing), ``mean_pay,
-        n``; per grade: ``grade, ic_band_mid, m_band_mid, estimate`` (median over band
-        keys of IC mid / M mid), ``band_keys``; the findings (ceilings, low IC mids).
+        Per track: ``track, top_grade_designed_overall`` (the organisation's designed
+        top: of the unit with the widest gap,
+        :func:`~pathaudit.derived.ladder.designed_overall_on`),
+        ``top_grade_realised`` (the highest grade held by at least k people on the track,
+        :func:`~pathaudit.derived.ladder.realised_tops`), ``estimate`` (median FTE base pay
+        at the realised top), ``ci_lower, ci_upper`` (missing), ``mean_pay, n``; per
+        grade: ``grade, ic_band_mid, m_band_mid, estimate`` (median over band keys of IC
+        mid / M mid), ``band_keys``; the findings (ceilings, low IC mids).
     """
-    from pathaudit.derived.ladder import assign_grades, top_grades
+    from pathaudit.derived.ladder import assign_grades, designed_overall_on, realised_tops_on
 
     findings: list[str] = []
-    designed = (
-        top_grades(data.ladder, on=when).set_index("track")["top_grade"]
+    d_ic, d_m = (
+        designed_overall_on(data, when)[:2]
         if data.ladder is not None and not data.ladder.empty
-        else pd.Series(dtype="Int64")
+        else (np.nan, np.nan)
     )
-    realised = pop.groupby("track")["grade"].max()
+    designed = {"IC": d_ic, "M": d_m}
+    realised = realised_tops_on(data, when)
+    k = data.min_cell_size
     rows = []
     for track in ("IC", "M"):
-        top_r = realised.get(track, np.nan)
+        top_d, top_r = designed[track], realised.get(track, np.nan)
         at_top = pop.loc[(pop["track"] == track) & (pop["grade"] == top_r), "base"]
         rows.append(
             {
                 "track": track,
-                "top_grade_designed": designed.get(track, pd.NA),
-                "top_grade_realised": top_r if pd.notna(top_r) else pd.NA,
+                "top_grade_designed_overall": int(top_d) if pd.notna(top_d) else pd.NA,
+                "top_grade_realised": int(top_r) if pd.notna(top_r) else pd.NA,
                 "estimate": float(at_top.median()) if len(at_top) else np.nan,
                 "ci_lower": np.nan,
                 "ci_upper": np.nan,
@@ -137,19 +144,18 @@ def ladder_ceilings(
             }
         )
     table = pd.DataFrame(rows).astype(
-        {"top_grade_designed": "Int64", "top_grade_realised": "Int64"}
+        {"top_grade_designed_overall": "Int64", "top_grade_realised": "Int64"}
     )
-    d_ic, d_m = designed.get("IC", pd.NA), designed.get("M", pd.NA)
     if pd.notna(d_ic) and pd.notna(d_m) and d_ic < d_m:
         findings.append(
-            f"IC ceiling below M ceiling as designed: the IC ladder tops out at grade {d_ic}, "
-            f"the M ladder at grade {d_m}."
+            f"IC ceiling below M ceiling as designed: the IC ladder tops out at grade "
+            f"{int(d_ic)}, the M ladder at grade {int(d_m)}."
         )
     r_ic, r_m = realised.get("IC", np.nan), realised.get("M", np.nan)
     if pd.notna(r_ic) and pd.notna(r_m) and r_ic < r_m:
         findings.append(
-            f"IC ceiling below M ceiling as realised: nobody on the IC track is above grade "
-            f"{int(r_ic)}; managers reach grade {int(r_m)}."
+            f"IC ceiling below M ceiling as realised: the highest grade held by at least {k} "
+            f"ICs is {int(r_ic)}; by at least {k} managers, {int(r_m)}."
         )
     band_cols = ["grade", "ic_band_mid", "m_band_mid", "estimate", "band_keys"]
     bands = data.bands

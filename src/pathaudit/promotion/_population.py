@@ -1,5 +1,9 @@
 """Who is at risk of promotion: spells below the top of their own track.
 
+The top is the designed top of the track in the spell's unit on the date
+(:func:`pathaudit.derived.ladder.promotable_from`, from
+:func:`pathaudit.derived.ladder.designed_tops`).
+
 The population of the time-to-promotion analysis (DOMAIN.md, analysis 2) is
 every spell -- the continuous time one person spends in one (track, level)
 within one employment episode -- whose grade lies below the top of its own
@@ -16,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
+from pathaudit.derived.ladder import promotable_from
+from pathaudit.derived.population import distinct_people
 from pathaudit.io.schema import EXIT_REASONS
 
 CAUSES: dict[str, int] = {"promotion": 1, "exit": 2, "switch": 3, "other_change": 4}
@@ -30,11 +36,7 @@ def person_codes(ids: pd.Series) -> np.ndarray:
 def n_people(codes: np.ndarray, sel: np.ndarray | None = None) -> int:
     """Distinct people among ``codes[sel]`` (codes are 0..P-1 from :func:`person_codes`)."""
     picked = codes if sel is None else codes[sel]
-    if len(picked) == 0:
-        return 0
-    mark = np.zeros(int(codes.max()) + 1, dtype=bool)
-    mark[picked] = True
-    return int(np.count_nonzero(mark))
+    return int(distinct_people(np.zeros(len(picked), dtype=np.int64), picked, 1)[0])
 
 
 def _cause_codes(end_reason: pd.Series) -> np.ndarray:
@@ -46,89 +48,6 @@ def _cause_codes(end_reason: pd.Series) -> np.ndarray:
     out[np.isin(r, list(EXIT_REASONS))] = CAUSES["exit"]
     out[np.isin(r, ["switch_to_M", "switch_to_IC"])] = CAUSES["switch"]
     return out
-
-
-def promotable_from(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Series:
-    """First date from which each row's grade lies below the top of its own track.
-
-    Parameters
-    ----------
-    ladder
-        Canonical ladder (``track, level, grade[, org_unit, valid_from]``), or
-        None (then the top of a track is its highest grade seen in ``frame``).
-    frame
-        Spells or exposure rows with ``track``, ``grade`` and (when the ladder is
-        unit-specific) ``org_unit``.
-
-    Returns
-    -------
-    pandas.Series
-        ``datetime64[ns]`` per row (index of ``frame``): the earliest
-        ``valid_from`` of a ladder row of the same track with a higher grade that
-        applies to the row's unit (rows without ``org_unit`` apply everywhere;
-        an empty ``valid_from`` means always, returned as 1678-01-01). ``NaT``
-        means never: the row is at the top of its track.
-
-    Notes
-    -----
-    Adopting a dual ladder can add IC levels in one unit from one date. An IC
-    at the old top of such a unit cannot be promoted before that date and can
-    after it. :func:`promotion_spells` keeps spells promotable on their first
-    day; :func:`promotion_rates` counts person-time from this date on.
-    """
-    always = pd.Timestamp("1678-01-01")
-    # integer codes for (track, grade, unit): the work is done once per distinct combination
-    t_codes, t_labels = pd.factorize(frame["track"].astype("str"))
-    grade = pd.to_numeric(frame["grade"], errors="coerce").to_numpy(dtype=float)
-    if "org_unit" in frame.columns:
-        u_codes, u_labels = pd.factorize(frame["org_unit"].astype("str"), use_na_sentinel=True)
-    else:
-        u_codes, u_labels = np.full(len(frame), -1), pd.Index([])
-    g_codes, g_labels = pd.factorize(grade, use_na_sentinel=True)
-    n_g, n_u = len(g_labels) + 1, len(u_labels) + 1
-    key = (t_codes.astype(np.int64) * n_g + (g_codes + 1)) * n_u + (u_codes + 1)
-    uniq, inv = np.unique(key, return_inverse=True)
-    keys = pd.DataFrame(
-        {
-            "track": np.asarray(t_labels, dtype=object)[uniq // (n_g * n_u)],
-            "grade": np.concatenate([[np.nan], np.asarray(g_labels, dtype=float)])[
-                (uniq // n_u) % n_g
-            ],
-            "unit": np.concatenate([[""], np.asarray(u_labels, dtype=object)])[uniq % n_u],
-        }
-    )
-    out_keys = np.full(len(keys), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
-    if ladder is None or ladder.empty:
-        lad_tracks: set[str] = set()
-    else:
-        lad = pd.DataFrame(
-            {
-                "track": ladder["track"].astype("str").to_numpy(),
-                "lgrade": pd.to_numeric(ladder["grade"], errors="coerce").to_numpy(dtype=float),
-                "lunit": (
-                    ladder["org_unit"].astype("str").fillna("").to_numpy()
-                    if "org_unit" in ladder.columns
-                    else ""
-                ),
-                "valid_from": (
-                    pd.to_datetime(ladder["valid_from"]).fillna(always).to_numpy()
-                    if "valid_from" in ladder.columns
-                    else np.datetime64(always)
-                ),
-            }
-        ).dropna(subset=["lgrade"])
-        lad_tracks = set(lad["track"])
-        pairs = keys.reset_index().merge(lad, on="track", how="inner")
-        ok = (pairs["lgrade"] > pairs["grade"]) & (
-            (pairs["lunit"] == "") | (pairs["lunit"] == pairs["unit"])
-        )
-        first = pairs.loc[ok].groupby("index")["valid_from"].min()
-        out_keys[first.index.to_numpy()] = first.to_numpy(dtype="datetime64[ns]")
-    # tracks absent from the ladder: top = highest grade seen
-    top_seen = keys.groupby("track")["grade"].transform("max").to_numpy()
-    missing = ~keys["track"].isin(lad_tracks).to_numpy() & (keys["grade"].to_numpy() < top_seen)
-    out_keys[missing] = np.datetime64(always)
-    return pd.Series(out_keys[inv], index=frame.index)
 
 
 def promotion_spells(

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
+from pathaudit.derived.calendar import fiscal_month_offset, quarter_index, quarter_start_day
 from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, StatisticalWarning
 from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
 from pathaudit.result import Result, make_result
@@ -154,19 +155,6 @@ def check_kind(kind: str) -> tuple[str, ...]:
 def _days(s: pd.Series) -> np.ndarray:
     """Datetime series -> integer days since the epoch."""
     return s.to_numpy(dtype="datetime64[D]").astype(np.int64)
-
-
-def _quarter_key(days: np.ndarray, fy_start_month: int) -> np.ndarray:
-    """Fiscal-quarter number of each day (any consistent numbering)."""
-    d = days.astype("datetime64[D]")
-    months = d.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
-    return (months - (fy_start_month - 1)) // 3
-
-
-def _quarter_start(qkey: np.ndarray, fy_start_month: int) -> np.ndarray:
-    """First day (days since the epoch) of fiscal-quarter number ``qkey``."""
-    months = (qkey * 3 + (fy_start_month - 1)).astype("datetime64[M]")
-    return months.astype("datetime64[D]").astype(np.int64)
 
 
 def _need_history(data: AuditData, analysis: str) -> None:
@@ -381,7 +369,7 @@ def _matched(
     seed: int,
 ) -> pd.DataFrame:
     """Build the design of :func:`post_switch_matched` (arguments already checked)."""
-    fy = data.fiscal_year_start_month
+    fq = fiscal_month_offset(data.fiscal_year_start_month)  # quarters of the fiscal calendar
     prep = _prepare(data)
     pid, names, episode = prep.pid, prep.names, prep.episode
     start, stop, tenure_days = prep.start, prep.stop, prep.tenure_days
@@ -408,13 +396,13 @@ def _matched(
     # candidates: intervals on the track left, one entry per fiscal quarter they touch,
     # sorted by cell (grade, unit, quarter) then person
     ci = np.flatnonzero(on_left)
-    q0 = _quarter_key(start[ci], fy)
-    q1 = _quarter_key(stop[ci] - 1, fy)
+    q0 = quarter_index(start[ci], fq)
+    q1 = quarter_index(stop[ci] - 1, fq)
     reps = (q1 - q0 + 1).astype(np.int64)
     ci = np.repeat(ci, reps)
     cq = np.repeat(q0, reps) + (np.arange(len(ci)) - np.repeat(np.cumsum(reps) - reps, reps))
-    qmin = int(min(cq.min(initial=0), _quarter_key(sw_d, fy).min(initial=0)))
-    n_q = int(max(cq.max(initial=0), _quarter_key(sw_d, fy).max(initial=0))) - qmin + 1
+    qmin = int(min(cq.min(initial=0), quarter_index(sw_d, fq).min(initial=0)))
+    n_q = int(max(cq.max(initial=0), quarter_index(sw_d, fq).max(initial=0))) - qmin + 1
     n_u = len(units) + 1
 
     def cell(g: np.ndarray, u: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -426,12 +414,12 @@ def _matched(
     window = tenure_window * DAYS_PER_YEAR
     span = 1 << 22  # > any tenure in days plus the window
     c_ten0 = tenure_days[ci] + np.maximum(
-        0, (_quarter_start(cq, fy) - start[ci])
+        0, (quarter_start_day(cq, fq) - start[ci])
     )  # tenure on the first day of the interval within this quarter
     c_key = cell(grade[ci], unit[ci], cq) * span + c_ten0
     o = np.lexsort((pid[ci], c_key))
     ci, c_key = ci[o], c_key[o]
-    s_base = cell(grade[si], unit[si], _quarter_key(sw_d, fy)) * span
+    s_base = cell(grade[si], unit[si], quarter_index(sw_d, fq)) * span
     lo = np.searchsorted(c_key, s_base + np.floor(sw_ten - window - 92).astype(np.int64), "left")
     hi = np.searchsorted(c_key, s_base + np.ceil(sw_ten + window).astype(np.int64), "right")
 
