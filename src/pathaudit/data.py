@@ -92,7 +92,8 @@ class AuditData:
         every other derived concept live here, keyed by ``key`` (a name, with the
         arguments that change the result). The cache belongs to this dataset; a copy
         made by :meth:`with_as_of` or :func:`dataclasses.replace` starts empty, and
-        replacing ``history`` or ``people`` on this object derives again. The tables are
+        replacing ``history``, ``people``, ``ladder`` or ``config`` on this object derives
+        again. The tables are
         treated as immutable: edit a copy and assign it (``data.history = h``), never a
         table in place, or derived tables would not see the edit.
 
@@ -118,7 +119,7 @@ class AuditData:
         (42, 42)
         """
         cache = self.__dict__.setdefault("_derived", {})
-        stamp = (id(self.history), id(self.people), self.as_of)
+        stamp = (id(self.history), id(self.people), id(self.ladder), id(self.config), self.as_of)
         hit = cache.get(key)
         if hit is not None and hit[0] == stamp:
             return hit[1]
