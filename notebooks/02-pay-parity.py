@@ -202,7 +202,7 @@ for note in res.notes:
 # ## 4. The top of each ladder
 
 # %%
-res.ceilings.table[["track", "top_grade_designed", "top_grade_realised", "n", "estimate"]]
+res.ceilings.table[["track", "top_grade_designed_overall", "top_grade_realised", "n", "estimate"]]
 
 # %%
 res.ceilings.tables["band_mids"].round(3)

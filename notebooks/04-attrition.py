@@ -211,7 +211,7 @@ cox[["estimate", "ci_lower", "ci_upper", "p_value", "mde"]].round(3)
 # %%
 hr = cox.loc["track: IC vs M"]
 hr_head = head.loc["voluntary_exit_hazard_ratio"]
-post = cox.loc[f"first {res.horizon_months} months after an IC→M switch"]
+post = cox.loc[cox.index.str.startswith(f"first {res.horizon_months} months after")].iloc[0]
 adopt = cox.loc["dual ladder in force in the unit"]
 # where each interval lies against 1
 side = {
