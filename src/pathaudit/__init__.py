@@ -10,13 +10,15 @@ from pathaudit.management import ManagementAudit, forced_management
 from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.quality import DataQualityReport
-from pathaudit.result import Result
+from pathaudit.result import AnalysisResult, Note, Result
 
 __all__ = [
+    "AnalysisResult",
     "AttritionResult",
     "AuditData",
     "DataQualityReport",
     "ManagementAudit",
+    "Note",
     "ParityResult",
     "PromotionAudit",
     "Result",
