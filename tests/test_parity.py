@@ -24,6 +24,7 @@ from pathaudit.headline import HEADLINE_COLUMNS
 from pathaudit.parity import _analysis as parity_analysis
 from pathaudit.parity._analysis import PARTS, ParityResult, pay_parity, ratio_of_means_ci
 from pathaudit.parity._decompose import oaxaca_blinder
+from pathaudit.parity._gap import gap_from_coef
 from pathaudit.parity._remedy import _solve_min_cost, remediation_plans
 from pathaudit.result import Note
 from pathaudit.simulate import cached_organisations
@@ -34,7 +35,6 @@ from pathaudit.stats.regression import (
     control_block,
     fit_ols,
     fit_ppml,
-    gap_from_coef,
 )
 
 AS_OF = pd.Timestamp("2025-12-31")

@@ -14,28 +14,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from pathaudit.errors import PathauditError, StatisticalWarning
-
-if TYPE_CHECKING:
-    from pathaudit.parity._gap import Gap as Gap
-    from pathaudit.parity._gap import gap_from_coef as gap_from_coef
-
-
-def __getattr__(name: str) -> Any:
-    # the reported gap (exp(b) - 1 and its tests) is in parity._gap; importable from here
-    # too, on first use, so that importing this module does not import the parity package
-    # (which imports this module: a cycle for callers outside parity)
-    if name in ("Gap", "gap_from_coef"):
-        from pathaudit.parity import _gap
-
-        return getattr(_gap, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 VcovType = Literal["auto", "CRV1", "CRV3", "HC1"]
 
