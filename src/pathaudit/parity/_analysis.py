@@ -32,14 +32,19 @@ date, from current pay only (so it runs on snapshot exports too). It returns a
 The parts are computed in ``_population`` (who is compared), ``_describe`` (raw
 comparisons), ``_adjusted`` with :mod:`pathaudit.stats.regression` and ``_gap`` (the
 adjusted gap), ``_decompose``, ``_eu``, ``_remedy`` and ``_bands``; the charts are in
-``_plots`` and the bundle and its headline in ``_result``. The constants,
-:class:`ParityResult` and :func:`ratio_of_means_ci` stay importable from here.
+``_plots`` and the bundle and its headline in ``_result``. :data:`SPECS` declares
+the parts (a :class:`~pathaudit.parts.PartSpec` each), so :func:`pay_parity` reads:
+check the arguments, find the people compared, compute the parts asked for (each
+shared input once), assemble. The constants, :class:`ParityResult` and
+:func:`ratio_of_means_ci` stay importable from here.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -87,13 +92,15 @@ from pathaudit.parity._population import (
     ONE_TRACK,
     parity_population,
 )
-from pathaudit.parity._remedy import remediation_plans
+from pathaudit.parity._remedy import RemediationPlans, remediation_plans
 from pathaudit.parity._result import PARTS, ParityResult
-from pathaudit.result import Note, Result, make_result
+from pathaudit.parts import NotComputed, PartSpec, compute_parts
+from pathaudit.result import Note, Result
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED
 from pathaudit.stats.regression import (
     FEW_CLUSTERS,
     NO_CLUSTERS,
+    Fit,
     VcovType,
     build_design,
     cluster_codes,
@@ -360,10 +367,24 @@ def pay_parity(
     dict_keys(['adjusted'])
     """
     data = check_data(data, "pay_parity")
-    alpha = check_alpha(alpha)
-    k = check_k(k, data)
-    bootstrap = int(check_number(bootstrap, "bootstrap", low=0, integer=True))
-    seed = int(check_number(seed, "seed", low=0, integer=True))
+    checked = _check_arguments(
+        data, alpha=alpha, k=k, bootstrap=bootstrap, seed=seed, controls=controls,
+        cluster=cluster, vcov=vcov, components=components, margin=margin, power=power,
+        p_adjust=p_adjust, eu_threshold=eu_threshold, reference=reference, currency=currency,
+        person_level=person_level, parts=parts,
+    )
+    run = _prepare(data, as_of, currency, checked)
+    out, part_notes = compute_parts(SPECS, run.want, run)
+    return _bundle(run, out, part_notes)
+
+
+def _check_arguments(data: AuditData, **args: Any) -> dict[str, Any]:
+    """The arguments of :func:`pay_parity`, checked (in the order its docstring lists them)."""
+    alpha = check_alpha(args["alpha"])
+    k = check_k(args["k"], data)
+    bootstrap = int(check_number(args["bootstrap"], "bootstrap", low=0, integer=True))
+    seed = int(check_number(args["seed"], "seed", low=0, integer=True))
+    controls, cluster, components = args["controls"], args["cluster"], args["components"]
     available = state_columns(data)
     where = "the people's current state (history and person columns, tenure_years, years_in_job)"
     if controls is not None:
@@ -375,29 +396,39 @@ def pay_parity(
         )
     if cluster != DEFAULT_CLUSTER:
         check_columns(cluster, "cluster", available, where=where)
-    vcov = check_choice(vcov, "vcov", VCOV_TYPES)
+    vcov = check_choice(args["vcov"], "vcov", VCOV_TYPES)
     asked = check_choices(components, "components", list(COMPONENTS))
     if asked is not None and not asked:
         raise ArgumentError(
             f"components must name at least one pay component of {list(COMPONENTS)}; got "
             f"{components!r}. Leave it out to analyse every component the export has."
         )
-    margin = float(check_number(margin, "margin", low=0, high=1, low_open=True))
+    margin = float(check_number(args["margin"], "margin", low=0, high=1, low_open=True))
+    power = args["power"]
     try:
         if check_number(power, "power", low=0, high=1, low_open=True) >= 1:
             raise ArgumentError(POWER_RANGE.format(value=power))
     except ArgumentError as err:
         raise ArgumentError(POWER_RANGE.format(value=power)) from err
-    power = float(power)
-    p_adjust = check_choice(p_adjust, "p_adjust", P_ADJUST)
-    eu_threshold = float(check_number(eu_threshold, "eu_threshold", low=0, high=1, low_open=True))
-    reference = check_choice(reference, "reference", REFERENCES)
-    if currency is not None:
-        _check_currency(data, currency)
-    person_level = bool(check_choice(person_level, "person_level", [False, True]))
-    want = set(check_parts(parts, PARTS))
-    models = want & {"adjusted", "sensitivity", "decomposition", "eu_gaps", "remediation"}
+    p_adjust = check_choice(args["p_adjust"], "p_adjust", P_ADJUST)
+    eu_threshold = float(check_number(args["eu_threshold"], "eu_threshold", low=0, high=1,
+                                      low_open=True))
+    reference = check_choice(args["reference"], "reference", REFERENCES)
+    if args["currency"] is not None:
+        _check_currency(data, args["currency"])
+    person_level = bool(check_choice(args["person_level"], "person_level", [False, True]))
+    want = frozenset(check_parts(args["parts"], PARTS))
+    return dict(
+        alpha=alpha, k=k, bootstrap=bootstrap, seed=seed, controls=controls, cluster=cluster,
+        vcov=vcov, asked=asked, margin=margin, power=float(power), p_adjust=p_adjust,
+        eu_threshold=eu_threshold, reference=reference, person_level=person_level, want=want,
+    )
 
+
+def _prepare(data: AuditData, as_of: object | None, currency: str | None,
+             checked: dict[str, Any]) -> _Parity:
+    """The run: the people compared, the components, the clusters and the texts."""
+    want, asked, cluster = checked["want"], checked["asked"], checked["cluster"]
     pop, excluded, cur_label, when = parity_population(data, as_of, currency)
     comps_present = [c for c in COMPONENTS if c in pop]
     if asked is None:
@@ -408,213 +439,333 @@ def pay_parity(
             raise ArgumentError(COMPONENT_MISSING.format(missing=missing,
                                                          available=comps_present))
         components = list(dict.fromkeys(asked))
-    cat, num = model_controls(pop, controls)
+    cat, num = model_controls(pop, checked["controls"])
     clusters = cluster_codes(pop[cluster]) if cluster in pop else None
     n_clusters = 0 if clusters is None else int(clusters.max()) + 1
+    vcov = checked["vcov"]
     notes: list[Note] = []
     if n_clusters < 2:
         clusters, vcov = None, "HC1"
-        if models:
+        if want & MODEL_PARTS:
             text = NO_CLUSTERS.format(col=cluster, g=n_clusters)
-            warnings.warn(text, StatisticalWarning, stacklevel=2)
+            warnings.warn(text, StatisticalWarning, stacklevel=3)
             notes.append(Note("caveat", text, "adjusted" if "adjusted" in want else ""))
-    population = (
-        f"people employed on {when.date()} (hire date <= as-of <= termination date), "
-        f"last job record dated on or before as-of, fte > 0, positive FTE base pay"
-        + (f", pay in {cur_label}" if cur_label else "")
+    return _Parity(
+        data=data, pop=pop, excluded=excluded, cur_label=cur_label, when=when,
+        components=components, comps_present=comps_present, cat=cat, num=num,
+        clusters=clusters, n_clusters=n_clusters, notes=tuple(notes),
+        **{**checked, "vcov": vcov},
     )
-    common: dict[str, Any] = dict(
-        data=data, alpha=alpha, k=k, population=population, n_in=len(pop),
-        excluded=excluded, as_of=str(when.date()),
+
+
+MODEL_PARTS = frozenset({"adjusted", "sensitivity", "decomposition", "eu_gaps", "remediation"})
+"""The parts that fit a pay model (and so need clusters and the control block)."""
+
+
+@dataclass(frozen=True)
+class _Parity:
+    """One call of :func:`pay_parity`.
+
+    Its checked arguments, the people compared, and the inputs several parts share
+    (each computed once, when the first part that needs it runs).
+    """
+
+    data: AuditData
+    pop: pd.DataFrame
+    excluded: dict[str, int]
+    cur_label: str | None
+    when: pd.Timestamp
+    components: list[str]
+    comps_present: list[str]
+    cat: list[str]
+    num: list[str]
+    clusters: np.ndarray | None
+    n_clusters: int
+    notes: tuple[Note, ...]
+    want: frozenset[str]
+    asked: Any
+    alpha: float
+    k: int
+    bootstrap: int
+    seed: int
+    controls: list[str] | None
+    cluster: str
+    vcov: VcovType
+    margin: float
+    power: float
+    p_adjust: str
+    eu_threshold: float
+    reference: str
+    person_level: bool
+
+    @cached_property
+    def common(self) -> dict[str, Any]:
+        """The ``make_result`` arguments every part shares."""
+        population = (
+            f"people employed on {self.when.date()} (hire date <= as-of <= termination date), "
+            f"last job record dated on or before as-of, fte > 0, positive FTE base pay"
+            + (f", pay in {self.cur_label}" if self.cur_label else "")
+        )
+        common: dict[str, Any] = dict(
+            data=self.data, alpha=self.alpha, k=self.k, population=population,
+            n_in=len(self.pop), excluded=self.excluded, as_of=str(self.when.date()),
+        )
+        if self.cur_label:
+            common["currency"] = self.cur_label
+        return common
+
+    @cached_property
+    def texts(self) -> dict[str, Any]:
+        """The values the definition and method templates name."""
+        return dict(
+            k=self.k, bootstrap=self.bootstrap, seed=self.seed, p_adjust=self.p_adjust,
+            power=self.power, margin=self.margin, threshold=self.eu_threshold,
+            cluster=self.cluster, component="pay (per component)",
+            model="log pay (base, total) or pay (variable, equity; Poisson PML)",
+            controls=", ".join(["grade"] + self.cat + self.num),
+            vcov=_vcov_text(self.vcov, self.clusters, self.n_clusters, self.cluster),
+            reference=REFERENCE_TEXTS[self.reference],
+        )
+
+    @cached_property
+    def banded(self) -> pd.DataFrame:
+        """The people compared with their position in their pay band."""
+        return self.pop.join(band_position(self.data, self.pop, self.when))
+
+    @cached_property
+    def dist(self) -> pd.DataFrame:
+        """Pay distribution per component, grade and track (the ``distribution`` table)."""
+        return pay_distribution(self.banded, self.components, self.k)
+
+    @cached_property
+    def fit_args(self) -> dict[str, Any]:
+        """The arguments of every pay model: controls, clusters, standard errors."""
+        block = control_block(self.pop, self.cat, self.num)
+        return dict(controls=block, clusters=self.clusters, vcov=self.vcov,
+                    cluster_name=self.cluster)
+
+    @cached_property
+    def adjusted_fits(self) -> tuple[pd.DataFrame, dict[str, Fit]]:
+        """The adjusted gaps and the overall fit of each component."""
+        return adjusted_gaps(
+            self.pop, self.components, alpha=self.alpha, power=self.power, margin=self.margin,
+            p_adjust=self.p_adjust, k=self.k, **self.fit_args,
+        )
+
+    @cached_property
+    def base_fit(self) -> Fit | None:
+        """The base-pay model.
+
+        The adjusted part's when it was fitted; else fitted alone when the EU gaps or
+        the remediation plans need it.
+        """
+        fit = self.adjusted_fits[1].get("base") if "adjusted" in self.want else None
+        if fit is None and self.want & {"eu_gaps", "remediation"}:
+            fit = base_pay_fit(self.pop, **self.fit_args)
+        return fit
+
+    @cached_property
+    def plans(self) -> RemediationPlans | None:
+        """The two remediation plans (None without a base-pay model)."""
+        if self.base_fit is None:
+            return None
+        return remediation_plans(
+            self.base_fit, self.pop["base"].to_numpy(dtype="float64"),
+            self.pop["is_ic"].to_numpy() == 1,
+        )
+
+    @cached_property
+    def ceilings(self) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+        """The tops of the ladders, the band mids and the findings they give."""
+        return ladder_ceilings(self.data, self.pop, self.when, self.data.config.get("fx") or {})
+
+
+REFERENCE_TEXTS = {
+    "neumark": "without a track indicator (Neumark 1988)",
+    "pooled": "with a track indicator (Jann 2008)",
+}
+"""How the decomposition's method names its reference coefficients."""
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+def _by_grade(run: _Parity, spec: PartSpec[_Parity]) -> Result:
+    table = by_grade_ratios(run.banded, run.dist, run.components, bootstrap=run.bootstrap,
+                            alpha=run.alpha, seed=run.seed, k=run.k)
+    return spec.result(run, table, complementary_by=["component"], bootstrap=run.bootstrap,
+                       seed=run.seed)
+
+
+def _distribution(run: _Parity, spec: PartSpec[_Parity]) -> Result:
+    table = run.dist.assign(estimate=run.dist["median"], ci_lower=np.nan, ci_upper=np.nan)
+    return spec.result(run, table, complementary_by=["component", "track"])
+
+
+def _adjusted(run: _Parity, spec: PartSpec[_Parity]) -> Result:
+    return spec.result(run, run.adjusted_fits[0], controls=["grade"] + run.cat + run.num,
+                       margin=run.margin, power=run.power, p_adjust=run.p_adjust)
+
+
+def _sensitivity(run: _Parity, spec: PartSpec[_Parity]) -> Result:
+    table = sensitivity(run.pop, alpha=run.alpha, power=run.power, margin=run.margin,
+                        **run.fit_args)
+    return spec.result(run, table)
+
+
+def _decomposition(run: _Parity, spec: PartSpec[_Parity]) -> Result:
+    frame = run.pop.assign(grade_model=run.pop["grade"])
+    dec_design = build_design(
+        frame, track="none" if run.reference == "neumark" else "overall",
+        grade_col="grade_model", controls=run.fit_args["controls"],
     )
-    if cur_label:
-        common["currency"] = cur_label
-    ctrl_text = ", ".join(["grade"] + cat + num)
-    vcov_text = _vcov_text(vcov, clusters, n_clusters, cluster)
-    out: dict[str, Result | None] = dict.fromkeys(PARTS)
+    dec = oaxaca_blinder(
+        np.log(frame["base"].to_numpy(dtype="float64")),
+        frame["is_ic"].to_numpy() == 1,
+        dec_design,
+        run.clusters,
+        alpha=run.alpha,
+        track_columns=dec_design.groups.get("track"),
+    ).assign(n=len(frame))
+    return spec.result(run, dec, caveat=EXPLAINED_BY_GRADE_CAVEAT)
 
-    if want & {"by_grade", "distribution"}:
-        pop_banded = pop.join(band_position(data, pop, when))
-        dist = pay_distribution(pop_banded, components, k)
-        if "by_grade" in want:
-            by_grade_tab = by_grade_ratios(
-                pop_banded, dist, components, bootstrap=bootstrap, alpha=alpha, seed=seed, k=k
-            )
-            out["by_grade"] = make_result(
-                by_grade_tab,
-                analysis="pay parity: IC vs M pay by grade",
-                definition=DEFINITIONS["by_grade"].format(component="pay (per component)"),
-                method=f"ratio of medians with percentile bootstrap within track (B = "
-                f"{bootstrap}, seed {seed}); for variable pay and equity (often zero) the ratio "
-                "of means with a delta-method CI; a grade shows no pay figure unless both "
-                f"tracks have k = {k} people",
-                label_cols=LABEL_COLUMNS,
-                complementary_by=["component"],
-                plotter=plot_ratio,
-                bootstrap=bootstrap,
-                seed=seed,
-                **common,
-            )
-        if "distribution" in want:
-            out["distribution"] = make_result(
-                dist.assign(estimate=dist["median"], ci_lower=np.nan, ci_upper=np.nan),
-                analysis="pay parity: pay distribution by grade and track",
-                definition=DEFINITIONS["distribution"],
-                method="empirical quantiles (linear interpolation); compa-ratio and range "
-                f"penetration only where at least k = {k} people have a band",
-                label_cols=LABEL_COLUMNS,
-                complementary_by=["component", "track"],
-                plotter=plot_distribution,
-                **common,
-            )
 
-    block = control_block(pop, cat, num) if models else None
-    fit_args: dict[str, Any] = dict(controls=block, clusters=clusters, vcov=vcov,
-                                    cluster_name=cluster)
-    base_fit = None
-    if "adjusted" in want:
-        adj_tab, fits = adjusted_gaps(
-            pop, components, alpha=alpha, power=power, margin=margin, p_adjust=p_adjust, k=k,
-            **fit_args,
-        )
-        base_fit = fits.get("base")
-        out["adjusted"] = make_result(
-            adj_tab,
-            analysis="pay parity: adjusted track gap",
-            definition=DEFINITIONS["adjusted"].format(
-                model="log pay (base, total) or pay (variable, equity; Poisson PML)",
-                controls=ctrl_text,
-            ),
-            method=f"{vcov_text}; per-grade p-values adjusted by {p_adjust}; minimum "
-            f"detectable gap at {power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
-            label_cols=LABEL_COLUMNS,
-            plotter=plot_gaps,
-            controls=["grade"] + cat + num,
-            margin=margin,
-            power=power,
-            p_adjust=p_adjust,
-            **common,
-        )
+def _eu_gaps(run: _Parity, spec: PartSpec[_Parity]) -> Result | NotComputed | None:
+    pop, base_fit = run.pop, run.base_fit
+    if "gender" not in pop or pop["gender"].notna().sum() == 0:
+        return NotComputed(NOT_COMPUTED_NO_GENDER)
+    if base_fit is None:
+        return None
+    # Var(eta_i): squared residuals of the base-pay model, HC1-scaled
+    n_fit, k_fit = base_fit.design.X.shape
+    resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
+    table, other = eu_gaps(
+        pop, resid_var=resid_var, alpha=run.alpha, bootstrap=run.bootstrap, seed=run.seed,
+        k=run.k, threshold=run.eu_threshold, p_adjust=run.p_adjust,
+    )
+    return spec.result(run, table, gender_not_man_or_woman=other, threshold=run.eu_threshold)
 
-    if "sensitivity" in want:
-        out["sensitivity"] = make_result(
-            sensitivity(pop, alpha=alpha, power=power, margin=margin, **fit_args),
-            label_cols=LABEL_COLUMNS,
-            analysis="pay parity: sensitivity to the IC <-> M grade equivalence",
-            definition=DEFINITIONS["sensitivity"],
-            method=f"as the adjusted gap ({vcov_text})",
-            plotter=plot_sensitivity,
-            **common,
-        )
 
-    if "decomposition" in want:
-        out["decomposition"] = _decomposition(pop, block, clusters, alpha, reference, cluster,
-                                              common)
-        notes.append(Note("caveat", EXPLAINED_BY_GRADE_CAVEAT, "decomposition"))
+def _remediation(run: _Parity, spec: PartSpec[_Parity]) -> Result | None:
+    if run.plans is None:
+        return None
+    table = run.plans.table.rename(columns={"total_cost": "estimate"}).assign(
+        ci_lower=np.nan, ci_upper=np.nan
+    )
+    columns = ["plan", "track_raised", "estimate", "ci_lower", "ci_upper", "n", "cost_share",
+               "mean_raise_pct", "gap_before", "gap_after", "caps_binding"]
+    return spec.result(run, table[columns], currency_of_costs=run.cur_label)
 
-    if base_fit is None and want & {"eu_gaps", "remediation"}:
-        base_fit = base_pay_fit(pop, **fit_args)
-    no_gender = "gender" not in pop or pop["gender"].notna().sum() == 0
-    if "eu_gaps" in want and no_gender:
-        notes.append(Note("not computed", NOT_COMPUTED_NO_GENDER, "eu_gaps"))
-    elif "eu_gaps" in want and base_fit is not None:
-        # Var(eta_i): squared residuals of the base-pay model, HC1-scaled
-        n_fit, k_fit = base_fit.design.X.shape
-        resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
-        eu_tab, eu_other = eu_gaps(
-            pop, resid_var=resid_var, alpha=alpha, bootstrap=bootstrap, seed=seed, k=k,
-            threshold=eu_threshold, p_adjust=p_adjust,
-        )
-        out["eu_gaps"] = make_result(
-            eu_tab,
-            label_cols=LABEL_COLUMNS,
-            analysis="pay parity: gender pay gap within track and grade (EU 2023/970 style)",
-            definition=DEFINITIONS["eu_gaps"].format(threshold=eu_threshold, k=k),
-            method="mean gap: delta method on the log ratio of means, conditional on the "
-            "cell's composition (each person's idiosyncratic pay variance from the squared "
-            "residual of the adjusted base-pay model, HC1-scaled), normal quantiles; median "
-            f"gap: percentile bootstrap within group (B = {bootstrap}); p-values adjusted by "
-            f"{p_adjust} across cells",
-            gender_not_man_or_woman=eu_other,
-            threshold=eu_threshold,
-            plotter=plot_eu_gaps,
-            **common,
-        )
 
-    plans = None
-    if base_fit is not None and ("remediation" in want or person_level):
-        plans = remediation_plans(
-            base_fit, pop["base"].to_numpy(dtype="float64"), pop["is_ic"].to_numpy() == 1
-        )
-    if "remediation" in want and plans is not None:
-        rem_tab = plans.table.rename(columns={"total_cost": "estimate"}).assign(
-            ci_lower=np.nan, ci_upper=np.nan
-        )
-        out["remediation"] = make_result(
-            rem_tab[["plan", "track_raised", "estimate", "ci_lower", "ci_upper", "n",
-                     "cost_share", "mean_raise_pct", "gap_before", "gap_after",
-                     "caps_binding"]],
-            analysis="pay parity: cost of closing the adjusted gap",
-            definition=DEFINITIONS["remediation"],
-            method="OLS is linear in log pay: raises delta change the gap by c'delta; "
-            "min_cost solves the convex programme exactly (KKT, bisection); predicted pay "
-            "back-transformed with Duan's smearing factor",
-            currency_of_costs=cur_label,
-            **common,
-        )
+def _ceilings(run: _Parity, spec: PartSpec[_Parity]) -> Result:
+    table, band_mids, _ = run.ceilings
+    return spec.result(run, table, value_cols=["estimate", "mean_pay"],
+                       tables={"band_mids": band_mids})
 
-    ceiling_findings: list[str] = []
-    if "ceilings" in want:
-        ceil_tab, band_mids, ceiling_findings = ladder_ceilings(
-            data, pop, when, data.config.get("fx") or {}
-        )
-        out["ceilings"] = make_result(
-            ceil_tab,
-            analysis="pay parity: top of each ladder and band structure",
-            definition=DEFINITIONS["ceilings"],
-            method=(
-                "designed overall = derived.ladder.designed_overall_on (widest gap); realised "
-                "= derived.ladder.realised_tops (highest grade held by at least k people)"
-            ),
-            value_cols=["estimate", "mean_pay"],
-            tables={"band_mids": band_mids},
-            **common,
-        )
 
-    findings = _findings(out, ceiling_findings, alpha=alpha, eu_threshold=eu_threshold)
+SPECS: tuple[PartSpec[_Parity], ...] = (
+    PartSpec(
+        "by_grade", "pay parity: IC vs M pay by grade", DEFINITIONS["by_grade"],
+        "ratio of medians with percentile bootstrap within track (B = {bootstrap}, seed "
+        "{seed}); for variable pay and equity (often zero) the ratio of means with a "
+        "delta-method CI; a grade shows no pay figure unless both tracks have k = {k} people",
+        _by_grade, needs=("banded", "dist"), groups=LABEL_COLUMNS, plotter=plot_ratio,
+    ),
+    PartSpec(
+        "distribution", "pay parity: pay distribution by grade and track",
+        DEFINITIONS["distribution"],
+        "empirical quantiles (linear interpolation); compa-ratio and range penetration only "
+        "where at least k = {k} people have a band",
+        _distribution, needs=("dist",), groups=LABEL_COLUMNS, plotter=plot_distribution,
+    ),
+    PartSpec(
+        "adjusted", "pay parity: adjusted track gap", DEFINITIONS["adjusted"],
+        "{vcov}; per-grade p-values adjusted by {p_adjust}; minimum detectable gap at "
+        "{power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
+        _adjusted, needs=("adjusted_fits",), groups=LABEL_COLUMNS, plotter=plot_gaps,
+    ),
+    PartSpec(
+        "sensitivity", "pay parity: sensitivity to the IC <-> M grade equivalence",
+        DEFINITIONS["sensitivity"], "as the adjusted gap ({vcov})",
+        _sensitivity, needs=("fit_args",), groups=LABEL_COLUMNS, plotter=plot_sensitivity,
+    ),
+    PartSpec(
+        "decomposition", "pay parity: Oaxaca-Blinder decomposition of the IC − M log-pay gap",
+        DEFINITIONS["decomposition"],
+        "twofold, pooled reference coefficients {reference}; delta-method SEs on influence "
+        "functions clustered by {cluster}, t(G-1)",
+        _decomposition, needs=("fit_args",), plotter=plot_decomposition,
+        caveats=(EXPLAINED_BY_GRADE_CAVEAT,),
+    ),
+    PartSpec(
+        "eu_gaps", "pay parity: gender pay gap within track and grade (EU 2023/970 style)",
+        DEFINITIONS["eu_gaps"],
+        "mean gap: delta method on the log ratio of means, conditional on the cell's "
+        "composition (each person's idiosyncratic pay variance from the squared residual of "
+        "the adjusted base-pay model, HC1-scaled), normal quantiles; median gap: percentile "
+        "bootstrap within group (B = {bootstrap}); p-values adjusted by {p_adjust} across cells",
+        _eu_gaps, needs=("base_fit",), groups=LABEL_COLUMNS, plotter=plot_eu_gaps,
+    ),
+    PartSpec(
+        "remediation", "pay parity: cost of closing the adjusted gap", DEFINITIONS["remediation"],
+        "OLS is linear in log pay: raises delta change the gap by c'delta; min_cost solves the "
+        "convex programme exactly (KKT, bisection); predicted pay back-transformed with Duan's "
+        "smearing factor",
+        _remediation, needs=("base_fit", "plans"),
+    ),
+    PartSpec(
+        "ceilings", "pay parity: top of each ladder and band structure", DEFINITIONS["ceilings"],
+        "designed overall = derived.ladder.designed_overall_on (widest gap); realised = "
+        "derived.ladder.realised_tops (highest grade held by at least k people)",
+        _ceilings, needs=("ceilings",),
+    ),
+)
+"""The parts of pay parity, in report order (:data:`PARTS`): what each is and how it is made."""
+
+
+def _bundle(run: _Parity, out: dict[str, Result], part_notes: list[Note]) -> ParityResult:
+    """The result: the parts, the findings, the notes, the people list and the settings."""
+    notes = list(run.notes) + part_notes
+    ceiling_findings = run.ceilings[2] if "ceilings" in run.want else []
+    findings = _findings(out, ceiling_findings, alpha=run.alpha, eu_threshold=run.eu_threshold)
     computed_or_noted = {n.part for n in notes if n.kind == "not computed"}
     skipped = [
-        Note("not computed", f"not asked for (parts={sorted(want, key=PARTS.index)})", p)
+        Note("not computed", f"not asked for (parts={sorted(run.want, key=PARTS.index)})", p)
         for p in PARTS
-        if out[p] is None and p not in computed_or_noted
+        if p not in out and p not in computed_or_noted
     ]
-
     people = None
-    if person_level and plans is not None:
-        people = pd.DataFrame(
-            {
-                "employee_id": pop["employee_id"].to_numpy(),
-                "track": pop["track"].to_numpy(),
-                "grade": pop["grade"].to_numpy(),
-                "pay": pop["base"].to_numpy(),
-                "predicted_pay": plans.predicted,
-                "raise_min_cost": plans.raise_min_cost,
-                "raise_to_predicted": plans.raise_to_predicted,
-            }
-        )
-        people = people.loc[(people["raise_min_cost"] > 0) | (people["raise_to_predicted"] > 0)]
-        people = people.reset_index(drop=True)
-
+    if run.person_level and run.base_fit is not None and run.plans is not None:
+        people = _people(run.pop, run.plans)
     return ParityResult(
         **out,
         notes=tuple(findings + notes + skipped),
         people=people,
         settings={
-            "alpha": alpha, "k": k, "margin": margin, "eu_threshold": eu_threshold,
-            "components": None if asked is None else tuple(components),
-            "components_available": tuple(comps_present), "currency": cur_label,
+            "alpha": run.alpha, "k": run.k, "margin": run.margin,
+            "eu_threshold": run.eu_threshold,
+            "components": None if run.asked is None else tuple(run.components),
+            "components_available": tuple(run.comps_present), "currency": run.cur_label,
         },
     )
+
+
+def _people(pop: pd.DataFrame, plans: RemediationPlans) -> pd.DataFrame:
+    """The person-level remediation list: everyone a plan raises."""
+    people = pd.DataFrame(
+        {
+            "employee_id": pop["employee_id"].to_numpy(),
+            "track": pop["track"].to_numpy(),
+            "grade": pop["grade"].to_numpy(),
+            "pay": pop["base"].to_numpy(),
+            "predicted_pay": plans.predicted,
+            "raise_min_cost": plans.raise_min_cost,
+            "raise_to_predicted": plans.raise_to_predicted,
+        }
+    )
+    people = people.loc[(people["raise_min_cost"] > 0) | (people["raise_to_predicted"] > 0)]
+    return people.reset_index(drop=True)
+
 
 
 def state_columns(data: AuditData) -> list[str]:
@@ -654,46 +805,8 @@ def _vcov_text(vcov: str, clusters: np.ndarray | None, n_clusters: int, cluster:
     return f"CRV1 clustered by {cluster}, t({n_clusters - 1})"
 
 
-def _decomposition(
-    pop: pd.DataFrame,
-    block: Any,
-    clusters: np.ndarray | None,
-    alpha: float,
-    reference: str,
-    cluster: str,
-    common: dict[str, Any],
-) -> Result:
-    frame = pop.assign(grade_model=pop["grade"])
-    dec_design = build_design(
-        frame, track="none" if reference == "neumark" else "overall", grade_col="grade_model",
-        controls=block,
-    )
-    dec = oaxaca_blinder(
-        np.log(frame["base"].to_numpy(dtype="float64")),
-        frame["is_ic"].to_numpy() == 1,
-        dec_design,
-        clusters,
-        alpha=alpha,
-        track_columns=dec_design.groups.get("track"),
-    ).assign(n=len(frame))
-    return make_result(
-        dec,
-        analysis="pay parity: Oaxaca-Blinder decomposition of the IC − M log-pay gap",
-        definition=DEFINITIONS["decomposition"],
-        method=(
-            "twofold, pooled reference coefficients "
-            + ("without a track indicator (Neumark 1988)" if reference == "neumark"
-               else "with a track indicator (Jann 2008)")
-            + f"; delta-method SEs on influence functions clustered by {cluster}, t(G-1)"
-        ),
-        caveat=EXPLAINED_BY_GRADE_CAVEAT,
-        plotter=plot_decomposition,
-        **common,
-    )
-
-
 def _findings(
-    out: dict[str, Result | None],
+    out: dict[str, Result],
     ceiling_findings: list[str],
     *,
     alpha: float,
@@ -701,7 +814,7 @@ def _findings(
 ) -> list[Note]:
     """The plain-language findings, as notes of kind ``"finding"``."""
     notes: list[Note] = []
-    adjusted = out["adjusted"]
+    adjusted = out.get("adjusted")
     t = adjusted.table if adjusted is not None else None
     if t is not None and ((t["component"] == "base") & (t["scope"] == "overall")).any():
         over = t.loc[(t["component"] == "base") & (t["scope"] == "overall")].iloc[0]
@@ -727,7 +840,7 @@ def _findings(
                 + ".",
                 "adjusted",
             ))
-    eu = out["eu_gaps"]
+    eu = out.get("eu_gaps")
     if eu is not None and "flag" in eu.table and eu.table["flag"].any():
         notes.append(Note(
             "finding",
