@@ -368,33 +368,90 @@ def _matched(
     tenure_window: float,
     seed: int,
 ) -> pd.DataFrame:
-    """Build the design of :func:`post_switch_matched` (arguments already checked)."""
+    """Build the design of :func:`post_switch_matched` (arguments already checked).
+
+    The steps of its Notes, in order: the switches (:func:`_switches`), candidate
+    intervals by (grade, unit, quarter) (:func:`_candidates`), the date and tenure
+    filters and the seeded draw (:func:`_draw_controls`), the end of each follow-up
+    (:func:`_follow_up_ends`).
+    """
     fq = fiscal_month_offset(data.fiscal_year_start_month)  # quarters of the fiscal calendar
     prep = _prepare(data)
-    pid, names, episode = prep.pid, prep.names, prep.episode
-    start, stop, tenure_days = prep.start, prep.stop, prep.tenure_days
-    unit, units, grade = prep.unit, prep.units, prep.grade
     on_left = prep.is_ic if left == "IC" else ~prep.is_ic
+    sw = _switches(prep, on_left)
+    window = tenure_window * DAYS_PER_YEAR
+    ci, lo, hi = _candidates(prep, on_left, sw, fq, window)
+    c_set, c_row, c_ten = _draw_controls(prep, sw, ci, lo, hi, window, n_controls, seed)
+    n_sets = len(sw.rows)
+    n_drawn = np.bincount(c_set, minlength=n_sets)
+
+    # one row per person per set: switchers first, then their controls
+    r_set = np.r_[np.arange(n_sets), c_set]
+    r_row = np.r_[sw.rows, c_row]
+    r_sw = np.r_[np.ones(n_sets, np.int64), np.zeros(len(c_set), np.int64)]
+    r_ten = np.r_[sw.tenure, c_ten]
+    d = sw.date[r_set]
+    end, reason = _follow_up_ends(prep, on_left, sw, r_row, r_sw, d, horizon_months)
+    si, grade, unit = sw.rows, prep.grade, prep.unit
+    rows = pd.DataFrame(
+        {
+            "set_id": r_set,
+            "employee_id": pd.array(prep.names[prep.pid[r_row]], dtype="string"),
+            "episode": prep.episode[r_row],
+            "switched": r_sw,
+            "switch_date": pd.to_datetime(d, unit="D"),
+            "grade": pd.arrays.IntegerArray(grade[si][r_set].astype(np.int64),
+                                            grade[si][r_set] < 0),  # -1 codes a missing grade
+            "org_unit": pd.array(prep.units[unit[si][r_set]], dtype="string"),
+            "tenure": r_ten / DAYS_PER_YEAR,
+            "end_date": pd.to_datetime(end, unit="D"),
+            "time": (end - d) / DAYS_PER_YEAR,
+            "end_reason": reason.astype(str),
+            "n_controls": n_drawn[r_set],
+        }
+    )
+    rows = rows.sort_values(["set_id", "switched", "employee_id"], ascending=[True, False, True],
+                            kind="stable")
+    return rows[list(MATCHED_COLUMNS)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Switches:
+    """The switches in one direction (the matched sets), ordered by date and person."""
+
+    rows: np.ndarray  # the interval on the track left that each switch ends
+    date: np.ndarray  # switch day (first day on the new track)
+    tenure: np.ndarray  # tenure in days on the switch day
+    first: np.ndarray  # per person: day of the first switch in this direction (int64 max: none)
+
+
+def _switches(prep: _Prepared, on_left: np.ndarray) -> _Switches:
+    """Step 1: the switches, and each person's first switch (eligibility and censoring)."""
+    pid, episode, start, stop = prep.pid, prep.episode, prep.start, prep.stop
     is_sw = np.zeros(len(pid), dtype=bool)
     is_sw[:-1] = prep.next_contiguous[:-1] & on_left[:-1] & ~on_left[1:]
-
-    # switches (sets), ordered by date and person
     si = np.flatnonzero(is_sw)
     si = si[np.lexsort((episode[si], pid[si], stop[si]))]
     sw_d = stop[si]
-    sw_ten = tenure_days[si] + (stop[si] - start[si])
-    n_sets = len(si)
-
-    # first switch of each person in this direction (eligibility and censoring)
-    first_switch = np.full(len(names), np.iinfo(np.int64).max)
+    first_switch = np.full(len(prep.names), np.iinfo(np.int64).max)
     np.minimum.at(first_switch, pid[si], sw_d)
+    return _Switches(rows=si, date=sw_d, tenure=prep.tenure_days[si] + (stop[si] - start[si]),
+                     first=first_switch)
 
-    # episode ends and how they ended (rows are sorted by person, episode, start)
-    last = np.ones(len(pid), dtype=bool)
-    last[:-1] = (pid[1:] != pid[:-1]) | (episode[1:] != episode[:-1])
 
-    # candidates: intervals on the track left, one entry per fiscal quarter they touch,
-    # sorted by cell (grade, unit, quarter) then person
+def _candidates(
+    prep: _Prepared, on_left: np.ndarray, sw: _Switches, fq: int, window: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2: candidate intervals by (grade, unit, fiscal quarter), and each switch's range.
+
+    Intervals on the track left, one entry per fiscal quarter they touch, sorted by cell
+    (grade, unit, quarter) then by tenure at the interval start: the candidates whose
+    tenure on the switch day can be within the window form one contiguous range
+    ``ci[lo[s]:hi[s]]`` per switch ``s`` (an interval lasts at most one quarter: at most
+    92 days of tenure accrue in it).
+    """
+    start, stop, tenure_days = prep.start, prep.stop, prep.tenure_days
+    sw_d, sw_ten = sw.date, sw.tenure
     ci = np.flatnonzero(on_left)
     q0 = quarter_index(start[ci], fq)
     q1 = quarter_index(stop[ci] - 1, fq)
@@ -403,48 +460,51 @@ def _matched(
     cq = np.repeat(q0, reps) + (np.arange(len(ci)) - np.repeat(np.cumsum(reps) - reps, reps))
     qmin = int(min(cq.min(initial=0), quarter_index(sw_d, fq).min(initial=0)))
     n_q = int(max(cq.max(initial=0), quarter_index(sw_d, fq).max(initial=0))) - qmin + 1
-    n_u = len(units) + 1
+    n_u = len(prep.units) + 1
 
     def cell(g: np.ndarray, u: np.ndarray, q: np.ndarray) -> np.ndarray:
         return ((g + 1) * n_u + u) * n_q + (q - qmin)
 
-    # within a cell, candidates are sorted by tenure at the interval start: the candidates
-    # whose tenure on d can be within the window form one contiguous range per switch
-    # (an interval lasts at most one quarter: at most 92 days of tenure accrue in it)
-    window = tenure_window * DAYS_PER_YEAR
     span = 1 << 22  # > any tenure in days plus the window
     c_ten0 = tenure_days[ci] + np.maximum(
         0, (quarter_start_day(cq, fq) - start[ci])
     )  # tenure on the first day of the interval within this quarter
-    c_key = cell(grade[ci], unit[ci], cq) * span + c_ten0
-    o = np.lexsort((pid[ci], c_key))
+    c_key = cell(prep.grade[ci], prep.unit[ci], cq) * span + c_ten0
+    o = np.lexsort((prep.pid[ci], c_key))
     ci, c_key = ci[o], c_key[o]
-    s_base = cell(grade[si], unit[si], quarter_index(sw_d, fq)) * span
+    si = sw.rows
+    s_base = cell(prep.grade[si], prep.unit[si], quarter_index(sw_d, fq)) * span
     lo = np.searchsorted(c_key, s_base + np.floor(sw_ten - window - 92).astype(np.int64), "left")
     hi = np.searchsorted(c_key, s_base + np.ceil(sw_ten + window).astype(np.int64), "right")
+    return ci, lo, hi
 
-    # pairs (set, candidate) in chunks of switches, filtered, then drawn by random rank
+
+def _draw_controls(
+    prep: _Prepared,
+    sw: _Switches,
+    ci: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    window: float,
+    n_controls: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 3 and 4: the date and tenure filters, then the seeded draw of controls.
+
+    Pairs (set, candidate) are built in chunks of switches (at most about four million
+    pairs at a time), filtered, then ranked at random within their set; the first
+    ``n_controls`` are kept. Returns the set, the interval and the tenure on the switch
+    day (days) of every control drawn.
+    """
     rng = np.random.default_rng(seed)
     chosen_set, chosen_row, chosen_ten = [], [], []
     counts = hi - lo
     bounds = np.searchsorted(np.cumsum(counts), np.arange(1, 1 + counts.sum() // 4_000_000) *
                              4_000_000)
-    for chunk in np.split(np.arange(n_sets), np.unique(bounds)):
+    for chunk in np.split(np.arange(len(sw.rows)), np.unique(bounds)):
         if len(chunk) == 0:
             continue
-        cnt = counts[chunk]
-        ps = np.repeat(chunk, cnt)  # set index of each pair
-        pc = ci[np.repeat(lo[chunk], cnt) + (np.arange(cnt.sum()) - np.repeat(
-            np.cumsum(cnt) - cnt, cnt))]  # candidate row of each pair
-        d = sw_d[ps]
-        c_ten = tenure_days[pc] + (d - start[pc])
-        ok = (
-            (start[pc] <= d)
-            & (d < stop[pc])
-            & (np.abs(c_ten - sw_ten[ps]) <= window)
-            & ~(first_switch[pid[pc]] < d)
-        )
-        ps, pc, c_ten = ps[ok], pc[ok], c_ten[ok]
+        ps, pc, c_ten = _eligible_pairs(prep, sw, ci, lo, counts, chunk, window)
         u = rng.random(len(ps))
         o = np.argsort(ps + u, kind="stable")  # by set, then random rank within set
         ps, pc, c_ten = ps[o], pc[o], c_ten[o]
@@ -459,15 +519,57 @@ def _matched(
     c_set = np.concatenate(chosen_set) if chosen_set else np.zeros(0, np.int64)
     c_row = np.concatenate(chosen_row) if chosen_row else np.zeros(0, np.int64)
     c_ten = np.concatenate(chosen_ten) if chosen_ten else np.zeros(0, np.int64)
-    n_drawn = np.bincount(c_set, minlength=n_sets)
+    return c_set, c_row, c_ten
 
-    # one row per person per set: switchers first, then their controls
-    r_set = np.r_[np.arange(n_sets), c_set]
-    r_row = np.r_[si, c_row]
-    r_sw = np.r_[np.ones(n_sets, np.int64), np.zeros(len(c_set), np.int64)]
-    r_ten = np.r_[sw_ten, c_ten]
-    d = sw_d[r_set]
+
+def _eligible_pairs(
+    prep: _Prepared,
+    sw: _Switches,
+    ci: np.ndarray,
+    lo: np.ndarray,
+    counts: np.ndarray,
+    chunk: np.ndarray,
+    window: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 3 for a chunk of switches: the (set, candidate) pairs that pass the filters.
+
+    The candidate's interval contains the switch day, its tenure on that day is within
+    the window of the switcher's, and it had not switched in this direction before.
+    """
+    start, stop = prep.start, prep.stop
+    cnt = counts[chunk]
+    ps = np.repeat(chunk, cnt)  # set index of each pair
+    pc = ci[np.repeat(lo[chunk], cnt) + (np.arange(cnt.sum()) - np.repeat(
+        np.cumsum(cnt) - cnt, cnt))]  # candidate row of each pair
+    d = sw.date[ps]
+    c_ten = prep.tenure_days[pc] + (d - start[pc])
+    ok = (
+        (start[pc] <= d)
+        & (d < stop[pc])
+        & (np.abs(c_ten - sw.tenure[ps]) <= window)
+        & ~(sw.first[prep.pid[pc]] < d)
+    )
+    return ps[ok], pc[ok], c_ten[ok]
+
+
+def _follow_up_ends(
+    prep: _Prepared,
+    on_left: np.ndarray,
+    sw: _Switches,
+    r_row: np.ndarray,
+    r_sw: np.ndarray,
+    d: np.ndarray,
+    horizon_months: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: the end of each follow-up (exclusive day) and why it ended.
+
+    The earliest of the episode's end, the horizon, a control's own switch in this
+    direction and a switcher's switch back (as-of + 1 day ends every episode still open).
+    """
+    pid, stop = prep.pid, prep.stop
     # the row's last interval in its episode: the episode's end and how it ended
+    last = np.ones(len(pid), dtype=bool)
+    last[:-1] = (pid[1:] != pid[:-1]) | (prep.episode[1:] != prep.episode[:-1])
     ep_last = np.flatnonzero(last)
     end_idx = ep_last[np.searchsorted(ep_last, r_row, side="left")]
     end_ep = stop[end_idx]
@@ -477,7 +579,7 @@ def _matched(
         .to_numpy(dtype="datetime64[D]")
         .astype(np.int64)
     )
-    own = first_switch[pid[r_row]].astype(float)
+    own = sw.first[pid[r_row]].astype(float)
     own = np.where((r_sw == 0) & (own > d) & (own < np.iinfo(np.int64).max), own, np.inf)
     # a switcher who switches back is censored on that day (the run on the new track ends)
     new_run = np.ones(len(pid), dtype=bool)
@@ -502,27 +604,7 @@ def _matched(
                      np.where(horizon == end, "horizon", "censored")),
         ),
     )
-    end = end.astype(np.int64)
-    rows = pd.DataFrame(
-        {
-            "set_id": r_set,
-            "employee_id": pd.array(names[pid[r_row]], dtype="string"),
-            "episode": episode[r_row],
-            "switched": r_sw,
-            "switch_date": pd.to_datetime(d, unit="D"),
-            "grade": pd.arrays.IntegerArray(grade[si][r_set].astype(np.int64),
-                                            grade[si][r_set] < 0),  # -1 codes a missing grade
-            "org_unit": pd.array(units[unit[si][r_set]], dtype="string"),
-            "tenure": r_ten / DAYS_PER_YEAR,
-            "end_date": pd.to_datetime(end, unit="D"),
-            "time": (end - d) / DAYS_PER_YEAR,
-            "end_reason": reason.astype(str),
-            "n_controls": n_drawn[r_set],
-        }
-    )
-    rows = rows.sort_values(["set_id", "switched", "employee_id"], ascending=[True, False, True],
-                            kind="stable")
-    return rows[list(MATCHED_COLUMNS)].reset_index(drop=True)
+    return end.astype(np.int64), reason
 
 
 def post_switch_exit_hr(
