@@ -54,8 +54,11 @@ def publish(results: Mapping[str, Result], k: int) -> dict[str, Result]:
     Parameters
     ----------
     results
-        Name -> :class:`~pathaudit.result.Result`, each already primary-suppressed,
-        that will be shown or written together.
+        Name -> :class:`~pathaudit.result.Result`, each already primary-suppressed by
+        :func:`~pathaudit.result.make_result`, that will be shown or written together.
+        Each declares its group columns in ``meta["groups"]`` (and those of its extra
+        tables in ``meta["table_groups"]``): what each row describes, the columns a
+        suppressed cell keeps and the margins along which published figures add up.
     k
         Minimum cell size.
 
@@ -68,10 +71,36 @@ def publish(results: Mapping[str, Result], k: int) -> dict[str, Result]:
         next-smallest cell of a group with a single suppressed cell) has already run when
         the result was built; the cross-table protection is documented in
         ``docs/privacy.md``.
+
+    Raises
+    ------
+    ValueError
+        When ``k`` is below 1, or a result does not declare its group columns (it was not
+        built by :func:`~pathaudit.result.make_result`).
     """
     if k < 1:
         raise ValueError(f"k must be at least 1; got {k}.")
-    return {name: replace(res) for name, res in results.items()}
+    out = {}
+    for name, res in results.items():
+        published_groups(name, res)  # what the cross-table (secondary) step will read
+        out[name] = replace(res, tables=dict(res.tables))
+    return out
+
+
+def published_groups(name: str, res: Result) -> dict[str, list[str]]:
+    """Table name ("" for the main table) -> its group columns, from the result's meta."""
+    groups = res.meta.get("groups")
+    if groups is None:
+        raise ValueError(
+            f"The result {name!r} declares no group columns (meta['groups']); build it with "
+            "pathaudit.result.make_result(table, groups=...)."
+        )
+    table_groups = res.meta.get("table_groups", {})
+    undeclared = sorted(set(res.tables) - set(table_groups))
+    if undeclared:
+        raise ValueError(f"The extra tables {undeclared} of {name!r} declare no group columns "
+                         "(meta['table_groups']).")
+    return {"": list(groups), **{t: list(g) for t, g in table_groups.items()}}
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:

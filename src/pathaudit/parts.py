@@ -72,7 +72,8 @@ class PartSpec(Generic[R]):
         Attributes of the run (shared inputs) the part reads; :func:`compute_parts`
         computes them just before the part (each once: they are cached on the run).
     groups
-        Numeric columns that label a row (kept in suppressed rows).
+        The group columns of the part's table: what each row describes (kept in
+        suppressed rows; :func:`~pathaudit.result.make_result`).
     plotter
         The part's chart, or None.
     population
@@ -107,8 +108,7 @@ class PartSpec(Generic[R]):
             common["population"] = self.text(self.population, run)
         if self.plotter is not None:
             extra = {"plotter": self.plotter, **extra}
-        if self.groups:
-            extra = {"label_cols": self.groups, **extra}
+        extra = {"groups": self.groups, **extra}
         return make_result(
             table,
             analysis=self.text(self.analysis, run),

@@ -6,7 +6,7 @@ import html
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -26,16 +26,60 @@ SUPPRESSED_MARK = "–"
 SUPPRESSED_NOTE = "– suppressed: fewer than {k} people in the cell (or a complementary cell)."
 
 
+class Table(NamedTuple):
+    """An extra table of a :class:`Result` and what its rows describe.
+
+    Attributes
+    ----------
+    frame
+        The table, unsuppressed.
+    groups
+        Its group columns: what each row describes (``track``, ``grade``, ``time``, ...).
+        They are kept on a suppressed row; every other column is blanked.
+    n_col
+        The people count(s) each row rests on (see :func:`suppress`); None for a table
+        that describes no people (e.g. the designed pay bands of the ladder).
+    complementary_by
+        Group columns within which the complementary rule runs (see :func:`suppress`).
+    curve
+        The time column of a curve table: a curve stops where fewer than k remain.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = Table(pd.DataFrame({"track": ["IC"], "time": [0.5], "estimate": [0.1], "n": [3]}),
+    ...           ["track", "time"])
+    >>> t.groups
+    ['track', 'time']
+    """
+
+    frame: pd.DataFrame
+    groups: Sequence[str]
+    n_col: str | Sequence[str] | None = "n"
+    complementary_by: Sequence[str] | None = None
+    curve: str | None = None
+
+
+TableSpec = Table | tuple[pd.DataFrame, Sequence[str]]
+"""An extra table given to :func:`make_result`: a :class:`Table`, or ``(frame, groups)``."""
+
+
+def _count_columns(n_col: str | Sequence[str] | None) -> list[str]:
+    if n_col is None:
+        return []
+    return [n_col] if isinstance(n_col, str) else list(n_col)
+
+
 def suppress(
     table: pd.DataFrame,
     k: int,
     *,
-    n_col: str = "n",
-    value_cols: Sequence[str] | None = None,
+    groups: Sequence[str],
+    n_col: str | Sequence[str] | None = "n",
     complementary_by: Sequence[str] | None = None,
-    label_cols: Sequence[str] = (),
+    curve: str | None = None,
 ) -> pd.DataFrame:
-    """Blank every figure that rests on fewer than ``k`` people.
+    """Primary suppression: blank every figure of a row that rests on fewer than ``k`` people.
 
     Parameters
     ----------
@@ -43,33 +87,59 @@ def suppress(
         Result table with a people count in ``n_col``.
     k
         Minimum cell size.
+    groups
+        The group columns: what each row describes. A suppressed row keeps them and loses
+        every other value (counts, figures, intervals, p-values, flags and words derived
+        from them, e.g. a conclusion).
     n_col
-        Column holding the number of distinct people behind each row. Rows with
-        ``n < k`` are suppressed.
-    value_cols
-        Columns to blank in suppressed rows. Default: every numeric column
-        except ``n_col`` (so counts of events, person-time, means and CIs all go).
+        Column(s) holding the number of distinct people (or spells at risk) behind each
+        row. A row is small when any of them is below ``k`` or missing: a comparison rests
+        on its smaller side, a curve on the number still at risk. None: the table holds no
+        count of its own (it describes no people, or its figures come from results already
+        suppressed): it is returned as built, with the ``suppressed`` column it carries
+        (if any) as its source set it.
     complementary_by
-        Group columns within which a displayed total would let a reader recover a
-        single suppressed cell. Where exactly one row of such a group is
-        suppressed, the next-smallest row of the group is suppressed too.
-    label_cols
-        Numeric columns that label a row (e.g. ``grade``, ``year``) and are never
-        blanked; only used when ``value_cols`` is None.
+        Group columns within which a displayed total would let a reader recover a single
+        suppressed cell. Where exactly one row of such a group is suppressed, the
+        next-smallest row of the group is suppressed too.
+    curve
+        For a curve table, its time column (rows in time order within each curve, a curve
+        being the rows that share every other group column): from the point where the
+        number at risk, past its peak, first falls below ``k``, the rest of the curve is
+        suppressed (a curve stops where fewer than k remain at risk).
 
     Returns
     -------
     pandas.DataFrame
-        A copy with a boolean ``suppressed`` column; suppressed rows have their
-        value columns set to NaN and ``n_col`` kept only as ``NaN`` as well (the
-        count itself can identify a small group).
+        A copy with a boolean ``suppressed`` column (a ``suppressed`` column already in
+        ``table``, carried from a result suppressed earlier, is kept). Numeric value
+        columns become float64 (NaN where suppressed), flags nullable booleans, text and
+        dates missing.
     """
+    missing = [c for c in groups if c not in table.columns]
+    if missing and len(table):
+        raise ValueError(f"group columns {missing} are not in the table {list(table.columns)}.")
+    counts = _count_columns(n_col)
+    if not counts:
+        return table.copy()
+    if [c for c in counts if c not in table.columns]:
+        if len(table):
+            raise ValueError(f"count column(s) {counts} are not in the table "
+                             f"{list(table.columns)}; pass n_col=None for a table of no people.")
+        counts = [c for c in counts if c in table.columns]  # an empty table: nothing to hide
+        if not counts:
+            return table.copy()
     out = table.copy()
-    n = pd.to_numeric(out[n_col], errors="coerce")
-    small = (n < k) | n.isna()
+    small = pd.Series(False, index=out.index)
+    for c in counts:
+        n = pd.to_numeric(out[c], errors="coerce")
+        small |= (n < k) | n.isna()
+    if curve is not None and len(out):
+        small |= _curve_stops(out, [g for g in groups if g != curve], counts, k)
     if "suppressed" in out:
         small |= out["suppressed"].astype(bool)
     if complementary_by:
+        n = pd.to_numeric(out[counts[0]], errors="coerce")
         ranks = n.where(~small, -np.inf)
         group = out.groupby(list(complementary_by), dropna=False, sort=False).ngroup()
         n_small = small.groupby(group).transform("sum")
@@ -79,19 +149,34 @@ def suppress(
             # within each such group, the smallest displayed cell goes too
             first = ranks[lone].groupby(group[lone]).idxmin()
             small.loc[first.to_numpy()] = True
-    if value_cols is None:
-        value_cols = [
-            c
-            for c in out.columns
-            if c not in (n_col, "suppressed", *label_cols)
-            and pd.api.types.is_numeric_dtype(out[c])
-            and not pd.api.types.is_bool_dtype(out[c])
-        ]
-    for c in list(value_cols) + [n_col]:
-        if c in out:
-            out[c] = out[c].astype("float64").where(~small, np.nan)
+    keep = ~small
+    for c in out.columns:
+        if c in groups or c == "suppressed":
+            continue
+        col = out[c]
+        if pd.api.types.is_bool_dtype(col):
+            out[c] = col.astype("boolean").where(keep, pd.NA)
+        elif pd.api.types.is_numeric_dtype(col):
+            out[c] = col.astype("float64").where(keep, np.nan)
+        elif small.any():
+            out[c] = col.where(keep)
     out["suppressed"] = small.to_numpy()
     return out
+
+
+def _curve_stops(frame: pd.DataFrame, keys: list[str], counts: list[str], k: int) -> pd.Series:
+    """Rows past the point where a curve, after its peak at risk, first has fewer than k."""
+    n = frame[counts].apply(pd.to_numeric, errors="coerce").min(axis=1).fillna(-np.inf)
+    values = n.to_numpy()
+    curve = (frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy() if keys
+             else np.zeros(len(frame), dtype=np.int64))
+    stop = np.zeros(len(frame), dtype=bool)
+    for c in np.unique(curve):
+        pos = np.flatnonzero(curve == c)
+        v = values[pos]
+        peak = int(np.argmax(v))
+        stop[pos[peak:]] = np.maximum.accumulate(v[peak:] < k)
+    return pd.Series(stop, index=frame.index)
 
 
 @dataclass(frozen=True)
@@ -196,6 +281,7 @@ class Result:
 def make_result(
     table: pd.DataFrame,
     *,
+    groups: Sequence[str],
     analysis: str,
     definition: str,
     method: str,
@@ -203,20 +289,23 @@ def make_result(
     data: Any = None,
     alpha: float = 0.05,
     k: int | None = None,
-    n_col: str = "n",
-    value_cols: Sequence[str] | None = None,
+    n_col: str | Sequence[str] | None = "n",
     complementary_by: Sequence[str] | None = None,
-    tables: dict[str, pd.DataFrame] | None = None,
+    curve: str | None = None,
+    tables: Mapping[str, TableSpec] | None = None,
     plotter: Callable[..., Axes] | None = None,
-    label_cols: Sequence[str] = (),
     **extra_meta: Any,
 ) -> Result:
-    """Build a :class:`Result`, applying suppression once, here.
+    """Build a :class:`Result`, applying primary suppression once, here.
 
     Parameters
     ----------
     table
         Unsuppressed estimates with a people count in ``n_col``.
+    groups
+        The group columns of ``table``: what each row describes (``track``, ``grade``,
+        ``year``, ``kind``, ``horizon``, ...). A row resting on fewer than ``k`` people
+        keeps them and loses every other value (:func:`suppress`).
     analysis, definition, method, population
         Metadata strings (definition: numerator, denominator, population, censoring).
     data
@@ -226,26 +315,27 @@ def make_result(
         Significance level of the intervals.
     k
         Minimum cell size; default ``data.min_cell_size`` or 5.
-    n_col, value_cols, complementary_by
-        Passed to :func:`suppress`.
+    n_col, complementary_by, curve
+        Passed to :func:`suppress` for ``table``.
     tables
-        Extra named tables. Each must carry its own ``n`` column (people) and is
-        suppressed with the same ``k``; a table without ``n`` must hold no
-        person-level figure.
+        Extra named tables, each a :class:`Table` (or ``(frame, groups)``) declaring its
+        own group columns and counts; each is suppressed with the same ``k``.
     plotter
         Plot function for :meth:`Result.plot`.
-    label_cols
-        Numeric columns that label rows (e.g. ``grade``, ``year``, ``horizon``),
-        kept in suppressed rows of ``table`` and of every extra table.
     **extra_meta
         Further metadata (e.g. ``excluded``, ``n_in``).
 
     Returns
     -------
     Result
+        ``meta["groups"]`` holds the group columns of ``table`` and
+        ``meta["table_groups"]`` those of each extra table, for the publish stage
+        (:func:`pathaudit.output.publish`).
     """
     if k is None:
         k = data.min_cell_size if data is not None else 5
+    specs = {name: spec if isinstance(spec, Table) else Table(spec[0], list(spec[1]))
+             for name, spec in (tables or {}).items()}
     meta: dict[str, Any] = {
         "analysis": analysis,
         "definition": definition,
@@ -254,26 +344,23 @@ def make_result(
         "alpha": alpha,
         "k": k,
         "version": __version__,
+        "groups": list(groups),
     }
+    if specs:
+        meta["table_groups"] = {name: list(spec.groups) for name, spec in specs.items()}
     if data is not None:
         meta["as_of"] = str(data.as_of.date())
         meta["data_quality"] = data.quality.summary()
     meta.update(extra_meta)
-    sup_tables = {
-        name: suppress(t, k, n_col="n", label_cols=label_cols) if "n" in t.columns else t.copy()
-        for name, t in (tables or {}).items()
-    }
     return Result(
-        table=suppress(
-            table,
-            k,
-            n_col=n_col,
-            value_cols=value_cols,
-            complementary_by=complementary_by,
-            label_cols=label_cols,
-        ),
+        table=suppress(table, k, groups=groups, n_col=n_col,
+                       complementary_by=complementary_by, curve=curve),
         meta=meta,
-        tables=sup_tables,
+        tables={
+            name: suppress(spec.frame, k, groups=spec.groups, n_col=spec.n_col,
+                           complementary_by=spec.complementary_by, curve=spec.curve)
+            for name, spec in specs.items()
+        },
         plotter=plotter,
     )
 
@@ -368,6 +455,28 @@ class AnalysisResult(ABC):
             raise PathauditError(f"Part {name!r} of {self.ANALYSIS} was not computed: {why}")
         return value
 
+    def published(self) -> dict[str, Result]:
+        """The computed parts as published: through :func:`pathaudit.output.publish`.
+
+        Every view (:meth:`headline`, :meth:`summary`, the HTML view, :meth:`to_json`) and
+        every writer reads these, so a notebook shows what the command line writes.
+        """
+        from pathaudit.output import publish
+
+        results = self.results()
+        if not results:
+            return {}
+        return publish(results, max(int(r.meta.get("k", 5)) for r in results.values()))
+
+    def _as_published(self) -> AnalysisResult:
+        """A copy of the analysis whose computed parts are their published versions."""
+        import dataclasses
+
+        shown = self.published()
+        if not shown or not dataclasses.is_dataclass(self):
+            return self
+        return dataclasses.replace(self, **shown)
+
     def not_computed(self) -> dict[str, str]:
         """Part -> why it was not computed (from the notes)."""
         return {n.part: n.text for n in self.notes if n.kind == "not computed"}
@@ -380,7 +489,7 @@ class AnalysisResult(ABC):
         """The headline figures: one row each, :data:`~pathaudit.headline.HEADLINE_COLUMNS`."""
         from pathaudit.headline import headline_frame
 
-        return headline_frame(self._headline_rows())
+        return headline_frame(self._as_published()._headline_rows())
 
     def plottable(self) -> list[str]:
         """Parts that have a chart (:meth:`plot` draws them)."""
@@ -393,7 +502,7 @@ class AnalysisResult(ABC):
             if not names:
                 raise PathauditError(f"No part of {self.ANALYSIS} computed here has a chart.")
             part = self.DEFAULT_PLOT if self.DEFAULT_PLOT in names else names[0]
-        res = self.part(part)
+        res = self.published().get(part) or self.part(part)
         if res.plotter is None:
             raise PathauditError(
                 f"Part {part!r} of {self.ANALYSIS} is a table without a chart; parts with "
@@ -412,7 +521,7 @@ class AnalysisResult(ABC):
         if notes:
             lines += ["", "Notes:"] + [f"  {n}" for n in notes]
         lines += ["", "Parts (res.part(name).summary() for the table): "
-                  + ", ".join(self.results())]
+                  + ", ".join(self.published())]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -429,7 +538,7 @@ class AnalysisResult(ABC):
         notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in self.notes)
         parts = "".join(
             f"<details><summary>{html.escape(name)}</summary>{res.to_html(max_rows=12)}</details>"
-            for name, res in self.results().items()
+            for name, res in self.published().items()
         )
         return (
             f"<div><h3>{html.escape(self.TITLE)}</h3><table><thead><tr><th>figure</th>"
@@ -455,7 +564,7 @@ class AnalysisResult(ABC):
             "notes": [{"kind": n.kind, "part": n.part, "text": n.text} for n in self.notes],
             "parts": {
                 name: {"meta": res.meta, "tables": sorted(res.tables)}
-                for name, res in self.results().items()
+                for name, res in self.published().items()
             },
         })
 

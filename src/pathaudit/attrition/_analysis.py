@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from pathaudit.attrition._cox import cox_model
-from pathaudit.attrition._frame import CATEGORICAL, snapshot_as_history, value_cols, work_frame
+from pathaudit.attrition._frame import CATEGORICAL, snapshot_as_history, work_frame
 from pathaudit.attrition._plots import (
     plot_cox,
     plot_post_switch,
@@ -50,8 +50,8 @@ from pathaudit.attrition._plots import (
 )
 from pathaudit.attrition._rates import (
     FREQS,
+    RATIO_COUNTS,
     exit_rates,
-    mark_small_sides,
     rate_ratio,
     regretted,
     turnover,
@@ -75,7 +75,7 @@ from pathaudit.checks import (
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_period_start
 from pathaudit.errors import SNAPSHOT_ONLY, ArgumentError, NeedsHistoryError, StatisticalWarning
-from pathaudit.result import Note, Result, make_result, suppress
+from pathaudit.result import Note, Result, Table, make_result
 from pathaudit.stats.matching import post_switch_exit_hr, post_switch_matched
 
 __all__ = ["BY_COLUMNS", "NO_EXITS", "attrition"]
@@ -403,36 +403,34 @@ def _frame_parts(
             out["rates"] = make_result(
                 rates, analysis="Attrition: exit rates by track", definition=definition_rate,
                 method=method_rate, population=population,
-                value_cols=value_cols(rates, ["track", "kind"]), plotter=plot_rates, **common,
+                groups=["track", "kind"], plotter=plot_rates, **common,
             )
     if by_cols and want & {"rates_by", "rate_ratio_by"}:
         rates_by = exit_rates(w, ["track", *by_cols], alpha)
         if "rates_by" in want:
-            rb = suppress(rates_by, k, value_cols=value_cols(rates_by, ["track", *by_cols, "kind"]),
-                          complementary_by=["track", "kind"])
             out["rates_by"] = make_result(
-                rb, analysis=f"Attrition: exit rates by track and {', '.join(by_cols)}",
+                rates_by, analysis=f"Attrition: exit rates by track and {', '.join(by_cols)}",
                 definition=definition_rate, method=method_rate, population=population,
-                value_cols=value_cols(rb, ["track", *by_cols, "kind"]), **common,
+                groups=["track", *by_cols, "kind"], complementary_by=["track", "kind"],
+                **common,
             )
         if "rate_ratio_by" in want:
-            rrb = mark_small_sides(rate_ratio(rates_by, by_cols, alpha), k)
             out["rate_ratio_by"] = make_result(
-                rrb, analysis=f"Attrition: IC / M exit rate ratio by {', '.join(by_cols)}",
+                rate_ratio(rates_by, by_cols, alpha),
+                analysis=f"Attrition: IC / M exit rate ratio by {', '.join(by_cols)}",
                 definition="IC exit rate / M exit rate within each group, by kind",
                 method="exact conditional (binomial) CI and p-value; Holm-adjusted p-values "
                 "across groups within kind; mde from the normal approximation of log ratio",
                 population=population,
-                value_cols=value_cols(rrb, [*by_cols, "kind"]), plotter=plot_rate_ratio,
+                groups=[*by_cols, "kind"], n_col=RATIO_COUNTS, plotter=plot_rate_ratio,
                 margin=list(margin), **common,
             )
     if "rate_ratio" in want:
-        rr = mark_small_sides(rate_ratio(rates, [], alpha), k)
         out["rate_ratio"] = make_result(
-            rr, analysis="Attrition: IC / M exit rate ratio",
+            rate_ratio(rates, [], alpha), analysis="Attrition: IC / M exit rate ratio",
             definition="IC exit rate / M exit rate (exits per person-year), by kind",
             method="exact conditional (binomial) CI and p-value",
-            population=population, value_cols=value_cols(rr, ["kind"]),
+            population=population, groups=["kind"], n_col=RATIO_COUNTS,
             plotter=plot_rate_ratio, margin=list(margin), **common,
         )
 
@@ -441,13 +439,11 @@ def _frame_parts(
         ot["period"] = ot["period"].astype(str)
         starts = fiscal_period_start(ot["period"], data.fiscal_year_start_month)
         ot.insert(2, "period_start", starts)
-        ot = suppress(ot, k, value_cols=value_cols(ot, ["track", "period", "kind"]),
-                      complementary_by=["track", "kind"])
         out["over_time"] = make_result(
             ot, analysis=f"Attrition: exit rates by track and fiscal {freq}",
             definition=definition_rate + f"; by fiscal {freq} of the person-time",
             method=method_rate, population=population,
-            value_cols=value_cols(ot, ["track", "period", "kind"]),
+            groups=["track", "period", "period_start", "kind"], complementary_by=["track", "kind"],
             plotter=plot_rates_over_time, freq=freq, **common,
         )
 
@@ -467,17 +463,17 @@ def _frame_parts(
             out["turnover"] = make_result(
                 ty, analysis="Attrition: SHRM-style annual turnover rate (for HR dashboards)",
                 definition=turnover_def, method=turnover_method, population=population,
-                value_cols=value_cols(ty, ["period", "track", "kind", "months"]), **common,
+                groups=["period", "track", "kind", "months"], **common,
             )
         if "turnover_quarterly" in want:
             out["turnover_quarterly"] = make_result(
                 tq, analysis="Attrition: SHRM-style quarterly turnover rate, annualised",
                 definition=turnover_def, method=turnover_method, population=population,
-                value_cols=value_cols(tq, ["period", "track", "kind", "months"]), **common,
+                groups=["period", "track", "kind", "months"], **common,
             )
 
     if "retention" in want:
-        ret, curves, unknown = retention(w, source, alpha, k, not data.is_snapshot)
+        ret, curves, unknown = retention(w, source, alpha, not data.is_snapshot)
         out["retention"] = make_result(
             ret, analysis="Attrition: retention by track (Kaplan–Meier)",
             definition=(
@@ -490,7 +486,8 @@ def _frame_parts(
             "Greenwood SE, "
             "pointwise log(-log) CI; curves stop where fewer than k remain at risk",
             population=population,
-            value_cols=["estimate", "ci_lower", "ci_upper"], tables=curves,
+            groups=["curve", "track", "years"], curve="years",
+            tables={name: Table(c, ["track"], curve="time") for name, c in curves.items()},
             plotter=plot_retention,
             excluded={"time_in_track: runs whose track entry precedes history_start": unknown},
             **common,
@@ -511,14 +508,12 @@ def _frame_parts(
                 "time scale with delayed entry, strata by grade, robust (sandwich) SE clustered "
                 "by person, Wald CI on the log scale"
             ),
-            population=population, value_cols=value_cols(cox_table, []), model=cox_info,
+            population=population, groups=["term"], model=cox_info,
             plotter=plot_cox, margin=list(margin), **common,
         )
 
     if "regretted" in want:
         reg, share, thr = regretted(w, ids, data, top_rating, alpha)
-        reg = suppress(reg, k, value_cols=value_cols(reg, ["track", "rating_group", "kind"]),
-                       complementary_by=["track"])
         out["regretted"] = make_result(
             reg, analysis="Attrition: regretted (top-rated) voluntary exits",
             definition=(
@@ -528,8 +523,8 @@ def _frame_parts(
             ),
             method=method_rate + "; share of voluntary exits that were top-rated: Wilson CI",
             population="person-time with a rating in force",
-            value_cols=value_cols(reg, ["track", "rating_group", "kind"]),
-            tables={"share": share}, top_rating=thr, **common,
+            groups=["track", "rating_group", "kind"], complementary_by=["track"],
+            tables={"share": (share, ["track"])}, top_rating=thr, **common,
         )
     return out
 
@@ -556,10 +551,11 @@ def _post_switch(
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
         columns=["direction", "kind", "estimate", "ci_lower", "ci_upper", "n"]
     )
-    extra = {}
+    extra: dict[str, Table] = {}
     if rates:
-        extra["rates"] = pd.concat(rates, ignore_index=True)
-        extra["design"] = pd.concat(designs, ignore_index=True)
+        extra["rates"] = Table(pd.concat(rates, ignore_index=True), ["direction", "kind", "group"])
+        extra["design"] = Table(pd.concat(designs, ignore_index=True), ["direction", "figure"],
+                                n_col=None)  # counts of switches and matched sets
     return make_result(
         table, analysis="Attrition: exits in the months after a track switch (matched)",
         definition=(
@@ -571,7 +567,7 @@ def _post_switch(
         method="Cox model stratified by matched set, robust SE clustered by person",
         population="switches in the observed window and their matched non-switchers",
         data=data, alpha=alpha,
-        value_cols=value_cols(table, ["direction", "kind"]), tables=extra,
+        groups=["direction", "kind"], tables=extra,
         plotter=plot_post_switch, seed=seed,
         horizon_months=horizon_months, n_controls=n_controls,
     )

@@ -106,18 +106,6 @@ def snapshot_as_history(data: AuditData) -> tuple[AuditData, str]:
     return copy, how
 
 
-def value_cols(table: pd.DataFrame, groups: Sequence[str]) -> list[str]:
-    """Numeric, non-boolean columns of ``table`` besides ``groups``, ``n`` and ``suppressed``.
-
-    These are the figures suppression blanks in a small cell.
-    """
-    return [
-        c for c in table.columns
-        if c not in (*groups, "n", "suppressed")
-        and pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
-    ]
-
-
 def continues_previous(w: pd.DataFrame) -> np.ndarray:
     """Per row of the working frame: True when it continues the row before.
 

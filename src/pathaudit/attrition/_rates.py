@@ -60,6 +60,10 @@ def exit_rates(w: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataFrame:
     return out.sort_values([*keys, "kind"], kind="stable", ignore_index=True)
 
 
+RATIO_COUNTS: tuple[str, ...] = ("n", "n_ic", "n_m")
+"""The people counts a rate ratio rests on: it is suppressed when either track is small."""
+
+
 def rate_ratio(rates: pd.DataFrame, groups: list[str], alpha: float) -> pd.DataFrame:
     """IC / M rate ratio per kind and group, from a rates table that has a ``track`` column."""
     idx = [*groups, "kind"]
@@ -101,18 +105,11 @@ def rate_ratio(rates: pd.DataFrame, groups: list[str], alpha: float) -> pd.DataF
         p = g["p_value"].to_numpy()
         t.loc[g.index, "p_adjusted"] = adjust_pvalues(p, "holm") if len(g) > 1 else p
     # the ratio rests on both tracks' people: suppressed when either side is small
+    # (RATIO_COUNTS)
     t["n"] = t["n_ic"] + t["n_m"]
-    t["_small_side"] = np.minimum(t["n_ic"], t["n_m"])
     t["events_ic"] = t["events_ic"].astype(np.int64)
     t["events_m"] = t["events_m"].astype(np.int64)
     return t
-
-
-def mark_small_sides(t: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Mark a rate ratio suppressed when either track has fewer than ``k`` people."""
-    if "_small_side" not in t:
-        return t
-    return t.assign(suppressed=(t["_small_side"] < k).to_numpy()).drop(columns="_small_side")
 
 
 def turnover(

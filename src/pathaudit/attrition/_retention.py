@@ -59,31 +59,19 @@ def kaplan_meier(
     )
 
 
-def stop_at_small(curve: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Curves stop where fewer than k remain at risk: from then on every row is suppressed."""
-    if curve.empty:
-        return curve.assign(suppressed=pd.Series(dtype=bool))
-    n = curve["n"].to_numpy()
-    peak = int(np.argmax(n))
-    small = np.zeros(len(n), dtype=bool)
-    small[:peak] = n[:peak] < k
-    tail_small = np.maximum.accumulate(n[peak:] < k)
-    small[peak:] = tail_small
-    return curve.assign(suppressed=small)
-
-
 def retention(
-    w: pd.DataFrame, data: AuditData, alpha: float, k: int, with_track_time: bool
+    w: pd.DataFrame, data: AuditData, alpha: float, with_track_time: bool
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], int]:
     """Kaplan–Meier retention by track over tenure (and over time in the track).
 
     Returns
     -------
     (pandas.DataFrame, dict of str to pandas.DataFrame, int)
-        ``curve, track, years, estimate, ci_lower, ci_upper, n, suppressed`` at
+        ``curve, track, years, estimate, ci_lower, ci_upper, n`` at
         :data:`RETENTION_YEARS`; the curves (``tenure``, ``time_in_track``) with ``time,
-        track, estimate, ci_lower, ci_upper, n, events, suppressed``; the number of runs
-        left out of the time-in-track curve (track entry before ``history_start``).
+        track, estimate, ci_lower, ci_upper, n, events`` (``n`` at risk: the curve stops
+        where fewer than k remain, when the result is built); the number of runs left out
+        of the time-in-track curve (track entry before ``history_start``). Unsuppressed.
     """
     runs = track_runs(w)
     hs = int(epoch_days(pd.Series([data.history_start]))[0])
@@ -94,7 +82,7 @@ def retention(
         r = runs.loc[runs["track"] == track]
         c = kaplan_meier(r["tenure1"].to_numpy(float), r["exit"].to_numpy(),
                          r["tenure0"].to_numpy(float), alpha)
-        parts.append(stop_at_small(c.assign(track=track), k))
+        parts.append(c.assign(track=track))
     curves["tenure"] = pd.concat(parts, ignore_index=True)
     unknown = 0
     if with_track_time:
@@ -114,7 +102,7 @@ def retention(
             entry = (rt["start_d"] - rt["origin"]).to_numpy(float)
             time = (rt["stop_d"] - rt["origin"]).to_numpy(float)
             c = kaplan_meier(time, rt["exit"].to_numpy(), entry, alpha)
-            parts.append(stop_at_small(c.assign(track=track), k))
+            parts.append(c.assign(track=track))
         curves["time_in_track"] = pd.concat(parts, ignore_index=True)
     rows = []
     for curve, c in curves.items():
@@ -125,21 +113,18 @@ def retention(
                 if len(ct) == 0:
                     continue
                 if i < 0:  # before the first exit
-                    vals = (1.0, 1.0, 1.0, int(ct["n"].iloc[0]), bool(ct["suppressed"].iloc[0]))
+                    vals = (1.0, 1.0, 1.0, int(ct["n"].iloc[0]))
                 else:  # the curve at its last exit time on or before y
                     row = ct.iloc[i]
-                    vals = (row["estimate"], row["ci_lower"], row["ci_upper"], int(row["n"]),
-                            bool(row["suppressed"]))
+                    vals = (row["estimate"], row["ci_lower"], row["ci_upper"], int(row["n"]))
                 rows.append(
                     {"curve": curve, "track": track, "years": y, "estimate": vals[0],
-                     "ci_lower": vals[1], "ci_upper": vals[2], "n": vals[3],
-                     "suppressed": vals[4]}
+                     "ci_lower": vals[1], "ci_upper": vals[2], "n": vals[3]}
                 )
-    cols = ["time", "track", "estimate", "ci_lower", "ci_upper", "n", "events", "suppressed"]
+    cols = ["time", "track", "estimate", "ci_lower", "ci_upper", "n", "events"]
     curves = {name: c[cols] for name, c in curves.items()}
     summary = pd.DataFrame(
         rows,
-        columns=["curve", "track", "years", "estimate", "ci_lower", "ci_upper", "n",
-                 "suppressed"],
+        columns=["curve", "track", "years", "estimate", "ci_lower", "ci_upper", "n"],
     )
     return summary, curves, unknown

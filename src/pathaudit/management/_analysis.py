@@ -65,7 +65,7 @@ from pathaudit.management._plots import plot_profile, plot_scores
 from pathaudit.management._roles import nominal_managers, preference_mismatch
 from pathaudit.management._stall import stalled_then_switched
 from pathaudit.management._who import who_switches
-from pathaudit.result import AnalysisResult, Note, Result
+from pathaudit.result import AnalysisResult, Note, Result, make_result
 
 if TYPE_CHECKING:
     from pathaudit.data import AuditData
@@ -781,6 +781,23 @@ def _part_meta(data: AuditData, name: str, alpha: float, **extra: Any) -> dict[s
             "data_quality": data.quality.summary(), **extra}
 
 
+PROFILE_GROUPS: tuple[str, ...] = ("by", "group", "indicator", "measure", "key", "label",
+                                    "detail", "threshold", "unit")
+"""The group columns of the profile: the scope and the threshold each row reads."""
+
+
+def _read_result(table: pd.DataFrame, groups: Sequence[str], data: AuditData, name: str,
+                 alpha: float, **texts_and_meta: Any) -> Result:
+    """A part read from the indicators' results, which are already suppressed.
+
+    It has no people count of its own (``n_col=None``): a figure it reads keeps the
+    ``suppressed`` mark of the indicator row it comes from. ``texts_and_meta``: the
+    definition, method and population, the plotter and further metadata.
+    """
+    return make_result(table, groups=groups, n_col=None, analysis=name, data=data,
+                       alpha=alpha, **texts_and_meta)
+
+
 def _threshold_records(ths: Sequence[Threshold]) -> list[dict[str, Any]]:
     return [{"key": t.key, "indicator": t.indicator, "measure": t.measure, "label": t.label,
              "direction": t.direction, "value": t.value, "unit": t.unit,
@@ -912,8 +929,9 @@ def forced_management(
             by_unit=by, groupings=by_columns(groupings or None),
         )
         if "profile" in wanted:
-            fields["profile"] = Result(table=prof, plotter=plot_profile, meta=_part_meta(
-                data, "profile", alpha, thresholds=_threshold_records(ths), **common,
+            fields["profile"] = _read_result(
+                prof, PROFILE_GROUPS, data, "profile", alpha, plotter=plot_profile,
+                thresholds=_threshold_records(ths), **common,
                 definition=(
                     "One row per scope (the organisation, each group of each grouping) and "
                     f"threshold: the indicator's headline figure, its {level} confidence "
@@ -923,11 +941,11 @@ def forced_management(
                     "estimable when there is no value, too few events for a ratio or fewer "
                     "than k people; not computed when the input is missing. excess: how far "
                     "a flagged interval lies beyond the threshold, relative to it."
-                )))
+                ))
         sc = _module_scores(prof)
         if "scores" in wanted:
-            fields["scores"] = Result(table=sc, plotter=plot_scores, meta=_part_meta(
-                data, "scores", alpha, **common,
+            fields["scores"] = _read_result(
+                sc, ["by", "group"], data, "scores", alpha, plotter=plot_scores, **common,
                 definition=(
                     "Per scope: the number of flagged figures (the score), of figures "
                     "assessed (flagged, clear or inconclusive), clear, inconclusive, not "
@@ -935,7 +953,7 @@ def forced_management(
                     "flagged; clear when none is and every assessed figure is clear; else "
                     "inconclusive. strongest: the flagged figure whose interval lies "
                     "furthest beyond its threshold, relative to the threshold."
-                )))
+                ))
         n_scopes = len(sc)
         notes.append(Note(
             "caveat",

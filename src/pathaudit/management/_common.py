@@ -12,7 +12,7 @@ is False); it never raises and never invents a value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from pathaudit.checks import check_alpha, check_columns, check_data, check_numbe
 from pathaudit.derived.calendar import fiscal_year_ends
 from pathaudit.derived.population import distinct_people
 from pathaudit.errors import ArgumentError
-from pathaudit.result import Result, make_result
+from pathaudit.result import Result, TableSpec, make_result
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,8 +44,8 @@ INDICATOR_COLUMNS: tuple[str, ...] = (
 )
 """Columns of every indicator table (``suppressed`` is added when the result is built)."""
 
-LABEL_COLUMNS: tuple[str, ...] = ("grade", "horizon_years")
-"""Numeric columns that label a row and are kept when the row is suppressed."""
+INDICATOR_GROUPS: tuple[str, ...] = ("indicator", "measure", "by", "group", "grade")
+"""The group columns of every indicator table (an indicator may declare more)."""
 
 OVERALL = "overall"
 """Value of ``by`` for figures on the whole organisation (``group`` is then ``"all"``)."""
@@ -147,18 +147,23 @@ def indicator_result(
     population: str,
     headline: str,
     alpha: float,
-    tables: dict[str, pd.DataFrame] | None = None,
+    groups: Sequence[str] = (),
+    n_col: str | Sequence[str] = "n",
+    tables: Mapping[str, TableSpec] | None = None,
     plotter: Callable[..., Axes] | None = None,
     note: str = "",
     **meta: Any,
 ) -> Result:
     """Build an indicator's :class:`Result` (suppression applied once, in ``make_result``).
 
-    ``meta["headline"]`` names the measure the profile reads; ``meta["available"]``
-    is True.
+    ``groups`` names the indicator's group columns besides :data:`INDICATOR_GROUPS`;
+    ``n_col`` the people counts its figures rest on. ``meta["headline"]`` names the
+    measure the profile reads; ``meta["available"]`` is True.
     """
     return make_result(
         table,
+        groups=[*INDICATOR_GROUPS, *groups],
+        n_col=n_col,
         analysis=indicator,
         definition=definition,
         method=method,
@@ -167,7 +172,6 @@ def indicator_result(
         alpha=alpha,
         tables=tables,
         plotter=plotter or plot_headline,
-        label_cols=LABEL_COLUMNS,
         indicator=indicator,
         headline=headline,
         available=True,
@@ -195,7 +199,7 @@ def unavailable(
     """
     return make_result(
         empty_table(),
-        label_cols=LABEL_COLUMNS,
+        groups=INDICATOR_GROUPS,
         analysis=indicator,
         definition=definition,
         method=method,

@@ -36,7 +36,7 @@ from pathaudit.management._common import (
 )
 from pathaudit.management._plots import plot_flows
 from pathaudit.management._rates import cif_at
-from pathaudit.result import Result, make_result
+from pathaudit.result import Result, Table, make_result
 
 if TYPE_CHECKING:
     from pathaudit.data import AuditData
@@ -172,7 +172,6 @@ def switch_back(
         [sw["end_reason"] == "switch_to_IC", sw["end_reason"].isin(EXIT_REASONS)], [1, 2], 0
     )
     sw["year"] = sw["switch_year"]
-    k = data.min_cell_size
     rows = []
     curve = pd.DataFrame()
     for by_name, group, g in groupings(sw, by):
@@ -193,23 +192,24 @@ def switch_back(
             elo, ehi = 0.0, float(stats.wilson_ci(0, at_risk + float(((s == 1) & within).sum()),
                                                   alpha)[1])
         people = g["employee_id"].nunique()
-        small_tail = at_risk < k
         rows.append(row(name, "cif", by_name, group, estimate=est, ci_lower=float(lo),
                         ci_upper=float(hi), numerator=int(((s == 1) & within).sum()),
                         denominator=len(g), n=people, at_risk_at_horizon=at_risk,
-                        horizon_years=horizon, suppressed=bool(small_tail)))
+                        horizon_years=horizon))
         rows.append(row(name, "exit_cif", by_name, group, estimate=e_est, ci_lower=float(elo),
                         ci_upper=float(ehi), numerator=int(((s == 2) & within).sum()),
                         denominator=len(g), n=people, at_risk_at_horizon=at_risk,
-                        horizon_years=horizon, suppressed=bool(small_tail)))
+                        horizon_years=horizon))
         if by_name == OVERALL and group == ALL:
-            cur = cur.loc[(cur["at_risk"] >= k) & (cur["time"] <= max(horizon, 0))]
+            cur = cur.loc[cur["time"] <= max(horizon, 0)]
             lo_c, hi_c = stats.loglog_ci(cur["estimate"], cur["se"], alpha)
             curve = cur.assign(ci_lower=lo_c, ci_upper=hi_c, n=cur["at_risk"])
-    table = to_table(rows, ("at_risk_at_horizon", "horizon_years", "suppressed"))
-    table["suppressed"] = table["suppressed"].astype(bool)
+    table = to_table(rows, ("at_risk_at_horizon", "horizon_years"))
+    # a figure at the horizon rests on those still at risk then; the curve stops where
+    # fewer than k remain at risk
     return indicator_result(
-        name, table, tables={"curve": curve},
+        name, table, groups=["horizon_years"], n_col=("n", "at_risk_at_horizon"),
+        tables={"curve": Table(curve, [], curve="time")},
         excluded={"M time under way at history start (switch not observed)": unknown},
         **kw,
     )
@@ -218,6 +218,9 @@ def switch_back(
 # ---------------------------------------------------------------------------
 # Flows by grade
 # ---------------------------------------------------------------------------
+
+FLOW_GROUPS: tuple[str, ...] = ("by", "group", "grade", "flow")
+"""The group columns of the flows table."""
 
 FLOWS = {
     ("IC", "switch_to_M"): "IC->M",
@@ -275,7 +278,7 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     cols = ["by", "group", "grade", "flow", "events", "person_years", "estimate", "ci_lower",
             "ci_upper", "n"]
     if data.is_snapshot:
-        return make_result(pd.DataFrame(columns=cols), available=False, label_cols=("grade",),
+        return make_result(pd.DataFrame(columns=cols), available=False, groups=FLOW_GROUPS,
                            note="Not computed: " + SNAPSHOT_NOTE.format(what="move"), **kw)
     exp, _ = work_exposure(data)
     ev = exp["event"]
@@ -318,5 +321,5 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     out["ci_lower"] = 100 * lo
     out["ci_upper"] = 100 * hi
     out["grade"] = pd.array(out["grade"], dtype="Int64")
-    return make_result(out[cols], available=True, note="", label_cols=("grade",),
+    return make_result(out[cols], available=True, note="", groups=FLOW_GROUPS,
                        plotter=plot_flows, **kw)

@@ -224,7 +224,7 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
         rows.extend(_promotion_rows(name, data, by, alpha))
     table = to_table(rows, ("top_ic_grade", "top_m_grade", "units_with_gap", "date", "top",
                             "p_value", "expected_focal", "expected_reference"))
-    return indicator_result(name, table, note=note, **kw)
+    return indicator_result(name, table, groups=["date", "top"], note=note, **kw)
 
 
 def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[dict]:

@@ -113,7 +113,8 @@ def nominal_managers(
                             ci_lower=float(lo), ci_upper=float(hi), numerator=x, denominator=m,
                             n=m, date=str(pd.Timestamp(date).date())))
     table = to_table(rows, ("date",))
-    return indicator_result(name, table, manager_id_missing=missing_share, **kw)
+    return indicator_result(name, table, groups=["date"], manager_id_missing=missing_share,
+                            **kw)
 
 
 MISMATCH_DEFINITION = (
@@ -193,4 +194,4 @@ def preference_mismatch(
                         ci_lower=float(lo), ci_upper=float(hi), numerator=x, denominator=m,
                         n=m, date=str(pd.Timestamp(date).date())))
     table = to_table(rows, ("date",))
-    return indicator_result(name, table, **kw)
+    return indicator_result(name, table, groups=["date"], **kw)

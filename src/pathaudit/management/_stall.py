@@ -338,7 +338,7 @@ def stalled_then_switched(
     return indicator_result(
         name,
         table,
-        tables={"thresholds": thr_table},
+        tables={"thresholds": (thr_table, ["grade"])},
         excluded={
             "IC person-years at grades without a stall threshold": round(excluded_py, 2),
             "IC person-years in spells whose start (time in level) is unknown": round(

@@ -136,7 +136,8 @@ def who_switches(
                                             ["events", "person_years"])
         rows.extend(_who_rows(name, attribute, labels, stacked, alpha))
     table = to_table(rows, ("attribute", "category", "reference", "person_years", "p_value"))
-    return indicator_result(name, table, attributes=present, **kw)
+    return indicator_result(name, table, groups=["attribute", "category", "reference"],
+                            attributes=present, **kw)
 
 
 def _who_rows(

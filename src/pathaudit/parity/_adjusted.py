@@ -34,9 +34,6 @@ DEFAULT_CATEGORICAL = ("job_family", "location", "gender", "ethnicity", "age_ban
 DEFAULT_NUMERIC = ("tenure_years",)
 """Numeric controls used when present."""
 
-SUPPRESSED_CONCLUSION = "suppressed: fewer than k people on a track"
-"""Conclusion shown for a suppressed per-grade gap."""
-
 
 def model_controls(
     pop: pd.DataFrame, controls: Sequence[str] | None
@@ -181,7 +178,6 @@ def adjusted_gaps(
     power: float,
     margin: float,
     p_adjust: str,
-    k: int,
 ) -> tuple[pd.DataFrame, dict[str, Fit]]:
     """Overall and per-grade adjusted track gaps, per pay component.
 
@@ -189,8 +185,9 @@ def adjusted_gaps(
     -------
     (pandas.DataFrame, dict of str to Fit)
         ``component, scope, grade, estimate, ci_lower, ci_upper, n, n_ic, n_m, coef, se,
-        df, p_value, p_adjusted, mde, p_equivalence, conclusion, model, vcov, clusters,
-        suppressed``; and the overall fit of each component.
+        df, p_value, p_adjusted, mde, p_equivalence, conclusion, model, vcov, clusters``
+        (unsuppressed: a gap is shown only when both tracks have k people, when the result
+        is built); and the overall fit of each component.
     """
     rows = []
     fits: dict[str, Fit] = {}
@@ -214,7 +211,7 @@ def adjusted_gaps(
             {
                 **common, "scope": "overall", "grade": pd.NA,
                 **_gap_row(gap), "n": len(frame), "n_ic": n_ic, "n_m": len(frame) - n_ic,
-                "p_adjusted": gap.p_value, "suppressed": False,
+                "p_adjusted": gap.p_value,
             }
         )
         by = _fit(frame, comp, track="by_grade", **kw)
@@ -233,7 +230,6 @@ def adjusted_gaps(
                 {
                     **common, "scope": "grade", "grade": g, **_gap_row(gg),
                     "n": n_g, "n_ic": ic_g, "n_m": n_g - ic_g,
-                    "suppressed": min(ic_g, n_g - ic_g) < k,
                 }
             )
         padj = adjust_pvalues([r["p_value"] for r in grade_rows], method=p_adjust)
@@ -246,13 +242,11 @@ def adjusted_gaps(
         for pa, pe, mde in zip(table["p_adjusted"], table["p_equivalence"], table["mde"],
                                strict=True)
     ]
-    # a suppressed row says nothing about its gap, not even in words
-    table.loc[table["suppressed"].astype(bool), "conclusion"] = SUPPRESSED_CONCLUSION
     table["grade"] = table["grade"].astype("Int64")
     cols = [
         "component", "scope", "grade", "estimate", "ci_lower", "ci_upper", "n", "n_ic", "n_m",
         "coef", "se", "df", "p_value", "p_adjusted", "mde", "p_equivalence", "conclusion",
-        "model", "vcov", "clusters", "suppressed",
+        "model", "vcov", "clusters",
     ]
     return table[cols], fits
 

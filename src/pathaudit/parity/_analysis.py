@@ -66,7 +66,6 @@ from pathaudit.errors import ArgumentError, StatisticalWarning
 from pathaudit.parity._adjusted import (
     DEFAULT_CATEGORICAL,
     DEFAULT_NUMERIC,
-    SUPPRESSED_CONCLUSION,
     adjusted_gaps,
     base_pay_fit,
     model_controls,
@@ -95,7 +94,7 @@ from pathaudit.parity._population import (
 from pathaudit.parity._remedy import RemediationPlans, remediation_plans
 from pathaudit.parity._result import PARTS, ParityResult
 from pathaudit.parts import NotComputed, PartSpec, compute_parts
-from pathaudit.result import Note, Result
+from pathaudit.result import Note, Result, Table
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED
 from pathaudit.stats.regression import (
     FEW_CLUSTERS,
@@ -112,14 +111,12 @@ __all__ = [
     "DEFAULT_CATEGORICAL",
     "DEFAULT_NUMERIC",
     "DEFINITIONS",
-    "LABEL_COLUMNS",
     "LOG_MODEL_COMPONENTS",
     "MEN",
     "MIXED_CURRENCIES",
     "NO_POPULATION",
     "ONE_TRACK",
     "PARTS",
-    "SUPPRESSED_CONCLUSION",
     "VCOV_TYPES",
     "WOMEN",
     "ParityResult",
@@ -174,8 +171,9 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
-LABEL_COLUMNS = ("grade", "shift")
-"""Numeric columns that label a row (kept when a row is suppressed)."""
+TRACK_COUNTS: tuple[str, ...] = ("n", "n_ic", "n_m")
+"""The people counts an IC vs M comparison rests on: it is shown only when both tracks
+have at least k people."""
 
 VCOV_TYPES: tuple[str, ...] = ("auto", "CRV1", "CRV3", "HC1")
 """Values ``vcov=`` takes."""
@@ -549,7 +547,7 @@ class _Parity:
         """The adjusted gaps and the overall fit of each component."""
         return adjusted_gaps(
             self.pop, self.components, alpha=self.alpha, power=self.power, margin=self.margin,
-            p_adjust=self.p_adjust, k=self.k, **self.fit_args,
+            p_adjust=self.p_adjust, **self.fit_args,
         )
 
     @cached_property
@@ -592,9 +590,9 @@ REFERENCE_TEXTS = {
 
 def _by_grade(run: _Parity, spec: PartSpec[_Parity]) -> Result:
     table = by_grade_ratios(run.banded, run.dist, run.components, bootstrap=run.bootstrap,
-                            alpha=run.alpha, seed=run.seed, k=run.k)
-    return spec.result(run, table, complementary_by=["component"], bootstrap=run.bootstrap,
-                       seed=run.seed)
+                            alpha=run.alpha, seed=run.seed)
+    return spec.result(run, table, n_col=TRACK_COUNTS, complementary_by=["component"],
+                       bootstrap=run.bootstrap, seed=run.seed)
 
 
 def _distribution(run: _Parity, spec: PartSpec[_Parity]) -> Result:
@@ -603,7 +601,8 @@ def _distribution(run: _Parity, spec: PartSpec[_Parity]) -> Result:
 
 
 def _adjusted(run: _Parity, spec: PartSpec[_Parity]) -> Result:
-    return spec.result(run, run.adjusted_fits[0], controls=["grade"] + run.cat + run.num,
+    return spec.result(run, run.adjusted_fits[0], n_col=TRACK_COUNTS,
+                       controls=["grade"] + run.cat + run.num,
                        margin=run.margin, power=run.power, p_adjust=run.p_adjust)
 
 
@@ -641,9 +640,10 @@ def _eu_gaps(run: _Parity, spec: PartSpec[_Parity]) -> Result | NotComputed | No
     resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
     table, other = eu_gaps(
         pop, resid_var=resid_var, alpha=run.alpha, bootstrap=run.bootstrap, seed=run.seed,
-        k=run.k, threshold=run.eu_threshold, p_adjust=run.p_adjust,
+        threshold=run.eu_threshold, p_adjust=run.p_adjust,
     )
-    return spec.result(run, table, gender_not_man_or_woman=other, threshold=run.eu_threshold)
+    return spec.result(run, table, n_col=("n", "n_men", "n_women"),
+                       gender_not_man_or_woman=other, threshold=run.eu_threshold)
 
 
 def _remediation(run: _Parity, spec: PartSpec[_Parity]) -> Result | None:
@@ -659,8 +659,9 @@ def _remediation(run: _Parity, spec: PartSpec[_Parity]) -> Result | None:
 
 def _ceilings(run: _Parity, spec: PartSpec[_Parity]) -> Result:
     table, band_mids, _ = run.ceilings
-    return spec.result(run, table, value_cols=["estimate", "mean_pay"],
-                       tables={"band_mids": band_mids})
+    # the band mids are the designed ladder, not figures about people
+    return spec.result(run, table,
+                       tables={"band_mids": Table(band_mids, ["grade"], n_col=None)})
 
 
 SPECS: tuple[PartSpec[_Parity], ...] = (
@@ -669,32 +670,36 @@ SPECS: tuple[PartSpec[_Parity], ...] = (
         "ratio of medians with percentile bootstrap within track (B = {bootstrap}, seed "
         "{seed}); for variable pay and equity (often zero) the ratio of means with a "
         "delta-method CI; a grade shows no pay figure unless both tracks have k = {k} people",
-        _by_grade, needs=("banded", "dist"), groups=LABEL_COLUMNS, plotter=plot_ratio,
+        _by_grade, needs=("banded", "dist"), groups=("component", "grade", "measure"),
+        plotter=plot_ratio,
     ),
     PartSpec(
         "distribution", "pay parity: pay distribution by grade and track",
         DEFINITIONS["distribution"],
         "empirical quantiles (linear interpolation); compa-ratio and range penetration only "
         "where at least k = {k} people have a band",
-        _distribution, needs=("dist",), groups=LABEL_COLUMNS, plotter=plot_distribution,
+        _distribution, needs=("dist",), groups=("component", "grade", "track"),
+        plotter=plot_distribution,
     ),
     PartSpec(
         "adjusted", "pay parity: adjusted track gap", DEFINITIONS["adjusted"],
         "{vcov}; per-grade p-values adjusted by {p_adjust}; minimum detectable gap at "
         "{power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
-        _adjusted, needs=("adjusted_fits",), groups=LABEL_COLUMNS, plotter=plot_gaps,
+        _adjusted, needs=("adjusted_fits",),
+        groups=("component", "scope", "grade", "model", "vcov"), plotter=plot_gaps,
     ),
     PartSpec(
         "sensitivity", "pay parity: sensitivity to the IC <-> M grade equivalence",
         DEFINITIONS["sensitivity"], "as the adjusted gap ({vcov})",
-        _sensitivity, needs=("fit_args",), groups=LABEL_COLUMNS, plotter=plot_sensitivity,
+        _sensitivity, needs=("fit_args",), groups=("shift", "comparison"),
+        plotter=plot_sensitivity,
     ),
     PartSpec(
         "decomposition", "pay parity: Oaxaca-Blinder decomposition of the IC − M log-pay gap",
         DEFINITIONS["decomposition"],
         "twofold, pooled reference coefficients {reference}; delta-method SEs on influence "
         "functions clustered by {cluster}, t(G-1)",
-        _decomposition, needs=("fit_args",), plotter=plot_decomposition,
+        _decomposition, needs=("fit_args",), groups=("part",), plotter=plot_decomposition,
         caveats=(EXPLAINED_BY_GRADE_CAVEAT,),
     ),
     PartSpec(
@@ -704,20 +709,21 @@ SPECS: tuple[PartSpec[_Parity], ...] = (
         "composition (each person's idiosyncratic pay variance from the squared residual of "
         "the adjusted base-pay model, HC1-scaled), normal quantiles; median gap: percentile "
         "bootstrap within group (B = {bootstrap}); p-values adjusted by {p_adjust} across cells",
-        _eu_gaps, needs=("base_fit",), groups=LABEL_COLUMNS, plotter=plot_eu_gaps,
+        _eu_gaps, needs=("base_fit",), groups=("track", "grade"), plotter=plot_eu_gaps,
     ),
     PartSpec(
         "remediation", "pay parity: cost of closing the adjusted gap", DEFINITIONS["remediation"],
         "OLS is linear in log pay: raises delta change the gap by c'delta; min_cost solves the "
         "convex programme exactly (KKT, bisection); predicted pay back-transformed with Duan's "
         "smearing factor",
-        _remediation, needs=("base_fit", "plans"),
+        _remediation, needs=("base_fit", "plans"), groups=("plan", "track_raised"),
     ),
     PartSpec(
         "ceilings", "pay parity: top of each ladder and band structure", DEFINITIONS["ceilings"],
         "designed overall = derived.ladder.designed_overall_on (widest gap); realised = "
         "derived.ladder.realised_tops (highest grade held by at least k people)",
         _ceilings, needs=("ceilings",),
+        groups=("track", "top_grade_designed_overall", "top_grade_realised"),
     ),
 )
 """The parts of pay parity, in report order (:data:`PARTS`): what each is and how it is made."""
@@ -816,7 +822,8 @@ def _findings(
     notes: list[Note] = []
     adjusted = out.get("adjusted")
     t = adjusted.table if adjusted is not None else None
-    if t is not None and ((t["component"] == "base") & (t["scope"] == "overall")).any():
+    if t is not None and ((t["component"] == "base") & (t["scope"] == "overall")
+                          & ~t["suppressed"]).any():
         over = t.loc[(t["component"] == "base") & (t["scope"] == "overall")].iloc[0]
         notes.append(Note(
             "finding",

@@ -104,13 +104,13 @@ def by_grade_ratios(
     bootstrap: int,
     alpha: float,
     seed: int,
-    k: int,
 ) -> pd.DataFrame:
     """Per component and grade with both tracks: the IC / M comparison row.
 
     Returns ``component, grade, measure, estimate, ci_lower, ci_upper, n, n_ic, n_m,
     median_ic, median_m, mean_ic, mean_m, ratio_of_means, compa_ratio_ic, compa_ratio_m,
-    range_penetration_ic, range_penetration_m, suppressed`` (either track under ``k``).
+    range_penetration_ic, range_penetration_m`` (unsuppressed: a row is shown only when both
+    tracks have k people, when the result is built).
     """
     rows = []
     wide = dist.pivot_table(
@@ -159,12 +159,11 @@ def by_grade_ratios(
                     "compa_ratio_m": w.get(("compa_ratio_mean", "M"), np.nan),
                     "range_penetration_ic": w.get(("range_penetration_mean", "IC"), np.nan),
                     "range_penetration_m": w.get(("range_penetration_mean", "M"), np.nan),
-                    "suppressed": min(len(ic), len(m)) < k,
                 }
             )
     cols = [
         "component", "grade", "measure", "estimate", "ci_lower", "ci_upper", "n", "n_ic", "n_m",
         "median_ic", "median_m", "mean_ic", "mean_m", "ratio_of_means", "compa_ratio_ic",
-        "compa_ratio_m", "range_penetration_ic", "range_penetration_m", "suppressed",
+        "compa_ratio_m", "range_penetration_ic", "range_penetration_m",
     ]
     return pd.DataFrame(rows, columns=cols)

@@ -36,7 +36,6 @@ def eu_gaps(
     alpha: float,
     bootstrap: int,
     seed: int,
-    k: int,
     threshold: float,
     p_adjust: str,
 ) -> tuple[pd.DataFrame, int]:
@@ -51,10 +50,8 @@ def eu_gaps(
         adjusted base-pay model, HC1-scaled), aligned with ``pop``.
     alpha, bootstrap, seed
         Interval level, bootstrap resamples (0 skips the median-gap CI) and seed.
-    k
-        Minimum people of each gender for a cell to be shown and flagged.
     threshold
-        Mean gap that flags a cell.
+        Mean gap that flags a cell (a suppressed cell's flag is blanked with its gap).
     p_adjust
         Multiplicity adjustment across cells.
 
@@ -63,14 +60,14 @@ def eu_gaps(
     (pandas.DataFrame, int)
         ``track, grade, estimate`` (mean gap), ``ci_lower, ci_upper, n, n_men, n_women,
         mean_men, mean_women, median_men, median_women, median_gap, median_gap_ci_lower,
-        median_gap_ci_upper, p_value, p_adjusted, flag, suppressed``; and the number of
+        median_gap_ci_upper, p_value, p_adjusted, flag`` (unsuppressed: a cell is shown only
+        when men and women each number k, when the result is built); and the number of
         people whose gender is neither men nor women (left out).
     """
     cols = [
         "track", "grade", "estimate", "ci_lower", "ci_upper", "n", "n_men", "n_women",
         "mean_men", "mean_women", "median_men", "median_women", "median_gap",
         "median_gap_ci_lower", "median_gap_ci_upper", "p_value", "p_adjusted", "flag",
-        "suppressed",
     ]
     if "gender" not in pop or pop["gender"].notna().sum() == 0:
         return pd.DataFrame(columns=cols), 0
@@ -110,7 +107,6 @@ def eu_gaps(
             med_gap, mlo, mhi = 1 - r, 1 - rhi, 1 - rlo
         else:
             med_gap, mlo, mhi = 1 - np.median(women) / np.median(men), np.nan, np.nan
-        small = min(n_m, n_w) < k
         rows.append(
             {
                 "track": track, "grade": int(grade), "estimate": est, "ci_lower": lo,
@@ -119,8 +115,7 @@ def eu_gaps(
                 "median_men": float(s[("median", "men")]),
                 "median_women": float(s[("median", "women")]),
                 "median_gap": med_gap, "median_gap_ci_lower": mlo, "median_gap_ci_upper": mhi,
-                "p_value": p, "flag": bool(abs(est) >= threshold and not small),
-                "suppressed": small,
+                "p_value": p, "flag": bool(abs(est) >= threshold),
             }
         )
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adjusted"])

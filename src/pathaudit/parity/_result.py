@@ -239,7 +239,9 @@ class ParityResult(AnalysisResult):
             return headline_row(key, label, "pay", status="not computed", reason=why, **common)
         r = row.iloc[0]
         reason = ""
-        if not np.isfinite(r["estimate"]) or not np.isfinite(r["ci_lower"]):
+        if bool(r["suppressed"]):
+            reason = f"suppressed: fewer than {self.settings.get('k', 'k')} people on a track"
+        elif not np.isfinite(r["estimate"]) or not np.isfinite(r["ci_lower"]):
             reason = str(r["conclusion"])
         return headline_row(
             key, label, "pay", estimate=r["estimate"], ci_lower=r["ci_lower"],

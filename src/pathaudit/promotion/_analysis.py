@@ -66,7 +66,6 @@ from pathaudit.promotion._incidence import (
     HORIZONS,
     cif_difference,
     cumulative_incidence,
-    suppress_by_risk,
 )
 from pathaudit.promotion._parity import parity_within_track
 from pathaudit.promotion._plots import (
@@ -117,9 +116,6 @@ MARGIN = 0.05
 
 HR_EQUIVALENCE: tuple[float, float] = (0.8, 1.25)
 """Band of the promotion hazard ratio judged healthy: the four-fifths rule both ways."""
-
-LABEL_COLUMNS: tuple[str, ...] = ("grade", "year", "horizon", "time", "df")
-"""Numeric columns that label rows (kept when a row is suppressed)."""
 
 _STRUCTURAL = frozenset(
     {
@@ -551,7 +547,6 @@ def time_to_promotion(
         "k": k,
         "n_in": len(data.spells),
         "excluded": excluded,
-        "label_cols": LABEL_COLUMNS,
     }
     out: _Parts = {}
     if "difference" in chosen:
@@ -617,10 +612,10 @@ def _snapshot_part(data: AuditData, alpha: float, seed: int, k: int) -> Result:
             "the share"
         ),
         population="people employed on as-of with a known last promotion date",
+        groups=["track", "grade"],
         data=data,
         alpha=alpha,
         k=k,
-        label_cols=LABEL_COLUMNS,
     )
 
 
@@ -692,7 +687,8 @@ def _difference_part(
             "Wald CI; mde = difference detectable with 80% power"
         ),
         population=population,
-        tables={"by_grade": by_grade},
+        groups=["comparison", "within_grade", "horizon"],
+        tables={"by_grade": (by_grade, ["grade"])},
         plotter=plot_difference,
         horizon=horizon,
         margin=margin,
@@ -711,7 +707,7 @@ def _incidence_part(
     ci = cumulative_incidence(
         sp, ("track", "grade"), horizons, alpha, pooled=("grade",), min_at_risk=k
     )
-    prob = suppress_by_risk(ci["probability"], k)
+    prob = ci["probability"]
     prob["estimator_label"] = prob["estimator"].map(ESTIMATOR_LABELS)
     return make_result(
         prob,
@@ -728,7 +724,12 @@ def _incidence_part(
             "reaches 0.5, else not reached"
         ),
         population=population,
-        tables={"median": ci["median"], "curves": ci["curves"]},
+        groups=["track", "grade", "horizon", "estimator", "estimator_label"],
+        n_col=("n", "n_at_risk"),  # a curve's figure rests on the spells still at risk
+        tables={
+            "median": (ci["median"], ["track", "grade", "estimator"]),
+            "curves": (ci["curves"], ["track", "grade", "estimator", "time"]),
+        },
         plotter=plot_incidence,
         **common,
     )
@@ -762,7 +763,8 @@ def _hazard_part(
             "(stratified by grade and per grade)"
         ),
         population=population,
-        tables={"logrank": lr},
+        groups=["term", "model", "grade"],
+        tables={"logrank": (lr, ["test", "grade", "df"])},
         plotter=plot_hazard_ratios,
         caveat=HR_CAVEAT,
         not_estimable=not_estimable,
@@ -781,6 +783,7 @@ def _rates_part(data: AuditData, alpha: float, common: dict[str, Any]) -> Result
         ),
         method="exact Poisson (Garwood) CI",
         population="person-time below the top grade of the own track",
+        groups=["track", "grade", "year"],
         **common,
     )
 
@@ -801,6 +804,7 @@ def _velocity_part(data: AuditData, alpha: float, seed: int, common: dict[str, A
         ),
         method="Aalen–Johansen from hire with delayed entry; bootstrap CI for medians",
         population="employment episodes below the grade when first observed",
-        tables={"among_reached": vel["among_reached"]},
+        groups=["grade", "track", "horizon"],
+        tables={"among_reached": (vel["among_reached"], ["grade", "track"])},
         **common,
     )

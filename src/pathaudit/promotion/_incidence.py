@@ -402,12 +402,3 @@ def cif_difference(
         "n": n_people(pid, np.asarray(used, dtype=int)) if usable else 0,
         "by_stratum": pd.DataFrame(rows),
     }
-
-
-def suppress_by_risk(table: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Mark rows whose figure rests on fewer than ``k`` spells still at risk."""
-    out = table.copy()
-    small = out["n_at_risk"].to_numpy(dtype=float) < k
-    prev = out["suppressed"].to_numpy(dtype=bool) if "suppressed" in out else False
-    out["suppressed"] = small | prev
-    return out

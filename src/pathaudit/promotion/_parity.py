@@ -20,9 +20,9 @@ from pathaudit import stats
 from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError, StatisticalWarning
 from pathaudit.promotion._hazard import promotion_hazard_ratios
-from pathaudit.promotion._incidence import cif_difference, cumulative_incidence, suppress_by_risk
+from pathaudit.promotion._incidence import cif_difference, cumulative_incidence
 from pathaudit.promotion._population import n_people
-from pathaudit.result import Result, make_result
+from pathaudit.result import Result, Table, make_result
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -221,7 +221,7 @@ def parity_within_track(
         The dataset (its ``history_start`` and ``as_of`` bound the impact-ratio years).
     common
         Keyword arguments shared by every part's :func:`~pathaudit.result.make_result`
-        (``data``, ``alpha``, ``k``, ``n_in``, ``excluded``, ``label_cols``).
+        (``data``, ``alpha``, ``k``, ``n_in``, ``excluded``).
     population
         Population statement of the result.
     plotter
@@ -302,8 +302,6 @@ def parity_within_track(
             {"track": [], "group": [], "estimate": [], "ci_lower": [], "ci_upper": [], "n": []}
         )
     prob = pd.concat(prob_parts, ignore_index=True) if prob_parts else pd.DataFrame({"n": []})
-    if len(prob):
-        prob = suppress_by_risk(prob, common["k"])
     haz = pd.concat(hz_parts, ignore_index=True) if hz_parts else pd.DataFrame({"n": []})
     imp = impact_ratios(sp, group, data.history_start, data.as_of, alpha)
     return make_result(
@@ -321,11 +319,14 @@ def parity_within_track(
             "grade; impact ratio with a Wald CI on the log scale (person-clustered)"
         ),
         population=population,
+        groups=["track", "group", "reference", "horizon"],
         tables={
-            "probability": prob,
-            "hazard": haz,
-            "impact_ratio": imp["pooled"],
-            "impact_ratio_by_year": imp["by_year"],
+            # a probability rests on the spells still at risk at the horizon too
+            "probability": Table(prob, ["track", group, "estimator", "horizon"],
+                                 n_col=("n", "n_at_risk")),
+            "hazard": (haz, ["track", "term", "model", "grade"]),
+            "impact_ratio": (imp["pooled"], ["track", "group", "reference"]),
+            "impact_ratio_by_year": (imp["by_year"], ["track", "year", "group", "reference"]),
         },
         plotter=plotter,
         **common,

@@ -27,7 +27,7 @@ from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_month_offset, quarter_index, quarter_start_day
 from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, StatisticalWarning
 from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
-from pathaudit.result import Result, make_result
+from pathaudit.result import Result, Table, make_result
 from pathaudit.stats import mde_normal, poisson_rate_ci, wald
 from pathaudit.stats.survival import CoxFit, cox_ph
 
@@ -744,6 +744,7 @@ def post_switch_exit_hr(
     left, joined = _check_direction(direction)
     return make_result(
         table,
+        groups=["direction", "kind"],
         analysis="Post-switch attrition (matched)",
         definition=(
             f"Hazard of {kind} exit within {horizon_months} months of a {left}→{joined} switch, "
@@ -759,7 +760,11 @@ def post_switch_exit_hr(
         population=f"{left}→{joined} switches in the observed window and their matched {left}s",
         data=data,
         alpha=alpha,
-        tables={"rates": pd.DataFrame(groups), "design": design},
+        tables={
+            "rates": (pd.DataFrame(groups), ["group"]),
+            # counts of switches, sets and controls, not figures about them
+            "design": Table(design, ["figure"], n_col=None),
+        },
         seed=seed,
         direction=direction,
         horizon_months=horizon_months,
