@@ -1295,12 +1295,14 @@ any multiple); three times keeps "most" off a thin margin at almost no extra cos
 simulator's cost is per month, not per person)."""
 
 STUDY_FIGURES = ("ic_ceiling", "switch_premium", "stalled_then_switched", "who_switches",
-                 "switch_back", "post_switch_attrition", "peter_principle")
-"""Indicators whose healthy and broken values the simulator sets. Nominal managers and
-preference mismatch are left out: the simulator cannot give a healthy organisation healthy
-values of them (docs/management.md, "How the estimators are checked"), so they would
-measure the simulator, not the ladder (their estimators are checked against the truth
-above)."""
+                 "switch_back", "post_switch_attrition", "nominal_managers",
+                 "preference_mismatch", "peter_principle")
+"""Indicators whose healthy and broken values the simulator sets: every indicator. The
+healthy preset forms teams by take-over (a manager enters the M track with a team of three,
+none is nominal) and draws a switcher's stated preference at the switch (85% prefer
+management, as hired managers do); the broken one keeps the capacity-driven teams (25% of
+new managers nominal, switchers starting without a team) and switchers stating the IC
+preference at the IC hires' rate (docs/simulation.md, "Managers", "Career preference")."""
 
 
 def flag_profile(config) -> pd.DataFrame:
@@ -1337,14 +1339,16 @@ def test_healthy_ladder_is_rarely_flagged_and_broken_ladder_is():
 
         figure                               healthy  broken
         IC ceiling, designed gap               0.0%   100.0%
-        IC/M promotion rate ratio              0.5%    93.5%
+        IC/M promotion rate ratio              0.0%    93.5%
         switch premium                         0.0%   100.0%
-        stalled-vs-progressing switch HR       0.5%    82.0%
-        switch rate ratio by gender            0.0%     5.0%
-        switch-back within 24 months           0.5%     6.0%
-        post-switch exit HR                    1.5%    40.5%
-        Peter signal                           0.5%    36.5%
-        all figure-draws                       0.4%    57.9%
+        stalled-vs-progressing switch HR       1.0%    82.0%
+        switch rate ratio by gender            0.5%     5.0%
+        switch-back within 24 months           0.0%     6.0%
+        post-switch exit HR                    0.5%    40.5%
+        nominal managers                       0.0%   100.0%
+        preference mismatch                    0.0%    86.5%
+        Peter signal                           0.0%    36.5%
+        all figure-draws                       0.2%    65.0%
     """
     from pathaudit.simulate.config import broken, healthy
 

@@ -471,13 +471,23 @@ def test_plots_and_summary(org_audit):
 # --------------------------------------------------------------------------- coverage study
 
 
-@pytest.fixture(scope="module")
-def coverage_runs():
-    """Every estimate and its truth over the 200 shared simulated organisations."""
+DELAYED_CIF_OVERCOVERS = pytest.mark.xfail(
+    strict=True,
+    reason="delayed entry: the pooled M 1-year cell (71 spells, so 'big', but only about 32 "
+           "at risk at 1 year and 3.3 promotions per organisation) covers 0.995, above the "
+           "0.99 band; its SE matches the spread of the estimates (0.038 vs 0.039)")
+
+
+@pytest.fixture(scope="module", params=["small", "small_delayed"])
+def coverage_runs(request):
+    """Every estimate and its truth over the 200 shared simulated organisations: the
+    whole history observed, and the same organisations observed from month 24 (spells
+    in force then enter late)."""
     from pathaudit.simulate import cached_organisations
+    from pathaudit.simulate.config import PRESETS
 
     cells, diffs, hrs = [], [], []
-    for i, sim in enumerate(cached_organisations(200)):
+    for i, sim in enumerate(cached_organisations(200, PRESETS[request.param]())):
         truth = sim.truth["promotion"]
         sp, _ = promotion_spells(sim.data)
         prob = cumulative_incidence(
@@ -519,7 +529,9 @@ def _within_mc_error(err: np.ndarray) -> bool:
 
 
 @pytest.mark.coverage_study
-def test_coverage_of_cumulative_incidence(coverage_runs):
+def test_coverage_of_cumulative_incidence(coverage_runs, request):
+    if request.node.callspec.params["coverage_runs"] == "small_delayed":
+        request.applymarker(DELAYED_CIF_OVERCOVERS)
     cells, _, _ = coverage_runs
     summary = cells.groupby(["track", "grade", "h"]).agg(
         coverage=("covered", "mean"), spells=("spells", "mean"), runs=("covered", "size")

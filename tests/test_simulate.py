@@ -478,6 +478,48 @@ def test_healthy_has_no_track_differences_and_broken_has_them():
     assert b["management"]["switch_premium"] > 0.05
 
 
+def test_team_takeover_and_switcher_preference_state_their_process_probability():
+    """The truth of the nominal-manager share and the preference mismatch is the probability
+    the simulator draws from; the realised shares agree within 3 binomial standard errors."""
+    from pathaudit.management import nominal_managers, preference_mismatch
+
+    cfg = default().replace(initial_headcount=3000, target_headcount=3200,
+                            team_takeover_reports=3, nominal_manager_share=0.2,
+                            prefer_m_switcher=0.9)
+    sim = simulate(cfg, seed=5)
+    t = sim.truth["management"]
+    assert t["nominal_manager_share"] == 0.2
+    # hired managers answer M with 0.75, switchers with 0.9: the truth lies between
+    assert 0.1 < t["preference_mismatch_share"] < 0.25
+    for est, key in ((nominal_managers(sim.data), "nominal_manager_share"),
+                     (preference_mismatch(sim.data), "preference_mismatch_share")):
+        row = est.table.loc[est.table["measure"] == "share"].iloc[0]
+        assert row["estimate"] == pytest.approx(t[f"{key}_realised"], abs=0.002)
+        se = np.sqrt(t[key] * (1 - t[key]) / row["n"])
+        assert abs(row["estimate"] - t[key]) <= 3 * se, (key, row["estimate"], t[key])
+    # a take-over moves people on dates of their own: never two records on one date
+    assert not sim.tables["history"].duplicated(["employee_id", "effective_date"]).any()
+    # the healthy preset: no nominal manager by design, 15% state an IC preference
+    h = simulate(healthy(initial_headcount=400, target_headcount=420), seed=2).truth
+    assert h["management"]["nominal_manager_share"] == 0.0
+    assert h["management"]["nominal_manager_share_realised"] < 0.03
+    assert h["management"]["preference_mismatch_share"] == pytest.approx(0.15)
+
+
+def test_parameters_added_after_the_sample_are_written_only_when_set():
+    # the sample's configuration keeps its key and its truth.json
+    sample_key = json.loads((SAMPLE / "truth.json").read_text())["config_key"]
+    assert default().key() == sample_key
+    assert "team_takeover_reports" not in default().to_dict()
+    assert "prefer_m_switcher" not in small().to_dict()
+    h = healthy().to_dict()
+    assert h["team_takeover_reports"] == 3 and h["prefer_m_switcher"] == 0.85
+    with pytest.raises(ValueError, match="prefer_m_switcher"):
+        small(prefer_m_switcher=1.5)
+    with pytest.raises(ValueError, match="team_takeover_reports"):
+        small(team_takeover_reports=-1)
+
+
 def test_small_is_about_300_people(tiny):
     assert 250 <= tiny.truth["realised"]["people_ever"] <= 380
     assert tiny.config.years == 6

@@ -123,6 +123,7 @@ _PERSON_SPEC: dict[str, tuple[type, object]] = {
     "u": (np.float64, 0.0),
     "a": (np.float64, 0.0),
     "prefer_m": (np.bool_, False),
+    "prefer_m_p": (np.float64, 0.0),
     "responded": (np.bool_, False),
     "birth_day": (np.int64, 0),
     "last_slot": (np.int64, -1),
@@ -164,6 +165,7 @@ class _Persons(_Store):
     u: np.ndarray
     a: np.ndarray
     prefer_m: np.ndarray
+    prefer_m_p: np.ndarray
     responded: np.ndarray
     birth_day: np.ndarray
     last_slot: np.ndarray
@@ -291,6 +293,8 @@ class _Engine:
         self.log_mid = np.log(c.band_mid(np.arange(10)))
         self.fam_pay = np.asarray(c.job_family_pay, dtype=float)
         self.loc_pay = np.asarray(c.location_pay, dtype=float)
+        # slots with an event or a record this month (team take-over leaves them alone)
+        self.touched = np.zeros(0, dtype=bool)
 
     # -- pay --------------------------------------------------------------------------------
     def expected_log_pay(self, idx: np.ndarray, adopted_units: np.ndarray) -> np.ndarray:
@@ -365,6 +369,70 @@ class _Engine:
         nominal = self.rng.random(k) < self.c.nominal_manager_share
         return np.where(nominal, 0.0, self.rng.gamma(8.0, 0.125, k))
 
+    def enter_m(self, mgrs: np.ndarray, day: np.ndarray, adopted_units: np.ndarray) -> None:
+        """New managers with a span take a team over on the day they enter the M track."""
+        if mgrs.size == 0:
+            return
+        moved, by = self.take_over(mgrs)
+        if moved.size:
+            when = dict(zip(mgrs.tolist(), np.asarray(day).tolist(), strict=True))
+            days = np.array([when[int(b)] for b in by], dtype=np.int64)
+            self.emit(moved, days, np.full(moved.size, MANAGER), adopted_units)
+
+    def touch(self, idx: np.ndarray) -> None:
+        """Mark slots as having an event or a record this month."""
+        if self.touched.size < self.S.n:
+            grown = np.zeros(max(2 * self.touched.size, self.S.n), dtype=bool)
+            grown[: self.touched.size] = self.touched
+            self.touched = grown
+        self.touched[idx] = True
+
+    def take_over(self, mgrs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Managers ``mgrs`` (slots with a span) with too few reports take some over.
+
+        Returns the slots moved and, for each, the slot of its new manager. Candidates:
+        people of the manager's unit who may report to them (ICs of equal or lower grade,
+        managers of lower grade), not touched this month, with no manager first, then
+        from the largest team with more than ``team_takeover_reports`` reports.
+        """
+        S, rng, r = self.S, self.rng, self.c.team_takeover_reports
+        self.touch(np.empty(0, dtype=np.int64))
+        act = np.flatnonzero(S.active[: S.n])
+        cur = S.manager[act]
+        counts = np.bincount(cur[cur >= 0], minlength=self.P.n).astype(np.int64)
+        moved, new_mgr = [], []
+        for s in mgrs:
+            pid = S.pid[s]
+            need = r - counts[pid]
+            if need <= 0:
+                continue
+            g = S.grade[s]
+            ok = (
+                (S.unit[act] == S.unit[s]) & ~self.touched[act] & (act != s) & (cur != pid)
+                & np.where(S.track[act] == 0, S.grade[act] <= g, S.grade[act] < g)
+            )
+            cand = np.flatnonzero(ok)
+            for _ in range(int(need)):
+                if cand.size == 0:
+                    break
+                donor = cur[cand]
+                surplus = np.where(donor >= 0, counts[np.maximum(donor, 0)] - r, NEVER)
+                best = np.flatnonzero(surplus == surplus.max())
+                if surplus[best[0]] <= 0:
+                    break
+                j = cand[best[rng.integers(best.size)]]
+                if cur[j] >= 0:
+                    counts[cur[j]] -= 1
+                counts[pid] += 1
+                cur[j] = pid
+                S.manager[act[j]] = pid
+                moved.append(act[j])
+                new_mgr.append(s)
+                cand = cand[cand != j]
+        out = np.asarray(moved, dtype=np.int64)
+        self.touch(out)
+        return out, np.asarray(new_mgr, dtype=np.int64)
+
     # -- hiring -----------------------------------------------------------------------------
     def hire(self, m: int, n_new: int, founders: bool) -> None:
         c, S, P, rng = self.c, self.S, self.P, self.rng
@@ -401,7 +469,8 @@ class _Engine:
         S.fte[new] = np.where(rng.random(k) < c.part_time_share, c.part_time_fte, 1.0)
         P.u[pid] = rng.normal(0.0, c.person_sd, k)
         P.a[pid] = rng.normal(0.0, c.rating_sd_person, k)
-        P.prefer_m[pid] = rng.random(k) < np.where(is_m, c.prefer_m_m, c.prefer_m_ic)
+        P.prefer_m_p[pid] = np.where(is_m, c.prefer_m_m, c.prefer_m_ic)
+        P.prefer_m[pid] = rng.random(k) < P.prefer_m_p[pid]
         P.responded[pid] = rng.random(k) < c.preference_response_rate
         age = np.maximum(20.0, 23.0 + 2.5 * (grade - 2) + rng.normal(0.0, 3.0, k))
         # common to both
@@ -423,6 +492,10 @@ class _Engine:
         self.assign(idx, self.eligible_managers())
         reason = np.where(np.arange(idx.size) < k_re, REHIRE, HIRE)
         self.emit(idx, day, reason, adopted_units)
+        if c.team_takeover_reports:
+            self.touch(idx)
+            lead = (S.track[idx] == 1) & (S.cap[idx] > 0)
+            self.enter_m(idx[lead], day[lead], adopted_units)
         if m >= self.c.history_start_months:
             self.add_days(m, S.track[idx], S.grade[idx], S.unit[idx], self.mstart[m + 1] - day)
 
@@ -442,6 +515,7 @@ class _Engine:
         observed = m >= c.history_start_months
         act = np.flatnonzero(S.active[: S.n])
         elig = self.eligible_managers()
+        self.touched[:] = False
         if act.size:
             tr, g, un = S.track[act], S.grade[act], S.unit[act]
             k = m - S.spell_month[act]
@@ -500,6 +574,11 @@ class _Engine:
                 reason1[ad_rec] = ADOPTION
             rec1 &= ~(has & (day == 1))
             self.assign(act[invalid & rec1], elig)
+            if c.team_takeover_reports:
+                self.touch(act[has])
+                moved, _ = self.take_over(elig)
+                rec1 |= np.isin(act, moved)
+                self.touch(act[rec1])
             if rec1.any():
                 self.emit(act[rec1], d0, reason1[rec1], adopted_units)
             if has.any():
@@ -560,6 +639,10 @@ class _Engine:
             S.via_switch[to_m] = True
             S.switch_month[to_m] = m
             S.cap[to_m] = self.new_capacity(to_m.size)
+            if c.prefer_m_switcher is not None:
+                pid_m = S.pid[to_m]
+                self.P.prefer_m_p[pid_m] = c.prefer_m_switcher
+                self.P.prefer_m[pid_m] = rng.random(to_m.size) < c.prefer_m_switcher
             to_ic = m_idx[m_ev == TO_IC]
             top = ic_top(c, adopted_units[S.unit[to_ic]])
             S.track[to_ic] = 0
@@ -571,6 +654,10 @@ class _Engine:
             self.assign(m_idx, elig)
             reason = np.choose(m_ev, [R_PROMOTION, R_TO_M, R_TO_IC])
             delta[mv] = self.emit(m_idx, date[mv], reason, adopted_units)
+            if c.team_takeover_reports:
+                self.touch(idx)
+                lead = (m_ev == TO_M) & (S.cap[m_idx] > 0)
+                self.enter_m(m_idx[lead], date[mv][lead], adopted_units)
         self.spells.add(**spell_cols, delta_E=delta)
 
     def run(self) -> RawRun:

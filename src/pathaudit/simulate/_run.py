@@ -48,6 +48,7 @@ from pathaudit.simulate.config import (
     healthy,
     sized,
     small,
+    small_delayed,
 )
 from pathaudit.simulate.truth import (
     attrition_truth,
@@ -69,6 +70,7 @@ __all__ = [
     "healthy",
     "simulate",
     "small",
+    "small_delayed",
     "write_preset",
     "write_sample",
     "sized",
@@ -337,7 +339,9 @@ def cached_organisations(
         Number of organisations (seeds ``seed0, ..., seed0 + n - 1``).
     config
         Parameters (default :func:`~pathaudit.simulate.config.small`: about 300 people
-        ever employed over 6 years).
+        ever employed over 6 years). The coverage studies also use
+        :func:`~pathaudit.simulate.config.small_delayed`: the same organisations with
+        their history observed from month 24 (delayed entry).
     seed0
         First seed.
     truth

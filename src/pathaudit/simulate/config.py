@@ -205,6 +205,35 @@ class SimConfig:
         Share of people who answered the career-preference survey (others missing).
     prefer_m_ic, prefer_m_m
         Share stating a preference for management among IC and M hires.
+    team_takeover_reports
+        How teams form. 0 (the default): a manager's direct reports come only from
+        hires, moves and reassignments, chosen by span capacity, so a manager who came
+        by a switch starts with no team and junior managers compete with senior ones
+        for junior reports. A positive ``r``: a manager with a span of control (not
+        nominal) who has fewer than ``r`` direct reports takes reports over, up to
+        ``r``, on entering the M track (hire, rehire or switch, dated that day) and on
+        the first of every month: first people of the unit with no manager, then
+        people of the largest teams of the unit with more than ``r`` reports (the
+        grade rule of reassignment holds; people with an event in the month, or
+        hired, moved or given a record on its first day, are not moved). With
+        ``r >= 2`` a manager then has fewer than two reports only when nominal, when
+        reports leave or move within the month, or when the unit has no one to hand
+        over: the share of managers with fewer than two reports is about
+        ``nominal_manager_share``, which ``truth["management"]`` states.
+    prefer_m_switcher
+        How a stated career preference relates to switching into management. ``None``
+        (the default): a switcher keeps the answer drawn at hire (so switchers state
+        the IC preference at the IC hires' rate, ``1 - prefer_m_ic``). A share: the
+        answer of a person who switches IC->M is drawn again at the switch, preferring
+        management with this probability: those who switch are, in this share, those
+        who want to manage. No hazard depends on the answer, so no other truth moves;
+        ``truth["management"]["preference_mismatch_share"]`` states the probability of
+        an IC answer the simulator drew each responding manager's answer with.
+
+    ``team_takeover_reports`` and ``prefer_m_switcher`` came after the shipped sample:
+    :meth:`to_dict` (``truth.json``'s ``config``) and :meth:`key` include them only when
+    they differ from their defaults, so the configurations that existed before them keep
+    their key and their files.
     """
 
     # time
@@ -309,6 +338,9 @@ class SimConfig:
     preference_response_rate: float = 0.6
     prefer_m_ic: float = 0.25
     prefer_m_m: float = 0.75
+    # team formation and preference-driven switching (written only when not the default)
+    team_takeover_reports: int = dataclasses.field(default=0, metadata={"if_set": True})
+    prefer_m_switcher: float | None = dataclasses.field(default=None, metadata={"if_set": True})
 
     def __post_init__(self) -> None:
         problems = []
@@ -350,6 +382,11 @@ class SimConfig:
         ) * max(1.0, self.stall_exit_hr, self.post_switch_exit_hr * self.voluntary_hr_ic)
         if worst > 0.5:
             problems.append("monthly hazards are too large (their sum may exceed 0.5)")
+        if not (isinstance(self.team_takeover_reports, int)
+                and 0 <= self.team_takeover_reports <= 20):
+            problems.append("team_takeover_reports must be a whole number from 0 to 20")
+        if self.prefer_m_switcher is not None and not 0.0 <= self.prefer_m_switcher <= 1.0:
+            problems.append("prefer_m_switcher must be None or a share between 0 and 1")
         if problems:
             raise ValueError("Invalid SimConfig: " + "; ".join(problems))
 
@@ -375,6 +412,8 @@ class SimConfig:
             if f.name.startswith("_"):
                 continue
             value = getattr(self, f.name)
+            if f.metadata.get("if_set") and value == f.default:
+                continue
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
@@ -415,7 +454,11 @@ def healthy(**changes: Any) -> SimConfig:
     """A dual ladder that works: no IC ceiling, no pay penalty, no stall pressure, all HRs 1.
 
     Units still "adopt" at staggered dates, with no effect (``adoption_hr = 1``): the null
-    configuration for the turnover study.
+    configuration for the turnover study. Managers are real and want to manage: none is
+    nominal, a manager takes over a team of three on entering the M track
+    (``team_takeover_reports = 3``), and 85% of hired managers and of switchers prefer
+    management (``prefer_m_m = prefer_m_switcher = 0.85``), so about 15% of managers state
+    an IC preference and almost none has fewer than two reports.
     """
     base = SimConfig(
         ic_grades=(2, 9),
@@ -438,6 +481,9 @@ def healthy(**changes: Any) -> SimConfig:
         gender_gap_m=0.0,
         switch_rating_shift=0.0,
         nominal_manager_share=0.0,
+        team_takeover_reports=3,
+        prefer_m_m=0.85,
+        prefer_m_switcher=0.85,
     )
     return base.replace(**changes)
 
@@ -480,12 +526,28 @@ def small(**changes: Any) -> SimConfig:
     return base.replace(**changes)
 
 
+DELAYED_ENTRY_MONTHS = 24
+"""Months of unobserved history in :func:`small_delayed` (two of its six years)."""
+
+
+def small_delayed(**changes: Any) -> SimConfig:
+    """:func:`small` with the history complete only from month 24: delayed entry.
+
+    The same organisations as :func:`small` draw for draw (``history_start_months`` changes
+    what is exported, not what is simulated): the export starts two years after the
+    organisation, every spell and employment in force then enters late, and the truth
+    is that of the observed window. The coverage studies run on both shared sets.
+    """
+    return small(history_start_months=DELAYED_ENTRY_MONTHS).replace(**changes)
+
+
 PRESETS = {
     "sample": default,
     "default": default,
     "healthy": healthy,
     "broken": broken,
     "small": small,
+    "small_delayed": small_delayed,
 }
 """Preset constructors by name."""
 

@@ -601,6 +601,23 @@ def management_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
     nominal = float((reports < 2).mean()) if len(m_now) else None
     resp = m_now["career_preference"].dropna()
     mismatch = float((resp == "IC").mean()) if len(resp) else None
+    # Under the team take-over and preference-driven switching the truth is the probability
+    # the simulator draws from; without them (the default) there is none to state, and the
+    # keys keep the realised shares (so the configurations made before them keep their truth).
+    process: dict[str, Any] = {}
+    if c.team_takeover_reports and len(m_now):
+        # every entry into the M track draws "nominal" with this probability, independently
+        # of every hazard: the expected share of nominal managers among those on as-of
+        process["nominal_manager_share_realised"] = nominal
+        nominal = float(c.nominal_manager_share)
+    if c.prefer_m_switcher is not None and len(resp):
+        S, P = raw.slots, raw.persons
+        act = np.flatnonzero(S["active"])
+        pid = S["pid"][act[S["track"][act] == 1]]
+        pid = pid[P["responded"][pid]]
+        process["preference_mismatch_share_realised"] = mismatch
+        # mean over responding managers of the probability their answer was drawn with
+        mismatch = float((1.0 - P["prefer_m_p"][pid]).mean())
     sd_tot = float(np.hypot(c.rating_sd_person, c.rating_sd_noise))
     rating_shift = _expected_rating(3.0 + c.switch_rating_shift, sd_tot) - _expected_rating(
         3.0, sd_tot)
@@ -617,6 +634,7 @@ def management_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
         "post_switch_exit_hr": c.post_switch_exit_hr,
         "nominal_manager_share": nominal,
         "preference_mismatch_share": mismatch,
+        **process,
         "rating_change_switch_minus_promotion": rating_shift,
         "top_ic_grade": int(c.ic_grades[1]),
         "top_m_grade": int(c.m_grades[1]),
