@@ -8,7 +8,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from attrition_builders import YEAR, audit, days, history, people, random_org
+from builders import YEAR, audit, days, history, people, random_org
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from statsmodels.duration.hazard_regression import PHReg

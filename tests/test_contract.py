@@ -14,7 +14,6 @@ from pathaudit.errors import ArgumentError, PathauditError
 from pathaudit.headline import HEADLINE_COLUMNS, QUESTIONS, STATUSES
 from pathaudit.output import read_output, write_analysis
 from pathaudit.result import AnalysisResult, Note, Result
-from pathaudit.sample import sample_dir
 
 matplotlib.use("Agg")
 
@@ -27,8 +26,8 @@ ANALYSES = {
 
 
 @pytest.fixture(scope="module")
-def data():
-    return pathaudit.load(sample_dir(), sample_dir() / "map.toml")
+def data(sample_data):
+    return sample_data
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from builders import MAP_TOML, write_export
+from builders import export_history as history
+from builders import export_ladder as ladder
+from builders import export_people as people
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from load_builders import MAP_TOML, history, ladder, people, write_export
 
 from pathaudit import load as load_function
 from pathaudit.errors import InputError, MapError, PrivacyError

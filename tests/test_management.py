@@ -4,13 +4,16 @@ the healthy-vs-broken flag rates."""
 
 from __future__ import annotations
 
+from functools import partial
+
+import builders
 import numpy as np
 import pandas as pd
 import pytest
+from builders import YEAR, stack
+from builders import person as P
 
 from pathaudit.data import AuditData
-
-YEAR = 365.25
 
 LADDER = {
     "IC2": 2, "IC3": 3, "IC4": 4, "IC5": 5,
@@ -22,85 +25,8 @@ LADDER = {
 # --------------------------------------------------------------------------- builders
 
 
-def P(
-    eid: str,
-    hire: object,
-    jobs: list[tuple],
-    *,
-    term: object = None,
-    ttype: str | None = "voluntary",
-    gender: str | None = "F",
-    pref: str | None = None,
-) -> dict:
-    """One person: jobs are (date, level[, pay[, unit[, manager_id]]]) tuples."""
-    return {"id": eid, "hire": pd.Timestamp(hire), "jobs": jobs,
-            "term": pd.Timestamp(term) if term is not None else pd.NaT,
-            "ttype": ttype if term is not None else None, "gender": gender, "pref": pref}
-
-
-def build(
-    persons: list[dict],
-    *,
-    extract: str = "2024-12-31",
-    start: str = "2019-01-01",
-    k: int = 1,
-    ratings: list[tuple] | None = None,
-    ladder: dict[str, int] | None = None,
-    with_manager: bool = True,
-    with_pref: bool = True,
-) -> AuditData:
-    ladder = LADDER if ladder is None else ladder
-    hist = []
-    for p in persons:
-        for j in p["jobs"]:
-            date, level = j[0], j[1]
-            hist.append({
-                "employee_id": p["id"],
-                "effective_date": pd.Timestamp(date),
-                "track": "M" if level.startswith("M") else "IC",
-                "level": level,
-                "grade": ladder[level],
-                "pay": float(j[2]) if len(j) > 2 else 100.0,
-                "org_unit": j[3] if len(j) > 3 else "U1",
-                "job_family": "Eng",
-                "location": "Paris",
-                "manager_id": j[4] if len(j) > 4 else None,
-                "episode": 0,
-            })
-    h = pd.DataFrame(hist).sort_values(["employee_id", "effective_date"], kind="stable")
-    h["row"] = np.arange(1, len(h) + 1)
-    for c in ("grade", "episode", "row"):
-        h[c] = h[c].astype("Int64")
-    for c in ("employee_id", "track", "level", "org_unit", "job_family", "location",
-              "manager_id"):
-        h[c] = h[c].astype("str")
-    if not with_manager:
-        h = h.drop(columns="manager_id")
-    ppl = pd.DataFrame([{
-        "employee_id": p["id"], "hire_date": p["hire"], "termination_date": p["term"],
-        "termination_type": p["ttype"], "gender": p["gender"], "career_preference": p["pref"],
-    } for p in persons])
-    ppl["termination_date"] = pd.to_datetime(ppl["termination_date"])
-    ppl["episode"] = pd.array(np.zeros(len(ppl), dtype=int), dtype="Int64")
-    ppl["row"] = pd.array(np.arange(1, len(ppl) + 1), dtype="Int64")
-    for c in ("employee_id", "termination_type", "gender", "career_preference"):
-        ppl[c] = ppl[c].astype("str")
-    if not with_pref:
-        ppl = ppl.drop(columns="career_preference")
-    lad = pd.DataFrame({"track": ["M" if lv.startswith("M") else "IC" for lv in ladder],
-                        "level": list(ladder), "grade": list(ladder.values())})
-    lad["grade"] = lad["grade"].astype("Int64")
-    rt = None
-    if ratings is not None:
-        rt = pd.DataFrame(ratings, columns=["employee_id", "rating_date", "rating"])
-        rt["rating_date"] = pd.to_datetime(rt["rating_date"])
-        rt["employee_id"] = rt["employee_id"].astype("str")
-        rt["rating"] = rt["rating"].astype(float)
-    return AuditData(
-        history=h.reset_index(drop=True), people=ppl, ladder=lad,
-        extract_date=pd.Timestamp(extract), history_start=pd.Timestamp(start), ratings=rt,
-        config={"privacy": {"min_cell_size": k}},
-    )
+build = partial(builders.persons_audit, grades=LADDER)
+"""AuditData from ``P`` people on the hand-built ladder."""
 
 
 D0 = pd.Timestamp("2019-01-01")
@@ -1134,41 +1060,6 @@ def test_ic_ceiling_tops_are_the_ladder_modules():
 # thresholds are set per organisation with ``threshold_by="location"`` where a per-
 # organisation figure is wanted. ``test_stacked_run_equals_separate_runs`` checks that
 # the stacked figures are those of separate runs.
-
-
-def stack(sims, k: int = 1) -> AuditData:
-    hs, ps, rs = [], [], []
-    lad0 = sims[0].tables["ladder"]
-    lads = [lad0.loc[lad0["org_unit"].isna()]]
-    for i, sim in enumerate(sims):
-        t, pre = sim.tables, f"{i}:"
-        h = t["history"].copy()
-        h["employee_id"] = pre + h["employee_id"].astype(str)
-        h["manager_id"] = (pre + h["manager_id"].astype(str)).where(h["manager_id"].notna())
-        h["org_unit"] = (pre + h["org_unit"].astype(str)).where(h["org_unit"].notna())
-        h["location"] = str(i)
-        hs.append(h)
-        p = t["people"].copy()
-        p["employee_id"] = pre + p["employee_id"].astype(str)
-        ps.append(p)
-        r = t["ratings"].copy()
-        r["employee_id"] = pre + r["employee_id"].astype(str)
-        rs.append(r)
-        u = t["ladder"].loc[t["ladder"]["org_unit"].notna()].copy()
-        u["org_unit"] = pre + u["org_unit"].astype(str)
-        lads.append(u)
-    h = pd.concat(hs, ignore_index=True)
-    for c in ("employee_id", "manager_id", "org_unit", "location"):
-        h[c] = h[c].astype("str")
-    p = pd.concat(ps, ignore_index=True)
-    p["employee_id"] = p["employee_id"].astype("str")
-    r = pd.concat(rs, ignore_index=True)
-    r["employee_id"] = r["employee_id"].astype("str")
-    lad = pd.concat(lads, ignore_index=True)
-    lad["org_unit"] = lad["org_unit"].astype("str")
-    return AuditData(history=h, people=p, ladder=lad, ratings=r,
-                     extract_date=sims[0].extract_date, history_start=sims[0].history_start,
-                     config={"privacy": {"min_cell_size": k}})
 
 
 def per_org(result, measure: str, n: int, **where) -> np.ndarray:

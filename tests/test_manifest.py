@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from load_builders import history, write_export
+from builders import export_history as history
+from builders import write_export
 
 from pathaudit._version import __version__
 from pathaudit.io import load

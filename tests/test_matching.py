@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
-from attrition_builders import YEAR, audit, days, history, people
+from builders import YEAR, audit, cox_sample, days, history, people
 from statsmodels.duration.hazard_regression import PHReg
 
 from pathaudit.errors import NeedsHistoryError, PathauditError, StatisticalWarning
@@ -161,13 +163,7 @@ def test_exit_hr_matches_direct_stratified_phreg():
     assert rates.loc["switchers", "estimate"] == pytest.approx(100 / sw_py)
 
 
-def _cox_rows(n: int = 200, seed: int = 5):
-    rng = np.random.default_rng(seed)
-    t = np.ceil(rng.exponential(300.0, n))
-    status = rng.random(n) < 0.6
-    arm = rng.integers(0, 2, n).astype(float)
-    z = rng.normal(size=n)
-    return t, status, arm, z
+_cox_rows = partial(cox_sample, 200, 5, scale=300.0, events=0.6, whole_days=True)
 
 
 def test_fit_cox_reports_estimable_terms_and_names_the_others():

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import json
 import warnings
+from functools import partial
 from pathlib import Path
 
+import builders
 import numpy as np
 import pandas as pd
 import pyfixest as pf
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from builders import STATE_AS_OF as AS_OF
+from builders import model_frame as _model_frame
+from builders import random_current_state as random_org
+from builders import state_audit as build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,116 +43,9 @@ from pathaudit.stats.regression import (
     fit_ppml,
 )
 
-AS_OF = pd.Timestamp("2025-12-31")
-
 # --------------------------------------------------------------------------- builders
 
-
-def _ladder(ic_top: int = 7, m_top: int = 8, low: int = 3) -> pd.DataFrame:
-    rows = [("IC", f"IC{g}", g) for g in range(low, ic_top + 1)]
-    rows += [("M", f"M{g}", g) for g in range(low, m_top + 1)]
-    return pd.DataFrame(rows, columns=["track", "level", "grade"])
-
-
-def build(
-    people: pd.DataFrame,
-    *,
-    ladder: pd.DataFrame | None = None,
-    bands: pd.DataFrame | None = None,
-    config: dict | None = None,
-    snapshot: bool = False,
-) -> AuditData:
-    """AuditData with one history row per person from a frame of current states.
-
-    ``people`` columns: track, grade, pay and optionally org_unit, job_family, location,
-    gender, tenure (years), fte, currency, variable_pay, equity, employee_id.
-    """
-    n = len(people)
-    ids = people.get("employee_id", pd.Series([f"E{i:05d}" for i in range(n)]))
-    tenure = people.get("tenure", pd.Series(np.full(n, 3.0)))
-    hire = AS_OF - pd.to_timedelta(np.round(np.asarray(tenure) * 365.25), unit="D")
-    track = people["track"].astype(str).to_numpy()
-    grade = people["grade"].astype(int).to_numpy()
-    hist = pd.DataFrame(
-        {
-            "employee_id": pd.array(ids, dtype="string"),
-            "effective_date": hire,
-            "track": track,
-            "level": pd.array([f"{t}{g}" for t, g in zip(track, grade, strict=True)],
-                              dtype="string"),
-            "base_salary": people["pay"].to_numpy(dtype=float),
-            "fte": people.get("fte", pd.Series(np.ones(n))).to_numpy(dtype=float),
-            "org_unit": pd.array(people.get("org_unit", pd.Series(["U1"] * n)), dtype="string"),
-            "episode": 0,
-            "grade": pd.array(grade, dtype="Int64"),
-            "pay": people["pay"].to_numpy(dtype=float),
-            "row": np.arange(1, n + 1),
-        }
-    )
-    for c in ("job_family", "location", "currency"):
-        if c in people:
-            hist[c] = pd.array(people[c], dtype="string")
-    for c in ("variable_pay", "equity"):
-        if c in people:
-            hist[c] = people[c].to_numpy(dtype=float)
-    ppl = pd.DataFrame(
-        {
-            "employee_id": pd.array(ids, dtype="string"),
-            "hire_date": hire,
-            "termination_date": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]"),
-            "episode": 0,
-            "row": np.arange(1, n + 1),
-        }
-    )
-    if "gender" in people:
-        ppl["gender"] = pd.array(people["gender"], dtype="string")
-    return AuditData(
-        history=hist,
-        people=ppl,
-        ladder=_ladder() if ladder is None else ladder,
-        bands=bands,
-        extract_date=AS_OF,
-        history_start="2015-01-01",
-        is_snapshot=snapshot,
-        config=config or {},
-    )
-
-
-def random_org(
-    n: int = 1500,
-    *,
-    seed: int = 0,
-    gap: float = -0.05,
-    units: int = 12,
-    unit_sd: float = 0.03,
-    sd: float = 0.1,
-) -> pd.DataFrame:
-    """A random current-state frame with a known IC log-pay effect ``gap``."""
-    rng = np.random.default_rng(seed)
-    grade = rng.integers(3, 9, n)
-    is_ic = rng.random(n) < np.where(grade >= 8, 0.0, 0.55)
-    unit = rng.integers(0, units, n)
-    fam = rng.choice(["Eng", "Data", "Design"], n)
-    loc = rng.choice(["Berlin", "Paris"], n)
-    gender = rng.choice(["Female", "Male"], n)
-    tenure = rng.uniform(0.2, 12, n)
-    lp = (
-        10.5 + 0.15 * grade + gap * is_ic + 0.01 * tenure + 0.03 * (fam == "Eng")
-        + 0.05 * (loc == "Paris") - 0.02 * (gender == "Female")
-        + rng.normal(0, unit_sd, units)[unit] + rng.normal(0, sd, n)
-    )
-    return pd.DataFrame(
-        {
-            "track": np.where(is_ic, "IC", "M"),
-            "grade": grade,
-            "pay": np.exp(lp),
-            "org_unit": [f"U{u:02d}" for u in unit],
-            "job_family": fam,
-            "location": loc,
-            "gender": gender,
-            "tenure": tenure,
-        }
-    )
+_ladder = partial(builders.ladder, grade_dtype="int64")
 
 
 @pytest.fixture(scope="module")
@@ -157,19 +56,6 @@ def org() -> AuditData:
 @pytest.fixture(scope="module")
 def org_result(org: AuditData) -> ParityResult:
     return pay_parity(org, bootstrap=200)
-
-
-def _model_frame(data: AuditData) -> pd.DataFrame:
-    cur = current_state(data)
-    return cur.assign(
-        y=np.log(cur["pay"]),
-        is_ic=(cur["track"] == "IC").astype(int),
-        grade_model=cur["grade"].astype(int),
-        job_family=cur["job_family"].astype(str),
-        location=cur["location"].astype(str),
-        gender=cur["gender"].astype(str),
-        org_unit=cur["org_unit"].astype(str),
-    )
 
 
 def _findings(res: ParityResult) -> list[str]:

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+import builders
 import numpy as np
 import pandas as pd
 import pytest
-from promotion_builders import (
-    LADDER,
-    RATES,
-    audit,
-    history,
-    mini_org,
-    people,
-    true_cif,
-    true_km,
-)
+from builders import PARALLEL_GRADES, RATES, YEAR, mini_org, true_cif, true_km
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
 
@@ -31,7 +25,12 @@ from pathaudit.promotion._velocity import velocity
 from pathaudit.result import Note
 from pathaudit.stats.survival import step_at
 
-YEAR = 365.25
+# the hand-built cases: tracks numbered alike (IC3 = M3), jobs without pay, every leaver
+# voluntary, observed from 2015 to 2020
+LADDER = builders.ladder(PARALLEL_GRADES)
+history = partial(builders.history, grades=PARALLEL_GRADES, with_pay=False)
+people = partial(builders.people, exit_type="voluntary")
+audit = partial(builders.audit, ladder=LADDER, start="2015-01-01", extract="2020-12-31", fy=None)
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+import builders
 import numpy as np
 import pandas as pd
 import pytest
-from attrition_builders import people
+from builders import GRADES, YEAR, days, history, people
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,77 +18,10 @@ from pathaudit.derived.spells import derive_exposure, derive_spells
 from pathaudit.errors import MapError
 from pathaudit.io import schema
 
-YEAR = 365.25
-
 # --------------------------------------------------------------------------- builders
 
-GRADES = {"IC2": 2, "IC3": 3, "IC4": 4, "IC4b": 4, "IC5": 5, "M1": 4, "M2": 5, "M3": 6}
-
-
-def history(*rows: tuple) -> pd.DataFrame:
-    """Canonical history from (employee_id, date, level[, pay[, org_unit]]) tuples.
-
-    Track is "M" for levels starting with "M", else "IC"; grade from GRADES.
-    """
-    recs = []
-    for i, r in enumerate(rows):
-        eid, date, level = r[:3]
-        pay = r[3] if len(r) > 3 else 100.0
-        unit = r[4] if len(r) > 4 else "U1"
-        recs.append(
-            {
-                "employee_id": eid,
-                "effective_date": pd.Timestamp(date),
-                "track": "M" if level.startswith("M") else "IC",
-                "level": level,
-                "grade": GRADES[level],
-                "pay": float(pay),
-                "org_unit": unit,
-                "job_family": "Eng",
-                "location": "Paris",
-                "episode": 0,
-                "row": i + 1,
-            }
-        )
-    h = pd.DataFrame(recs)
-    if h.empty:
-        h = pd.DataFrame(
-            columns=["employee_id", "effective_date", "track", "level", "grade", "pay",
-                     "org_unit", "job_family", "location", "episode", "row"]
-        )
-    h["effective_date"] = pd.to_datetime(h["effective_date"])
-    h["grade"] = h["grade"].astype("Int64")
-    h["episode"] = h["episode"].astype("Int64")
-    h["row"] = h["row"].astype("Int64")
-    for c in ("employee_id", "track", "level", "org_unit", "job_family", "location"):
-        h[c] = h[c].astype("str")
-    return h
-
-
-def audit(
-    h: pd.DataFrame,
-    p: pd.DataFrame,
-    *,
-    extract: str = "2023-12-31",
-    start: str = "2015-01-01",
-    as_of: str | None = None,
-    fy: int = 1,
-    snapshot: bool = False,
-) -> AuditData:
-    return AuditData(
-        history=h,
-        people=p,
-        ladder=pd.DataFrame({"track": [], "level": [], "grade": []}),
-        extract_date=pd.Timestamp(extract),
-        history_start=pd.Timestamp(start),
-        as_of=as_of,
-        is_snapshot=snapshot,
-        config={"export": {"fiscal_year_start_month": fy}},
-    )
-
-
-def days(a: str, b: str) -> int:
-    return (pd.Timestamp(b) - pd.Timestamp(a)).days
+# the spell cases run from 2015 to 2023 with the package's default minimum cell size
+audit = partial(builders.audit, extract="2023-12-31", start="2015-01-01", k=None)
 
 
 def rule_count(data: AuditData, table: str, rule: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import cox_sample as _cox_sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.duration.hazard_regression import PHReg
@@ -255,15 +256,6 @@ def test_logrank_without_overlap_has_no_information():
 
 
 # --------------------------------------------------------------------------- identifiability
-
-
-def _cox_sample(n: int = 300, seed: int = 3):
-    rng = np.random.default_rng(seed)
-    t = rng.exponential(1.0, n)
-    status = rng.random(n) < 0.7
-    arm = rng.integers(0, 2, n).astype(float)
-    z = rng.normal(size=n)
-    return t, status, arm, z
 
 
 def test_cox_drops_a_constant_covariate_with_its_reason():
