@@ -550,11 +550,19 @@ def test_profile_flags_only_when_the_whole_interval_is_beyond():
         Threshold("switch_back", "cif", "back", "above", 0.05, "share", ""),
         Threshold("switch_back", "cif", "back", "above", 0.9, "share", ""),
     )
+    # read alone, the switch-back share (0.4, interval 0.052-0.753) is flagged: its whole
+    # interval lies above 0.05 (one-sided p = 0.0238 <= 0.025)
+    alone = profile(results, ths[1:2])
+    assert list(alone["status"]) == ["flagged"]
+    assert alone.loc[0, "p_adjusted"] == pytest.approx(alone.loc[0, "p_value"])
+    # read with two more figures, Benjamini-Hochberg: 3 x 0.0238 = 0.071 > 0.025
     prof = profile(results, ths)
-    assert list(prof["status"]) == ["inconclusive", "flagged", "clear"]
-    assert list(prof["flagged"]) == [False, True, False]
+    assert list(prof["status"]) == ["inconclusive", "inconclusive", "clear"]
+    assert list(prof["flagged"]) == [False, False, False]
+    assert "not after adjusting for the 3 figures" in prof.loc[1, "reason"]
+    assert prof.loc[1, "p_adjusted"] == pytest.approx(3 * prof.loc[1, "p_value"])
     sc = scores(prof)
-    assert sc.loc[0, ["flagged", "assessed", "clear", "inconclusive"]].tolist() == [1, 3, 1, 1]
+    assert sc.loc[0, ["flagged", "assessed", "clear", "inconclusive"]].tolist() == [0, 3, 1, 2]
 
 
 def test_suppressed_figures_are_never_flagged_and_never_shown():

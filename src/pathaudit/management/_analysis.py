@@ -55,6 +55,7 @@ from pathaudit.management._common import (
     check_seed,
     level_text,
 )
+from pathaudit.management._flags import adjust_families, figure_test, one_sided_p
 from pathaudit.management._flow import switch_back, switch_flows
 from pathaudit.management._pay import (
     ic_ceiling,
@@ -221,7 +222,8 @@ PARTS: tuple[str, ...] = (*INDICATORS, "switch_flows", "profile", "scores")
 
 PROFILE_COLUMNS: tuple[str, ...] = (
     "by", "group", "indicator", "measure", "key", "label", "detail", "estimate", "ci_lower",
-    "ci_upper", "n", "threshold", "unit", "status", "reason", "flagged", "excess", "suppressed",
+    "ci_upper", "n", "threshold", "unit", "status", "reason", "flagged", "excess", "p_value",
+    "p_adjusted", "family_size", "fcr_level", "fcr_lower", "fcr_upper", "suppressed",
 )
 """Columns of the ``profile`` part (see :func:`profile`)."""
 
@@ -388,6 +390,7 @@ def profile(
     by: str | None = None,
     reasons: Mapping[str, str] | None = None,
     label_values: Mapping[str, Any] | None = None,
+    draws: Mapping[tuple[str, str], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Read each indicator's headline figure against its threshold.
 
@@ -406,6 +409,11 @@ def profile(
         was not run").
     label_values
         Values of the ``{name}`` fields of threshold labels (e.g. ``{"months": 24}``).
+    draws
+        The switch premium's bootstrap draws by (``by``, ``group``), for its one-sided
+        p-value (:func:`~pathaudit.management._pay.switch_premium` with
+        ``keep_draws=True``); without them a normal approximation to its percentile
+        interval is used.
 
     Returns
     -------
@@ -418,13 +426,23 @@ def profile(
         inconclusive, not estimable or not computed), ``reason`` (the status in
         words), ``flagged`` (bool), ``excess`` (flagged figures: how far the whole
         interval lies beyond the threshold, relative to the threshold; in the
-        figure's unit for a threshold of 0) and ``suppressed`` (the figure rests on
-        fewer than k people).
+        figure's unit for a threshold of 0), ``p_value`` (one-sided, of the figure
+        lying beyond its threshold), ``p_adjusted`` (Benjamini-Hochberg within the
+        family), ``family_size`` (figures tested together), ``fcr_level``,
+        ``fcr_lower``, ``fcr_upper`` (the Benjamini-Yekutieli false-coverage-rate
+        adjusted interval) and ``suppressed`` (the figure rests on fewer than k
+        people).
 
     Notes
     -----
     A figure is flagged only when its whole confidence interval lies beyond the
-    threshold; a suppressed, missing or inconclusive figure is never flagged. A ratio
+    threshold and its one-sided p-value, adjusted by Benjamini-Hochberg across its
+    family, is at most alpha / 2 (:mod:`pathaudit.management._flags`): a family is
+    every figure read for one period (the organisation and every group over the whole
+    period, or one fiscal year). A figure alone is flagged exactly when its whole
+    interval lies beyond the threshold; a raw flag that does not survive the
+    adjustment is inconclusive. Facts of the ladder design (the ceiling gaps) are
+    not tested. A suppressed, missing or inconclusive figure is never flagged. A ratio
     with a ``min_events`` rule is read only when each side would have that many events
     at a common rate (``expected_focal``, ``expected_reference``), else it is not
     estimable ("too few events").
@@ -455,11 +473,17 @@ def profile(
                     scopes.append(p)
     if by is not None:
         scopes = [s for s in scopes if s[0] == by]
+    alpha = float(next((r.meta["alpha"] for r in results.values() if "alpha" in r.meta), 0.05))
     rows: list[dict[str, Any]] = []
     for t in thresholds:
         why = (reasons or {}).get(t.indicator, "the indicator was not run")
-        rows.extend(_profile_rows(t, results.get(t.indicator), scopes, why, label_values))
-    out = pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+        rows.extend(_profile_rows(t, results.get(t.indicator), scopes, why, label_values,
+                                  alpha, draws))
+    tests = [r.pop("_test", None) for r in rows]
+    frame = pd.DataFrame(rows, columns=[*PROFILE_COLUMNS, "period"])
+    frame["p_value"] = frame["p_value"].astype("float64")
+    adjusted = adjust_families(frame, tests, alpha)
+    out = adjusted[list(PROFILE_COLUMNS)].copy()
     out["flagged"] = out["flagged"].astype(bool)
     out["suppressed"] = out["suppressed"].astype(bool)
     out["excess"] = out["excess"].astype("float64")
@@ -471,18 +495,26 @@ def _strip(note: Any) -> str:
     return text[len(NOT_COMPUTED):] if text.startswith(NOT_COMPUTED) else text
 
 
+def _period(by: str, group: str) -> str:
+    """The family of a scope: its fiscal year, or the whole period."""
+    return f"year {group}" if by == "year" else "whole period"
+
+
 def _profile_rows(
     t: Threshold, res: Result | None, scopes: list[tuple[str, str]], why: str,
-    label_values: Mapping[str, Any] | None,
+    label_values: Mapping[str, Any] | None, alpha: float = 0.05,
+    draws: Mapping[tuple[str, str], np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
     base = {"indicator": t.indicator, "measure": t.measure, "key": figure_key(t),
             "label": _fill(t.label, label_values), "detail": "", "estimate": np.nan,
             "ci_lower": np.nan, "ci_upper": np.nan, "n": np.nan, "threshold": t.describe(),
-            "unit": t.unit, "flagged": False, "excess": np.nan, "suppressed": False}
+            "unit": t.unit, "flagged": False, "excess": np.nan, "p_value": np.nan,
+            "p_adjusted": np.nan, "family_size": np.nan, "fcr_level": np.nan,
+            "fcr_lower": np.nan, "fcr_upper": np.nan, "suppressed": False}
     if res is None or not res.meta.get("available", True):
         reason = why if res is None else _strip(res.meta.get("note", ""))
-        return [{**base, "by": b, "group": g, "status": "not computed", "reason": reason}
-                for b, g in scopes]
+        return [{**base, "by": b, "group": g, "status": "not computed", "reason": reason,
+                 "period": _period(b, g)} for b, g in scopes]
     tab = res.table
     of_measure = (tab["measure"] == t.measure).to_numpy()
     sel = of_measure & tab["grade"].isna().to_numpy()
@@ -507,11 +539,12 @@ def _profile_rows(
     for b, g in scopes:
         if (b, g) not in found:
             rows.append({**base, "by": b, "group": g, "status": missing[0],
-                         "reason": missing[1]})
+                         "reason": missing[1], "period": _period(b, g)})
             continue
         for r in found[(b, g)]:
             suppressed = bool(r.get("suppressed", False))
             excess = np.nan
+            test: dict[str, Any] = {}
             if suppressed:
                 status, reason = "not estimable", f"suppressed: fewer than {k} people"
             else:
@@ -527,13 +560,32 @@ def _profile_rows(
                 if status == "flagged":
                     excess, words = _excess(t, float(r["ci_lower"]), float(r["ci_upper"]))
                     reason = f"{reason} ({words})"
+                if status in ASSESSED:
+                    test = _test_columns(t, r, alpha, draws)
             detail = f"{r['category']} vs {r['reference']}" if has_cat else ""
             rows.append({**base, "by": b, "group": g, "key": figure_key(t, detail),
                          "detail": detail, "estimate": r["estimate"],
                          "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "n": r["n"],
                          "status": status, "reason": reason, "flagged": status == "flagged",
-                         "excess": excess, "suppressed": suppressed})
+                         "excess": excess, "suppressed": suppressed, "period": _period(b, g),
+                         **test})
     return rows
+
+
+def _test_columns(
+    t: Threshold, r: Mapping[str, Any], alpha: float,
+    draws: Mapping[tuple[str, str], np.ndarray] | None,
+) -> dict[str, Any]:
+    """The one-sided p-value of an assessed figure and its interval function (``_test``).
+
+    A fact of the ladder design is not tested: its adjusted interval is the value itself.
+    """
+    kind, test = figure_test(t.indicator, t.measure, r, alpha, draws, t.unit)
+    if kind == "fixed":
+        return {"fcr_lower": r["ci_lower"], "fcr_upper": r["ci_upper"]}
+    if test is None:
+        return {}
+    return {"p_value": one_sided_p(t, test[0]), "_test": test[1]}
 
 
 def _count(value: Any) -> float:
@@ -903,8 +955,16 @@ def forced_management(
         kw: dict[str, Any] = {"by": groupings or None, "alpha": alpha}
         if name in ("switch_premium", "post_switch_attrition"):
             kw["seed"] = seed
+        if name == "switch_premium":
+            kw["keep_draws"] = True
         kw.update(opts.get(name, {}))
         results[name] = INDICATORS[name](data, **kw)
+    # the premium's bootstrap draws serve its test in the profile and are not published
+    draws = None
+    if "switch_premium" in results:
+        meta = dict(results["switch_premium"].meta)
+        draws = meta.pop("bootstrap_draws", None)
+        results["switch_premium"] = replace(results["switch_premium"], meta=meta)
     if "switch_flows" in wanted:
         flows = switch_flows(data, by=groupings or None, alpha=alpha)
     fields: dict[str, Result | None] = {}
@@ -921,7 +981,7 @@ def forced_management(
             notes.append(Note("caveat", str(res.meta["note"]), name))
     level = level_text(alpha)
     if reads:
-        prof = _module_profile(results, ths, label_values=label_values)
+        prof = _module_profile(results, ths, label_values=label_values, draws=draws)
         common = dict(
             method="Each indicator's headline figure pooled over grades, read against its "
                    "threshold (see thresholds).",

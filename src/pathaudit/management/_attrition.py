@@ -23,8 +23,10 @@ from pathaudit.management._common import (
     check_seed,
     groupings,
     indicator_result,
+    one_track_reason,
     person_codes,
     row,
+    single_track,
     to_table,
     unavailable,
     work_exposure,
@@ -120,6 +122,9 @@ def post_switch_attrition(
         headline="hazard_ratio", alpha=alpha, horizon_months=horizon_months,
         n_controls=n_controls,
     )
+    track = single_track(data)
+    if track is not None:
+        return unavailable(name, one_track_reason(track, "a switch from IC to M"), **kw)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch date"), **kw)
     if matched is None:

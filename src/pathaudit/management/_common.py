@@ -368,6 +368,17 @@ def stacked_groupings(
     return labels, pd.concat(parts, ignore_index=True)
 
 
+def single_track(data: AuditData) -> str | None:
+    """The one track of the data when it has only one (``"IC"`` or ``"M"``), else None."""
+    tracks = data.history["track"].dropna().astype(str).unique()
+    return str(tracks[0]) if len(tracks) == 1 else None
+
+
+def one_track_reason(track: str, what: str) -> str:
+    """Why an indicator that needs both tracks is not computed on one-track data."""
+    return f"only one track ({track}) in the data; {what} needs both tracks."
+
+
 def has_values(frame: pd.DataFrame | None, column: str) -> bool:
     """Whether ``frame`` has ``column`` with at least one non-missing value."""
     return frame is not None and column in frame.columns and bool(frame[column].notna().any())

@@ -28,7 +28,9 @@ from pathaudit.management._common import (
     check_count,
     groupings,
     indicator_result,
+    one_track_reason,
     row,
+    single_track,
     summed_groupings,
     to_table,
     unavailable,
@@ -160,6 +162,9 @@ def switch_back(
         data=data, definition=definition, method=method, population=population,
         headline="cif", alpha=alpha, horizon_months=horizon_months,
     )
+    track = single_track(data)
+    if track is not None:
+        return unavailable(name, one_track_reason(track, "a switch from IC to M and back"), **kw)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch"), **kw)
     runs = management_runs(data)
@@ -195,7 +200,7 @@ def switch_back(
         rows.append(row(name, "cif", by_name, group, estimate=est, ci_lower=float(lo),
                         ci_upper=float(hi), numerator=int(((s == 1) & within).sum()),
                         denominator=len(g), n=people, at_risk_at_horizon=at_risk,
-                        horizon_years=horizon))
+                        horizon_years=horizon, known=known))
         rows.append(row(name, "exit_cif", by_name, group, estimate=e_est, ci_lower=float(elo),
                         ci_upper=float(ehi), numerator=int(((s == 2) & within).sum()),
                         denominator=len(g), n=people, at_risk_at_horizon=at_risk,
@@ -204,7 +209,7 @@ def switch_back(
             cur = cur.loc[cur["time"] <= max(horizon, 0)]
             lo_c, hi_c = stats.loglog_ci(cur["estimate"], cur["se"], alpha)
             curve = cur.assign(ci_lower=lo_c, ci_upper=hi_c, n=cur["at_risk"])
-    table = to_table(rows, ("at_risk_at_horizon", "horizon_years"))
+    table = to_table(rows, ("at_risk_at_horizon", "horizon_years", "known"))
     # a figure at the horizon rests on those still at risk then; the curve stops where
     # fewer than k remain at risk
     return indicator_result(

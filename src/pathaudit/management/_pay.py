@@ -33,8 +33,10 @@ from pathaudit.management._common import (
     groupings,
     has_values,
     indicator_result,
+    one_track_reason,
     person_codes,
     row,
+    single_track,
     stacked_groupings,
     stacked_rows,
     to_table,
@@ -110,6 +112,25 @@ CEILING_DEFINITION = (
 )
 
 
+INFERRED_TOP = "realised (ladder inferred from the data's grade column)"
+"""``top`` of the ceiling rows when the ladder was built from the data's grades."""
+
+INFERRED_NOTE = (
+    "designed_gap not computed: the ladder was inferred from the data's grade column "
+    "([grade] column in the map), so its tops are the grades people held, a realised "
+    "ceiling, not a designed one; the gap is reported as inferred_ladder_gap (no "
+    "threshold). Provide a ladder file to read the designed ceiling."
+)
+"""Note of the ceiling when the ladder was built from the data's grades."""
+
+
+def ladder_inferred(data: AuditData) -> bool:
+    """Whether the ladder was built from the data's grade column (``[grade] column``)."""
+    config = data.config if isinstance(data.config, dict) else {}
+    grade = config.get("grade")
+    return isinstance(grade, dict) and bool(grade.get("column"))
+
+
 def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result:
     """Measure whether the IC ladder stops below the management ladder, on paper and in practice.
 
@@ -178,10 +199,15 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
         data=data, definition=CEILING_DEFINITION, method=method, population=population,
         headline="designed_gap", alpha=alpha,
     )
+    track = single_track(data)
+    if track is not None:
+        return unavailable(name, one_track_reason(
+            track, "comparing the tops and promotion rates of the two tracks"), **kw)
     if data.ladder is None or len(data.ladder) == 0:
         return unavailable(name, "the data has no ladder (track, level -> grade); provide "
                            "one so the tops of the two tracks can be compared.", **kw)
     k = data.min_cell_size
+    inferred = ladder_inferred(data)
     rows: list[dict] = []
     tops_on: dict[pd.Timestamp, dict[str, dict[str, float]]] = {}
     unit_rows = "org_unit" in data.ladder and data.ladder["org_unit"].notna().any()
@@ -196,8 +222,11 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
             units = sorted(str(u) for u in state["org_unit"].dropna().unique())
         t_ic, t_m, gaps = designed_overall(tops_on[date], units)
         designed = "designed per unit" if by_name == "org_unit" else "designed overall"
+        if inferred:
+            designed = INFERRED_TOP
         people = len(state)
-        rows.append(row(name, "designed_gap", by_name, group, estimate=t_m - t_ic,
+        rows.append(row(name, "inferred_ladder_gap" if inferred else "designed_gap",
+                        by_name, group, estimate=t_m - t_ic,
                         ci_lower=t_m - t_ic, ci_upper=t_m - t_ic, numerator=t_m,
                         denominator=t_ic, n=people, top_ic_grade=t_ic, top_m_grade=t_m,
                         units_with_gap=gaps, date=str(date.date()), top=designed))
@@ -217,14 +246,16 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                             estimate=x / m if m else np.nan, ci_lower=float(lo),
                             ci_upper=float(hi), numerator=x, denominator=m, n=m,
                             date=str(date.date()), top=designed))
-    note = ""
+    notes = [INFERRED_NOTE] if inferred else []
     if data.is_snapshot:
-        note = "promotion rates not computed: " + SNAPSHOT_NOTE.format(what="promotion")
+        notes.append("promotion rates not computed: " + SNAPSHOT_NOTE.format(what="promotion"))
     else:
         rows.extend(_promotion_rows(name, data, by, alpha))
+    note = "; ".join(notes)
     table = to_table(rows, ("top_ic_grade", "top_m_grade", "units_with_gap", "date", "top",
                             "p_value", "expected_focal", "expected_reference"))
-    return indicator_result(name, table, groups=["date", "top"], note=note, **kw)
+    return indicator_result(name, table, groups=["date", "top"], note=note,
+                            ladder_inferred=inferred, **kw)
 
 
 def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[dict]:
@@ -302,6 +333,7 @@ def switch_premium(
     alpha: float = 0.05,
     B: int = stats.BOOTSTRAP_B,
     seed: int = stats.BOOTSTRAP_SEED,
+    keep_draws: bool = False,
 ) -> Result:
     r"""Measure how much better a switch to management pays than an IC promotion at the same grade.
 
@@ -316,6 +348,11 @@ def switch_premium(
         1 - confidence level.
     B, seed
         Bootstrap resamples and seed.
+    keep_draws
+        Keep the bootstrap draws of each pooled premium in
+        ``meta["bootstrap_draws"]`` ((by, group) -> array), for a one-sided test
+        against a threshold (the profile of :func:`forced_management` reads them and
+        drops them before anything is published).
 
     Returns
     -------
@@ -360,6 +397,9 @@ def switch_premium(
         data=data, definition=definition, method=method, population=population,
         headline="premium", alpha=alpha, min_per_grade=MIN_PER_GRADE,
     )
+    track = single_track(data)
+    if track is not None:
+        return unavailable(name, one_track_reason(track, "a switch from IC to M"), **kw)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="pay change at a move"), **kw)
     if not has_values(data.history, "pay"):
@@ -373,8 +413,11 @@ def switch_premium(
         return unavailable(name, "no IC → M switch with pay before and after is observed.", **kw)
     rng = np.random.default_rng(seed)
     labels, take, codes = stacked_rows(moves, by)
-    rows = _premium_rows(name, labels, moves.iloc[take], codes, alpha, B, rng)
+    draws: dict[tuple[str, str], np.ndarray] = {}
+    rows = _premium_rows(name, labels, moves.iloc[take], codes, alpha, B, rng, draws)
     table = to_table(rows, ("switches", "promotions"))
+    if keep_draws:
+        kw["bootstrap_draws"] = draws
     return indicator_result(name, table, excluded={"moves without pay before and after": missing},
                             **kw)
 
@@ -397,8 +440,11 @@ def _ic_moves(data: AuditData) -> pd.DataFrame:
 def _premium_rows(
     name: str, labels: list[tuple[str, str]], moves: pd.DataFrame, codes: np.ndarray,
     alpha: float, B: int, rng: np.random.Generator,
+    draws_out: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> list[dict]:
     """The rows of every group (``codes``: each move's group, as :func:`stacked_rows`).
+
+    ``draws_out`` receives the bootstrap draws of each group's pooled premium.
 
     Groups, then grades, then switches before promotions, in order: the bootstrap
     draws come from ``rng`` in that order.
@@ -474,6 +520,8 @@ def _premium_rows(
                 pooled_est += w / weight_total * diff
                 pooled_draws += w / weight_total * draws
             lo, hi = np.quantile(pooled_draws, q)
+            if draws_out is not None:
+                draws_out[(by_name, group)] = pooled_draws
         else:
             pooled_est, lo, hi = np.nan, np.nan, np.nan
         rows.append(row(name, "premium", by_name, group, estimate=pooled_est, ci_lower=lo,
@@ -566,6 +614,9 @@ def peter_principle(
         headline="std_difference", alpha=alpha, window_months=window_months,
         settle_months=settle_months,
     )
+    track = single_track(data)
+    if track is not None:
+        return unavailable(name, one_track_reason(track, "a switch from IC to M"), **kw)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="move"), **kw)
     ratings = data.ratings
@@ -599,7 +650,7 @@ def peter_principle(
     rows: list[dict] = []
     for by_name, group, g in groupings(both, by):
         rows.extend(_peter_rows(name, by_name, group, g, sd, alpha))
-    table = to_table(rows, ("rating_sd",))
+    table = to_table(rows, ("rating_sd", "df"))
     return indicator_result(name, table, moves_without_ratings=int(len(moves) - len(both)), **kw)
 
 
@@ -655,17 +706,18 @@ def _peter_rows(
                         ci_lower=float(m_lo), ci_upper=float(m_hi), numerator=len(x),
                         denominator=np.nan,
                         n=g.loc[sel, "pid"].nunique(), rating_sd=sd))
-    est = lo = hi = np.nan
+    est = lo = hi = df = np.nan
     if ns >= 2 and npr >= 2 and people >= 3:
         b, se, n_groups = within_grade_difference(
             g["change"].to_numpy(dtype=float), g["switch"].to_numpy(dtype=float),
             pd.factorize(g["grade"])[0], pd.factorize(g["pid"])[0])
-        lo_, hi_, _ = stats.wald(b, se, alpha=alpha, df=max(n_groups - 1, 1))
+        df = float(max(n_groups - 1, 1))
+        lo_, hi_, _ = stats.wald(b, se, alpha=alpha, df=df)
         est, lo, hi = b, float(lo_), float(hi_)
     rows.append(row(name, "difference", by, group, estimate=est, ci_lower=lo, ci_upper=hi,
-                    numerator=ns, denominator=npr, n=people, rating_sd=sd))
+                    numerator=ns, denominator=npr, n=people, rating_sd=sd, df=df))
     scale = sd if sd > 0 else np.nan
     rows.append(row(name, "std_difference", by, group, estimate=est / scale,
                     ci_lower=lo / scale, ci_upper=hi / scale, numerator=ns, denominator=npr,
-                    n=people, rating_sd=sd))
+                    n=people, rating_sd=sd, df=df))
     return rows

@@ -20,7 +20,9 @@ from pathaudit.management._common import (
     check_count,
     has_values,
     indicator_result,
+    one_track_reason,
     row,
+    single_track,
     to_table,
     unavailable,
 )
@@ -37,6 +39,28 @@ NOMINAL_DEFINITION = (
     "manager_id (reports anywhere in the organisation count). share_no_reports: the same "
     "with no direct report at all."
 )
+
+
+MIN_MANAGER_MATCH = 0.5
+"""Least share of records whose manager_id names an employee for nominal managers to be
+computed (see :func:`manager_match_rate`)."""
+
+
+def manager_match_rate(data: AuditData) -> tuple[float, str]:
+    """Share of job records whose ``manager_id`` is the ``employee_id`` of someone in the data.
+
+    Read over the M-track people's records with a manager_id (a manager's own manager is
+    in the export unless they are at the top); where no M-track record has one, over every
+    record with a manager_id. Returns the share and which records it was read over.
+    """
+    h = data.history
+    ids = set(data.people["employee_id"].astype(str)) | set(h["employee_id"].astype(str))
+    named = h["manager_id"].notna()
+    on_m = named & (h["track"].astype(str) == "M")
+    sel, basis = (on_m, "M-track people's job records") if on_m.any() else (
+        named, "job records")
+    values = h.loc[sel, "manager_id"].astype(str)
+    return float(values.isin(ids).mean()), basis
 
 
 def nominal_managers(
@@ -89,9 +113,21 @@ def nominal_managers(
         data=data, definition=definition, method=method, population=population, headline="share",
         alpha=alpha, min_reports=min_reports
     )
+    track = single_track(data)
+    if track == "IC":
+        return unavailable(name, one_track_reason(track, "counting managers' reports"), **kw)
     if not has_values(data.history, "manager_id"):
         return unavailable(name, "the export has no manager_id, so direct reports cannot be "
                            "counted; map the manager column.", **kw)
+    match, basis = manager_match_rate(data)
+    kw["manager_id_match"] = match
+    if match < MIN_MANAGER_MATCH:
+        return unavailable(
+            name, f"only {match:.0%} of {basis} with a manager_id name an employee of the "
+            f"data (at least {MIN_MANAGER_MATCH:.0%} needed): manager_id seems to use another "
+            "ID space (e.g. position numbers) or the managers are outside the export, so "
+            "direct reports cannot be counted. Map a manager column holding employee IDs.",
+            **kw)
     full: dict[pd.Timestamp, pd.Series] = {}
     rows: list[dict] = []
     missing_share = np.nan
@@ -170,6 +206,10 @@ def preference_mismatch(
         data=data, definition=MISMATCH_DEFINITION, method=method, population=population,
         headline="share", alpha=alpha
     )
+    track = single_track(data)
+    if track == "IC":
+        return unavailable(
+            name, one_track_reason(track, "comparing managers' stated preference"), **kw)
     if not has_values(data.people, "career_preference"):
         return unavailable(name, "the export has no career_preference (survey) field; map it "
                            "to compare stated preference with the track held.", **kw)

@@ -24,7 +24,9 @@ from pathaudit.management._common import (
     by_columns,
     check_common,
     indicator_result,
+    one_track_reason,
     row,
+    single_track,
     stacked_groupings,
     to_table,
     unavailable,
@@ -306,6 +308,9 @@ def stalled_then_switched(
         data=data, definition=STALL_DEFINITION, method=method, population=population,
         headline="hazard_ratio", alpha=alpha,
     )
+    track = single_track(data)
+    if track is not None:
+        return unavailable(name, one_track_reason(track, "a switch from IC to M"), **kw)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="time in level or switch"), **kw)
     thr = stall_thresholds(data, by=threshold_by)

@@ -18,7 +18,9 @@ from pathaudit.management._common import (
     check_common,
     has_values,
     indicator_result,
+    one_track_reason,
     person_codes,
+    single_track,
     stacked_groupings,
     to_table,
     unavailable,
@@ -109,6 +111,9 @@ def who_switches(
         data=data, definition=WHO_DEFINITION, method=method, population=population,
         headline="rate_ratio", alpha=alpha
     )
+    track = single_track(data)
+    if track is not None:
+        return unavailable(name, one_track_reason(track, "a switch from IC to M"), **kw)
     if data.is_snapshot:
         return unavailable(name, SNAPSHOT_NOTE.format(what="switch"), **kw)
     present = [a for a in attributes if has_values(data.people, a)]
