@@ -74,7 +74,7 @@ from pathaudit.promotion._plots import (
     plot_impact_ratios,
     plot_incidence,
 )
-from pathaudit.promotion._population import promotion_spells
+from pathaudit.promotion._population import promotion_spells, structural_zeros
 from pathaudit.promotion._snapshot import SNAPSHOT_STATEMENT, time_since_promotion
 from pathaudit.promotion._velocity import velocity
 from pathaudit.result import AnalysisResult, Note, Result, make_result
@@ -662,12 +662,21 @@ def _difference_part(
             "difference": "estimate",
             "n_a": "n_ic",
             "n_b": "n_m",
+            "promotions_a": "promotions_ic",
+            "promotions_b": "promotions_m",
+            "at_risk_a": "at_risk_ic",
+            "at_risk_b": "at_risk_m",
         }
     )
+    h = f"{horizon:g}"
+    if len(by_grade):
+        by_grade["n"] = np.minimum(by_grade["n_ic"], by_grade["n_m"])
+        judged = [_grade_status(r, h, margin) for r in by_grade.itertuples()]
+        by_grade["status"] = [j[0] for j in judged]
+        by_grade["reason"] = [j[1] for j in judged]
+    by_grade = _with_structural_zeros(by_grade, sp, structural_zeros(common["data"]))
     if len(by_grade):
         by_grade["grade"] = pd.array(by_grade["grade"], dtype="Int64")
-        by_grade["n"] = np.minimum(by_grade["n_ic"], by_grade["n_m"])
-    h = f"{horizon:g}"
     return make_result(
         head,
         analysis=f"IC − M difference in the probability of promotion within {h} years",
@@ -682,9 +691,14 @@ def _difference_part(
             f"equivalence margin -{margin:g} to {margin:g}."
         ),
         method=(
-            "Aalen–Johansen per track and grade; person-clustered influence-function "
-            "variance (a person with spells in several grades or both tracks is one cluster); "
-            "Wald CI; mde = difference detectable with 80% power"
+            "Aalen–Johansen per track and grade; each track's probability gets Wilson limits "
+            "on its effective sample size F(1-F)/se^2 (person-clustered influence-function "
+            "SE; with no promotion by the horizon, the spells still at risk then), combined "
+            "into the difference by MOVER (Newcombe; Zou–Donner), over grades on the "
+            "standardised tracks; se and p from the interval's half-width on the side of "
+            "zero; mde = difference detectable with 80% power. Per grade: a grade at the top "
+            "of a track is not estimable (no promotion possible); a track with no promotion "
+            "observed keeps its uncertainty"
         ),
         population=population,
         groups=["comparison", "within_grade", "horizon"],
@@ -694,6 +708,58 @@ def _difference_part(
         margin=margin,
         **common,
     )
+
+
+def _grade_status(r: Any, h: str, margin: float) -> tuple[str, str]:
+    """Status of one grade's difference against the margin; a sampling zero said in words."""
+    status, reason = difference_threshold(margin).status(r.estimate, r.ci_lower, r.ci_upper)
+    zero = [f"{t}: {n} spells still at risk at {h} years"
+            for t, p, n in (("IC", r.promotions_ic, r.at_risk_ic),
+                            ("M", r.promotions_m, r.at_risk_m))
+            if p == 0]
+    if zero:
+        reason += (
+            f"; no promotion observed within {h} years ({'; '.join(zero)}): a sampling zero, "
+            "whose interval keeps the uncertainty of the track with no promotion"
+        )
+    return status, reason
+
+
+def _with_structural_zeros(
+    by_grade: pd.DataFrame, sp: pd.DataFrame, zeros: pd.DataFrame
+) -> pd.DataFrame:
+    """Add a ``not estimable`` row per grade that is the top of a track.
+
+    No promotion is possible there (a structural zero); a row is added where the other
+    track has spells at that grade.
+    """
+    rows = []
+    have = {(str(t), int(g)) for t, g in zip(sp["track"], sp["grade"], strict=True)}
+    for g, part in zeros.groupby("grade", sort=True):
+        g = int(g)
+        tracks = sorted(part["track"].astype(str))
+        others = [t for t in ("IC", "M") if t not in tracks]
+        if any((t, g) not in have for t in others):
+            continue  # the other track has no spell at this grade: nothing to compare
+        n = {t: int(part.loc[part["track"] == t, "n"].sum()) for t in tracks}
+        for t in others:
+            n[t] = int(sp.loc[(sp["track"] == t) & (sp["grade"] == g), "employee_id"].nunique())
+        which = "both tracks" if not others else f"the {tracks[0]} track"
+        levels = ", ".join(part["top_levels"].astype(str))
+        rows.append({
+            "grade": g, "n_ic": n.get("IC", 0), "n_m": n.get("M", 0),
+            "n": min(n.get("IC", 0), n.get("M", 0)),
+            "status": "not estimable",
+            "reason": (
+                f"grade {g} is the top of {which} ({levels}) in every unit on the dates its "
+                "spells began: no promotion is possible there (a structural zero)"
+            ),
+        })
+    if not rows:
+        return by_grade
+    out = pd.concat([by_grade, pd.DataFrame(rows)], ignore_index=True) if len(by_grade) else (
+        pd.DataFrame(rows))
+    return out.sort_values("grade", kind="stable").reset_index(drop=True)
 
 
 def _incidence_part(

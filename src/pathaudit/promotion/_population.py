@@ -127,3 +127,52 @@ def promotion_spells(
         excluded["ended_before_history_start"] = int(bad.sum())
         out = out.loc[~bad]
     return out.reset_index(drop=True), excluded
+
+
+def structural_zeros(
+    data_or_spells: AuditData | pd.DataFrame, ladder: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """(track, grade) cells in which no promotion is possible: every spell began at the top.
+
+    Parameters
+    ----------
+    data_or_spells
+        An :class:`~pathaudit.data.AuditData` (uses ``spells`` and ``ladder``) or a
+        spells frame.
+    ladder
+        Canonical ladder, when a spells frame is given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``track``, ``grade``, ``spells`` (all at the top), ``n`` (people),
+        ``top_levels``: one row per
+        cell whose every spell began at the top of its track in its unit on its
+        first day (the designed top, :func:`pathaudit.derived.ladder.promotable_from`),
+        so the cell has no spell at risk of promotion. Its probability of promotion
+        is 0 by design: a structural zero, not a sampling zero (no promotion
+        observed among spells that could have been promoted).
+    """
+    if isinstance(data_or_spells, AuditData):
+        sp, ladder = data_or_spells.spells, data_or_spells.ladder
+    else:
+        sp = data_or_spells
+    grade = pd.to_numeric(sp["grade"], errors="coerce")
+    sp = sp.loc[grade.notna().to_numpy()]
+    cols = ["track", "grade", "spells", "n", "top_levels"]
+    if sp.empty:
+        return pd.DataFrame(columns=cols)
+    frm = promotable_from(ladder, sp)
+    cells = pd.DataFrame({
+        "track": sp["track"].astype("str").to_numpy(),
+        "grade": pd.to_numeric(sp["grade"]).astype(np.int64).to_numpy(),
+        "level": sp["level"].astype("str").to_numpy(),
+        "person": person_codes(sp["employee_id"]),
+        "at_top": (frm.isna() | (frm > sp["start"])).to_numpy(),
+    })
+    agg = cells.groupby(["track", "grade"], sort=True).agg(
+        spells=("at_top", "size"), at_top=("at_top", "sum"), n=("person", "nunique"),
+        top_levels=("level", lambda v: ", ".join(sorted(set(v)))),
+    ).reset_index()
+    out = agg.loc[agg["at_top"] == agg["spells"], cols]
+    return out.reset_index(drop=True)
