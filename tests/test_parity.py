@@ -146,7 +146,8 @@ def _balanced(ratio: float = 0.9, grades=(4, 5, 6), per_cell: int = 6) -> pd.Dat
 
 def test_exact_gap_ratio_of_medians_and_sensitivity_on_a_balanced_organisation():
     data = build(_balanced(0.9))
-    res = pay_parity(data, bootstrap=100, k=5)
+    # k = 2: a median of 6 people rests on 2 people either side (the quantile rule)
+    res = pay_parity(data, bootstrap=100, k=2)
     over = res.overall_gap()
     assert over["estimate"] == pytest.approx(-0.1, abs=1e-12)
     grade_rows = res.adjusted.table.query("component == 'base' and scope == 'grade'")
@@ -162,6 +163,24 @@ def test_exact_gap_ratio_of_medians_and_sensitivity_on_a_balanced_organisation()
     assert sens.loc[1, "grades_compared"] == 2
     assert sens.loc[1, "estimate"] == pytest.approx(0.9 / 1.2 - 1, abs=1e-9)
     assert sens.loc[-1, "estimate"] == pytest.approx(0.9 * 1.2 - 1, abs=1e-9)
+
+
+def test_quantiles_of_few_people_are_hidden_and_the_rest_of_the_row_stays():
+    # 6 people per track and grade: with k = 5 no median rests on 5 people either side
+    res = pay_parity(build(_balanced(0.9)), bootstrap=100, k=5,
+                     parts=["by_grade", "distribution"])
+    bg = res.by_grade.table.query("component == 'base'")
+    assert not bg["suppressed"].any()
+    assert bg[["median_ic", "median_m", "estimate", "ci_lower", "ci_upper"]].isna().all().all()
+    assert bg["ratio_of_means"].to_numpy() == pytest.approx([0.9] * 3)
+    dist = res.distribution.table.query("component == 'base'")
+    assert dist[["median", "p10", "p25", "p75", "p90", "estimate"]].isna().all().all()
+    assert dist["mean"].notna().all() and not dist["suppressed"].any()
+    # 21 people: the median (10 below, 10 above) and p25/p75 (5 beyond) show; p10 does not
+    big = pay_parity(build(_balanced(0.9, per_cell=21)), bootstrap=0, k=5,
+                     parts=["distribution"]).distribution.table.query("component == 'base'")
+    assert big[["median", "p25", "p75"]].notna().all().all()
+    assert big[["p10", "p90"]].isna().all().all()
 
 
 def test_decomposition_adds_up_exactly_and_matches_group_regressions(org: AuditData):
@@ -283,7 +302,9 @@ def test_ic_ceiling_is_a_finding_and_a_thin_top_is_not_a_realised_top():
     assert ceil.loc["M", "top_grade_realised"] == 5 and ceil.loc["IC", "top_grade_realised"] == 5
     assert ceil.loc["IC", "top_grade_designed_overall"] == 7
     assert ceil.loc["M", "top_grade_designed_overall"] == 8
-    assert not ceil["suppressed"].any() and not ceil["estimate"].isna().any()
+    assert not ceil["suppressed"].any() and not ceil["mean_pay"].isna().any()
+    # six people at each realised top: their median pay is one person's pay in disguise
+    assert ceil["estimate"].isna().all()
 
 
 def test_realised_ceiling_counts_grades_held_by_k_people():
@@ -294,7 +315,8 @@ def test_realised_ceiling_counts_grades_held_by_k_people():
     assert any("IC ceiling below M ceiling as realised" in f for f in _findings(res))
     ceil = res.ceilings.table.set_index("track")
     assert ceil.loc["M", "top_grade_realised"] == 8 and ceil.loc["IC", "top_grade_realised"] == 5
-    assert ceil.loc["M", "estimate"] == pytest.approx(9000.0)
+    assert ceil.loc["M", "mean_pay"] == pytest.approx(9000.0)
+    assert np.isnan(ceil.loc["M", "estimate"])  # the median of five: the third person's pay
 
 
 def test_small_grade_shows_no_pay_figure():

@@ -183,3 +183,26 @@ def test_no_published_row_of_any_analysis_rests_on_fewer_than_k_people(seed):
                 values = [c for c in hidden.columns if c not in (*own, "suppressed")]
                 assert hidden[values].isna().all().all() or name == "" and part in (
                     "profile", "scores"), where
+
+
+def test_quantile_rule_needs_k_people_either_side_of_each_quantile():
+    from pathaudit.result import Quantile, quantile_shown
+
+    # median of n: floor((n-1)/2) below and as many above; with k = 5, n >= 11
+    assert quantile_shown([5, 9, 10, 11], 0.5, 5).tolist() == [False, False, False, True]
+    # p25 of 21: position 5, 5 people below, 15 above; of 20: position 4.75, 4 below
+    assert quantile_shown([20, 21], 0.25, 5).tolist() == [False, True]
+    assert quantile_shown([21], 0.75, 5).tolist() == [True]
+    table = pd.DataFrame({"g": ["a", "b"], "estimate": [1.0, 2.0], "ci_lower": [0.5, 1.5],
+                          "ci_upper": [1.5, 2.5], "mean": [1.1, 2.1], "n": [10, 11]})
+    out = suppress(table, 5, groups=["g"],
+                   quantiles={"estimate": Quantile(0.5, also=("ci_lower", "ci_upper"))})
+    assert out["estimate"].isna().tolist() == [True, False]
+    assert out["ci_upper"].isna().tolist() == [True, False]
+    assert out["mean"].tolist() == [1.1, 2.1] and not out["suppressed"].any()
+    # where=: only rows of that measure
+    table["measure"] = ["ratio of medians", "ratio of means"]
+    table["n"] = [10, 10]
+    out = suppress(table, 5, groups=["g", "measure"],
+                   quantiles={"estimate": Quantile(0.5, where=("measure", "ratio of medians"))})
+    assert out["estimate"].isna().tolist() == [True, False]

@@ -26,6 +26,76 @@ SUPPRESSED_MARK = "–"
 SUPPRESSED_NOTE = "– suppressed: fewer than {k} people in the cell (or a complementary cell)."
 
 
+class Quantile(NamedTuple):
+    """A column that holds a quantile of the people of its row (the quantile rule).
+
+    A quantile of a few values is one person's value in disguise (the median of five
+    salaries is the third person's salary). With linear interpolation the ``q``-quantile
+    of ``n`` values lies between the order statistics ``floor(h)`` and ``ceil(h)`` (0-based,
+    ``h = (n - 1) q``); it is shown only where at least ``k`` people lie strictly below
+    (``floor(h) >= k``) and at least ``k`` strictly above (``n - 1 - ceil(h) >= k``) in every
+    count of ``n_col`` (:func:`quantile_shown`). Elsewhere the cell, and the cells named in
+    ``also`` (figures computed from it), are blanked; the row itself stays.
+
+    Attributes
+    ----------
+    q
+        The probability of the quantile (0.5: the median).
+    n_col
+        The count(s) of the values it is a quantile of (a ratio of two medians: both arms).
+    also
+        Columns derived from the quantile (a ratio of medians, its bootstrap interval),
+        blanked with it.
+    where
+        ``(column, value)``: the rule applies only to rows where ``column == value`` (the
+        estimate of a table whose rows are ratios of medians for some measures only).
+
+    Examples
+    --------
+    >>> Quantile(0.5, "n").q
+    0.5
+    """
+
+    q: float
+    n_col: str | Sequence[str] = "n"
+    also: Sequence[str] = ()
+    where: tuple[str, Any] | None = None
+
+
+def quantile_shown(n: Any, q: float, k: int) -> np.ndarray:
+    """Whether the ``q``-quantile of ``n`` values rests on at least ``k`` people either side.
+
+    Examples
+    --------
+    >>> quantile_shown([5, 10, 11, 21], 0.5, 5).tolist()
+    [False, False, True, True]
+    >>> quantile_shown([20, 21, 41], 0.25, 5).tolist()
+    [False, True, True]
+    """
+    n = np.asarray(pd.to_numeric(pd.Series(n), errors="coerce"), dtype="float64")
+    h = (n - 1) * q
+    below = np.floor(h + 1e-9)
+    above = n - 1 - np.ceil(h - 1e-9)
+    with np.errstate(invalid="ignore"):
+        return (below >= k) & (above >= k) & np.isfinite(n)
+
+
+def _hide_quantiles(out: pd.DataFrame, quantiles: Mapping[str, Quantile], k: int) -> None:
+    """Blank, in place, every quantile cell (and what derives from it) that breaks the rule."""
+    for column, spec in quantiles.items():
+        if column not in out.columns:
+            continue
+        shown = np.ones(len(out), dtype=bool)
+        for c in _count_columns(spec.n_col):
+            shown &= quantile_shown(out[c], spec.q, k)
+        hide = ~shown
+        if spec.where is not None:
+            hide &= (out[spec.where[0]] == spec.where[1]).to_numpy(dtype=bool)
+        if hide.any():
+            for c in [column, *spec.also]:
+                out[c] = out[c].astype("float64").where(~hide, np.nan)
+
+
 class Table(NamedTuple):
     """An extra table of a :class:`Result` and what its rows describe.
 
@@ -43,6 +113,8 @@ class Table(NamedTuple):
         Group columns within which the complementary rule runs (see :func:`suppress`).
     curve
         The time column of a curve table: a curve stops where fewer than k remain.
+    quantiles
+        Column -> :class:`Quantile`: cells that are quantiles of the row's people.
 
     Examples
     --------
@@ -58,6 +130,7 @@ class Table(NamedTuple):
     n_col: str | Sequence[str] | None = "n"
     complementary_by: Sequence[str] | None = None
     curve: str | None = None
+    quantiles: Mapping[str, Quantile] | None = None
 
 
 TableSpec = Table | tuple[pd.DataFrame, Sequence[str]]
@@ -78,6 +151,7 @@ def suppress(
     n_col: str | Sequence[str] | None = "n",
     complementary_by: Sequence[str] | None = None,
     curve: str | None = None,
+    quantiles: Mapping[str, Quantile] | None = None,
 ) -> pd.DataFrame:
     """Primary suppression: blank every figure of a row that rests on fewer than ``k`` people.
 
@@ -107,6 +181,11 @@ def suppress(
         being the rows that share every other group column): from the point where the
         number at risk, past its peak, first falls below ``k``, the rest of the curve is
         suppressed (a curve stops where fewer than k remain at risk).
+    quantiles
+        Column -> :class:`Quantile`: a quantile cell of a displayed row is blanked (with
+        the cells derived from it) unless at least ``k`` of the row's people lie below it
+        and at least ``k`` above (:func:`quantile_shown`). The row is not marked
+        ``suppressed``: its other figures rest on enough people.
 
     Returns
     -------
@@ -160,6 +239,8 @@ def suppress(
             out[c] = col.astype("float64").where(keep, np.nan)
         elif small.any():
             out[c] = col.where(keep)
+    if quantiles:
+        _hide_quantiles(out, quantiles, k)
     out["suppressed"] = small.to_numpy()
     return out
 
@@ -292,6 +373,7 @@ def make_result(
     n_col: str | Sequence[str] | None = "n",
     complementary_by: Sequence[str] | None = None,
     curve: str | None = None,
+    quantiles: Mapping[str, Quantile] | None = None,
     tables: Mapping[str, TableSpec] | None = None,
     plotter: Callable[..., Axes] | None = None,
     **extra_meta: Any,
@@ -315,7 +397,7 @@ def make_result(
         Significance level of the intervals.
     k
         Minimum cell size; default ``data.min_cell_size`` or 5.
-    n_col, complementary_by, curve
+    n_col, complementary_by, curve, quantiles
         Passed to :func:`suppress` for ``table``.
     tables
         Extra named tables, each a :class:`Table` (or ``(frame, groups)``) declaring its
@@ -354,11 +436,12 @@ def make_result(
     meta.update(extra_meta)
     return Result(
         table=suppress(table, k, groups=groups, n_col=n_col,
-                       complementary_by=complementary_by, curve=curve),
+                       complementary_by=complementary_by, curve=curve, quantiles=quantiles),
         meta=meta,
         tables={
             name: suppress(spec.frame, k, groups=spec.groups, n_col=spec.n_col,
-                           complementary_by=spec.complementary_by, curve=spec.curve)
+                           complementary_by=spec.complementary_by, curve=spec.curve,
+                           quantiles=spec.quantiles)
             for name, spec in specs.items()
         },
         plotter=plotter,

@@ -76,7 +76,7 @@ from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_period_start
 from pathaudit.errors import SNAPSHOT_ONLY, ArgumentError, NeedsHistoryError, StatisticalWarning
 from pathaudit.result import Note, Result, Table, make_result
-from pathaudit.stats.matching import post_switch_exit_hr, post_switch_matched
+from pathaudit.stats.matching import SIDE_COUNTS, post_switch_exit_hr, post_switch_matched
 
 __all__ = ["BY_COLUMNS", "NO_EXITS", "attrition"]
 
@@ -567,7 +567,7 @@ def _post_switch(
         method="Cox model stratified by matched set, robust SE clustered by person",
         population="switches in the observed window and their matched non-switchers",
         data=data, alpha=alpha,
-        groups=["direction", "kind"], tables=extra,
+        groups=["direction", "kind"], n_col=SIDE_COUNTS, tables=extra,
         plotter=plot_post_switch, seed=seed,
         horizon_months=horizon_months, n_controls=n_controls,
     )

@@ -94,7 +94,7 @@ from pathaudit.parity._population import (
 from pathaudit.parity._remedy import RemediationPlans, remediation_plans
 from pathaudit.parity._result import PARTS, ParityResult
 from pathaudit.parts import NotComputed, PartSpec, compute_parts
-from pathaudit.result import Note, Result, Table
+from pathaudit.result import Note, Quantile, Result, Table
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED
 from pathaudit.stats.regression import (
     FEW_CLUSTERS,
@@ -172,6 +172,22 @@ DEFINITIONS: dict[str, str] = {
 
 
 TRACK_COUNTS: tuple[str, ...] = ("n", "n_ic", "n_m")
+
+BY_GRADE_QUANTILES: dict[str, Quantile] = {
+    "median_ic": Quantile(0.5, "n_ic"),
+    "median_m": Quantile(0.5, "n_m"),
+    # a ratio of medians (and its bootstrap interval) reveals both medians
+    "estimate": Quantile(0.5, ("n_ic", "n_m"), also=("ci_lower", "ci_upper"),
+                         where=("measure", "ratio of medians")),
+}
+"""The quantiles of the by-grade table (the rule of :class:`~pathaudit.result.Quantile`)."""
+
+DISTRIBUTION_QUANTILES: dict[str, Quantile] = {
+    "median": Quantile(0.5), "estimate": Quantile(0.5),
+    "p10": Quantile(0.1), "p25": Quantile(0.25), "p75": Quantile(0.75), "p90": Quantile(0.9),
+    "compa_ratio_median": Quantile(0.5, "n_banded"),
+}
+"""The quantiles of the distribution table."""
 """The people counts an IC vs M comparison rests on: it is shown only when both tracks
 have at least k people."""
 
@@ -592,12 +608,13 @@ def _by_grade(run: _Parity, spec: PartSpec[_Parity]) -> Result:
     table = by_grade_ratios(run.banded, run.dist, run.components, bootstrap=run.bootstrap,
                             alpha=run.alpha, seed=run.seed)
     return spec.result(run, table, n_col=TRACK_COUNTS, complementary_by=["component"],
-                       bootstrap=run.bootstrap, seed=run.seed)
+                       quantiles=BY_GRADE_QUANTILES, bootstrap=run.bootstrap, seed=run.seed)
 
 
 def _distribution(run: _Parity, spec: PartSpec[_Parity]) -> Result:
     table = run.dist.assign(estimate=run.dist["median"], ci_lower=np.nan, ci_upper=np.nan)
-    return spec.result(run, table, complementary_by=["component", "track"])
+    return spec.result(run, table, complementary_by=["component", "track"],
+                       quantiles=DISTRIBUTION_QUANTILES)
 
 
 def _adjusted(run: _Parity, spec: PartSpec[_Parity]) -> Result:
@@ -609,7 +626,7 @@ def _adjusted(run: _Parity, spec: PartSpec[_Parity]) -> Result:
 def _sensitivity(run: _Parity, spec: PartSpec[_Parity]) -> Result:
     table = sensitivity(run.pop, alpha=run.alpha, power=run.power, margin=run.margin,
                         **run.fit_args)
-    return spec.result(run, table)
+    return spec.result(run, table, n_col=TRACK_COUNTS)
 
 
 def _decomposition(run: _Parity, spec: PartSpec[_Parity]) -> Result:
@@ -626,7 +643,10 @@ def _decomposition(run: _Parity, spec: PartSpec[_Parity]) -> Result:
         alpha=run.alpha,
         track_columns=dec_design.groups.get("track"),
     ).assign(n=len(frame))
-    return spec.result(run, dec, caveat=EXPLAINED_BY_GRADE_CAVEAT)
+    # the raw gap compares the tracks' mean log pay: each track needs k people
+    n_ic = int((frame["is_ic"] == 1).sum())
+    dec = dec.assign(n_ic=n_ic, n_m=len(frame) - n_ic)
+    return spec.result(run, dec, n_col=TRACK_COUNTS, caveat=EXPLAINED_BY_GRADE_CAVEAT)
 
 
 def _eu_gaps(run: _Parity, spec: PartSpec[_Parity]) -> Result | NotComputed | None:
@@ -660,7 +680,8 @@ def _remediation(run: _Parity, spec: PartSpec[_Parity]) -> Result | None:
 def _ceilings(run: _Parity, spec: PartSpec[_Parity]) -> Result:
     table, band_mids, _ = run.ceilings
     # the band mids are the designed ladder, not figures about people
-    return spec.result(run, table,
+    # the estimate is the median pay of the people at the top of a track
+    return spec.result(run, table, quantiles={"estimate": Quantile(0.5)},
                        tables={"band_mids": Table(band_mids, ["grade"], n_col=None)})
 
 

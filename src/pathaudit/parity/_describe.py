@@ -66,7 +66,8 @@ def pay_distribution(pop: pd.DataFrame, components: Sequence[str], k: int) -> pd
 
     Returns ``component, grade, track, n, mean, median, p10, p25, p75, p90, n_banded,
     compa_ratio_mean, compa_ratio_median, range_penetration_mean``; band figures only for
-    base pay and on at least ``k`` banded people, p10/p90 only on at least ``2 k`` people.
+    base pay and on at least ``k`` banded people. Quantiles are computed for every cell; the
+    quantile rule (:class:`~pathaudit.result.Quantile`) hides them when the result is built.
     """
     long = pop.melt(
         id_vars=["grade", "track", "compa_ratio", "range_penetration"],
@@ -89,7 +90,6 @@ def pay_distribution(pop: pd.DataFrame, components: Sequence[str], k: int) -> pd
     band_cols = ["compa_ratio_mean", "compa_ratio_median", "range_penetration_mean"]
     out.loc[~base, band_cols + ["n_banded"]] = np.nan
     out.loc[out["n_banded"] < k, band_cols] = np.nan  # band figures on too few people
-    out.loc[out["n"] < 2 * k, ["p10", "p90"]] = np.nan  # near-extremes of a small cell
     out["component"] = pd.Categorical(out["component"], categories=list(COMPONENTS))
     return out.sort_values(["component", "grade", "track"]).reset_index(drop=True).assign(
         component=lambda d: d["component"].astype(str)

@@ -77,7 +77,7 @@ from pathaudit.promotion._plots import (
 from pathaudit.promotion._population import promotion_spells, structural_zeros
 from pathaudit.promotion._snapshot import SNAPSHOT_STATEMENT, time_since_promotion
 from pathaudit.promotion._velocity import velocity
-from pathaudit.result import AnalysisResult, Note, Result, make_result
+from pathaudit.result import AnalysisResult, Note, Quantile, Result, Table, make_result
 
 __all__ = [
     "DEFAULT_CONTROLS",
@@ -104,6 +104,9 @@ PARTS: tuple[str, ...] = (
 
 HISTORY_PARTS: tuple[str, ...] = PARTS[:-1]
 """Parts that need effective-dated history (all but ``snapshot``)."""
+
+TRACK_COUNTS: tuple[str, ...] = ("n", "n_ic", "n_m")
+"""The counts an IC vs M comparison rests on: both tracks need k people."""
 
 DEFAULT_CONTROLS: tuple[str, ...] = ("tenure_at_start", "job_family", "location", "gender")
 """Covariates of the Cox model when ``controls`` is None (those the spells have)."""
@@ -702,7 +705,8 @@ def _difference_part(
         ),
         population=population,
         groups=["comparison", "within_grade", "horizon"],
-        tables={"by_grade": (by_grade, ["grade"])},
+        n_col=TRACK_COUNTS,  # a difference compares the tracks: each needs k people
+        tables={"by_grade": Table(by_grade, ["grade"], n_col=TRACK_COUNTS)},
         plotter=plot_difference,
         horizon=horizon,
         margin=margin,
@@ -871,6 +875,11 @@ def _velocity_part(data: AuditData, alpha: float, seed: int, common: dict[str, A
         method="Aalen–Johansen from hire with delayed entry; bootstrap CI for medians",
         population="employment episodes below the grade when first observed",
         groups=["grade", "track", "horizon"],
-        tables={"among_reached": (vel["among_reached"], ["grade", "track"])},
+        tables={"among_reached": Table(
+            vel["among_reached"], ["grade", "track"],
+            # each figure is a quantile of the years the people took
+            quantiles={"estimate": Quantile(0.5, also=("ci_lower", "ci_upper")),
+                       "p25": Quantile(0.25), "p75": Quantile(0.75)},
+        )},
         **common,
     )

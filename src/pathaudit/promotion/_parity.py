@@ -80,7 +80,8 @@ def impact_ratios(
         the group's promotion proportion over the highest group's in the same
         track), ``ci_lower``, ``ci_upper``, ``proportion``, ``proportion_lower``,
         ``proportion_upper`` (Wilson), ``promoted``, ``eligible`` (person-years),
-        ``n`` (people), ``reference`` (the highest group),
+        ``n`` (people), ``reference`` (the highest group), ``n_reference`` (its
+        people: the ratio rests on both groups),
         ``below_four_fifths`` (estimate < 0.8, the rule as written),
         ``ci_below_four_fifths`` (the whole interval below 0.8).
         ``"by_year"``: the same per calendar ``year``.
@@ -181,6 +182,8 @@ def _impact_table(elig: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataF
                     "eligible": float(n[j]),
                     "n": int(people[j]),
                     "reference": glabels[ref] if ref >= 0 else None,
+                    # the ratio reveals the reference's proportion: it needs k people too
+                    "n_reference": int(people[ref] if ref >= 0 else people[j]),
                     "below_four_fifths": bool(est < FOUR_FIFTHS),
                     "ci_below_four_fifths": bool(np.isfinite(hi) and hi < FOUR_FIFTHS),
                 }
@@ -306,6 +309,7 @@ def parity_within_track(
     imp = impact_ratios(sp, group, data.history_start, data.as_of, alpha)
     return make_result(
         table,
+        n_col=("n", "n_group", "n_reference"),  # both groups compared need k people
         analysis=f"promotion parity by {group} within track",
         definition=(
             f"Difference in the probability of promotion within {at:g} years between each "
@@ -325,8 +329,10 @@ def parity_within_track(
             "probability": Table(prob, ["track", group, "estimator", "horizon"],
                                  n_col=("n", "n_at_risk")),
             "hazard": (haz, ["track", "term", "model", "grade"]),
-            "impact_ratio": (imp["pooled"], ["track", "group", "reference"]),
-            "impact_ratio_by_year": (imp["by_year"], ["track", "year", "group", "reference"]),
+            "impact_ratio": Table(imp["pooled"], ["track", "group", "reference"],
+                                  n_col=("n", "n_reference")),
+            "impact_ratio_by_year": Table(imp["by_year"], ["track", "year", "group", "reference"],
+                                          n_col=("n", "n_reference")),
         },
         plotter=plotter,
         **common,

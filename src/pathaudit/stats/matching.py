@@ -74,6 +74,9 @@ SOME_NOT_ESTIMABLE = (
     "The Cox model of {what}: {terms} not estimable and reported as NaN ({reasons})."
 )
 
+SIDE_COUNTS: tuple[str, ...] = ("n", "n_switchers", "n_controls")
+"""The counts a switchers-vs-controls comparison rests on: each side needs k people."""
+
 
 def fit_cox(
     time: np.ndarray,
@@ -647,7 +650,9 @@ def post_switch_exit_hr(
         switchers / controls), ``ci_lower``, ``ci_upper``, ``p_value``, ``mde`` (the
         smallest hazard ratio above 1 detectable with 80% power at this ``alpha``),
         ``events_switchers``, ``events_controls``, ``n_sets`` (sets with at least one
-        control), ``n_switchers``, ``n`` (distinct people in the model), ``suppressed``.
+        control), ``n_switchers``, ``n_controls`` (distinct people on each side: the ratio
+        compares them, so each needs k people), ``n`` (distinct people in the model),
+        ``suppressed``.
         ``tables["rates"]``: one row per group (``switchers``, ``controls``):
         ``events``, ``person_years``, ``estimate`` (exits per 100 person-years in
         follow-up), ``ci_lower``, ``ci_upper`` (exact Poisson), ``n`` (people).
@@ -703,6 +708,7 @@ def post_switch_exit_hr(
             "events_controls": [int(event[~is_sw].sum())],
             "n_sets": [int(rows["set_id"].nunique())],
             "n_switchers": [int(rows.loc[is_sw, "employee_id"].nunique())],
+            "n_controls": [int(rows.loc[~is_sw, "employee_id"].nunique())],
             "n": [int(rows["employee_id"].nunique())],
         }
     )
@@ -745,6 +751,7 @@ def post_switch_exit_hr(
     return make_result(
         table,
         groups=["direction", "kind"],
+        n_col=SIDE_COUNTS,
         analysis="Post-switch attrition (matched)",
         definition=(
             f"Hazard of {kind} exit within {horizon_months} months of a {left}→{joined} switch, "
