@@ -393,18 +393,22 @@ def test_no_exits_and_one_track_only():
     res = quiet(d)
     r = res.rates.table
     assert (r["events"] == 0).all() and set(r["track"]) == {"IC"}
-    assert res.rate_ratio.table.empty
+    one = "only one track (IC) in the data"
+    # the parts that need both tracks are not computed, and say why
+    assert res.rate_ratio is None and res.post_switch is None
+    assert res.not_computed()["rate_ratio"] == one
     assert res.retention.tables["tenure"].empty
-    assert res.cox.table["estimate"].isna().all()
+    cox = res.cox.table.set_index("term")
+    assert cox["estimate"].isna().all()
+    assert cox.loc["track: IC vs M", "reason"] == f"not estimable: {one}"
+    assert cox.drop(index="track: IC vs M")["reason"].str.startswith(
+        "not estimable: no voluntary exits").all()
     # the headline says why, instead of showing NaN
     head = res.headline().set_index("key")
-    assert head.loc["voluntary_exits_per_100py_m", "status"] == "not estimable"
-    assert head.loc["voluntary_exits_per_100py_m", "reason"] == "no person-time on the M track"
-    assert head.loc["voluntary_exit_rate_ratio", "status"] == "not estimable"
-    assert head.loc["voluntary_exit_rate_ratio", "reason"] == (
-        "the data has person-time on one track only")
-    assert head.loc["voluntary_exit_hazard_ratio", "status"] == "not estimable"
-    assert "did not converge" in head.loc["voluntary_exit_hazard_ratio", "reason"]
+    for key in ("voluntary_exits_per_100py_m", "voluntary_exit_rate_ratio",
+                "voluntary_exit_hazard_ratio", "post_switch_exit_hr_ic_to_m"):
+        assert head.loc[key, "status"] == "not estimable", key
+        assert head.loc[key, "reason"] == one, key
     assert head.loc["voluntary_exits_per_100py_ic", "status"] == "descriptive"
 
 

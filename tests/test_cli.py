@@ -180,3 +180,37 @@ def test_exit_codes_are_in_the_help(capsys):
     out = capsys.readouterr().out
     assert "exit codes:" in out
     assert "3    internal error" in out and "130  interrupted" in out
+
+
+def _ic_only_export(folder):
+    """The sample restricted to the people who were on the IC track in every history row."""
+    import shutil
+
+    history = pd.read_csv(SAMPLE / "history.csv", dtype=str, keep_default_na=False)
+    people = pd.read_csv(SAMPLE / "people.csv", dtype=str, keep_default_na=False)
+    ever_m = set(history.loc[history["Career Track"] != "Individual Contributor", "Worker ID"])
+    history = history[~history["Worker ID"].isin(ever_m)]
+    people = people[people["Worker ID"].isin(set(history["Worker ID"]))]
+    folder.mkdir()
+    history.to_csv(folder / "history.csv", index=False)
+    people.to_csv(folder / "people.csv", index=False)
+    for name in ("ladder.csv", "bands.csv", "ratings.csv", "adoption.csv", "map.toml"):
+        shutil.copy(SAMPLE / name, folder / name)
+    return folder
+
+
+def test_audit_of_a_one_track_export_exits_zero_and_says_why(tmp_path, capsys):
+    data = _ic_only_export(tmp_path / "ic_only")
+    out = tmp_path / "out"
+    code = main(["audit", str(data), "--map", str(data / "map.toml"), "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "Pay parity compares tracks" not in printed.err
+    reason = "only one track (IC) in the data"
+    assert f"Adjusted IC vs M gap in FTE base pay: – [not estimable: {reason}]" in printed.out
+    assert f"IC / M voluntary exit rate ratio: – [not estimable: {reason}]" in printed.out
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(part["status"] == "computed" for part in summary["analyses"].values())
+    # what the track alone can tell is there
+    assert (out / "attrition__rates.csv").exists() and (out / "pay_parity__eu_gaps.csv").exists()
+    assert not (out / "pay_parity__adjusted.csv").exists()

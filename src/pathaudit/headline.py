@@ -19,6 +19,14 @@ of :data:`STATUSES`:
     an input the figure needs is missing (e.g. a snapshot export has no history);
 ``descriptive``
     a figure shown for context (a rate on one track, a cost) that no threshold judges.
+
+One rule decides when the data hold too little information for a figure:
+:data:`MINIMUMS`, one table of minimums (events on each side, people on each track,
+residual degrees of freedom, clusters). A headline figure that rests on fewer is
+``not estimable`` with the shortfall as its reason (:func:`information_shortfall`,
+``headline_row(information=...)``); data with one track only give every IC vs M figure
+the reason :data:`ONE_TRACK` (documented in ``docs/methods.md``, "When a figure is not
+estimable").
 """
 
 from __future__ import annotations
@@ -70,6 +78,132 @@ QUESTIONS: dict[str, str] = {
 """The leader's questions, by key; each analysis answers one of them."""
 
 
+ONE_TRACK = "only one track ({track}) in the data"
+"""Reason of every IC vs M figure (and of every part that compares the tracks) when the
+population an analysis uses holds one track only."""
+
+
+def one_track_reason(track: str) -> str:
+    """The reason an IC vs M figure is not estimable on data with one track only.
+
+    Examples
+    --------
+    >>> one_track_reason("IC")
+    'only one track (IC) in the data'
+    """
+    return ONE_TRACK.format(track=track)
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """The least information a figure needs before its interval is trusted.
+
+    Attributes
+    ----------
+    name
+        Key in :data:`MINIMUMS` (and in ``headline_row(information=...)``).
+    value
+        The minimum: a figure resting on fewer is ``not estimable``.
+    what
+        What is counted, in words (plural).
+    rationale
+        Why this value (shown in ``docs/methods.md``).
+    """
+
+    name: str
+    value: int
+    what: str
+    rationale: str
+
+    def shortfall(self, observed: float | Mapping[str, float]) -> str:
+        """The reason in words when ``observed`` is below the minimum, else ``""``.
+
+        ``observed`` is one count, or a count per side (e.g. ``{"IC": 3, "M": 12}``): every
+        side needs the minimum. A missing count (NaN) is not judged.
+
+        Examples
+        --------
+        >>> MINIMUMS["events_per_arm"].shortfall({"IC": 3, "M": 12})
+        'too little information: 3 events on the IC side (minimum 5 events on each side)'
+        >>> MINIMUMS["residual_df"].shortfall(25)
+        ''
+        """
+        sides = observed if isinstance(observed, Mapping) else {"": observed}
+        short = [(side, float(v)) for side, v in sides.items()
+                 if np.isfinite(_num(v)) and float(v) < self.value]
+        if not short:
+            return ""
+        found = ", ".join(
+            f"{v:g} {self.what}" + (f" on the {side} side" if side else "") for side, v in short
+        )
+        each = " on each side" if isinstance(observed, Mapping) else ""
+        return f"too little information: {found} (minimum {self.value} {self.what}{each})"
+
+
+MINIMUMS: dict[str, Minimum] = {
+    m.name: m
+    for m in (
+        Minimum(
+            "events_per_arm", 5, "events",
+            "A comparison of event counts (a hazard ratio, a rate ratio) needs events on both "
+            "sides: with fewer than 5 on a side a large-sample (Wald) interval is too narrow "
+            "(the partial likelihood is far from quadratic, or monotone and unbounded), and an "
+            "exact interval, though valid, spans orders of magnitude; either way the figure "
+            "describes a handful of people's exits, so it is not estimable rather than "
+            "inconclusive.",
+        ),
+        Minimum(
+            "people_per_track", 10, "people",
+            "An adjusted IC vs M comparison estimates a track effect beside grade and controls: "
+            "with fewer than 10 people on a track the coefficient rests on a handful of "
+            "residuals, whose variance the robust (sandwich) estimator cannot estimate.",
+        ),
+        Minimum(
+            "residual_df", 10, "residual degrees of freedom",
+            "A regression with fewer than 10 residual degrees of freedom (people minus "
+            "parameters) all but interpolates the data: residuals near zero give a near-zero "
+            "standard error and an interval that claims a precision the data do not hold.",
+        ),
+        Minimum(
+            "clusters", 5, "clusters",
+            "Cluster-robust intervals (CRV3 with t(G - 1)) need clusters: with fewer than 5 "
+            "the jackknife variance rests on 4 or fewer leave-one-out fits and the t reference "
+            "on 3 or fewer degrees of freedom, where even small-sample corrections are known "
+            "not to hold their level (Cameron and Miller 2015; MacKinnon and Webb 2018).",
+        ),
+    )
+}
+"""The one table of minimums of information (see :class:`Minimum`), by name."""
+
+
+def information_shortfall(information: Mapping[str, float | Mapping[str, float]]) -> str:
+    """Why a figure is not estimable for lack of information, or ``""`` when it is.
+
+    Parameters
+    ----------
+    information
+        Name of a :data:`MINIMUMS` entry -> the count observed (one number, or one per
+        side, e.g. ``{"IC": 12, "M": 3}``).
+
+    Returns
+    -------
+    str
+        The first shortfall in the order of ``information`` (``""`` when none).
+
+    Examples
+    --------
+    >>> information_shortfall({"residual_df": 2, "clusters": 8})
+    'too little information: 2 residual degrees of freedom (minimum 10 residual degrees of freedom)'
+    """
+    for name, observed in information.items():
+        if name not in MINIMUMS:
+            raise ValueError(f"information names {name!r}; minimums are {sorted(MINIMUMS)}.")
+        why = MINIMUMS[name].shortfall(observed)
+        if why:
+            return why
+    return ""
+
+
 @dataclass(frozen=True)
 class Threshold:
     """Where a healthy dual ladder ends for one figure.
@@ -96,7 +230,8 @@ class Threshold:
     min_events
         The figure is judged only when both sides have at least this many events:
         below, the status is ``not estimable`` ("too few events"), since a Wald
-        interval on a handful of events is too narrow to trust.
+        interval on a handful of events is too narrow to trust. Analyses pass
+        ``MINIMUMS["events_per_arm"].value``.
 
     Examples
     --------
@@ -187,6 +322,7 @@ def headline_row(
     reason: str = "",
     numerator: float = np.inf,
     denominator: float = np.inf,
+    information: Mapping[str, float | Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
     """One row of a headline table, its status judged against ``threshold``.
 
@@ -211,6 +347,11 @@ def headline_row(
         otherwise it is judged from the threshold.
     numerator, denominator
         Events on each side, for a threshold's ``min_events`` rule.
+    information
+        The counts the figure rests on, by :data:`MINIMUMS` name (see
+        :func:`information_shortfall`): below a minimum the figure is ``not estimable``
+        with the shortfall as its reason and no estimate or interval (a number the data
+        cannot support is not shown). Ignored when ``status`` is given.
 
     Returns
     -------
@@ -221,9 +362,17 @@ def headline_row(
     --------
     >>> headline_row("x", "X", "pay", estimate=0.1, status="descriptive")["status"]
     'descriptive'
+    >>> headline_row("x", "X", "pay", estimate=0.1, ci_lower=-1, ci_upper=9e9,
+    ...              information={"residual_df": 2})["status"]
+    'not estimable'
     """
     if question not in QUESTIONS:
         raise ValueError(f"question must be one of {sorted(QUESTIONS)}; got {question!r}.")
+    if status is None and information:
+        short = information_shortfall(information)
+        if short:
+            status, reason = "not estimable", short
+            estimate = ci_lower = ci_upper = np.nan
     if status is None:
         if threshold is None:
             status = "descriptive" if _finite(estimate) else "not estimable"

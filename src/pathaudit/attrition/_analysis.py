@@ -75,6 +75,7 @@ from pathaudit.checks import (
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_period_start
 from pathaudit.errors import SNAPSHOT_ONLY, ArgumentError, NeedsHistoryError, StatisticalWarning
+from pathaudit.headline import one_track_reason
 from pathaudit.result import Note, Result, Table, make_result
 from pathaudit.stats.matching import SIDE_COUNTS, post_switch_exit_hr, post_switch_matched
 
@@ -259,6 +260,10 @@ def attrition(
     by person; the hazard ratio is a ratio of rates among those still employed, not of
     probabilities. Checked against ``statsmodels`` ``PHReg`` and ``SurvfuncRight``.
 
+    With person-time on one track only, ``rate_ratio``, ``rate_ratio_by`` and
+    ``post_switch`` are not computed and the Cox track term is not estimable, each with the
+    reason "only one track (IC) in the data"; the other parts are computed.
+
     Examples
     --------
     >>> import pathaudit
@@ -324,13 +329,18 @@ def attrition(
         notes.append(Note("not computed", "the export has no performance ratings", "regretted"))
     if "post_switch" in want and data.is_snapshot:
         notes.append(Note("not computed", "a snapshot holds no switch dates", "post_switch"))
+    single = _one_track(source)
+    if single is not None:
+        noted = {n.part for n in notes if n.kind == "not computed"}
+        notes += [Note("not computed", one_track_reason(single), part)
+                  for part in ONE_TRACK_PARTS if part in want and part not in noted]
     computed = want - {n.part for n in notes if n.kind == "not computed"}
 
     out: dict[str, Result] = {}
     if computed - {"post_switch"}:
         w, ids = work_frame(source, by_cols)
         out.update(_frame_parts(data, source, w, ids, computed, by_cols, freq, alpha, k,
-                                controls, top_rating, horizon_months, margin))
+                                controls, top_rating, horizon_months, margin, single))
     if "post_switch" in computed:
         out["post_switch"] = _post_switch(data, horizon_months, n_controls, seed, alpha)
 
@@ -340,7 +350,20 @@ def attrition(
         thresholds=attrition_thresholds(margin, post_switch_threshold, horizon_months),
         alpha=alpha,
         horizon_months=horizon_months,
+        one_track=single,
     )
+
+
+ONE_TRACK_PARTS: tuple[str, ...] = ("rate_ratio", "rate_ratio_by", "post_switch")
+"""The parts that need both tracks: not computed on data with person-time on one track
+(the Cox part is computed, its track term not estimable)."""
+
+
+def _one_track(source: AuditData) -> str | None:
+    """The one track with observed person-time, or None when both have some."""
+    exp = source.exposure
+    tracks = exp.loc[exp["person_years"] > 0, "track"].dropna().astype(str).unique()
+    return str(tracks[0]) if len(tracks) == 1 else None
 
 
 def _snapshot_notes(want: set[str]) -> list[Note]:
@@ -385,6 +408,7 @@ def _frame_parts(
     top_rating: float | None,
     horizon_months: int,
     margin: tuple[float, float],
+    one_track: str | None = None,
 ) -> dict[str, Result]:
     """The parts computed on the working frame ``w`` (every part but ``post_switch``)."""
     out: dict[str, Result] = {}
@@ -495,7 +519,7 @@ def _frame_parts(
 
     if "cox" in want:
         cox_table, cox_info = cox_model(w, source, controls, alpha, horizon_months,
-                                        data.is_snapshot)
+                                        data.is_snapshot, one_track)
         out["cox"] = make_result(
             cox_table, analysis="Attrition: Cox model of voluntary exit",
             definition=(

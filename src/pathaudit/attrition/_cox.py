@@ -17,6 +17,7 @@ import pandas as pd
 from pathaudit.attrition._frame import continues_previous, epoch_days, years_to_days
 from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError
+from pathaudit.headline import one_track_reason
 from pathaudit.stats import mde_normal, wald
 from pathaudit.stats.labels import direction_label
 from pathaudit.stats.matching import fit_cox
@@ -121,6 +122,7 @@ def cox_model(
     alpha: float,
     horizon_months: int,
     snapshot: bool = False,
+    one_track: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Cox model of voluntary exit on collapsed counting-process rows.
 
@@ -139,14 +141,21 @@ def cox_model(
         Length of the window after an IC → M switch that gets its own term.
     snapshot
         The frame comes from a snapshot (compa-ratio is then left out).
+    one_track
+        The one track the frame holds (None: both). The track term is then left out of
+        the fit and reported as not estimable for that reason.
 
     Returns
     -------
     (pandas.DataFrame, dict)
         ``term, estimate`` (hazard ratio), ``ci_lower, ci_upper, p_value, mde, events,
-        n``, first row ``track: IC vs M``; and the model description (controls, time
-        scale, strata, references, rows, events, events on each track (``events_ic``,
-        ``events_m``), converged, compa-ratio notes).
+        n, reason``, first row ``track: IC vs M``. A term the data cannot identify
+        (:func:`~pathaudit.stats.survival.cox_ph`: constant, collinear, diverging, not
+        converged; or one track only) has NaN figures and ``reason`` "not estimable:
+        <why>"; ``reason`` is empty for the others. And the model description (controls,
+        time scale, strata, references, rows, events, events on each track
+        (``events_ic``, ``events_m``), converged, compa-ratio notes, ``not_estimable``:
+        term -> why).
 
     Raises
     ------
@@ -237,13 +246,24 @@ def cox_model(
     r = rows.loc[use]
     entry = r["entry"].to_numpy(dtype=float)
     exit_ = entry + (r["stop_d"].to_numpy() - r["start_d"].to_numpy())
-    fit = fit_cox(
-        exit_, r["event"].to_numpy(dtype=bool), X, names, r["pid"].to_numpy(),
-        entry=entry, strata=pd.factorize(r["grade"])[0], what="voluntary exit",
-    )
     p = len(names)
-    params = fit.params if fit is not None else np.full(p, np.nan)
-    se = fit.bse if fit is not None else np.full(p, np.nan)
+    fitted = np.ones(p, dtype=bool)
+    if one_track is not None:
+        fitted[0] = False  # the track term is constant: it is not fitted at all
+    ev_fit = r["event"].to_numpy(dtype=bool)
+    fit = None
+    if fitted.any():
+        fit = fit_cox(
+            exit_, ev_fit, X[:, fitted], [n for n, f in zip(names, fitted, strict=True) if f],
+            r["pid"].to_numpy(), entry=entry, strata=pd.factorize(r["grade"])[0],
+            what="voluntary exit",
+        )
+    params = np.full(p, np.nan)
+    se = np.full(p, np.nan)
+    if fit is not None:
+        params[fitted] = fit.params
+        se[fitted] = fit.bse
+    why = _term_reasons(names, fitted, fit, ev_fit.any(), one_track)
     lo, hi, pv = wald(params, se, alpha=alpha)
     table = pd.DataFrame(
         {
@@ -255,6 +275,7 @@ def cox_model(
             "mde": np.exp(mde_normal(se, alpha=alpha)),
             "events": int(r["event"].sum()),
             "n": int(r["pid"].nunique()),
+            "reason": [f"not estimable: {why[n]}" if n in why else "" for n in names],
         }
     )
     ev_used = r["event"].to_numpy(dtype=bool)
@@ -263,4 +284,30 @@ def cox_model(
                  "events_ic": int((ev_used & ic_used).sum()),
                  "events_m": int((ev_used & ~ic_used).sum()),
                  "converged": fit is not None})
+    if why:
+        info["not_estimable"] = dict(why)
     return table, info
+
+
+def _term_reasons(
+    names: list[str],
+    fitted: np.ndarray,
+    fit: Any,
+    any_events: bool,
+    one_track: str | None,
+) -> dict[str, str]:
+    """Why each term without an estimate has none (term -> reason); others absent."""
+    out: dict[str, str] = {}
+    if one_track is not None:
+        out[names[0]] = one_track_reason(one_track)
+    for name, f in zip(names, fitted, strict=True):
+        if not f:
+            continue
+        if fit is None:
+            out[name] = ("no voluntary exits: the partial likelihood holds no information"
+                         if not any_events else
+                         "no term of the model has a finite estimate (often a group without "
+                         "any voluntary exit)")
+        elif fit.reason(name) is not None:
+            out[name] = str(fit.reason(name))
+    return out

@@ -144,7 +144,10 @@ def turnover(
          "quarter": exit_rows["quarter"].astype(str).to_numpy(),
          **{f"ev_{k}": exit_rows[f"ev_{k}"].to_numpy() for k in KINDS}}
     )
-    heads = {**{t: head[i] for i, t in enumerate(tracks)}, "all": head.sum(axis=0)}
+    # a track nobody held in the window (one-track data) has no turnover rows
+    present = set(w["track"].astype(str))
+    heads = {**{t: head[i] for i, t in enumerate(tracks) if t in present},
+             "all": head.sum(axis=0)}
     out = {}
     for freq in FREQS:
         # people behind each figure: everyone with time on the track in the period

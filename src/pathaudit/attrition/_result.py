@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from pathaudit.headline import Threshold, headline_row
+from pathaudit.headline import MINIMUMS, Threshold, headline_row, one_track_reason
 from pathaudit.result import AnalysisResult, Note, Result
 
 TITLE = "Attrition by track"
@@ -36,8 +36,9 @@ MARGIN: tuple[float, float] = (0.8, 1.25)
 POST_SWITCH_THRESHOLD = 1.25
 """Default threshold of the post-switch exit hazard ratio (switchers vs matched stayers)."""
 
-MIN_EVENTS = 5
-"""A Wald-interval hazard ratio is judged only with at least this many events on each side."""
+MIN_EVENTS = MINIMUMS["events_per_arm"].value
+"""A Wald-interval hazard ratio is judged only with at least this many events on each side
+(the ``events_per_arm`` minimum of :data:`pathaudit.headline.MINIMUMS`)."""
 
 DIRECTIONS: dict[str, str] = {"IC->M": "ic_to_m", "M->IC": "m_to_ic"}
 """Switch directions of the ``post_switch`` table and their headline key suffixes."""
@@ -154,6 +155,9 @@ class AttritionResult(AnalysisResult):
         1 - confidence level of every interval.
     horizon_months
         Follow-up of the post-switch design.
+    one_track
+        The one track with person-time when the data hold only one (``"IC"`` or ``"M"``):
+        every IC vs M figure is then not estimable, with that reason; None with both.
 
     Examples
     --------
@@ -184,12 +188,17 @@ class AttritionResult(AnalysisResult):
     thresholds: Mapping[str, Threshold] = field(default_factory=attrition_thresholds)
     alpha: float = 0.05
     horizon_months: int = 24
+    one_track: str | None = None
 
     # ------------------------------------------------------------------ headline
 
     def _missing(self, part: str) -> str:
         """Why ``part`` is absent: its not-computed note, or that it was not asked for."""
         return self.not_computed().get(part, f"the {part!r} part was not asked for (parts=)")
+
+    def _one_track(self) -> str:
+        """The one-track reason, or "" when the data hold both tracks."""
+        return one_track_reason(self.one_track) if self.one_track else ""
 
     def _headline_rows(self) -> list[dict[str, Any]]:
         return [
@@ -212,8 +221,9 @@ class AttritionResult(AnalysisResult):
             t = self.rates.table
             sel = t[(t["track"] == track) & (t["kind"] == "voluntary")]
             if sel.empty:
+                why = self._one_track() or f"no person-time on the {track} track"
                 rows.append(headline_row(key, label, "attrition", status="not estimable",
-                                         reason=f"no person-time on the {track} track", **base))
+                                         reason=why, **base))
                 continue
             r = sel.iloc[0]
             if bool(r["suppressed"]):
@@ -231,6 +241,9 @@ class AttritionResult(AnalysisResult):
         key = "voluntary_exit_rate_ratio"
         label = "IC / M voluntary exit rate ratio"
         base: dict[str, Any] = {"unit": "ratio", "threshold": self.thresholds[key], "primary": True}
+        if self._one_track():
+            return headline_row(key, label, "attrition", status="not estimable",
+                                reason=self._one_track(), **base)
         if self.rate_ratio is None:
             return headline_row(key, label, "attrition", status="not computed",
                                 reason=self._missing("rate_ratio"), **base)
@@ -248,7 +261,8 @@ class AttritionResult(AnalysisResult):
                                 reason="no voluntary exits on either track", **base)
         return headline_row(
             key, label, "attrition", estimate=r["estimate"], ci_lower=r["ci_lower"],
-            ci_upper=r["ci_upper"], n=r["n"], **base,
+            ci_upper=r["ci_upper"], n=r["n"],
+            information={"events_per_arm": {"IC": r["events_ic"], "M": r["events_m"]}}, **base,
         )
 
     def _cox_row(self) -> dict[str, Any]:
@@ -262,15 +276,16 @@ class AttritionResult(AnalysisResult):
         t = self.cox.table
         sel = t[t["term"] == "track: IC vs M"]
         model = self.cox.meta.get("model", {})
+        if not sel.empty and bool(sel["suppressed"].iloc[0]):
+            return headline_row(key, label, "attrition", status="not estimable",
+                                reason=self._small(), **base)
         if sel.empty or not np.isfinite(float(sel["estimate"].iloc[0])):
-            why = ("the model did not converge (too few voluntary exits, or one track only)"
-                   if not model.get("converged", True) else "no finite estimate")
+            # the Cox part says why its track term has no estimate
+            why = str(model.get("not_estimable", {}).get("track: IC vs M", "")) or (
+                self._one_track() or "no finite estimate")
             return headline_row(key, label, "attrition", status="not estimable", reason=why,
                                 **base)
         r = sel.iloc[0]
-        if bool(r["suppressed"]):
-            return headline_row(key, label, "attrition", status="not estimable",
-                                reason=self._small(), **base)
         return headline_row(
             key, label, "attrition", estimate=r["estimate"], ci_lower=r["ci_lower"],
             ci_upper=r["ci_upper"], n=r["n"], numerator=model.get("events_ic", np.inf),
@@ -285,6 +300,10 @@ class AttritionResult(AnalysisResult):
                      f"from {_DIRECTION_WORDS[direction]}, vs matched "
                      f"{_OTHER_TRACK[direction]} who stayed")
             base: dict[str, Any] = {"unit": "hazard ratio", "threshold": self.thresholds[key]}
+            if self._one_track():
+                rows.append(headline_row(key, label, "attrition", status="not estimable",
+                                         reason=self._one_track(), **base))
+                continue
             if self.post_switch is None:
                 rows.append(headline_row(key, label, "attrition", status="not computed",
                                          reason=self._missing("post_switch"), **base))

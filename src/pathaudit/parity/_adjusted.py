@@ -156,14 +156,16 @@ def base_pay_fit(
     clusters: np.ndarray | None,
     vcov: VcovType,
     cluster_name: str,
+    track: Literal["overall", "none"] = "overall",
 ) -> Fit:
     """The overall model of log FTE base pay alone (what :func:`adjusted_gaps` fits first).
 
     Used by the EU gaps and the remediation plans when the ``adjusted`` part is not asked
-    for; the same fit, so the same numbers.
+    for; the same fit, so the same numbers. ``track="none"`` leaves the track indicator
+    out (data with one track only, where it is constant).
     """
     frame, kw = _component_frame(pop, "base", controls, clusters, vcov, cluster_name)
-    return _fit(frame, "base", track="overall", **kw)
+    return _fit(frame, "base", track=track, **kw)
 
 
 def adjusted_gaps(
@@ -185,7 +187,8 @@ def adjusted_gaps(
     -------
     (pandas.DataFrame, dict of str to Fit)
         ``component, scope, grade, estimate, ci_lower, ci_upper, n, n_ic, n_m, coef, se,
-        df, p_value, p_adjusted, mde, p_equivalence, conclusion, model, vcov, clusters``
+        df, df_resid, p_value, p_adjusted, mde, p_equivalence, conclusion, model, vcov,
+        clusters`` (``df`` of the t reference; ``df_resid`` people minus parameters)
         (unsuppressed: a gap is shown only when both tracks have k people, when the result
         is built); and the overall fit of each component.
     """
@@ -211,7 +214,7 @@ def adjusted_gaps(
             {
                 **common, "scope": "overall", "grade": pd.NA,
                 **_gap_row(gap), "n": len(frame), "n_ic": n_ic, "n_m": len(frame) - n_ic,
-                "p_adjusted": gap.p_value,
+                "df_resid": _df_resid(overall), "p_adjusted": gap.p_value,
             }
         )
         by = _fit(frame, comp, track="by_grade", **kw)
@@ -229,7 +232,7 @@ def adjusted_gaps(
             grade_rows.append(
                 {
                     **common, "scope": "grade", "grade": g, **_gap_row(gg),
-                    "n": n_g, "n_ic": ic_g, "n_m": n_g - ic_g,
+                    "n": n_g, "n_ic": ic_g, "n_m": n_g - ic_g, "df_resid": _df_resid(by),
                 }
             )
         padj = adjust_pvalues([r["p_value"] for r in grade_rows], method=p_adjust)
@@ -245,10 +248,18 @@ def adjusted_gaps(
     table["grade"] = table["grade"].astype("Int64")
     cols = [
         "component", "scope", "grade", "estimate", "ci_lower", "ci_upper", "n", "n_ic", "n_m",
-        "coef", "se", "df", "p_value", "p_adjusted", "mde", "p_equivalence", "conclusion",
-        "model", "vcov", "clusters",
+        "coef", "se", "df", "df_resid", "p_value", "p_adjusted", "mde", "p_equivalence",
+        "conclusion", "model", "vcov", "clusters",
     ]
     return table[cols], fits
+
+
+def _df_resid(fit: Fit) -> float:
+    """Residual degrees of freedom of a fit: observations used minus parameters."""
+    n, p = fit.design.X.shape
+    if fit.rows is not None:
+        n = int(np.count_nonzero(fit.rows))
+    return float(n - p)
 
 
 def _gap_row(gap: Any) -> dict[str, float]:

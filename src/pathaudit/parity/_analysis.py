@@ -42,7 +42,7 @@ shared input once), assemble. The constants, :class:`ParityResult` and
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -63,6 +63,7 @@ from pathaudit.checks import (
 from pathaudit.data import AuditData
 from pathaudit.derived.population import PEOPLE_COLUMNS
 from pathaudit.errors import ArgumentError, StatisticalWarning
+from pathaudit.headline import information_shortfall, one_track_reason
 from pathaudit.parity._adjusted import (
     DEFAULT_CATEGORICAL,
     DEFAULT_NUMERIC,
@@ -88,11 +89,11 @@ from pathaudit.parity._population import (
     LOG_MODEL_COMPONENTS,
     MIXED_CURRENCIES,
     NO_POPULATION,
-    ONE_TRACK,
+    one_track,
     parity_population,
 )
 from pathaudit.parity._remedy import RemediationPlans, remediation_plans
-from pathaudit.parity._result import PARTS, ParityResult
+from pathaudit.parity._result import PARTS, ParityResult, model_information
 from pathaudit.parts import NotComputed, PartSpec, compute_parts
 from pathaudit.result import Note, Quantile, Result, Table
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED
@@ -115,7 +116,6 @@ __all__ = [
     "MEN",
     "MIXED_CURRENCIES",
     "NO_POPULATION",
-    "ONE_TRACK",
     "PARTS",
     "VCOV_TYPES",
     "WOMEN",
@@ -354,10 +354,16 @@ def pay_parity(
         column, vcov, components, margin, power, p_adjust, eu_threshold, reference,
         a currency nobody is paid in, person_level, parts.
     PathauditError
-        Mixed currencies without an fx table, nobody in scope, or only one track.
+        Mixed currencies without an fx table, or nobody in scope.
 
     Notes
     -----
+    With one track only among the people compared, the parts that compare the tracks
+    (``by_grade``, ``adjusted``, ``sensitivity``, ``decomposition``, ``remediation``) are
+    not computed and their headline figures are not estimable, with the reason "only one
+    track (IC) in the data"; the distribution, the within-track gender gaps (from a
+    base-pay model without a track term) and the ladder tops are computed.
+
     Population: people employed on ``as_of`` (hire date <= as_of <= termination
     date, both inclusive), their last job record dated on or before ``as_of``, with
     fte > 0 (missing = 1), positive FTE base pay and a grade; one currency or an fx
@@ -444,6 +450,7 @@ def _prepare(data: AuditData, as_of: object | None, currency: str | None,
     """The run: the people compared, the components, the clusters and the texts."""
     want, asked, cluster = checked["want"], checked["asked"], checked["cluster"]
     pop, excluded, cur_label, when = parity_population(data, as_of, currency)
+    single = one_track(pop)
     comps_present = [c for c in COMPONENTS if c in pop]
     if asked is None:
         components = comps_present
@@ -467,7 +474,7 @@ def _prepare(data: AuditData, as_of: object | None, currency: str | None,
     return _Parity(
         data=data, pop=pop, excluded=excluded, cur_label=cur_label, when=when,
         components=components, comps_present=comps_present, cat=cat, num=num,
-        clusters=clusters, n_clusters=n_clusters, notes=tuple(notes),
+        clusters=clusters, n_clusters=n_clusters, notes=tuple(notes), one_track=single,
         **{**checked, "vcov": vcov},
     )
 
@@ -511,6 +518,7 @@ class _Parity:
     eu_threshold: float
     reference: str
     person_level: bool
+    one_track: str | None = None
 
     @cached_property
     def common(self) -> dict[str, Any]:
@@ -560,7 +568,9 @@ class _Parity:
 
     @cached_property
     def adjusted_fits(self) -> tuple[pd.DataFrame, dict[str, Fit]]:
-        """The adjusted gaps and the overall fit of each component."""
+        """The adjusted gaps and the overall fit of each component (none with one track)."""
+        if self.one_track is not None:
+            return pd.DataFrame(), {}
         return adjusted_gaps(
             self.pop, self.components, alpha=self.alpha, power=self.power, margin=self.margin,
             p_adjust=self.p_adjust, **self.fit_args,
@@ -575,13 +585,15 @@ class _Parity:
         """
         fit = self.adjusted_fits[1].get("base") if "adjusted" in self.want else None
         if fit is None and self.want & {"eu_gaps", "remediation"}:
-            fit = base_pay_fit(self.pop, **self.fit_args)
+            track: Literal["overall", "none"] = (
+                "none" if self.one_track is not None else "overall")
+            fit = base_pay_fit(self.pop, track=track, **self.fit_args)
         return fit
 
     @cached_property
     def plans(self) -> RemediationPlans | None:
-        """The two remediation plans (None without a base-pay model)."""
-        if self.base_fit is None:
+        """The two remediation plans (None without a base-pay model or with one track)."""
+        if self.base_fit is None or self.one_track is not None:
             return None
         return remediation_plans(
             self.base_fit, self.pop["base"].to_numpy(dtype="float64"),
@@ -685,13 +697,27 @@ def _ceilings(run: _Parity, spec: PartSpec[_Parity]) -> Result:
                        tables={"band_mids": Table(band_mids, ["grade"], n_col=None)})
 
 
+def _compares_tracks(
+    compute: Callable[[_Parity, PartSpec[_Parity]], Result | NotComputed | None],
+) -> Callable[[_Parity, PartSpec[_Parity]], Result | NotComputed | None]:
+    """A part that compares the tracks: not computed when the people compared hold one."""
+
+    def part(run: _Parity, spec: PartSpec[_Parity]) -> Result | NotComputed | None:
+        if run.one_track is not None:
+            return NotComputed(one_track_reason(run.one_track))
+        return compute(run, spec)
+
+    return part
+
+
 SPECS: tuple[PartSpec[_Parity], ...] = (
     PartSpec(
         "by_grade", "pay parity: IC vs M pay by grade", DEFINITIONS["by_grade"],
         "ratio of medians with percentile bootstrap within track (B = {bootstrap}, seed "
         "{seed}); for variable pay and equity (often zero) the ratio of means with a "
         "delta-method CI; a grade shows no pay figure unless both tracks have k = {k} people",
-        _by_grade, needs=("banded", "dist"), groups=("component", "grade", "measure"),
+        _compares_tracks(_by_grade), needs=("banded", "dist"),
+        groups=("component", "grade", "measure"),
         plotter=plot_ratio,
     ),
     PartSpec(
@@ -706,13 +732,13 @@ SPECS: tuple[PartSpec[_Parity], ...] = (
         "adjusted", "pay parity: adjusted track gap", DEFINITIONS["adjusted"],
         "{vcov}; per-grade p-values adjusted by {p_adjust}; minimum detectable gap at "
         "{power:.0%} power; equivalence (TOST) against +/-{margin:.0%}",
-        _adjusted, needs=("adjusted_fits",),
+        _compares_tracks(_adjusted), needs=("adjusted_fits",),
         groups=("component", "scope", "grade", "model", "vcov"), plotter=plot_gaps,
     ),
     PartSpec(
         "sensitivity", "pay parity: sensitivity to the IC <-> M grade equivalence",
         DEFINITIONS["sensitivity"], "as the adjusted gap ({vcov})",
-        _sensitivity, needs=("fit_args",), groups=("shift", "comparison"),
+        _compares_tracks(_sensitivity), needs=("fit_args",), groups=("shift", "comparison"),
         plotter=plot_sensitivity,
     ),
     PartSpec(
@@ -720,7 +746,8 @@ SPECS: tuple[PartSpec[_Parity], ...] = (
         DEFINITIONS["decomposition"],
         "twofold, pooled reference coefficients {reference}; delta-method SEs on influence "
         "functions clustered by {cluster}, t(G-1)",
-        _decomposition, needs=("fit_args",), groups=("part",), plotter=plot_decomposition,
+        _compares_tracks(_decomposition), needs=("fit_args",), groups=("part",),
+        plotter=plot_decomposition,
         caveats=(EXPLAINED_BY_GRADE_CAVEAT,),
     ),
     PartSpec(
@@ -737,7 +764,8 @@ SPECS: tuple[PartSpec[_Parity], ...] = (
         "OLS is linear in log pay: raises delta change the gap by c'delta; min_cost solves the "
         "convex programme exactly (KKT, bisection); predicted pay back-transformed with Duan's "
         "smearing factor",
-        _remediation, needs=("base_fit", "plans"), groups=("plan", "track_raised"),
+        _compares_tracks(_remediation), needs=("base_fit", "plans"),
+        groups=("plan", "track_raised"),
     ),
     PartSpec(
         "ceilings", "pay parity: top of each ladder and band structure", DEFINITIONS["ceilings"],
@@ -754,7 +782,17 @@ def _bundle(run: _Parity, out: dict[str, Result], part_notes: list[Note]) -> Par
     """The result: the parts, the findings, the notes, the people list and the settings."""
     notes = list(run.notes) + part_notes
     ceiling_findings = run.ceilings[2] if "ceilings" in run.want else []
-    findings = _findings(out, ceiling_findings, alpha=run.alpha, eu_threshold=run.eu_threshold)
+    settings = {
+        "alpha": run.alpha, "k": run.k, "margin": run.margin,
+        "eu_threshold": run.eu_threshold,
+        "components": None if run.asked is None else tuple(run.components),
+        "components_available": tuple(run.comps_present), "currency": run.cur_label,
+        "one_track": run.one_track,
+        "people_per_track": {t: int((run.pop["track"] == t).sum()) for t in ("IC", "M")},
+        "clusters": run.n_clusters if run.clusters is not None else None,
+    }
+    findings = _findings(out, ceiling_findings, alpha=run.alpha, eu_threshold=run.eu_threshold,
+                         settings=settings)
     computed_or_noted = {n.part for n in notes if n.kind == "not computed"}
     skipped = [
         Note("not computed", f"not asked for (parts={sorted(run.want, key=PARTS.index)})", p)
@@ -768,12 +806,7 @@ def _bundle(run: _Parity, out: dict[str, Result], part_notes: list[Note]) -> Par
         **out,
         notes=tuple(findings + notes + skipped),
         people=people,
-        settings={
-            "alpha": run.alpha, "k": run.k, "margin": run.margin,
-            "eu_threshold": run.eu_threshold,
-            "components": None if run.asked is None else tuple(run.components),
-            "components_available": tuple(run.comps_present), "currency": run.cur_label,
-        },
+        settings=settings,
     )
 
 
@@ -838,11 +871,21 @@ def _findings(
     *,
     alpha: float,
     eu_threshold: float,
+    settings: dict[str, Any],
 ) -> list[Note]:
-    """The plain-language findings, as notes of kind ``"finding"``."""
+    """The plain-language findings, as notes of kind ``"finding"``.
+
+    An adjusted gap resting on less information than ``headline.MINIMUMS`` asks gives no
+    finding (the headline says it is not estimable, and why).
+    """
     notes: list[Note] = []
     adjusted = out.get("adjusted")
     t = adjusted.table if adjusted is not None else None
+    if t is not None:
+        over_rows = t.loc[(t["component"] == "base") & (t["scope"] == "overall")]
+        if len(over_rows) and information_shortfall(model_information(
+                settings, float(over_rows["df_resid"].iloc[0]))):
+            t = None
     if t is not None and ((t["component"] == "base") & (t["scope"] == "overall")
                           & ~t["suppressed"]).any():
         over = t.loc[(t["component"] == "base") & (t["scope"] == "overall")].iloc[0]

@@ -60,7 +60,8 @@ def oaxaca_blinder(
         One row per part: ``part`` (``"raw gap"``, ``"explained"``,
         ``"explained: <control>"`` for each control group, ``"unexplained"``),
         ``estimate`` (log points), ``se``, ``ci_lower``, ``ci_upper``, ``p_value``,
-        ``share`` (of the raw gap), ``df``.
+        ``share`` (of the raw gap), ``df`` (of the t reference), ``df_resid`` (people
+        minus the pooled model's parameters: the headline's residual-df minimum reads it).
 
     Notes
     -----
@@ -138,5 +139,6 @@ def oaxaca_blinder(
             "p_value": pval,
             "share": share,
             "df": df,
+            "df_resid": float(n - p),
         }
     )

@@ -37,12 +37,6 @@ NO_POPULATION = (
     "positive base pay and a grade. Check as_of and the pay columns."
 )
 
-ONE_TRACK = (
-    "Pay parity compares tracks, but everyone employed on {as_of} is on track {track}. "
-    "Check the track mapping in [values.track] of the column map."
-)
-
-
 def parity_population(
     data: AuditData, as_of: object | None, currency: str | None
 ) -> tuple[pd.DataFrame, dict[str, int], str, pd.Timestamp]:
@@ -69,7 +63,8 @@ def parity_population(
     Raises
     ------
     PathauditError
-        Mixed currencies without an fx table, nobody left, or only one track.
+        Mixed currencies without an fx table, or nobody left. One track only is not an
+        error: the parts that compare tracks say so (:func:`one_track`).
     """
     report: dict[str, int] = {}
     pop = current_state(data, as_of, report=report)
@@ -109,8 +104,6 @@ def parity_population(
     pop["grade"] = pop["grade"].astype("int64")
     pop["track"] = pop["track"].astype(str)
     pop["is_ic"] = (pop["track"] == "IC").astype("int64")
-    if pop["is_ic"].nunique() < 2:
-        raise PathauditError(ONE_TRACK.format(as_of=when.date(), track=pop["track"].iloc[0]))
     pop["base"] = pay.loc[pop.index]
     # the loader's conversion of base salary to FTE reporting-currency pay, applied to the rest
     if "base_salary" in pop:
@@ -127,3 +120,17 @@ def parity_population(
     if extra:
         pop["total"] = pop["base"] + pop[extra].fillna(0.0).sum(axis=1)
     return pop, excluded, label, when
+
+
+def one_track(pop: pd.DataFrame) -> str | None:
+    """The one track everyone compared is on (``"IC"`` or ``"M"``), or None with both.
+
+    Examples
+    --------
+    >>> one_track(pd.DataFrame({"track": ["IC", "IC"]}))
+    'IC'
+    >>> one_track(pd.DataFrame({"track": ["IC", "M"]})) is None
+    True
+    """
+    tracks = pop["track"].astype(str).unique()
+    return str(tracks[0]) if len(tracks) == 1 else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from pathaudit.checks import check_choice
 from pathaudit.errors import PathauditError
-from pathaudit.headline import Threshold, headline_row
+from pathaudit.headline import Threshold, headline_row, one_track_reason
 from pathaudit.parity._population import COMPONENTS
 from pathaudit.result import AnalysisResult, Note, Result
 
@@ -130,6 +131,33 @@ def eu_threshold_rule(eu_threshold: float) -> Threshold:
     )
 
 
+def model_information(settings: Mapping[str, Any], df_resid: float) -> dict[str, Any]:
+    """The counts an adjusted IC vs M figure rests on, by :data:`~pathaudit.headline.MINIMUMS` name.
+
+    Parameters
+    ----------
+    settings
+        The run's settings (``people_per_track``, ``clusters``: None without
+        cluster-robust errors).
+    df_resid
+        Residual degrees of freedom of the model (people minus parameters).
+
+    Returns
+    -------
+    dict
+        ``people_per_track`` (people on each track), ``residual_df`` and, with
+        cluster-robust errors, ``clusters``; for ``headline_row(information=...)``.
+    """
+    info: dict[str, Any] = {}
+    people = settings.get("people_per_track")
+    if people:
+        info["people_per_track"] = dict(people)
+    info["residual_df"] = df_resid
+    if settings.get("clusters") is not None:
+        info["clusters"] = settings["clusters"]
+    return info
+
+
 @dataclass(frozen=True)
 class ParityResult(AnalysisResult):
     """Everything :func:`~pathaudit.parity.pay_parity` computes, one :class:`Result` per part.
@@ -211,11 +239,22 @@ class ParityResult(AnalysisResult):
         rows = [self._gap_row(c, alpha, margin) for c in COMPONENTS]
         rows.append(self._unexplained_row(alpha, margin))
         rows.append(self._eu_row(float(s.get("eu_threshold", 0.05)), int(s.get("k", 5))))
-        rows.extend(self._remediation_rows(int(s.get("k", 5))))
+        base = rows[0]
+        short = base["reason"] if str(base["reason"]).startswith("too little information") \
+            else ""
+        rows.extend(self._remediation_rows(int(s.get("k", 5)), short))
         return rows
 
     def _missing(self, part: str) -> str:
         return self.not_computed().get(part, "it was not asked for (see parts=)")
+
+    def _one_track(self) -> str:
+        """The one-track reason ("" when the people compared hold both tracks)."""
+        track = self.settings.get("one_track")
+        return one_track_reason(track) if track else ""
+
+    def _information(self, df_resid: float) -> dict[str, Any]:
+        return model_information(self.settings, df_resid)
 
     def _gap_row(self, comp: str, alpha: float, margin: float) -> dict[str, Any]:
         key = f"adjusted_gap_{comp}"
@@ -223,6 +262,9 @@ class ParityResult(AnalysisResult):
         common: dict[str, Any] = dict(
             unit=GAP_UNIT, threshold=gap_threshold(comp, margin, alpha), primary=comp == "base"
         )
+        if self._one_track():
+            return headline_row(key, label, "pay", status="not estimable",
+                                reason=self._one_track(), **common)
         if self.adjusted is None:
             why = f"the part 'adjusted' was not computed: {self._missing('adjusted')}"
             return headline_row(key, label, "pay", status="not computed", reason=why, **common)
@@ -243,9 +285,10 @@ class ParityResult(AnalysisResult):
             reason = f"suppressed: fewer than {self.settings.get('k', 'k')} people on a track"
         elif not np.isfinite(r["estimate"]) or not np.isfinite(r["ci_lower"]):
             reason = str(r["conclusion"])
+        info = self._information(float(r.get("df_resid", np.nan))) if not reason else None
         return headline_row(
             key, label, "pay", estimate=r["estimate"], ci_lower=r["ci_lower"],
-            ci_upper=r["ci_upper"], n=r["n"], reason=reason, **common,
+            ci_upper=r["ci_upper"], n=r["n"], reason=reason, information=info, **common,
         )
 
     def _unexplained_row(self, alpha: float, margin: float) -> dict[str, Any]:
@@ -254,13 +297,23 @@ class ParityResult(AnalysisResult):
         )
         common: dict[str, Any] = dict(unit="log points",
                                       threshold=unexplained_threshold(margin, alpha))
+        if self._one_track():
+            return headline_row(key, label, "pay", status="not estimable",
+                                reason=self._one_track(), **common)
         if self.decomposition is None:
             why = f"the part 'decomposition' was not computed: {self._missing('decomposition')}"
             return headline_row(key, label, "pay", status="not computed", reason=why, **common)
         dec = self.decomposition.table.set_index("part")
         r = dec.loc["unexplained"]
+        if "suppressed" in r and bool(r["suppressed"]):
+            return headline_row(
+                key, label, "pay", status="not estimable", reason=(
+                    f"suppressed: fewer than {self.settings.get('k', 'k')} people on a track"),
+                **common)
         return headline_row(key, label, "pay", estimate=r["estimate"], ci_lower=r["ci_lower"],
-                            ci_upper=r["ci_upper"], n=r["n"], **common)
+                            ci_upper=r["ci_upper"], n=r["n"],
+                            information=self._information(float(r.get("df_resid", np.nan))),
+                            **common)
 
     def _eu_row(self, eu_threshold: float, k: int) -> dict[str, Any]:
         key = "eu_gap_cells_flagged"
@@ -288,13 +341,18 @@ class ParityResult(AnalysisResult):
         return headline_row(key, label, "pay", estimate=flagged, n=people, status=status,
                             reason=reason, **common)
 
-    def _remediation_rows(self, k: int) -> list[dict[str, Any]]:
+    def _remediation_rows(self, k: int, short: str = "") -> list[dict[str, Any]]:
         plans = {"min_cost": "Annual cost of the cheapest raises that close the adjusted gap",
                  "to_predicted": "Annual cost of raising everyone below predicted pay to it"}
         out = []
         currency = str(self.settings.get("currency") or "reporting currency")
         for plan, label in plans.items():
             key = f"remediation_cost_{plan}"
+            if self._one_track() or short:
+                why = self._one_track() or f"the adjusted gap in base pay it closes: {short}"
+                out.append(headline_row(key, label, "pay", unit=currency,
+                                        status="not estimable", reason=why))
+                continue
             if self.remediation is None:
                 why = f"the part 'remediation' was not computed: {self._missing('remediation')}"
                 out.append(headline_row(key, label, "pay", unit=currency, status="not computed",
