@@ -12,11 +12,12 @@ from builders import PARALLEL_GRADES, RATES, YEAR, mini_org, true_cif, true_km
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
 
+from pathaudit import stats
 from pathaudit.data import AuditData
 from pathaudit.errors import ArgumentError, PathauditError
 from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.promotion._analysis import PARTS
-from pathaudit.promotion._hazard import promotion_hazard_ratios, promotion_rates
+from pathaudit.promotion._hazard import logrank_by_track, promotion_hazard_ratios, promotion_rates
 from pathaudit.promotion._incidence import AJ, NAIVE_KM, cif_difference, cumulative_incidence
 from pathaudit.promotion._parity import impact_ratios
 from pathaudit.promotion._population import CAUSES, promotable_from, promotion_spells
@@ -388,6 +389,100 @@ def test_difference_ci_uses_person_clusters(org):
     assert bg["weight"].sum() == pytest.approx(1.0)
 
 
+def _zero_event_org():
+    """Grade 3: six ICs never promoted (all still in level at six years) against eight
+    managers, three promoted within three years; no one leaves or is censored before."""
+    ic = [(f"i{j}", "2015-01-01", "IC3") for j in range(6)]
+    m = [(f"m{j}", "2015-01-01", "M3") for j in range(8)]
+    m += [(f"m{j}", "2016-06-01", "M4") for j in range(3)]
+    h = history(*ic, *m)
+    p = people(*[(e, "2015-01-01") for e in sorted({r[0] for r in ic + m})])
+    return audit(h, p, k=1)
+
+
+def test_zero_event_track_keeps_its_uncertainty_by_hand():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    d = _zero_event_org()
+    sp, _ = promotion_spells(d)
+    row = cif_difference(sp, at=3.0)["by_stratum"].set_index("stratum").loc[3]
+    # no censoring before 3 years: F_IC = 0/6, F_M = 3/8, the influence SE is binomial, so
+    # the interval is Newcombe's hybrid score interval for 0/6 - 3/8 (method 10)
+    lo, hi = confint_proportions_2indep(0, 6, 3, 8, method="newcomb", compare="diff")
+    assert (row["estimate_a"], row["estimate_b"]) == (0.0, 3 / 8)
+    assert row["ci_lower"] == pytest.approx(lo, abs=1e-12)  # -0.6943
+    assert row["ci_upper"] == pytest.approx(hi, abs=1e-12)  # 0.0823
+    assert (row["promotions_a"], row["at_risk_a"], row["promotions_b"]) == (0, 6, 3)
+    # the IC track with no promotion still has its Wilson upper limit z^2 / (6 + z^2)
+    z2 = 1.959963984540054**2
+    assert row["ci_upper"] - row["difference"] == pytest.approx(
+        np.hypot(z2 / (6 + z2), 3 / 8 - stats.wilson_ci(3, 8)[0]), abs=1e-12)
+    # the interval contains 0, so the p-value is above alpha: one test
+    assert row["ci_upper"] > 0 and row["p_value"] > 0.05
+    # one grade: the standardised difference is the grade's
+    whole = cif_difference(sp, at=3.0)
+    assert (whole["ci_lower"], whole["ci_upper"]) == pytest.approx((lo, hi), abs=1e-12)
+    # the part says it is a sampling zero, and the status follows the interval
+    bg = time_to_promotion(d, parts=["difference"]).difference.tables["by_grade"]
+    g3 = bg.set_index("grade").loc[3]
+    assert g3["status"] == "inconclusive"
+    assert "no promotion observed within 3 years (IC: 6 spells still at risk at 3 years): " \
+        "a sampling zero" in g3["reason"]
+
+
+def test_standardised_difference_keeps_each_grades_floor():
+    d = _zero_event_org()
+    sp, _ = promotion_spells(d)
+    by = cif_difference(sp, at=3.0, standardise_by=None)
+    within = cif_difference(sp, at=3.0)
+    # one usable grade: both readings agree, and neither is degenerate
+    assert by["ci_upper"] - by["ci_lower"] > 0.5
+    assert within["ci_upper"] - within["ci_lower"] > 0.5
+    assert within["se_clustered"] > 0  # the M track's variance alone
+
+
+def test_weighted_sum_of_two_grades_is_mover_by_hand():
+    from pathaudit.promotion._incidence import _weighted_sum
+
+    s, lo, hi = _weighted_sum(np.array([0.25, 0.75]), np.array([0.0, 0.4]),
+                              np.array([0.0, 0.3]), np.array([0.2, 0.5]))
+    assert s == pytest.approx(0.3)
+    assert lo == pytest.approx(0.3 - np.hypot(0.25 * 0.0, 0.75 * 0.1))
+    assert hi == pytest.approx(0.3 + np.hypot(0.25 * 0.2, 0.75 * 0.1))
+
+
+def test_grade_at_the_top_of_a_track_is_a_structural_zero():
+    from pathaudit.promotion._population import structural_zeros
+
+    grades = {"IC3": 3, "IC4": 4, "M3": 3, "M4": 4, "M5": 5}  # IC4 is the IC top
+    lad = builders.ladder(grades)
+    h = builders.history(
+        *[(f"i{j}", "2015-01-01", "IC4") for j in range(5)],
+        *[(f"m{j}", "2015-01-01", "M4") for j in range(5)],
+        ("m0", "2016-01-01", "M5"),
+        *[(f"a{j}", "2015-01-01", "IC3") for j in range(5)],
+        *[(f"b{j}", "2015-01-01", "M3") for j in range(5)],
+        ("a0", "2016-01-01", "IC4"), ("b0", "2016-01-01", "M4"),
+        grades=grades, with_pay=False,
+    )
+    ids = sorted(set(h["employee_id"]))
+    d = audit(h, people(*[(e, "2015-01-01") for e in ids]), ladder=lad, k=1)
+    zeros = structural_zeros(d)
+    assert zeros[["track", "grade", "spells", "top_levels"]].values.tolist() == [
+        ["IC", 4, 6, "IC4"], ["M", 5, 1, "M5"]]
+    bg = time_to_promotion(d, parts=["difference"]).difference.tables["by_grade"]
+    bg = bg.set_index("grade")
+    assert list(bg.index) == [3, 4]  # grade 5 has no IC spell: nothing to compare
+    g4 = bg.loc[4]
+    assert g4["status"] == "not estimable" and np.isnan(g4["estimate"])
+    assert g4["reason"] == (
+        "grade 4 is the top of the IC track (IC4) in every unit on the dates its spells "
+        "began: no promotion is possible there (a structural zero)")
+    assert (g4["n_ic"], g4["n_m"]) == (6, 6)
+    # grade 3 is estimable: one promotion in each track
+    assert bg.loc[3, "status"] in {"flagged", "clear", "inconclusive"}
+
+
 def test_rates_match_spells(org, org_audit):
     rates = org_audit.rates.table
     sp, _ = promotion_spells(org)
@@ -485,7 +580,7 @@ def coverage_runs(request):
     from pathaudit.simulate import cached_organisations
     from pathaudit.simulate.config import PRESETS
 
-    cells, diffs, hrs = [], [], []
+    cells, diffs, hrs, grades = [], [], [], []
     for i, sim in enumerate(cached_organisations(200, PRESETS[request.param]())):
         truth = sim.truth["promotion"]
         sp, _ = promotion_spells(sim.data)
@@ -503,6 +598,11 @@ def coverage_runs(request):
             cells.append((i, r.track, g, h, r.estimate, r.ci_lower, r.ci_upper, target, r.spells))
         within = cif_difference(sp, at=3.0)
         bs = within["by_stratum"]
+        for r in bs.itertuples():
+            g = str(int(r.stratum))
+            target = truth["cif"]["IC"][g]["3"] - truth["cif"]["M"][g]["3"]
+            grades.append((i, g, r.difference, r.ci_lower, r.ci_upper, target,
+                           min(r.promotions_a, r.promotions_b) == 0))
         # the within-grade difference targets the same weighted sum of the true per-grade CIFs
         target = sum(
             w * (truth["cif"]["IC"][str(int(g))]["3"] - truth["cif"]["M"][str(int(g))]["3"])
@@ -519,7 +619,9 @@ def coverage_runs(request):
         cells, columns=["org", "track", "grade", "h", "est", "lo", "hi", "truth", "spells"]
     )
     cells["covered"] = (cells["lo"] <= cells["truth"]) & (cells["truth"] <= cells["hi"])
-    return cells, np.array(diffs), np.array(hrs)
+    grades = pd.DataFrame(grades, columns=["org", "grade", "est", "lo", "hi", "truth", "zero"])
+    grades["covered"] = (grades["lo"] <= grades["truth"]) & (grades["truth"] <= grades["hi"])
+    return cells, np.array(diffs), np.array(hrs), grades
 
 
 def _within_mc_error(err: np.ndarray) -> bool:
@@ -531,7 +633,7 @@ def _within_mc_error(err: np.ndarray) -> bool:
 def test_coverage_of_cumulative_incidence(coverage_runs, request):
     if request.node.callspec.params["coverage_runs"] == "small_delayed":
         request.applymarker(DELAYED_CIF_OVERCOVERS)
-    cells, _, _ = coverage_runs
+    cells, _, _, _ = coverage_runs
     summary = cells.groupby(["track", "grade", "h"]).agg(
         coverage=("covered", "mean"), spells=("spells", "mean"), runs=("covered", "size")
     )
@@ -549,8 +651,10 @@ def test_coverage_of_cumulative_incidence(coverage_runs, request):
 
 
 @pytest.mark.coverage_study
-def test_coverage_of_headline_difference_and_hazard_ratio(coverage_runs):
-    _, diffs, hrs = coverage_runs
+def test_coverage_of_the_differences_and_hazard_ratio(coverage_runs):
+    # (one test, so that the two xdist workers do not each build the shared fixture)
+    _, diffs, hrs, grades = coverage_runs
+    assert len(diffs) == len(hrs) == 200
     for est, lo, hi, truth in (diffs[:, 0:4].T, diffs[:, 4:8].T):
         coverage = np.mean((lo <= truth) & (truth <= hi))
         assert 0.90 <= coverage <= 0.99, coverage
@@ -559,6 +663,51 @@ def test_coverage_of_headline_difference_and_hazard_ratio(coverage_runs):
     coverage = np.mean((lo <= truth) & (truth <= hi))
     assert 0.90 <= coverage <= 0.99, coverage
     assert _within_mc_error(log_hr - np.log(truth))
+    # IC - M at 3 years in each grade where both tracks have spells below their top,
+    # against truth.json's per-track per-grade incidences. Grade 8 exists where an adopted
+    # unit has ICs there (124 of the 200 organisations); every other grade in at least 196.
+    summary = grades.groupby("grade").agg(coverage=("covered", "mean"),
+                                          draws=("covered", "size"), zero=("zero", "sum"))
+    assert list(summary.index) == ["4", "5", "6", "7", "8"], summary
+    assert (summary["draws"] >= 120).all(), summary
+    assert summary["coverage"].between(0.90, 0.99).all(), summary
+    # where a track has no promotion within 3 years (a sampling zero: mostly IC at grades
+    # 7 and 8, about 300 cells), the interval still covers
+    zero = grades.loc[grades["zero"]]
+    assert len(zero) >= 200, len(zero)
+    assert zero["covered"].mean() >= 0.90, zero["covered"].mean()
+
+
+@pytest.fixture(scope="module")
+def null_promotion_runs():
+    """The promotion tests over 200 organisations whose IC and M promotion hazards are
+    equal in every grade (``promotion_hr_ic = 1``; everything else as in ``small``)."""
+    from pathaudit.simulate import cached_organisations
+    from pathaudit.simulate.config import small
+
+    config = small(promotion_hr_ic=1.0)
+    out = []
+    for sim in cached_organisations(200, config):
+        assert sim.truth["promotion"]["hr_ic_vs_m"] == 1.0
+        sp, _ = promotion_spells(sim.data)
+        hr = promotion_hazard_ratios(sp, per_stratum=False).set_index("term").loc["IC vs M"]
+        lr = logrank_by_track(sp)
+        out.append((hr["p_value"], lr.loc[lr["grade"].isna(), "p_value"].iloc[0]))
+    return np.array(out)
+
+
+@pytest.mark.coverage_study
+def test_null_rejection_rate_of_the_promotion_tests(null_promotion_runs):
+    # at 5%, over all 200 draws: within 3 Monte-Carlo standard errors of 0.05
+    assert null_promotion_runs.shape == (200, 2)
+    mc = 3 * np.sqrt(0.05 * 0.95 / 200)
+    for name, p in zip(("Cox IC vs M", "stratified log-rank"), null_promotion_runs.T,
+                       strict=True):
+        rate = np.mean(p < 0.05)
+        assert abs(rate - 0.05) <= mc, (name, rate)
+    # and the p-values are uniform: no decile holds more than twice its share
+    counts = np.histogram(null_promotion_runs[:, 0], bins=10, range=(0, 1))[0]
+    assert counts.max() <= 40, counts
 
 
 def test_exact_bootstrap_median_matches_resampling():
