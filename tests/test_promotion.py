@@ -880,3 +880,26 @@ def test_valid_arguments_are_accepted(org):
     assert "tenure_at_start" in terms and not any(t.startswith("job_family") for t in terms)
     assert res.parity.meta["analysis"] == "promotion parity by location within track"
     assert isinstance(res, PromotionAudit)
+
+
+def test_one_track_data_compares_no_tracks_and_computes_the_rest(sample_data):
+    import dataclasses
+    import warnings
+
+    h, p = sample_data.history, sample_data.people
+    ever_m = set(h.loc[h["track"] == "M", "employee_id"])
+    keep_h = ~h["employee_id"].isin(ever_m)
+    data = dataclasses.replace(sample_data, history=h.loc[keep_h],
+                               people=p.loc[~p["employee_id"].isin(ever_m)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no Cox fit of a constant track term is attempted
+        res = time_to_promotion(data)
+    assert res.difference is None and res.hazard is None
+    for part in ("difference", "hazard"):
+        assert res.not_computed()[part] == "only one track (IC) in the data"
+    assert res.incidence is not None and set(res.incidence.table["track"]) == {"IC"}
+    head = res.headline().set_index("key")
+    for key in ("promotion_probability_difference", "promotion_hazard_ratio"):
+        assert head.loc[key, "status"] == "not computed"
+        assert np.isnan(head.loc[key, "estimate"])
+        assert "only one track (IC)" in head.loc[key, "reason"]

@@ -54,7 +54,7 @@ from pathaudit.checks import (
 )
 from pathaudit.data import AuditData
 from pathaudit.errors import ArgumentError, PathauditError, StatisticalWarning
-from pathaudit.headline import Threshold, headline_row
+from pathaudit.headline import Threshold, headline_row, one_track_reason
 from pathaudit.promotion._hazard import (
     HR_CAVEAT,
     logrank_by_track,
@@ -414,6 +414,10 @@ def _check_headline_horizon(value: Any, horizons: tuple[float, ...]) -> float:
     return h
 
 
+ONE_TRACK_PARTS: tuple[str, ...] = ("difference", "hazard")
+"""Parts that compare IC with M: not computed when the data holds one track only."""
+
+
 def time_to_promotion(
     data: AuditData,
     *,
@@ -552,6 +556,11 @@ def time_to_promotion(
         "excluded": excluded,
     }
     out: _Parts = {}
+    tracks = data.spells["track"].dropna().unique()
+    if len(tracks) == 1:  # IC vs M cannot be compared: say so, compute the rest
+        notes += [Note("not computed", one_track_reason(str(tracks[0])), part)
+                  for part in ONE_TRACK_PARTS if part in chosen]
+        chosen = tuple(p for p in chosen if p not in ONE_TRACK_PARTS)
     if "difference" in chosen:
         out["difference"] = _difference_part(sp, headline_horizon, margin, alpha, population,
                                              common)
