@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from pathaudit.errors import InputError
-from pathaudit.result import OUTPUT_SCHEMA_VERSION, AnalysisResult, Result
+from pathaudit.result import OUTPUT_SCHEMA_VERSION, AnalysisResult, Result, blank_rows
 
 
 def json_safe(value: Any) -> Any:
@@ -65,12 +66,13 @@ def publish(results: Mapping[str, Result], k: int) -> dict[str, Result]:
     Returns
     -------
     dict
-        The same results, with further cells suppressed where published relations
-        (totals, margins, sums across tables) would let a reader recover a suppressed
-        cell. Within each table, the rule of :func:`~pathaudit.result.suppress` (the
-        next-smallest cell of a group with a single suppressed cell) has already run when
-        the result was built; the cross-table protection is documented in
-        ``docs/privacy.md``.
+        The same results, with further rows suppressed where a published additive
+        relation (:func:`additive_relations`: a total row of a table and its parts, a
+        table whose groups are a subset of another's and the sums of that table's rows)
+        would let a reader recover a suppressed cell. Secondary rows are chosen by a
+        heuristic iterated to a fixpoint across linked tables
+        (:func:`complementary_suppression`); ``docs/privacy.md`` states the attacker it
+        is tested against and what it does not cover.
 
     Raises
     ------
@@ -80,11 +82,273 @@ def publish(results: Mapping[str, Result], k: int) -> dict[str, Result]:
     """
     if k < 1:
         raise ValueError(f"k must be at least 1; got {k}.")
+    frames: dict[tuple[str, str], pd.DataFrame] = {}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, res in results.items():
+        for table, cols in published_groups(name, res).items():
+            frames[(name, table)] = res.table if table == "" else res.tables[table]
+            groups[(name, table)] = cols
+    shown = complementary_suppression(frames, groups)
     out = {}
     for name, res in results.items():
-        published_groups(name, res)  # what the cross-table (secondary) step will read
-        out[name] = replace(res, tables=dict(res.tables))
+        out[name] = replace(res, table=shown[(name, "")],
+                            tables={t: shown[(name, t)] for t in res.tables})
     return out
+
+
+TOTAL_LABELS: frozenset[str] = frozenset({"all", "overall", "total"})
+"""Group values that name a margin: the row of everyone the other rows split."""
+
+COUNT_COLUMNS: tuple[str, ...] = (
+    "events", "exits", "numerator", "denominator", "promoted", "promotions", "spells",
+    "switches", "events_ic", "events_m", "events_switchers", "events_controls",
+    "regretted_exits", "voluntary_exits",
+)
+"""Additive columns that count people (or events of people): they sum over a margin."""
+
+AMOUNT_COLUMNS: tuple[str, ...] = ("person_years", "eligible", "person_years_ic",
+                                   "person_years_m")
+"""Additive columns that are amounts (person-time): they sum over a margin."""
+
+ADDITIVE_COLUMNS: tuple[str, ...] = COUNT_COLUMNS + AMOUNT_COLUMNS
+
+COUNT_WIDTH = 2.0
+"""A suppressed count must stay uncertain by at least this many people either way."""
+
+
+class Relation(NamedTuple):
+    """One published additive relation: ``total`` = (or >=) the sum of ``parts``.
+
+    Each member is ``(table key, row label)``; a table key is ``(result, table)`` with
+    ``""`` for a result's main table. ``exact``: the relation is an equality in
+    ``columns``; otherwise the total is at least the sum (a margin with an unpublished
+    part, e.g. exits of kind "other" in an "all" row).
+    """
+
+    total: tuple[tuple[str, str], Any]
+    parts: tuple[tuple[tuple[str, str], Any], ...]
+    columns: tuple[str, ...]
+    exact: bool = True
+
+
+def _is_total(values: pd.Series) -> np.ndarray:
+    return values.astype("string").str.lower().isin(TOTAL_LABELS).fillna(False).to_numpy(bool)
+
+
+def _key(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    if not cols:
+        return pd.Series(["*"] * len(frame), index=frame.index)
+    return frame[cols].astype("string").fillna("<NA>").agg("\x1f".join, axis=1)
+
+
+def _within(key: tuple[str, str], frame: pd.DataFrame, groups: list[str],
+            columns: tuple[str, ...]) -> Iterator[tuple[Any, Relation]]:
+    """Margins inside one table: a row whose group value is a total and the rows it splits."""
+    pairs = [("by", "group")] if {"by", "group"} <= set(groups) else []
+    singles = [g for g in groups if g not in {"by", "group"} or not pairs]
+    for g in singles:
+        total = _is_total(frame[g])
+        if not total.any() or total.all():
+            continue
+        rest = [c for c in groups if c != g]
+        k = _key(frame, rest)
+        parts = k[~total]
+        for label, tkey in k[total].items():
+            members = parts.index[parts == tkey]
+            if len(members):
+                yield (key, g), Relation((key, label), tuple((key, m) for m in members), columns)
+    for by, grp in pairs:
+        total = (frame[by].astype("string").str.lower() == "overall").fillna(False).to_numpy(bool)
+        if not total.any() or total.all():
+            continue
+        rest = [c for c in groups if c not in (by, grp)]
+        k = _key(frame, rest)
+        for b in frame.loc[~total, by].dropna().unique():
+            part_rows = k[(frame[by] == b).to_numpy(bool)]
+            for label, tkey in k[total].items():
+                members = part_rows.index[part_rows == tkey]
+                if len(members):
+                    yield (key, by), Relation((key, label), tuple((key, m) for m in members),
+                                              columns)
+
+
+def _across(small: tuple[str, str], big: tuple[str, str], frames: Mapping[Any, pd.DataFrame],
+            groups: Mapping[Any, list[str]]) -> Iterator[tuple[Any, Relation]]:
+    """A table whose groups are a strict subset of another's: each row sums the other's rows."""
+    gs, gb = groups[small], groups[big]
+    columns = tuple(c for c in ADDITIVE_COLUMNS
+                    if c in frames[small].columns and c in frames[big].columns)
+    if not columns or not set(gs) < set(gb):
+        return
+    if _key(frames[small], list(gs)).duplicated().any() or _key(frames[big], list(gb)) \
+            .duplicated().any():
+        return  # rows not one per group (a curve over time): no table of totals
+    fb = frames[big]
+    extra = [c for c in gb if c not in gs]
+    if any(_is_total(fb[c]).any() for c in extra):
+        fb = fb.loc[~np.logical_or.reduce([_is_total(fb[c]) for c in extra])]
+    kb = _key(fb, list(gs))
+    ks = _key(frames[small], list(gs))
+    for label, tkey in ks.items():
+        members = kb.index[kb == tkey]
+        if len(members):
+            yield (small, big), Relation((small, label), tuple((big, m) for m in members),
+                                         columns)
+
+
+def additive_relations(
+    frames: Mapping[tuple[str, str], pd.DataFrame], groups: Mapping[tuple[str, str], list[str]]
+) -> list[Relation]:
+    """Every additive relation a reader can derive from tables published together.
+
+    Parameters
+    ----------
+    frames
+        ``(result, table)`` -> the published table.
+    groups
+        ``(result, table)`` -> its group columns.
+
+    Returns
+    -------
+    list of Relation
+        Margins within a table (a row whose group value is ``all``, ``overall`` or
+        ``total``, and the rows with the same other groups; management's ``by`` =
+        ``overall`` against each other ``by``) and totals across tables (a table whose
+        group columns are a strict subset of another's: each of its rows is the sum of the
+        other's rows that agree on those columns), on the additive columns both hold
+        (:data:`ADDITIVE_COLUMNS`). A candidate is kept, per column, only as the
+        published numbers show it: exact where every instance with all its members
+        displayed adds up, "at least" where each total is at least the sum of its parts
+        (and where no instance can be checked), dropped otherwise (person-time repeated
+        for each kind of exit is not a sum).
+    """
+    candidates: list[tuple[Any, Relation]] = []
+    keys = list(frames)
+    for key in keys:
+        frame = frames[key]
+        columns = tuple(c for c in ADDITIVE_COLUMNS if c in frame.columns)
+        if columns and len(frame):
+            candidates += list(_within(key, frame, groups[key], columns))
+    for small in keys:
+        for big in keys:
+            if small != big and len(frames[small]) and len(frames[big]):
+                candidates += list(_across(small, big, frames, groups))
+    numbers = {key: {c: pd.to_numeric(f[c], errors="coerce") for c in ADDITIVE_COLUMNS
+                     if c in f.columns} for key, f in frames.items()}
+
+    def get(member: tuple[tuple[str, str], Any], col: str) -> float:
+        return float(numbers[member[0]][col].loc[member[1]])
+
+    verdict: dict[tuple[Any, str], str] = {}
+    for pattern, rel in candidates:
+        for col in rel.columns:
+            total = get(rel.total, col)
+            parts = [get(m, col) for m in rel.parts]
+            if not (np.isfinite(total) and np.all(np.isfinite(parts))):
+                continue
+            diff = total - float(np.sum(parts))
+            tol = 1e-6 * max(1.0, abs(total))
+            now = "eq" if abs(diff) <= tol else ("ge" if diff > 0 else "no")
+            before = verdict.get((pattern, col), "eq")
+            verdict[(pattern, col)] = "no" if "no" in (now, before) else (
+                "ge" if "ge" in (now, before) else "eq")
+    out: list[Relation] = []
+    for pattern, rel in candidates:
+        kinds = {c: verdict.get((pattern, c), "ge") for c in rel.columns}
+        for exact in (True, False):
+            cols = tuple(c for c, v in kinds.items() if v == ("eq" if exact else "ge"))
+            if cols:
+                out.append(rel._replace(columns=cols, exact=exact))
+    return out
+
+
+def complementary_suppression(
+    frames: Mapping[tuple[str, str], pd.DataFrame], groups: Mapping[tuple[str, str], list[str]]
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """Secondary suppression across linked tables, iterated to a fixpoint.
+
+    For every relation of :func:`additive_relations`: where exactly one member is
+    suppressed, the smallest displayed part (by ``n``, then by its counts) goes too (the
+    total when no part is displayed); where the total is displayed, parts are added, the
+    smallest first, until the suppressed parts hide at least ``2 x COUNT_WIDTH`` in every
+    count column (so no suppressed count is known to within two people). Suppressing a row
+    can break another relation, so the pass repeats until nothing changes. An optimal
+    choice (fewest cells) is NP-hard; this heuristic is not optimal and is checked by the
+    linear-programming attacker of the tests (``docs/privacy.md``).
+    """
+    out = {key: frame.copy() for key, frame in frames.items()}
+    sup = {key: (frame["suppressed"].astype(bool).to_numpy().copy() if "suppressed" in frame
+                 else np.zeros(len(frame), dtype=bool)) for key, frame in out.items()}
+    pos = {key: {label: i for i, label in enumerate(frame.index)} for key, frame in out.items()}
+    relations = [r for r in additive_relations(out, groups)
+                 if all("suppressed" in out[m[0]] for m in (r.total, *r.parts))]
+
+    def hidden(member: tuple[tuple[str, str], Any]) -> bool:
+        return bool(sup[member[0]][pos[member[0]][member[1]]])
+
+    def size(member: tuple[tuple[str, str], Any]) -> float:
+        row = out[member[0]].loc[member[1]]
+        n = pd.to_numeric(pd.Series([row.get("n", np.nan)]), errors="coerce").iloc[0]
+        return float(n) if np.isfinite(n) else np.inf
+
+    def value(member: tuple[tuple[str, str], Any], col: str) -> float:
+        v = pd.to_numeric(pd.Series([out[member[0]].loc[member[1]].get(col)]),
+                          errors="coerce").iloc[0]
+        return float(v) if np.isfinite(v) else np.nan
+
+    def hide(member: tuple[tuple[str, str], Any]) -> None:
+        sup[member[0]][pos[member[0]][member[1]]] = True
+
+    as_total: dict[tuple[tuple[str, str], Any], list[Relation]] = {}
+    for rel in relations:
+        as_total.setdefault(rel.total, []).append(rel)
+
+    def floor(member: tuple[tuple[str, str], Any], col: str) -> float:
+        """What a hidden total is known to be at least: the sum of its displayed parts."""
+        best = 0.0
+        for rel in as_total.get(member, []):
+            if col in rel.columns:
+                known = [value(m, col) for m in rel.parts if not hidden(m)]
+                best = max(best, float(np.nansum(known)))
+        return best
+
+    changed = True
+    while changed:
+        changed = False
+        for rel in relations:
+            members = [rel.total, *rel.parts]
+            n_hidden = sum(hidden(m) for m in members)
+            if n_hidden == 0:
+                continue
+            shown_parts = sorted((m for m in rel.parts if not hidden(m)), key=size)
+            if rel.exact and n_hidden == 1 and len(members) > 1:
+                hide(shown_parts[0] if shown_parts else rel.total)
+                changed = True
+                continue
+            if hidden(rel.total):
+                continue
+            counts = [c for c in rel.columns if c in COUNT_COLUMNS]
+            for c in counts:
+                # what the hidden parts share beyond what each is known to hold at least
+                rest = (value(rel.total, c) - sum(value(m, c) for m in shown_parts)
+                        - sum(floor(m, c) for m in rel.parts if hidden(m)))
+                while np.isfinite(rest) and rest < 2 * COUNT_WIDTH and shown_parts:
+                    m = shown_parts.pop(0)
+                    hide(m)
+                    rest += value(m, c) - floor(m, c)
+                    changed = True
+                if np.isfinite(rest) and rest < 2 * COUNT_WIDTH and not shown_parts:
+                    hide(rel.total)
+                    changed = True
+                    break
+    result = {}
+    for key, frame in out.items():
+        if "suppressed" not in frame or not (sup[key] & ~frame["suppressed"].astype(bool)
+                                             .to_numpy()).any():
+            result[key] = frame
+            continue
+        result[key] = blank_rows(frame, sup[key], groups[key])
+    return result
 
 
 def published_groups(name: str, res: Result) -> dict[str, list[str]]:

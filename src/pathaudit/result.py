@@ -228,6 +228,23 @@ def suppress(
             # within each such group, the smallest displayed cell goes too
             first = ranks[lone].groupby(group[lone]).idxmin()
             small.loc[first.to_numpy()] = True
+    out = blank_rows(out, small.to_numpy(dtype=bool), groups)
+    if quantiles:
+        _hide_quantiles(out, quantiles, k)
+    return out
+
+
+def blank_rows(table: pd.DataFrame, rows: Any, groups: Sequence[str]) -> pd.DataFrame:
+    """A copy of ``table`` whose ``rows`` (a boolean mask) keep their group columns only.
+
+    Every other value is blanked (numbers NaN, flags missing, text and dates missing) and
+    ``suppressed`` is True on them (it keeps any True it had). The one blanking step of
+    primary (:func:`suppress`) and secondary (:func:`pathaudit.output.publish`) suppression.
+    """
+    out = table.copy()
+    small = pd.Series(np.asarray(rows, dtype=bool), index=out.index)
+    if "suppressed" in out:
+        small |= out["suppressed"].astype(bool)
     keep = ~small
     for c in out.columns:
         if c in groups or c == "suppressed":
@@ -239,8 +256,6 @@ def suppress(
             out[c] = col.astype("float64").where(keep, np.nan)
         elif small.any():
             out[c] = col.where(keep)
-    if quantiles:
-        _hide_quantiles(out, quantiles, k)
     out["suppressed"] = small.to_numpy()
     return out
 
