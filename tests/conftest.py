@@ -18,3 +18,24 @@ def sample_data():
     from pathaudit.sample import sample_dir
 
     return pathaudit.load(sample_dir(), sample_dir() / "map.toml")
+
+
+@pytest.fixture(scope="session")
+def sample_audit(tmp_path_factory):
+    """``pathaudit audit`` of the sample, run once per session: (output folder, printed text).
+
+    Tests read the folder and the text; none writes into it.
+    """
+    import contextlib
+    import io
+
+    from pathaudit.cli import main
+    from pathaudit.sample import sample_dir
+
+    out = tmp_path_factory.mktemp("sample-audit") / "audit"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["audit", str(sample_dir()), "--map", str(sample_dir() / "map.toml"),
+                     "--out", str(out)])
+    assert code == 0
+    return out, printed.getvalue()

@@ -12,11 +12,8 @@ SAMPLE = sample_dir()
 
 
 @pytest.fixture(scope="module")
-def audit_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("audit")
-    code = main(["audit", str(SAMPLE), "--map", str(SAMPLE / "map.toml"), "--out", str(out)])
-    assert code == 0
-    return out
+def audit_out(sample_audit):
+    return sample_audit[0]
 
 
 def test_validate_sample_exits_zero(capsys):
@@ -68,10 +65,8 @@ def test_audit_writes_every_analysis_and_the_manifest(audit_out):
     assert (audit_out / "data_quality.csv").exists()
 
 
-def test_printed_headline_shows_status_for_every_figure(tmp_path, capsys):
-    out = tmp_path / "a"
-    assert main(["audit", str(SAMPLE), "--map", str(SAMPLE / "map.toml"), "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+def test_printed_headline_shows_status_for_every_figure(sample_audit):
+    out, printed = sample_audit
     summary = json.loads((out / "summary.json").read_text())
     for part in summary["analyses"].values():
         for h in part["headline"]:

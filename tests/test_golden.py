@@ -5,20 +5,14 @@ from pathlib import Path
 
 from compare import assert_same_file, assert_same_json
 
-from pathaudit.cli import main
-from pathaudit.sample import sample_dir
-
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sample-audit"
 
 ENVIRONMENT_KEYS = ("python", "numpy", "pandas")
 """Manifest keys that record the machine's library versions (they differ by design)."""
 
 
-def test_sample_audit_equals_the_golden_copy(tmp_path, capsys):
-    sample = sample_dir()
-    out = tmp_path / "audit"
-    assert main(["audit", str(sample), "--map", str(sample / "map.toml"), "--out", str(out)]) == 0
-    capsys.readouterr()
+def test_sample_audit_equals_the_golden_copy(sample_audit):
+    out, _ = sample_audit
     expected = sorted(p.name for p in GOLDEN.iterdir())
     assert sorted(p.name for p in out.iterdir()) == expected
     for name in expected:
