@@ -1018,9 +1018,10 @@ def forced_management(
         notes.append(Note(
             "caveat",
             f"A figure is flagged only when its whole {level} confidence interval lies beyond "
-            f"its threshold; across {n_scopes} scopes some flags near a threshold can happen "
-            "by chance, and a figure that is not flagged is shown to be fine only when it is "
-            "clear.", "profile" if "profile" in wanted else "scores"))
+            f"its threshold and its one-sided p-value stays significant after the "
+            f"Benjamini-Hochberg adjustment across the {n_scopes} scopes shown together; a "
+            "figure that is not flagged is shown to be fine only when it is clear.",
+            "profile" if "profile" in wanted else "scores"))
         if by:
             units = sc.loc[sc["by"] == by]
             if len(units):
