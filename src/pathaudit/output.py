@@ -186,7 +186,8 @@ def _across(small: tuple[str, str], big: tuple[str, str], frames: Mapping[Any, p
     fb = frames[big]
     extra = [c for c in gb if c not in gs]
     if any(_is_total(fb[c]).any() for c in extra):
-        fb = fb.loc[~np.logical_or.reduce([_is_total(fb[c]) for c in extra])]
+        totals = np.vstack([np.asarray(_is_total(fb[c]), dtype=bool) for c in extra])
+        fb = fb.loc[~totals.any(axis=0)]
     kb = _key(fb, list(gs))
     ks = _key(frames[small], list(gs))
     for label, tkey in ks.items():

@@ -82,7 +82,7 @@ def _solve_min_cost(
     free = (sol > 0) & (sol < c)
     short = target - float(ww @ sol)
     if free.any() and ww[free].sum() > 0:
-        sol[free] += short / ww[free].sum()
+        sol[free] += short / float(ww[free].sum())
     d[use] = sol
     return d, lifted
 

@@ -609,7 +609,7 @@ def _cox_terms(
     beta: Array, X: Array, status: NDArray[np.bool_], des: _CoxDesign, resid: bool = False
 ) -> tuple[float, Array, Array, Array | None]:
     eta = X @ beta
-    c = eta.max() if len(eta) else 0.0
+    c = float(np.max(eta)) if len(eta) else 0.0
     w = np.exp(eta - c)
     s0 = des.at_risk_sum(w)
     s1 = des.at_risk_sum(w[:, None] * X)
@@ -814,7 +814,7 @@ def cox_ph(
     cov = inv
     if groups is not None:
         _, g_codes = np.unique(np.asarray(groups), return_inverse=True)
-        n_groups = int(g_codes.max()) + 1 if n else 0
+        n_groups = int(np.max(g_codes)) + 1 if n else 0
         u = np.zeros((n_groups, pk))
         for c in np.flatnonzero(good):
             u[:, c] = np.bincount(g_codes, r[:, c], n_groups)
@@ -914,10 +914,10 @@ def _cox_identify(
     if not status.any():
         return {j: NO_EVENTS for j in range(p)}, sd
     dropped: dict[int, str] = {}
-    n_s = int(s_codes.max()) + 1 if n else 0
+    n_s = int(np.max(s_codes)) + 1 if n else 0
     for j in range(p):
         x = X[:, j]
-        if n and x.min() == x.max():
+        if n and np.min(x) == np.max(x):
             dropped[j] = CONSTANT.format(value=float(x[0]))
         elif n_s > 1:
             lo = np.full(n_s, np.inf)
