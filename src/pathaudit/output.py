@@ -8,8 +8,9 @@ an audit folder, a report. :func:`publish` is that one interface; every writer a
 view calls it, so a notebook user sees the same protection as the command line.
 
 An audit folder holds, per analysis, ``<analysis>.json`` (:meth:`AnalysisResult.to_json`:
-the versioned schema) and ``<analysis>__<part>[__<table>].csv``; :func:`read_output` reads
-such a folder back (the report compares with last quarter's).
+the versioned schema), ``tables/<analysis>__<part>[__<table>].csv`` (rounded for display)
+and ``data/<analysis>__<part>[__<table>].parquet`` (full precision); :func:`read_output`
+reads such a folder back (the report compares with last quarter's).
 """
 
 from __future__ import annotations
@@ -138,7 +139,11 @@ def _is_total(values: pd.Series) -> np.ndarray:
 def _key(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
     if not cols:
         return pd.Series(["*"] * len(frame), index=frame.index)
-    return frame[cols].astype("string").fillna("<NA>").agg("\x1f".join, axis=1)
+    text = frame[cols].astype("string").fillna("<NA>")
+    joined = text[cols[0]]
+    for col in cols[1:]:
+        joined = joined + "\x1f" + text[col]
+    return pd.Series(joined.to_numpy(dtype=object), index=frame.index)
 
 
 def _within(key: tuple[str, str], frame: pd.DataFrame, groups: list[str],
@@ -190,8 +195,11 @@ def _across(small: tuple[str, str], big: tuple[str, str], frames: Mapping[Any, p
         fb = fb.loc[~totals.any(axis=0)]
     kb = _key(fb, list(gs))
     ks = _key(frames[small], list(gs))
+    rows_of: dict[Any, list[Any]] = {}
+    for label, bkey in zip(kb.index, kb.to_numpy(), strict=True):
+        rows_of.setdefault(bkey, []).append(label)
     for label, tkey in ks.items():
-        members = kb.index[kb == tkey]
+        members = rows_of.get(tkey, [])
         if len(members):
             yield (small, big), Relation((small, label), tuple((big, m) for m in members),
                                          columns)
@@ -368,30 +376,122 @@ def published_groups(name: str, res: Result) -> dict[str, list[str]]:
     return {"": list(groups), **{t: list(g) for t, g in table_groups.items()}}
 
 
-def write_table(df: pd.DataFrame, path: Path) -> None:
-    """Write one table as CSV, formula-safe (no cell can start a spreadsheet formula)."""
+TABLES_DIR = "tables"
+"""Folder of the CSV tables (rounded for display) in an output folder."""
+DATA_DIR = "data"
+"""Folder of the same tables at full precision (Parquet) in an output folder."""
+
+DISPLAY_DIGITS = 4
+"""Significant digits a non-integer figure keeps in a display CSV (values of 1,000 or more
+are rounded to whole units). Full precision stays in the Parquet copy."""
+
+
+def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A table rounded for display: whole-number columns as integers, other figures rounded.
+
+    A float column whose values are all whole numbers (counts, grades, years) becomes a
+    nullable integer column; any other float keeps :data:`DISPLAY_DIGITS` significant
+    digits, and a value of 1,000 or more (money) is rounded to whole units. Missing values
+    (suppressed cells included) stay missing. The full-precision table is the Parquet copy.
+
+    Parameters
+    ----------
+    df
+        A published table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A rounded copy; the columns and rows are unchanged.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"n": [12.0, None], "estimate": [0.0612345, 85234.56]})
+    >>> display_frame(frame)["estimate"].tolist()
+    [0.06123, 85235.0]
+    >>> display_frame(frame)["n"].tolist()
+    [12, <NA>]
+    """
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not pd.api.types.is_float_dtype(s):
+            continue
+        v = s.to_numpy(dtype=float)
+        finite = np.isfinite(v)
+        if finite.any() and np.all(v[finite] == np.round(v[finite])) and np.all(
+            np.abs(v[finite]) < 2**53
+        ):
+            ints = pd.array(np.where(finite, v, 0).astype("int64"), dtype="Int64")
+            ints[~finite] = pd.NA
+            out[col] = ints
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mag = np.floor(np.log10(np.abs(np.where(finite & (v != 0), v, 1.0))))
+        digits = np.clip(DISPLAY_DIGITS - 1 - mag, 0, 15).astype(int)
+        rounded = v.copy()
+        for d in np.unique(digits[finite]):  # one pass per number of decimals, not per value
+            sel = finite & (digits == d)
+            rounded[sel] = np.round(v[sel], int(d))
+        out[col] = rounded + 0.0  # no "-0.0"
+    return out
+
+
+def write_table(df: pd.DataFrame, path: Path, *, display: bool = False) -> None:
+    """Write one table as CSV, formula-safe (no cell can start a spreadsheet formula).
+
+    With ``display=True`` the table is rounded first (:func:`display_frame`).
+    """
     from pathaudit.io.privacy import safe_for_spreadsheet
 
-    safe_for_spreadsheet(df).to_csv(path, index=False)
+    safe_for_spreadsheet(display_frame(df) if display else df).to_csv(path, index=False)
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write one table at full precision as Parquet (text columns kept as text)."""
+    frame = df.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            values = frame[col]
+            kinds = {type(x) for x in values.dropna()}
+            if len(kinds) > 1 or (kinds and not kinds <= {str, bool}):
+                frame[col] = values.map(lambda x: None if pd.isna(x) else str(x))
+    frame.to_parquet(path, index=False)
 
 
 def write_analysis(result: AnalysisResult, folder: str | Path, k: int) -> list[Path]:
-    """Write one analysis into ``folder`` in the versioned output schema; return the files."""
+    """Write one analysis into ``folder`` in the versioned output schema; return the files.
+
+    ``<analysis>.json`` goes into ``folder``, each published table twice:
+    ``tables/<analysis>__<part>[__<table>].csv`` rounded for display
+    (:func:`display_frame`) and ``data/<analysis>__<part>[__<table>].parquet`` at full
+    precision.
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    tables_dir, data_dir = folder / TABLES_DIR, folder / DATA_DIR
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, res in publish(result.results(), k).items():
         stem = f"{result.ANALYSIS}__{name}"
-        write_table(res.table, folder / f"{stem}.csv")
-        written.append(folder / f"{stem}.csv")
-        for table, frame in res.tables.items():
-            write_table(frame, folder / f"{stem}__{table}.csv")
-            written.append(folder / f"{stem}__{table}.csv")
+        frames = {stem: res.table, **{f"{stem}__{t}": f for t, f in res.tables.items()}}
+        for file_stem, frame in frames.items():
+            write_table(frame, tables_dir / f"{file_stem}.csv", display=True)
+            write_parquet(frame, data_dir / f"{file_stem}.parquet")
+            written += [tables_dir / f"{file_stem}.csv", data_dir / f"{file_stem}.parquet"]
     path = folder / f"{result.ANALYSIS}.json"
     path.write_text(json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n",
                     encoding="utf-8")
     written.append(path)
     return written
+
+
+def _read_table(folder: Path, stem: str) -> pd.DataFrame:
+    """A table of an output folder: the full-precision Parquet, else the CSV (older layouts)."""
+    for path in (folder / DATA_DIR / f"{stem}.parquet", folder / TABLES_DIR / f"{stem}.csv"):
+        if path.is_file():
+            return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    return pd.read_csv(folder / f"{stem}.csv")  # the flat layout of schema-1 folders
 
 
 @dataclass(frozen=True)
@@ -454,8 +554,8 @@ def read_output(folder: str | Path) -> dict[str, StoredAnalysis]:
         parts = {}
         for part, spec in doc["parts"].items():
             stem = f"{name}__{part}"
-            table = pd.read_csv(folder / f"{stem}.csv")
-            tables = {t: pd.read_csv(folder / f"{stem}__{t}.csv") for t in spec["tables"]}
+            table = _read_table(folder, stem)
+            tables = {t: _read_table(folder, f"{stem}__{t}") for t in spec["tables"]}
             parts[part] = Result(table=table, meta=spec["meta"], tables=tables)
         headline = pd.DataFrame(doc["headline"], columns=list(HEADLINE_COLUMNS))
         for col in ("estimate", "ci_lower", "ci_upper", "n"):
