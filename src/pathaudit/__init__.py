@@ -11,6 +11,7 @@ from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.quality import DataQualityReport
 from pathaudit.result import AnalysisResult, Note, Result
+from pathaudit.study import aggregate, att_gt
 
 __all__ = [
     "AnalysisResult",
@@ -23,6 +24,8 @@ __all__ = [
     "PromotionAudit",
     "Result",
     "__version__",
+    "aggregate",
+    "att_gt",
     "attrition",
     "forced_management",
     "load",
