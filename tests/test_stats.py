@@ -76,6 +76,20 @@ def test_bootstrap_ratio_coverage_small_study():
     assert 0.90 <= hits / 200 <= 0.99
 
 
+def test_bootstrap_ratio_matches_resampling_every_value():
+    # the interval is drawn through order statistics; resampling every value (the
+    # definition) gives the same percentile limits up to Monte Carlo error
+    rng = np.random.default_rng(11)
+    a = np.round(rng.lognormal(11, 0.3, 301), -2)  # ties, as rounded pay has
+    b = rng.lognormal(11.1, 0.3, 240)
+    est, lo, hi = stats.bootstrap_ratio_of_medians(a, b, B=20_000, seed=5)
+    gen = np.random.default_rng(6)
+    ref = stats.bootstrap_medians(a, 20_000, gen) / stats.bootstrap_medians(b, 20_000, gen)
+    rlo, rhi = np.quantile(ref, [0.025, 0.975])
+    assert est == np.median(a) / np.median(b)
+    assert abs(lo - rlo) < 0.004 and abs(hi - rhi) < 0.004
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     x=st.integers(0, 200),

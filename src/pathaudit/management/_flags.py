@@ -43,11 +43,17 @@ interval lies wholly beyond its threshold.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.stats as sps
+
+if TYPE_CHECKING:
+    from scipy import stats as sps
+else:  # imported on first use: import pathaudit stays fast
+    from pathaudit.stats._lazy import LazyModule
+
+    sps = LazyModule("scipy.stats")
 
 from pathaudit import stats
 from pathaudit.headline import Threshold

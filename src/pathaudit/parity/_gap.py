@@ -7,9 +7,16 @@ detectable gap and the equivalence (TOST) test against a margin.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats as sps
+
+if TYPE_CHECKING:
+    from scipy import stats as sps
+else:  # imported on first use: import pathaudit stays fast
+    from pathaudit.stats._lazy import LazyModule
+
+    sps = LazyModule("scipy.stats")
 
 from pathaudit.stats.intervals import wald
 

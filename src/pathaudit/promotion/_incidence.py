@@ -13,11 +13,17 @@ come from :mod:`pathaudit.stats.intervals`, estimators from :mod:`pathaudit.stat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.stats as sps
+
+if TYPE_CHECKING:
+    from scipy import stats as sps
+else:  # imported on first use: import pathaudit stays fast
+    from pathaudit.stats._lazy import LazyModule
+
+    sps = LazyModule("scipy.stats")
 
 from pathaudit import stats
 from pathaudit.promotion._population import n_people, person_codes

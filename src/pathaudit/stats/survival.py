@@ -36,10 +36,17 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as sps
+
+if TYPE_CHECKING:
+    from scipy import stats as sps
+else:  # imported on first use: import pathaudit stays fast
+    from pathaudit.stats._lazy import LazyModule
+
+    sps = LazyModule("scipy.stats")
 
 from pathaudit.errors import PathauditError, StatisticalWarning
 from pathaudit.stats.intervals import wald

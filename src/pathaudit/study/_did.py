@@ -13,11 +13,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:  # imported on first use: import pathaudit stays fast
+    from pathaudit.stats._lazy import LazyModule
+
+    stats = LazyModule("scipy.stats")
 
 from pathaudit.checks import check_alpha, check_choice, check_columns, check_number
 from pathaudit.errors import ArgumentError
