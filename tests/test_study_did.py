@@ -196,3 +196,31 @@ def test_bad_panels_and_arguments_are_refused(mpdta):
     fit = pathaudit.att_gt(mpdta, **kw)
     with pytest.raises(ArgumentError, match="kind must be one of"):
         pathaudit.aggregate(fit, "event")
+
+
+@pytest.mark.parametrize("control_group", ["never", "not_yet"])
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_engine_free_point_estimates_agree_with_the_engine(mpdta, control_group, weights):
+    # an independent implementation of the unconditional estimator and of aggte's weights
+    # (P(G = g) from the unit weights, as R did): every ATT(g, t) and every aggregation
+    from pathaudit.study._fast import aggregate_points, att_gt_points, wide
+
+    p = mpdta.assign(w=np.exp(mpdta["lpop"]))
+    Y, periods, G, w = wide(p, "lemp", "countyreal", "year", "first.treat", weights)
+    cells = att_gt_points(Y, periods, G, w, control_group=control_group)
+    fit = pathaudit.att_gt(
+        p,
+        outcome="lemp",
+        unit="countyreal",
+        time="year",
+        first_treated="first.treat",
+        control_group=control_group,
+        weights=weights,
+    )
+    np.testing.assert_allclose(cells["estimate"], fit.table["estimate"], atol=1e-12)
+    points = aggregate_points(cells, G, w, periods)
+    for kind in ("simple", "group", "dynamic", "calendar"):
+        agg = pathaudit.aggregate(fit, kind)
+        assert points[f"{kind}_overall"] == pytest.approx(agg.overall["estimate"], abs=1e-12)
+        if kind != "simple":
+            np.testing.assert_allclose(points[kind]["estimate"], agg.table["estimate"], atol=1e-12)

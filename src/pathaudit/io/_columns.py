@@ -30,7 +30,9 @@ from pathaudit.io._messages import (
 )
 from pathaudit.io._output import empty_column
 from pathaudit.io._parse import clean_text, parse_numbers
+from pathaudit.io._rules import EXACT, apply_rules, derive_values, rule_kind
 from pathaudit.io._sources import Source
+from pathaudit.io.mapping import ROW_ID
 from pathaudit.io.schema import TABLES, Column
 
 _LEFT_TRUE = {"true", "yes", "y", "1", "left", "terminated", "inactive", "leaver"}
@@ -38,15 +40,19 @@ _LEFT_FALSE = {"false", "no", "n", "0", "active", "employed", "current", "stayer
 
 
 def map_values(values: pd.Series, mapping: dict[str, Any]) -> pd.Series:
-    """Apply an export-value -> canonical-value map (exact, then ignoring case and spaces)."""
-    folded_map = {norm_name(k): v for k, v in mapping.items()}
-    codes, uniques = pd.factorize(values)
-    u = pd.Series(uniques, dtype=str)
-    new_u = u.map(mapping).fillna(u.map(norm_name).map(folded_map)).fillna(u)
-    out = np.full(len(values), np.nan, dtype=object)
-    ok = codes >= 0
-    out[ok] = new_u.to_numpy(dtype=object)[codes[ok]]
-    return pd.Series(out, index=values.index, dtype=str)
+    """Apply a ``[values]`` section: exact labels, then patterns in order, then ``"*"``."""
+    return apply_rules(values, mapping).values.astype(str)
+
+
+_ACTIVE_WORDS = ("active", "employed", "current", "leave", "suspended", "probation")
+"""Status words that say a person has not left: the fix for them is ``"none"``."""
+
+
+def _active_fix(canonical: str, value: str) -> str:
+    """``"none"`` for a termination type that is a status of current staff ("Active")."""
+    if canonical == "termination_type" and any(w in value.casefold() for w in _ACTIVE_WORDS):
+        return "none"
+    return ""
 
 
 def _reading(text: str, decimal: str) -> str:
@@ -71,6 +77,8 @@ class _Columns:
         self.label = src.label
         self.ids: pd.Series | None = None
         """The table's person IDs (cleaned), to name people in phase-1 messages."""
+        self.derived: dict[str, str] = {}
+        """Canonical column -> the export column it is derived from (``[derive]``)."""
 
     def resolve(self, frame: pd.DataFrame) -> dict[str, str] | None:
         """Canonical column -> export column actually present; fatal for missing ones."""
@@ -93,6 +101,17 @@ class _Columns:
             else:
                 explicit = canonical in mapping
                 export_name = mapping.get(canonical, canonical)
+            if canonical == "employee_id" and export_name == ROW_ID and table == "snapshot":
+                resolved[canonical] = ROW_ID
+                continue
+            spec = self.cmap.derive(canonical)
+            if spec is not None and not explicit:
+                source = str(spec["from"])
+                found = source if source in headers else by_norm.get(norm_name(source))
+                if found is not None:
+                    resolved[canonical] = found
+                    self.derived[canonical] = found
+                    continue
             if export_name in headers:
                 resolved[canonical] = export_name
                 continue
@@ -171,6 +190,53 @@ class _Columns:
                 )
         return ok
 
+    def derive(self, canonical: str, export: str, s: pd.Series) -> pd.Series:
+        """A canonical column derived from export column ``export`` by ``[derive]``."""
+        spec = self.cmap.derive(canonical) or {}
+        out, bad = derive_values(clean_text(s).values, spec)
+        if bad.any():
+            shown = pd.unique(clean_text(s).values[bad].astype(str))
+            rows = np.flatnonzero(bad) + 1
+            listed = ", ".join(f"'{v}'" for v in shown[:MAX_VALUES_SHOWN])
+            more = (
+                f" and {len(shown) - MAX_VALUES_SHOWN} more"
+                if len(shown) > MAX_VALUES_SHOWN
+                else ""
+            )
+            self.q.add(
+                self.table,
+                "derive_no_match",
+                "fatal",
+                len(rows),
+                f"[derive.{canonical}] pattern {spec.get('pattern')!r} does not match "
+                f"{len(shown)} values of column '{export}' of {self.label} ({listed}{more}; "
+                f"rows {rows_text(rows)}). Widen the pattern, or give the value to use then: "
+                f'[derive.{canonical}] default = "..."',
+                file=self.label,
+                column=export,
+                rows=rows,
+            )
+        return out
+
+    def count_rules(self, canonical: str, export: str, matched: pd.Series) -> None:
+        """Note how many rows each rule of ``[values.<canonical>]`` matched (and none did)."""
+        present = matched.notna().to_numpy()
+        counts = pd.Series(matched.to_numpy()[present]).value_counts(sort=False)
+        rules = list(self.cmap.values(canonical))
+        parts = [f"'{r}' {int(counts.get(r, 0))}" for r in rules]
+        unmatched = int(counts.get("", 0))
+        self.q.add(
+            self.table,
+            "value_rules",
+            "note",
+            int(present.sum()) - unmatched,
+            f"[values.{canonical}] rows matched per rule: "
+            + ", ".join(parts)
+            + f"; matched by no rule: {unmatched}",
+            file=self.label,
+            column=export,
+        )
+
     def text(self, canonical: str, export: str, s: pd.Series) -> pd.Series:
         parsed = clean_text(s)
         n = int(parsed.stripped.sum())
@@ -188,7 +254,11 @@ class _Columns:
         values = parsed.values
         mapping = self.cmap.values(canonical)
         if mapping:
-            values = map_values(values, mapping)
+            mapped = apply_rules(values, mapping)
+            matched = mapped.rule.where(values.notna().to_numpy(), None)
+            if any(rule_kind(str(k)) != EXACT for k in mapping):
+                self.count_rules(canonical, export, matched)
+            values = mapped.values.astype(str)
         return values
 
     def unknown_label(
@@ -230,6 +300,8 @@ class _Columns:
             track_map = self.cmap.values("track")
             if track_map:
                 values = map_values(values, track_map)
+        if col.name == "termination_type":
+            values = self.not_terminated(export, values)
         allowed = col.values
         fold = {a.casefold(): a for a in allowed}
         codes, uniques = pd.factorize(values)
@@ -253,6 +325,7 @@ class _Columns:
         what = {"track": "Track label", "termination_type": "Termination type"}.get(
             col.name, "Value"
         )
+        self.more_unknown(col.name, export, uniques, codes, np.flatnonzero(unknown))
         for ui in np.flatnonzero(unknown)[:MAX_VALUES_SHOWN]:
             self.unknown_label(
                 col.name,
@@ -260,13 +333,58 @@ class _Columns:
                 uniques[ui],
                 np.flatnonzero(codes == ui) + 1,
                 what=what,
-                allowed=", ".join(allowed),
-                example=_closest(str(uniques[ui]), allowed),
+                allowed=", ".join(allowed)
+                + (
+                    ' or "none" (not terminated: a status such as Active)'
+                    if col.name == "termination_type"
+                    else ""
+                ),
+                example=_active_fix(col.name, str(uniques[ui]))
+                or _closest(str(uniques[ui]), allowed),
             )
         out = np.full(len(values), np.nan, dtype=object)
         ok = codes >= 0
         out[ok] = u.to_numpy(dtype=object)[codes[ok]]
         return pd.Series(out, index=values.index, dtype=str)
+
+    def not_terminated(self, export: str, values: pd.Series) -> pd.Series:
+        """Values mapped to ``"none"`` (a status such as "Active"): not terminated, cleared."""
+        none = (values == "none").to_numpy(dtype=bool, na_value=False)
+        if none.any():
+            self.q.add(
+                self.table,
+                "status_not_terminated",
+                "note",
+                int(none.sum()),
+                'statuses mapped to "none" in [values.termination_type] mean the person has '
+                "not left: no termination type",
+                file=self.label,
+                column=export,
+            )
+            values = values.where(~none)
+        return values
+
+    def more_unknown(
+        self, canonical: str, export: str, uniques: Any, codes: np.ndarray, unknown: np.ndarray
+    ) -> None:
+        """One finding for the unknown labels beyond the first ones listed (none is hidden)."""
+        rest = unknown[MAX_VALUES_SHOWN:]
+        if not len(rest):
+            return
+        rows = np.flatnonzero(np.isin(codes, rest)) + 1
+        names = ", ".join(f"'{uniques[i]}'" for i in rest)
+        self.q.add(
+            self.table,
+            f"unknown_{canonical}",
+            "fatal",
+            len(rows),
+            f"{len(rest)} more labels in column '{export}' of {self.label} are not mapped "
+            f"({names}; rows {rows_text(rows)}). Map them in [values.{canonical}], or map "
+            'many at once with a pattern ("re:manager|director" = ...) or a default ("*" = ...).',
+            file=self.label,
+            column=export,
+            rows=rows,
+        )
 
     def left(self, export: str, s: pd.Series) -> pd.Series:
         values = self.text("left", export, s)
@@ -275,6 +393,8 @@ class _Columns:
         out.loc[folded.isin(_LEFT_TRUE).to_numpy()] = "true"
         out.loc[folded.isin(_LEFT_FALSE).to_numpy()] = "false"
         unknown = values.notna() & out.isna()
+        lcodes, luniques = pd.factorize(values.where(unknown))
+        self.more_unknown("left", export, luniques, lcodes, np.arange(len(luniques)))
         for value in pd.unique(values[unknown])[:MAX_VALUES_SHOWN]:
             self.unknown_label(
                 "left",
@@ -385,6 +505,9 @@ def canonical_table(ld: LoadContext, src: Source, frame: pd.DataFrame) -> pd.Dat
     resolved = cols_of.resolve(frame)
     if resolved is None:
         return None
+    row_ids = resolved.get("employee_id") == ROW_ID
+    if row_ids:  # employee_id = "@row": the row number (snapshots only)
+        frame = frame.assign(**{ROW_ID: np.arange(1, len(frame) + 1).astype(str)})
     if "employee_id" in resolved:
         cols_of.ids = clean_text(frame[resolved["employee_id"]]).values
     cols: dict[str, Any] = {}
@@ -392,6 +515,9 @@ def canonical_table(ld: LoadContext, src: Source, frame: pd.DataFrame) -> pd.Dat
         export = resolved.get(col.name)
         if export is None:
             cols[col.name] = empty_column(col.kind, len(frame))
+        elif col.name in cols_of.derived:
+            derived = cols_of.derive(col.name, export, frame[export])
+            cols[col.name] = cols_of.parse(col, f"{export} ([derive.{col.name}])", derived)
         else:
             cols[col.name] = cols_of.parse(col, export, frame[export])
     if "grade" in resolved and table in ("history", "snapshot"):

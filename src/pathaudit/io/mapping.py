@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from pathaudit.errors import MapError
+from pathaudit.io._rules import derive_problems, rule_problem
 from pathaudit.io.schema import TABLES, TERMINATION_TYPES, TRACKS
 
 # --- error texts (tests compare these exactly) -------------------------------------------------
@@ -66,7 +67,15 @@ EXPORT_KEYS: tuple[str, ...] = (
     "currency",
     "fte_unit",
     "decimal_separator",
+    "pay_period",
+    "hours_per_year",
 )
+PAY_PERIODS: tuple[str, ...] = ("year", "month", "week", "hour")
+"""Pay periods of ``[export] pay_period`` (and of a per-row ``pay_period`` column)."""
+DEFAULT_HOURS_PER_YEAR = 2080.0
+"""Hours of a full-time year: 40 hours x 52 weeks, a US convention."""
+ROW_ID = "@row"
+"""``employee_id = "@row"``: the 1-based row number as the person ID (snapshots only)."""
 FILE_TABLES: tuple[str, ...] = (
     "history",
     "people",
@@ -100,13 +109,15 @@ SECTIONS: tuple[str, ...] = (
     "filters",
     "privacy",
     "fx",
+    "derive",
 )
 
 VALUE_TARGETS: dict[str, tuple[str, ...] | None] = {
     "track": TRACKS,
     "career_preference": TRACKS,
-    "termination_type": TERMINATION_TYPES,
+    "termination_type": (*TERMINATION_TYPES, "none"),
     "left": ("true", "false"),
+    "pay_period": PAY_PERIODS,
 }
 """Value-map sections whose targets are restricted (others map to any text)."""
 
@@ -124,6 +135,9 @@ def _text_columns() -> tuple[str, ...]:
 
 VALUE_COLUMNS: tuple[str, ...] = _text_columns()
 """Canonical columns that may have a ``[values.<column>]`` section."""
+
+DERIVE_COLUMNS: tuple[str, ...] = VALUE_COLUMNS
+"""Canonical columns that may be derived from another export column (``[derive.<column>]``)."""
 
 
 def _date_keys() -> tuple[str, ...]:
@@ -202,6 +216,26 @@ class ColumnMap:
     def values(self, column: str) -> dict[str, Any]:
         """Export value -> canonical value for a canonical column (empty when not mapped)."""
         return dict(self.config.get("values", {}).get(column, {}))
+
+    def derive(self, column: str) -> dict[str, Any] | None:
+        """The ``[derive.<column>]`` section of a canonical column, if the map has one."""
+        spec = self.config.get("derive", {}).get(column)
+        return None if spec is None else dict(spec)
+
+    @property
+    def pay_period(self) -> str:
+        """Period of the pay figures: ``"year"`` (default), ``"month"``, ``"week"``, ``"hour"``."""
+        return str(self.config["export"].get("pay_period", "year"))
+
+    @property
+    def hours_per_year(self) -> float:
+        """Hours of a full-time year (default 2080 = 40 x 52, a US convention)."""
+        return float(self.config["export"].get("hours_per_year", DEFAULT_HOURS_PER_YEAR))
+
+    @property
+    def row_ids(self) -> bool:
+        """Whether people are numbered by row (``employee_id = "@row"``, snapshots only)."""
+        return self.columns("snapshot").get("employee_id") == ROW_ID
 
     def date_format(self, table: str, column: str) -> str | None:
         """Return the declared format of a date column (``[dates]``, else ``date_format``)."""
@@ -363,15 +397,7 @@ def _check_export(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         kind = "history"
     out["kind"] = kind
     if "extract_date" not in export:
-        problems.append(
-            MISSING_SETTING.format(
-                section=sec,
-                key="extract_date",
-                what="the date the data was pulled; the default as-of date",
-                example='extract_date = "2025-12-31"',
-            )
-        )
-        extract = None
+        extract = None  # the loader takes the latest date in the export (noted)
     else:
         extract = _as_date(export["extract_date"], sec, "extract_date", problems)
     out["extract_date"] = extract
@@ -390,6 +416,7 @@ def _check_export(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         )
         start = None
     out["history_start"] = start
+    out["history_start_given"] = "history_start" in export
     if start and extract and start > extract:
         problems.append(
             f"[export] history_start ({start}) is after extract_date ({extract}); "
@@ -441,6 +468,30 @@ def _check_export(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
             )
         else:
             out["decimal_separator"] = export["decimal_separator"]
+    if "pay_period" in export:
+        if export["pay_period"] not in PAY_PERIODS:
+            problems.append(
+                _bad(
+                    section=sec,
+                    key="pay_period",
+                    expected="'year', 'month', 'week' or 'hour'",
+                    found=export["pay_period"],
+                )
+            )
+        else:
+            out["pay_period"] = export["pay_period"]
+    hours = export.get("hours_per_year", DEFAULT_HOURS_PER_YEAR)
+    if not (_is_number(hours) and 0 < hours <= 8784):
+        problems.append(
+            _bad(
+                section=sec,
+                key="hours_per_year",
+                expected="a number of hours from 1 to 8784",
+                found=hours,
+            )
+        )
+    else:
+        out["hours_per_year"] = float(hours)
     if "currency" in export:
         if not isinstance(export["currency"], str) or not export["currency"].strip():
             problems.append(
@@ -499,6 +550,12 @@ def _check_columns(raw: dict[str, Any], problems: list[str]) -> dict[str, dict[s
                 problems.append(
                     _bad(section=sec, key=key, expected="the export's column name", found=value)
                 )
+        if mapping.get("employee_id") == ROW_ID and table != "snapshot":
+            problems.append(
+                f'{sec} employee_id = "{ROW_ID}" numbers people by row, which only a snapshot '
+                "(one row per person) allows: in a history the same person has several rows. "
+                "Map the export's person ID column instead."
+            )
         out[table] = {k: v for k, v in mapping.items() if k in names and isinstance(v, str)}
     return out
 
@@ -516,6 +573,10 @@ def _check_values(raw: dict[str, Any], problems: list[str]) -> dict[str, dict[st
         allowed = VALUE_TARGETS.get(column)
         clean: dict[str, Any] = {}
         for key, target in mapping.items():
+            bad_rule = rule_problem(str(key))
+            if bad_rule is not None:
+                problems.append(f"{sec} {bad_rule}.")
+                continue
             if column == "left" and isinstance(target, bool):
                 target = "true" if target else "false"
             if not isinstance(target, str | int) or isinstance(target, bool):
@@ -534,6 +595,20 @@ def _check_values(raw: dict[str, Any], problems: list[str]) -> dict[str, dict[st
                 continue
             clean[str(key)] = target
         out[column] = clean
+    return out
+
+
+def _check_derive(raw: dict[str, Any], problems: list[str]) -> dict[str, dict[str, Any]]:
+    derive = raw.get("derive", {})
+    out: dict[str, dict[str, Any]] = {}
+    for column, spec in derive.items():
+        if column not in DERIVE_COLUMNS:
+            problems.append(_unknown(column, "[derive]", DERIVE_COLUMNS))
+            continue
+        found = derive_problems(column, spec)
+        problems.extend(found)
+        if not found:
+            out[column] = dict(spec)
     return out
 
 
@@ -739,6 +814,9 @@ def parse_map(source: str | Path | dict[str, Any] | ColumnMap) -> ColumnMap:
         config["sheets"] = {k: v for k, v in raw["sheets"].items() if k in FILE_TABLES}
     config["columns"] = _check_columns(raw, problems)
     config["values"] = _check_values(raw, problems)
+    derive = _check_derive(raw, problems)
+    if derive:
+        config["derive"] = derive
     config["dates"] = _check_dates(raw, problems)
     numbers = _check_numbers(raw, problems)
     if numbers:

@@ -84,7 +84,8 @@ class AttGt:
     ----------
     table
         One row per (group, time): ``group`` (first treated period), ``time``, ``event_time``
-        (time - group), ``post`` (time >= group - anticipation), ``estimate``, ``se``
+        (time - group), ``post`` (time >= group; the cells of the anticipation window are
+        not post), ``estimate``, ``se``
         (analytic, from the influence function), ``ci_lower`` / ``ci_upper`` (pointwise,
         normal), ``se_bootstrap`` and ``band_lower`` / ``band_upper`` (multiplier bootstrap SE
         and simultaneous band over every ATT(g, t); NaN without a bootstrap).
@@ -212,6 +213,8 @@ def _clean_panel(
             )
     if not (out["g"] == 0).any() and not (out["g"] > out["t"].max()).any():
         pass  # not-yet-treated controls may still exist; the engine checks per cell
+    # the engine wants numeric unit ids
+    out["id"] = pd.factorize(out["id"], sort=True)[0].astype(np.int64) + 1
     return out.reset_index(drop=True)
 
 
@@ -347,6 +350,24 @@ def att_gt(
             if bootstrap
             else None
         )
+    if weights and fit.weights_ind is None:
+        # moderndid 0.2 drops the unit weights from its result, so its aggregations would
+        # weight the groups by unit counts; R did weights them by the unit weights (its
+        # ``pg`` is the weighted group share). Put them back, in the engine's unit order.
+        # (the engine orders units by first treated period, never treated last, then id)
+        units = clean.groupby("id")[["g", "w"]].first().reset_index()
+        units["order"] = np.where(units["g"] == 0, np.inf, units["g"])
+        units = units.sort_values(["order", "id"])
+        engine_g = np.asarray(fit.G, dtype=float) if fit.G is not None else np.empty(0)
+        if not np.array_equal(engine_g, units["order"].to_numpy(dtype=float)):
+            raise RuntimeError(
+                "the engine's unit order is not the expected one; the weighted aggregation "
+                "cannot be formed (please report this with the panel's shape)"
+            )
+        unit_w = units["w"].to_numpy(dtype=float)
+        fit = fit._replace(weights_ind=unit_w)
+        if boot_fit is not None:
+            boot_fit = boot_fit._replace(weights_ind=unit_w)
     est = np.asarray(fit.att_gt, dtype=float)
     se = np.asarray(fit.se_gt, dtype=float)
     se = np.where(se > 0, se, np.nan)  # the engine reports 0 where a cell has no variance
@@ -364,7 +385,7 @@ def att_gt(
             "group": groups,
             "time": times,
             "event_time": times - groups,
-            "post": times >= groups - anticipation,
+            "post": times >= groups,
             "estimate": est,
             "se": se,
             "ci_lower": lo,
