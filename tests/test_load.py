@@ -291,7 +291,7 @@ def test_unknown_termination_type_is_fatal(tmp_path) -> None:
     assert err.value.report.fatal[0].rule == "unknown_termination_type"
     assert fatal_messages(err)[0].startswith(
         "Termination type 'Retired' in column 'Exit Type' of people.csv (1 rows: 5) is not one "
-        "of voluntary, involuntary, other."
+        'of voluntary, involuntary, other or "none" (not terminated: a status such as Active).'
     )
 
 

@@ -50,6 +50,11 @@ class AuditData:
         Source files and their SHA-256 hashes, for the run manifest.
     snapshot
         For snapshot exports: the canonical snapshot table (``schema.SNAPSHOT``).
+    leavers
+        For snapshot exports with a left flag and no exit dates: one row per person marked
+        as left without a termination date (no ID): ``track``, ``level``, ``grade`` and the
+        person attributes (``org_unit``, ``job_family``, ``location``, ``gender``). They are
+        in no other table; the attrition part ``leaver_share`` counts them. None otherwise.
     """
 
     history: pd.DataFrame
@@ -64,6 +69,7 @@ class AuditData:
     adoption: pd.DataFrame | None = None
     is_snapshot: bool = False
     snapshot: pd.DataFrame | None = None
+    leavers: pd.DataFrame | None = None
     quality: DataQualityReport = field(default_factory=DataQualityReport)
     config: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)

@@ -73,6 +73,8 @@ class LoadContext:
             )
         self.labels: dict[str, str] = {}
         """Table -> the name shown in messages ("people.csv", "export.xlsx, sheet 'People'")."""
+        self.leavers: pd.DataFrame | None = None
+        """Snapshot rows marked as left without a termination date (for the leaver share)."""
         self.salt: str | None = None
         """The pseudonymisation salt, when the map asks for pseudonyms: messages then name
         people by their pseudonym, as the loaded tables do."""

@@ -19,12 +19,14 @@ LABEL_FILTERS = ("exclude_levels", "exclude_job_families", "exclude_org_units", 
 GRADE_FILTERS = ("min_grade", "max_grade", "min_fte")
 """Filters on grade and FTE (after grades are given)."""
 
-_COLUMN_OF = {
+LABEL_FILTER_COLUMNS: dict[str, str] = {
     "exclude_levels": "level",
     "exclude_job_families": "job_family",
     "exclude_org_units": "org_unit",
     "exclude_locations": "location",
 }
+"""Label filters of ``[filters]`` and the column each acts on (matched ignoring case)."""
+_COLUMN_OF = LABEL_FILTER_COLUMNS
 
 
 def apply_filters(
@@ -46,7 +48,8 @@ def apply_filters(
         if key not in f:
             continue
         if key in _COLUMN_OF:
-            match = h[_COLUMN_OF[key]].isin(f[key])
+            wanted = {str(v).casefold() for v in f[key]}
+            match = h[_COLUMN_OF[key]].astype(str).str.casefold().isin(wanted)
             what = f"{_COLUMN_OF[key]} in {f[key]}"
         elif key == "max_grade":
             match = (h["grade"] > f[key]).fillna(False)

@@ -27,6 +27,7 @@ through :class:`~pathaudit.io._context.LoadContext`.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ import pandas as pd
 
 from pathaudit.data import AuditData
 from pathaudit.derived.ladder import codes_in, ladder_from_grades
-from pathaudit.errors import PrivacyError
+from pathaudit.errors import MapError, PrivacyError
 from pathaudit.io._columns import canonical_table
 from pathaudit.io._context import LoadContext
 from pathaudit.io._filters import filter_and_grade
@@ -46,10 +47,11 @@ from pathaudit.io._optional import optional_tables
 from pathaudit.io._output import audit_data, pseudonymised
 from pathaudit.io._pay import fte_and_pay
 from pathaudit.io._people import check_people, note_manager_cycles, note_unknown_managers
-from pathaudit.io._snapshot import check_snapshot
+from pathaudit.io._snapshot import check_snapshot, graded_leavers
 from pathaudit.io._sources import Reader, Source, table_names
 from pathaudit.io.mapping import ColumnMap, parse_map
 from pathaudit.io.privacy import find_identifiers, identifiers_message, salt_from_env
+from pathaudit.io.schema import TABLES
 from pathaudit.quality import DataQualityReport
 
 __all__ = ["load", "validate"]
@@ -175,13 +177,69 @@ def _assemble_history(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> Audit
 def _assemble_snapshot(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> AuditData:
     present = tables["snapshot"].attrs.get("present", [])
     lad = None if ld.grade_column else check_ladder(ld, tables["ladder"])
-    s = check_snapshot(ld, tables["snapshot"])
+    s = check_snapshot(ld, tables["snapshot"], present)
     s, _ = filter_and_grade(ld, s, None, lad, "snapshot", "people")
     s, lad = _pay_and_ladder(ld, s, "snapshot", present, s, lad)
     s = s.assign(episode=0, reason="snapshot")
     others = optional_tables(ld, tables, s["employee_id"])
     ld.raise_fatal()
-    return audit_data(ld, s, s, lad, others, snapshot=s)
+    data = audit_data(ld, s, s, lad, others, snapshot=s)
+    leavers = graded_leavers(ld, lad)
+    if leavers is not None:
+        keep = ["track", "level", "grade", "org_unit", "job_family", "location", "gender"]
+        data.leavers = leavers[keep].reset_index(drop=True)
+    return data
+
+
+EXTRACT_INFERRED = (
+    "the map gives no extract_date: it is taken as {date}, the latest date in the export, "
+    "a lower bound of the day the data was pulled (people who left or changed job after "
+    'that day look unchanged); set [export] extract_date = "YYYY-MM-DD" when known'
+)
+
+
+def _with_extract_date(cmap: ColumnMap, data: str | Path | None) -> ColumnMap:
+    """The map with ``extract_date`` set to the latest date in the export (phase 1 only).
+
+    Every table is read and parsed once with a provisional far-future extract date; the
+    latest date of any canonical date column becomes the extract date (and the history
+    start of a snapshot that gives none). Phase-1 problems are raised here as they would be
+    by the load itself.
+    """
+    config = copy.deepcopy(cmap.config)
+    export = config["export"]
+    export["extract_date"] = "2199-12-31"
+    if export.get("history_start") is None:
+        export["history_start"] = "2199-12-31"
+    probe = LoadContext(ColumnMap(config=config, base_dir=cmap.base_dir), None)
+    reader = Reader(probe, data)
+    try:
+        _, frames = _read_tables(probe, reader)
+        sources = reader.sources()
+        latest = pd.NaT
+        for table, frame in frames.items():
+            out = canonical_table(probe, sources[table], frame)
+            if out is None:
+                continue
+            dates = [out[c.name] for c in TABLES[table] if c.kind == "date"]
+            for col in dates:
+                top = col.max()
+                if pd.notna(top) and (pd.isna(latest) or top > latest):
+                    latest = top
+        probe.raise_fatal()
+    finally:
+        reader.close()
+    if pd.isna(latest):
+        raise MapError(
+            "The column map has no [export] extract_date and the export holds no date to take "
+            'it from. Add the date the data was pulled: extract_date = "2025-12-31".'
+        )
+    export = dict(cmap.config["export"])
+    export["extract_date"] = pd.Timestamp(latest).date().isoformat()
+    export["extract_date_inferred"] = True
+    if export.get("history_start") is None:
+        export["history_start"] = export["extract_date"]
+    return ColumnMap(config={**cmap.config, "export": export}, base_dir=cmap.base_dir)
 
 
 # --- public --------------------------------------------------------------------------------------
@@ -238,12 +296,23 @@ def load(
     currency; ``base_salary``, ``variable_pay`` and ``equity`` stay as exported.
     """
     cmap = parse_map(map)
+    if cmap.config["export"].get("extract_date") is None:
+        cmap = _with_extract_date(cmap, data)
     ld = LoadContext(cmap, as_of)
     reader = Reader(ld, data)
     try:
-        return _run(ld, reader)
+        out = _run(ld, reader)
     finally:
         reader.close()
+    if cmap.config["export"].get("extract_date_inferred"):
+        out.quality.add(
+            ld.kind,
+            "extract_date_inferred",
+            "note",
+            0,
+            EXTRACT_INFERRED.format(date=ld.extract.date()),
+        )
+    return out
 
 
 def validate(

@@ -12,21 +12,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pathaudit.derived.ladder import assign_grades
 from pathaudit.io._context import LoadContext
+from pathaudit.io._filters import LABEL_FILTER_COLUMNS
 from pathaudit.io._messages import DUPLICATE_PERSON
 from pathaudit.io._people import clear_terminations, exclude_impossible_dates
+from pathaudit.io.schema import DAYS_PER_YEAR
 
 
-def _left_flag(ld: LoadContext, s: pd.DataFrame, t: str) -> pd.DataFrame:
-    """Rows marked as left need a termination date; a date wins over a 'not left' flag."""
-    left_flag = s["left"] == "true"
+def _left_flag(ld: LoadContext, s: pd.DataFrame, t: str, present: list[str]) -> pd.DataFrame:
+    """Rows marked as left need a termination date; a date wins over a 'not left' flag.
+
+    Leavers without a date are left out of careers, pay and rates and kept aside in
+    ``ld.leavers`` for the leaver share by track and grade. Without a ``left`` column and
+    without a ``termination_date`` column, a termination type (a status such as
+    "Resigned") marks a leaver.
+    """
+    left = s["left"]
+    if "left" not in present and "termination_date" not in present:
+        left = left.where(s["termination_type"].isna(), "true")
+    left_flag = left == "true"
+    dateless = (left_flag & s["termination_date"].isna()).to_numpy(dtype=bool, na_value=False)
+    ld.leavers = s.loc[dateless].assign(left="true")
     s = ld.exclude(
         s,
-        (left_flag & s["termination_date"].isna()).to_numpy(dtype=bool, na_value=False),
+        dateless,
         t,
         "left_without_date",
-        "people marked as left without a termination date are left out (their exit "
-        "cannot be placed in time)",
+        "people marked as left without a termination date are left out of careers, pay and "
+        "rates (their exit cannot be placed in time); they count in the leaver share by track "
+        "and grade (attrition part leaver_share)",
         column="left",
         ids=True,
     )
@@ -89,7 +104,43 @@ def _state_date(ld: LoadContext, s: pd.DataFrame, t: str) -> pd.Series:
     return state.astype("datetime64[ns]")
 
 
-def check_snapshot(ld: LoadContext, s: pd.DataFrame) -> pd.DataFrame:
+def hire_from_tenure(ld: LoadContext, s: pd.DataFrame, t: str, present: list[str]) -> pd.Series:
+    """Hire dates of people still employed from their tenure, where the hire date is empty.
+
+    Tenure (``tenure_years`` or ``tenure_months``) is counted back from the extract date.
+    A column of whole numbers is a completed count (4 years means 4 to 5 years), so its
+    midpoint is used: 4 years -> 4.5 years before the extract date. Fractional tenure is
+    used as given. Counted as ``hire_date_from_tenure`` (repaired).
+    """
+    hire = s["hire_date"]
+    for col, days_per in (("tenure_years", DAYS_PER_YEAR), ("tenure_months", DAYS_PER_YEAR / 12)):
+        if col not in present:
+            continue
+        tenure = s[col].astype("float64")
+        whole = bool(np.all(np.equal(np.floor(tenure.dropna()), tenure.dropna())))
+        fill = hire.isna() & tenure.notna() & (tenure >= 0)
+        if not fill.any():
+            continue
+        years = tenure + (0.5 if whole else 0.0)
+        days = (years * days_per).round()
+        hire = hire.where(~fill, ld.extract - pd.to_timedelta(days.where(fill, 0), unit="D"))
+        how = "whole numbers, each taken at its midpoint (n + 0.5)" if whole else "as given"
+        ld.record(
+            s,
+            fill.to_numpy(),
+            t,
+            "hire_date_from_tenure",
+            "repaired",
+            f"hire date of people still employed counted back from the extract date "
+            f"{ld.extract.date()} by {col} ({how})",
+            column=col,
+        )
+    return hire.astype("datetime64[ns]")
+
+
+def check_snapshot(
+    ld: LoadContext, s: pd.DataFrame, present: list[str] | None = None
+) -> pd.DataFrame:
     """Phase 2 for a snapshot table.
 
     Parameters
@@ -107,12 +158,27 @@ def check_snapshot(ld: LoadContext, s: pd.DataFrame) -> pd.DataFrame:
         per person). A person in more than one row is fatal.
     """
     t = "snapshot"
+    present = list(s.columns) if present is None else present
     s = ld.drop_blank(s, t)
-    s = ld.drop_missing(s, t, ["employee_id", "hire_date", "track", "level"])
+    s = ld.drop_missing(s, t, ["employee_id", "track", "level"])
     s = ld.drop_duplicates(s, t)
     ld.fatal_duplicates(s, t, "employee_id", "duplicate_person", DUPLICATE_PERSON)
+    s = _left_flag(ld, s, t, present)
+    s = s.assign(hire_date=hire_from_tenure(ld, s, t, present))
+    if not {"hire_date", "tenure_years", "tenure_months"} & set(present):
+        ld.q.add(
+            t,
+            "no_hire_date",
+            "note",
+            len(s),
+            "the export has no hire date nor tenure: each person is taken as hired on the "
+            "date of their current job (as-of), so only pay on as-of can be analysed; "
+            "tenure, careers and rates cannot (map hire_date, tenure_years or tenure_months)",
+            file=ld.labels.get(t, ""),
+        )
+        s = s.assign(hire_date=s["hire_date"].fillna(ld.as_of))
+    s = ld.drop_missing(s, t, ["hire_date"])
     s = exclude_impossible_dates(ld, s, t, "people")
-    s = _left_flag(ld, s, t)
     s = clear_terminations(ld, s, t)
     s = s.assign(left=np.where(s["termination_date"].notna(), "true", "false"))
     s = s.assign(left=s["left"].astype(str))
@@ -126,3 +192,28 @@ def check_snapshot(ld: LoadContext, s: pd.DataFrame) -> pd.DataFrame:
         column="last_promotion_date",
     )
     return s.assign(_ep=np.arange(len(s), dtype="int64"))
+
+
+def graded_leavers(ld: LoadContext, ladder: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The leavers without a termination date (``ld.leavers``), with their grade.
+
+    They were counted once, as ``left_without_date``; here they are only given the grade
+    of their last (track, level) for the leaver share: the ladder's grade on as-of, or
+    the export's grade column. Label filters of ``[filters]`` apply to them as to everyone
+    (not counted again). Leavers whose level has no grade keep an empty grade.
+    """
+    lv = ld.leavers
+    if lv is None or not len(lv):
+        return None
+    lv = lv.assign(effective_date=ld.as_of)
+    keep = np.ones(len(lv), dtype=bool)
+    for key, column in LABEL_FILTER_COLUMNS.items():
+        if key in ld.cmap.filters:
+            wanted = {str(v).casefold() for v in ld.cmap.filters[key]}
+            keep &= ~lv[column].astype(str).str.casefold().isin(wanted).to_numpy()
+    lv = lv.loc[keep]
+    if ld.grade_column:
+        return lv.assign(grade=lv["grade"].astype("Int64"))
+    if ladder is None or not len(lv):
+        return lv.assign(grade=pd.array([pd.NA] * len(lv), dtype="Int64"))
+    return lv.assign(grade=assign_grades(lv, ladder, date_column="effective_date"))

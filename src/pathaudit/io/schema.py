@@ -90,6 +90,11 @@ HISTORY: tuple[Column, ...] = (
     Column("location", "str", doc="location"),
     Column("manager_id", "str", doc="employee_id of the direct manager"),
     Column("reason", "str", doc="the export's event label, if any"),
+    Column(
+        "pay_period",
+        "str",
+        doc="period of the pay figures of the row (year, month, week, hour); else [export]",
+    ),
 )
 """Effective-dated job records, one row per person per change."""
 
@@ -155,7 +160,7 @@ ADOPTION: tuple[Column, ...] = (
 
 SNAPSHOT: tuple[Column, ...] = (
     Column("employee_id", "str", True),
-    Column("hire_date", "date", True),
+    Column("hire_date", "date", doc="first day of employment; or tenure_years / tenure_months"),
     Column("track", "category", True, TRACKS),
     Column("level", "str", True),
     Column("base_salary", "float"),
@@ -169,6 +174,9 @@ SNAPSHOT: tuple[Column, ...] = (
     Column("manager_id", "str"),
     Column("last_promotion_date", "date", doc="date of the last promotion (or level entry)"),
     Column("years_since_promotion", "float", doc="alternative to last_promotion_date"),
+    Column("tenure_years", "float", doc="years since hire (instead of hire_date; employed only)"),
+    Column("tenure_months", "float", doc="months since hire (instead of hire_date; employed only)"),
+    Column("pay_period", "str", doc="period of the pay figures of the row; else [export]"),
     Column("left", "str", doc="whether the person has left (mapped to true/false)"),
     Column("termination_date", "date"),
     Column("termination_type", "category", values=TERMINATION_TYPES),
