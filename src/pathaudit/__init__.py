@@ -11,12 +11,14 @@ from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.quality import DataQualityReport
 from pathaudit.result import AnalysisResult, Note, Result
+from pathaudit.stats.tools import CoxTable, cox, cumulative_incidence, survival_table
 from pathaudit.study import aggregate, att_gt
 
 __all__ = [
     "AnalysisResult",
     "AttritionResult",
     "AuditData",
+    "CoxTable",
     "DataQualityReport",
     "ManagementAudit",
     "Note",
@@ -27,9 +29,12 @@ __all__ = [
     "aggregate",
     "att_gt",
     "attrition",
+    "cox",
+    "cumulative_incidence",
     "forced_management",
     "load",
     "pay_parity",
+    "survival_table",
     "time_to_promotion",
     "validate",
 ]

@@ -407,6 +407,61 @@ def loglog_ci(
     return lo, hi
 
 
+SURVIVAL_CI_KINDS = ("log-log", "log", "plain")
+"""The pointwise intervals :func:`survival_ci` builds (R ``survfit``'s ``conf.type``)."""
+
+
+def survival_ci(
+    surv: ArrayLike, se: ArrayLike, kind: str = "log-log", alpha: float = 0.05
+) -> tuple[Array, Array]:
+    r"""Pointwise interval of a survival probability, as R ``survfit``'s ``conf.type``.
+
+    Parameters
+    ----------
+    surv
+        Survival :math:`S(t)`.
+    se
+        Its standard error (Greenwood).
+    kind
+        ``"log-log"`` (:func:`loglog_ci`, the package default), ``"log"`` or ``"plain"``.
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    (lower, upper) : tuple of ndarray
+        NaN where the interval is undefined (``S = 0`` on the log scales, as R).
+
+    Notes
+    -----
+    With :math:`\sigma = \mathrm{se}/S` (the standard error of :math:`\log S`): ``"log"``
+    is :math:`S e^{\pm z \sigma}` with the upper limit capped at 1; ``"plain"`` is
+    :math:`S \pm z\,\mathrm{se}` clipped to [0, 1]; ``"log-log"`` is
+    :math:`S^{\exp(\pm z \sigma / |\log S|)}`.
+
+    Examples
+    --------
+    >>> lo, hi = survival_ci([0.8], [0.05], kind="plain")
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.702, 0.898)
+    """
+    if kind not in SURVIVAL_CI_KINDS:
+        raise ValueError(f"kind must be one of {list(SURVIVAL_CI_KINDS)}; got {kind!r}.")
+    x = np.asarray(surv, dtype=float)
+    s = np.asarray(se, dtype=float)
+    z = _z(alpha)
+    if kind == "plain":
+        return np.clip(x - z * s, 0.0, 1.0), np.clip(x + z * s, 0.0, 1.0)
+    pos = x > 0
+    if kind == "log":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sig = s / x
+            lo, hi = x * np.exp(-z * sig), np.minimum(x * np.exp(z * sig), 1.0)
+        return np.where(pos, lo, np.nan), np.where(pos, hi, np.nan)
+    lo, hi = loglog_ci(x, s, alpha=alpha)
+    return np.where(pos & (x < 1), lo, np.nan), np.where(pos & (x < 1), hi, np.nan)
+
+
 def bootstrap_ratio_of_medians(
     a: ArrayLike,
     b: ArrayLike,
