@@ -10,6 +10,7 @@ from pathaudit.management import ManagementAudit, forced_management
 from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.quality import DataQualityReport
+from pathaudit.report import Report, build_report
 from pathaudit.result import AnalysisResult, Note, Result
 from pathaudit.stats.tools import CoxTable, cox, cumulative_incidence, survival_table
 from pathaudit.study import aggregate, att_gt
@@ -24,11 +25,13 @@ __all__ = [
     "Note",
     "ParityResult",
     "PromotionAudit",
+    "Report",
     "Result",
     "__version__",
     "aggregate",
     "att_gt",
     "attrition",
+    "build_report",
     "cox",
     "cumulative_incidence",
     "forced_management",

@@ -561,10 +561,17 @@ class AnalysisResult(ABC):
         """
         from pathaudit.output import publish
 
+        # the parts are immutable: publish once per result object and reuse (the publish
+        # stage is the costly step of every view)
+        cached = self.__dict__.get("_published")
+        if cached is not None:
+            return dict(cached)
         results = self.results()
         if not results:
             return {}
-        return publish(results, max(int(r.meta.get("k", 5)) for r in results.values()))
+        shown = publish(results, max(int(r.meta.get("k", 5)) for r in results.values()))
+        self.__dict__["_published"] = shown
+        return dict(shown)
 
     def _as_published(self) -> AnalysisResult:
         """A copy of the analysis whose computed parts are their published versions."""
@@ -573,7 +580,9 @@ class AnalysisResult(ABC):
         shown = self.published()
         if not shown or not dataclasses.is_dataclass(self):
             return self
-        return dataclasses.replace(self, **shown)
+        copy = dataclasses.replace(self, **shown)
+        copy.__dict__["_published"] = shown  # already published: not again
+        return copy
 
     def not_computed(self) -> dict[str, str]:
         """Part -> why it was not computed (from the notes)."""

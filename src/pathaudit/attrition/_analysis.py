@@ -36,6 +36,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pathaudit.attrition._cox import cox_model
@@ -133,6 +134,7 @@ def attrition(
     seed: int = 0,
     margin: tuple[float, float] = MARGIN,
     post_switch_threshold: float = POST_SWITCH_THRESHOLD,
+    window_months: int | None = None,
 ) -> AttritionResult:
     r"""Attrition by track: exit rates, turnover, retention, hazard ratios, post-switch exits.
 
@@ -176,6 +178,15 @@ def attrition(
     post_switch_threshold
         The post-switch exit hazard ratios are flagged when their whole interval lies above
         this (default 1.25; at least 1).
+    window_months
+        None (default): person-time and exits over the whole observed history
+        (``history_start`` to ``as_of``). A whole number ``m``: only those in the trailing
+        window of ``m`` calendar months ending on ``as_of`` (from the day after the date
+        ``m`` months before ``as_of``; exposure straddling the window start is cut there,
+        an exit counts when it falls inside), for the rate parts (``rates``, ``rates_by``,
+        ``rate_ratio``, ``rate_ratio_by``); the other parts are not computed, with the
+        reason. A rate over a trailing window moves with recent exits, where one
+        cumulative since the history start barely moves.
 
     Returns
     -------
@@ -303,6 +314,9 @@ def attrition(
     margin = _check_margin(margin)
     post_switch_threshold = float(check_number(post_switch_threshold, "post_switch_threshold",
                                                low=1))
+    if window_months is not None:
+        window_months = int(check_number(window_months, "window_months", low=1, high=600,
+                                         integer=True))
 
     want = set(chosen)
     k = data.min_cell_size
@@ -334,13 +348,25 @@ def attrition(
         noted = {n.part for n in notes if n.kind == "not computed"}
         notes += [Note("not computed", one_track_reason(single), part)
                   for part in ONE_TRACK_PARTS if part in want and part not in noted]
+    if window_months is not None:
+        noted = {n.part for n in notes if n.kind == "not computed"}
+        notes += [Note("not computed", f"window_months={window_months} asks for the rate parts "
+                       "only (rates, rates_by, rate_ratio, rate_ratio_by)", part)
+                  for part in sorted(want - WINDOW_PARTS - noted)]
     computed = want - {n.part for n in notes if n.kind == "not computed"}
 
     out: dict[str, Result] = {}
     if computed - {"post_switch"}:
         w, ids = work_frame(source, by_cols)
+        if window_months is not None:
+            w = trailing_window(w, source.as_of, window_months)
         out.update(_frame_parts(data, source, w, ids, computed, by_cols, freq, alpha, k,
                                 controls, top_rating, horizon_months, margin, single))
+        if window_months is not None:
+            for res in out.values():
+                res.meta["definition"] += (f"; only the trailing {window_months} months "
+                                           "ending on as_of")
+                res.meta["window_months"] = window_months
     if "post_switch" in computed:
         out["post_switch"] = _post_switch(data, horizon_months, n_controls, seed, alpha)
 
@@ -352,6 +378,26 @@ def attrition(
         horizon_months=horizon_months,
         one_track=single,
     )
+
+
+WINDOW_PARTS: frozenset[str] = frozenset({"rates", "rates_by", "rate_ratio", "rate_ratio_by"})
+"""The parts computed over a trailing window (``window_months``)."""
+
+
+def trailing_window(w: pd.DataFrame, as_of: pd.Timestamp, months: int) -> pd.DataFrame:
+    """The working frame cut to the ``months`` calendar months ending on ``as_of``.
+
+    Rows that end on or before the window start are dropped; a row straddling it starts
+    there, its person-years shortened. Exits stay on the row that ends with them.
+    """
+    first = as_of + pd.Timedelta(days=1) - pd.DateOffset(months=months)
+    cut = int((first - pd.Timestamp("1970-01-01")).days)
+    keep = w["stop_d"].to_numpy() > cut
+    out = w.loc[keep].copy()
+    start = np.maximum(out["start_d"].to_numpy(), cut)
+    out["person_years"] = (out["stop_d"].to_numpy() - start) / 365.25
+    out["start_d"] = start
+    return out.reset_index(drop=True)
 
 
 ONE_TRACK_PARTS: tuple[str, ...] = ("rate_ratio", "rate_ratio_by", "post_switch")

@@ -11,13 +11,13 @@ from pathaudit.attrition._frame import KINDS
 from pathaudit.checks import check_choice
 from pathaudit.io.schema import TRACKS
 from pathaudit.result import Result
-from pathaudit.stats.labels import display_direction
+from pathaudit.stats.labels import TRACK_COLOURS, display_direction
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-COLOURS: dict[str, str] = {"IC": "#1b9e77", "M": "#7570b3"}
-"""One colour per track, in every attrition chart."""
+COLOURS: dict[str, str] = TRACK_COLOURS
+"""One colour per track, the package's (:data:`pathaudit.stats.labels.TRACK_COLOURS`)."""
 
 
 def _level(result: Result) -> str:

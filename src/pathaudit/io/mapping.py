@@ -109,8 +109,23 @@ SECTIONS: tuple[str, ...] = (
     "filters",
     "privacy",
     "fx",
+    "report",
+    "thresholds",
     "derive",
 )
+REPORT_KEYS: tuple[str, ...] = ("organisation", "locale")
+"""Keys of ``[report]``: the organisation named in the report header, the number locale."""
+LOCALES: tuple[str, ...] = ("en", "de", "fr", "ch")
+"""Number locales of the report: thousands and decimal separators (1,234.5 / 1.234,5 /
+1 234,5 / 1'234.5)."""
+THRESHOLD_KEYS: tuple[str, ...] = (
+    "pay_margin",
+    "promotion_margin",
+    "attrition_margin",
+    "management",
+)
+"""Keys of ``[thresholds]``: the equivalence margin of each primary figure, and
+``[thresholds.management]`` overrides (``"indicator.measure" = value``)."""
 
 VALUE_TARGETS: dict[str, tuple[str, ...] | None] = {
     "track": TRACKS,
@@ -764,6 +779,95 @@ def _check_fx(raw: dict[str, Any], problems: list[str]) -> dict[str, Any] | None
     return out
 
 
+def _check_report(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    sec = "[report]"
+    rep = dict(raw.get("report", {}))
+    _check_keys(problems, rep, sec, REPORT_KEYS)
+    out: dict[str, Any] = {}
+    org = rep.get("organisation")
+    if org is not None:
+        if isinstance(org, str) and org.strip():
+            out["organisation"] = org.strip()
+        else:
+            problems.append(
+                _bad(section=sec, key="organisation", expected="a name in quotes", found=org)
+            )
+    if "locale" in rep:
+        loc = rep["locale"]
+        if loc in LOCALES:
+            out["locale"] = loc
+        else:
+            problems.append(
+                _bad(
+                    section=sec,
+                    key="locale",
+                    expected="one of " + ", ".join(f"'{x}'" for x in LOCALES),
+                    found=loc,
+                )
+            )
+    return out
+
+
+def _check_thresholds(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    sec = "[thresholds]"
+    th = dict(raw.get("thresholds", {}))
+    _check_keys(problems, th, sec, THRESHOLD_KEYS)
+    out: dict[str, Any] = {}
+    for key in ("pay_margin", "promotion_margin"):
+        if key in th:
+            v = th[key]
+            if _is_number(v) and 0 < v <= 1:
+                out[key] = float(v)
+            else:
+                problems.append(
+                    _bad(
+                        section=sec,
+                        key=key,
+                        expected="a number above 0 and at most 1 (0.05 = 5%)",
+                        found=v,
+                    )
+                )
+    if "attrition_margin" in th:
+        v = th["attrition_margin"]
+        if (
+            isinstance(v, list)
+            and len(v) == 2
+            and all(_is_number(x) for x in v)
+            and 0 < v[0] < 1 < v[1]
+        ):
+            out["attrition_margin"] = [float(v[0]), float(v[1])]
+        else:
+            problems.append(
+                _bad(
+                    section=sec,
+                    key="attrition_margin",
+                    expected="two ratios [low, high] with 0 < low < 1 < high, e.g. [0.8, 1.25]",
+                    found=v,
+                )
+            )
+    if "management" in th:
+        mg = th["management"]
+        if _is_table(
+            mg, "[thresholds.management]", 'a table of "indicator.measure" = value', problems
+        ):
+            checked: dict[str, Any] = {}
+            for key, v in mg.items():
+                pair = isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v)
+                if _is_number(v) or pair:
+                    checked[str(key)] = [float(x) for x in v] if pair else float(v)
+                else:
+                    problems.append(
+                        _bad(
+                            section="[thresholds.management]",
+                            key=str(key),
+                            expected="a number, or [low, high]",
+                            found=v,
+                        )
+                    )
+            out["management"] = checked
+    return out
+
+
 def parse_map(source: str | Path | dict[str, Any] | ColumnMap) -> ColumnMap:
     """Read and check a column map.
 
@@ -829,6 +933,10 @@ def parse_map(source: str | Path | dict[str, Any] | ColumnMap) -> ColumnMap:
     fx = _check_fx(raw, problems)
     if fx is not None:
         config["fx"] = fx
+    # only when the map has them, so a map without them reads back as before
+    for section, check in (("report", _check_report), ("thresholds", _check_thresholds)):
+        if section in raw:
+            config[section] = check(raw, problems)
     if problems:
         _raise(problems)
     return ColumnMap(config=config, base_dir=base_dir)

@@ -24,20 +24,14 @@ import pandas as pd
 from pathaudit.errors import ArgumentError
 from pathaudit.management._common import ALL, OVERALL, level_text
 from pathaudit.result import SUPPRESSED_MARK, Result
+from pathaudit.stats.labels import STATUS_COLOURS as _STATUS_COLOURS
 from pathaudit.stats.labels import display_direction
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-STATUS_COLOURS: dict[str, str] = {
-    "flagged": "#c0392b",
-    "inconclusive": "#e69f00",
-    "clear": "#2e7d32",
-    "not estimable": "#bdbdbd",
-    "not computed": "#eeeeee",
-    "descriptive": "#90a4ae",
-}
-"""Colour of each status (colour-blind-safe red / orange / green, greys for not assessed)."""
+STATUS_COLOURS: dict[str, str] = _STATUS_COLOURS
+"""Colour of each status (:data:`pathaudit.stats.labels.STATUS_COLOURS`)."""
 
 FLOW_COLOURS = {"IC->M": "#0072b2", "M->IC": "#56b4e9", "IC exit": "#d55e00", "M exit": "#e69f00"}
 """Colour of each flow of :func:`plot_flows`."""

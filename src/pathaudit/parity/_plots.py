@@ -9,6 +9,7 @@ import numpy as np
 from pathaudit.checks import check_choice
 from pathaudit.parity._population import COMPONENTS
 from pathaudit.result import Result
+from pathaudit.stats.labels import TRACK_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,7 +31,8 @@ def plot_distribution(result: Result, ax: Axes, component: str = "base") -> Axes
     _component(result, component)
     t = result.table
     t = t.loc[(t["component"] == component) & ~t["suppressed"].astype(bool)]
-    for track, offset, color in (("IC", -0.17, "C0"), ("M", 0.17, "C1")):
+    for track, offset in (("IC", -0.17), ("M", 0.17)):
+        color = TRACK_COLOURS[track]
         s = t.loc[t["track"] == track]
         x = s["grade"].to_numpy(dtype=float) + offset
         ax.vlines(x, s["p10"], s["p90"], color=color, lw=1.2)
@@ -166,7 +168,8 @@ def plot_eu_gaps(result: Result, ax: Axes) -> Axes:
     from matplotlib.ticker import PercentFormatter
 
     t = result.table.loc[~result.table["suppressed"].astype(bool)]
-    for track, offset, color in (("IC", -0.12, "C0"), ("M", 0.12, "C1")):
+    for track, offset in (("IC", -0.12), ("M", 0.12)):
+        color = TRACK_COLOURS[track]
         s = t.loc[t["track"] == track]
         x = s["grade"].to_numpy(dtype=float) + offset
         y = s["estimate"].to_numpy(dtype=float)

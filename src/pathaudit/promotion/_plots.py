@@ -18,6 +18,7 @@ from pathaudit.errors import ArgumentError
 from pathaudit.promotion._incidence import AJ, ESTIMATOR_LABELS, NAIVE_KM
 from pathaudit.promotion._parity import FOUR_FIFTHS
 from pathaudit.result import Result
+from pathaudit.stats.labels import TRACK_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,7 +55,7 @@ def plot_incidence(result: Result, ax: Axes, grade: int | None = None) -> Axes:
             )
     sel = cur["grade"].isna() if grade is None else cur["grade"] == grade
     cur = cur.loc[sel.fillna(False).to_numpy() & ~cur["suppressed"].to_numpy()]
-    colours = {"IC": "tab:blue", "M": "tab:orange"}
+    colours = TRACK_COLOURS
     for (track, est), part in cur.groupby(["track", "estimator"], sort=True):
         c = colours.get(str(track), None)
         if est == AJ:

@@ -73,3 +73,19 @@ LABELS: dict[str, str] = {
     "switch_to_ic": direction_label("M", "IC"),
 }
 """The labels of the table above, for IC and M."""
+
+
+TRACK_COLOURS: dict[str, str] = {"IC": "#0072B2", "M": "#E69F00"}
+"""One colour per track in every chart of the package (Okabe–Ito blue and orange, told apart
+with every common colour-vision deficiency and in greyscale by lightness)."""
+
+STATUS_COLOURS: dict[str, str] = {
+    "flagged": "#c0392b",
+    "inconclusive": "#e69f00",
+    "clear": "#2e7d32",
+    "not estimable": "#bdbdbd",
+    "not computed": "#eeeeee",
+    "descriptive": "#90a4ae",
+}
+"""Colour of each status of the headline vocabulary (red / orange / green, each also labelled
+in words wherever it is drawn; greys for figures not assessed)."""

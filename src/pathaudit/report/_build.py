@@ -1,0 +1,725 @@
+"""Assemble the quarterly report: page 1, trends, the management profile, the appendix."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pathaudit.checks import check_data, check_number
+from pathaudit.data import AuditData
+from pathaudit.errors import ArgumentError, InputError, NeedsHistoryError
+from pathaudit.headline import QUESTIONS
+from pathaudit.report import narrate
+from pathaudit.report._charts import part_chart, trend_chart
+from pathaudit.report._format import Formatter
+from pathaudit.report._trends import (
+    TREND_QUARTERS,
+    TREND_SPECS,
+    WINDOW_MONTHS,
+    change_between,
+    compute_trends,
+    primary_row,
+    report_quarter,
+    trend_quarters,
+)
+from pathaudit.result import SUPPRESSED_MARK, SUPPRESSED_NOTE, AnalysisResult, make_result
+
+ANALYSES: tuple[str, ...] = ("pay_parity", "time_to_promotion", "forced_management", "attrition")
+"""The analyses the report runs when none are passed, in report order."""
+
+DEFAULT_SEED = 0
+"""Seed of every resampling step when none is given (the audit's default)."""
+
+NOT_SHOWN_NOTE = (
+    "† no value: not estimable from these data, or a quantile resting on fewer than {k} people "
+    "on either side."
+)
+
+
+def _runners() -> dict[str, Any]:
+    from pathaudit.attrition import attrition
+    from pathaudit.management import forced_management
+    from pathaudit.parity import pay_parity
+    from pathaudit.promotion import time_to_promotion
+
+    return {"pay_parity": pay_parity, "time_to_promotion": time_to_promotion,
+            "forced_management": forced_management, "attrition": attrition}
+
+
+def analysis_options(data: AuditData) -> dict[str, dict[str, Any]]:
+    """Keyword arguments of each analysis from the map's ``[thresholds]`` table.
+
+    Parameters
+    ----------
+    data
+        Loaded dataset; its map's ``[thresholds]`` (``pay_margin``, ``promotion_margin``,
+        ``attrition_margin`` and ``[thresholds.management]``) override the analyses'
+        default margins and thresholds.
+
+    Returns
+    -------
+    dict
+        Analysis name -> keyword arguments (empty when the map sets nothing).
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")
+    >>> data.config["thresholds"] = {"pay_margin": 0.03}
+    >>> analysis_options(data)["pay_parity"]
+    {'margin': 0.03}
+    """
+    data = check_data(data, "analysis_options")
+    th = data.config.get("thresholds", {}) or {}
+    opts: dict[str, dict[str, Any]] = {name: {} for name in ANALYSES}
+    if "pay_margin" in th:
+        opts["pay_parity"]["margin"] = float(th["pay_margin"])
+    if "promotion_margin" in th:
+        opts["time_to_promotion"]["margin"] = float(th["promotion_margin"])
+    if "attrition_margin" in th:
+        lo, hi = th["attrition_margin"]
+        opts["attrition"]["margin"] = (float(lo), float(hi))
+    if th.get("management"):
+        opts["forced_management"]["thresholds"] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in th["management"].items()
+        }
+    return opts
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text and why it is empty, if it is."""
+
+    text: str
+    mark: str = ""  # "*" suppressed (privacy), "†" no value
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class HtmlTable:
+    """A table for the template: caption, header, rows of cells, row-header column."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[Cell]]
+    footnotes: list[str] = field(default_factory=list)
+
+    @property
+    def marks(self) -> set[str]:
+        return {c.mark for r in self.rows for c in r if c.mark}
+
+
+def html_table(frame: pd.DataFrame, caption: str, columns: Mapping[str, str],
+               fmt: Formatter, k: int, units: Mapping[str, str] | None = None) -> HtmlTable:
+    """A published table as cells: suppressed rows' values a dash with ``*``, gaps ``†``."""
+    units = dict(units or {})
+    sup = (frame["suppressed"].astype(bool) if "suppressed" in frame.columns
+           else pd.Series(False, index=frame.index))
+    rows = []
+    for i, r in frame.iterrows():
+        cells = []
+        for col in columns:
+            v = r.get(col)
+            if isinstance(v, float | int) and not isinstance(v, bool):
+                x = float(v)
+                if math.isnan(x):
+                    cells.append(Cell(SUPPRESSED_MARK, "*" if sup.loc[i] else "†", True))
+                else:
+                    unit = units.get(col, "")
+                    text = fmt.figure(x, unit) if unit else (
+                        fmt.number(x) if float(x).is_integer() else fmt.number(x, 2))
+                    cells.append(Cell(text, "", True))
+            elif v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+                cells.append(Cell(SUPPRESSED_MARK, "*" if sup.loc[i] else "†"))
+            else:
+                cells.append(Cell(str(v)))
+        rows.append(cells)
+    table = HtmlTable(caption, list(columns.values()), rows)
+    notes = []
+    if "*" in table.marks:
+        notes.append("* " + SUPPRESSED_NOTE.format(k=k))
+    if "†" in table.marks:
+        notes.append(NOT_SHOWN_NOTE.format(k=k))
+    return HtmlTable(caption, table.header, rows, notes)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Report:
+    """A built quarterly report.
+
+    Attributes
+    ----------
+    html
+        One self-contained HTML page (inline CSS, charts as SVG data URIs, no script, no
+        external resource).
+    quarter
+        The report quarter (fiscal, e.g. ``"2025Q4"``).
+    as_of
+        Its last day: every page-1 figure is as of this date.
+    verdicts
+        Page 1: one row per question (the primary figure, its interval, status, reason,
+        sentence and changes).
+    trends
+        The published trend table (primary figures per quarter end; see ``docs/report.md``).
+    """
+
+    html: str
+    quarter: str
+    as_of: pd.Timestamp
+    verdicts: pd.DataFrame
+    trends: pd.DataFrame
+
+    def write(self, path: str | Path, *, pdf: bool = False) -> list[Path]:
+        """Write the HTML (and, with ``pdf=True``, a PDF printed by headless Chromium).
+
+        Parameters
+        ----------
+        path
+            The HTML file to write (its folder is created if needed).
+        pdf
+            Also print ``path`` with the suffix ``.pdf``, through Chromium.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+
+        Raises
+        ------
+        InputError
+            With ``pdf=True`` when no Chromium is installed, or when it fails.
+
+        Examples
+        --------
+        >>> rep.write("report.html")  # doctest: +SKIP
+        [PosixPath('report.html')]
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.html, encoding="utf-8")
+        written = [path]
+        if pdf:
+            out = path.with_suffix(".pdf")
+            print_pdf(path, out)
+            written.append(out)
+        return written
+
+
+BROWSERS: tuple[str, ...] = ("chromium", "chromium-browser", "google-chrome")
+"""Programs tried, in order, to print the PDF."""
+
+CHROMIUM_FLAGS: tuple[str, ...] = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+"""Flags of every headless Chromium run (no network, no profile, no updates)."""
+
+
+def print_pdf(html: Path, out: Path, timeout: float = 120) -> Path:
+    """Print an HTML file to PDF (A4, the page's print CSS) with headless Chromium."""
+    browser = next((b for b in BROWSERS if shutil.which(b)), None)
+    if browser is None:
+        raise InputError(
+            "Printing the PDF needs Chromium, which is not installed (looked for "
+            f"{', '.join(BROWSERS)}). Install it (Debian: apt-get install chromium), or write "
+            "the HTML only and print it from a browser (A4, the page has print styles)."
+        )
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               "--no-pdf-header-footer", f"--print-to-pdf={out}", html.resolve().as_uri()]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if run.returncode != 0 or not out.is_file():
+        raise InputError(f"Chromium could not print {html.name} to PDF "
+                         f"(exit {run.returncode}): {run.stderr.strip()[-500:]}")
+    return out
+
+
+def _check_results(results: Any, as_of: pd.Timestamp) -> dict[str, AnalysisResult]:
+    if not isinstance(results, Mapping) or not all(
+            isinstance(v, AnalysisResult) for v in results.values()):
+        raise ArgumentError(
+            "results must map analysis names to the results of pathaudit's analyses "
+            f"(e.g. {{'attrition': pathaudit.attrition(data)}}); got {type(results).__name__}."
+        )
+    out: dict[str, AnalysisResult] = {}
+    for name, res in results.items():
+        dates = {str(r.meta.get("as_of")) for r in res.results().values() if "as_of" in r.meta}
+        if dates and dates != {str(as_of.date())}:
+            raise ArgumentError(
+                f"results[{name!r}] is as of {sorted(dates)}, but the report quarter ends on "
+                f"{as_of.date()}: page-1 figures must be as of the quarter end. Compute it on "
+                f"data.with_as_of('{as_of.date()}'), or leave results out."
+            )
+        out[str(name)] = res
+    return out
+
+
+def _run(data: AuditData, seed: int, opts: Mapping[str, Mapping[str, Any]]
+         ) -> tuple[dict[str, AnalysisResult], dict[str, str]]:
+    results: dict[str, AnalysisResult] = {}
+    missing: dict[str, str] = {}
+    for name, run in _runners().items():
+        try:
+            results[name] = run(data, seed=seed, **opts.get(name, {}))
+        except NeedsHistoryError as err:
+            missing[name] = str(err)
+    return results, missing
+
+
+def _currency(data: AuditData) -> str:
+    fx = data.config.get("fx") or {}
+    if fx.get("reporting_currency"):
+        return str(fx["reporting_currency"])
+    cur = data.history["currency"].dropna().unique() if "currency" in data.history else []
+    return str(cur[0]) if len(cur) == 1 else ""
+
+
+def build_report(
+    data: AuditData,
+    *,
+    quarter: str | None = None,
+    previous: str | Path | None = None,
+    results: Mapping[str, AnalysisResult] | None = None,
+    seed: int = DEFAULT_SEED,
+    trends: bool = True,
+) -> Report:
+    """The leader's quarterly equity report, as one self-contained HTML page.
+
+    Parameters
+    ----------
+    data
+        Loaded dataset (:func:`pathaudit.load`).
+    quarter
+        Fiscal quarter of the report (``"2024Q4"``; fiscal year from the map); default the
+        last complete quarter ending on or before ``data.as_of``. Page-1 figures are as of
+        its last day.
+    previous
+        An output folder a previous ``pathaudit audit`` wrote: its published primary
+        figures are shown beside today's recomputation for the same date (back-dated
+        records move past quarters).
+    results
+        The analyses already computed on ``data`` as of the quarter end (name ->
+        result), so nothing is computed twice; default: run the four analyses.
+    seed
+        Seed of every resampling step (bootstrap, matching).
+    trends
+        Recompute the primary figures for up to 8 quarters (False: page 1 without
+        changes, no trend section content).
+
+    Returns
+    -------
+    Report
+        ``html`` (``Report.write(path, pdf=...)`` writes it), ``verdicts``, ``trends``.
+
+    Raises
+    ------
+    ArgumentError
+        For a quarter that is not a label, has not ended by ``as_of`` or ends before the
+        history; results as of another date.
+    InputError
+        For a ``previous`` folder that holds no pathaudit output.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")
+    >>> rep = pathaudit.build_report(data, trends=False)  # doctest: +SKIP
+    >>> rep.quarter, str(rep.as_of.date())  # doctest: +SKIP
+    ('2025Q4', '2025-12-31')
+    """
+    data = check_data(data, "build_report")
+    seed = int(check_number(seed, "seed", low=0, integer=True))
+    label, end = report_quarter(data, quarter)
+    at = data if end == data.as_of else data.with_as_of(end)
+    opts = analysis_options(data)
+    k = data.min_cell_size
+    missing: dict[str, str] = {}
+    if results is None:
+        res, missing = _run(at, seed, opts)
+    else:
+        res = _check_results(results, end)
+    fmt = Formatter(str((data.config.get("report") or {}).get("locale", "en")), _currency(data))
+
+    trend = pd.DataFrame()
+    quarters = trend_quarters(at, label) if trends else []
+    if trends:
+        trend = compute_trends(data, quarters, opts, seed, res.get("forced_management"))
+        trend = _publish_trend(trend, at)
+    verdicts = _verdicts(res, missing, trend, label, fmt)
+    context = {
+        "header": _header(data, at, label, end, seed, k, fmt),
+        "verdicts": verdicts.to_dict(orient="records"),
+        "trend": _trend_section(trend, res, fmt, k, trends),
+        "previous": _previous(previous, data, opts, seed, fmt, k) if previous else None,
+        "management": _management(res.get("forced_management"), fmt, k),
+        "details": _details(res, missing, fmt, k),
+        "appendix": _appendix(at, res, seed, fmt, k),
+    }
+    from pathaudit.report._render import render
+
+    return Report(html=render(context), quarter=label, as_of=end, verdicts=verdicts,
+                  trends=trend)
+
+
+def _publish_trend(trend: pd.DataFrame, data: AuditData) -> pd.DataFrame:
+    """The trend table through primary suppression and the publish stage, as one table."""
+    from pathaudit.output import publish
+
+    if trend.empty:
+        return trend
+    t = trend.copy()
+    t["period_end"] = t["period_end"].astype(str)
+    quarterly = t["n"].notna() | t["estimate"].isna()
+    res = make_result(
+        t.loc[quarterly].reset_index(drop=True), groups=["analysis", "key", "period",
+                                                         "period_end"],
+        analysis="Report: primary figures per quarter end",
+        definition="each analysis's primary headline figure, recomputed as of each quarter end",
+        method="the analysis's own method; see each figure's definition",
+        population="see the window column", data=data,
+        tables={"by_year": (t.loc[~quarterly].reset_index(drop=True),
+                            ["analysis", "key", "period", "period_end"])}
+        if (~quarterly).any() else None,
+    )
+    if "by_year" in res.tables:
+        # counts of flagged figures about no people: not suppressed by size
+        res.tables["by_year"] = t.loc[~quarterly].reset_index(drop=True).assign(suppressed=False)
+    shown = publish({"trends": res}, data.min_cell_size)["trends"]
+    out = pd.concat([shown.table, *shown.tables.values()], ignore_index=True)
+    return out
+
+
+def _header(data: AuditData, at: AuditData, label: str, end: pd.Timestamp, seed: int, k: int,
+            fmt: Formatter) -> dict[str, Any]:
+    from pathaudit.derived.calendar import fiscal_quarter_start
+
+    start = fiscal_quarter_start(label, data.fiscal_year_start_month)
+    org = (data.config.get("report") or {}).get("organisation")
+    return {
+        "organisation": org or "Organisation not named",
+        "organisation_named": bool(org),
+        "quarter": label,
+        "period": f"{start.date()} to {end.date()}",
+        "as_of": str(end.date()),
+        "extract_date": str(data.extract_date.date()),
+        "history_start": str(data.history_start.date()),
+        "k": k,
+        "currency": fmt.currency,
+        "seed": seed,
+    }
+
+
+def _verdicts(res: Mapping[str, AnalysisResult], missing: Mapping[str, str],
+              trend: pd.DataFrame, label: str, fmt: Formatter) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for name, result in res.items():
+        head = result.headline()
+        for _, r in head.loc[head["primary"]].iterrows():
+            seen.add(str(r["question"]))
+            rows.append(_verdict(name, r.to_dict(), trend, label, fmt))
+    for name, why in missing.items():
+        q = {"pay_parity": "pay", "time_to_promotion": "promotion",
+             "forced_management": "management", "attrition": "attrition"}[name]
+        if q not in seen:
+            row = {"key": name, "label": name.replace("_", " "), "question": q,
+                   "estimate": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
+                   "n": math.nan, "unit": "", "threshold": "", "status": "not computed",
+                   "reason": why, "primary": True}
+            rows.append(_verdict(name, row, trend, label, fmt))
+    order = {q: i for i, q in enumerate(QUESTIONS)}
+    rows.sort(key=lambda r: order.get(r["question"], len(order)))
+    return pd.DataFrame(rows)
+
+
+def _verdict(name: str, r: dict[str, Any], trend: pd.DataFrame, label: str,
+             fmt: Formatter) -> dict[str, Any]:
+    unit = str(r["unit"])
+    quarter_change, year_change = _changes(r, trend, label, fmt)
+    return {
+        "analysis": name,
+        "question": r["question"],
+        "question_text": QUESTIONS.get(str(r["question"]), str(r["question"])),
+        "key": r["key"],
+        "label": r["label"],
+        "estimate": r["estimate"],
+        "ci_lower": r["ci_lower"],
+        "ci_upper": r["ci_upper"],
+        "n": r["n"],
+        "unit": unit,
+        "figure": fmt.figure(r["estimate"], unit),
+        "interval": fmt.interval(r["ci_lower"], r["ci_upper"], unit),
+        "people": fmt.people(r["n"]),
+        "threshold": narrate._numbers_in(str(r["threshold"]), unit, fmt),
+        "status": r["status"],
+        "reason": narrate._numbers_in(str(r["reason"]), unit, fmt),
+        "sentence": narrate.describe(r, fmt),
+        "change_quarter": quarter_change,
+        "change_year": year_change,
+    }
+
+
+def _changes(r: Mapping[str, Any], trend: pd.DataFrame, label: str, fmt: Formatter
+             ) -> tuple[str, str]:
+    if trend.empty:
+        return ("Not computed: trends were not asked for.",) * 2
+    rows = trend.loc[trend["key"] == r["key"]].reset_index(drop=True)
+    unit = str(r["unit"])
+    if rows.empty:
+        why = "no trend: this figure is not recomputed per quarter"
+        return (why + ".",) * 2
+    if rows["period"].astype(str).str.startswith("FY").all():
+        fy = rows.loc[rows["estimate"].notna()]
+        if len(fy) < 2:
+            return ("Counted per fiscal year, not per quarter.",
+                    "Fewer than two fiscal years to compare.")
+        ch = narrate.describe_change(change_between(fy.iloc[-2], fy.iloc[-1]), unit=unit,
+                                     span=f"in {fy['period'].iloc[-2]}", formatter=fmt)
+        return ("Counted per fiscal year, not per quarter (see the trend).",
+                ch.replace(" now", f" in {fy['period'].iloc[-1]}").replace("since in", "since"))
+    idx = rows.index[rows["period"] == label]
+    if not len(idx):
+        return ("The report quarter has no trend point.",) * 2
+    i = int(idx[0])
+    window = str(rows["window"].iloc[i])
+    out = []
+    for back, span in ((1, "last quarter"), (4, "a year ago")):
+        if i - back < 0:
+            out.append(f"No comparison with {span}: the history is too short.")
+            continue
+        change = change_between(rows.iloc[i - back], rows.iloc[i])
+        out.append(narrate.describe_change(change, unit=unit, span=span, formatter=fmt))
+    if "trailing" in window:
+        out = [o + f" Trailing {WINDOW_MONTHS} months at each quarter end." for o in out]
+    return out[0], out[1]
+
+
+def _trend_section(trend: pd.DataFrame, res: Mapping[str, AnalysisResult], fmt: Formatter,
+                   k: int, asked: bool) -> dict[str, Any]:
+    figures = []
+    if not trend.empty:
+        for key, rows in trend.groupby("key", sort=False):
+            if not key:
+                continue
+            rows = rows.reset_index(drop=True)
+            unit = str(rows["unit"].iloc[0])
+            chart = trend_chart(rows, fmt, _margin(res, str(rows["analysis"].iloc[0])))
+            shown = rows.assign(
+                figure=[fmt.figure(v, unit) for v in rows["estimate"]],
+                interval=[fmt.interval(a, b, unit) or SUPPRESSED_MARK
+                          for a, b in zip(rows["ci_lower"], rows["ci_upper"], strict=True)],
+            )
+            table = html_table(
+                shown.assign(n=rows["n"]), f"{rows['label'].iloc[0]} by period",
+                {"period": "Period", "estimate": "Estimate", "ci_lower": "Lower",
+                 "ci_upper": "Upper", "n": "People", "status": "Status"}, fmt, k,
+                units={"estimate": unit, "ci_lower": unit, "ci_upper": unit},
+            )
+            figures.append({"label": rows["label"].iloc[0], "window": rows["window"].iloc[0],
+                            "chart": chart, "table": table})
+    return {"asked": asked, "figures": figures, "quarters": TREND_QUARTERS,
+            "window_months": WINDOW_MONTHS,
+            "specs": {s.analysis: s.window for s in TREND_SPECS.values()}}
+
+
+def _margin(res: Mapping[str, AnalysisResult], analysis: str) -> tuple[float, float] | None:
+    """The equivalence band of an analysis's primary figure, from its headline threshold."""
+    result = res.get(analysis)
+    row = primary_row(result) if result is not None else None
+    if row is None:
+        return None
+    text = str(row.get("threshold", ""))
+    if "outside" not in text:
+        return None
+    nums = [float(x) for x in narrate._NUMBER.findall(text)]
+    return (nums[0], nums[1]) if len(nums) == 2 else None
+
+
+def _management(result: AnalysisResult | None, fmt: Formatter, k: int) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    shown = result.published()
+    out: dict[str, Any] = {"chart": None, "table": None, "note": ""}
+    if "profile" in shown:
+        unit = shown["profile"].meta.get("by_unit") or "org_unit"
+        t = shown["profile"].table
+        if (t["by"] == unit).any():
+            n_units = int(t.loc[t["by"] == unit, "group"].nunique())
+            out["chart"] = part_chart(result, "profile", "Forced-into-management profile by "
+                                      "unit", {"by": unit}, size=(9.0, 1.2 + 0.45 * n_units))
+    if "scores" in shown:
+        t = shown["scores"].table
+        units = t.loc[t["by"].isin(["overall", "org_unit"])]
+        out["table"] = html_table(
+            units, "Flagged forced-into-management figures per unit",
+            {"group": "Unit", "flagged": "Flagged", "inconclusive": "Inconclusive",
+             "clear": "Clear", "assessed": "Assessed", "status": "Status",
+             "strongest": "Strongest flag"}, fmt, k)
+    if not out["chart"] and not out["table"]:
+        out["note"] = "; ".join(f"{p}: {w}" for p, w in result.not_computed().items()
+                                if p in ("profile", "scores")) or "no unit profile computed"
+    return out
+
+
+def _details(res: Mapping[str, AnalysisResult], missing: Mapping[str, str], fmt: Formatter,
+             k: int) -> list[dict[str, Any]]:
+    out = []
+    for name, result in res.items():
+        head = result.headline()
+        rows = []
+        for _, r in head.iterrows():
+            unit = str(r["unit"])
+            rows.append([
+                Cell(str(r["label"])),
+                Cell(fmt.figure(r["estimate"], unit),
+                     "" if math.isfinite(r["estimate"]) else "†", True),
+                Cell(fmt.interval(r["ci_lower"], r["ci_upper"], unit) or SUPPRESSED_MARK, "",
+                     True),
+                Cell(fmt.number(r["n"]) if math.isfinite(r["n"]) else SUPPRESSED_MARK, "",
+                     True),
+                Cell(str(r["status"])),
+                Cell(narrate._numbers_in(str(r["reason"]), unit, fmt)),
+            ])
+        table = HtmlTable(f"{result.TITLE}: every headline figure",
+                          ["Figure", "Estimate", "Interval", "People", "Status", "Reason"],
+                          rows, [NOT_SHOWN_NOTE.format(k=k)] if any(
+                              c.mark for row in rows for c in row) else [])
+        chart = None
+        if result.plottable() and name != "forced_management":
+            part = result.DEFAULT_PLOT if result.DEFAULT_PLOT in result.plottable() else (
+                result.plottable()[0])
+            chart = part_chart(result, part, f"{result.TITLE}: {part.replace('_', ' ')}")
+        notes = [n.text for n in result.notes if n.kind == "caveat"]
+        out.append({"title": result.TITLE, "table": table, "chart": chart, "caveats": notes})
+    for name, why in missing.items():
+        out.append({"title": name.replace("_", " ").capitalize(), "table": None,
+                    "chart": None, "caveats": [f"Not computed: {why}"]})
+    return out
+
+
+def _previous(folder: str | Path, data: AuditData, opts: Mapping[str, Mapping[str, Any]],
+              seed: int, fmt: Formatter, k: int) -> dict[str, Any]:
+    """A previous output's published primary figures beside today's recomputation."""
+    from pathaudit.output import read_output
+
+    folder = Path(folder)
+    stored = read_output(folder)
+    manifest = folder / "manifest.json"
+    as_of = None
+    if manifest.is_file():
+        as_of = json.loads(manifest.read_text(encoding="utf-8")).get("as_of")
+    if as_of is None:
+        raise InputError(f"{folder} holds no manifest.json with the as-of date of the previous "
+                         "output; point to a folder 'pathaudit audit' wrote.")
+    day = pd.Timestamp(as_of)
+    if day > data.as_of:
+        raise InputError(f"The previous output in {folder} is as of {as_of}, after this "
+                         f"report's data ({data.as_of.date()}): pass an earlier output.")
+    at = data if day == data.as_of else data.with_as_of(day)
+    primary_parts = {"pay_parity": ["adjusted"], "time_to_promotion": ["difference"],
+                     "forced_management": ["scores"], "attrition": ["rate_ratio"]}
+    runners = _runners()
+    rows = []
+    for name, st in stored.items():
+        prim = st.headline.loc[st.headline["primary"].astype(bool)]
+        if prim.empty:
+            continue
+        then = prim.iloc[0].to_dict()
+        now = None
+        if name in primary_parts:
+            try:
+                now = primary_row(runners[name](at, parts=primary_parts[name], seed=seed,
+                                                **opts.get(name, {})))
+            except NeedsHistoryError:
+                now = None
+        unit = str(then.get("unit", ""))
+        same = now is not None and fmt.figure(now["estimate"], unit) == fmt.figure(
+            then["estimate"], unit)
+        rows.append([
+            Cell(str(then["label"])),
+            Cell(fmt.figure(then["estimate"], unit), "" if _finite(then["estimate"]) else "†",
+                 True),
+            Cell(str(then.get("status", ""))),
+            Cell(fmt.figure(now["estimate"], unit) if now else SUPPRESSED_MARK,
+                 "" if now and _finite(now["estimate"]) else "†", True),
+            Cell(str(now["status"]) if now else "not computed"),
+            Cell("same" if same else "moved (records changed since)"),
+        ])
+    table = HtmlTable(f"Published as of {as_of} beside today's recomputation for that date",
+                      ["Figure", "Published", "Status then", "Recomputed now", "Status now",
+                       "Reading"], rows,
+                      [NOT_SHOWN_NOTE.format(k=k)] if any(
+                          c.mark for r in rows for c in r) else [])
+    return {"as_of": as_of, "table": table}
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _appendix(data: AuditData, res: Mapping[str, AnalysisResult], seed: int, fmt: Formatter,
+              k: int) -> dict[str, Any]:
+    from pathaudit.io.manifest import run_manifest
+
+    manifest = run_manifest(data, seed=seed)
+    counts = pd.DataFrame([
+        {"table": t, "in": v.get("in", math.nan), "used": v.get("used", math.nan),
+         "excluded": v.get("excluded", 0) + v.get("excluded_later", 0),
+         "repaired": v.get("repaired", 0)}
+        for t, v in manifest["rows"].items()
+    ])
+    rows_table = html_table(counts, "Rows read, used, excluded and repaired per table",
+                            {"table": "Table", "in": "Read", "used": "Used",
+                             "excluded": "Excluded", "repaired": "Repaired"}, fmt, k)
+    q = data.quality.to_frame()
+    q = q.loc[q["action"] != "note"] if "action" in q else q
+    reasons = html_table(
+        q.assign(file=q.get("file", ""), rows=q["n_rows"]) if len(q) else q,
+        "Exclusions and repairs by reason",
+        {"table": "Table", "rule": "Rule", "action": "Action", "rows": "Rows",
+         "message": "What was found"}, fmt, k) if len(q) else None
+    definitions = []
+    for result in res.values():
+        for part, r in result.published().items():
+            m = r.meta
+            definitions.append({"analysis": result.TITLE, "part": part,
+                                "title": str(m.get("analysis", part)),
+                                "definition": str(m.get("definition", "")),
+                                "method": str(m.get("method", "")),
+                                "population": str(m.get("population", ""))})
+    map_hash = hashlib.sha256(json.dumps(manifest["map"], sort_keys=True, default=str)
+                              .encode()).hexdigest()
+    facts = [("Package version", manifest["version"]), ("Map (SHA-256 of the checked map)",
+             map_hash), ("As of", str(manifest["as_of"])),
+             ("Extract date", str(manifest["extract_date"])),
+             ("History start", str(manifest["history_start"])), ("Seed", str(seed)),
+             ("Minimum cell size k", str(k)), ("Export kind", manifest["kind"])]
+    facts += [(f"Input {name} (SHA-256)", h) for name, h in manifest["inputs"].items()]
+    notes = [{"analysis": r.TITLE, "kind": n.kind, "part": n.part, "text": n.text}
+             for r in res.values() for n in r.notes if n.kind != "finding"]
+    return {"rows": rows_table, "reasons": reasons, "definitions": definitions,
+            "facts": facts, "notes": notes, "k": k,
+            "suppressed_note": SUPPRESSED_NOTE.format(k=k),
+            "not_shown_note": NOT_SHOWN_NOTE.format(k=k)}
+

@@ -1,0 +1,334 @@
+"""The report quarter, the primary figures over past quarters, and changes between them.
+
+Rules (documented in ``docs/report.md``):
+
+- **Quarters** are fiscal quarters (:mod:`pathaudit.derived.calendar`, the map's fiscal
+  year start). The report quarter defaults to the last complete quarter ending on or
+  before ``as_of``.
+- **Trend points** are the primary figures recomputed as of each quarter end
+  (:meth:`~pathaudit.data.AuditData.with_as_of`: records dated later are ignored), for the
+  report quarter and up to 7 before it whose trailing 12 months lie inside the history.
+  Rates use a trailing 12-month window ending at the quarter end (``attrition(...,
+  window_months=12)``); pay uses the population employed at the quarter end; the 3-year
+  promotion probability uses every spell observed up to the quarter end (a 3-year
+  probability cannot be estimated from 12 months). The forced-into-management count comes
+  per fiscal year from the profile the analysis already computes.
+- **A change** between two points is a change only when its own interval excludes "no
+  change" (:func:`change_between`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from pathaudit.data import AuditData
+from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
+from pathaudit.errors import ArgumentError, NeedsHistoryError
+from pathaudit.report._format import unit_kind
+from pathaudit.result import AnalysisResult
+
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+TREND_QUARTERS = 8
+"""Quarters of trend shown (the report quarter and up to 7 before it)."""
+
+WINDOW_MONTHS = 12
+"""Length of the trailing window of rates in the trend."""
+
+BAD_QUARTER = (
+    "quarter must be a fiscal quarter label like '2024Q4' (year, Q, 1-4); got {got!r}."
+)
+QUARTER_NOT_ENDED = (
+    "The fiscal quarter {quarter} ends on {end}, after the as-of date {as_of}: its figures "
+    "are not complete. Pass an earlier quarter, or leave quarter out for the last complete "
+    "one ({last})."
+)
+QUARTER_BEFORE_HISTORY = (
+    "The fiscal quarter {quarter} ends on {end}, before the history starts ({start}). Pass a "
+    "quarter that ends after {start}."
+)
+
+
+def quarter_end(label: str, fiscal_year_start_month: int = 1) -> pd.Timestamp:
+    """Last day of a fiscal quarter.
+
+    Examples
+    --------
+    >>> quarter_end("2024Q4").date(), quarter_end("2024Q1", 4).date()
+    (datetime.date(2024, 12, 31), datetime.date(2023, 6, 30))
+    """
+    start = fiscal_quarter_start(label, fiscal_year_start_month)
+    return start + pd.DateOffset(months=3) - pd.Timedelta(days=1)
+
+
+def quarter_of(day: pd.Timestamp, fiscal_year_start_month: int = 1) -> str:
+    """Label of the fiscal quarter holding ``day``."""
+    return str(fiscal_quarters([day], fiscal_year_start_month)["quarter"].iloc[0])
+
+
+def last_complete_quarter(as_of: pd.Timestamp, fiscal_year_start_month: int = 1) -> str:
+    """The last fiscal quarter ending on or before ``as_of``.
+
+    Examples
+    --------
+    >>> last_complete_quarter(pd.Timestamp("2025-12-31")), last_complete_quarter(
+    ...     pd.Timestamp("2025-12-30"))
+    ('2025Q4', '2025Q3')
+    """
+    label = quarter_of(as_of, fiscal_year_start_month)
+    if quarter_end(label, fiscal_year_start_month) <= as_of:
+        return label
+    start = fiscal_quarter_start(label, fiscal_year_start_month)
+    return quarter_of(start - pd.Timedelta(days=1), fiscal_year_start_month)
+
+
+def report_quarter(data: AuditData, quarter: str | None) -> tuple[str, pd.Timestamp]:
+    """The report quarter (checked) and its last day."""
+    fy = data.fiscal_year_start_month
+    last = last_complete_quarter(data.as_of, fy)
+    if quarter is None:
+        quarter = last
+    if not isinstance(quarter, str) or not QUARTER.match(quarter):
+        raise ArgumentError(BAD_QUARTER.format(got=quarter))
+    end = quarter_end(quarter, fy)
+    if end > data.as_of:
+        raise ArgumentError(QUARTER_NOT_ENDED.format(
+            quarter=quarter, end=end.date(), as_of=data.as_of.date(), last=last))
+    if end < data.history_start:
+        raise ArgumentError(QUARTER_BEFORE_HISTORY.format(
+            quarter=quarter, end=end.date(), start=data.history_start.date()))
+    return quarter, end
+
+
+def trend_quarters(
+    data: AuditData, quarter: str, n: int = TREND_QUARTERS
+) -> list[tuple[str, pd.Timestamp]]:
+    """The report quarter and up to ``n - 1`` before it, oldest first.
+
+    A quarter is kept when its trailing 12 months start on or after ``history_start``
+    (the window is fully observed); the report quarter is always kept.
+    """
+    fy = data.fiscal_year_start_month
+    out = []
+    label = quarter
+    for i in range(n):
+        end = quarter_end(label, fy)
+        window_start = end + pd.Timedelta(days=1) - pd.DateOffset(months=WINDOW_MONTHS)
+        if i > 0 and window_start < data.history_start:
+            break
+        out.append((label, end))
+        label = quarter_of(fiscal_quarter_start(label, fy) - pd.Timedelta(days=1), fy)
+    return out[::-1]
+
+
+@dataclass(frozen=True)
+class TrendSpec:
+    """How one analysis's primary figure is recomputed as of a past quarter end.
+
+    Attributes
+    ----------
+    analysis
+        The analysis (``AnalysisResult.ANALYSIS``).
+    run
+        ``run(data_at_quarter_end, options, seed) -> AnalysisResult``: the fewest parts
+        that give the primary headline figure.
+    window
+        How the figure covers time, in words (shown in the report).
+    """
+
+    analysis: str
+    run: Callable[[AuditData, Mapping[str, Any], int], AnalysisResult]
+    window: str
+
+
+def _pay(data: AuditData, opts: Mapping[str, Any], seed: int) -> AnalysisResult:
+    from pathaudit.parity import pay_parity
+
+    return pay_parity(data, parts=["adjusted"], seed=seed, **opts)
+
+
+def _promotion(data: AuditData, opts: Mapping[str, Any], seed: int) -> AnalysisResult:
+    from pathaudit.promotion import time_to_promotion
+
+    return time_to_promotion(data, parts=["difference"], seed=seed, **opts)
+
+
+def _attrition(data: AuditData, opts: Mapping[str, Any], seed: int) -> AnalysisResult:
+    from pathaudit.attrition import attrition
+
+    return attrition(data, parts=["rate_ratio"], seed=seed, window_months=WINDOW_MONTHS,
+                     **opts)
+
+
+TREND_SPECS: dict[str, TrendSpec] = {
+    s.analysis: s
+    for s in (
+        TrendSpec("pay_parity", _pay, "people employed at the quarter end"),
+        TrendSpec("time_to_promotion", _promotion,
+                  "every spell observed from the history start to the quarter end"),
+        TrendSpec("attrition", _attrition,
+                  f"person-time and exits in the trailing {WINDOW_MONTHS} months ending at "
+                  "the quarter end"),
+    )
+}
+"""Analyses whose primary figure is recomputed per quarter end, and how."""
+
+TREND_COLUMNS = ("analysis", "key", "label", "period", "period_end", "estimate", "ci_lower",
+                 "ci_upper", "n", "unit", "status", "reason", "window")
+"""Columns of the trend table."""
+
+
+def primary_row(result: AnalysisResult) -> dict[str, Any] | None:
+    """The primary headline row of an analysis (None when it has none)."""
+    head = result.headline()
+    prim = head.loc[head["primary"]]
+    return None if prim.empty else prim.iloc[0].to_dict()
+
+
+def compute_trends(
+    data: AuditData,
+    quarters: list[tuple[str, pd.Timestamp]],
+    options: Mapping[str, Mapping[str, Any]],
+    seed: int,
+    management: AnalysisResult | None = None,
+) -> pd.DataFrame:
+    """The primary figures as of each quarter end (see the module docstring).
+
+    One dataset per quarter end is derived once (spells, exposure) and shared by the
+    analyses recomputed there.
+    """
+    rows: list[dict[str, Any]] = []
+    for label, end in quarters:
+        at = data if end == data.as_of else data.with_as_of(end)
+        for spec in TREND_SPECS.values():
+            try:
+                res = spec.run(at, options.get(spec.analysis, {}), seed)
+            except NeedsHistoryError as err:
+                rows.append({"analysis": spec.analysis, "key": "", "period": label,
+                             "period_end": end, "status": "not computed", "reason": str(err),
+                             "window": spec.window})
+                continue
+            row = primary_row(res)
+            if row is None:
+                continue
+            rows.append({**{c: row.get(c) for c in TREND_COLUMNS if c in row},
+                         "analysis": spec.analysis, "period": label, "period_end": end,
+                         "window": spec.window})
+    if management is not None:
+        rows += _management_years(management)
+    frame = pd.DataFrame(rows, columns=list(TREND_COLUMNS))
+    for c in ("estimate", "ci_lower", "ci_upper", "n"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    return frame
+
+
+def _management_years(result: AnalysisResult) -> list[dict[str, Any]]:
+    """The flagged-figure count per fiscal year, from the published scores part."""
+    scores = result.published().get("scores")
+    row = primary_row(result)
+    if scores is None or row is None:
+        return []
+    t = scores.table
+    years = t.loc[t["by"] == "year"]
+    out = []
+    for _, r in years.iterrows():
+        flagged = r.get("flagged")
+        out.append({
+            "analysis": result.ANALYSIS, "key": row["key"], "label": row["label"],
+            "period": f"FY{r['group']}", "period_end": pd.NaT,
+            "estimate": flagged, "ci_lower": np.nan, "ci_upper": np.nan, "n": np.nan,
+            "unit": row["unit"], "status": r.get("status"), "reason": r.get("reason"),
+            "window": "indicators computed on each fiscal year's switches, moves and "
+                      "year-end headcounts",
+        })
+    return out
+
+
+def _transform(unit: str) -> tuple[Callable[[float], float], str]:
+    kind = unit_kind(unit)
+    if kind == "ratio":
+        return math.log, "ratio"
+    if unit == "proportional gap":
+        return math.log1p, "log"
+    return (lambda x: x), "difference"
+
+
+def change_between(
+    before: Mapping[str, Any], now: Mapping[str, Any], alpha: float = 0.05
+) -> dict[str, Any]:
+    """The change of a figure between two dates, with a conservative interval.
+
+    Parameters
+    ----------
+    before, now
+        Two rows of the same figure (``estimate``, ``ci_lower``, ``ci_upper``, ``unit``).
+    alpha
+        1 - confidence level of the change's interval.
+
+    Returns
+    -------
+    dict
+        ``before``, ``now``, ``estimate`` (``now - before``; ``now / before`` for a ratio),
+        ``ci_lower``, ``ci_upper`` (NaN when either figure has no interval; a ratio's as a
+        ratio, a proportional gap's as a difference of log(1 + g)) and ``clear``
+        (whether the interval excludes no change).
+
+    Notes
+    -----
+    On the scale where the figure's interval is symmetric (log for a ratio, log(1 + g) for
+    a proportional gap g, else the figure itself) each standard error is read off its
+    interval, ``se = (upper - lower) / (2 z)``, and the change gets
+    ``d +/- z sqrt(se_before^2 + se_now^2)``. The two figures rest on overlapping
+    people, so their covariance is positive and the true variance of the change is
+    smaller: the interval is conservative (wider), and a change it calls clear is one.
+
+    Examples
+    --------
+    >>> a = {"estimate": 1.0, "ci_lower": 0.9, "ci_upper": 1.1, "unit": "ratio"}
+    >>> b = {"estimate": 1.5, "ci_lower": 1.35, "ci_upper": 1.65, "unit": "ratio"}
+    >>> change_between(a, b)["clear"], change_between(a, a)["clear"]
+    (True, False)
+    """
+    unit = str(now.get("unit") or before.get("unit") or "")
+    f, scale = _transform(unit)
+    z = float(norm.ppf(1 - alpha / 2))
+    out: dict[str, Any] = {"before": _num(before.get("estimate")),
+                           "now": _num(now.get("estimate")),
+                           "estimate": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
+                           "clear": False}
+    b, n = out["before"], out["now"]
+    if not (math.isfinite(b) and math.isfinite(n)):
+        return out
+    out["estimate"] = n / b if scale == "ratio" and b else n - b
+    ends = [_num(before.get("ci_lower")), _num(before.get("ci_upper")),
+            _num(now.get("ci_lower")), _num(now.get("ci_upper"))]
+    try:
+        tb, tn = f(b), f(n)
+        lo_b, hi_b, lo_n, hi_n = (f(x) for x in ends)
+    except ValueError:
+        return out
+    if not all(math.isfinite(x) for x in (tb, tn, lo_b, hi_b, lo_n, hi_n)):
+        return out
+    se = math.hypot((hi_b - lo_b) / (2 * z), (hi_n - lo_n) / (2 * z))
+    d = tn - tb
+    lo, hi = d - z * se, d + z * se
+    # a ratio's change is a ratio; a proportional gap's is in log(1 + g) points
+    out["ci_lower"], out["ci_upper"] = (math.exp(lo), math.exp(hi)) if scale == "ratio" else (
+        lo, hi)
+    out["clear"] = bool(lo > 0 or hi < 0)
+    return out
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
