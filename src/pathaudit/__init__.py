@@ -8,6 +8,12 @@ from pathaudit.data import AuditData
 from pathaudit.io import load, validate
 from pathaudit.management import ManagementAudit, forced_management
 from pathaudit.parity import ParityResult, pay_parity
+from pathaudit.paygap import (
+    EUPayTransparencyResult,
+    UKGenderPayGapResult,
+    eu_pay_transparency,
+    uk_gender_pay_gap,
+)
 from pathaudit.promotion import PromotionAudit, time_to_promotion
 from pathaudit.quality import DataQualityReport
 from pathaudit.report import Report, build_report
@@ -21,12 +27,14 @@ __all__ = [
     "AuditData",
     "CoxTable",
     "DataQualityReport",
+    "EUPayTransparencyResult",
     "ManagementAudit",
     "Note",
     "ParityResult",
     "PromotionAudit",
     "Report",
     "Result",
+    "UKGenderPayGapResult",
     "__version__",
     "aggregate",
     "att_gt",
@@ -34,10 +42,12 @@ __all__ = [
     "build_report",
     "cox",
     "cumulative_incidence",
+    "eu_pay_transparency",
     "forced_management",
     "load",
     "pay_parity",
     "survival_table",
     "time_to_promotion",
+    "uk_gender_pay_gap",
     "validate",
 ]

@@ -133,6 +133,7 @@ VALUE_TARGETS: dict[str, tuple[str, ...] | None] = {
     "termination_type": (*TERMINATION_TYPES, "none"),
     "left": ("true", "false"),
     "pay_period": PAY_PERIODS,
+    "reduced_pay_leave": ("true", "false"),
 }
 """Value-map sections whose targets are restricted (others map to any text)."""
 

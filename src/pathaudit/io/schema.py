@@ -75,6 +75,22 @@ class Column:
     doc: str = ""
 
 
+PAY_REPORTING: tuple[Column, ...] = (
+    Column("contracted_hours", "float", doc="weekly contracted working hours"),
+    Column("bonus_paid", "float", doc="a bonus actually paid (not a target), on bonus_paid_date"),
+    Column("bonus_paid_date", "date", doc="date the bonus in bonus_paid was paid"),
+    Column(
+        "reduced_pay_leave",
+        "category",
+        values=("true", "false"),
+        doc="on leave at reduced or nil pay in the pay period of the record (true/false)",
+    ),
+    Column("legal_employer", "str", doc="the legal entity that employs the person"),
+)
+"""Optional fields the pay-gap reports need (``pathaudit.paygap``); part of ``history`` and
+``snapshot``. Where one is absent, the figure that needs it is not computed, with the reason,
+or computed on a stated assumption (``docs/pay-gap-reporting.md``)."""
+
 HISTORY: tuple[Column, ...] = (
     Column("employee_id", "str", True, doc="pseudonymous person ID"),
     Column("effective_date", "date", True, doc="date the job record takes effect"),
@@ -95,7 +111,7 @@ HISTORY: tuple[Column, ...] = (
         "str",
         doc="period of the pay figures of the row (year, month, week, hour); else [export]",
     ),
-)
+) + PAY_REPORTING
 """Effective-dated job records, one row per person per change."""
 
 HISTORY_DERIVED: tuple[Column, ...] = (
@@ -184,7 +200,7 @@ SNAPSHOT: tuple[Column, ...] = (
     Column("ethnicity", "str"),
     Column("age_band", "str"),
     Column("career_preference", "category", values=TRACKS),
-)
+) + PAY_REPORTING
 """A snapshot-only export: one row per person (current state)."""
 
 TABLES: dict[str, tuple[Column, ...]] = {
