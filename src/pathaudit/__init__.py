@@ -19,7 +19,7 @@ from pathaudit.quality import DataQualityReport
 from pathaudit.report import Report, build_report
 from pathaudit.result import AnalysisResult, Note, Result
 from pathaudit.stats.tools import CoxTable, cox, cumulative_incidence, survival_table
-from pathaudit.study import aggregate, att_gt
+from pathaudit.study import StudyResult, aggregate, att_gt, dual_ladder_study
 
 __all__ = [
     "AnalysisResult",
@@ -34,11 +34,13 @@ __all__ = [
     "PromotionAudit",
     "Report",
     "Result",
+    "StudyResult",
     "UKGenderPayGapResult",
     "__version__",
     "aggregate",
     "att_gt",
     "attrition",
+    "dual_ladder_study",
     "build_report",
     "cox",
     "cumulative_incidence",

@@ -74,6 +74,7 @@ QUESTIONS: dict[str, str] = {
     "promotion": "Are ICs promoted as fast as managers?",
     "management": "Are people pushed into management?",
     "attrition": "Do ICs leave more than managers?",
+    "turnover": "Did introducing the dual ladder lower turnover?",
     "pay_gap": "Are women and men paid alike, as the pay-transparency laws count it?",
 }
 """The leader's questions, by key; each analysis answers one of them."""

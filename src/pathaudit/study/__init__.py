@@ -4,6 +4,18 @@
 ``did``); :func:`dual_ladder_study` runs the whole study on loaded HR data.
 """
 
+from pathaudit.study._analysis import MIN_UNITS_PER_COHORT, dual_ladder_study
 from pathaudit.study._did import Aggregate, AttGt, Pretest, aggregate, att_gt
+from pathaudit.study._result import PARTS, StudyResult
 
-__all__ = ["Aggregate", "AttGt", "Pretest", "aggregate", "att_gt"]
+__all__ = [
+    "MIN_UNITS_PER_COHORT",
+    "PARTS",
+    "Aggregate",
+    "AttGt",
+    "Pretest",
+    "StudyResult",
+    "aggregate",
+    "att_gt",
+    "dual_ladder_study",
+]

@@ -125,12 +125,16 @@ class Aggregate:
         rows).
     influence
         The overall figure's influence function, one value per unit.
+    influence_rows
+        The rows' influence functions, ``(units, rows)``: their covariance is
+        ``influence_rows.T @ influence_rows / units**2``.
     """
 
     kind: str
     table: pd.DataFrame
     overall: dict[str, float]
     influence: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    influence_rows: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
 
 
 def _engine() -> Any:
@@ -343,6 +347,8 @@ def att_gt(
     md = _engine()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="panel=False was specified")
+        # R did warns the same and returns no pre-test: ``pretest`` is then None
+        warnings.filterwarnings("ignore", message="Not returning pre-test Wald statistic")
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         fit = md.att_gt(clean, boot=False, cband=False, **kw)
         boot_fit = (
@@ -549,6 +555,15 @@ def aggregate(
             }
         )
     infl = a.influence_func_overall if a.influence_func_overall is not None else (a.influence_func)
+    rows_if = (
+        np.asarray(a.influence_func, dtype=float)
+        if kind != "simple" and a.influence_func is not None
+        else np.empty(0)
+    )
     return Aggregate(
-        kind=kind, table=table, overall=overall, influence=np.asarray(infl, dtype=float).ravel()
+        kind=kind,
+        table=table,
+        overall=overall,
+        influence=np.asarray(infl, dtype=float).ravel(),
+        influence_rows=rows_if,
     )
