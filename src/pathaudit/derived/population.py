@@ -118,10 +118,7 @@ def _state_on(data: AuditData, when: pd.Timestamp) -> tuple[pd.DataFrame, dict[s
     emp = emp.sort_values(["employee_id", "hire_date"]).drop_duplicates("employee_id", keep="last")
 
     hist = data.history
-    hist = hist.loc[hist["effective_date"] <= when]
-    hist = hist.sort_values(["employee_id", "effective_date", "row"] if "row" in hist else
-                            ["employee_id", "effective_date"], kind="stable")
-    last = hist.drop_duplicates(["employee_id", "episode"], keep="last")
+    last = hist.iloc[_last_records(data, when)]
     last = last.drop(columns=[c for c in PEOPLE_COLUMNS if c in last.columns])
     out = emp.merge(last, on=["employee_id", "episode"], how="inner", validate="one_to_one")
     out["tenure_years"] = ((when - out["hire_date"]).dt.days / DAYS_PER_YEAR).astype("float64")
@@ -132,6 +129,43 @@ def _state_on(data: AuditData, when: pd.Timestamp) -> tuple[pd.DataFrame, dict[s
     counts = {"employed": len(emp), "no_job_record": int(len(emp) - len(out)),
               "included": len(out)}
     return out, counts
+
+
+def _record_order(data: AuditData) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The history sorted once for every date: ``(order, key, span, first_day)``.
+
+    ``order`` sorts ``data.history`` by (person and episode, effective date, row); ``key``
+    is, in that order, ``episode code * span + (day - first_day)``, increasing. Built once
+    per dataset (``data.derived``) and shared by every date of :func:`current_state`.
+    """
+    hist = data.history
+    pair = pd.MultiIndex.from_arrays([hist["employee_id"], hist["episode"]])
+    group = pd.factorize(pair)[0].astype(np.int64)
+    days = hist["effective_date"].to_numpy("datetime64[D]").astype(np.int64)
+    first = int(days.min()) if len(days) else 0
+    span = (int(days.max()) - first + 2) if len(days) else 2
+    keys = (hist["row"].to_numpy(np.int64), days, group) if "row" in hist else (days, group)
+    order = np.lexsort(keys)
+    return order, group[order] * span + (days[order] - first), span, first
+
+
+def _last_records(data: AuditData, when: pd.Timestamp) -> np.ndarray:
+    """Positions in ``data.history`` of each episode's last record dated on or before ``when``.
+
+    One binary search per episode in the order of :func:`_record_order` (sorted once for all
+    dates); the same rows as sorting the records dated on or before ``when`` and keeping the
+    last of each person and episode.
+    """
+    order, key, span, first = data.derived("history_record_order", lambda: _record_order(data))
+    if not len(key):
+        return np.zeros(0, dtype=np.int64)
+    day = int(np.datetime64(when.date(), "D").astype(np.int64)) - first
+    day = min(day, span - 1)
+    groups = np.unique(key // span)
+    pos = np.searchsorted(key, groups * span + day, side="right") - 1
+    ok = pos >= 0
+    ok[ok] = key[pos[ok]] // span == groups[ok]
+    return np.sort(order[pos[ok]])
 
 
 def fte_filled(frame: pd.DataFrame) -> pd.Series:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit import stats
+from pathaudit.derived.population import distinct_people
 from pathaudit.io.schema import DAYS_PER_YEAR
 from pathaudit.promotion._population import n_people, person_codes, promotable_from
 from pathaudit.stats.regression import treatment_dummies
@@ -309,24 +310,29 @@ def promotion_rates(
     start = ex["start"]
     begin = start.where(frm.isna() | (frm <= start), frm)  # both datetime64[ns]
     py = ((ex["stop"] - begin).dt.days / DAYS_PER_YEAR).to_numpy(dtype=float)
-    keep = frm.notna().to_numpy() & grade.notna().to_numpy() & (py > 0)
-    ex = ex.loc[keep]
-    frame = pd.DataFrame(
+    keep = np.flatnonzero(frm.notna().to_numpy() & grade.notna().to_numpy() & (py > 0))
+    # count on integer codes of the kept rows: no copy of the exposure table, no text keys
+    track_all, tracks = pd.factorize(ex["track"], sort=True)
+    track_code = track_all[keep].astype(np.int64)
+    grade_code, grades = pd.factorize(grade.to_numpy()[keep].astype(np.int64), sort=True)
+    year_code, years = pd.factorize(
+        pd.to_numeric(ex["year"]).to_numpy()[keep].astype(np.int64), sort=True
+    )
+    cell = (track_code * len(grades) + grade_code) * len(years) + year_code
+    cells, inv = np.unique(cell, return_inverse=True)
+    promoted = (ex["event"] == "promotion").to_numpy(dtype=bool, na_value=False)[keep]
+    person = pd.factorize(ex["employee_id"])[0][keep]
+    labels = np.asarray(tracks, dtype=object).astype(str)
+    out = pd.DataFrame(
         {
-            "track": ex["track"].astype("str").to_numpy(),
-            "grade": grade[keep].astype(np.int64).to_numpy(),
-            "year": pd.to_numeric(ex["year"]).astype(np.int64).to_numpy(),
-            "employee_id": ex["employee_id"].astype("str").to_numpy(),
-            "events": (ex["event"].astype("str") == "promotion").to_numpy(dtype=float),
-            "person_years": py[keep],
+            "track": pd.Series(labels[cells // (len(grades) * len(years))], dtype="str"),
+            "grade": np.asarray(grades)[(cells // len(years)) % len(grades)],
+            "year": np.asarray(years)[cells % len(years)],
+            "events": np.bincount(inv, weights=promoted.astype(float), minlength=len(cells)),
+            "person_years": np.bincount(inv, weights=py[keep], minlength=len(cells)),
+            "n": distinct_people(inv, person, len(cells)).astype(np.int64),
         }
     )
-    g = frame.groupby(["track", "grade", "year"], sort=True)
-    out = g.agg(
-        events=("events", "sum"),
-        person_years=("person_years", "sum"),
-        n=("employee_id", "nunique"),
-    ).reset_index()
     lo, hi = stats.poisson_rate_ci(out["events"], out["person_years"], alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["estimate"] = 100 * out["events"] / out["person_years"]
