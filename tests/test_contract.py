@@ -22,6 +22,8 @@ ANALYSES = {
     "time_to_promotion": pathaudit.time_to_promotion,
     "forced_management": pathaudit.forced_management,
     "attrition": pathaudit.attrition,
+    "eu_pay_transparency": pathaudit.eu_pay_transparency,
+    "uk_gender_pay_gap": pathaudit.uk_gender_pay_gap,
 }
 
 

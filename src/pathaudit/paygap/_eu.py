@@ -42,6 +42,7 @@ from pathaudit.paygap._gaps import (
     scoped,
     split,
 )
+from pathaudit.paygap._plots import plot_category_gaps, plot_quartiles
 from pathaudit.paygap._result import EU_PARTS, EUPayTransparencyResult
 from pathaudit.result import Note, Result
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED, wilson_ci
@@ -285,7 +286,7 @@ def _categories(run: _EU, spec: PartSpec[_EU]) -> Result:
         "mde",
         "at_or_above",
     ]
-    return run.run.build(spec, table[cols], n_col=GAP_COUNTS)
+    return run.run.build(spec, table[cols], n_col=GAP_COUNTS, threshold=run.threshold)
 
 
 def _sensitivity(run: _EU, spec: PartSpec[_EU]) -> Result:
@@ -441,6 +442,7 @@ SPECS: tuple[PartSpec[_EU], ...] = (
         "exact fractional split at ties (no interval)",
         _needs_gender(_quartiles),
         groups=("scope", "quartile"),
+        plotter=plot_quartiles,
     ),
     PartSpec(
         "categories",
@@ -449,6 +451,7 @@ SPECS: tuple[PartSpec[_EU], ...] = (
         GAP_METHOD,
         _needs_gender(_categories),
         groups=("category", "component", "basis"),
+        plotter=plot_category_gaps,
     ),
     PartSpec(
         "sensitivity",

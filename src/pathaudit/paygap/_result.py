@@ -50,7 +50,7 @@ def gap_threshold(threshold: float, indicator: str, label: str, rationale: str) 
         label=label,
         direction="outside",
         value=(-threshold, threshold),
-        unit="share of men's pay",
+        unit="proportional gap",
         rationale=rationale,
     )
 
@@ -131,7 +131,7 @@ class _PayGapResult(AnalysisResult):
         primary: bool = False,
     ) -> dict[str, Any]:
         common: dict[str, Any] = dict(
-            unit="share of men's pay", threshold=threshold, primary=primary
+            unit="proportional gap", threshold=threshold, primary=primary
         )
         res = getattr(self, part, None)
         if res is None:
@@ -372,7 +372,7 @@ class EUPayTransparencyResult(_PayGapResult):
                 label,
                 QUESTION,
                 status="not computed",
-                unit="share of men's pay",
+                unit="proportional gap",
                 reason=f"the part 'decomposition' was not computed: {why}",
             )
         t = self.decomposition.table
@@ -383,7 +383,7 @@ class EUPayTransparencyResult(_PayGapResult):
                 label,
                 QUESTION,
                 status="not estimable",
-                unit="share of men's pay",
+                unit="proportional gap",
                 reason="fewer than k men or k women compared",
             )
         return headline_row(
@@ -393,7 +393,7 @@ class EUPayTransparencyResult(_PayGapResult):
             estimate=r["estimate"].iloc[0],
             n=r["n"].iloc[0],
             status="descriptive",
-            unit="share of men's pay",
+            unit="proportional gap",
         )
 
 

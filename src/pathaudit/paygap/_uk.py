@@ -39,6 +39,7 @@ from pathaudit.paygap._gaps import (
     scoped,
     split,
 )
+from pathaudit.paygap._plots import plot_hourly_gaps, plot_quartiles
 from pathaudit.paygap._result import UK_PARTS, UKGenderPayGapResult
 from pathaudit.result import Note, Result
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED, wilson_ci
@@ -261,6 +262,7 @@ SPECS: tuple[PartSpec[_UK], ...] = (
         GAP_METHOD,
         _needs_gender(_pay_gaps),
         groups=("scope", "statistic"),
+        plotter=plot_hourly_gaps,
     ),
     PartSpec(
         "bonus",
@@ -277,6 +279,7 @@ SPECS: tuple[PartSpec[_UK], ...] = (
         "exact fractional split at ties (no interval)",
         _needs_gender(_quartiles),
         groups=("scope", "quartile"),
+        plotter=plot_quartiles,
     ),
     PartSpec(
         "decomposition",
