@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from builders import YEAR, stack
 from builders import person as P
+from coverage_tables import write_coverage_table
 
 from pathaudit.data import AuditData
 
@@ -1126,23 +1127,67 @@ def test_stacked_run_equals_separate_runs():
             assert a == pytest.approx(b, rel=1e-9, nan_ok=True), (key, measure, i)
 
 
+def per_org_interval(result, measure: str, n: int, **where) -> pd.DataFrame:
+    """Estimate and interval of one figure per organisation (rows ``0 .. n - 1``)."""
+    t = result.table
+    sel = (t["by"] == "location") & (t["measure"] == measure) & t["grade"].isna()
+    for c, v in where.items():
+        sel &= t[c] == v
+    cols = ["estimate", "ci_lower", "ci_upper"]
+    return t.loc[sel].set_index("group")[cols].reindex([str(i) for i in range(n)])
+
+
+def interval_coverage(found: pd.DataFrame, truths) -> tuple[float, int]:
+    """Share of the draws with an interval whose interval holds the truth, and their number."""
+    tru = np.broadcast_to(np.asarray(truths, dtype=float), (len(found),))
+    ok = found[["ci_lower", "ci_upper"]].notna().all(axis=1).to_numpy() & np.isfinite(tru)
+    hit = (found["ci_lower"].to_numpy() <= tru) & (tru <= found["ci_upper"].to_numpy())
+    return float(hit[ok].mean()), int(ok.sum())
+
+
+MIN_ESTIMABLE = 150
+"""Coverage is computed over the draws where a figure has an interval, at least this many
+of the 200 (fixed before the studies were run, as in the attrition study)."""
+
+STALL_PSEUDO_TRUE_ORGS = 200
+"""Organisations of the counterfactual run that gives the stall hazard ratio's target under
+per-organisation thresholds (seeds apart from the shared set's). Its standard error on the
+log scale is about a tenth of one organisation's."""
+
+
+@pytest.fixture(scope="module")
+def stall_pseudo_true() -> float:
+    """The value the stall hazard ratio users get targets: each organisation sets its own
+    stall thresholds (noisy in a 300-person organisation, which attenuates the ratio: a
+    stalled-by-threshold IC is not always stalled in the simulator's sense), so the target
+    is the ratio of a large run of other organisations of the same size, each with its own
+    thresholds, pooled into one fit: the solution of the estimating equation the users'
+    estimator solves, averaged over organisations of this size (its pseudo-true value)."""
+    from pathaudit.simulate import cached_organisations
+    from pathaudit.simulate.config import small
+
+    other = cached_organisations(STALL_PSEUDO_TRUE_ORGS, small(), seed0=100_000, truth=False)
+    res = stalled_then_switched(stack(other), threshold_by="location")
+    return float(pick(res, "hazard_ratio")["estimate"])
+
+
 @pytest.mark.coverage_study
-def test_indicators_recover_the_simulated_truth(shared_set):
-    """Each estimator's mean error over 200 organisations is within 3 Monte-Carlo SEs."""
+def test_indicators_recover_the_simulated_truth(shared_set, stall_pseudo_true):
+    """Each estimator's mean error over 200 organisations is within 3 Monte-Carlo SEs, and
+    the intervals users get cover the target of the estimator users run."""
     sims, data = shared_set
     n = len(sims)
     truth = [s.truth["management"] for s in sims]
     premium = switch_premium(data, by="location")
-    # thresholds from the pooled organisations: a well-estimated stall definition
-    # (per-organisation thresholds of 300-person organisations are noisy, which
-    # dilutes the hazard ratio toward 1; see docs/management.md)
+    # thresholds from the pooled organisations: a well-estimated stall definition, which
+    # recovers the simulator's hazard ratio (per-organisation thresholds of 300-person
+    # organisations are noisy, which dilutes the hazard ratio toward 1: tested below
+    # against its own target; see docs/management.md)
     stall = stalled_then_switched(data, by="location")
     back = switch_back(data, by="location")
     attrition = post_switch_attrition(data, by="location")
-    nominal = nominal_managers(data, by="location")
     who = who_switches(data, by="location", attributes=("gender",))
     peter = peter_principle(data, by="location")
-    mismatch = preference_mismatch(data, by="location")
     checks = {
         "switch_premium": (per_org(premium, "premium", n),
                            [t["switch_premium"] for t in truth], False),
@@ -1152,19 +1197,80 @@ def test_indicators_recover_the_simulated_truth(shared_set):
                                 [t["switch_back_cif_24m"] for t in truth], False),
         "post_switch_exit_hr": (per_org(attrition, "hazard_ratio", n),
                                 [t["post_switch_exit_hr"] for t in truth], True),
-        "nominal_manager_share": (per_org(nominal, "share", n),
-                                  [t["nominal_manager_share"] for t in truth], False),
         "switch_hr_female": (per_org(who, "rate_ratio", n, category="Female"),
                              [t["switch_hr_female"] for t in truth], True),
         "rating_change": (per_org(peter, "difference", n),
                           [t["rating_change_switch_minus_promotion"] for t in truth], False),
-        "preference_mismatch_share": (per_org(mismatch, "share", n),
-                                      [t["preference_mismatch_share"] for t in truth], False),
     }
     for key, (est, tru, log) in checks.items():
         assert np.isfinite(est).mean() > 0.9, key
         bias, mcse = within_mc_error(est, tru, log=log)
         assert abs(bias) <= 3 * mcse + 1e-9, (key, bias, mcse)
+    # the intervals users get: per-organisation stall thresholds against their pseudo-true
+    # value, the other figures against truth.json
+    own = stalled_then_switched(data, by="location", threshold_by="location")
+    intervals = {
+        "stall hazard ratio, own thresholds": (
+            per_org_interval(own, "hazard_ratio", n), stall_pseudo_true),
+        "switch premium": (per_org_interval(premium, "premium", n),
+                           [t["switch_premium"] for t in truth]),
+        "switch-back within 24 months": (per_org_interval(back, "cif", n),
+                                         [t["switch_back_cif_24m"] for t in truth]),
+        "post-switch exit hazard ratio": (per_org_interval(attrition, "hazard_ratio", n),
+                                          [t["post_switch_exit_hr"] for t in truth]),
+        "switch rate ratio, women": (
+            per_org_interval(who, "rate_ratio", n, category="Female"),
+            [t["switch_hr_female"] for t in truth]),
+        "rating change, switch minus promotion": (
+            per_org_interval(peter, "difference", n),
+            [t["rating_change_switch_minus_promotion"] for t in truth]),
+    }
+    # held to [0.90, 0.99]; the rating change is reported, not held: it covers 0.89 (a
+    # Wald interval on a difference of mean ratings on a five-point scale; see docs/testing.md)
+    held = {k for k in intervals if not k.startswith("rating change")}
+    rows = []
+    for name, (found, target) in intervals.items():
+        coverage, draws = interval_coverage(found, target)
+        rows.append({"figure": name, "draws": draws, "coverage": coverage,
+                     "band": "[0.90, 0.99]" if name in held else "reported"})
+    write_coverage_table("management_small", pd.DataFrame(rows))
+    for row in rows:
+        assert row["draws"] >= MIN_ESTIMABLE, row
+        if row["figure"] in held:
+            assert 0.90 <= row["coverage"] <= 0.99, row
+
+
+@pytest.mark.coverage_study
+def test_manager_shares_cover_the_process_probability():
+    """Nominal managers and preference mismatch over 200 organisations whose teams form by
+    take-over and whose switchers state a preference drawn at the switch: the simulator
+    then draws each manager's state from a probability (``nominal_manager_share``; the
+    probability an answer is IC), which truth.json states. The Wilson intervals users get
+    cover that probability, not only the count of the same draw (which would be the
+    estimate itself)."""
+    from pathaudit.simulate import cached_organisations
+    from pathaudit.simulate.config import small
+
+    sims = cached_organisations(200, small(team_takeover_reports=3, prefer_m_switcher=0.85))
+    data = stack(sims)
+    truth = [s.truth["management"] for s in sims]
+    assert all("nominal_manager_share_realised" in t for t in truth)
+    assert all("preference_mismatch_share_realised" in t for t in truth)
+    rows = []
+    for name, fn, key in [("nominal managers", nominal_managers, "nominal_manager_share"),
+                          ("preference mismatch", preference_mismatch,
+                           "preference_mismatch_share")]:
+        found = per_org_interval(fn(data, by="location"), "share", len(sims))
+        target = np.array([t[key] for t in truth], dtype=float)
+        coverage, draws = interval_coverage(found, target)
+        rows.append({"figure": name, "draws": draws, "coverage": coverage,
+                     "band": "[0.90, 0.99]"})
+        # recovery: the mean share is the process probability within Monte-Carlo error
+        bias, mcse = within_mc_error(found["estimate"].to_numpy(float), target)
+        assert abs(bias) <= 3 * mcse, (name, bias, mcse)
+    write_coverage_table("management_processes", pd.DataFrame(rows))
+    for row in rows:
+        assert row["draws"] >= MIN_ESTIMABLE and 0.90 <= row["coverage"] <= 0.99, row
 
 
 def test_designed_ceiling_matches_the_simulated_ladder():
