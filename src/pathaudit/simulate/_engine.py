@@ -523,7 +523,8 @@ class _Engine:
             fem = S.female[act]
             ad = adopted_units[un]
             H = monthly_hazards(c, track=tr, grade=g, months_in_level=k, since_switch=since,
-                                female=fem, adopted=ad, stall_months=self.stall)
+                                female=fem, adopted=ad, stall_months=self.stall,
+                                months_adopted=m - self.adopt[un])
             u = rng.random(act.size)
             ev = (u[:, None] >= np.cumsum(H, axis=1)).sum(axis=1)
             day = rng.integers(1, L + 1, act.size)

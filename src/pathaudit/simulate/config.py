@@ -230,7 +230,15 @@ class SimConfig:
         ``truth["management"]["preference_mismatch_share"]`` states the probability of
         an IC answer the simulator drew each responding manager's answer with.
 
-    ``team_takeover_reports`` and ``prefer_m_switcher`` came after the shipped sample:
+    adoption_hr_final, adoption_ramp_months
+        An adoption effect that grows with time since adoption. ``None`` (the default):
+        the voluntary exit hazard ratio is ``adoption_hr`` from the adoption month on. A
+        ratio: it moves log-linearly from ``adoption_hr`` in the adoption month to
+        ``adoption_hr_final`` after ``adoption_ramp_months`` months and stays there
+        (:func:`adoption_ratio`).
+
+    ``team_takeover_reports``, ``prefer_m_switcher`` and the adoption ramp came after the
+    shipped sample:
     :meth:`to_dict` (``truth.json``'s ``config``) and :meth:`key` include them only when
     they differ from their defaults, so the configurations that existed before them keep
     their key and their files.
@@ -341,6 +349,9 @@ class SimConfig:
     # team formation and preference-driven switching (written only when not the default)
     team_takeover_reports: int = dataclasses.field(default=0, metadata={"if_set": True})
     prefer_m_switcher: float | None = dataclasses.field(default=None, metadata={"if_set": True})
+    # an adoption effect that grows with time since adoption (written only when set)
+    adoption_hr_final: float | None = dataclasses.field(default=None, metadata={"if_set": True})
+    adoption_ramp_months: int = dataclasses.field(default=0, metadata={"if_set": True})
 
     def __post_init__(self) -> None:
         problems = []
@@ -541,6 +552,40 @@ def small_delayed(**changes: Any) -> SimConfig:
     return small(history_start_months=DELAYED_ENTRY_MONTHS).replace(**changes)
 
 
+STUDY_UNITS = 40
+"""Units of the :func:`study` preset."""
+
+
+def study(**changes: Any) -> SimConfig:
+    """Many units for the turnover study: 40 units, four adoption cohorts of 8, 8 never adopt.
+
+    About 800 people ever employed over 5 years; units adopt on the first day of months
+    15, 24, 33 and 42 (fiscal quarter starts), and the adoption effect grows with time since
+    adoption: the voluntary exit hazard ratio moves from 0.85 in the adoption month to 0.55
+    two years later (``adoption_hr_final``, ``adoption_ramp_months``). The null version
+    is ``study(adoption_hr=1.0, adoption_hr_final=1.0)``. ``truth["study"]`` then states the
+    target of each Callaway–Sant'Anna aggregation (``cs_targets``).
+    """
+    n = STUDY_UNITS
+    cohorts = (15, 24, 33, 42)
+    adoption: tuple[int | None, ...] = tuple(
+        [None] * (n - 8 * len(cohorts)) + [m for m in cohorts for _ in range(8)]
+    )
+    base = SimConfig(
+        years=5,
+        initial_headcount=380,
+        target_headcount=400,
+        units=tuple(f"Unit{i + 1:02d}" for i in range(n)),
+        unit_weights=(1.0,) * n,
+        adoption_months=adoption,
+        voluntary_hazard=0.012,
+        adoption_hr=0.85,
+        adoption_hr_final=0.55,
+        adoption_ramp_months=24,
+    )
+    return base.replace(**changes)
+
+
 PRESETS = {
     "sample": default,
     "default": default,
@@ -548,6 +593,7 @@ PRESETS = {
     "broken": broken,
     "small": small,
     "small_delayed": small_delayed,
+    "study": study,
 }
 """Preset constructors by name."""
 
@@ -560,6 +606,27 @@ def ic_top(config: SimConfig, adopted: np.ndarray) -> np.ndarray:
     return np.where(adopted, config.adopted_ic_top, config.ic_grades[1])
 
 
+def adoption_ratio(config: SimConfig, months_adopted: ArrayLike) -> np.ndarray:
+    """Voluntary exit hazard ratio of the dual ladder ``months_adopted`` months after adoption.
+
+    ``adoption_hr`` without a ramp; with one, ``adoption_hr * (adoption_hr_final /
+    adoption_hr) ** min(months_adopted / adoption_ramp_months, 1)``.
+
+    Examples
+    --------
+    >>> c = SimConfig(adoption_hr=0.9, adoption_hr_final=0.6, adoption_ramp_months=24)
+    >>> adoption_ratio(c, [0, 24, 48]).round(3).tolist()
+    [0.9, 0.6, 0.6]
+    """
+    c = config
+    m = np.asarray(months_adopted, dtype=float)
+    if c.adoption_hr_final is None:
+        return np.full(m.shape, float(c.adoption_hr))
+    ramp = max(int(c.adoption_ramp_months), 1)
+    share = np.clip(m / ramp, 0.0, 1.0)
+    return c.adoption_hr * (c.adoption_hr_final / c.adoption_hr) ** share
+
+
 def monthly_hazards(
     config: SimConfig,
     *,
@@ -570,6 +637,7 @@ def monthly_hazards(
     female: ArrayLike,
     adopted: ArrayLike,
     stall_months: ArrayLike,
+    months_adopted: ArrayLike | None = None,
 ) -> np.ndarray:
     """Monthly event probabilities of people in a given state.
 
@@ -592,6 +660,9 @@ def monthly_hazards(
         Whether the person's unit has adopted the dual ladder by month ``m``.
     stall_months
         Stall threshold per grade (length 10, months).
+    months_adopted
+        ``m - (adoption month of the person's unit)``; used only with an adoption ramp
+        (``adoption_hr_final``), where the ratio depends on it (:func:`adoption_ratio`).
 
     Returns
     -------
@@ -650,8 +721,12 @@ def monthly_hazards(
         c.voluntary_hr_ic * np.where(stalled, c.stall_exit_hr, 1.0),
         np.where(post, c.voluntary_hr_ic * c.post_switch_exit_hr, 1.0),
     )
+    if c.adoption_hr_final is None or months_adopted is None:
+        ratio: Any = c.adoption_hr
+    else:
+        ratio = adoption_ratio(c, np.broadcast_to(np.asarray(months_adopted), adopted.shape))
     out[..., EXIT_VOLUNTARY] = (
-        c.voluntary_hazard * vol_track * np.where(adopted, c.adoption_hr, 1.0)
+        c.voluntary_hazard * vol_track * np.where(adopted, ratio, 1.0)
     )
     out[..., EXIT_INVOLUNTARY] = c.involuntary_hazard * np.where(
         ic, c.involuntary_hr_ic, np.where(post, c.involuntary_hr_ic * c.post_switch_exit_hr, 1.0)

@@ -44,6 +44,7 @@ from pathaudit.simulate.config import (
     TO_IC,
     TO_M,
     SimConfig,
+    adoption_ratio,
     ic_top,
     monthly_hazards,
 )
@@ -666,7 +667,11 @@ def study_truth(raw: Any) -> dict[str, Any]:
         p = days[s].sum() / DAYS_PER_YEAR
         if p > 0:
             by_q[str(int(e))] = float(100.0 * vol_h[s].sum() * (1.0 - 1.0 / hr) / p)
+    extra: dict[str, Any] = {}
+    if c.adoption_hr_final is not None:
+        extra = study_targets(raw)
     return {
+        **extra,
         "adoption_hr": hr,
         "att_voluntary_per_100py": att,
         "att_voluntary_per_100py_by_event_quarter": by_q,
@@ -675,6 +680,101 @@ def study_truth(raw: Any) -> dict[str, Any]:
             for u, a in zip(c.units, adopt, strict=True)
         },
     }
+
+
+STUDY_COX_PSEUDO_TRUE = 0.7499
+"""Pseudo-true value of the study's Cox hazard ratio (dual ladder in force, person-time mix
+of tracks) on the :func:`~pathaudit.simulate.config.study` preset: its estimate on one run
+of the preset scaled to a target headcount of 40,000 (about 84,000 people ever employed,
+11,371 voluntary exits under the ladder; seed 11; log-scale SE 0.033, a tenth of one draw's).
+A run at 8,000 gave 0.752. It is not the hazard-weighted mean ratio (0.66): with unit strata
+and fiscal-year effects the Cox model compares adopted units with units adopted earlier,
+as two-way fixed effects do, so a growing effect is understated."""
+
+
+def _cox_pseudo_true(c: SimConfig) -> float | None:
+    """The Cox pseudo-true hazard ratio of ``c`` when known (the study preset, or no effect)."""
+    from pathaudit.simulate.config import study
+
+    if c.adoption_hr == 1.0 and c.adoption_hr_final in (None, 1.0):
+        return 1.0
+    ref = study()
+    same = all(getattr(c, f) == getattr(ref, f) for f in (
+        "adoption_hr", "adoption_hr_final", "adoption_ramp_months", "adoption_months",
+        "voluntary_hazard", "years", "units", "history_start_months"))
+    return STUDY_COX_PSEUDO_TRUE if same else None
+
+
+def study_targets(raw: Any) -> dict[str, Any]:
+    """Targets of the turnover study's estimators under an adoption ramp (the study preset).
+
+    The unit x quarter panel as ``dual_ladder_study`` builds it (full fiscal quarters from the
+    history start, January fiscal year, adoption on quarter starts): each unit-quarter's
+    expected effect on voluntary exits per 100 person-years is ``100 * sum over its months of
+    vol_h * (1 - 1 / ratio(months since adoption)) / person-years``, from the hazards the
+    simulator drew with (``vol_h``) and the counterfactual without the ladder (``vol_h /
+    ratio``). ATT(g, t) is its mean over cohort g's units, weighted by the unit weight
+    (average quarterly person-years before the first adoption) or not, and pre-adoption
+    cells are 0; the aggregations are R did's (``pathaudit.study``), applied to these cells.
+    ``cox_hr_pseudo_true``: the Cox model's target from a large run
+    (:data:`STUDY_COX_PSEUDO_TRUE`; 1 with no effect; None for other configurations);
+    ``cox_hr_hazard_weighted``: exp of the mean log hazard ratio over treated unit-months
+    weighted by expected voluntary exits, for comparison.
+    """
+    from pathaudit.study._fast import aggregate_draws
+
+    c = raw.config
+    adopt = c.adoption_array()
+    M = c.n_months
+    months = np.arange(M)
+    vol_h = raw.study["vol_h"].sum(axis=2)
+    py_m = raw.study["days"].sum(axis=2) / DAYS_PER_YEAR
+    since = months[None, :] - adopt[:, None]
+    treated = since >= 0
+    ratio = adoption_ratio(c, np.maximum(since, 0))
+    effect = np.where(treated, vol_h * (1.0 - 1.0 / ratio), 0.0)
+    first_q = -(-raw.hs_month // 3)
+    last_q = M // 3 - 1
+    q = months // 3
+    keep = (q >= first_q) & (q <= last_q)
+    n_q = last_q - first_q + 1
+    idx = q[keep] - first_q
+    U = len(adopt)
+    to_quarter = np.eye(n_q)[idx]  # kept months x quarters
+    py = py_m[:, keep] @ to_quarter
+    eff = effect[:, keep] @ to_quarter
+    periods = np.arange(1, n_q + 1)
+    g_q = -(-adopt // 3)
+    G = np.where(adopt < M, g_q - first_q + 1, 0)
+    G = np.where(G > n_q, 0, G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = 100.0 * eff / py
+    cut = G[G > 0].min() if (G > 0).any() else n_q + 1
+    weight = py[:, periods < cut].mean(axis=1)
+    groups = np.unique(G[G > 0])
+    cells = pd.DataFrame(
+        [(g, t) for g in groups for t in periods[1:]], columns=["group", "time"]
+    )
+    out: dict[str, Any] = {}
+    for name, w in (("person-time", weight), ("unweighted", np.ones(U))):
+        est = np.array([
+            0.0 if t < g else float(np.average(tau[G == g, t - 1], weights=w[G == g]))
+            for g, t in zip(cells["group"], cells["time"], strict=True)
+        ])
+        agg = aggregate_draws(cells, est[None, :], G, w)
+        block: dict[str, Any] = {"simple": float(agg["simple_overall"][0])}
+        for kind in ("group", "dynamic", "calendar"):
+            block[kind] = float(agg[f"{kind}_overall"][0])
+            block[f"{kind}_by"] = {
+                str(int(v)): float(x)
+                for v, x in zip(agg[f"{kind}_values"], agg[kind][0], strict=True)
+            }
+        out[name] = block
+    observed = months >= raw.hs_month
+    sel = treated & observed[None, :]
+    log_hr = float(np.sum(vol_h[sel] * np.log(ratio[sel])) / np.sum(vol_h[sel]))
+    return {"cs_targets": out, "cox_hr_pseudo_true": _cox_pseudo_true(c),
+            "cox_hr_hazard_weighted": float(np.exp(log_hr))}
 
 
 def realised_truth(raw: Any, tables: dict[str, pd.DataFrame], current: pd.DataFrame

@@ -107,6 +107,9 @@ class _Run:
             time="period",
             first_treated="first_treated",
             control_group=self.control_group,  # type: ignore[arg-type]
+            # without covariates the doubly robust, regression and IPW estimators are the
+            # same estimator (equal estimates and SEs); regression skips the propensity fits
+            est_method="reg",
             weights=weights,
             anticipation=self.anticipation,
             base_period=(base_period or self.base_period),  # type: ignore[arg-type]
@@ -289,8 +292,9 @@ def _part_att(run: _Run) -> Result:
             "before the first adoption, and unweighted beside it. Negative = fewer exits."
         ),
         method=(
-            f"att_gt (doubly robust, {run.control_group} controls, {run.base_period} base "
-            f"period, anticipation {run.anticipation}) with analytic influence-function SEs; "
+            f"att_gt (no covariates: doubly robust = regression; {run.control_group} "
+            f"controls, {run.base_period} base period, anticipation {run.anticipation}) "
+            "with analytic influence-function SEs; "
             + (
                 f"intervals not estimable ({run.few}): see placebo_dates for inference"
                 if run.few

@@ -349,6 +349,7 @@ def att_gt(
         warnings.filterwarnings("ignore", message="panel=False was specified")
         # R did warns the same and returns no pre-test: ``pretest`` is then None
         warnings.filterwarnings("ignore", message="Not returning pre-test Wald statistic")
+        warnings.filterwarnings("ignore", message="No pre-treatment periods available")
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         fit = md.att_gt(clean, boot=False, cband=False, **kw)
         boot_fit = (
