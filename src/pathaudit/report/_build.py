@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -118,9 +119,6 @@ class HtmlTable:
     rows: list[list[Cell]]
     footnotes: list[str] = field(default_factory=list)
 
-    @property
-    def marks(self) -> set[str]:
-        return {c.mark for r in self.rows for c in r if c.mark}
 
 
 def html_table(frame: pd.DataFrame, caption: str, columns: Mapping[str, str],
@@ -148,13 +146,20 @@ def html_table(frame: pd.DataFrame, caption: str, columns: Mapping[str, str],
             else:
                 cells.append(Cell(str(v)))
         rows.append(cells)
-    table = HtmlTable(caption, list(columns.values()), rows)
+    return make_table(caption, list(columns.values()), rows, k)
+
+
+def make_table(caption: str, header: list[str], rows: list[list[Cell]], k: int) -> HtmlTable:
+    """A table whose every dash carries a mark (``†`` unless ``*``), with its footnotes."""
+    rows = [[c if c.text != SUPPRESSED_MARK or c.mark else dataclasses.replace(c, mark="†")
+             for c in row] for row in rows]
+    marks = {c.mark for r in rows for c in r if c.mark}
     notes = []
-    if "*" in table.marks:
+    if "*" in marks:
         notes.append("* " + SUPPRESSED_NOTE.format(k=k))
-    if "†" in table.marks:
+    if "†" in marks:
         notes.append(NOT_SHOWN_NOTE.format(k=k))
-    return HtmlTable(caption, table.header, rows, notes)
+    return HtmlTable(caption, header, rows, notes)
 
 
 # --------------------------------------------------------------------------- the report
@@ -491,10 +496,13 @@ def _changes(r: Mapping[str, Any], trend: pd.DataFrame, label: str, fmt: Formatt
         if len(fy) < 2:
             return ("Counted per fiscal year, not per quarter.",
                     "Fewer than two fiscal years to compare.")
-        ch = narrate.describe_change(change_between(fy.iloc[-2], fy.iloc[-1]), unit=unit,
-                                     span=f"in {fy['period'].iloc[-2]}", formatter=fmt)
+        a, b = fy.iloc[-2], fy.iloc[-1]
+        word = ("unchanged" if a["estimate"] == b["estimate"] else "up" if
+                b["estimate"] > a["estimate"] else "down")
         return ("Counted per fiscal year, not per quarter (see the trend).",
-                ch.replace(" now", f" in {fy['period'].iloc[-1]}").replace("since in", "since"))
+                f"Each fiscal year's own figures: {fmt.figure(a['estimate'], unit)} in "
+                f"{a['period']}, {fmt.figure(b['estimate'], unit)} in {b['period']} ({word}; "
+                "a count of flags, no interval). The figure above covers the whole history.")
     idx = rows.index[rows["period"] == label]
     if not len(idx):
         return ("The report quarter has no trend point.",) * 2
@@ -565,18 +573,52 @@ def _management(result: AnalysisResult | None, fmt: Formatter, k: int) -> dict[s
             n_units = int(t.loc[t["by"] == unit, "group"].nunique())
             out["chart"] = part_chart(result, "profile", "Forced-into-management profile by "
                                       "unit", {"by": unit}, size=(9.0, 1.2 + 0.45 * n_units))
-    if "scores" in shown:
-        t = shown["scores"].table
-        units = t.loc[t["by"].isin(["overall", "org_unit"])]
-        out["table"] = html_table(
-            units, "Flagged forced-into-management figures per unit",
-            {"group": "Unit", "flagged": "Flagged", "inconclusive": "Inconclusive",
-             "clear": "Clear", "assessed": "Assessed", "status": "Status",
-             "strongest": "Strongest flag"}, fmt, k)
+    if "profile" in shown:
+        out["table"] = _unit_table(shown["profile"].table, shown.get("scores"), fmt, k,
+                                   shown["profile"].meta.get("by_unit") or "org_unit")
     if not out["chart"] and not out["table"]:
         out["note"] = "; ".join(f"{p}: {w}" for p, w in result.not_computed().items()
                                 if p in ("profile", "scores")) or "no unit profile computed"
     return out
+
+
+def _unit_table(prof: pd.DataFrame, scores: Any, fmt: Formatter, k: int, unit: str
+                ) -> HtmlTable:
+    """Figures (rows) by scope (the organisation, then each unit), as published.
+
+    A cell of a suppressed row is a dash marked ``*``; a figure without a value a dash
+    marked ``†``; the last rows count the flagged figures and give the status per scope.
+    """
+    t = prof.loc[prof["by"].isin(["overall", unit])]
+    scopes = list(dict.fromkeys(zip(t["by"], t["group"], strict=True)))
+    names = ["Organisation" if b == "overall" else str(g) for b, g in scopes]
+    cell = {(r["key"], r["by"], r["group"]): r for _, r in t.iterrows()}
+    rows = []
+    for key, label, u in t[["key", "label", "unit"]].drop_duplicates("key").itertuples(
+            index=False):
+        row = [Cell(str(label))]
+        for b, g in scopes:
+            r = cell.get((key, b, g))
+            if r is None or not _finite(r["estimate"]):
+                sup = r is not None and bool(r.get("suppressed", False))
+                row.append(Cell(SUPPRESSED_MARK, "*" if sup else "†", True))
+            else:
+                text = fmt.figure(r["estimate"], str(u))
+                flag = " (flagged)" if str(r.get("status")) == "flagged" else ""
+                row.append(Cell(text + flag, "", True))
+        rows.append(row)
+    if scores is not None:
+        st = scores.table.set_index(["by", "group"])
+        for col, name in (("flagged", "Flagged figures (the score)"), ("status", "Status")):
+            row = [Cell(name)]
+            for b, g in scopes:
+                v = st[col].get((b, g)) if col in st else None
+                row.append(Cell(SUPPRESSED_MARK) if v is None or (
+                    isinstance(v, float) and math.isnan(v)) else Cell(
+                    fmt.number(v) if col == "flagged" else str(v), "", col == "flagged"))
+            rows.append(row)
+    return make_table("Forced-into-management figures by unit, as published",
+                      ["Figure", *names], rows, k)
 
 
 def _details(res: Mapping[str, AnalysisResult], missing: Mapping[str, str], fmt: Formatter,
@@ -598,10 +640,9 @@ def _details(res: Mapping[str, AnalysisResult], missing: Mapping[str, str], fmt:
                 Cell(str(r["status"])),
                 Cell(narrate._numbers_in(str(r["reason"]), unit, fmt)),
             ])
-        table = HtmlTable(f"{result.TITLE}: every headline figure",
-                          ["Figure", "Estimate", "Interval", "People", "Status", "Reason"],
-                          rows, [NOT_SHOWN_NOTE.format(k=k)] if any(
-                              c.mark for row in rows for c in row) else [])
+        table = make_table(f"{result.TITLE}: every headline figure",
+                           ["Figure", "Estimate", "Interval", "People", "Status", "Reason"],
+                           rows, k)
         chart = None
         if result.plottable() and name != "forced_management":
             part = result.DEFAULT_PLOT if result.DEFAULT_PLOT in result.plottable() else (
@@ -635,7 +676,7 @@ def _previous(folder: str | Path, data: AuditData, opts: Mapping[str, Mapping[st
                          f"report's data ({data.as_of.date()}): pass an earlier output.")
     at = data if day == data.as_of else data.with_as_of(day)
     primary_parts = {"pay_parity": ["adjusted"], "time_to_promotion": ["difference"],
-                     "forced_management": ["scores"], "attrition": ["rate_ratio"]}
+                     "forced_management": ["profile"], "attrition": ["rate_ratio"]}
     runners = _runners()
     rows = []
     for name, st in stored.items():
@@ -660,14 +701,13 @@ def _previous(folder: str | Path, data: AuditData, opts: Mapping[str, Mapping[st
             Cell(str(then.get("status", ""))),
             Cell(fmt.figure(now["estimate"], unit) if now else SUPPRESSED_MARK,
                  "" if now and _finite(now["estimate"]) else "†", True),
-            Cell(str(now["status"]) if now else "not computed"),
-            Cell("same" if same else "moved (records changed since)"),
+            Cell(str(now["status"]) if now else "not recomputed"),
+            Cell("not recomputed here" if now is None else "same" if same
+                 else "moved (records changed since)"),
         ])
-    table = HtmlTable(f"Published as of {as_of} beside today's recomputation for that date",
-                      ["Figure", "Published", "Status then", "Recomputed now", "Status now",
-                       "Reading"], rows,
-                      [NOT_SHOWN_NOTE.format(k=k)] if any(
-                          c.mark for r in rows for c in r) else [])
+    table = make_table(f"Published as of {as_of} beside today's recomputation for that date",
+                       ["Figure", "Published", "Status then", "Recomputed now", "Status now",
+                        "Reading"], rows, k)
     return {"as_of": as_of, "table": table}
 
 

@@ -1,0 +1,410 @@
+"""The quarterly report: sections, page-1 figures equal to the headlines, self-contained HTML,
+suppression marked, charts embedded, narration that follows the numbers, trends, Chromium."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from system import require_program
+
+import pathaudit
+from pathaudit.errors import ArgumentError, InputError
+from pathaudit.report import (
+    Formatter,
+    analysis_options,
+    build_report,
+    change_between,
+    last_complete_quarter,
+    narrate,
+)
+from pathaudit.report._build import CHROMIUM_FLAGS
+from pathaudit.report._trends import report_quarter, trend_quarters
+
+SECTIONS = ("header", "verdict", "trends", "management", "details", "appendix",
+            "data-quality", "definitions", "methods", "manifest", "footnotes")
+
+ARTIFACTS_ENV = "PATHAUDIT_REPORT_ARTIFACTS"
+"""Folder where the Chromium test also copies its screenshot and PDF (when set)."""
+
+
+@pytest.fixture(scope="module")
+def report(sample_data):
+    return build_report(sample_data)
+
+
+@pytest.fixture(scope="module")
+def html(report):
+    return report.html
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_every_section_present(html):
+    for section in SECTIONS:
+        assert f'id="{section}"' in html, section
+    assert "Confidential" in html
+    assert "2025Q4" in html and "2025-10-01 to 2025-12-31" in html
+
+
+def test_page_one_equals_the_library_headline(report, sample_data):
+    """Each verdict is the primary headline row of the library's own analysis."""
+    runs = {
+        "adjusted_gap_base": pathaudit.pay_parity(sample_data, parts=["adjusted"]),
+        "promotion_probability_difference": pathaudit.time_to_promotion(
+            sample_data, parts=["difference"]),
+        "flagged_indicators": pathaudit.forced_management(sample_data, parts=["profile"]),
+        "voluntary_exit_rate_ratio": pathaudit.attrition(sample_data, parts=["rate_ratio"]),
+    }
+    verdicts = report.verdicts.set_index("key")
+    assert list(report.verdicts["question"]) == ["pay", "promotion", "management", "attrition"]
+    fmt = Formatter("en", "EUR")
+    for key, res in runs.items():
+        head = res.headline().set_index("key").loc[key]
+        v = verdicts.loc[key]
+        for col in ("estimate", "ci_lower", "ci_upper"):
+            assert (math.isnan(head[col]) and math.isnan(v[col])) or v[col] == pytest.approx(
+                head[col], rel=1e-12), (key, col)
+        assert v["status"] == head["status"]
+        # and the page shows it formatted, in that verdict's card
+        card = report.html.split(f'id="verdict-{head["question"]}"')[1].split("</article>")[0]
+        assert fmt.figure(head["estimate"], head["unit"]) in card
+        assert head["status"] in card
+
+
+def test_no_external_resource(html):
+    assert "http:" not in html and "https:" not in html and "//" not in html.replace(
+        "<!DOCTYPE html>", "")
+    assert "<script" not in html.lower()
+    assert "@import" not in html and "@font-face" not in html
+    for src in re.findall(r'src="([^"]*)"', html):
+        assert src.startswith("data:"), src
+    for url in re.findall(r"url\(([^)]*)\)", html):
+        assert url.strip("'\"").startswith("data:"), url
+    assert "<link" not in html.lower()
+
+
+def test_charts_embedded_with_alt_text(html):
+    images = re.findall(r'<img src="(data:image/svg\+xml;base64,[^"]+)" alt="([^"]*)"', html)
+    # one trend chart per recomputed figure (pay, promotion, attrition, management by year),
+    # the profile by unit, and one chart per analysis besides management
+    assert len(images) >= 8
+    assert len(images) == html.count("<img")
+    for uri, alt in images:
+        assert len(alt) > 40
+        svg = base64.b64decode(uri.split(",", 1)[1]).decode()
+        assert svg.lstrip().startswith("<?xml") or "<svg" in svg[:400]
+        assert "http://www.w3.org" in svg  # namespaces only; nothing fetched:
+        assert not re.search(r'(href|src)="(?!#|data:)', svg)
+
+
+def test_tables_are_marked_up_for_screen_readers(html):
+    tables = html.count("<table")
+    assert tables >= 6
+    assert html.count("<caption>") == tables
+    assert 'scope="col"' in html and 'scope="row"' in html
+    assert "break-inside: avoid" in html and "@page" in html and "size: A4" in html
+
+
+def test_every_suppressed_cell_is_marked(html):
+    cells = re.findall(r"<td[^>]*>([^<]*)(<sup[^>]*>[^<]*</sup>)?</td>", html)
+    dashes = [(text, sup) for text, sup in cells if text.strip() == "–"]
+    assert all(sup for _, sup in dashes), "a dash without its footnote mark"
+    for mark, note in (("*</sup>", "* – suppressed"), ("†</sup>", "† no value")):
+        if mark in html:
+            assert note in html
+
+
+def test_suppression_with_a_large_k(sample_data):
+    """With k = 400 most cells are hidden: shown as marked dashes, never as zeros."""
+    config = dict(sample_data.config)
+    config["privacy"] = {**config.get("privacy", {}), "min_cell_size": 400}
+    data = dataclasses.replace(sample_data, config=config)
+    rep = build_report(data, trends=False)
+    assert "fewer than 400 people" in rep.html
+    units = rep.html.split('id="units"')[1].split("</table>")[0]
+    # every unit's figures rest on fewer than 400 people: a marked dash in each cell
+    for row in re.findall(r"<tr>(.*?)</tr>", units, flags=re.S)[1:-2]:
+        cells = re.findall(r"<td([^>]*)>(.*?)</td>", row, flags=re.S)
+        for attrs, text in cells[1:]:
+            assert text.startswith("–") and 'data-suppressed="privacy"' in attrs, text
+    assert "0</td>" not in units.split("Flagged figures")[0]
+
+
+# --------------------------------------------------------------------------- narration
+
+
+def _row(**over):
+    base = {"key": "voluntary_exit_rate_ratio", "label": "IC / M voluntary exit rate ratio",
+            "question": "attrition", "estimate": 1.6, "ci_lower": 1.3, "ci_upper": 1.9,
+            "n": 900.0, "unit": "ratio", "threshold": "flagged outside 0.8 to 1.25",
+            "status": "flagged", "reason": "the whole interval lies outside 0.8 to 1.25"}
+    return base | over
+
+
+def test_narration_follows_the_numbers():
+    more = narrate.describe(_row())
+    less = narrate.describe(_row(estimate=0.6, ci_lower=0.5, ci_upper=0.7))
+    same = narrate.describe(_row(estimate=1.0, ci_lower=0.9, ci_upper=1.1, status="clear",
+                                 reason="the whole interval lies within 0.8 to 1.25"))
+    wide = narrate.describe(_row(estimate=1.1, ci_lower=0.7, ci_upper=1.6,
+                                 status="inconclusive",
+                                 reason="the interval reaches beyond 0.8 to 1.25"))
+    assert len({more, less, same, wide}) == 4
+    assert "60.0% more often" in more and "40.0% less often" in less
+    assert "same rate" in same and "equivalence margin" in same
+    assert "cannot tell" in wide
+    for text in (more, less, same, wide):
+        assert "not evidence that the track causes it" in text
+    # a gap and a difference in probability, both directions
+    gap = _row(key="adjusted_gap_base", unit="proportional gap", estimate=-0.08,
+               ci_lower=-0.11, ci_upper=-0.05, threshold="flagged outside -0.05 to 0.05")
+    assert "paid 8.0% less" in narrate.describe(gap)
+    assert "paid 8.0% more" in narrate.describe(gap | {"estimate": 0.08, "ci_lower": 0.05,
+                                                      "ci_upper": 0.11})
+    diff = _row(key="promotion_probability_difference", unit="difference in probability",
+                estimate=0.04, ci_lower=0.01, ci_upper=0.07, status="inconclusive",
+                threshold="flagged outside -0.05 to 0.05",
+                reason="the interval reaches beyond -0.05 to 0.05")
+    assert "4.0 percentage points higher" in narrate.describe(diff)
+    assert "excludes no difference" in narrate.describe(diff)
+
+
+def test_narration_of_missing_figures():
+    text = narrate.describe(_row(estimate=np.nan, ci_lower=np.nan, ci_upper=np.nan,
+                                 status="not estimable", reason="only one track (IC) in the data"))
+    assert text == "Not estimable: only one track (IC) in the data."
+    assert narrate.next_step(_row()).startswith("IC / M voluntary exit rate ratio: look at")
+    with pytest.raises(ArgumentError, match="headline column"):
+        narrate.describe({"key": "x"})
+
+
+def test_change_rule():
+    a = {"estimate": 1.0, "ci_lower": 0.8, "ci_upper": 1.25, "unit": "ratio"}
+    assert not change_between(a, a)["clear"]
+    far = {"estimate": 2.0, "ci_lower": 1.6, "ci_upper": 2.5, "unit": "ratio"}
+    ch = change_between(a, far)
+    assert ch["clear"] and ch["ci_lower"] > 1 and ch["estimate"] == pytest.approx(2.0)
+    assert "Up from 1.00 last quarter to 2.00 now" in narrate.describe_change(ch, unit="ratio")
+    # on a difference scale, symmetric: swapping the dates flips the sign
+    p = {"estimate": 0.1, "ci_lower": 0.05, "ci_upper": 0.15, "unit": "difference in probability"}
+    q = p | {"estimate": -0.1, "ci_lower": -0.15, "ci_upper": -0.05}
+    assert change_between(p, q)["estimate"] == pytest.approx(-change_between(q, p)["estimate"])
+    assert "No clear change" in narrate.describe_change(change_between(p, p | {
+        "estimate": 0.12, "ci_lower": 0.07, "ci_upper": 0.17}), unit="difference in probability")
+
+
+def test_change_interval_is_conservative_for_overlapping_samples():
+    """Two windows sharing most people: the change's interval covers the true change of 0
+    at least as often as its level says (simulated: rates from overlapping samples)."""
+    rng = np.random.default_rng(7)
+    z = 1.959963984540054
+    covered = 0
+    draws = 400
+    for _ in range(draws):
+        shared = rng.normal(10, 3, 800)
+        a = np.concatenate([shared, rng.normal(10, 3, 200)])
+        b = np.concatenate([shared, rng.normal(10, 3, 200)])
+        rows = []
+        for x in (a, b):
+            se = x.std(ddof=1) / math.sqrt(len(x))
+            rows.append({"estimate": x.mean(), "ci_lower": x.mean() - z * se,
+                         "ci_upper": x.mean() + z * se, "unit": "people"})
+        covered += not change_between(*rows)["clear"]
+    assert covered / draws >= 0.95
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def test_formatting_by_locale_and_unit():
+    en, de, fr = Formatter("en", "EUR"), Formatter("de", "EUR"), Formatter("fr", "EUR")
+    assert en.figure(-0.0612, "proportional gap") == "−6.1%"
+    assert de.figure(-0.0612, "proportional gap") == "−6,1%"
+    assert en.figure(1533690.0, "EUR") == "1,533,690 EUR"
+    assert de.figure(1533690.0, "EUR") == "1.533.690 EUR"
+    assert fr.figure(1533690.0, "EUR") == "1\u202f533\u202f690 EUR"
+    assert en.figure(-0.0004, "proportional gap") == "0.0%"  # never "-0.0%"
+    assert en.figure(np.nan, "ratio") == "–"
+    for text in (en.figure(1.53e6, "EUR"), en.figure(-0.0612, "proportional gap")):
+        assert "e+" not in text and "-0.06" not in text
+
+
+def test_report_numbers_are_formatted(html):
+    page1 = html.split('id="verdict"')[1].split("</section>")[0]
+    assert not re.search(r"-0\.\d{3}", page1)
+    assert not re.search(r"\de[+-]\d", page1)
+
+
+# --------------------------------------------------------------------------- quarters, trends
+
+
+def test_quarters(sample_data):
+    assert last_complete_quarter(pd.Timestamp("2025-12-31")) == "2025Q4"
+    assert last_complete_quarter(pd.Timestamp("2025-11-15")) == "2025Q3"
+    assert last_complete_quarter(pd.Timestamp("2025-11-15"), 4) == "2026Q2"
+    assert report_quarter(sample_data, None) == ("2025Q4", pd.Timestamp("2025-12-31"))
+    with pytest.raises(ArgumentError, match="after the as-of date"):
+        report_quarter(sample_data, "2026Q1")
+    with pytest.raises(ArgumentError, match="fiscal quarter label"):
+        report_quarter(sample_data, "Q4-2025")
+    qs = trend_quarters(sample_data, "2025Q4")
+    assert [q for q, _ in qs] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2",
+                                  "2025Q3", "2025Q4"]
+    # as many as the history allows: the trailing 12 months must lie after history_start
+    assert [q for q, _ in trend_quarters(sample_data, "2019Q2")] == [
+        "2018Q4", "2019Q1", "2019Q2"]
+
+
+def test_trend_points_are_as_of_each_quarter_end(report, sample_data):
+    t = report.trends
+    pay = t.loc[t["key"] == "adjusted_gap_base"].set_index("period")
+    at = sample_data.with_as_of("2025-06-30")
+    direct = pathaudit.pay_parity(at, parts=["adjusted"]).headline().set_index("key")
+    assert pay.loc["2025Q2", "estimate"] == pytest.approx(
+        direct.loc["adjusted_gap_base", "estimate"])
+    rr = t.loc[t["key"] == "voluntary_exit_rate_ratio"].set_index("period")
+    windowed = pathaudit.attrition(at, parts=["rate_ratio"], window_months=12)
+    assert rr.loc["2025Q2", "estimate"] == pytest.approx(
+        windowed.headline().set_index("key").loc["voluntary_exit_rate_ratio", "estimate"])
+    assert len(pay) == 8
+    # privacy: no published trend point rests on fewer than k people
+    k = sample_data.min_cell_size
+    small = t["n"].notna() & (t["n"] < k)
+    assert t.loc[small, "estimate"].isna().all()
+
+
+def test_attrition_window_matches_the_exposure_table(sample_data):
+    """Trailing 12 months to 2025-12-31: events and person-years straight from exposure."""
+    res = pathaudit.attrition(sample_data, parts=["rates"], window_months=12)
+    ex = sample_data.exposure
+    first = pd.Timestamp("2025-01-01")
+    start = ex["start"].where(ex["start"] > first, first)
+    py = ((ex["stop"] - start).dt.days / 365.25).where(ex["stop"] > first, 0.0)
+    t = res.rates.table.set_index(["track", "kind"])
+    for track in ("IC", "M"):
+        mine = ex["track"] == track
+        assert t.loc[(track, "voluntary"), "person_years"] == pytest.approx(py[mine].sum())
+        vol = mine & (ex["event"] == "exit_voluntary") & (ex["stop"] > first)
+        assert t.loc[(track, "voluntary"), "events"] == vol.sum()
+    assert "trailing 12 months" in res.rates.meta["definition"]
+    assert set(res.not_computed()) == set()
+    other = pathaudit.attrition(sample_data, parts=["rates", "cox"], window_months=12)
+    assert "cox" in other.not_computed()
+    with pytest.raises(ArgumentError, match="window_months"):
+        pathaudit.attrition(sample_data, parts=["rates"], window_months=0)
+
+
+def test_previous_output_read_back(sample_data, sample_audit):
+    out, _ = sample_audit
+    rep = build_report(sample_data, previous=out, trends=False)
+    prev = rep.html.split('id="previous"')[1].split("</table>")[0]
+    assert "Published" in prev and "Recomputed now" in prev
+    # same extract, same date: today's recomputation equals what was published
+    assert prev.count("moved") == 0 and prev.count(">same<") == 4
+    with pytest.raises(InputError):
+        build_report(sample_data, previous=out / "nowhere", trends=False)
+
+
+def test_without_previous_the_page_says_past_quarters_are_recomputed(html):
+    assert "Past quarters are recomputed from this extract" in html
+
+
+def test_thresholds_from_the_map(sample_data):
+    config = dict(sample_data.config)
+    config["thresholds"] = {"pay_margin": 0.1, "attrition_margin": [0.9, 1.1]}
+    config["report"] = {"organisation": "Example Org", "locale": "de"}
+    data = dataclasses.replace(sample_data, config=config)
+    opts = analysis_options(data)
+    assert opts["pay_parity"] == {"margin": 0.1}
+    assert opts["attrition"] == {"margin": (0.9, 1.1)}
+    rep = build_report(data, trends=False)
+    v = rep.verdicts.set_index("key")
+    assert v.loc["adjusted_gap_base", "threshold"] == "flagged outside −10,0% to 10,0%"
+    assert v.loc["adjusted_gap_base", "status"] == "clear"
+    assert "Example Org" in rep.html and "−6,1%" in rep.html
+
+
+def test_results_passed_in_are_not_recomputed(sample_data):
+    res = {"attrition": pathaudit.attrition(sample_data, parts=["rate_ratio"])}
+    rep = build_report(sample_data, results=res, trends=False)
+    assert list(rep.verdicts["key"]) == ["voluntary_exit_rate_ratio"]
+    early = {"attrition": pathaudit.attrition(sample_data.with_as_of("2025-06-30"),
+                                              parts=["rate_ratio"])}
+    with pytest.raises(ArgumentError, match="must be as of the quarter end"):
+        build_report(sample_data, results=early, trends=False)
+
+
+def test_write(report, tmp_path):
+    paths = report.write(tmp_path / "out" / "report.html")
+    assert paths == [tmp_path / "out" / "report.html"]
+    assert paths[0].read_text(encoding="utf-8") == report.html
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_renders_and_prints_in_chromium(report, tmp_path):
+    """Headless Chromium: a non-blank screenshot of the asked size, no error logged, an A4
+    PDF with one page or more per section and no chart taller than a page."""
+    browser = require_program("chromium", "chromium-browser", purpose="the report test",
+                              debian="chromium")
+    page = report.write(tmp_path / "report.html")[0]
+    shot, pdf = tmp_path / "report.png", tmp_path / "report.pdf"
+    base = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr", "--v=0"]
+    run = subprocess.run([*base, f"--screenshot={shot}", "--window-size=1280,2000",
+                          "--hide-scrollbars", page.as_uri()],
+                         capture_output=True, text=True, timeout=180, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    errors = [line for line in run.stderr.splitlines()
+              if "CONSOLE" in line or ":ERROR:" in line and "page" in line.lower()]
+    assert not [e for e in errors if "console" in e.lower()], errors
+    png = shot.read_bytes()
+    assert _png_size(png) == (1280, 2000)
+    from PIL import Image
+
+    with Image.open(shot) as im:
+        lo, hi = im.convert("L").getextrema()
+    assert hi - lo > 100, "blank screenshot"
+
+    run = subprocess.run([*base, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                          page.as_uri()], capture_output=True, text=True, timeout=180,
+                         check=False)
+    assert run.returncode == 0 and pdf.is_file(), run.stderr[-2000:]
+    raw = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", raw))
+    # five sections, each starting a page; the trends, details and appendix run longer
+    assert 5 <= pages <= 40, pages
+    # no chart split: every chart is kept whole (break-inside: avoid) and fits on a page
+    assert re.search(r"figure\.chart \{[^}]*break-inside: avoid", report.html)
+    a4_printable_in = (297 - 2 * 14) / 25.4
+    for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', report.html):
+        svg = base64.b64decode(uri).decode()
+        height = re.search(r'<svg[^>]*height="([\d.]+)pt"', svg)
+        width = re.search(r'<svg[^>]*width="([\d.]+)pt"', svg)
+        assert height and width
+        # drawn at the page width (A4 less margins), the chart is shorter than a page
+        printable_w = (210 - 2 * 12) / 25.4
+        shown_h = float(height.group(1)) * min(1.0, printable_w * 72 / float(width.group(1)))
+        assert shown_h / 72 < a4_printable_in
+    target = os.environ.get(ARTIFACTS_ENV)
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(target) / "report.png")
+        shutil.copy(pdf, Path(target) / "report.pdf")
