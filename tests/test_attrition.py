@@ -441,11 +441,19 @@ def small():
     ("kwargs", "message"),
     [
         ({"by": "salary"},
-         "by must name columns of the exposure table: ['gender', 'grade', 'job_family', "
-         "'level', 'location', 'org_unit']; not found: ['salary']."),
+         "by must name a grouping column of the exposure table: ['grade', 'level', 'org_unit', "
+         "'job_family', 'location', 'gender']; not found: ['salary']."),
         ({"by": ["grade", "gendre"]},
-         "by must name columns of the exposure table: ['gender', 'grade', 'job_family', "
-         "'level', 'location', 'org_unit']; not found: ['gendre']. Did you mean 'gender'?"),
+         "by must name a grouping column of the exposure table: ['grade', 'level', 'org_unit', "
+         "'job_family', 'location', 'gender']; not found: ['gendre']. Did you mean 'gender'?"),
+        ({"by": "ethnicity"},
+         "by must name a grouping column of the exposure table: ['grade', 'level', 'org_unit', "
+         "'job_family', 'location', 'gender']; not found: ['ethnicity']. Without values in "
+         "this data: ['ethnicity'] (map the column in the column map to group by it)."),
+        ({"group": "gendr"},
+         "group must name a grouping column of the exposure table: ['gender', 'org_unit', "
+         "'job_family', 'location']; not found: ['gendr']. Did you mean 'gender'?"),
+        ({"group": ["gender"]}, "group must be one column name (a str); got ['gender']."),
         ({"by": 3}, "by must be a column name, a list of column names or None; got 3."),
         ({"freq": "month"}, "freq must be one of ['year', 'quarter']; got 'month'."),
         ({"freq": "Quarter"},

@@ -909,9 +909,13 @@ def test_repr_is_the_summary_not_the_tables(org_audit):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"group": "gendr"}, "group must name columns of the spells (covariates at each "
-         "spell's start): ['gender', 'job_family', 'location', 'org_unit']; not found: "
+        ({"group": "gendr"}, "group must name a grouping column of the spells (attributes at "
+         "each spell's start): ['gender', 'org_unit', 'job_family', 'location']; not found: "
          "['gendr']. Did you mean 'gender'?"),
+        ({"group": "ethnicity"}, "group must name a grouping column of the spells (attributes "
+         "at each spell's start): ['gender', 'org_unit', 'job_family', 'location']; not found: "
+         "['ethnicity']. Without values in this data: ['ethnicity'] (map the column in the "
+         "column map to group by it)."),
         ({"group": ["gender"]}, "group must be one column name (a str); got ['gender']."),
         ({"controls": ["tenure", "job_family"]}, "controls must name columns of the spells "
          "(covariates at each spell's start): ['gender', 'job_family', 'location', "

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from pathaudit.errors import ArgumentError
 
@@ -124,6 +125,99 @@ def check_columns(
             f"{_closest(bad[0], options)}"
         )
     return listed
+
+
+GROUP_COLUMNS: tuple[str, ...] = (
+    "gender",
+    "ethnicity",
+    "age_band",
+    "org_unit",
+    "job_family",
+    "location",
+)
+"""The columns an analysis can group people by (``group=``, ``by=``): the demographic
+columns of ``people`` and the work attributes of ``history``, as spells and exposure carry
+them."""
+
+
+def check_group(
+    names: Any,
+    name: str,
+    table: pd.DataFrame,
+    *,
+    allowed: Iterable[str] = GROUP_COLUMNS,
+    where: str = "the data",
+    many: bool = False,
+) -> tuple[str, ...]:
+    """``names`` are grouping columns that ``table`` has, with at least one value.
+
+    The one check behind every ``group=`` (and the group columns of ``by=``): a misspelt
+    name, or a column the export does not have (absent, or present with no value in any
+    row), is an error that lists the groupings this data offers, never a silently empty
+    result.
+
+    Parameters
+    ----------
+    names
+        One column name, or several when ``many``; None for no grouping.
+    name
+        The argument's name, for the message.
+    table
+        The table the analysis groups (spells or exposure).
+    allowed
+        The columns that may be used (default :data:`GROUP_COLUMNS`).
+    where
+        What ``table`` is, for the message.
+    many
+        Whether several columns may be given.
+
+    Returns
+    -------
+    tuple of str
+        The column names (empty for None).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"gender": ["F", "M"], "ethnicity": [None, None]})
+    >>> check_group("gender", "group", t)
+    ('gender',)
+    >>> check_group("gendr", "group", t, where="the spells")
+    Traceback (most recent call last):
+    ...
+    pathaudit.errors.ArgumentError: group must name a grouping column of the spells: \
+['gender']; not found: ['gendr']. Did you mean 'gender'?
+    >>> check_group("ethnicity", "group", t, where="the spells")
+    Traceback (most recent call last):
+    ...
+    pathaudit.errors.ArgumentError: group must name a grouping column of the spells: \
+['gender']; not found: ['ethnicity']. Without values in this data: ['ethnicity'] (map the \
+column in the column map to group by it).
+    """
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        listed: tuple[Any, ...] = (names,)
+    elif many and isinstance(names, Iterable):
+        listed = tuple(names)
+    else:
+        kind = "a column name or a list of them" if many else "one column name (a str)"
+        raise ArgumentError(f"{name} must be {kind}; got {names!r}.")
+    options = [c for c in allowed if c in table.columns and bool(table[c].notna().any())]
+    empty = [c for c in allowed if c not in options]
+    bad = [c for c in listed if c not in options]
+    if bad:
+        hint = _closest(bad[0], options)
+        missing = [c for c in bad if c in empty]
+        if missing:
+            hint += (
+                f" Without values in this data: {missing} (map the column in the column map "
+                "to group by it)."
+            )
+        raise ArgumentError(
+            f"{name} must name a grouping column of {where}: {options}; not found: {bad}.{hint}"
+        )
+    return tuple(str(c) for c in listed)
 
 
 def check_number(

@@ -70,6 +70,7 @@ from pathaudit.checks import (
     check_choice,
     check_columns,
     check_data,
+    check_group,
     check_number,
     check_parts,
 )
@@ -82,7 +83,9 @@ from pathaudit.stats.matching import SIDE_COUNTS, post_switch_exit_hr, post_swit
 
 __all__ = ["BY_COLUMNS", "NO_EXITS", "attrition"]
 
-BY_COLUMNS: tuple[str, ...] = ("grade", "level", "org_unit", "job_family", "location", "gender")
+BY_COLUMNS: tuple[str, ...] = (
+    "grade", "level", "org_unit", "job_family", "location", "gender", "ethnicity", "age_band"
+)
 """Exposure attributes rates can be broken down by (besides track)."""
 
 NO_EXITS = (
@@ -135,6 +138,7 @@ def attrition(
     margin: tuple[float, float] = MARGIN,
     post_switch_threshold: float = POST_SWITCH_THRESHOLD,
     window_months: int | None = None,
+    group: str | None = None,
 ) -> AttritionResult:
     r"""Attrition by track: exit rates, turnover, retention, hazard ratios, post-switch exits.
 
@@ -146,7 +150,7 @@ def attrition(
     by
         Exposure attribute(s) to break rates and rate ratios down by, besides track
         (``grade`` by default; any of ``grade, level, org_unit, job_family, location,
-        gender`` the data has); None for no breakdown.
+        gender, ethnicity, age_band`` the data has values of); None for no breakdown.
     freq
         Period of ``over_time``: ``"year"`` or ``"quarter"`` (fiscal, from the map's
         ``fiscal_year_start_month``; calendar when it is 1).
@@ -187,6 +191,12 @@ def attrition(
         ``rate_ratio``, ``rate_ratio_by``); the other parts are not computed, with the
         reason. A rate over a trailing window moves with recent exits, where one
         cumulative since the history start barely moves.
+    group
+        None (default), or a grouping column (``gender, ethnicity, age_band, org_unit,
+        job_family, location``, one the data has values of): the ``retention`` curves are
+        then drawn per track and group (each person counts in the group they are in when
+        the track run starts), with the same suppression (curves stop where fewer than k
+        remain at risk).
 
     Returns
     -------
@@ -296,10 +306,11 @@ def attrition(
     chosen = check_parts(parts, PARTS)
     freq = check_choice(freq, "freq", FREQS)
     columns = data.exposure.columns
-    by_cols = list(dict.fromkeys(check_columns(
-        _names(by, "by"), "by", [c for c in BY_COLUMNS if c in columns],
+    by_cols = list(dict.fromkeys(check_group(
+        _names(by, "by"), "by", data.exposure, allowed=BY_COLUMNS, many=True,
         where="the exposure table",
     )))
+    grp = check_group(group, "group", data.exposure, where="the exposure table")
     if controls is not None:
         controls = list(check_columns(
             _names(controls, "controls"), "controls", [c for c in CATEGORICAL if c in columns],
@@ -357,11 +368,12 @@ def attrition(
 
     out: dict[str, Result] = {}
     if computed - {"post_switch"}:
-        w, ids = work_frame(source, by_cols)
+        w, ids = work_frame(source, [*by_cols, *grp])
         if window_months is not None:
             w = trailing_window(w, source.as_of, window_months)
         out.update(_frame_parts(data, source, w, ids, computed, by_cols, freq, alpha, k,
-                                controls, top_rating, horizon_months, margin, single))
+                                controls, top_rating, horizon_months, margin, single,
+                                group=group))
         if window_months is not None:
             for res in out.values():
                 res.meta["definition"] += (f"; only the trailing {window_months} months "
@@ -455,8 +467,10 @@ def _frame_parts(
     horizon_months: int,
     margin: tuple[float, float],
     one_track: str | None = None,
+    group: str | None = None,
 ) -> dict[str, Result]:
     """The parts computed on the working frame ``w`` (every part but ``post_switch``)."""
+    grp = [group] if group else []
     out: dict[str, Result] = {}
     common: dict[str, Any] = {"data": data, "alpha": alpha, "k": k}
     definition_rate = (
@@ -543,9 +557,10 @@ def _frame_parts(
             )
 
     if "retention" in want:
-        ret, curves, unknown = retention(w, source, alpha, not data.is_snapshot)
+        ret, curves, unknown = retention(w, source, alpha, not data.is_snapshot, group=group)
         out["retention"] = make_result(
-            ret, analysis="Attrition: retention by track (Kaplan–Meier)",
+            ret, analysis="Attrition: retention by track"
+            + (f" and {group}" if group else "") + " (Kaplan–Meier)",
             definition=(
                 "probability of still being employed (any exit ends it) at 1, 2, 3 and 5 years "
                 "of tenure, and of time since entering the current track; a person counts in "
@@ -556,8 +571,9 @@ def _frame_parts(
             "Greenwood SE, "
             "pointwise log(-log) CI; curves stop where fewer than k remain at risk",
             population=population,
-            groups=["curve", "track", "years"], curve="years",
-            tables={name: Table(c, ["track"], curve="time") for name, c in curves.items()},
+            groups=["curve", "track", *grp, "years"], curve="years",
+            tables={name: Table(c, ["track", *grp], curve="time")
+                    for name, c in curves.items()},
             plotter=plot_retention,
             excluded={"time_in_track: runs whose track entry precedes history_start": unknown},
             **common,

@@ -83,23 +83,40 @@ def plot_retention(result: Result, ax: Axes, curve: str = "tenure") -> Axes:
     """
     curve = check_choice(curve, "curve", sorted(result.tables))
     c = result.tables[curve]
+    # with attrition(group=...), one curve per track and group (line style per group)
+    extra = [col for col in c.columns if col not in _CURVE_COLUMNS]
+    group = extra[0] if extra else None
+    values = sorted(c[group].dropna().unique(), key=str) if group else [None]
     for track in TRACKS:
-        s = c.loc[(c["track"] == track) & ~c["suppressed"].astype(bool)]
-        if s.empty:
-            continue
-        x = np.r_[0.0, s["time"].to_numpy(float)]
-        y = np.r_[1.0, s["estimate"].to_numpy(float)]
-        ax.step(x, y, where="post", color=COLOURS[track], label=track)
-        ax.fill_between(x, np.r_[1.0, s["ci_lower"].to_numpy(float)],
-                        np.r_[1.0, s["ci_upper"].to_numpy(float)], step="post", alpha=0.2,
-                        color=COLOURS[track], linewidth=0)
+        for i, value in enumerate(values):
+            keep = (c["track"] == track) & ~c["suppressed"].astype(bool)
+            if group:
+                keep &= c[group] == value
+            s = c.loc[keep]
+            if s.empty:
+                continue
+            x = np.r_[0.0, s["time"].to_numpy(float)]
+            y = np.r_[1.0, s["estimate"].to_numpy(float)]
+            style = ("-", "--", ":", "-.")[i % 4]
+            label = track if group is None else f"{track}, {value}"
+            ax.step(x, y, where="post", color=COLOURS[track], label=label, linestyle=style)
+            ax.fill_between(x, np.r_[1.0, s["ci_lower"].to_numpy(float)],
+                            np.r_[1.0, s["ci_upper"].to_numpy(float)], step="post",
+                            alpha=0.2 if group is None else 0.1, color=COLOURS[track],
+                            linewidth=0)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("years since hire" if curve == "tenure" else "years since entering the track")
     ax.set_ylabel("still employed (Kaplan–Meier)")
     ax.set_title("Retention by track" + (" (tenure)" if curve == "tenure"
                                           else " (time in current track)"))
-    ax.legend(title="track")
+    ax.legend(title="track" if group is None else f"track, {group}")
     return ax
+
+
+_CURVE_COLUMNS = frozenset(
+    {"time", "track", "estimate", "ci_lower", "ci_upper", "n", "events", "suppressed"}
+)
+"""Columns of a retention curve table; any other is the ``group`` of ``attrition``."""
 
 
 def _forest(ax: Axes, labels: list[str], t: pd.DataFrame, xlabel: str, title: str,

@@ -15,8 +15,11 @@ RETENTION_YEARS: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0)
 """Times at which retention is reported in the summary table."""
 
 
-def track_runs(w: pd.DataFrame) -> pd.DataFrame:
-    """Contiguous time of one person in one track within an episode (a "track run")."""
+def track_runs(w: pd.DataFrame, group: str | None = None) -> pd.DataFrame:
+    """Contiguous time of one person in one track within an episode (a "track run").
+
+    With ``group``, the run carries that column's value at its first interval.
+    """
     pid = w["pid"].to_numpy()
     tr = np.where(w["is_ic"].to_numpy(), "IC", "M")
     s0 = w["start_d"].to_numpy()
@@ -26,6 +29,7 @@ def track_runs(w: pd.DataFrame) -> pd.DataFrame:
     tis0 = years_to_days(w["time_in_spell"])
     return pd.DataFrame(
         {
+            **({group: w[group].astype(object).to_numpy()[first]} if group else {}),
             "pid": pid[first],
             "track": tr[first],
             "start_d": s0[first],
@@ -60,9 +64,16 @@ def kaplan_meier(
 
 
 def retention(
-    w: pd.DataFrame, data: AuditData, alpha: float, with_track_time: bool
+    w: pd.DataFrame,
+    data: AuditData,
+    alpha: float,
+    with_track_time: bool,
+    group: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], int]:
     """Kaplan–Meier retention by track over tenure (and over time in the track).
+
+    With ``group`` (a column of ``w``), one curve per track and value of the group (runs
+    with no value are left out); every table then has the ``group`` column after ``track``.
 
     Returns
     -------
@@ -73,16 +84,32 @@ def retention(
         where fewer than k remain, when the result is built); the number of runs left out
         of the time-in-track curve (track entry before ``history_start``). Unsuppressed.
     """
-    runs = track_runs(w)
+    runs = track_runs(w, group)
+    keys: list[str] = ["track"]
+    if group:
+        runs = runs.loc[runs[group].notna()]
+        keys.append(group)
+    cells = (
+        [(t,) for t in TRACKS]
+        if not group
+        else [(t, g) for t in TRACKS for g in sorted(runs[group].unique(), key=str)]
+    )
+
+    def of(frame: pd.DataFrame, cell: tuple[object, ...]) -> pd.DataFrame:
+        mask = np.ones(len(frame), dtype=bool)
+        for key, value in zip(keys, cell, strict=True):
+            mask &= (frame[key] == value).to_numpy()
+        return frame.loc[mask]
+
     hs = int(epoch_days(pd.Series([data.history_start]))[0])
     curves = {}
     # retention over tenure: each run at risk over its tenure interval in its track
     parts = []
-    for track in TRACKS:
-        r = runs.loc[runs["track"] == track]
+    for cell in cells:
+        r = of(runs, cell)
         c = kaplan_meier(r["tenure1"].to_numpy(float), r["exit"].to_numpy(),
                          r["tenure0"].to_numpy(float), alpha)
-        parts.append(c.assign(track=track))
+        parts.append(c.assign(**dict(zip(keys, cell, strict=True))))
     curves["tenure"] = pd.concat(parts, ignore_index=True)
     unknown = 0
     if with_track_time:
@@ -97,17 +124,17 @@ def retention(
         # a known run starts with its first spell (on the hire date, or inside the window)
         r = runs.assign(origin=spell_start).loc[known]
         parts = []
-        for track in TRACKS:
-            rt = r.loc[r["track"] == track]
+        for cell in cells:
+            rt = of(r, cell)
             entry = (rt["start_d"] - rt["origin"]).to_numpy(float)
             time = (rt["stop_d"] - rt["origin"]).to_numpy(float)
             c = kaplan_meier(time, rt["exit"].to_numpy(), entry, alpha)
-            parts.append(c.assign(track=track))
+            parts.append(c.assign(**dict(zip(keys, cell, strict=True))))
         curves["time_in_track"] = pd.concat(parts, ignore_index=True)
     rows = []
     for curve, c in curves.items():
-        for track in TRACKS:
-            ct = c.loc[c["track"] == track]
+        for cell in cells:
+            ct = of(c, cell) if len(c) else c
             for y in RETENTION_YEARS:
                 i = np.searchsorted(ct["time"].to_numpy(), y, side="right") - 1
                 if len(ct) == 0:
@@ -118,13 +145,14 @@ def retention(
                     row = ct.iloc[i]
                     vals = (row["estimate"], row["ci_lower"], row["ci_upper"], int(row["n"]))
                 rows.append(
-                    {"curve": curve, "track": track, "years": y, "estimate": vals[0],
-                     "ci_lower": vals[1], "ci_upper": vals[2], "n": vals[3]}
+                    {"curve": curve, **dict(zip(keys, cell, strict=True)), "years": y,
+                     "estimate": vals[0], "ci_lower": vals[1], "ci_upper": vals[2],
+                     "n": vals[3]}
                 )
-    cols = ["time", "track", "estimate", "ci_lower", "ci_upper", "n", "events"]
-    curves = {name: c[cols] for name, c in curves.items()}
+    cols = ["time", *keys, "estimate", "ci_lower", "ci_upper", "n", "events"]
+    curves = {name: c.reindex(columns=cols) for name, c in curves.items()}
     summary = pd.DataFrame(
         rows,
-        columns=["curve", "track", "years", "estimate", "ci_lower", "ci_upper", "n"],
+        columns=["curve", *keys, "years", "estimate", "ci_lower", "ci_upper", "n"],
     )
     return summary, curves, unknown

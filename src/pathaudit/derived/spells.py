@@ -488,6 +488,8 @@ def _rule8_spells_table(
             "tenure_at_start": (start_k - hire_k) / DAYS_PER_YEAR,
             "start_imputed": rec.late_first[sb.first[ks]],
             "gender": _take(people, "gender", ep_of),
+            "ethnicity": _take(people, "ethnicity", ep_of),
+            "age_band": _take(people, "age_band", ep_of),
         }
     )
 
@@ -586,7 +588,8 @@ def derive_spells(data: AuditData) -> pd.DataFrame:
         Canonical tables. Uses ``history`` (``employee_id, effective_date, track,
         level, grade`` and, when present, ``pay, org_unit, job_family,
         location, row``), ``people`` (``employee_id, hire_date`` and, when
-        present, ``termination_date, termination_type, episode, gender, row``),
+        present, ``termination_date, termination_type, episode, gender, ethnicity,
+        age_band, row``),
         ``as_of``, ``history_start`` and ``is_snapshot``. Repairs and exclusions
         are added to ``data.quality`` (once, however often this runs).
 
@@ -610,7 +613,8 @@ def derive_spells(data: AuditData) -> pd.DataFrame:
         - ``hire_date``, ``tenure_at_start`` (years from hire to ``start``)
         - ``start_imputed``: the spell's start was set to the hire date
           because the episode's first record is dated later
-        - ``gender``: from the episode's people row (missing when absent)
+        - ``gender``, ``ethnicity``, ``age_band``: from the episode's people row
+          (missing when absent)
 
     Notes
     -----
@@ -654,7 +658,7 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
           since the spell's start at ``start``
         - ``event``: the spell's ``end_reason`` on its last interval (an exit,
           a change of track or level, or ``"censored"``), ``"none"`` elsewhere
-        - ``gender``: from the episode's people row
+        - ``gender``, ``ethnicity``, ``age_band``: from the episode's people row
 
     Notes
     -----
@@ -718,5 +722,7 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
             "time_in_spell": (start - sp_start[spell]) / DAYS_PER_YEAR,
             "event": labels_at(_EVENT_LABELS, event),
             "gender": sp["gender"].iloc[spell].reset_index(drop=True),
+            "ethnicity": sp["ethnicity"].iloc[spell].reset_index(drop=True),
+            "age_band": sp["age_band"].iloc[spell].reset_index(drop=True),
         }
     )

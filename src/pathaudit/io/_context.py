@@ -9,6 +9,7 @@ rows left out (``exclude``), rows repaired or noted (``record``) and fatal probl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,10 @@ from pathaudit.quality import Action, DataQualityReport
 def data_cols(df: pd.DataFrame) -> list[str]:
     """Canonical data columns (not ``row`` nor internal ``_`` columns)."""
     return [c for c in df.columns if c != "row" and not str(c).startswith("_")]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""The only text form of a date an as-of date may take (YYYY-MM-DD)."""
 
 
 class LoadContext:
@@ -57,6 +62,8 @@ class LoadContext:
         self.kind = cmap.kind
         self.extract = cmap.extract_date
         self.start = cmap.history_start
+        if isinstance(as_of, str) and not _ISO_DATE.fullmatch(as_of.strip()):
+            raise InputError(BAD_AS_OF.format(as_of=as_of))  # 01/06/2025: 1 June or 6 January?
         try:
             self.as_of = self.extract if as_of is None else pd.Timestamp(as_of).normalize()
         except (ValueError, TypeError, AttributeError) as err:  # NaT has no normalize()

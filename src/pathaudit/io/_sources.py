@@ -18,12 +18,19 @@ import pandas as pd
 from pathaudit.errors import MapError
 from pathaudit.io._context import LoadContext
 from pathaudit.io._messages import (
+    CLOSEST_FILE,
+    DATA_FOLDER_MISSING,
     DATA_NOT_FOLDER,
+    FILES_THERE,
+    FOLDER_LISTING,
     GRADE_AND_LADDER,
     MISSING_FILE,
     MISSING_SHEET,
+    NO_FILES_THERE,
     UNREADABLE_FILE,
     UNSUPPORTED_FORMAT,
+    closest_name,
+    names_text,
     norm_name,
     rows_text,
 )
@@ -64,6 +71,38 @@ def table_names(cmap: ColumnMap) -> tuple[list[str], list[str]]:
     return required, optional
 
 
+_EXPORT_SUFFIXES = (*CSV_SUFFIXES, *EXCEL_SUFFIXES, *PARQUET_SUFFIXES)
+_TABLES = ("history", "people", "snapshot", "ladder", "bands", "ratings", "adoption")
+
+
+def _missing_file(table: str, detail: str, base: Path, wanted: str, files: dict[str, str]) -> str:
+    """The missing-file message: what is in the folder and the closest unclaimed file."""
+    claimed = {Path(v).name.casefold() for t, v in files.items() if t != table}
+    claimed |= {f"{t}{sfx}" for t in _TABLES if t != table and t not in files
+                for sfx in (".csv", ".parquet", ".xlsx")}
+    there = sorted(p.name for p in base.iterdir()
+                   if p.is_file() and p.suffix.lower() in _EXPORT_SUFFIXES) if base.is_dir() else []
+    free = [n for n in there if n.casefold() not in claimed]
+    closest = closest_name(wanted, free, hint=table)
+    listing = FILES_THERE.format(files=names_text(there)) if there else NO_FILES_THERE
+    if closest is not None:
+        listing += CLOSEST_FILE.format(name=closest)
+    return MISSING_FILE.format(table=table, detail=detail, listing=listing,
+                               suggestion=closest or "<file name>")
+
+
+def _folder_missing(path: Path) -> str:
+    """The message for a data path that does not exist: its parent's content, the closest."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        return DATA_FOLDER_MISSING.format(path=path, listing="", closest="")
+    names = sorted(p.name for p in parent.iterdir() if not p.name.startswith("."))
+    closest = closest_name(path.name, names)
+    listing = FOLDER_LISTING.format(parent=parent, names=names_text(names)) if names else ""
+    hint = CLOSEST_FILE.format(name=parent / closest) if closest else ""
+    return DATA_FOLDER_MISSING.format(path=path, listing=listing, closest=hint)
+
+
 class Reader:
     """Finds and reads the tables of one export; holds its open workbooks until ``close``."""
 
@@ -90,6 +129,8 @@ class Reader:
             base = self.cmap.base_dir or Path.cwd()
             book = base / workbook if workbook else None
             return base, book, files
+        if not self.data_path.exists():
+            raise MapError(_folder_missing(self.data_path))
         if self.data_path.is_file():
             base = self.data_path.parent
             if self.data_path.suffix.lower() in EXCEL_SUFFIXES:
@@ -150,9 +191,12 @@ class Reader:
                         "missing_file",
                         "fatal",
                         0,
-                        MISSING_FILE.format(
-                            table=table,
-                            detail=f"file '{files[table]}' not found in '{base.name or base}'",
+                        _missing_file(
+                            table,
+                            f"file '{files[table]}' not found in '{base.name or base}'",
+                            base,
+                            files[table],
+                            files,
                         ),
                         file=files[table],
                     )
@@ -194,7 +238,11 @@ class Reader:
                         "missing_file",
                         "fatal",
                         0,
-                        MISSING_FILE.format(table=table, detail=detail),
+                        _missing_file(table, detail, base, f"{table}.csv", files)
+                        if not book
+                        else MISSING_FILE.format(
+                            table=table, detail=detail, listing="", suggestion=f"{table}.csv"
+                        ),
                     )
         return found
 

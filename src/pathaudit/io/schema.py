@@ -244,6 +244,8 @@ SPELLS: tuple[Column, ...] = (
         doc="start set to hire_date because the episode's first record is dated later",
     ),
     Column("gender", "str", doc="from the episode's people row (missing when absent)"),
+    Column("ethnicity", "str", doc="from the episode's people row (missing when absent)"),
+    Column("age_band", "str", doc="from the episode's people row (missing when absent)"),
 )
 """Derived spells: continuous time in one (track, level) within one episode."""
 
@@ -267,6 +269,8 @@ EXPOSURE: tuple[Column, ...] = (
     Column("time_in_spell", "float", True, doc="years since spell start at interval start"),
     Column("event", "category", True, END_REASONS + ("none",), doc="what ends the interval"),
     Column("gender", "str", doc="from the episode's people row (missing when absent)"),
+    Column("ethnicity", "str", doc="from the episode's people row (missing when absent)"),
+    Column("age_band", "str", doc="from the episode's people row (missing when absent)"),
 )
 """Derived exposure: person-time at constant attributes, split at quarter boundaries."""
 

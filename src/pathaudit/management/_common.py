@@ -224,9 +224,14 @@ By = str | Sequence[str] | None
 
 
 def grouping_columns(data: AuditData) -> list[str]:
-    """The groupings ``by=`` accepts on ``data``: ``"year"`` and the attributes it has."""
-    present = set(data.history.columns) | set(data.people.columns)
-    return ["year", *[c for c in WORK_ATTRIBUTES if c in present]]
+    """The groupings ``by=`` accepts on ``data``: ``"year"`` and the attributes it has values of.
+
+    The rule of :func:`pathaudit.checks.check_group`: a column without any value (e.g.
+    ``ethnicity`` not in the export) is not a grouping, so ``by=`` naming it is an error.
+    """
+    tables = (data.history, data.people)
+    has = [c for c in WORK_ATTRIBUTES if any(c in t.columns and t[c].notna().any() for t in tables)]
+    return ["year", *has]
 
 
 def check_by(by: Any, data: AuditData, *, extra: Sequence[str] = ()) -> By:
@@ -463,7 +468,9 @@ def cached(data: AuditData, key: object, make: Callable[[], Any]) -> Any:
     return data.derived(("management", key), make)
 
 
-WORK_ATTRIBUTES: tuple[str, ...] = ("org_unit", "job_family", "location", "gender")
+WORK_ATTRIBUTES: tuple[str, ...] = (
+    "org_unit", "job_family", "location", "gender", "ethnicity", "age_band"
+)
 
 
 def work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:

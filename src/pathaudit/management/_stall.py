@@ -57,7 +57,8 @@ def _check_threshold_by(value: Any, data: AuditData, name: str) -> str | None:
     if value is None:
         return None
     present = set(data.history.columns) | set(data.people.columns)
-    options = [c for c in WORK_ATTRIBUTES if c in present and c != "gender"]
+    options = [c for c in WORK_ATTRIBUTES
+               if c in present and c not in ("gender", "ethnicity", "age_band")]
     if not isinstance(value, str):
         raise ArgumentError(f"{name} must be None or one column name among {options}; "
                             f"got {value!r}.")

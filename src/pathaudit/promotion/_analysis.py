@@ -48,6 +48,7 @@ from pathaudit.checks import (
     check_alpha,
     check_columns,
     check_data,
+    check_group,
     check_k,
     check_number,
     check_parts,
@@ -373,7 +374,7 @@ class _Parts(TypedDict, total=False):
 def _covariates(data: AuditData, *, categorical: bool = False) -> list[str]:
     """Spell columns usable as a control (or, ``categorical``, as a parity group)."""
     sp = data.spells
-    cols = [c for c in sp.columns if c not in _STRUCTURAL]
+    cols = [c for c in sp.columns if c not in _STRUCTURAL and bool(sp[c].notna().any())]
     if categorical:
         cols = [c for c in cols if not pd.api.types.is_float_dtype(sp[c])]
     return cols
@@ -508,7 +509,7 @@ def time_to_promotion(
     >>> pathaudit.time_to_promotion(data, group="gendr")  # doctest: +SKIP
     Traceback (most recent call last):
     ...
-    pathaudit.errors.ArgumentError: group must name columns of the spells ...
+    pathaudit.errors.ArgumentError: group must name a grouping column of the spells ...
     """
     data = check_data(data, "time_to_promotion")
     chosen = check_parts(parts, PARTS)
@@ -523,10 +524,7 @@ def time_to_promotion(
         ctl = tuple(c for c in DEFAULT_CONTROLS if c in data.spells.columns)
     else:
         ctl = check_columns(controls, "controls", _covariates(data), where=where)
-    if group is not None:
-        if not isinstance(group, str):
-            raise ArgumentError(f"group must be one column name (a str); got {group!r}.")
-        check_columns(group, "group", _covariates(data, categorical=True), where=where)
+    check_group(group, "group", data.spells, where="the spells (attributes at each spell's start)")
 
     notes: list[Note] = []
     if data.is_snapshot:
