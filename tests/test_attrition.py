@@ -636,9 +636,9 @@ def test_output_written_in_the_schema(tmp_path):
 
     res = attrition(random_org(400, seed=41))
     write_analysis(res, tmp_path, k=5)
-    assert (tmp_path / "attrition__rates.csv").exists()
-    assert (tmp_path / "attrition__retention__tenure.csv").exists()
-    assert "employee_id" not in pd.read_csv(tmp_path / "attrition__post_switch.csv").columns
+    assert (tmp_path / "tables" / "attrition__rates.csv").exists()
+    assert (tmp_path / "data" / "attrition__retention__tenure.parquet").exists()
+    assert "employee_id" not in pd.read_csv(tmp_path / "tables" / "attrition__post_switch.csv")
     back = read_output(tmp_path)["attrition"]
     assert back.headline["key"].tolist() == res.headline()["key"].tolist()
     assert back.parts["cox"].meta["model"]["events_ic"] == res.cox.meta["model"]["events_ic"]

@@ -42,12 +42,9 @@ def test_audit_writes_every_analysis_and_the_manifest(audit_out):
 
     summary = json.loads((audit_out / "summary.json").read_text())
     assert summary["schema_version"] >= 1
-    assert list(summary["analyses"]) == [
-        "pay_parity",
-        "time_to_promotion",
-        "forced_management",
-        "attrition",
-    ]
+    from pathaudit.audit import ANALYSES
+
+    assert list(summary["analyses"]) == list(ANALYSES)
     stored = read_output(audit_out)
     for name, part in summary["analyses"].items():
         assert part["status"] == "computed", name
@@ -65,18 +62,38 @@ def test_audit_writes_every_analysis_and_the_manifest(audit_out):
     assert (audit_out / "data_quality.csv").exists()
 
 
-def test_printed_headline_shows_status_for_every_figure(sample_audit):
+def test_printed_headline_is_short_with_the_period_and_every_primary_figure(sample_audit):
+    from pathaudit.headline import QUESTIONS
+
     out, printed = sample_audit
     summary = json.loads((out / "summary.json").read_text())
+    dataset = summary["dataset"]
+    assert printed.startswith(
+        f"Audit of {dataset['people']:,} people, as of {dataset['as_of']}, covering "
+        f"{dataset['history_start']} to {dataset['as_of']} (history export).\n"
+    )
     for part in summary["analyses"].values():
         for h in part["headline"]:
-            assert f"{h['label']}: " in printed and f"[{h['status']}" in printed
+            line = f"{h['label']}: "
+            if h["primary"]:
+                assert line in printed and f"[{h['status']}" in printed
+                assert QUESTIONS[h["question"]] in printed
+            else:
+                assert line not in printed  # --verbose prints them
+    figures = [line.split(" [", 1)[0] for line in printed.splitlines() if line.startswith("  *")]
+    assert len(figures) == len(summary["analyses"])
+    assert not [f for f in figures if "e+0" in f or "-0.0" in f], figures
+    assert printed.rstrip().endswith(
+        f"Wrote the audit to {out}/: {out / 'report.html'} (start here), README.txt (what "
+        "every file holds), summary.json, tables/, charts/."
+    ) or "report.html" not in {p.name for p in out.iterdir()}
+    assert len(printed.splitlines()) < 40
 
 
 def test_audit_outputs_hold_no_identifiers_and_no_formulas(audit_out):
     data = pathaudit.load(SAMPLE, SAMPLE / "map.toml")
     ids = set(data.people["employee_id"]) | set(data.history["manager_id"].dropna())
-    for path in audit_out.glob("*.csv"):
+    for path in audit_out.rglob("*.csv"):
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
         cells = set(table.to_numpy().ravel()) | set(table.columns)
         assert not (cells & ids), f"{path.name} holds employee identifiers"
@@ -85,21 +102,30 @@ def test_audit_outputs_hold_no_identifiers_and_no_formulas(audit_out):
 
 
 def test_audit_respects_the_minimum_cell_size(audit_out):
-    for path in audit_out.glob("*.csv"):
+    for path in audit_out.rglob("*.csv"):
         table = pd.read_csv(path)
         if {"n", "suppressed"} <= set(table.columns):
             shown = table.loc[~table["suppressed"].astype(bool), "n"].dropna()
             assert (shown >= 5).all(), path.name
 
 
-def test_snapshot_audit_says_what_needs_history(tmp_path):
+def test_snapshot_audit_says_what_needs_history_and_warns_beside_the_figure(tmp_path, capsys):
     code = main(
         ["audit", str(SAMPLE), "--map", str(SAMPLE / "map_snapshot.toml"), "--out", str(tmp_path)]
     )
+    printed = capsys.readouterr().out
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["dataset"]["kind"] == "snapshot"
     assert summary["analyses"]["pay_parity"]["status"] == "computed"
+    assert "from a snapshot export (one row per person on 2025-12-31" in printed.splitlines()[0]
+    # the caveat that changes the reading of the rate ratio is printed right under it
+    lines = printed.splitlines()
+    at = next(i for i, line in enumerate(lines) if "IC / M voluntary exit rate ratio:" in line)
+    caveat = next(n["text"] for n in summary["analyses"]["attrition"]["notes"]
+                  if n["part"] == "rate_ratio" and n["kind"] == "caveat")
+    assert lines[at + 1].strip().startswith("! " + caveat.split()[0])
+    assert caveat.split()[-1] in " ".join(lines[at + 1:at + 6])
 
 
 def _is_number(text: str) -> bool:
@@ -119,7 +145,7 @@ def _validate_raises(monkeypatch, exc: BaseException) -> None:
     def boom(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(pathaudit.io, "validate", boom)
+    monkeypatch.setattr(pathaudit.io, "load", boom)
 
 
 def test_an_internal_error_prints_one_line_and_writes_the_traceback(tmp_path, monkeypatch, capsys):
@@ -165,7 +191,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
     _validate_raises(monkeypatch, KeyboardInterrupt())
     code = main(["validate", str(SAMPLE), "--map", str(SAMPLE / "map.toml")])
     assert code == 130
-    assert capsys.readouterr().err == "interrupted; outputs may be incomplete\n"
+    assert capsys.readouterr().err == "interrupted (Ctrl-C); nothing was written\n"
     assert not (tmp_path / "pathaudit-error.log").exists()
 
 
@@ -207,5 +233,131 @@ def test_audit_of_a_one_track_export_exits_zero_and_says_why(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert all(part["status"] == "computed" for part in summary["analyses"].values())
     # what the track alone can tell is there
-    assert (out / "attrition__rates.csv").exists() and (out / "pay_parity__eu_gaps.csv").exists()
-    assert not (out / "pay_parity__adjusted.csv").exists()
+    tables = out / "tables"
+    assert (tables / "attrition__rates.csv").exists()
+    assert not (tables / "pay_parity__adjusted.csv").exists()
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def test_validate_prints_the_as_of_date_and_history_start(capsys):
+    assert main(["validate", str(SAMPLE), "--as-of", "2024-06-30"]) == 0
+    out = capsys.readouterr().out
+    assert ("As of 2024-06-30 (extract date 2025-12-31); history complete from 2018-01-01; "
+            "history export of") in out
+
+
+def test_as_of_accepts_iso_dates_only(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", str(SAMPLE), "--as-of", "01/06/2025"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "'01/06/2025' is not a date in the form YYYY-MM-DD" in err
+    assert "2025-06-01 for 1 June 2025" in err
+    with pytest.raises(SystemExit):
+        main(["validate", str(SAMPLE), "--as-of", "2025-02-30"])
+    assert "is not a valid date" in capsys.readouterr().err
+    # the library refuses it too
+    with pytest.raises(pathaudit.errors.InputError, match="is not an ISO date"):
+        pathaudit.load(SAMPLE, SAMPLE / "map.toml", as_of="01/06/2025")
+
+
+def test_the_map_is_found_in_the_data_folder(tmp_path, capsys):
+    assert main(["validate", str(SAMPLE)]) == 0
+    capsys.readouterr()
+    (tmp_path / "history.csv").write_text("x\n")
+    assert main(["validate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"--map is not given and {tmp_path} holds no map.toml" in err
+
+
+def test_json_prints_one_machine_readable_result(capsys):
+    assert main(["validate", str(SAMPLE), "--json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["command"] == "validate" and doc["exit_code"] == 0
+    assert doc["dataset"]["as_of"] == "2025-12-31"
+    assert doc["quality"]["rows_in"]["history"] > 0
+    assert "Data-quality report" in captured.err  # the words go to stderr
+    assert main(["validate", str(SAMPLE / "nowhere"), "--map", str(SAMPLE / "map.toml"),
+                 "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["exit_code"] == 1 and "does not exist" in doc["error"]
+
+
+def test_quiet_prints_nothing_on_success(capsys):
+    assert main(["validate", str(SAMPLE), "-q"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_help_shows_defaults_and_no_doubled_percent(capsys):
+    from pathaudit.audit import DEFAULT_SEED
+
+    for command in ("audit", "report", "validate", "simulate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        assert "%%" not in text and "(default: None)" not in text, command
+        assert "exit codes" in text, command
+        if command in ("audit", "report"):
+            assert f"(default: {DEFAULT_SEED})" in text, command
+
+
+def test_the_cli_and_the_library_use_one_default_seed():
+    import inspect
+
+    from pathaudit.audit import DEFAULT_SEED, run_audit
+    from pathaudit.stats import BOOTSTRAP_SEED
+
+    assert DEFAULT_SEED == BOOTSTRAP_SEED
+    for fn in (run_audit, pathaudit.pay_parity, pathaudit.time_to_promotion):
+        assert inspect.signature(fn).parameters["seed"].default == DEFAULT_SEED, fn.__name__
+
+
+def test_a_missing_folder_is_named_with_what_is_there(tmp_path, capsys):
+    (tmp_path / "export-2025").mkdir()
+    code = main(["validate", str(tmp_path / "export-2052"), "--map", str(SAMPLE / "map.toml")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"The data folder '{tmp_path / 'export-2052'}' does not exist." in err
+    assert f"'{tmp_path}' holds: export-2025." in err
+    assert f"Did you mean '{tmp_path / 'export-2025'}'?" in err
+
+
+def test_a_missing_file_gets_the_closest_file_of_the_folder(tmp_path, capsys):
+    import shutil
+
+    for f in SAMPLE.glob("*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "history.csv").rename(tmp_path / "job_history_2025.csv")
+    code = main(["validate", str(tmp_path), "--map", str(SAMPLE / "map.toml")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Files there: adoption.csv, bands.csv, job_history_2025.csv" in err
+    assert "Did you mean 'job_history_2025.csv'?" in err
+    assert '[files] history = "job_history_2025.csv"' in err
+    assert '[files] history = "history.csv"' not in err
+
+
+def test_a_misspelt_track_label_is_mapped_to_the_track_it_resembles(tmp_path, capsys):
+    import shutil
+
+    for f in SAMPLE.glob("*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    history = (tmp_path / "history.csv").read_text()
+    (tmp_path / "history.csv").write_text(history.replace("People Manager", "People Managers"))
+    code = main(["validate", str(tmp_path), "--map", str(SAMPLE / "map.toml")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert '[values.track] "People Managers" = "M"' in err
+
+
+def test_verbose_prints_every_figure(tmp_path, capsys, sample_audit):
+    from pathaudit.cli import headline_lines
+
+    summary = json.loads((sample_audit[0] / "summary.json").read_text())
+    text = "\n".join(headline_lines(summary, verbose=True))
+    for part in summary["analyses"].values():
+        for h in part["headline"]:
+            assert f"{h['label']}: " in text and f"[{h['status']}" in text

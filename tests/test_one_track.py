@@ -123,7 +123,7 @@ def _is_comparison(frame: pd.DataFrame) -> pd.Series:
 
 def test_no_csv_holds_an_ic_vs_m_estimate(one_track):
     found = []
-    for path in sorted(one_track.glob("*.csv")):
+    for path in sorted(one_track.rglob("*.csv")):
         if path.name in DESIGNED_ONLY or path.name == "data_quality.csv":
             continue
         try:
@@ -145,7 +145,7 @@ def test_no_csv_holds_an_ic_vs_m_estimate(one_track):
 
 
 def test_the_cox_track_term_is_blank_with_its_reason(one_track):
-    cox = pd.read_csv(one_track / "attrition__cox.csv", keep_default_na=False)
+    cox = pd.read_csv(one_track / "tables" / "attrition__cox.csv", keep_default_na=False)
     track = cox.loc[cox["term"] == "track: IC vs M"].iloc[0]
     assert track["estimate"] == "" and track["ci_lower"] == "" and track["ci_upper"] == ""
     assert track["reason"] == f"not estimable: {ONE_TRACK}"
@@ -178,15 +178,15 @@ def test_every_within_track_figure_is_there(one_track):
         if "track" in frame and name != "pay_parity__ceilings":
             assert set(frame["track"].dropna().astype(str)) <= {"IC", "all"}, name
     # the M ladder as designed is still in the ladder file: its top is shown, no pay at it
-    ceilings = pd.read_csv(one_track / "pay_parity__ceilings.csv").set_index("track")
+    ceilings = pd.read_csv(one_track / "tables" / "pay_parity__ceilings.csv").set_index("track")
     assert ceilings.loc["M", ["estimate", "top_grade_realised"]].isna().all()
     assert ceilings.loc["IC", "estimate"] > 0
-    rates = pd.read_csv(one_track / "attrition__rates.csv")
+    rates = pd.read_csv(one_track / "tables" / "attrition__rates.csv")
     ic = rates.loc[(rates["track"] == "IC") & (rates["kind"] == "voluntary")].iloc[0]
     assert ic["ci_lower"] < ic["estimate"] < ic["ci_upper"] and ic["events"] > 100
-    retention = pd.read_csv(one_track / "attrition__retention.csv")
+    retention = pd.read_csv(one_track / "tables" / "attrition__retention.csv")
     assert retention["estimate"].between(0, 1).all() and retention["estimate"].notna().any()
-    eu = pd.read_csv(one_track / "pay_parity__eu_gaps.csv")
+    eu = pd.read_csv(one_track / "tables" / "pay_parity__eu_gaps.csv")
     assert set(eu["track"]) == {"IC"} and eu["estimate"].notna().any()
     head = {h["key"]: h for h in _summary(one_track)["analyses"]["attrition"]["headline"]}
     assert head["voluntary_exits_per_100py_ic"]["status"] == "descriptive"

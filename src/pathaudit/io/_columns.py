@@ -61,9 +61,17 @@ def _reading(text: str, decimal: str) -> str:
     return "?" if pd.isna(value) else f"{value:.15g}"
 
 
-def _closest(value: str, allowed: tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
-    return match[0] if match else allowed[0]
+def _closest(value: str, allowed: tuple[str, ...], mapped: dict[str, str] | None = None) -> str:
+    """The allowed value ``value`` most resembles: through the map's own labels first.
+
+    ``mapped`` (export label -> canonical value, the map's ``[values.*]``) lets a misspelt
+    export label ("People Managers") go to the value its close neighbour ("People Manager")
+    maps to, not to the canonical code that happens to share letters with it.
+    """
+    labels = {str(k).casefold(): v for k, v in (mapped or {}).items() if v in allowed}
+    labels.update({a.casefold(): a for a in allowed})
+    match = difflib.get_close_matches(value.casefold(), list(labels), n=1, cutoff=0.6)
+    return labels[match[0]] if match else allowed[0]
 
 
 class _Columns:
@@ -340,7 +348,7 @@ class _Columns:
                     else ""
                 ),
                 example=_active_fix(col.name, str(uniques[ui]))
-                or _closest(str(uniques[ui]), allowed),
+                or _closest(str(uniques[ui]), allowed, self.cmap.values(col.name)),
             )
         out = np.full(len(values), np.nan, dtype=object)
         ok = codes >= 0

@@ -21,9 +21,18 @@ MISSING_COLUMN = (
     "Map one of them in the column map: [columns.{table}] {canonical} = '{suggestion}'"
 )
 MISSING_FILE = (
-    "No {table} table: {detail}. Name its file in the column map: [files] {table} = "
-    '"{table}.csv" (CSV, .xlsx or .parquet).'
+    "No {table} table: {detail}.{listing} Name its file in the column map: [files] {table} = "
+    '"{suggestion}" (CSV, .xlsx or .parquet).'
 )
+FILES_THERE = " Files there: {files}."
+"""Appended to a missing-file message: the export files the folder does hold."""
+NO_FILES_THERE = " The folder holds no CSV, Excel or Parquet file."
+CLOSEST_FILE = " Did you mean '{name}'?"
+DATA_FOLDER_MISSING = (
+    "The data folder '{path}' does not exist.{listing}{closest} Pass the folder that holds "
+    "the export files (or one .xlsx workbook)."
+)
+FOLDER_LISTING = " '{parent}' holds: {names}."
 MISSING_SHEET = (
     "Sheet '{sheet}' not found in {file}. Sheets found: {found}. "
     "Name the {table} sheet in the column map: [sheets] {table} = '...'"
@@ -147,7 +156,10 @@ AS_OF_BEFORE_START = (
     "as_of {as_of} is before history_start {start}: nothing would be observed. Use an as_of on "
     "or after {start}."
 )
-BAD_AS_OF = 'as_of {as_of!r} is not a date. Give it as YYYY-MM-DD, e.g. as_of = "2025-06-30".'
+BAD_AS_OF = (
+    "as_of {as_of!r} is not an ISO date. Give it as YYYY-MM-DD (e.g. 2025-06-30): a date such "
+    "as 01/06/2025 reads as 1 June or as 6 January, and pathaudit does not guess."
+)
 
 DATA_NOT_FOLDER = (
     "{path} is a file; pass the folder holding the export files, or one .xlsx workbook with a "
@@ -195,6 +207,55 @@ def ids_text(ids: Any, limit: int = MAX_IDS_SHOWN) -> str:
     shown = ", ".join(seen[:limit])
     more = f" and {len(seen) - limit} more" if len(seen) > limit else ""
     return f"{'ID' if len(seen) == 1 else 'IDs'} {shown}{more}"
+
+
+MAX_FILES_LISTED = 12
+"""Files named when a message lists a folder; the rest are counted."""
+
+
+def names_text(names: list[str], limit: int = MAX_FILES_LISTED) -> str:
+    """File names as text: the first ``limit``, then how many more."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def closest_name(wanted: str, names: list[str], hint: str = "") -> str | None:
+    """The name in ``names`` closest to ``wanted`` (difflib), or one holding ``hint``.
+
+    Parameters
+    ----------
+    wanted
+        The name that was not found (``history.csv``).
+    names
+        The names that exist.
+    hint
+        A word a match may contain instead (the table name: ``job_history_2025.csv``
+        for the history table).
+
+    Returns
+    -------
+    str or None
+        The closest name, or None when nothing resembles ``wanted``.
+
+    Examples
+    --------
+    >>> closest_name("history.csv", ["people.csv", "job_history_2025.csv"], hint="history")
+    'job_history_2025.csv'
+    """
+    import difflib
+
+    def stem(name: str) -> str:
+        return norm_name(name.rsplit(".", 1)[0] if "." in name else name)
+
+    folded = {stem(n): n for n in names}
+    match = difflib.get_close_matches(stem(wanted), list(folded), n=1, cutoff=0.6)
+    if match:
+        return folded[match[0]]
+    if hint:
+        holding = [n for n in names if norm_name(hint) in norm_name(n)]
+        if len(holding) == 1:
+            return holding[0]
+    return None
 
 
 def norm_name(name: object) -> str:
