@@ -34,12 +34,14 @@ from pathaudit.report._trends import (
     trend_quarters,
 )
 from pathaudit.result import SUPPRESSED_MARK, SUPPRESSED_NOTE, AnalysisResult, make_result
+from pathaudit.stats.intervals import BOOTSTRAP_SEED
 
 ANALYSES: tuple[str, ...] = ("pay_parity", "time_to_promotion", "forced_management", "attrition")
 """The analyses the report runs when none are passed, in report order."""
 
-DEFAULT_SEED = 0
-"""Seed of every resampling step when none is given (the audit's default)."""
+DEFAULT_SEED = BOOTSTRAP_SEED
+"""Seed of every resampling step when none is given: the one default of the library, the
+audit and the command line (``pathaudit.audit.DEFAULT_SEED``)."""
 
 NOT_SHOWN_NOTE = (
     "† no value: not estimable from these data, or a quantile resting on fewer than {k} people "
