@@ -235,6 +235,7 @@ def test_audit_of_a_one_track_export_exits_zero_and_says_why(tmp_path, capsys):
     # what the track alone can tell is there
     tables = out / "tables"
     assert (tables / "attrition__rates.csv").exists()
+    assert (tables / "eu_pay_transparency__pay_gaps.csv").exists()
     assert not (tables / "pay_parity__adjusted.csv").exists()
 
 

@@ -27,14 +27,19 @@ from pathaudit.sample import sample_dir
 
 SAMPLE = sample_dir()
 ONE_TRACK = one_track_reason("IC")
-ANALYSES = ["pay_parity", "time_to_promotion", "forced_management", "attrition"]
+ANALYSES = ["pay_parity", "time_to_promotion", "forced_management", "attrition",
+            "eu_pay_transparency", "uk_gender_pay_gap"]
 
 WITHIN_TRACK_KEYS = {
     # figures about one track (or about the ladder as designed): they stay on one-track data
     "voluntary_exits_per_100py_ic",
-    "eu_gap_cells_flagged",
     "promotion_probability_ic",
     "flagged_indicators",
+    # gender pay gaps (women vs men, overall and within each track): not IC vs M comparisons
+    "eu_mean_gap_hourly", "eu_mean_gap_annual", "eu_median_gap_hourly", "eu_median_gap_annual",
+    "eu_categories_at_threshold", "eu_joint_pay_assessment", "eu_gap_within_track_grade",
+    "uk_mean_hourly_gap", "uk_median_hourly_gap", "uk_mean_bonus_gap", "uk_median_bonus_gap",
+    "uk_bonus_share_women", "uk_bonus_share_men", "uk_upper_quartile_share_women",
 }
 """Headline keys that are not IC vs M comparisons."""
 
@@ -171,7 +176,7 @@ def test_the_parts_that_compare_tracks_say_why_in_the_notes(one_track):
 def test_every_within_track_figure_is_there(one_track):
     for name in ("attrition__rates", "attrition__rates_by", "attrition__over_time",
                  "attrition__turnover", "attrition__retention", "attrition__regretted",
-                 "attrition__cox", "pay_parity__distribution", "pay_parity__eu_gaps",
+                 "attrition__cox", "pay_parity__distribution", "eu_pay_transparency__pay_gaps",
                  "pay_parity__ceilings", "time_to_promotion__incidence"):
         frame = pd.read_csv(one_track / f"{name}.csv")
         assert len(frame), name
@@ -186,8 +191,9 @@ def test_every_within_track_figure_is_there(one_track):
     assert ic["ci_lower"] < ic["estimate"] < ic["ci_upper"] and ic["events"] > 100
     retention = pd.read_csv(one_track / "tables" / "attrition__retention.csv")
     assert retention["estimate"].between(0, 1).all() and retention["estimate"].notna().any()
-    eu = pd.read_csv(one_track / "tables" / "pay_parity__eu_gaps.csv")
-    assert set(eu["track"]) == {"IC"} and eu["estimate"].notna().any()
+    eu = pd.read_csv(one_track / "tables" / "eu_pay_transparency__pay_gaps.csv")
+    assert eu.loc[eu["scope"] == "IC", "estimate"].notna().any()
+    assert eu.loc[eu["scope"] == "M", "estimate"].isna().all()
     head = {h["key"]: h for h in _summary(one_track)["analyses"]["attrition"]["headline"]}
     assert head["voluntary_exits_per_100py_ic"]["status"] == "descriptive"
     assert head["voluntary_exits_per_100py_ic"]["estimate"] == pytest.approx(ic["estimate"])

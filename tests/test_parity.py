@@ -219,31 +219,6 @@ def test_decomposition_adds_up_exactly_and_matches_group_regressions(org: AuditD
     )
 
 
-def test_eu_gaps_hand_computed():
-    rows = []
-    for track, g in (("IC", 4), ("M", 4)):
-        men = [100.0, 110.0, 120.0, 130.0, 140.0]
-        women = [90.0, 95.0, 100.0, 105.0, 110.0] if track == "IC" else [99.0, 108.0,
-                                                                          117.0, 126.0, 139.0]
-        rows += [{"track": track, "grade": g, "pay": p, "gender": "Male", "org_unit": f"U{i}"}
-                 for i, p in enumerate(men)]
-        rows += [{"track": track, "grade": g, "pay": p, "gender": "female", "org_unit": f"U{i}"}
-                 for i, p in enumerate(women)]
-    data = build(pd.DataFrame(rows))
-    res = pay_parity(data, bootstrap=200, k=5)
-    eu = res.eu_gaps.table.set_index("track")
-    assert eu.loc["IC", "estimate"] == pytest.approx(1 - 100 / 120)
-    assert eu.loc["IC", "median_gap"] == pytest.approx(1 - 100 / 120)
-    assert bool(eu.loc["IC", "flag"]) is True
-    assert eu.loc["M", "estimate"] == pytest.approx(1 - 117.8 / 120)
-    assert bool(eu.loc["M", "flag"]) is False  # 1.8% < 5%
-    assert eu.loc["IC", "ci_lower"] <= eu.loc["IC", "estimate"] <= eu.loc["IC", "ci_upper"]
-    # with k = 6 no cell has enough men and women: no figure, no flag
-    res6 = pay_parity(data, bootstrap=0, k=6)
-    t6 = res6.eu_gaps.table
-    assert t6["suppressed"].all() and t6["estimate"].isna().all() and not t6["flag"].any()
-
-
 def test_ratio_of_means_ci_matches_delta_method_by_hand():
     a = np.array([1.0, 2.0, 3.0, 4.0])
     b = np.array([2.0, 4.0, 6.0, 8.0, 10.0])
@@ -592,7 +567,7 @@ def test_the_bundle_follows_the_contract(org_result: ParityResult):
     assert tuple(head.columns) == HEADLINE_COLUMNS
     assert head["key"].tolist() == [
         "adjusted_gap_base", "adjusted_gap_variable", "adjusted_gap_equity",
-        "adjusted_gap_total", "unexplained_log_gap", "eu_gap_cells_flagged",
+        "adjusted_gap_total", "unexplained_log_gap",
         "remediation_cost_min_cost", "remediation_cost_to_predicted",
     ]
     head = head.set_index("key")
@@ -640,49 +615,12 @@ def test_exact_gap_is_flagged_and_texts_follow_alpha():
     assert "95%" not in res.summary()
 
 
-def test_eu_cells_flagged_is_judged_by_the_directive_trigger():
-    rows = []
-    for track, women in (("IC", [90.0, 95.0, 100.0, 105.0, 110.0]),
-                         ("M", [99.0, 108.0, 117.0, 126.0, 139.0])):
-        men = [100.0, 110.0, 120.0, 130.0, 140.0]
-        rows += [{"track": track, "grade": 4, "pay": p, "gender": "Male", "org_unit": f"U{i}"}
-                 for i, p in enumerate(men)]
-        rows += [{"track": track, "grade": 4, "pay": p, "gender": "female", "org_unit": f"U{i}"}
-                 for i, p in enumerate(women)]
-    data = build(pd.DataFrame(rows))
-    head = pay_parity(data, bootstrap=0, k=5).headline().set_index("key")
-    eu = head.loc["eu_gap_cells_flagged"]
-    # IC: 16.7% gap (flagged), M: 1.8% (not)
-    assert (eu["estimate"], eu["n"], eu["status"]) == (1.0, 20.0, "flagged")
-    assert eu["reason"] == (
-        "1 of 2 cells shown reach the trigger (a threshold on the gap, not a test)"
-    )
-    assert eu["label"].startswith("Track-grade cells with a mean gender pay gap of 5% or more")
-    high = pay_parity(data, bootstrap=0, k=5, eu_threshold=0.2).headline().set_index("key")
-    assert high.loc["eu_gap_cells_flagged", "status"] == "clear"
-    assert "20% or more" in high.loc["eu_gap_cells_flagged", "label"]
-    small = pay_parity(data, bootstrap=0, k=6).headline().set_index("key")
-    assert small.loc["eu_gap_cells_flagged", "status"] == "not estimable"
-    assert small.loc["eu_gap_cells_flagged", "reason"] == (
-        "no track-grade cell has at least k = 6 men and k women"
-    )
-
-
-def test_an_export_without_gender_says_eu_gaps_are_not_computed():
-    data = build(random_org(300, seed=14).drop(columns="gender"))
-    res = pay_parity(data, bootstrap=0)
-    assert res.eu_gaps is None and "eu_gaps" not in res.results()
-    assert res.not_computed() == {"eu_gaps": parity_analysis.NOT_COMPUTED_NO_GENDER}
-    row = res.headline().set_index("key").loc["eu_gap_cells_flagged"]
-    assert row["status"] == "not computed" and "no gender values" in row["reason"]
-
-
 def test_parts_computes_only_what_is_asked(org: AuditData, org_result: ParityResult, monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("computed a part that was not asked for")
 
     for name in ("adjusted_gaps", "sensitivity", "oaxaca_blinder", "by_grade_ratios",
-                 "band_position", "remediation_plans", "eu_gaps", "base_pay_fit"):
+                 "band_position", "remediation_plans", "base_pay_fit"):
         monkeypatch.setattr(parity_analysis, name, forbidden)
     only = pay_parity(org, bootstrap=200, parts=["ceilings"])
     assert list(only.results()) == ["ceilings"]
@@ -698,9 +636,9 @@ def test_parts_computes_only_what_is_asked(org: AuditData, org_result: ParityRes
 
 def test_parts_that_need_the_base_pay_model_give_the_same_numbers(org: AuditData,
                                                                    org_result: ParityResult):
-    some = pay_parity(org, bootstrap=200, parts=["remediation", "eu_gaps"], person_level=True)
-    assert list(some.results()) == ["eu_gaps", "remediation"]
-    for part in ("eu_gaps", "remediation"):
+    some = pay_parity(org, bootstrap=200, parts=["remediation"], person_level=True)
+    assert list(some.results()) == ["remediation"]
+    for part in ("remediation",):
         pd.testing.assert_frame_equal(some.part(part).table, org_result.part(part).table)
     full = pay_parity(org, bootstrap=0, person_level=True)
     pd.testing.assert_frame_equal(some.people, full.people)
@@ -715,7 +653,7 @@ def test_every_chart_draws_from_plot_part(org_result: ParityResult):
 
     matplotlib.use("Agg")
     assert org_result.plottable() == ["by_grade", "distribution", "adjusted", "sensitivity",
-                                      "decomposition", "eu_gaps"]
+                                      "decomposition"]
     for part in org_result.plottable():
         fig, ax = plt.subplots()
         assert org_result.plot(part, ax=ax) is ax
@@ -761,13 +699,11 @@ HINT = "history and person columns, tenure_years, years_in_job"
         ({"power": 0}, "power must be a number above 0 and below 1 (0.8 is usual); got 0."),
         ({"margin": 0}, "margin must be a number above 0 and at most 1; got 0."),
         ({"margin": 1.5}, "margin must be a number above 0 and at most 1; got 1.5."),
-        ({"eu_threshold": -0.05}, "eu_threshold must be a number above 0 and at most 1; got "
-         "-0.05."),
         ({"person_level": "yes"}, "person_level must be one of [False, True]; got 'yes'."),
         ({"k": 0}, "k (the minimum cell size) must be a whole number at least 1; got 0."),
         ({"parts": ["adjustd"]},
          "parts must name items of ['by_grade', 'distribution', 'adjusted', 'sensitivity', "
-         "'decomposition', 'eu_gaps', 'remediation', 'ceilings']; unknown: ['adjustd']. "
+         "'decomposition', 'remediation', 'ceilings']; unknown: ['adjustd']. "
          "Did you mean 'adjusted'?"),
         ({"cluster": None}, f"cluster must name one column of the people's current state ({HINT});"
          " got None. Pass e.g. cluster='org_unit'."),
@@ -905,7 +841,7 @@ no unit-by-unit removal of a penalty)."""
 
 def _truth_checks(res: ParityResult, truth: dict) -> dict[str, list]:
     """Per figure: (estimate on the log scale, se, covered, p-value) against the truth."""
-    out: dict[str, list] = {"overall": [], "grade": [], "eu": []}
+    out: dict[str, list] = {"overall": [], "grade": []}
     adj = res.adjusted.table
     o = adj.loc[adj["scope"] == "overall"].iloc[0]
     t = np.log1p(truth["adjusted_gap"])
@@ -916,11 +852,6 @@ def _truth_checks(res: ParityResult, truth: dict) -> dict[str, list]:
         if tg is not None and np.isfinite(r["se"]):
             out["grade"].append((r["coef"] - np.log1p(tg), r["se"],
                                  r["ci_lower"] <= tg <= r["ci_upper"], r["p_value"]))
-    for _, r in res.eu_gaps.table.iterrows():
-        te = truth["eu_gender_gap"].get(r["track"], {}).get(str(int(r["grade"])))
-        if te is not None and np.isfinite(r["ci_lower"]):
-            out["eu"].append((r["estimate"] - te, np.nan, r["ci_lower"] <= te <= r["ci_upper"],
-                              r["p_value"]))
     return out
 
 
@@ -929,15 +860,13 @@ STUDY_ARGS = dict(bootstrap=0, components=["base"], controls=TRUTH_CONTROLS, k=5
 
 
 def _study(sims) -> dict[str, np.ndarray]:
-    rows: dict[str, list] = {"overall": [], "grade": [], "eu": [], "interval": []}
+    rows: dict[str, list] = {"overall": [], "grade": [], "interval": []}
     for i, sim in enumerate(sims):
         # only the two parts the studies check (about a third of the time of a full call)
-        res = pay_parity(sim.data, parts=["adjusted", "eu_gaps"], **STUDY_ARGS)
+        res = pay_parity(sim.data, parts=["adjusted"], **STUDY_ARGS)
         if i == 0:  # asking for fewer parts changes none of them
             full = pay_parity(sim.data, **STUDY_ARGS)
             pd.testing.assert_frame_equal(res.adjusted.table, full.adjusted.table,
-                                          check_exact=True)
-            pd.testing.assert_frame_equal(res.eu_gaps.table, full.eu_gaps.table,
                                           check_exact=True)
         for key, vals in _truth_checks(res, sim.truth["pay"]).items():
             rows[key].extend(vals)
@@ -959,8 +888,6 @@ def test_recovers_the_sample_organisations_truth():
     assert len(checks["grade"]) == len(truth["adjusted_gap_by_grade"])
     for err, se, _, _ in checks["grade"]:
         assert abs(err) <= 3 * se
-    assert len(checks["eu"]) >= 10
-    assert np.mean([c[2] for c in checks["eu"]]) >= 0.8
 
 
 @pytest.mark.coverage_study
@@ -975,7 +902,7 @@ def test_coverage_on_the_shared_simulated_organisations():
     [0.90, 0.99] is checked where the model specifies pay fully (next test).
     """
     s = _study(cached_organisations(200))
-    overall, grade, eu = s["overall"], s["grade"], s["eu"]
+    overall, grade = s["overall"], s["grade"]
     assert len(overall) == 200
     # recovery: mean error within 3 Monte-Carlo standard errors
     assert abs(overall[:, 0].mean()) <= 3 * overall[:, 0].std() / np.sqrt(200)
@@ -986,7 +913,6 @@ def test_coverage_on_the_shared_simulated_organisations():
     lo, hi, truth = s["interval"].T
     assert 0.90 <= np.mean((lo <= truth.mean()) & (truth.mean() <= hi)) <= 0.99
     assert len(grade) >= 400 and 0.90 <= grade[:, 2].mean() <= 0.99
-    assert len(eu) >= 400 and 0.90 <= eu[:, 2].mean() <= 0.99
 
 
 @pytest.mark.coverage_study
@@ -994,13 +920,12 @@ def test_null_configuration_rejection_rate_and_calibration():
     sims = cached_organisations(200, NULL_PAY)
     assert max(abs(sim.truth["pay"]["adjusted_gap"]) for sim in sims) < 0.005
     s = _study(sims)
-    overall, grade, eu = s["overall"], s["grade"], s["eu"]
+    overall, grade = s["overall"], s["grade"]
     assert 0.90 <= overall[:, 2].mean() <= 0.99
     assert (overall[:, 3] < 0.05).mean() <= 0.08  # no penalty: rejections of "no gap"
     assert abs(overall[:, 0].mean()) <= 3 * overall[:, 0].std() / np.sqrt(200)
     assert 0.90 <= grade[:, 2].mean() <= 0.99
     assert (grade[:, 3] < 0.05).mean() <= 0.08
-    assert 0.90 <= eu[:, 2].mean() <= 0.99
 
 
 def test_an_earlier_as_of_compares_the_people_employed_then():

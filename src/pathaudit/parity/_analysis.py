@@ -21,8 +21,6 @@ date, from current pay only (so it runs on snapshot exports too). It returns a
     The overall adjusted gap with the IC <-> M equivalence shifted by -1, 0, +1.
 ``decomposition``
     Oaxaca–Blinder twofold decomposition of the raw mean log-pay gap.
-``eu_gaps``
-    Within-track gender pay gaps per grade as the EU Pay Transparency Directive counts them.
 ``remediation``
     Headcount and cost of two plans that close the adjusted gap.
 ``ceilings``
@@ -31,11 +29,12 @@ date, from current pay only (so it runs on snapshot exports too). It returns a
 
 The parts are computed in ``_population`` (who is compared), ``_describe`` (raw
 comparisons), ``_adjusted`` with :mod:`pathaudit.stats.regression` and ``_gap`` (the
-adjusted gap), ``_decompose``, ``_eu``, ``_remedy`` and ``_bands``; the charts are in
+adjusted gap), ``_decompose``, ``_remedy`` and ``_bands``; the charts are in
 ``_plots`` and the bundle and its headline in ``_result``. :data:`SPECS` declares
 the parts (a :class:`~pathaudit.parts.PartSpec` each), so :func:`pay_parity` reads:
 check the arguments, find the people compared, compute the parts asked for (each
-shared input once), assemble. The constants, :class:`ParityResult` and
+shared input once), assemble. The gender pay gaps the pay-transparency laws ask for
+are in :mod:`pathaudit.paygap`. The constants, :class:`ParityResult` and
 :func:`ratio_of_means_ci` stay importable from here.
 """
 
@@ -75,11 +74,9 @@ from pathaudit.parity._adjusted import (
 from pathaudit.parity._bands import band_position, ladder_ceilings
 from pathaudit.parity._decompose import EXPLAINED_BY_GRADE_CAVEAT, Reference, oaxaca_blinder
 from pathaudit.parity._describe import by_grade_ratios, pay_distribution, ratio_of_means_ci
-from pathaudit.parity._eu import MEN, WOMEN, eu_gaps
 from pathaudit.parity._plots import (
     plot_decomposition,
     plot_distribution,
-    plot_eu_gaps,
     plot_gaps,
     plot_ratio,
     plot_sensitivity,
@@ -113,12 +110,10 @@ __all__ = [
     "DEFAULT_NUMERIC",
     "DEFINITIONS",
     "LOG_MODEL_COMPONENTS",
-    "MEN",
     "MIXED_CURRENCIES",
     "NO_POPULATION",
     "PARTS",
     "VCOV_TYPES",
-    "WOMEN",
     "ParityResult",
     "pay_parity",
     "ratio_of_means_ci",
@@ -147,12 +142,6 @@ DEFINITIONS: dict[str, str] = {
     "decomposition": (
         "Mean log FTE base pay of ICs minus that of managers (log points), split into "
         "composition (explained, valued at pooled coefficients) and unexplained parts."
-    ),
-    "eu_gaps": (
-        "Within each track and grade (a category of workers): (men's mean - women's "
-        "mean) / men's mean FTE base pay, and the same with medians (EU Directive "
-        "2023/970). Base pay only. Flag: |mean gap| >= {threshold:.0%} and at least "
-        "k = {k} men and k women."
     ),
     "remediation": (
         "Annual base-pay cost of closing the adjusted track gap: min_cost = cheapest "
@@ -203,12 +192,6 @@ REFERENCES: tuple[str, ...] = ("neumark", "pooled")
 DEFAULT_CLUSTER = "org_unit"
 """Default cluster column; an export without it falls back to HC1 errors with a warning."""
 
-NOT_COMPUTED_NO_GENDER = (
-    "the export has no gender values for the people compared (map a gender column to count "
-    "gender pay gaps)"
-)
-"""Why ``eu_gaps`` is not computed on an export without gender."""
-
 POWER_RANGE = "power must be a number above 0 and below 1 (0.8 is usual); got {value!r}."
 """Error text for a power outside (0, 1)."""
 
@@ -241,7 +224,6 @@ def pay_parity(
     margin: float = 0.05,
     power: float = 0.8,
     p_adjust: Literal["holm", "fdr_bh"] = "holm",
-    eu_threshold: float = 0.05,
     reference: Reference = "neumark",
     currency: str | None = None,
     person_level: bool = False,
@@ -286,9 +268,6 @@ def pay_parity(
         Power for the minimum detectable gap, above 0 and below 1.
     p_adjust
         Multiplicity adjustment across grades and cells: ``"holm"`` or ``"fdr_bh"``.
-    eu_threshold
-        Mean gender gap that flags a cell, above 0 and at most 1 (0.05, as in the EU
-        Directive).
     reference
         Decomposition reference: ``"neumark"`` (pooled model without a track
         indicator, default) or ``"pooled"`` (with one, Jann 2008).
@@ -308,7 +287,7 @@ def pay_parity(
         An :class:`~pathaudit.result.AnalysisResult`: one Result per part, ``notes``
         and ``headline()`` (keys ``adjusted_gap_base`` (primary),
         ``adjusted_gap_variable``, ``adjusted_gap_equity``, ``adjusted_gap_total``,
-        ``unexplained_log_gap``, ``eu_gap_cells_flagged``,
+        ``unexplained_log_gap``,
         ``remediation_cost_min_cost``, ``remediation_cost_to_predicted``; see
         ``docs/parity.md``). Columns of each main table:
 
@@ -334,10 +313,6 @@ def pay_parity(
         ``decomposition``: ``part, estimate`` (log points), ``se, ci_lower, ci_upper,
         p_value, share, df, n``.
 
-        ``eu_gaps``: ``track, grade, estimate`` (mean gap), ``ci_lower, ci_upper, n,
-        n_men, n_women, mean_men, mean_women, median_men, median_women, median_gap,
-        median_gap_ci_lower, median_gap_ci_upper, p_value, p_adjusted, flag``.
-
         ``remediation``: ``plan, track_raised, estimate`` (total annual cost), ``n``
         (people raised), ``cost_share, mean_raise_pct, gap_before, gap_after,
         caps_binding``.
@@ -351,7 +326,7 @@ def pay_parity(
     ArgumentError
         An invalid argument (what must hold, what was found, the fix): data that is
         not loaded, alpha, k, bootstrap, seed, a control or cluster that is not a
-        column, vcov, components, margin, power, p_adjust, eu_threshold, reference,
+        column, vcov, components, margin, power, p_adjust, reference,
         a currency nobody is paid in, person_level, parts.
     PathauditError
         Mixed currencies without an fx table, or nobody in scope.
@@ -361,8 +336,7 @@ def pay_parity(
     With one track only among the people compared, the parts that compare the tracks
     (``by_grade``, ``adjusted``, ``sensitivity``, ``decomposition``, ``remediation``) are
     not computed and their headline figures are not estimable, with the reason "only one
-    track (IC) in the data"; the distribution, the within-track gender gaps (from a
-    base-pay model without a track term) and the ladder tops are computed.
+    track (IC) in the data"; the distribution and the ladder tops are computed.
 
     Population: people employed on ``as_of`` (hire date <= as_of <= termination
     date, both inclusive), their last job record dated on or before ``as_of``, with
@@ -390,7 +364,7 @@ def pay_parity(
     checked = _check_arguments(
         data, alpha=alpha, k=k, bootstrap=bootstrap, seed=seed, controls=controls,
         cluster=cluster, vcov=vcov, components=components, margin=margin, power=power,
-        p_adjust=p_adjust, eu_threshold=eu_threshold, reference=reference, currency=currency,
+        p_adjust=p_adjust, reference=reference, currency=currency,
         person_level=person_level, parts=parts,
     )
     run = _prepare(data, as_of, currency, checked)
@@ -431,8 +405,6 @@ def _check_arguments(data: AuditData, **args: Any) -> dict[str, Any]:
     except ArgumentError as err:
         raise ArgumentError(POWER_RANGE.format(value=power)) from err
     p_adjust = check_choice(args["p_adjust"], "p_adjust", P_ADJUST)
-    eu_threshold = float(check_number(args["eu_threshold"], "eu_threshold", low=0, high=1,
-                                      low_open=True))
     reference = check_choice(args["reference"], "reference", REFERENCES)
     if args["currency"] is not None:
         _check_currency(data, args["currency"])
@@ -441,7 +413,7 @@ def _check_arguments(data: AuditData, **args: Any) -> dict[str, Any]:
     return dict(
         alpha=alpha, k=k, bootstrap=bootstrap, seed=seed, controls=controls, cluster=cluster,
         vcov=vcov, asked=asked, margin=margin, power=float(power), p_adjust=p_adjust,
-        eu_threshold=eu_threshold, reference=reference, person_level=person_level, want=want,
+        reference=reference, person_level=person_level, want=want,
     )
 
 
@@ -479,7 +451,7 @@ def _prepare(data: AuditData, as_of: object | None, currency: str | None,
     )
 
 
-MODEL_PARTS = frozenset({"adjusted", "sensitivity", "decomposition", "eu_gaps", "remediation"})
+MODEL_PARTS = frozenset({"adjusted", "sensitivity", "decomposition", "remediation"})
 """The parts that fit a pay model (and so need clusters and the control block)."""
 
 
@@ -515,7 +487,6 @@ class _Parity:
     margin: float
     power: float
     p_adjust: str
-    eu_threshold: float
     reference: str
     person_level: bool
     one_track: str | None = None
@@ -541,7 +512,7 @@ class _Parity:
         """The values the definition and method templates name."""
         return dict(
             k=self.k, bootstrap=self.bootstrap, seed=self.seed, p_adjust=self.p_adjust,
-            power=self.power, margin=self.margin, threshold=self.eu_threshold,
+            power=self.power, margin=self.margin,
             cluster=self.cluster, component="pay (per component)",
             model="log pay (base, total) or pay (variable, equity; Poisson PML)",
             controls=", ".join(["grade"] + self.cat + self.num),
@@ -580,11 +551,11 @@ class _Parity:
     def base_fit(self) -> Fit | None:
         """The base-pay model.
 
-        The adjusted part's when it was fitted; else fitted alone when the EU gaps or
-        the remediation plans need it.
+        The adjusted part's when it was fitted; else fitted alone when the remediation
+        plans need it.
         """
         fit = self.adjusted_fits[1].get("base") if "adjusted" in self.want else None
-        if fit is None and self.want & {"eu_gaps", "remediation"}:
+        if fit is None and "remediation" in self.want:
             track: Literal["overall", "none"] = (
                 "none" if self.one_track is not None else "overall")
             fit = base_pay_fit(self.pop, track=track, **self.fit_args)
@@ -661,23 +632,6 @@ def _decomposition(run: _Parity, spec: PartSpec[_Parity]) -> Result:
     return spec.result(run, dec, n_col=TRACK_COUNTS, caveat=EXPLAINED_BY_GRADE_CAVEAT)
 
 
-def _eu_gaps(run: _Parity, spec: PartSpec[_Parity]) -> Result | NotComputed | None:
-    pop, base_fit = run.pop, run.base_fit
-    if "gender" not in pop or pop["gender"].notna().sum() == 0:
-        return NotComputed(NOT_COMPUTED_NO_GENDER)
-    if base_fit is None:
-        return None
-    # Var(eta_i): squared residuals of the base-pay model, HC1-scaled
-    n_fit, k_fit = base_fit.design.X.shape
-    resid_var = base_fit.resid**2 * n_fit / max(n_fit - k_fit, 1)
-    table, other = eu_gaps(
-        pop, resid_var=resid_var, alpha=run.alpha, bootstrap=run.bootstrap, seed=run.seed,
-        threshold=run.eu_threshold, p_adjust=run.p_adjust,
-    )
-    return spec.result(run, table, n_col=("n", "n_men", "n_women"),
-                       gender_not_man_or_woman=other, threshold=run.eu_threshold)
-
-
 def _remediation(run: _Parity, spec: PartSpec[_Parity]) -> Result | None:
     if run.plans is None:
         return None
@@ -751,15 +705,6 @@ SPECS: tuple[PartSpec[_Parity], ...] = (
         caveats=(EXPLAINED_BY_GRADE_CAVEAT,),
     ),
     PartSpec(
-        "eu_gaps", "pay parity: gender pay gap within track and grade (EU 2023/970 style)",
-        DEFINITIONS["eu_gaps"],
-        "mean gap: delta method on the log ratio of means, conditional on the cell's "
-        "composition (each person's idiosyncratic pay variance from the squared residual of "
-        "the adjusted base-pay model, HC1-scaled), normal quantiles; median gap: percentile "
-        "bootstrap within group (B = {bootstrap}); p-values adjusted by {p_adjust} across cells",
-        _eu_gaps, needs=("base_fit",), groups=("track", "grade"), plotter=plot_eu_gaps,
-    ),
-    PartSpec(
         "remediation", "pay parity: cost of closing the adjusted gap", DEFINITIONS["remediation"],
         "OLS is linear in log pay: raises delta change the gap by c'delta; min_cost solves the "
         "convex programme exactly (KKT, bisection); predicted pay back-transformed with Duan's "
@@ -784,14 +729,13 @@ def _bundle(run: _Parity, out: dict[str, Result], part_notes: list[Note]) -> Par
     ceiling_findings = run.ceilings[2] if "ceilings" in run.want else []
     settings = {
         "alpha": run.alpha, "k": run.k, "margin": run.margin,
-        "eu_threshold": run.eu_threshold,
         "components": None if run.asked is None else tuple(run.components),
         "components_available": tuple(run.comps_present), "currency": run.cur_label,
         "one_track": run.one_track,
         "people_per_track": {t: int((run.pop["track"] == t).sum()) for t in ("IC", "M")},
         "clusters": run.n_clusters if run.clusters is not None else None,
     }
-    findings = _findings(out, ceiling_findings, alpha=run.alpha, eu_threshold=run.eu_threshold,
+    findings = _findings(out, ceiling_findings, alpha=run.alpha,
                          settings=settings)
     computed_or_noted = {n.part for n in notes if n.kind == "not computed"}
     skipped = [
@@ -870,7 +814,6 @@ def _findings(
     ceiling_findings: list[str],
     *,
     alpha: float,
-    eu_threshold: float,
     settings: dict[str, Any],
 ) -> list[Note]:
     """The plain-language findings, as notes of kind ``"finding"``.
@@ -911,12 +854,4 @@ def _findings(
                 + ".",
                 "adjusted",
             ))
-    eu = out.get("eu_gaps")
-    if eu is not None and "flag" in eu.table and eu.table["flag"].any():
-        notes.append(Note(
-            "finding",
-            f"{int(eu.table['flag'].sum())} track-grade cell(s) with a mean gender pay gap of "
-            f"{eu_threshold:.0%} or more (EU 2023/970 style, base pay).",
-            "eu_gaps",
-        ))
     return notes

@@ -156,38 +156,3 @@ def plot_decomposition(result: Result, ax: Axes) -> Axes:
     ax.set_title(f"Oaxaca-Blinder decomposition of the mean log base-pay gap, {1 - alpha:.0%} "
                  "CI", fontsize=9)
     return ax
-
-
-def plot_eu_gaps(result: Result, ax: Axes) -> Axes:
-    """Mean gender pay gap per track and grade with its CI, and the trigger as lines.
-
-    Examples
-    --------
-    >>> res.plot("eu_gaps")  # doctest: +SKIP
-    """
-    from matplotlib.ticker import PercentFormatter
-
-    t = result.table.loc[~result.table["suppressed"].astype(bool)]
-    for track, offset in (("IC", -0.12), ("M", 0.12)):
-        color = TRACK_COLOURS[track]
-        s = t.loc[t["track"] == track]
-        x = s["grade"].to_numpy(dtype=float) + offset
-        y = s["estimate"].to_numpy(dtype=float)
-        err = np.vstack([y - s["ci_lower"].to_numpy(float), s["ci_upper"].to_numpy(float) - y])
-        ax.errorbar(x, y, yerr=np.nan_to_num(err), fmt="o", color=color, capsize=3, label=track)
-    threshold = result.meta.get("threshold")
-    if threshold is not None:
-        for v in (threshold, -threshold):
-            ax.axhline(v, color="grey", lw=0.8, ls="--")
-    ax.axhline(0, color="black", lw=0.8)
-    if len(t):
-        ax.set_xticks(sorted(t["grade"].astype(int).unique()))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("grade")
-    ax.set_ylabel("(men's mean - women's mean) / men's mean")
-    alpha = result.meta.get("alpha", 0.05)
-    k = result.meta.get("k", 5)
-    ax.set_title(f"Gender pay gap within track and grade (base pay), {1 - alpha:.0%} CI; "
-                 f"dashed: trigger; cells under {k} men or women not shown", fontsize=9)
-    ax.legend(title="track", frameon=False)
-    return ax

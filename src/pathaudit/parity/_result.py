@@ -24,7 +24,6 @@ PARTS: tuple[str, ...] = (
     "adjusted",
     "sensitivity",
     "decomposition",
-    "eu_gaps",
     "remediation",
     "ceilings",
 )
@@ -107,30 +106,6 @@ def unexplained_threshold(margin: float, alpha: float) -> Threshold:
     )
 
 
-def eu_threshold_rule(eu_threshold: float) -> Threshold:
-    """The rule of the EU-style gender-gap count: flagged when any shown cell reaches the trigger.
-
-    Examples
-    --------
-    >>> eu_threshold_rule(0.05).describe()
-    'flagged above 0'
-    """
-    return Threshold(
-        indicator="eu_gaps",
-        measure="flag",
-        label="track-grade cells with an EU-style gender pay gap",
-        direction="above",
-        value=0,
-        unit="cells",
-        rationale=(
-            f"Directive (EU) 2023/970: a mean gender pay gap of {eu_threshold:.0%} or more "
-            "(eu_threshold) in a category of workers calls for a joint pay assessment; the "
-            "Directive's trigger is the gap itself, not a test, so one cell at or beyond it "
-            "flags the figure (the cells' intervals and adjusted p-values are in eu_gaps)."
-        ),
-    )
-
-
 def model_information(settings: Mapping[str, Any], df_resid: float) -> dict[str, Any]:
     """The counts an adjusted IC vs M figure rests on, by :data:`~pathaudit.headline.MINIMUMS` name.
 
@@ -164,12 +139,12 @@ class ParityResult(AnalysisResult):
 
     Attributes
     ----------
-    by_grade, distribution, adjusted, sensitivity, decomposition, eu_gaps, remediation, ceilings
+    by_grade, distribution, adjusted, sensitivity, decomposition, remediation, ceilings
         The parts (:data:`PARTS`); each Result's ``meta["definition"]`` says what its
         numbers are. None for a part not asked for (``parts=``) or one the data cannot
         give; a note of kind ``"not computed"`` then says why.
     notes
-        Findings (ceilings, the adjusted gap, flagged grades and cells), caveats and the
+        Findings (ceilings, the adjusted gap, flagged grades), caveats and the
         parts not computed, as :class:`~pathaudit.result.Note`.
     people
         Person-level remediation list (``employee_id``, ``track``, ``grade``, ``pay``,
@@ -177,7 +152,7 @@ class ParityResult(AnalysisResult):
         ``person_level=True`` was asked for; else None. Never part of :meth:`results`.
     settings
         The arguments the headline is judged with: ``alpha``, ``k``, ``margin``,
-        ``eu_threshold``, ``components`` (asked for), ``components_available`` (in the
+        ``components`` (asked for), ``components_available`` (in the
         export) and ``currency``.
 
     Examples
@@ -198,7 +173,6 @@ class ParityResult(AnalysisResult):
     adjusted: Result | None = None
     sensitivity: Result | None = None
     decomposition: Result | None = None
-    eu_gaps: Result | None = None
     remediation: Result | None = None
     ceilings: Result | None = None
     notes: tuple[Note, ...] = ()
@@ -238,7 +212,6 @@ class ParityResult(AnalysisResult):
         margin = float(s.get("margin", 0.05))
         rows = [self._gap_row(c, alpha, margin) for c in COMPONENTS]
         rows.append(self._unexplained_row(alpha, margin))
-        rows.append(self._eu_row(float(s.get("eu_threshold", 0.05)), int(s.get("k", 5))))
         base = rows[0]
         short = base["reason"] if str(base["reason"]).startswith("too little information") \
             else ""
@@ -314,32 +287,6 @@ class ParityResult(AnalysisResult):
                             ci_upper=r["ci_upper"], n=r["n"],
                             information=self._information(float(r.get("df_resid", np.nan))),
                             **common)
-
-    def _eu_row(self, eu_threshold: float, k: int) -> dict[str, Any]:
-        key = "eu_gap_cells_flagged"
-        label = (f"Track-grade cells with a mean gender pay gap of {eu_threshold:.0%} or more "
-                 "(EU 2023/970 style)")
-        common: dict[str, Any] = dict(unit="cells", threshold=eu_threshold_rule(eu_threshold))
-        if self.eu_gaps is None:
-            why = f"the part 'eu_gaps' was not computed: {self._missing('eu_gaps')}"
-            return headline_row(key, label, "pay", status="not computed", reason=why, **common)
-        eu = self.eu_gaps.table
-        shown = eu.loc[~eu["suppressed"].astype(bool)]
-        if shown.empty:
-            return headline_row(
-                key, label, "pay", status="not estimable", reason=(
-                    f"no track-grade cell has at least k = {k} men and k women"), **common)
-        flagged = int(shown["flag"].astype(bool).sum())
-        people = float(shown["n"].sum())
-        if flagged:
-            status = "flagged"
-            reason = (f"{flagged} of {len(shown)} cells shown reach the trigger (a threshold on "
-                      "the gap, not a test)")
-        else:
-            status = "clear"
-            reason = f"none of {len(shown)} cells shown reaches the trigger"
-        return headline_row(key, label, "pay", estimate=flagged, n=people, status=status,
-                            reason=reason, **common)
 
     def _remediation_rows(self, k: int, short: str = "") -> list[dict[str, Any]]:
         plans = {"min_cost": "Annual cost of the cheapest raises that close the adjusted gap",

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from pathaudit.errors import PathauditError
-from pathaudit.headline import Threshold, headline_row
+from pathaudit.headline import Threshold, headline_row, information_shortfall
 from pathaudit.paygap._gaps import RESTRICTED, flags
 from pathaudit.result import AnalysisResult, Note, Result
 
@@ -168,17 +168,20 @@ class _PayGapResult(AnalysisResult):
                 reason=(f"fewer than k = {k} men or women (or too few either side of a median)"),
                 **common,
             )
-        if not np.isfinite(float(r["ci_lower"])):
+        short = information_shortfall(
+            {"people_per_track": {"men": float(r["n_men"]), "women": float(r["n_women"])}}
+        )
+        if short or not np.isfinite(float(r["ci_lower"])):
+            # the legal figure stays (the point value); only its statistical reading is missing
             return headline_row(
                 key,
                 label,
                 QUESTION,
                 estimate=r["estimate"],
                 n=r["n"],
-                status="descriptive",
-                unit=common["unit"],
-                primary=primary,
-                reason="no interval (too few people for one)",
+                status="not estimable",
+                reason=short or "no bounded interval (too few people for one)",
+                **common,
             )
         return headline_row(
             key,
