@@ -79,6 +79,7 @@ from pathaudit.derived.calendar import fiscal_period_start
 from pathaudit.errors import SNAPSHOT_ONLY, ArgumentError, NeedsHistoryError, StatisticalWarning
 from pathaudit.headline import one_track_reason
 from pathaudit.result import Note, Result, Table, make_result
+from pathaudit.stats.intervals import BOOTSTRAP_SEED
 from pathaudit.stats.matching import SIDE_COUNTS, post_switch_exit_hr, post_switch_matched
 
 __all__ = ["BY_COLUMNS", "NO_EXITS", "attrition"]
@@ -134,7 +135,7 @@ def attrition(
     top_rating: float | None = None,
     horizon_months: int = 24,
     n_controls: int = 5,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
     margin: tuple[float, float] = MARGIN,
     post_switch_threshold: float = POST_SWITCH_THRESHOLD,
     window_months: int | None = None,

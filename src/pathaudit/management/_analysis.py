@@ -67,6 +67,7 @@ from pathaudit.management._roles import nominal_managers, preference_mismatch
 from pathaudit.management._stall import stalled_then_switched
 from pathaudit.management._who import who_switches
 from pathaudit.result import AnalysisResult, Note, Result, make_result
+from pathaudit.stats.intervals import BOOTSTRAP_SEED
 
 if TYPE_CHECKING:
     from pathaudit.data import AuditData
@@ -865,7 +866,7 @@ def forced_management(
     over_time: bool = True,
     thresholds: Mapping[str, float | tuple[float, float]] | Sequence[Threshold] | None = None,
     alpha: float = 0.05,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
     indicators: Sequence[str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ManagementAudit:

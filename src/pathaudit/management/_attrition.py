@@ -32,6 +32,7 @@ from pathaudit.management._common import (
     work_exposure,
 )
 from pathaudit.result import Result
+from pathaudit.stats.intervals import BOOTSTRAP_SEED
 from pathaudit.stats.matching import post_switch_exit_hr, post_switch_matched
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def post_switch_attrition(
     by: By = None,
     horizon_months: int = 24,
     n_controls: int = 5,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
     alpha: float = 0.05,
     matched: pd.DataFrame | None = None,
 ) -> Result:

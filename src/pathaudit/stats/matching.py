@@ -29,6 +29,7 @@ from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, S
 from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
 from pathaudit.result import Result, Table, make_result
 from pathaudit.stats import mde_normal, poisson_rate_ci, wald
+from pathaudit.stats.intervals import BOOTSTRAP_SEED
 from pathaudit.stats.survival import CoxFit, cox_ph
 
 EXIT_KINDS: dict[str, tuple[str, ...]] = {
@@ -269,7 +270,7 @@ def post_switch_matched(
     horizon_months: int = 24,
     n_controls: int = 5,
     tenure_window: float = 1.0,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
 ) -> pd.DataFrame:
     """Build the matched follow-up rows of the post-switch design: switchers and controls.
 
@@ -616,7 +617,7 @@ def post_switch_exit_hr(
     horizon_months: int = 24,
     n_controls: int = 5,
     kind: str = "all",
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
     alpha: float = 0.05,
     matched: pd.DataFrame | None = None,
 ) -> Result:
