@@ -84,7 +84,11 @@ _AUDIT = textwrap.dedent(
     spells = data.spells
     tick("exposure")
     exposure = data.exposure
-    summary = run_audit(data, {{out!r}}, overwrite=True, progress=tick)
+    import inspect, shutil
+    shutil.rmtree({{out!r}}, ignore_errors=True)
+    takes = inspect.signature(run_audit).parameters
+    tick("audit")
+    summary = run_audit(data, {{out!r}}, **({{{{"progress": tick}}}} if "progress" in takes else {{{{}}}}))
     tick("end")
     t1, c1 = time.perf_counter(), time.process_time()
     times = {{{{a[0]: {{{{"wall": b[1] - a[1], "cpu": b[2] - a[2]}}}}
@@ -126,8 +130,10 @@ def run_child(code: str, limit_gb: float, timeout: float) -> dict:
 
 def _range(values: list[float], fmt: str) -> str:
     lo, hi = min(values), max(values)
-    return format(lo, fmt) if format(lo, fmt) == format(hi, fmt) else (
-        f"{format(lo, fmt)}–{format(hi, fmt)}"
+    return (
+        format(lo, fmt)
+        if format(lo, fmt) == format(hi, fmt)
+        else (f"{format(lo, fmt)}–{format(hi, fmt)}")
     )
 
 
@@ -135,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run every size, print the tables."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
-    parser.add_argument("--work", type=Path, default=None,
-                        help="folder for the simulated exports (kept and reused)")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="folder for the simulated exports (kept and reused)"
+    )
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--limit-gb", type=float, default=16.0)
     parser.add_argument("--timeout", type=float, default=3600.0)
@@ -154,19 +161,25 @@ def main(argv: list[str] | None = None) -> int:
         row: dict = {"size": n, "floor": [], "audit": []}
         for _ in range(args.repeat):
             row["floor"].append(
-                run_child(_FLOOR.format(path=str(folder / "history.csv")), args.limit_gb,
-                          args.timeout)
+                run_child(
+                    _FLOOR.format(path=str(folder / "history.csv")), args.limit_gb, args.timeout
+                )
             )
             row["audit"].append(
-                run_child(_AUDIT.format(folder=str(folder), out=str(work / f"out{n}")),
-                          args.limit_gb, args.timeout)
+                run_child(
+                    _AUDIT.format(folder=str(folder), out=str(work / f"out{n}")),
+                    args.limit_gb,
+                    args.timeout,
+                )
             )
         print(json.dumps(row), file=sys.stderr, flush=True)
         rows.append(row)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
-    print("| people (target) | history rows | audit CPU s | audit wall s | audit peak GB "
-          "| floor CPU s | floor peak GB | audit / floor (CPU) |")
+    print(
+        "| people (target) | history rows | audit CPU s | audit wall s | audit peak GB "
+        "| floor CPU s | floor peak GB | audit / floor (CPU) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     done = []
     for r in rows:
@@ -177,11 +190,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {r['size']:,} | | failed: {fails} | | | | | |")
             continue
         cpu, fcpu = [a["cpu"] for a in ok], [f["cpu"] for f in fl]
-        print(f"| {r['size']:,} | {ok[0]['history_rows']:,} | {_range(cpu, '.1f')} "
-              f"| {_range([a['wall'] for a in ok], '.1f')} "
-              f"| {_range([a['peak_gb'] for a in ok], '.2f')} | {_range(fcpu, '.2f')} "
-              f"| {_range([f['peak_gb'] for f in fl], '.2f')} "
-              f"| {min(cpu) / min(fcpu):.0f}× |")
+        print(
+            f"| {r['size']:,} | {ok[0]['history_rows']:,} | {_range(cpu, '.1f')} "
+            f"| {_range([a['wall'] for a in ok], '.1f')} "
+            f"| {_range([a['peak_gb'] for a in ok], '.2f')} | {_range(fcpu, '.2f')} "
+            f"| {_range([f['peak_gb'] for f in fl], '.2f')} "
+            f"| {min(cpu) / min(fcpu):.0f}× |"
+        )
         done.append((r["size"], min(cpu), min(a["peak_gb"] for a in ok)))
     print()
     print("| sizes | CPU growth | peak-memory growth |")

@@ -120,7 +120,8 @@ def _state_on(data: AuditData, when: pd.Timestamp) -> tuple[pd.DataFrame, dict[s
     hist = data.history
     last = hist.iloc[_last_records(data, when)]
     last = last.drop(columns=[c for c in PEOPLE_COLUMNS if c in last.columns])
-    out = emp.merge(last, on=["employee_id", "episode"], how="inner", validate="one_to_one")
+    # one row per (person, episode) on both sides by construction
+    out = emp.merge(last, on=["employee_id", "episode"], how="inner")
     out["tenure_years"] = ((when - out["hire_date"]).dt.days / DAYS_PER_YEAR).astype("float64")
     out["years_in_job"] = (
         (when - out["effective_date"]).dt.days.astype("float64") / DAYS_PER_YEAR
@@ -161,7 +162,7 @@ def _last_records(data: AuditData, when: pd.Timestamp) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     day = int(np.datetime64(when.date(), "D").astype(np.int64)) - first
     day = min(day, span - 1)
-    groups = np.unique(key // span)
+    groups = np.arange(int(key[-1]) // span + 1, dtype=np.int64)  # codes 0 .. G - 1, sorted
     pos = np.searchsorted(key, groups * span + day, side="right") - 1
     ok = pos >= 0
     ok[ok] = key[pos[ok]] // span == groups[ok]
@@ -200,4 +201,6 @@ def distinct_people(key: np.ndarray, person: np.ndarray, size: int) -> np.ndarra
     key = np.asarray(key, dtype=np.int64)
     person = np.asarray(person, dtype=np.int64)
     span = int(person.max()) + 1 if len(person) else 1
-    return np.bincount(np.unique(key * span + person) // span, minlength=size).astype(float)
+    # a hash table (pandas.unique) finds the distinct pairs in O(n); numpy's unique sorts
+    pairs = pd.unique(key * span + person)
+    return np.bincount(pairs // span, minlength=size).astype(float)
