@@ -539,3 +539,22 @@ def test_eu_user_categories_and_sensitivity():
     assert set(s["grouping"]) == {"category", "grade x track", "two-grade band"}
     band = s.loc[s["grouping"] == "two-grade band"]
     assert band["group"].tolist() == ["grades 4-5"]
+
+
+def test_the_audit_writes_the_filing_output_only_when_asked(tmp_path):
+    from pathaudit.audit import FILING_DIR, describe_files, run_audit
+
+    jobs, persons = eu_jobs()
+    data = org(jobs, persons, as_of="2025-06-30", k=3)
+    kwargs = dict(analyses=["eu_pay_transparency"], charts=False, report=False)
+    run_audit(data, tmp_path / "public", **kwargs)
+    assert not (tmp_path / "public" / FILING_DIR).exists()
+    run_audit(data, tmp_path / "filed", filing=True, **kwargs)
+    restricted = tmp_path / "filed" / FILING_DIR
+    assert (restricted / FILING_README).read_text().startswith("# Restricted")
+    back = read_output(restricted)["eu_pay_transparency"].parts["categories"].table
+    assert not back["suppressed"].any()
+    public = read_output(tmp_path / "filed")["eu_pay_transparency"].parts["categories"].table
+    assert public["suppressed"].all()  # k = 3: two men and two women per grade
+    described = dict(describe_files(tmp_path / "filed"))
+    assert described[f"{FILING_DIR}/{FILING_README}"].startswith("RESTRICTED")

@@ -56,8 +56,16 @@ ANALYSES: tuple[str, ...] = (
     "time_to_promotion",
     "forced_management",
     "attrition",
+    "eu_pay_transparency",
+    "uk_gender_pay_gap",
 )
 """The analyses of the audit, in report order."""
+
+FILING_ANALYSES: tuple[str, ...] = ("eu_pay_transparency", "uk_gender_pay_gap")
+"""The analyses with a restricted filing output (``filing=True``, ``--filing``)."""
+
+FILING_DIR = "restricted"
+"""Subfolder of the filing output: unsuppressed figures, written only with ``--filing``."""
 
 DEFAULT_SEED: int = BOOTSTRAP_SEED
 """The one default seed of every resampling step (bootstrap, matching), for the library and
@@ -204,6 +212,7 @@ def _runner(name: str) -> Callable[..., AnalysisResult]:
     from pathaudit.attrition import attrition
     from pathaudit.management import forced_management
     from pathaudit.parity import pay_parity
+    from pathaudit.paygap import eu_pay_transparency, uk_gender_pay_gap
     from pathaudit.promotion import time_to_promotion
 
     runners: dict[str, Callable[..., AnalysisResult]] = {
@@ -211,6 +220,8 @@ def _runner(name: str) -> Callable[..., AnalysisResult]:
         "time_to_promotion": time_to_promotion,
         "forced_management": forced_management,
         "attrition": attrition,
+        "eu_pay_transparency": eu_pay_transparency,
+        "uk_gender_pay_gap": uk_gender_pay_gap,
     }
     return runners[name]
 
@@ -296,6 +307,7 @@ def run_audit(
     charts: bool = True,
     report: bool = True,
     progress: Progress | None = None,
+    filing: bool = False,
 ) -> dict[str, Any]:
     """Run every analysis on ``data`` and write the hand-over folder ``out``.
 
@@ -319,6 +331,10 @@ def run_audit(
         Write ``report.html`` (:func:`pathaudit.report.build_report`).
     progress
         Called with the name of each step as it starts (the command line prints it).
+    filing
+        Also write the restricted filing output of the pay-gap reports
+        (:data:`FILING_ANALYSES`) into ``out/restricted``: their figures unsuppressed, as
+        the law requires them filed, marked restricted. Never written by default.
 
     Returns
     -------
@@ -355,7 +371,7 @@ def run_audit(
     tell = progress or (lambda step: None)
     build = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        summary = _write_all(data, build, seed, chosen, charts, report, tell)
+        summary = _write_all(data, build, seed, chosen, charts, report, tell, filing=filing)
         _swap_in(build, out)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
@@ -371,6 +387,7 @@ def _write_all(
     charts: bool,
     report: bool,
     tell: Progress,
+    filing: bool = False,
 ) -> dict[str, Any]:
     """Write everything into the (new, empty) folder ``out``; return the summary."""
     from pathaudit.io.manifest import run_manifest
@@ -391,13 +408,16 @@ def _write_all(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", StatisticalWarning)
             try:
-                result = _runner(name)(data, seed=seed, **options.get(name, {}))
+                extra = {"filing": True} if filing and name in FILING_ANALYSES else {}
+                result = _runner(name)(data, seed=seed, **options.get(name, {}), **extra)
             except NeedsHistoryError as err:
                 summary["analyses"][name] = {"status": "not computed", "reason": str(err)}
                 missing.append(name)
                 continue
         results[name] = result
         write_analysis(result, out, k)
+        if getattr(result, "filing", None) is not None:
+            result.write_filing(out / FILING_DIR)  # type: ignore[attr-defined]
         summary["analyses"][name] = {
             "status": "computed",
             "title": result.TITLE,
@@ -557,6 +577,12 @@ def describe_files(folder: str | Path) -> list[tuple[str, str]]:
                 known[f"{CHARTS_DIR}/{stem}.{fmt}"] = (
                     f"Chart of {title}, {part} ({fmt.upper()}), drawn from the published table "
                     f"{TABLES_DIR}/{stem}.csv.")
+    for p in present:
+        if p.startswith(f"{FILING_DIR}/"):
+            known[p] = (f"RESTRICTED filing output (written only with --filing): "
+                        f"{p.split('/', 1)[1]} with nothing suppressed, as the pay-gap laws "
+                        "require it filed (Directive (EU) 2023/970 Art. 12); not for "
+                        "publication. Same layout as the folder's own files.")
     unknown = [p for p in present if p not in known]
     if unknown:
         raise PathauditError(

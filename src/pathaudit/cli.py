@@ -158,6 +158,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="seed for bootstrap and matching (the same as the library's)")
     a.add_argument("--overwrite", action="store_true",
                    help="replace --out even when it is not empty and not a pathaudit output")
+    a.add_argument("--filing", action="store_true",
+                   help="also write the pay-gap reports' unsuppressed figures, as the law "
+                   "requires them filed, into --out/restricted (marked restricted; never "
+                   "written by default)")
 
     r = command(
         "report",
@@ -385,7 +389,7 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     out.progress("spells and exposure")
     _ = data.exposure
     summary = run_audit(data, args.out, seed=args.seed, overwrite=args.overwrite,
-                        progress=out.progress)
+                        progress=out.progress, filing=args.filing)
     out.progress("done")
     for line in headline_lines(summary, verbose=out.verbose):
         out.say(line)
