@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import pathaudit
+from pathaudit.report import narrate
 from pathaudit.sample import sample_dir
 
 SAMPLE = sample_dir()  # data/sample of this repository
@@ -54,28 +55,9 @@ rates = res.rates.table.set_index(["track", "kind"])
 ic, m = rates.loc[("IC", "voluntary")], rates.loc[("M", "voluntary")]
 rr = res.rate_ratio.table.set_index("kind").loc["voluntary"]
 ratio = head.loc["voluntary_exit_rate_ratio"]
-low, high = res.thresholds["voluntary_exit_rate_ratio"].value
-gap = ratio["estimate"] - 1
-if round(abs(gap), 2) == 0:
-    direction = "ICs and managers resigned at the same rate per year of employment"
-else:
-    direction = (f"ICs resigned {abs(gap):.0%} {'more' if gap > 0 else 'less'} often per year "
-                 "of employment than managers")
-meaning = {
-    "clear": (
-        f"the whole {level} interval lies inside the margin {low:g} to {high:g}, so an "
-        "IC-year ended in a resignation about as often as a manager-year: any difference "
-        "between the tracks is smaller than the margin"
-    ),
-    "flagged": (
-        f"the whole {level} interval lies outside the margin {low:g} to {high:g}: ICs resign "
-        f"{'more' if gap > 0 else 'less'} often than managers, by more than the margin allows"
-    ),
-    "inconclusive": (
-        f"the {level} interval reaches beyond the margin {low:g} to {high:g}: the data cannot "
-        "tell a difference as large as the margin from none"
-    ),
-}.get(ratio["status"], f"the ratio is {ratio['status']}: {ratio['reason']}")
+# the sentences come from the numbers (pathaudit.report.narrate), never fixed text
+reading = narrate.describe(ratio.to_dict() | {"key": "voluntary_exit_rate_ratio"},
+                           caveat=False)
 display(
     Markdown(
         f"Between {data.history_start.date()} and {data.as_of.date()}, ICs left **voluntarily** "
@@ -85,8 +67,8 @@ display(
         f"({m['ci_lower']:.1f} to {m['ci_upper']:.1f}; {int(m['events'])} over "
         f"{m['person_years']:,.0f} person-years). The IC / M rate ratio is "
         f"**{ratio['estimate']:.2f}** (exact {level} CI {ratio['ci_lower']:.2f} to "
-        f"{ratio['ci_upper']:.2f}, p = {rr['p_value']:.2f}): {direction}.\n\n"
-        f"**Status: {ratio['status']}.** {meaning[0].upper() + meaning[1:]}. "
+        f"{ratio['ci_upper']:.2f}, p = {rr['p_value']:.2f}).\n\n"
+        f"**Status: {ratio['status']}.** {reading} "
         f"**What it does not mean:** this crude ratio compares everyone on one track with "
         "everyone on the other; it mixes grades, units that adopted the dual ladder at "
         "different dates, and recent switchers. With this many exits, a true ratio closer to 1 "
@@ -292,13 +274,7 @@ ps.table[["direction", "kind", "estimate", "ci_lower", "ci_upper", "events_switc
 # %%
 sw = ps.table.set_index(["direction", "kind"]).loc[("IC->M", "voluntary")]
 ps_head = head.loc["post_switch_exit_hr_ic_to_m"]
-ps_meaning = {
-    "flagged": ("switchers leave more than their matches, by more than the threshold: one of "
-                "the forced-into-management signals"),
-    "clear": "no sign of an exit risk as large as the threshold",
-    "inconclusive": ("the data cannot tell whether switchers' extra exit risk reaches the "
-                     "threshold"),
-}.get(ps_head["status"], "the figure is not judged")
+ps_reading = narrate.describe_status(ps_head.to_dict() | {"key": ps_head.name})
 display(
     Markdown(
         f"In the {res.horizon_months} months after moving into management, switchers left (any "
@@ -306,7 +282,7 @@ display(
         f"({level} CI {ps_head['ci_lower']:.2f} to {ps_head['ci_upper']:.2f}; "
         f"{int(sw['n_sets'])} switches with at least one match); counting resignations only, "
         f"{sw['estimate']:.2f} times ({sw['ci_lower']:.2f} to {sw['ci_upper']:.2f}). "
-        f"**Status: {ps_head['status']}** ({ps_head['reason']}): {ps_meaning}. It does not "
+        f"**Status: {ps_head['status']}.** {ps_reading} It does not "
         "show that the switch "
         "caused the exits: switchers may differ from their matches in ways the matching does "
         "not see (performance, manager, stated preference)."

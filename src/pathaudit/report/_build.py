@@ -110,6 +110,7 @@ class Cell:
     text: str
     mark: str = ""  # "*" suppressed (privacy), "†" no value
     numeric: bool = False
+    strong: bool = False  # shown in bold (a flagged figure)
 
 
 @dataclass(frozen=True)
@@ -537,11 +538,13 @@ def _trend_section(trend: pd.DataFrame, res: Mapping[str, AnalysisResult], fmt: 
                 interval=[fmt.interval(a, b, unit) or SUPPRESSED_MARK
                           for a, b in zip(rows["ci_lower"], rows["ci_upper"], strict=True)],
             )
+            columns = {"period": "Period", "estimate": "Estimate", "ci_lower": "Lower",
+                       "ci_upper": "Upper", "n": "People", "status": "Status"}
+            if rows[["ci_lower", "ci_upper", "n"]].isna().all().all():  # a count of flags
+                columns = {"period": "Period", "estimate": "Estimate", "status": "Status"}
             table = html_table(
-                shown.assign(n=rows["n"]), f"{rows['label'].iloc[0]} by period",
-                {"period": "Period", "estimate": "Estimate", "ci_lower": "Lower",
-                 "ci_upper": "Upper", "n": "People", "status": "Status"}, fmt, k,
-                units={"estimate": unit, "ci_lower": unit, "ci_upper": unit},
+                shown.assign(n=rows["n"]), f"{rows['label'].iloc[0]} by period", columns,
+                fmt, k, units={"estimate": unit, "ci_lower": unit, "ci_upper": unit},
             )
             figures.append({"label": rows["label"].iloc[0], "window": rows["window"].iloc[0],
                             "chart": chart, "table": table})
@@ -605,9 +608,8 @@ def _unit_table(prof: pd.DataFrame, scores: Any, fmt: Formatter, k: int, unit: s
                 sup = r is not None and bool(r.get("suppressed", False))
                 row.append(Cell(SUPPRESSED_MARK, "*" if sup else "†", True))
             else:
-                text = fmt.figure(r["estimate"], str(u))
-                flag = " (flagged)" if str(r.get("status")) == "flagged" else ""
-                row.append(Cell(text + flag, "", True))
+                row.append(Cell(fmt.figure(r["estimate"], str(u)), "", True,
+                                str(r.get("status")) == "flagged"))
         rows.append(row)
     if scores is not None:
         st = scores.table.set_index(["by", "group"])
@@ -619,8 +621,8 @@ def _unit_table(prof: pd.DataFrame, scores: Any, fmt: Formatter, k: int, unit: s
                     isinstance(v, float) and math.isnan(v)) else Cell(
                     fmt.number(v) if col == "flagged" else str(v), "", col == "flagged"))
             rows.append(row)
-    return make_table("Forced-into-management figures by unit, as published",
-                      ["Figure", *names], rows, k)
+    return make_table("Forced-into-management figures by unit, as published (flagged "
+                      "figures in bold)", ["Figure", *names], rows, k)
 
 
 def _details(res: Mapping[str, AnalysisResult], missing: Mapping[str, str], fmt: Formatter,
