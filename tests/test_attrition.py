@@ -485,7 +485,8 @@ def small():
         ({"parts": ["rates", "retension"]},
          "parts must name items of ['rates', 'rates_by', 'rate_ratio', 'rate_ratio_by', "
          "'over_time', 'turnover', 'turnover_quarterly', 'retention', 'cox', 'regretted', "
-         "'post_switch']; unknown: ['retension']. Did you mean 'retention'?"),
+         "'post_switch', 'leaver_share']; unknown: ['retension']. Did you mean "
+         "'retention'?"),
     ],
 )
 def test_bad_arguments_say_what_to_pass(small, kwargs, message):
@@ -555,6 +556,8 @@ def test_missing_parts_have_notes():
         "rates_by": "by=None asks for no breakdown (pass by='grade' or another attribute)",
         "rate_ratio_by": "by=None asks for no breakdown (pass by='grade' or another attribute)",
         "regretted": "the export has no performance ratings",
+        "leaver_share": "the leaver share is for snapshots whose leavers have no exit dates; "
+        "this export gives exit rates per person-year instead",
     }
     assert all(isinstance(n, Note) for n in res.notes)
 

@@ -41,6 +41,11 @@ import pandas as pd
 
 from pathaudit.attrition._cox import cox_model
 from pathaudit.attrition._frame import CATEGORICAL, snapshot_as_history, work_frame
+from pathaudit.attrition._leavers import (
+    LEAVER_SHARE_ONLY_SNAPSHOT,
+    leaver_parts,
+    rates_not_computable,
+)
 from pathaudit.attrition._plots import (
     plot_cox,
     plot_post_switch,
@@ -334,6 +339,11 @@ def attrition(
     k = data.min_cell_size
     notes: list[Note] = []
     source = data
+    no_rates = rates_not_computable(data)
+    if no_rates is not None or "leaver_share" in want:
+        early = leaver_parts(data, want, no_rates, alpha)
+        if early is not None:
+            return early
     if data.is_snapshot:
         source, window = snapshot_as_history(data)
         if not source.exposure["event"].astype(str).str.startswith("exit_").any():
@@ -365,6 +375,8 @@ def attrition(
         notes += [Note("not computed", f"window_months={window_months} asks for the rate parts "
                        "only (rates, rates_by, rate_ratio, rate_ratio_by)", part)
                   for part in sorted(want - WINDOW_PARTS - noted)]
+    if "leaver_share" in want:
+        notes.append(Note("not computed", LEAVER_SHARE_ONLY_SNAPSHOT, "leaver_share"))
     computed = want - {n.part for n in notes if n.kind == "not computed"}
 
     out: dict[str, Result] = {}

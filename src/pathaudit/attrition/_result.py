@@ -27,6 +27,7 @@ PARTS: tuple[str, ...] = (
     "cox",
     "regretted",
     "post_switch",
+    "leaver_share",
 )
 """Every part of :class:`AttritionResult`, in report order (the values ``parts=`` takes)."""
 
@@ -184,6 +185,7 @@ class AttritionResult(AnalysisResult):
     cox: Result | None = None
     regretted: Result | None = None
     post_switch: Result | None = None
+    leaver_share: Result | None = None
     notes: tuple[Note, ...] = ()
     thresholds: Mapping[str, Threshold] = field(default_factory=attrition_thresholds)
     alpha: float = 0.05

@@ -32,7 +32,7 @@ from pathaudit.io._output import empty_column
 from pathaudit.io._parse import clean_text, parse_numbers
 from pathaudit.io._rules import EXACT, apply_rules, derive_values, rule_kind
 from pathaudit.io._sources import Source
-from pathaudit.io.mapping import ROW_ID
+from pathaudit.io.mapping import ROW_ID, VALUE_TARGETS
 from pathaudit.io.schema import TABLES, Column
 
 _LEFT_TRUE = {"true", "yes", "y", "1", "left", "terminated", "inactive", "leaver"}
@@ -262,7 +262,7 @@ class _Columns:
         values = parsed.values
         mapping = self.cmap.values(canonical)
         if mapping:
-            mapped = apply_rules(values, mapping)
+            mapped = apply_rules(values, mapping, VALUE_TARGETS.get(canonical) or ())
             matched = mapped.rule.where(values.notna().to_numpy(), None)
             if any(rule_kind(str(k)) != EXACT for k in mapping):
                 self.count_rules(canonical, export, matched)

@@ -309,8 +309,9 @@ def load(
             ld.kind,
             "extract_date_inferred",
             "note",
-            0,
+            len(out.history),
             EXTRACT_INFERRED.format(date=ld.extract.date()),
+            file=ld.labels.get(ld.kind, ""),
         )
     return out
 

@@ -108,6 +108,11 @@ MIXED_CURRENCIES = (
     'exchange rates. Add them to the column map: [fx] reporting_currency = "{first}" and one '
     "line per other currency, e.g. {other} = 1.0 (the value of 1 {other} in {first})."
 )
+BLANK_CURRENCY = (
+    "{n} records of {file} have an empty currency cell (rows {rows}) and the export uses "
+    "several currencies, so which one they mean is unknown. Say which currency an empty cell "
+    'means: [export] currency = "{example}" (or fill the cells in the export).'
+)
 MISSING_FX_RATE = (
     "[fx] has no rate for {currencies} (used in {n} rows of {file}: rows {rows}). Add one line "
     "per currency under [fx], e.g. {example} = 1.0 (the value of 1 {example} in {reporting})."

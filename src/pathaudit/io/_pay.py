@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.io._context import LoadContext
-from pathaudit.io._messages import FTE_OUT_OF_RANGE, MISSING_FX_RATE, MIXED_CURRENCIES
+from pathaudit.io._messages import (
+    BLANK_CURRENCY,
+    FTE_OUT_OF_RANGE,
+    MISSING_FX_RATE,
+    MIXED_CURRENCIES,
+    rows_text,
+)
+from pathaudit.io.mapping import PAY_PERIODS
 
 
 def _fte(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]) -> pd.Series:
@@ -56,14 +63,104 @@ def _fte(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]) -> pd
     return fte.fillna(1.0)
 
 
+WEEKS_PER_YEAR = 52.0
+"""Weeks of pay in a year (weekly pay x 52; also contracted weekly hours x 52)."""
+PERIODS_PER_YEAR: dict[str, float] = {"year": 1.0, "month": 12.0, "week": WEEKS_PER_YEAR}
+"""Pay figures per year by pay period (hourly pay: see :func:`annual_pay`)."""
+
+
+def _fte_from_hours(ld: LoadContext, h: pd.DataFrame, table: str) -> pd.DataFrame:
+    """FTE from weekly contracted hours where the export has no FTE column."""
+    hours = h["contracted_hours"].astype("float64")
+    fte = hours * WEEKS_PER_YEAR / ld.cmap.hours_per_year
+    ld.record(
+        h,
+        hours.notna().to_numpy(),
+        table,
+        "fte_from_hours",
+        "repaired",
+        f"no FTE column: FTE = contracted weekly hours x {WEEKS_PER_YEAR:g} / hours_per_year "
+        f"({ld.cmap.hours_per_year:g})",
+        column="contracted_hours",
+    )
+    return h.assign(fte=fte)
+
+
+def annual_pay(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]) -> pd.DataFrame:
+    """``base_salary`` as an annual figure, from the pay period of each row.
+
+    The period is the row's ``pay_period`` (a column of the export, mapped through
+    ``[values.pay_period]``), else ``[export] pay_period`` (default ``"year"``). Monthly
+    pay is x 12, weekly x 52. Hourly pay: with ``salary_basis = "fte"`` the full-time
+    annual rate is the hourly rate x ``hours_per_year`` (default 2080 = 40 x 52, a US
+    convention); with ``salary_basis = "actual"`` the annual pay is the hourly rate x the
+    hours actually contracted: weekly ``contracted_hours`` x 52 where given, else
+    ``hours_per_year`` x FTE. Converted rows are counted (``pay_period``, repaired).
+    """
+    default = ld.cmap.pay_period
+    period = pd.Series(default, index=h.index, dtype=object)
+    if "pay_period" in present and "pay_period" in h:
+        given = h["pay_period"].astype(object).str.casefold()
+        bad = given.notna() & ~given.isin(PAY_PERIODS)
+        if bad.any():
+            rows = h["row"].to_numpy()[bad.to_numpy()]
+            values = ", ".join(f"'{v}'" for v in pd.unique(h.loc[bad, "pay_period"].astype(str)))
+            ld.fatal(
+                table,
+                "unknown_pay_period",
+                len(rows),
+                f"Pay period {values} in {ld.labels[table]} (rows {rows_text(rows)}) is not one "
+                "of year, month, week, hour. Map it in the column map: [values.pay_period] "
+                '"Monthly" = "month".',
+                rows=rows,
+                column="pay_period",
+            )
+        period = given.where(given.isin(PAY_PERIODS), period)
+    if (period == "year").all() or "base_salary" not in present:
+        return h
+    base = h["base_salary"].astype("float64")
+    factor = period.map(PERIODS_PER_YEAR).astype("float64")
+    hourly = (period == "hour").to_numpy()
+    if hourly.any():
+        hours = pd.Series(ld.cmap.hours_per_year, index=h.index, dtype="float64")
+        if ld.cmap.salary_basis == "actual":
+            hours = hours * h["fte"].astype("float64")
+            if "contracted_hours" in present and "contracted_hours" in h:
+                weekly = h["contracted_hours"].astype("float64") * WEEKS_PER_YEAR
+                hours = weekly.where(weekly.notna(), hours)
+        factor = factor.where(~hourly, hours)
+    converted = (period != "year").to_numpy() & base.notna().to_numpy()
+    for name in ("month", "week", "hour"):
+        ld.record(
+            h,
+            converted & (period == name).to_numpy(),
+            table,
+            "pay_period",
+            "repaired",
+            f"base pay given per {name} converted to an annual figure ("
+            + {"month": "x 12", "week": f"x {WEEKS_PER_YEAR:g}"}.get(
+                name,
+                f"x hours per year: {ld.cmap.hours_per_year:g} for a full-time rate, or the "
+                "contracted hours with salary_basis = 'actual'",
+            )
+            + ")",
+            column="base_salary",
+        )
+    return h.assign(base_salary=base * factor)
+
+
 def fte_and_pay(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]) -> pd.DataFrame:
     """FTE repaired, currencies checked and the FTE pay rate ``pay`` added.
 
     ``present``: the canonical columns found in the export (a column that is absent is
     noted once, not per record).
     """
+    if "fte" not in present and "contracted_hours" in present and "contracted_hours" in h:
+        h = _fte_from_hours(ld, h, table)
+        present = [*present, "fte"]
     fte = _fte(ld, h, table, present)
     h = h.assign(fte=fte)
+    h = annual_pay(ld, h, table, present)
     base = h["base_salary"].astype("float64")
     pay = base.copy()
     if "base_salary" not in present:
@@ -121,6 +218,26 @@ def fte_and_pay(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]
     return h
 
 
+def _blank_currencies(
+    ld: LoadContext, h: pd.DataFrame, table: str, missing: np.ndarray, found: pd.Series
+) -> None:
+    """Fatal: empty currency cells in an export with several currencies and no default.
+
+    The fix is to say which currency an empty cell means (``[export] currency``), not
+    to add an exchange rate.
+    """
+    rows = h["row"].to_numpy()[missing]
+    usual = str(found.index[0]) if len(found) else "EUR"
+    ld.fatal_rows(
+        table,
+        "missing_currency",
+        BLANK_CURRENCY,
+        rows,
+        column="currency",
+        example=usual,
+    )
+
+
 def check_currencies(
     ld: LoadContext, h: pd.DataFrame, table: str, present: list[str]
 ) -> pd.DataFrame:
@@ -154,6 +271,8 @@ def check_currencies(
         h = h.assign(currency=cur.fillna(fill))
         found = h["currency"].value_counts()
     if fx is None:
+        if missing.any() and fill is None and len(found) > 1:
+            _blank_currencies(ld, h, table, missing, found)
         if len(found) > 1 or (missing.any() and fill is None):
             counts = ", ".join(f"{c}: {n} rows" for c, n in found.items())
             if missing.any() and fill is None:
@@ -172,7 +291,7 @@ def check_currencies(
         return h
     no_rate = ~h["currency"].isin(list(fx)) & h["currency"].notna()
     if missing.any() and fill is None:
-        no_rate = no_rate | h["currency"].isna()
+        _blank_currencies(ld, h, table, missing, found)
     if no_rate.any():
         rows = h.loc[no_rate, "row"].to_numpy()
         curs = sorted(h.loc[no_rate, "currency"].dropna().unique())

@@ -66,7 +66,8 @@ class ValueRule:
             needle = self.key[len(CONTAINS_PREFIX) :].casefold()
             return text.str.casefold().str.contains(needle, regex=False).to_numpy(dtype=bool)
         pattern = re.compile(self.key[len(REGEX_PREFIX) :], re.IGNORECASE)
-        return text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        # one search per distinct value (the caller passes distinct values)
+        return np.fromiter((pattern.search(t) is not None for t in text), bool, len(text))
 
 
 def rule_kind(key: str) -> str:
@@ -121,7 +122,9 @@ class Mapped:
     rule: pd.Series
 
 
-def apply_rules(values: pd.Series, mapping: dict[str, Any]) -> Mapped:
+def apply_rules(
+    values: pd.Series, mapping: dict[str, Any], keep: tuple[str, ...] = ()
+) -> Mapped:
     """Apply a ``[values]`` section to export values: exact labels, patterns, default.
 
     Parameters
@@ -130,6 +133,10 @@ def apply_rules(values: pd.Series, mapping: dict[str, Any]) -> Mapped:
         Export values (text; missing allowed).
     mapping
         The section: key (label, ``"re:..."``, ``"contains:..."`` or ``"*"``) -> target.
+    keep
+        Canonical values (``"IC"``, ``"M"``) that patterns and the default leave as they
+        are (ignoring case): a ladder's ``M`` stays ``M`` under ``"*" = "IC"``. An exact
+        label still maps them.
 
     Returns
     -------
@@ -150,13 +157,14 @@ def apply_rules(values: pd.Series, mapping: dict[str, Any]) -> Mapped:
     which = pd.Series(np.full(len(u), "", dtype=object))
     done = np.zeros(len(u), dtype=bool)
     folded = u.map(norm_name)
+    kept = u.str.casefold().isin([k.casefold() for k in keep]).to_numpy()
     for rule in rules_of(mapping):
         if done.all():
             break
         if rule.kind == EXACT:
             hit = ((u == rule.key) | (folded == norm_name(rule.key))).to_numpy() & ~done
         else:
-            hit = rule.matches(u) & ~done
+            hit = rule.matches(u) & ~done & ~kept
         new[hit] = rule.target
         which[hit] = rule.key
         done |= hit

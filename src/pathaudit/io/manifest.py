@@ -76,7 +76,9 @@ def run_manifest(
         ``repaired``, and ``excluded_later`` when a derivation such as the spells
         left rows out after loading; ``in`` and ``excluded`` are missing for tables
         that were derived rather than read), ``quality`` (rule -> action and rows)
-        and ``extra``.
+        and ``extra``; ``notes`` when the export was read with row-number IDs, an
+        inferred extract date or (snapshots) without ``history_start``
+        (:func:`manifest_notes`).
 
     Notes
     -----
@@ -87,6 +89,7 @@ def run_manifest(
     """
     q = data.quality
     used = _used(data)
+    notes = manifest_notes(data.config)
     rows: dict[str, dict[str, int]] = {}
     for table in sorted(set(q.rows_in) | set(used)):
         entry: dict[str, int] = {}
@@ -123,8 +126,56 @@ def run_manifest(
             "rows": rows,
             "quality": q.summary()["rules"],
             "extra": extra or {},
+            **({"notes": notes} if notes else {}),
         }
     )
+
+
+ROW_IDS_NOTE = (
+    'employee IDs are row numbers (employee_id = "@row"): they are not stable across '
+    "exports, so no figure can follow a person from one export to the next; they are "
+    "written to no output"
+)
+EXTRACT_INFERRED_NOTE = (
+    "extract_date is the latest date in the export (the map gives none): a lower bound of "
+    "the day the data was pulled"
+)
+NO_HISTORY_START_NOTE = (
+    "snapshot without history_start: the window its leavers come from is unknown, so no "
+    "exit rate, turnover or retention figure is computed"
+)
+
+
+def manifest_notes(config: dict[str, Any]) -> list[str]:
+    """What a reader of the manifest must know about how the export was read.
+
+    Parameters
+    ----------
+    config
+        The checked column map (``AuditData.config``).
+
+    Returns
+    -------
+    list of str
+        Row-number IDs, an inferred extract date, a snapshot without ``history_start``
+        (empty when none applies).
+
+    Examples
+    --------
+    >>> manifest_notes({"export": {"kind": "history"}})
+    []
+    >>> manifest_notes({"columns": {"snapshot": {"employee_id": "@row"}}})[0][:40]
+    'employee IDs are row numbers (employee_i'
+    """
+    export = config.get("export", {})
+    notes = []
+    if config.get("columns", {}).get("snapshot", {}).get("employee_id") == "@row":
+        notes.append(ROW_IDS_NOTE)
+    if export.get("extract_date_inferred"):
+        notes.append(EXTRACT_INFERRED_NOTE)
+    if export.get("kind") == "snapshot" and export.get("history_start_given") is False:
+        notes.append(NO_HISTORY_START_NOTE)
+    return notes
 
 
 def write_manifest(

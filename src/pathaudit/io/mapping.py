@@ -432,7 +432,8 @@ def _check_export(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         )
         start = None
     out["history_start"] = start
-    out["history_start_given"] = "history_start" in export
+    if "history_start" not in export:
+        out["history_start_given"] = False  # a snapshot's rates then are not computed
     if start and extract and start > extract:
         problems.append(
             f"[export] history_start ({start}) is after extract_date ({extract}); "
@@ -497,7 +498,9 @@ def _check_export(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         else:
             out["pay_period"] = export["pay_period"]
     hours = export.get("hours_per_year", DEFAULT_HOURS_PER_YEAR)
-    if not (_is_number(hours) and 0 < hours <= 8784):
+    if "hours_per_year" not in export:
+        pass  # the default (ColumnMap.hours_per_year); not written into the config
+    elif not (_is_number(hours) and 0 < hours <= 8784):
         problems.append(
             _bad(
                 section=sec,

@@ -248,9 +248,12 @@ def column_map(
     dict
         Section name -> key -> value.
     """
-    export: dict[str, Any] = {"kind": kind, "extract_date": extract_date}
-    if kind == "history":
-        export["history_start"] = history_start
+    # a snapshot holds every leaver since history_start too: without it, no rates
+    export: dict[str, Any] = {
+        "kind": kind,
+        "extract_date": extract_date,
+        "history_start": history_start,
+    }
     export.update({"salary_basis": "fte", "fte_unit": "percent", "fiscal_year_start_month": 1})
     out: dict[str, dict[str, Any]] = {"export": export, "files": dict(files)}
     if sheets:
