@@ -312,7 +312,10 @@ def test_the_cli_and_the_library_use_one_default_seed():
     from pathaudit.stats import BOOTSTRAP_SEED
 
     assert DEFAULT_SEED == BOOTSTRAP_SEED
-    for fn in (run_audit, pathaudit.pay_parity, pathaudit.time_to_promotion):
+    from pathaudit.report import build_report
+
+    for fn in (run_audit, build_report, pathaudit.pay_parity, pathaudit.time_to_promotion,
+               pathaudit.forced_management, pathaudit.attrition):
         assert inspect.signature(fn).parameters["seed"].default == DEFAULT_SEED, fn.__name__
 
 
@@ -362,3 +365,67 @@ def test_verbose_prints_every_figure(tmp_path, capsys, sample_audit):
     for part in summary["analyses"].values():
         for h in part["headline"]:
             assert f"{h['label']}: " in text and f"[{h['status']}" in text
+
+
+# --------------------------------------------------------------------------- pathaudit report
+
+
+@pytest.fixture()
+def quick_report(monkeypatch):
+    """``build_report`` without the 8 quarters of trends (the report's own tests run them);
+    records the arguments the command passed."""
+    import pathaudit.report as report
+
+    calls: dict = {}
+    real = report.build_report
+
+    def quick(data, **kwargs):
+        calls.update(kwargs)
+        return real(data, **{**kwargs, "trends": False})
+
+    monkeypatch.setattr(report, "build_report", quick)
+    return calls
+
+
+def test_report_command_writes_one_file_and_says_where(tmp_path, capsys, quick_report):
+    from pathaudit.audit import DEFAULT_SEED
+
+    out = tmp_path / "q3" / "report.html"
+    code = main(["report", str(SAMPLE), "--quarter", "2025Q3", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert quick_report == {"quarter": "2025Q3", "previous": None, "seed": DEFAULT_SEED}
+    assert "<html" in out.read_text(encoding="utf-8")[:300].lower()
+    assert printed.splitlines() == ["2025Q3 report, as of 2025-09-30.",
+                                    f"Wrote the report to {out}"]
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # nothing left beside
+
+
+def test_report_command_interrupted_leaves_no_file(tmp_path, capsys, monkeypatch):
+    import pathaudit.report as report
+    from pathaudit.report import Report
+
+    page = Report(html="<html><body>report</body></html>", quarter="2025Q4",
+                  as_of=pd.Timestamp("2025-12-31"), verdicts=pd.DataFrame(),
+                  trends=pd.DataFrame())
+    monkeypatch.setattr(report, "build_report", lambda data, **kwargs: page)
+    real = Report.write
+
+    def write_then_stop(self, path, **kwargs):
+        real(self, path, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Report, "write", write_then_stop)
+    out = tmp_path / "report.html"
+    code = main(["report", str(SAMPLE), "--out", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert code == 130
+    assert captured.err.splitlines()[-1] == "interrupted (Ctrl-C); no report was written"
+    assert json.loads(captured.out)["exit_code"] == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_command_refuses_a_folder_as_out(tmp_path, capsys):
+    code = main(["report", str(SAMPLE), "--out", str(tmp_path)])
+    assert code == 2
+    assert "is a folder; name the HTML file to write" in capsys.readouterr().err
