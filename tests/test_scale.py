@@ -102,3 +102,14 @@ def test_promotion_rates_on_codes_match_text_grouping(sample_data, use_ladder):
 def test_promotion_rates_of_no_exposure_is_an_empty_table(sample_data):
     out = promotion_rates(sample_data.exposure.iloc[:0], sample_data.ladder)
     assert out.empty and "person_years" in out.columns
+
+
+def test_last_records_of_an_unsorted_history(sample_data):
+    data = sample_data.with_as_of(sample_data.as_of)
+    data.history = data.history.sample(frac=1.0, random_state=3)
+    order, key, _, _ = population._record_order(data)
+    assert np.all(np.diff(key) >= 0) and not np.array_equal(order, np.arange(len(order)))
+    for when in pd.date_range("2012-01-01", data.as_of, freq="173D"):
+        fast = data.history.iloc[population._last_records(data, when)]
+        slow = _last_by_sorting(data, when)
+        assert fast.index.sort_values().equals(slow.index.sort_values()), when

@@ -140,14 +140,31 @@ def _record_order(data: AuditData) -> tuple[np.ndarray, np.ndarray, int, int]:
     per dataset (``data.derived``) and shared by every date of :func:`current_state`.
     """
     hist = data.history
-    pair = pd.MultiIndex.from_arrays([hist["employee_id"], hist["episode"]])
-    group = pd.factorize(pair)[0].astype(np.int64)
     days = hist["effective_date"].to_numpy("datetime64[D]").astype(np.int64)
     first = int(days.min()) if len(days) else 0
     span = (int(days.max()) - first + 2) if len(days) else 2
-    keys = (hist["row"].to_numpy(np.int64), days, group) if "row" in hist else (days, group)
-    order = np.lexsort(keys)
-    return order, group[order] * span + (days[order] - first), span, first
+    ids = hist["employee_id"].to_numpy(dtype=object)
+    episode = hist["episode"].to_numpy(dtype=np.int64)
+    # the loader sorts the history by person, date and row: a new episode code where the
+    # person or the episode changes, checked below (else one sort)
+    new = np.ones(len(hist), dtype=bool)
+    new[1:] = (ids[1:] != ids[:-1]) | (episode[1:] != episode[:-1])
+    group = np.cumsum(new) - 1
+    key = group * span + (days - first)
+    rows = hist["row"].to_numpy(np.int64) if "row" in hist else np.arange(len(hist))
+    step = np.diff(key)
+    same = ~new[1:]
+    in_order = (
+        bool(np.all(ids[1:] >= ids[:-1]))  # each person in one block
+        and bool(np.all((episode[1:] >= episode[:-1]) | new[1:] & (ids[1:] != ids[:-1])))
+        and bool(np.all((step > 0) | (same & (step == 0) & (np.diff(rows) > 0))))
+    )
+    if not in_order:
+        pair = pd.MultiIndex.from_arrays([hist["employee_id"], hist["episode"]])
+        group = pd.factorize(pair)[0].astype(np.int64)
+        order = np.lexsort((rows, days, group))
+        return order, group[order] * span + (days[order] - first), span, first
+    return np.arange(len(hist)), key, span, first
 
 
 def _last_records(data: AuditData, when: pd.Timestamp) -> np.ndarray:
