@@ -369,7 +369,7 @@ def build_report(
     trend = pd.DataFrame()
     quarters = trend_quarters(at, label) if trends else []
     if trends:
-        trend = compute_trends(data, quarters, opts, seed, res.get("forced_management"))
+        trend = compute_trends(data, quarters, opts, seed, res)
         trend = _publish_trend(trend, at)
     verdicts = _verdicts(res, missing, trend, label, fmt)
     context = {

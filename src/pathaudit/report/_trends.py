@@ -142,11 +142,15 @@ class TrendSpec:
         that give the primary headline figure.
     window
         How the figure covers time, in words (shown in the report).
+    windowed
+        Whether the trend figure differs from the headline's (a trailing window): when
+        not, the report quarter's point is the headline figure itself.
     """
 
     analysis: str
     run: Callable[[AuditData, Mapping[str, Any], int], AnalysisResult]
     window: str
+    windowed: bool = False
 
 
 def _pay(data: AuditData, opts: Mapping[str, Any], seed: int) -> AnalysisResult:
@@ -176,7 +180,7 @@ TREND_SPECS: dict[str, TrendSpec] = {
                   "every spell observed from the history start to the quarter end"),
         TrendSpec("attrition", _attrition,
                   f"person-time and exits in the trailing {WINDOW_MONTHS} months ending at "
-                  "the quarter end"),
+                  "the quarter end", windowed=True),
     )
 }
 """Analyses whose primary figure is recomputed per quarter end, and how."""
@@ -198,19 +202,26 @@ def compute_trends(
     quarters: list[tuple[str, pd.Timestamp]],
     options: Mapping[str, Mapping[str, Any]],
     seed: int,
-    management: AnalysisResult | None = None,
+    current: Mapping[str, AnalysisResult] | None = None,
 ) -> pd.DataFrame:
     """The primary figures as of each quarter end (see the module docstring).
 
     One dataset per quarter end is derived once (spells, exposure) and shared by the
-    analyses recomputed there.
+    analyses recomputed there. ``current`` are the analyses as of the last quarter end
+    (page 1): their primary figures are that quarter's points where the trend computes
+    the same figure (no window), and the management analysis gives its per-year scores.
     """
+    current = current or {}
     rows: list[dict[str, Any]] = []
-    for label, end in quarters:
+    for i, (label, end) in enumerate(quarters):
         at = data if end == data.as_of else data.with_as_of(end)
+        last = i == len(quarters) - 1
         for spec in TREND_SPECS.values():
             try:
-                res = spec.run(at, options.get(spec.analysis, {}), seed)
+                if last and spec.analysis in current and not spec.windowed:
+                    res = current[spec.analysis]
+                else:
+                    res = spec.run(at, options.get(spec.analysis, {}), seed)
             except NeedsHistoryError as err:
                 rows.append({"analysis": spec.analysis, "key": "", "period": label,
                              "period_end": end, "status": "not computed", "reason": str(err),
@@ -222,8 +233,8 @@ def compute_trends(
             rows.append({**{c: row.get(c) for c in TREND_COLUMNS if c in row},
                          "analysis": spec.analysis, "period": label, "period_end": end,
                          "window": spec.window})
-    if management is not None:
-        rows += _management_years(management)
+    if "forced_management" in current:
+        rows += _management_years(current["forced_management"])
     frame = pd.DataFrame(rows, columns=list(TREND_COLUMNS))
     for c in ("estimate", "ci_lower", "ci_upper", "n"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")

@@ -1,0 +1,89 @@
+"""Time of the quarterly report on the sample (or a large simulated organisation).
+
+Usage::
+
+    python benchmarks/bench_report.py [--people N] [--repeat R]
+
+Without ``--people``: the bundled sample (``data/sample/``). With it: an organisation of
+about N people ever employed, simulated over 10 years with the simulator's defaults.
+
+Each repeat runs in a fresh subprocess and reports wall seconds (and, with ``_cpu``, the
+CPU seconds of the process, which a shared machine's load does not inflate) of:
+
+- ``load``: reading the export (the sample only);
+- ``analyses``: the four analyses as of the report quarter end (what ``pathaudit audit``
+  computes anyway);
+- ``report_given_results``: ``build_report(data, results=...)`` given those analyses, as
+  the audit calls it: 8 quarters of trends, charts, the page (the report's own cost);
+- ``report_alone``: ``build_report(data)`` on a freshly loaded dataset (the analyses
+  included), as ``pathaudit report`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import textwrap
+
+_RUN = textwrap.dedent(
+    """
+    import json, time, warnings
+    warnings.simplefilter("ignore")
+    import pathaudit
+    from pathaudit.report import analysis_options, build_report
+
+    def load():
+        if {people} is None:
+            from pathaudit.sample import sample_dir
+            return pathaudit.load(sample_dir(), sample_dir() / "map.toml")
+        from pathaudit.simulate._run import simulate, sized
+        return simulate(sized({people}), seed=1).data
+
+    t0 = time.perf_counter()
+    data = load()
+    t1 = time.perf_counter()
+    c1 = time.process_time()
+    opts = analysis_options(data)
+    runs = {{"pay_parity": pathaudit.pay_parity,
+             "time_to_promotion": pathaudit.time_to_promotion,
+             "forced_management": pathaudit.forced_management,
+             "attrition": pathaudit.attrition}}
+    results = {{name: run(data, **opts[name]) for name, run in runs.items()}}
+    t2, c2 = time.perf_counter(), time.process_time()
+    build_report(data, results=results)
+    t3, c3 = time.perf_counter(), time.process_time()
+    fresh = load()
+    t4, c4 = time.perf_counter(), time.process_time()
+    build_report(fresh)
+    t5, c5 = time.perf_counter(), time.process_time()
+    print(json.dumps({{
+        "load": t1 - t0, "analyses": t2 - t1, "report_given_results": t3 - t2,
+        "report_alone": t5 - t4, "analyses_cpu": c2 - c1, "report_given_results_cpu": c3 - c2,
+        "report_alone_cpu": c5 - c4, "people": int(data.people["employee_id"].nunique()),
+    }}))
+    """
+)
+
+
+def main() -> None:
+    """Run the benchmark and print one line per repeat and the range."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for _ in range(args.repeat):
+        out = subprocess.run([sys.executable, "-c", _RUN.format(people=args.people)],
+                             capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(rows[-1])
+    for key in ("load", "analyses", "report_given_results", "report_alone", "analyses_cpu",
+                "report_given_results_cpu", "report_alone_cpu"):
+        values = [r[key] for r in rows]
+        print(f"{key}: {min(values):.1f}-{max(values):.1f} s")
+
+
+if __name__ == "__main__":
+    main()
