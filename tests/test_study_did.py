@@ -224,3 +224,24 @@ def test_engine_free_point_estimates_agree_with_the_engine(mpdta, control_group,
         assert points[f"{kind}_overall"] == pytest.approx(agg.overall["estimate"], abs=1e-12)
         if kind != "simple":
             np.testing.assert_allclose(points[kind]["estimate"], agg.table["estimate"], atol=1e-12)
+
+
+def test_weighted_aggregation_on_an_unbalanced_panel(mpdta):
+    from pathaudit.study._fast import aggregate_draws
+
+    rng = np.random.default_rng(0)
+    p = mpdta.assign(w=np.exp(mpdta["lpop"])).drop(
+        index=rng.choice(len(mpdta), size=150, replace=False)
+    )
+    fit = pathaudit.att_gt(
+        p, outcome="lemp", unit="countyreal", time="year", first_treated="first.treat", weights="w"
+    )
+    # the aggregation weights are the weighted cohort shares (R did's pg)
+    units = p.drop_duplicates("countyreal")
+    G, w = units["first.treat"].to_numpy(), units["w"].to_numpy()
+    cells = fit.table[["group", "time"]]
+    points = aggregate_draws(cells, fit.table["estimate"].to_numpy()[None], G, w)
+    for kind in ("simple", "group", "dynamic", "calendar"):
+        assert pathaudit.aggregate(fit, kind).overall["estimate"] == pytest.approx(
+            points[f"{kind}_overall"][0], abs=1e-12
+        )

@@ -361,10 +361,11 @@ def att_gt(
         # moderndid 0.2 drops the unit weights from its result, so its aggregations would
         # weight the groups by unit counts; R did weights them by the unit weights (its
         # ``pg`` is the weighted group share). Put them back, in the engine's unit order.
-        # (the engine orders units by first treated period, never treated last, then id)
-        units = clean.groupby("id")[["g", "w"]].first().reset_index()
-        units["order"] = np.where(units["g"] == 0, np.inf, units["g"])
-        units = units.sort_values(["order", "id"])
+        # (the engine orders units by first appearance in the panel sorted by period, first
+        # treated period with never treated last, and id: on a balanced panel, by first
+        # treated period and id)
+        units = clean.assign(order=np.where(clean["g"] == 0, np.inf, clean["g"]))
+        units = units.sort_values(["t", "order", "id"]).drop_duplicates("id")
         engine_g = np.asarray(fit.G, dtype=float) if fit.G is not None else np.empty(0)
         if not np.array_equal(engine_g, units["order"].to_numpy(dtype=float)):
             raise RuntimeError(
