@@ -373,3 +373,52 @@ def test_derive_without_a_match_is_an_error_naming_values_and_rows():
         )
     assert re.search(r"\[derive\.level\] pattern .* does not match", str(err.value))
     assert 'default = "..."' in str(err.value)
+
+
+# ------------------------------------------------------------------ separate job and pay files
+
+
+def test_job_and_pay_files_merge_by_person_and_date_as_pandas_does():
+    data = load("job_and_pay")
+    folder = EXPORTS / "job_and_pay"
+    jobs = pd.read_csv(folder / "job_info.csv", dtype=str)
+    pay = pd.read_csv(folder / "compensation.csv", dtype={"user_id": str})
+    expected = []
+    for pid in sorted(set(jobs["user_id"])):
+        j = jobs[jobs["user_id"] == pid]
+        p = pay[pay["user_id"] == pid]
+        dates = sorted(
+            set(j["start_date"]) | set(p["start_date"][p["start_date"] >= j["start_date"].min()])
+        )
+        for d in dates:  # the job and the pay in force on each date of either file
+            job = j[j["start_date"] <= d].iloc[-1]
+            amount = p.loc[p["start_date"] <= d, "amount"]
+            expected.append((pid, d, job["job_code"], amount.iloc[-1] if len(amount) else np.nan))
+    h = data.history
+    got = list(
+        zip(
+            h["employee_id"],
+            h["effective_date"].dt.strftime("%Y-%m-%d"),
+            h["level"],
+            h["pay"],
+            strict=True,
+        )
+    )
+    assert len(got) == len(expected)
+    for g, e in zip(sorted(got), sorted(expected), strict=True):
+        assert g[:3] == e[:3] and g[3] == pytest.approx(e[3])
+    merged = [i for i in data.quality.issues if i.rule == "pay_merged"]
+    assert merged[0].n_rows == len(pay) + len(jobs) - len(h)
+    assert data.quality.rows_in["history"] == len(jobs) + len(pay)
+
+
+def test_job_and_pay_voluntary_exits_match_pandas():
+    data = load("job_and_pay")
+    people = pd.read_csv(EXPORTS / "job_and_pay" / "employment.csv", dtype=str)
+    jobs = pd.read_csv(EXPORTS / "job_and_pay" / "job_info.csv", dtype=str)
+    last = jobs.groupby("user_id").tail(1).set_index("user_id")["job_code"].str[:3]
+    vol = people[people["event_reason"] == "TERM_RESIGN"]["user_id"]
+    rates = pathaudit.attrition(data, parts=["rates"]).rates.table
+    got = rates[rates["kind"] == "voluntary"].set_index("track")["events"]
+    for track, code in (("IC", "ENG"), ("M", "MGR")):
+        assert got.get(track, 0) == int((last.loc[vol] == code).sum())

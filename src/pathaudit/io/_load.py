@@ -42,6 +42,7 @@ from pathaudit.io._context import LoadContext
 from pathaudit.io._filters import filter_and_grade
 from pathaudit.io._grading import check_ladder
 from pathaudit.io._history import check_history
+from pathaudit.io._merge import merge_pay
 from pathaudit.io._messages import EMPTY_FILE
 from pathaudit.io._optional import optional_tables
 from pathaudit.io._output import audit_data, pseudonymised
@@ -148,6 +149,11 @@ def _assemble_history(ld: LoadContext, tables: dict[str, pd.DataFrame]) -> Audit
     present_h = tables["history"].attrs.get("present", [])
     lad = None if ld.grade_column else check_ladder(ld, tables["ladder"])
     p_raw, h_raw = tables["people"], tables["history"]
+    if "pay_history" in tables:  # job and pay changes in two files: one history
+        pay = tables["pay_history"]
+        ld.q.rows_in["history"] += ld.q.rows_in.pop("pay_history")
+        h_raw = merge_pay(ld, h_raw, pay, pay.attrs.get("present", []))
+        present_h = sorted(set(present_h) | set(pay.attrs.get("present", [])))
     ids = pd.unique(pd.concat([p_raw["employee_id"].dropna(), h_raw["employee_id"].dropna()]))
     p_raw = p_raw.assign(_pid=codes_in(p_raw["employee_id"], ids))
     h_raw = h_raw.assign(_pid=codes_in(h_raw["employee_id"], ids))

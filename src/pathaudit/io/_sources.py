@@ -66,6 +66,8 @@ def table_names(cmap: ColumnMap) -> tuple[list[str], list[str]]:
     if not grade_col:
         required.append("ladder")
     optional = [t for t in ("ladder", "bands", "ratings", "adoption") if t not in required]
+    if cmap.kind == "history" and "pay_history" in cmap.files:
+        optional.append("pay_history")  # pay changes in a file of their own (merged)
     if grade_col:
         optional.remove("ladder")
     return required, optional

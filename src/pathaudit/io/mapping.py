@@ -84,6 +84,7 @@ FILE_TABLES: tuple[str, ...] = (
     "ratings",
     "adoption",
     "snapshot",
+    "pay_history",
 )
 FILES_KEYS: tuple[str, ...] = (*FILE_TABLES, "workbook")
 GRADE_KEYS: tuple[str, ...] = ("column",)
@@ -541,6 +542,11 @@ def _check_files(raw: dict[str, Any], kind: str, problems: list[str]) -> dict[st
         problems.append(
             "[files] names a snapshot file but [export] kind is 'history'. "
             'Set kind = "snapshot" for a one-row-per-person export.'
+        )
+    if kind == "snapshot" and "pay_history" in files:
+        problems.append(
+            "[files] names a pay_history file but [export] kind is 'snapshot'. A file of pay "
+            "changes is merged into a job history: set kind = \"history\"."
         )
     if kind == "snapshot" and "history" in files:
         problems.append(

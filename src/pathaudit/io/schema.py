@@ -203,6 +203,17 @@ SNAPSHOT: tuple[Column, ...] = (
 ) + PAY_REPORTING
 """A snapshot-only export: one row per person (current state)."""
 
+PAY_HISTORY: tuple[Column, ...] = (
+    Column("employee_id", "str", True),
+    Column("effective_date", "date", True, doc="date the pay change takes effect"),
+    Column("base_salary", "float", doc="base pay from this date (per pay_period)"),
+    Column("variable_pay", "float", doc="annual bonus or commission from this date"),
+    Column("equity", "float", doc="annualised equity grant value from this date"),
+    Column("currency", "str", doc="ISO currency code of the pay columns"),
+    Column("pay_period", "str", doc="period of the pay figures of the row; else [export]"),
+)
+"""Pay changes, when an HRIS reports them in a file of their own (merged into ``history``)."""
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "history": HISTORY,
     "people": PEOPLE,
@@ -211,6 +222,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "bands": BANDS,
     "adoption": ADOPTION,
     "snapshot": SNAPSHOT,
+    "pay_history": PAY_HISTORY,
 }
 """Every canonical input table by name."""
 
