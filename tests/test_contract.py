@@ -24,6 +24,7 @@ ANALYSES = {
     "attrition": pathaudit.attrition,
     "eu_pay_transparency": pathaudit.eu_pay_transparency,
     "uk_gender_pay_gap": pathaudit.uk_gender_pay_gap,
+    "dual_ladder_study": pathaudit.dual_ladder_study,
 }
 
 
