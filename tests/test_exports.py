@@ -422,3 +422,46 @@ def test_job_and_pay_voluntary_exits_match_pandas():
     got = rates[rates["kind"] == "voluntary"].set_index("track")["events"]
     for track, code in (("IC", "ENG"), ("M", "MGR")):
         assert got.get(track, 0) == int((last.loc[vol] == code).sum())
+
+
+# ------------------------------------------------------------------ map explain
+
+
+def test_explain_map_lists_each_value_what_it_becomes_and_the_rule():
+    table = pathaudit.explain_map(
+        EXPORTS / "payroll_titles", EXPORTS / "payroll_titles" / "map.toml"
+    )
+    raw = _payroll_raw()
+    track = table[(table["column"] == "track") & (table["table"] == "snapshot")]
+    assert set(track["value"]) == set(raw["Job Title"])
+    assert track["rows"].sum() == len(raw)
+    by_value = track.set_index("value")
+    for title, expected in zip(raw["Job Title"], raw["track"], strict=True):
+        assert by_value.loc[title, "becomes"] == expected
+        rule = by_value.loc[title, "rule"]
+        assert rule == ('"re:manager|director|head of"' if expected == "M" else 'default "*"')
+    level = table[table["column"] == "level"].set_index("value")
+    assert level.loc["Civil Engineer III", "becomes"] == "3"
+    assert level.loc["Civil Engineer III", "rule"].startswith("[derive.level] then")
+    period = table[table["column"] == "pay_period"].set_index("value")
+    assert period.loc["Hourly", "becomes"] == "hour"
+
+
+def test_cli_map_explain_prints_the_table(capsys):
+    from pathaudit.cli import main
+
+    code = main(["map", "explain", str(EXPORTS / "snapshot_tenure")])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Research Director" in printed and '"re:manager|director"' in printed
+    assert "understood as true" in printed
+
+
+def test_validate_shows_rows_per_rule():
+    report = pathaudit.validate(
+        EXPORTS / "snapshot_tenure", EXPORTS / "snapshot_tenure" / "map.toml"
+    )
+    raw = _tenure_raw()
+    line = [i for i in report.issues if i.rule == "value_rules"][0]
+    n_m = int((raw["track"] == "M").sum())
+    assert f"'re:manager|director' {n_m}, '*' {len(raw) - n_m}" in line.message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathaudit._version import __version__
 from pathaudit.attrition import AttritionResult, attrition
 from pathaudit.data import AuditData
-from pathaudit.io import load, validate
+from pathaudit.io import explain_map, load, validate
 from pathaudit.management import ManagementAudit, forced_management
 from pathaudit.parity import ParityResult, pay_parity
 from pathaudit.paygap import (
@@ -45,6 +45,7 @@ __all__ = [
     "cox",
     "cumulative_incidence",
     "eu_pay_transparency",
+    "explain_map",
     "forced_management",
     "load",
     "pay_parity",

@@ -199,6 +199,15 @@ def _parser() -> argparse.ArgumentParser:
         help="which configuration ('sample': the one data/sample/ uses)",
     )
     _add_output_args(s)
+
+    m = command("map", "check a column map: what each export value becomes, by which rule",
+                "Check a column map before trusting an audit: 'pathaudit map explain EXPORT "
+                "--map MAP' lists each distinct value of each mapped column, its rows, what it "
+                "becomes and which rule of the map decided it (docs/column-map.md).")
+    m_sub = m.add_subparsers(dest="map_command", required=True, metavar="SUBCOMMAND")
+    e = m_sub.add_parser("explain", help="each export value, what it becomes and by which rule",
+                         description=m.description, epilog=EPILOG, formatter_class=_Formatter)
+    _add_data_args(e)
     return parser
 
 
@@ -446,8 +455,16 @@ def _cmd_simulate(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     return {"out": str(args.out)}
 
 
+def _cmd_map(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
+    from pathaudit.io import explain_map
+
+    table = explain_map(args.data, _find_map(args.data, args.map))
+    out.say(table.to_string(index=False) if len(table) else "The map maps no values.")
+    return {"explain": json.loads(table.to_json(orient="records"))}
+
+
 COMMANDS = {"validate": _cmd_validate, "audit": _cmd_audit, "report": _cmd_report,
-            "simulate": _cmd_simulate}
+            "simulate": _cmd_simulate, "map": _cmd_map}
 """Command name -> the function that runs it (returns the --json result)."""
 
 
