@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from compare import assert_same_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from system import require_program
 
 import pathaudit
@@ -298,6 +300,13 @@ def test_cox_reports_an_unidentifiable_term_as_nan_with_its_reason(spells):
             r"covariate 'g' is not numeric .* pandas.get_dummies",
         ),
         (
+            lambda d: pathaudit.cox(
+                d.assign(grade=d["grade"].where(d.index != 4)),
+                covariates=["ic"], time="time", event="exit", strata="grade",
+            ),
+            r"strata column\(s\) \['grade'\] have missing values \(1 row\(s\), first: row 4\)",
+        ),
+        (
             lambda d: pathaudit.cox(d, covariates=["ic"], time="time", event="exit", ties="exact"),
             r"ties must be one of \['efron', 'breslow'\]",
         ),
@@ -333,3 +342,28 @@ def test_r_reproduces_the_stored_references(tmp_path):
     )
     for name in ("km.csv", "cox.csv", "cuminc.csv"):
         assert_same_file(REF / name, tmp_path / name)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), shift=st.integers(1, 50))
+def test_row_order_and_a_common_time_shift_change_nothing(spells, seed, shift):
+    # row order never matters; adding the same constant to entry and time of every row
+    # changes neither the hazard ratios (risk sets are the same) nor the curves' shape
+    perm = np.random.default_rng(seed).permutation(len(spells))
+    shuffled = spells.iloc[perm].reset_index(drop=True)
+    shifted = spells.assign(entry=spells["entry"] + shift, time=spells["time"] + shift)
+    kw = {"covariates": ["ic", "female"], "time": "time", "event": "exit", "entry": "entry",
+          "strata": "grade", "cluster": "person"}
+    ref = pathaudit.cox(spells, **kw)
+    for other in (shuffled, shifted):
+        res = pathaudit.cox(other, **kw)
+        _close(res.table["coef"], ref.table["coef"], 1e-9)
+        _close(res.table["robust_se"], ref.table["robust_se"], 1e-9)
+        _close(res.concordance, ref.concordance, 1e-12)
+    a = pathaudit.survival_table(shuffled, time="time", event="exit", by="ic", k=1)
+    b = pathaudit.survival_table(spells, time="time", event="exit", by="ic", k=1)
+    pd.testing.assert_frame_equal(a, b)
+    c = pathaudit.survival_table(shifted, time="time", event="exit", entry="entry", k=1)
+    d = pathaudit.survival_table(spells, time="time", event="exit", entry="entry", k=1)
+    _close(c["surv"], d["surv"], 1e-12)
+    _close(c["time"] - shift, d["time"], 0)

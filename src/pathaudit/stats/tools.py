@@ -157,7 +157,8 @@ def survival_table(
         Optional column of entry times (delayed entry, left truncation): the row is at risk
         on ``(entry, time]``.
     by
-        Optional grouping column(s): one curve per combination of their values.
+        Optional grouping column(s): one curve per combination of their values (a missing
+        value is a group of its own, ``"(missing)"``).
     ci
         Pointwise interval: ``"log-log"`` (default, as the audit), ``"log"`` (R's
         default) or ``"plain"``.
@@ -505,6 +506,13 @@ def cox(
     X = np.column_stack([_number_column(df, c, "covariate") for c in covs])
     st = None
     if strata_cols:
+        missing = df[list(strata_cols)].isna().any(axis=1).to_numpy()
+        if missing.any():
+            first = df.index[np.flatnonzero(missing)[0]]
+            raise ArgumentError(
+                f"strata column(s) {list(strata_cols)} have missing values ({int(missing.sum())} "
+                f"row(s), first: row {first!r}); give every row a stratum or drop those rows."
+            )
         st = pd.MultiIndex.from_frame(df[list(strata_cols)].astype(object)).factorize()[0]
     groups = None
     if cluster_col:
