@@ -1,0 +1,303 @@
+"""Person-time cells on pandas (numpy) and, through narwhals, on DuckDB and Dask.
+
+A cell is one combination of the key columns (by default track x grade x unit x fiscal year,
+optionally a group column such as gender). Its figures are the input of every rate of the
+audit: the person-years spent in it, the events that ended an interval in it (per kind) and
+the distinct people who spent time in it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pathaudit.data import AuditData
+from pathaudit.derived.population import distinct_people
+from pathaudit.errors import ArgumentError
+
+ENGINES: tuple[str, ...] = ("pandas", "duckdb", "dask")
+"""Engines of :func:`person_time_cells`: pandas (numpy, in memory, the default), DuckDB
+(out of core, reading canonical Parquet) and Dask (a local or remote ``dask.distributed``
+cluster, reading canonical Parquet)."""
+
+CELL_KEYS: tuple[str, ...] = ("track", "grade", "org_unit", "year")
+"""Default key columns of a cell."""
+
+EVENT_KINDS: tuple[str, ...] = (
+    "promotion",
+    "exit_voluntary",
+    "exit_involuntary",
+    "exit_other",
+    "switch_to_M",
+    "switch_to_IC",
+)
+"""Event kinds counted per cell (``events_<kind>``): an exposure interval's ``event``."""
+
+CELL_COLUMNS: tuple[str, ...] = ("person_years", "people", "intervals") + tuple(
+    f"events_{k}" for k in EVENT_KINDS
+)
+"""Figures of every cell, after the key columns."""
+
+CELLS_DEFINITION = (
+    "One row per combination of the key columns seen in the exposure table. person_years: "
+    "sum of the exposure intervals' person_years (observed time, [max(start, "
+    "history_start), stop), years of 365.25 days); events_<kind>: exposure intervals whose "
+    "event is <kind> (the spell's end reason, on its last interval); people: distinct "
+    "employee IDs with an interval in the cell; intervals: exposure rows. Missing key values "
+    "form their own cell."
+)
+"""The definition of the person-time cells (numerator, denominator, population)."""
+
+_NEEDED = ("employee_id", "person_years", "event")
+
+
+def _check(engine: str, keys: Sequence[str]) -> None:
+    if engine not in ENGINES:
+        raise ArgumentError(
+            f"engine must be one of {list(ENGINES)}; got {engine!r}. Use 'pandas' for data in "
+            "memory, 'duckdb' or 'dask' for canonical Parquet (pathaudit load --to-parquet)."
+        )
+    if not keys or len(set(keys)) != len(keys):
+        raise ArgumentError(f"keys must name distinct columns; got {list(keys)!r}.")
+
+
+def person_time_cells(
+    source: AuditData | pd.DataFrame | str | Path,
+    keys: Sequence[str] = CELL_KEYS,
+    *,
+    engine: str = "pandas",
+) -> pd.DataFrame:
+    """Person-years, events and people per cell of ``keys``, on the engine asked for.
+
+    Parameters
+    ----------
+    source
+        An :class:`~pathaudit.data.AuditData` (its ``exposure``), an exposure table
+        (``schema.EXPOSURE``) or, for every engine, canonical Parquet: a folder written by
+        ``pathaudit load --to-parquet`` (its ``exposure.parquet``) or the Parquet file (or
+        folder of parts) of an exposure table.
+    keys
+        Key columns of a cell (default: track, grade, org_unit, year); any exposure column,
+        e.g. ``("track", "grade", "quarter", "gender")``.
+    engine
+        ``"pandas"`` (numpy codes and ``bincount``, in memory), ``"duckdb"`` (out of core)
+        or ``"dask"`` (the current ``dask.distributed`` client if one is running, else
+        Dask's local scheduler). DuckDB and Dask run the same narwhals expressions
+        (:func:`cells_narwhals`); both need their optional extra
+        (``pathaudit[duckdb]``, ``pathaudit[dask]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``keys``, then :data:`CELL_COLUMNS`, sorted by ``keys`` (missing values last);
+        the same figures on every engine (sums to rounding: parallel sums reorder).
+        Definition: :data:`CELLS_DEFINITION`.
+
+    Raises
+    ------
+    ArgumentError
+        For an unknown engine, repeated keys or a key the exposure table lacks.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> cells = person_time_cells(data, ("track", "year"))  # doctest: +SKIP
+    >>> list(cells.columns[:4])  # doctest: +SKIP
+    ['track', 'year', 'person_years', 'people']
+    """
+    keys = list(keys)
+    _check(engine, keys)
+    if engine == "pandas":
+        frame = _as_frame(source)
+        return cells_numpy(frame, keys)
+    path = _exposure_path(source)
+    with _quiet_dask():
+        import narwhals as nw
+
+        backend: Any = engine  # "duckdb" or "dask", checked above
+        native = nw.scan_parquet(str(path), backend=backend).to_native()
+        return cells_narwhals(native, keys)
+
+
+def _as_frame(source: AuditData | pd.DataFrame | str | Path) -> pd.DataFrame:
+    if isinstance(source, AuditData):
+        return source.exposure
+    if isinstance(source, pd.DataFrame):
+        return source
+    return pd.read_parquet(_exposure_path(source))
+
+
+def _exposure_path(source: Any) -> Path:
+    if not isinstance(source, str | Path):
+        raise ArgumentError(
+            "The duckdb and dask engines read canonical Parquet: pass the folder written by "
+            f"'pathaudit load --to-parquet' or an exposure Parquet path; got {type(source)!r}."
+        )
+    path = Path(source)
+    if path.is_dir() and (path / "exposure.parquet").exists():
+        path = path / "exposure.parquet"
+    if not path.exists():
+        raise ArgumentError(
+            f"No canonical exposure table at {path}. Write one with 'pathaudit load EXPORT "
+            "--map MAP --to-parquet DIR' and pass DIR."
+        )
+    if path.is_dir():
+        return path / "*.parquet"
+    return path
+
+
+def _check_columns(columns: Sequence[str], keys: Sequence[str]) -> None:
+    missing = [c for c in (*_NEEDED, *keys) if c not in columns]
+    if missing:
+        raise ArgumentError(
+            f"The exposure table has no column {missing!r}; its columns are {list(columns)}. "
+            "Use keys among them (schema.EXPOSURE)."
+        )
+
+
+def cells_numpy(exposure: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """:func:`person_time_cells` on a pandas exposure table: integer codes, ``bincount``.
+
+    Each key is factorized once (sorted, missing values coded last), the codes are combined
+    into one cell code, and every figure is a ``bincount`` over it; distinct people by
+    :func:`~pathaudit.derived.population.distinct_people`. No copy of the table.
+    """
+    keys = list(keys)
+    _check_columns(list(exposure.columns), keys)
+    codes, labels = [], []
+    for k in keys:
+        c, u = pd.factorize(exposure[k], sort=True, use_na_sentinel=True)
+        c = np.where(c < 0, len(u), c).astype(np.int64)  # missing: its own code, last
+        codes.append(c)
+        labels.append(u)
+    cell = np.zeros(len(exposure), dtype=np.int64)
+    for c, u in zip(codes, labels, strict=True):
+        cell = cell * (len(u) + 1) + c
+    cells, inv = np.unique(cell, return_inverse=True)
+    size = len(cells)
+    out: dict[str, Any] = {}
+    rest = cells.copy()
+    for k, u in reversed(list(zip(keys, labels, strict=True))):
+        pos = rest % (len(u) + 1)
+        rest = rest // (len(u) + 1)
+        values = pd.Series(u).astype(exposure[k].dtype).array
+        out[k] = values.take(np.where(pos < len(u), pos, -1), allow_fill=True)
+    table = pd.DataFrame({k: out[k] for k in keys})
+    event = exposure["event"]
+    person = pd.factorize(exposure["employee_id"])[0]
+    table["person_years"] = np.bincount(
+        inv, weights=exposure["person_years"].to_numpy(dtype=float), minlength=size
+    )
+    table["people"] = distinct_people(inv, person, size).astype(np.int64)
+    table["intervals"] = np.bincount(inv, minlength=size).astype(np.int64)
+    for kind in EVENT_KINDS:
+        hit = (event == kind).to_numpy(dtype=bool, na_value=False)
+        table[f"events_{kind}"] = np.bincount(inv[hit], minlength=size).astype(np.int64)
+    return table
+
+
+def cells_narwhals(native: Any, keys: Sequence[str]) -> pd.DataFrame:
+    """:func:`person_time_cells` written once in narwhals, run on ``native``'s own engine.
+
+    ``native`` is any frame narwhals reads: a pandas DataFrame, a DuckDB relation, a Dask
+    DataFrame (or a Polars or PySpark frame). Only operations every one of these backends
+    supports in a group-by are used: indicator columns made first with ``with_columns``,
+    then one ``group_by(keys)`` with simple aggregations (``sum``, ``n_unique``, ``len``),
+    then a sort; the result is collected into pandas.
+    """
+    import narwhals as nw
+
+    keys = list(keys)
+    with _quiet_dask():
+        frame = nw.from_native(native)
+        _check_columns(frame.columns, keys)
+        event = nw.col("event")
+        frame = frame.with_columns(
+            [(event == kind).cast(nw.Int64).alias(f"events_{kind}") for kind in EVENT_KINDS]
+        )
+        grouped = frame.group_by(keys).agg(
+            nw.col("person_years").sum(),
+            nw.col("employee_id").n_unique().alias("people"),
+            nw.len().alias("intervals"),
+            *[nw.col(f"events_{kind}").sum() for kind in EVENT_KINDS],
+        )
+        grouped = grouped.sort(keys, nulls_last=True)
+        if isinstance(grouped, nw.LazyFrame):
+            collected = grouped.collect(backend="pandas")
+        else:
+            collected = grouped
+        table = collected.to_pandas()
+    table = table[[*keys, *CELL_COLUMNS]].reset_index(drop=True)
+    for c in CELL_COLUMNS[1:]:
+        table[c] = table[c].fillna(0).astype(np.int64)
+    table["person_years"] = table["person_years"].astype(float)
+    return table
+
+
+@contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence two third-party notices about their own code, not the user's.
+
+    narwhals says its Dask support moves to a separate package; Dask's Parquet reader calls
+    a pandas method pandas 3.1 deprecates (``reset_index(inplace=True)``).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Dask support is moving", category=FutureWarning)
+        warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.reset_index")
+        yield
+
+
+def write_canonical_parquet(data: AuditData, folder: str | Path) -> list[Path]:
+    """Write the validated canonical tables and the derived spells and exposure as Parquet.
+
+    Parameters
+    ----------
+    data
+        A loaded dataset (:func:`pathaudit.load`).
+    folder
+        Created if missing; ``<table>.parquet`` for ``history``, ``people``, ``ladder``
+        (and ``bands``, ``ratings``, ``adoption`` when present), ``spells`` and ``exposure``
+        (``schema.SPELLS``, ``schema.EXPOSURE``), the input of the DuckDB and Dask engines.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> import pathaudit, tempfile
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> [p.name for p in write_canonical_parquet(data, tempfile.mkdtemp())][:2]  # doctest: +SKIP
+    ['history.parquet', 'people.parquet']
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    tables: dict[str, pd.DataFrame | None] = {
+        "history": data.history,
+        "people": data.people,
+        "ladder": data.ladder,
+        "bands": data.bands,
+        "ratings": data.ratings,
+        "adoption": data.adoption,
+    }
+    if not data.is_snapshot:
+        tables["spells"] = data.spells
+        tables["exposure"] = data.exposure
+    written = []
+    for name, frame in tables.items():
+        if frame is None:
+            continue
+        path = out / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        written.append(path)
+    return written
