@@ -138,3 +138,17 @@ def test_engine_errors_say_what_to_do(sample_data, tmp_path):
         person_time_cells(sample_data, ("track", "colour"))
     with pytest.raises(ArgumentError, match="distinct"):
         person_time_cells(sample_data, ("track", "track"))
+
+
+def test_load_command_writes_the_parquet_the_engines_read(sample_data, tmp_path):
+    from pathaudit.cli import main
+    from pathaudit.sample import sample_dir
+
+    folder = tmp_path / "canonical"
+    assert main(["load", str(sample_dir()), "--to-parquet", str(folder), "-q"]) == 0
+    keys = ("track", "grade", "org_unit", "year")
+    assert_same_cells(
+        person_time_cells(sample_data, keys),
+        person_time_cells(folder, keys, engine="duckdb"),
+        keys,
+    )

@@ -142,6 +142,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_data_args(v)
 
+    ld = command(
+        "load",
+        "load and validate an export and write its canonical tables as Parquet",
+        "Load an export through its column map, validate it (as 'validate' does) and write "
+        "the canonical tables, spells and exposure as Parquet into --to-parquet: the input "
+        "of the DuckDB and Dask engines (docs/engines.md). The files hold person-level rows "
+        "(pseudonymised IDs, as loaded): keep them where the export is kept.",
+    )
+    _add_data_args(ld)
+    ld.add_argument("--to-parquet", type=Path, required=True, metavar="DIR",
+                    help="folder for <table>.parquet (created if missing)")
+
     a = command(
         "audit",
         "run every analysis and write the report, tables, charts and an index",
@@ -378,6 +390,7 @@ def _load(args: argparse.Namespace, out: _Out) -> Any:
 
 def _cmd_validate(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     data = _load(args, out)
+    _ = data.exposure  # spells and exposure: their rules are reported too, as in an audit
     dataset = data.summary()
     out.say(str(data.quality))
     out.say("")
@@ -385,6 +398,18 @@ def _cmd_validate(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
             f"complete from {dataset['history_start']}; {dataset['kind']} export of "
             f"{dataset['people']:,} people.")
     return {"dataset": dataset, "quality": data.quality.summary()}
+
+
+def _cmd_load(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
+    from pathaudit.engines import write_canonical_parquet
+
+    data = _load(args, out)
+    out.say(str(data.quality))
+    out.progress("spells, exposure and Parquet")
+    written = write_canonical_parquet(data, args.to_parquet)
+    out.done(f"Wrote {len(written)} canonical tables to {args.to_parquet}/")
+    return {"dataset": data.summary(), "quality": data.quality.summary(),
+            "parquet": [str(p) for p in written]}
 
 
 def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
@@ -463,8 +488,8 @@ def _cmd_map(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     return {"explain": json.loads(table.to_json(orient="records"))}
 
 
-COMMANDS = {"validate": _cmd_validate, "audit": _cmd_audit, "report": _cmd_report,
-            "simulate": _cmd_simulate, "map": _cmd_map}
+COMMANDS = {"validate": _cmd_validate, "load": _cmd_load, "audit": _cmd_audit,
+            "report": _cmd_report, "simulate": _cmd_simulate, "map": _cmd_map}
 """Command name -> the function that runs it (returns the --json result)."""
 
 
