@@ -248,9 +248,19 @@ def category_gaps(
     """The mean gap of ``value`` per category (``key``), with its reading."""
     rows = []
     keys = [key] if isinstance(key, str) else key
-    for i, (cat, sub) in enumerate(frame.groupby(keys, sort=True, observed=True)):
-        men, women = split(sub, value)
-        row = gap_row(men, women, "mean", stats, salt0 + i)
+    grouped = frame.groupby(keys, sort=True, observed=True)
+    labels = grouped.size().index
+    code = grouped.ngroup().to_numpy()
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(labels) + 1))
+    v = frame[value].to_numpy(dtype=float)
+    sex = frame["sex"].to_numpy()
+    for i, cat in enumerate(labels):
+        idx = order[bounds[i] : bounds[i + 1]]
+        vi, si = v[idx], sex[idx]
+        ok = np.isfinite(vi)
+        row = gap_row(vi[ok & (si == "men")], vi[ok & (si == "women")], "mean", stats,
+                      salt0 + i)
         label = cat if isinstance(cat, tuple) else (cat,)
         rows.append(dict(zip(keys, label, strict=True)) | row)
     return pd.DataFrame(rows)

@@ -522,12 +522,29 @@ def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
             if men.any() and women.any():
                 mm = pay[men].mean()
                 eu[tr][str(int(g))] = float((mm - pay[women].mean()) / mm)
+    # EU Directive indicator per category of workers (grade, tracks pooled) on the people
+    # employed on as-of: the mean gap in expected total pay, base plus the target bonus the
+    # export carries (base x bonus share, not scaled by fte); annual = actual pay, hourly =
+    # annual / (fte x hours). The pay noise is common to both sexes, so it cancels.
+    share = np.where(cur["track"].to_numpy() == "IC", c.bonus_ic, c.bonus_m) * np.maximum(
+        grades - 1, 0)
+    fte = cur["fte"].to_numpy(dtype=float)
+    female = cur["gender"].to_numpy() == "Female"
+    expected = {"annual": pay * (fte + share), "hourly": pay * (fte + share) / fte}
+    eu_category: dict[str, dict[str, float]] = {basis: {} for basis in expected}
+    for g in np.unique(grades):
+        men, women = (grades == g) & ~female, (grades == g) & female
+        if men.any() and women.any():
+            for basis, value in expected.items():
+                mm = value[men].mean()
+                eu_category[basis][str(int(g))] = float((mm - value[women].mean()) / mm)
     return {
         "adjusted_gap": gap,
         "adjusted_gap_log": float(b[1]),
         "adjusted_gap_by_grade": by_grade,
         "penalty": c.ic_pay_penalty,
         "eu_gender_gap": eu,
+        "eu_category_gap": eu_category,
         "design": "log pay ~ C(grade) + is_ic + tenure_years + C(job_family) + C(location)"
         " + C(gender); noise-free expected log pay; people employed on as_of with fte > 0",
         "n": len(cur),
