@@ -130,7 +130,8 @@ def test_suppression_with_a_large_k(sample_data):
     config = dict(sample_data.config)
     config["privacy"] = {**config.get("privacy", {}), "min_cell_size": 400}
     data = dataclasses.replace(sample_data, config=config)
-    rep = build_report(data, trends=False)
+    res = {"forced_management": pathaudit.forced_management(data, parts=["profile", "scores"])}
+    rep = build_report(data, trends=False, results=res)
     assert "fewer than 400 people" in rep.html
     units = rep.html.split('id="units"')[1].split("</table>")[0]
     # every unit's figures rest on fewer than 400 people: a marked dash in each cell
@@ -307,7 +308,8 @@ def test_attrition_window_matches_the_exposure_table(sample_data):
 
 def test_previous_output_read_back(sample_data, sample_audit):
     out, _ = sample_audit
-    rep = build_report(sample_data, previous=out, trends=False)
+    res = {"attrition": pathaudit.attrition(sample_data, parts=["rate_ratio"])}
+    rep = build_report(sample_data, previous=out, trends=False, results=res)
     prev = rep.html.split('id="previous"')[1].split("</table>")[0]
     assert "Published" in prev and "Recomputed now" in prev
     # same extract, same date: today's recomputation equals what was published
