@@ -428,6 +428,12 @@ def test_eu_indicators_by_hand():
     e = res.part("variable_shares").table.set_index(["scope", "sex"])["estimate"]
     assert e[("overall", "women")] == pytest.approx(0.25)
     assert e[("overall", "men")] == pytest.approx(0.25)
+    # (f) N = 8, two per quartile: women 49000, 49000 | men 50000, 52000 | women 57000, 57000 |
+    # men 60000, 62000 (annual; hourly the same order)
+    q = res.filing.part("quartiles").table
+    for basis in ("annual", "hourly"):
+        qb = q.loc[(q["basis"] == basis) & (q["scope"] == "overall")]
+        assert qb["women"].tolist() == pytest.approx([2, 0, 2, 0])
     c = res.part("categories").table.set_index(["category", "component", "basis"])
     # grade 4 total: men 52000, 50000 (51000), women 49000, 49000: 2000 / 51000
     assert c.loc[("grade 4", "total", "annual"), "estimate"] == pytest.approx(2 / 51)

@@ -81,7 +81,8 @@ DEFINITIONS: dict[str, str] = {
         "variable pay in the reference period, each over its own sex's headcount."
     ),
     "quartiles": (
-        "Art. 9(1)(f): the share of women and of men in each quartile of hourly pay; ties "
+        "Art. 9(1)(f): the share of women and of men in each quartile of hourly and of "
+        "annual pay; ties "
         "across a boundary split with the tie block's own sex mix (as SI 2017/172 reg "
         "13(2)); each quartile holds N/4 people (fractions kept)."
     ),
@@ -220,14 +221,17 @@ def _variable_shares(run: _EU, spec: PartSpec[_EU]) -> Result:
 
 def _quartiles(run: _EU, spec: PartSpec[_EU]) -> Result:
     frames = []
-    for scope, sub in scoped(run.compared):
-        if sub.empty:
-            continue
-        q = quartiles(sub["hourly_total"], (sub["sex"] == "women").to_numpy())
-        frames.append(q.drop(columns=["lower_rate", "upper_rate"]).assign(scope=scope))
+    for basis in BASES:
+        for scope, sub in scoped(run.compared):
+            if sub.empty:
+                continue
+            q = quartiles(sub[run.value(basis, "total")], (sub["sex"] == "women").to_numpy())
+            q = q.drop(columns=["lower_rate", "upper_rate"])
+            frames.append(q.assign(basis=basis, scope=scope))
     table = pd.concat(frames, ignore_index=True)
     table = table.assign(estimate=table["share_women"], ci_lower=np.nan, ci_upper=np.nan)
     cols = [
+        "basis",
         "scope",
         "quartile",
         "estimate",
@@ -259,8 +263,7 @@ def category_gaps(
         idx = order[bounds[i] : bounds[i + 1]]
         vi, si = v[idx], sex[idx]
         ok = np.isfinite(vi)
-        row = gap_row(vi[ok & (si == "men")], vi[ok & (si == "women")], "mean", stats,
-                      salt0 + i)
+        row = gap_row(vi[ok & (si == "men")], vi[ok & (si == "women")], "mean", stats, salt0 + i)
         label = cat if isinstance(cat, tuple) else (cat,)
         rows.append(dict(zip(keys, label, strict=True)) | row)
     return pd.DataFrame(rows)
@@ -451,7 +454,7 @@ SPECS: tuple[PartSpec[_EU], ...] = (
         DEFINITIONS["quartiles"],
         "exact fractional split at ties (no interval)",
         _needs_gender(_quartiles),
-        groups=("scope", "quartile"),
+        groups=("basis", "scope", "quartile"),
         plotter=plot_quartiles,
     ),
     PartSpec(

@@ -53,7 +53,7 @@ def plot_category_gaps(result: Result, ax: Axes, basis: str = "hourly") -> Axes:
     return ax
 
 
-def plot_quartiles(result: Result, ax: Axes) -> Axes:
+def plot_quartiles(result: Result, ax: Axes, basis: str = "hourly") -> Axes:
     """Share of women in each quartile pay band, for everyone and within each track.
 
     Examples
@@ -63,6 +63,8 @@ def plot_quartiles(result: Result, ax: Axes) -> Axes:
     from matplotlib.ticker import PercentFormatter
 
     t = _shown(result)
+    if "basis" in t:
+        t = t.loc[(t["basis"] == basis).to_numpy()]
     for i, scope in enumerate(("overall", "IC", "M")):
         s = t.loc[(t["scope"] == scope).to_numpy()]
         ax.bar(

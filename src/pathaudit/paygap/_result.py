@@ -130,9 +130,7 @@ class _PayGapResult(AnalysisResult):
         threshold: Threshold | None,
         primary: bool = False,
     ) -> dict[str, Any]:
-        common: dict[str, Any] = dict(
-            unit="proportional gap", threshold=threshold, primary=primary
-        )
+        common: dict[str, Any] = dict(unit="proportional gap", threshold=threshold, primary=primary)
         res = getattr(self, part, None)
         if res is None:
             why = self.not_computed().get(part, "it was not asked for (see parts=)")

@@ -508,6 +508,18 @@ def _assumption_notes(run: _UK) -> list[Note]:
                 "pay_gaps",
             )
         )
+    if data.is_snapshot:
+        notes.append(
+            Note(
+                "caveat",
+                (
+                    "Snapshot export: each employee's current job and pay are taken as in force "
+                    "on the "
+                    "snapshot date (since the later of hire and last promotion)."
+                ),
+                "",
+            )
+        )
     others = int(run.relevant["sex"].isin(["other", "unknown"]).sum())
     if others:
         notes.append(
