@@ -632,3 +632,18 @@ def test_truth_states_the_category_gap_for_both_bases():
     assert set(eu) == {"annual", "hourly"} and eu["hourly"]
     assert set(eu["hourly"]) == set(eu["annual"])
     assert all(-1 < v < 1 for v in eu["hourly"].values())
+
+
+def test_a_suppressed_earlier_report_says_its_categories_cannot_be_tracked(tmp_path):
+    from pathaudit.output import write_analysis
+
+    jobs, persons = eu_jobs(raise_women_5=True)
+    first = pathaudit.eu_pay_transparency(org(jobs, persons, as_of="2025-06-30", k=3),
+                                          bootstrap=0, permutations=0)
+    write_analysis(first, tmp_path / "public", 3)  # two men and two women a grade: hidden
+    later = pathaudit.eu_pay_transparency(
+        org(jobs, persons, as_of="2025-12-31"), period=("2025-10-01", "2025-12-31"),
+        previous=tmp_path / "public", submitted="2025-07-15", bootstrap=0, permutations=0)
+    assert any(n.part == "article10" and "filing output" in n.text for n in later.notes)
+    a10 = later.part("article10").table.set_index("category")
+    assert a10["previous_gap"].isna().all() and a10.loc["grade 5", "status"] == "below threshold"

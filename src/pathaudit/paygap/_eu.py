@@ -694,6 +694,17 @@ def eu_pay_transparency(
     )
     out, notes = compute_parts(SPECS, want, run)
     notes = _assumption_notes(run) + notes
+    if prev is not None and prev["mean_gap"].isna().any():
+        hidden = int(prev["mean_gap"].isna().sum())
+        notes.append(
+            Note(
+                "caveat",
+                f"{hidden} categories have no gap in the earlier report read back (suppressed "
+                "there, or undefined); their status ignores it. Read the earlier report's "
+                "filing output (restricted/) to track every category.",
+                "article10",
+            )
+        )
     if categories is not None:
         unmapped = run.compared["category"].isna()
         if unmapped.any():
