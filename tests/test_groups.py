@@ -167,3 +167,16 @@ def test_check_group_takes_only_columns_with_values():
         check_group(["gender"], "group", t)
     assert GROUP_COLUMNS == ("gender", "ethnicity", "age_band", "org_unit", "job_family",
                              "location")
+
+
+def test_a_hazard_ratio_left_out_of_parity_is_named_with_its_reason(promo):
+    # ethnicity equal to gender, with gender among the default controls: the Cox model cannot
+    # separate them, so the group hazard ratio is left out, and a caveat says which and why
+    data = replace(promo, people=promo.people.assign(ethnicity=promo.people["gender"]))
+    res = pathaudit.time_to_promotion(data, group="ethnicity", parts=["parity"])
+    assert len(res.parity.tables["hazard"]) == 0
+    (note,) = [n for n in res.notes if n.part == "parity"]
+    assert note.kind == "caveat"
+    assert note.text.startswith("no hazard ratio for IC, F vs M: ")
+    assert "collinear" in note.text and "M, F vs M" in note.text
+    assert res.parity.meta["not_estimable"] == note.text

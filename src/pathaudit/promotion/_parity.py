@@ -246,10 +246,12 @@ def parity_within_track(
     Notes
     -----
     A hazard ratio that cannot be fitted, or whose fit warns, is left out of
-    ``tables["hazard"]``; the other figures are unaffected.
+    ``tables["hazard"]`` and named, with the reason, in ``meta["not_estimable"]`` (the
+    analysis turns it into a caveat); the other figures are unaffected.
     """
     rows = []
     hz_parts = []
+    no_hazard: list[str] = []  # comparisons whose Cox model gave no hazard ratio, and why
     prob_parts = []
     sp = sp.loc[sp[group].notna()].copy()
     sp[group] = sp[group].astype("str")
@@ -290,8 +292,9 @@ def parity_within_track(
                         per_stratum=False,
                         label=f"{other} vs {ref}",
                     )
-                except (PathauditError, StatisticalWarning):
+                except (PathauditError, StatisticalWarning) as err:
                     h = pd.DataFrame()
+                    no_hazard.append(f"{track}, {other} vs {ref}: {err}")
             if len(h):
                 h = h.loc[h["term"] == f"{other} vs {ref}"].assign(track=track)
                 hz_parts.append(h)
@@ -335,5 +338,7 @@ def parity_within_track(
                                           n_col=("n", "n_reference")),
         },
         plotter=plotter,
+        # only when a comparison has no hazard ratio (the meta of a complete result is as before)
+        **({"not_estimable": "no hazard ratio for " + "; ".join(no_hazard)} if no_hazard else {}),
         **common,
     )
