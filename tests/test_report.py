@@ -167,6 +167,11 @@ def test_narration_follows_the_numbers():
     assert "cannot tell" in wide
     for text in (more, less, same, wide):
         assert "not evidence that the track causes it" in text
+    # a comparison of other groups (a gender pay gap) gets its own caveat, not the track's
+    gender = narrate.describe(_row(question="pay_gap", key="eu_mean_gap_hourly",
+                                   unit="proportional gap", estimate=0.02, ci_lower=-0.01,
+                                   ci_upper=0.05, status="inconclusive"))
+    assert "track" not in gender and "not evidence of its cause" in gender
     # a gap and a difference in probability, both directions
     gap = _row(key="adjusted_gap_base", unit="proportional gap", estimate=-0.08,
                ci_lower=-0.11, ci_upper=-0.05, threshold="flagged outside -0.05 to 0.05")

@@ -30,6 +30,9 @@ from pathaudit.report._format import NULL_VALUES, Formatter, unit_kind
 
 __all__ = [
     "ASSOCIATION",
+    "ASSOCIATION_GROUPS",
+    "CAVEATS",
+    "TRACK_QUESTIONS",
     "describe",
     "describe_change",
     "describe_difference",
@@ -43,6 +46,20 @@ ASSOCIATION = (
     "of it."
 )
 """The caveat every figure that compares the tracks carries."""
+
+ASSOCIATION_GROUPS = (
+    "This is a difference between the groups compared, not evidence of its cause: what the "
+    "comparison leaves out can explain part of it."
+)
+"""The caveat of a comparison of other groups (e.g. a gender pay gap)."""
+
+TRACK_QUESTIONS: tuple[str, ...] = ("pay", "promotion", "management", "attrition")
+"""Questions whose figures compare the tracks (their caveat is :data:`ASSOCIATION`)."""
+
+CAVEATS: dict[str, str] = {**dict.fromkeys(TRACK_QUESTIONS, ASSOCIATION),
+                           "pay_gap": ASSOCIATION_GROUPS}
+"""The caveat of a comparison, by question; a question not listed (a causal design's, whose
+own notes state its assumptions) gets none."""
 
 _SUBJECTS: dict[str, tuple[str, str, str]] = {
     # key -> (sentence with {size} and {word}, word when IC is above, word when below)
@@ -221,7 +238,9 @@ def describe(row: Any, formatter: Formatter | None = None, *, caveat: bool = Tru
     formatter
         Number formatting (default: English separators, no currency).
     caveat
-        Add :data:`ASSOCIATION` to a figure that compares the tracks.
+        Add the caveat of its question (:data:`CAVEATS`) to a comparison: :data:`ASSOCIATION`
+        for a figure that compares the tracks (or gives no question),
+        :data:`ASSOCIATION_GROUPS` for a gender pay gap.
 
     Returns
     -------
@@ -247,7 +266,9 @@ def describe(row: Any, formatter: Formatter | None = None, *, caveat: bool = Tru
         return describe_status(r, fmt)
     parts = [describe_difference(r, fmt), describe_status(r, fmt)]
     if caveat and _null(str(r["unit"])) is not None:
-        parts.append(ASSOCIATION)
+        text = CAVEATS.get(str(r.get("question") or "pay"), "")
+        if text:
+            parts.append(text)
     return " ".join(parts)
 
 
