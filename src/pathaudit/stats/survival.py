@@ -14,10 +14,10 @@ nothing loops over observations.
 - :func:`cif_influence` — per-observation influence values of a cumulative
   incidence at one time, for variances clustered by person and for
   differences of curves that share people.
-- :func:`cox_ph` — Cox proportional-hazards model (Breslow ties) with entry,
+- :func:`cox_ph` — Cox proportional-hazards model (Breslow or Efron ties) with entry,
   strata and a cluster-robust sandwich covariance, as
   ``statsmodels.duration.hazard_regression.PHReg`` (``ties="breslow"``,
-  ``fit(groups=...)``).
+  ``fit(groups=...)``) and R ``coxph`` (both ties, ``cluster()``).
 - :func:`concordance` — Harrell's concordance of a risk score with entry and strata, as
   R's ``concordance`` reports it for a ``coxph`` fit.
 - :func:`logrank` — (stratified) log-rank test with entry, as
