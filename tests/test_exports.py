@@ -465,3 +465,16 @@ def test_validate_shows_rows_per_rule():
     line = [i for i in report.issues if i.rule == "value_rules"][0]
     n_m = int((raw["track"] == "M").sum())
     assert f"'re:manager|director' {n_m}, '*' {len(raw) - n_m}" in line.message
+
+
+def test_validate_runs_the_spells_rules_and_names_the_file(tmp_path):
+    folder = EXPORTS / "hris_history"
+    for f in folder.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    workers = pd.read_csv(folder / "workers.csv", dtype=str)
+    workers.loc[0, "Hire Date"] = "01/02/2016"  # hired before the first job record
+    workers.to_csv(tmp_path / "workers.csv", index=False)
+    report = pathaudit.validate(tmp_path, folder / "map.toml")
+    found = [i for i in report.issues if i.rule == "history_starts_after_hire"]
+    assert found and found[0].file.startswith("job_history.csv")
+    assert "rows ()" not in str(report)

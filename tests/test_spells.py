@@ -138,7 +138,7 @@ def test_exit_types(ttype, reason):
 def test_exit_without_type_counts_as_other_and_is_counted():
     d = audit(history(("a", "2020-01-01", "IC3")), people(("a", "2020-01-01", "2020-06-30")))
     assert derive_spells(d)["end_reason"].tolist() == ["exit_other"]
-    assert rule_count(d, "people", "termination_type_missing") == 1
+    assert rule_count(d, "people", "missing_termination_type") == 1
 
 
 def test_censoring_at_as_of():
@@ -156,7 +156,7 @@ def test_censoring_at_as_of():
     assert view(sp) == [("IC3", "2020-01-01", "2021-07-01", "censored")]
     assert rule_count(d, "history", "after_as_of") == 2
     assert rule_count(d, "people", "hired_after_as_of") == 1
-    assert rule_count(d, "people", "terminated_after_as_of") == 1
+    assert rule_count(d, "people", "termination_after_as_of") == 1
     ex = derive_exposure(d)
     assert ex["stop"].max() == pd.Timestamp("2021-07-01")
     assert ex["person_years"].sum() == pytest.approx(days("2020-01-01", "2021-07-01") / YEAR)
@@ -185,7 +185,7 @@ def test_same_day_double_records_last_in_file_order_wins():
         ("IC4", "2020-05-01", "2021-01-01", "censored"),
     ]
     assert sp["next_pay"].iloc[0] == 110.0
-    assert rule_count(d, "history", "same_date_records") == 1
+    assert rule_count(d, "history", "same_date_collapsed") == 1
     # file order is `row`, not the frame's order
     shuffled = h.iloc[[2, 0, 1]].reset_index(drop=True)
     d2 = audit(shuffled, people(("a", "2020-01-01")), extract="2020-12-31")
@@ -215,7 +215,7 @@ def test_rehire_two_episodes_never_bridged():
         "2018-03-01", "2019-06-01", "2019-06-01"
     ]
     assert sp["tenure_at_start"].tolist() == pytest.approx([0.0, 0.0, 366 / YEAR])
-    assert rule_count(d, "history", "history_outside_employment") == 1
+    assert rule_count(d, "history", "outside_episode") == 1
     ex = derive_exposure(d)
     assert ex["person_years"].sum() == pytest.approx(
         (days("2018-03-01", "2019-01-01") + days("2019-06-01", "2021-01-01")) / YEAR
@@ -348,7 +348,7 @@ def test_unknown_person_and_overlapping_episodes():
         ("IC4", "2020-01-01", "2020-07-01", "censored"),
     ]
     assert sp["episode"].tolist() == [0, 1]
-    assert rule_count(d, "history", "history_person_not_in_people") == 1
+    assert rule_count(d, "history", "person_not_in_people") == 1
     assert rule_count(d, "people", "overlapping_episodes") == 1
 
 
@@ -359,7 +359,7 @@ def test_quality_counted_once_however_often_derived():
     derive_exposure(d)
     _ = d.spells, d.exposure
     rules = [(i.table, i.rule) for i in d.quality.issues]
-    assert rules.count(("history", "same_date_records")) == 1
+    assert rules.count(("history", "same_date_collapsed")) == 1
     assert rules.count(("history", "history_starts_after_hire")) == 1
 
 

@@ -72,10 +72,14 @@ class DataQualityReport:
         Every finding, in the order it was made.
     rows_in
         Rows read per table.
+    files
+        The file each table was read from, as messages name it (``people.csv``); later
+        stages (spells) name the file of their findings from it.
     """
 
     issues: list[Issue] = field(default_factory=list)
     rows_in: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
     def add(
         self,
@@ -169,6 +173,8 @@ class DataQualityReport:
                 if p
             )
             lines.append(
-                f"  [{i.action}] {i.table}/{i.rule}: {i.n_rows} rows ({where}) {i.message}"
+                f"  [{i.action}] {i.table}/{i.rule}: {i.n_rows} rows"
+                + (f" ({where})" if where else "")
+                + f" {i.message}"
             )
         return "\n".join(lines)

@@ -13,10 +13,10 @@ inclusive) covers ``[H, T + 1 day)``. A year is 365.25 days.
 Rules, in the order they are applied
 ------------------------------------
 1. **People.** An episode hired after ``as_of`` is excluded (``people /
-   hired_after_as_of``), as is one without a hire date (``missing_hire_date``)
+   hired_after_as_of``), as is one without a hire date (``missing_value``)
    or terminated before it was hired (``termination_before_hire``). A
    termination dated after ``as_of`` is not yet known on ``as_of``: the
-   episode is censored at ``as_of`` (``terminated_after_as_of``, a note). An
+   episode is censored at ``as_of`` (``termination_after_as_of``, a note). An
    open episode ends at ``as_of + 1 day``. When a person's episodes overlap,
    the earlier one is cut at the next hire date and censored there
    (``overlapping_episodes``, repaired); an episode cut to zero days (two
@@ -25,15 +25,15 @@ Rules, in the order they are applied
    0, 1, ... by hire date.
 2. **History.** Records dated after ``as_of`` are ignored (``history /
    after_as_of``, a note); records without an ID or date are excluded
-   (``missing_id_or_date``). Several records of one person on one date
-   collapse to the last one in file order (by ``row``; ``same_date_records``,
+   (``missing_value``). Several records of one person on one date
+   collapse to the last one in file order (by ``row``; ``same_date_collapsed``,
    repaired) -- the loader normally did this already.
 3. **Episode of a record.** A record belongs to the episode whose
    ``[hire_date, termination_date]`` contains its date (the latest hire on or
    before the date, found by a sorted search). Records of people absent from
-   ``people`` (``history_person_not_in_people``) or dated outside every
+   ``people`` (``person_not_in_people``) or dated outside every
    episode -- before the first hire, in a gap between episodes, after the
-   termination -- are excluded (``history_outside_employment``). The
+   termination -- are excluded (``outside_episode``). The
    ``episode`` column of ``history``, if any, is not used.
 4. **A record on the termination date** (other than the episode's first
    record) is ignored: the exit wins over whatever changed that day
@@ -122,7 +122,7 @@ def _record(
         if (issue.table, issue.rule, issue.n_rows, issue.message) == (table, rule, n, message):
             return
     shown = np.sort(np.asarray(rows, dtype=np.int64))[:10]  # the first rows in file order
-    quality.add(table, rule, action, n, message, rows=shown)
+    quality.add(table, rule, action, n, message, rows=shown, file=quality.files.get(table, ""))
 
 
 def _day(ts: pd.Timestamp) -> int:
@@ -226,10 +226,10 @@ def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes
     miss_hire = hire_na & ~bad_id
     late_hire = ~hire_na & ~bad_id & (hire > as_of)
     term_before = ~hire_na & ~bad_id & ~late_hire & ~term_na & (term < hire)
-    _record(quality, "people", "missing_employee_id", "excluded", int(bad_id.sum()),
+    _record(quality, "people", "missing_value", "excluded", int(bad_id.sum()),
             "people rows without an employee_id are left out of spells and exposure.",
             p_rows[bad_id])
-    _record(quality, "people", "missing_hire_date", "excluded", int(miss_hire.sum()),
+    _record(quality, "people", "missing_value", "excluded", int(miss_hire.sum()),
             "episodes without a hire date are left out of spells and exposure; "
             "fill in hire_date or drop the rows.", p_rows[miss_hire])
     _record(quality, "people", "hired_after_as_of", "excluded", int(late_hire.sum()),
@@ -240,7 +240,7 @@ def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes
             "correct hire_date or termination_date.", p_rows[term_before])
     keep_p = ~(bad_id | miss_hire | late_hire | term_before)
     future_term = keep_p & ~term_na & (term > as_of)
-    _record(quality, "people", "terminated_after_as_of", "note", int(future_term.sum()),
+    _record(quality, "people", "termination_after_as_of", "note", int(future_term.sum()),
             f"terminations dated after as-of {data.as_of.date()} are not yet known on as-of: "
             "these episodes are censored at as-of.", p_rows[future_term])
     exited_p = ~term_na & ~future_term
@@ -284,7 +284,7 @@ def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes
     for label, code in _EXIT_BY_TYPE.items():
         e_exit_code[ttype == label] = code
     untyped = e_exited & ~np.isin(ttype, list(_EXIT_BY_TYPE))
-    _record(quality, "people", "termination_type_missing", "repaired", int(untyped.sum()),
+    _record(quality, "people", "missing_termination_type", "repaired", int(untyped.sum()),
             "terminated episodes without a known termination_type count as exit_other; "
             "map the export's termination labels in [values.termination_type].",
             p_rows[kp[untyped]])
@@ -300,7 +300,7 @@ def _rule2_records(
     """Rule 2: usable history records, sorted, one per person and date (positions)."""
     quality = data.quality
     missing = (h_pid < 0) | day_na
-    _record(quality, "history", "missing_id_or_date", "excluded", int(missing.sum()),
+    _record(quality, "history", "missing_value", "excluded", int(missing.sum()),
             "history records without an employee_id or effective_date are left out.",
             h_rows[missing])
     after = ~missing & (day > as_of)
@@ -311,7 +311,7 @@ def _rule2_records(
     idx = idx[np.lexsort((idx, h_rows[idx], day[idx], h_pid[idx]))]
     dup = np.zeros(len(idx), bool)  # a later record of the same person and date follows
     dup[:-1] = (h_pid[idx][1:] == h_pid[idx][:-1]) & (day[idx][1:] == day[idx][:-1])
-    _record(quality, "history", "same_date_records", "repaired", int(dup.sum()),
+    _record(quality, "history", "same_date_collapsed", "repaired", int(dup.sum()),
             "several records of one person on one date: the last one in file order is kept.",
             h_rows[idx[dup]])
     return idx[~dup]
@@ -332,12 +332,12 @@ def _rule3_episode_of_records(
     else:
         inside = np.zeros(len(idx), bool)
     known = np.isin(r_pid, eps.pid)
-    _record(quality, "history", "history_person_not_in_people", "excluded",
+    _record(quality, "history", "person_not_in_people", "excluded",
             int((~known).sum()),
             "records of people with no usable row in people are left out; add the person's "
             "hire date to people.", h_rows[idx[~known]])
     outside = known & ~inside
-    _record(quality, "history", "history_outside_employment", "excluded", int(outside.sum()),
+    _record(quality, "history", "outside_episode", "excluded", int(outside.sum()),
             "records dated outside every employment episode of their person (before the "
             "hire date, between episodes or after the termination date) are left out; check "
             "hire and termination dates in people or effective dates in history.",

@@ -310,6 +310,7 @@ def load(
         out = _run(ld, reader)
     finally:
         reader.close()
+    out.quality.files.update(ld.labels)
     if cmap.config["export"].get("extract_date_inferred"):
         out.quality.add(
             ld.kind,
@@ -338,11 +339,23 @@ def validate(
     Returns
     -------
     DataQualityReport
-        Rows read per table and every repair, exclusion and note, by rule.
+        Rows read per table and every repair, exclusion and note, by rule: the loader's
+        and those of deriving spells and exposure (a spell before ``history_start``, a
+        change on the termination date, a history starting after the hire date ...),
+        which an audit runs too.
 
     Raises
     ------
     MapError, PrivacyError, InputError
         As :func:`load` (an export with fatal problems does not validate).
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> report = pathaudit.validate(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> print(report)  # doctest: +SKIP
     """
-    return load(data, map, as_of=as_of).quality
+    data = load(data, map, as_of=as_of)
+    _ = data.exposure  # the spells stage's rules run (and are counted) as in an audit
+    return data.quality
