@@ -1,9 +1,9 @@
 """Engines: the person-time cells on pandas, DuckDB and Dask, and canonical Parquet.
 
-The pandas engine derives spells and exposure in memory (``derived/spells.py``) and counts
-cells with numpy; DuckDB (out of core) and Dask (``dask.distributed``) read the canonical
-Parquet that :func:`write_canonical_parquet` (``pathaudit load --to-parquet``) writes and run
-the same narwhals expressions (:func:`cells_narwhals`). ``docs/engines.md`` says what runs
+The cells are written once in narwhals (:func:`cells_narwhals`) and run on the pandas
+exposure table in memory, or on DuckDB (out of core) and Dask (``dask.distributed``) reading
+the canonical Parquet that :func:`write_canonical_parquet` (``pathaudit load --to-parquet``)
+writes. ``docs/engines.md`` says what runs
 where.
 """
 
@@ -14,7 +14,6 @@ from pathaudit.engines._cells import (
     ENGINES,
     EVENT_KINDS,
     cells_narwhals,
-    cells_numpy,
     person_time_cells,
     write_canonical_parquet,
 )
@@ -26,7 +25,6 @@ __all__ = [
     "ENGINES",
     "EVENT_KINDS",
     "cells_narwhals",
-    "cells_numpy",
     "person_time_cells",
     "write_canonical_parquet",
 ]

@@ -1,4 +1,4 @@
-"""Person-time cells on pandas (numpy) and, through narwhals, on DuckDB and Dask.
+"""Person-time cells written once in narwhals: the same code on pandas, DuckDB and Dask.
 
 A cell is one combination of the key columns (by default track x grade x unit x fiscal year,
 optionally a group column such as gender). Its figures are the input of every rate of the
@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
-from pathaudit.derived.population import distinct_people
 from pathaudit.errors import ArgumentError
 
 ENGINES: tuple[str, ...] = ("pandas", "duckdb", "dask")
@@ -86,11 +85,10 @@ def person_time_cells(
         Key columns of a cell (default: track, grade, org_unit, year); any exposure column,
         e.g. ``("track", "grade", "quarter", "gender")``.
     engine
-        ``"pandas"`` (numpy codes and ``bincount``, in memory), ``"duckdb"`` (out of core)
-        or ``"dask"`` (the current ``dask.distributed`` client if one is running, else
-        Dask's local scheduler). DuckDB and Dask run the same narwhals expressions
-        (:func:`cells_narwhals`); both need their optional extra
-        (``pathaudit[duckdb]``, ``pathaudit[dask]``).
+        ``"pandas"`` (in memory), ``"duckdb"`` (out of core) or ``"dask"`` (the current
+        ``dask.distributed`` client if one is running, else Dask's local scheduler). All
+        three run the same narwhals expressions (:func:`cells_narwhals`); DuckDB and Dask
+        need their optional extra (``pathaudit[duckdb]``, ``pathaudit[dask]``).
 
     Returns
     -------
@@ -116,8 +114,7 @@ def person_time_cells(
     keys = list(keys)
     _check(engine, keys)
     if engine == "pandas":
-        frame = _as_frame(source)
-        return cells_numpy(frame, keys)
+        return cells_narwhals(_as_frame(source), keys)
     path = _exposure_path(source)
     with _quiet_dask():
         import narwhals as nw
@@ -161,47 +158,6 @@ def _check_columns(columns: Sequence[str], keys: Sequence[str]) -> None:
             f"The exposure table has no column {missing!r}; its columns are {list(columns)}. "
             "Use keys among them (schema.EXPOSURE)."
         )
-
-
-def cells_numpy(exposure: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """:func:`person_time_cells` on a pandas exposure table: integer codes, ``bincount``.
-
-    Each key is factorized once (sorted, missing values coded last), the codes are combined
-    into one cell code, and every figure is a ``bincount`` over it; distinct people by
-    :func:`~pathaudit.derived.population.distinct_people`. No copy of the table.
-    """
-    keys = list(keys)
-    _check_columns(list(exposure.columns), keys)
-    codes, labels = [], []
-    for k in keys:
-        c, u = pd.factorize(exposure[k], sort=True, use_na_sentinel=True)
-        c = np.where(c < 0, len(u), c).astype(np.int64)  # missing: its own code, last
-        codes.append(c)
-        labels.append(u)
-    cell = np.zeros(len(exposure), dtype=np.int64)
-    for c, u in zip(codes, labels, strict=True):
-        cell = cell * (len(u) + 1) + c
-    cells, inv = np.unique(cell, return_inverse=True)
-    size = len(cells)
-    out: dict[str, Any] = {}
-    rest = cells.copy()
-    for k, u in reversed(list(zip(keys, labels, strict=True))):
-        pos = rest % (len(u) + 1)
-        rest = rest // (len(u) + 1)
-        values = pd.Series(u).astype(exposure[k].dtype).array
-        out[k] = values.take(np.where(pos < len(u), pos, -1), allow_fill=True)
-    table = pd.DataFrame({k: out[k] for k in keys})
-    event = exposure["event"]
-    person = pd.factorize(exposure["employee_id"])[0]
-    table["person_years"] = np.bincount(
-        inv, weights=exposure["person_years"].to_numpy(dtype=float), minlength=size
-    )
-    table["people"] = distinct_people(inv, person, size).astype(np.int64)
-    table["intervals"] = np.bincount(inv, minlength=size).astype(np.int64)
-    for kind in EVENT_KINDS:
-        hit = (event == kind).to_numpy(dtype=bool, na_value=False)
-        table[f"events_{kind}"] = np.bincount(inv[hit], minlength=size).astype(np.int64)
-    return table
 
 
 def cells_narwhals(native: Any, keys: Sequence[str]) -> pd.DataFrame:
