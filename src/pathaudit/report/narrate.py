@@ -90,6 +90,11 @@ _SAME: dict[str, str] = {
 }
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
+_NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+_BOUNDS = re.compile(
+    rf"\b(within|outside|beyond|above|below|straddles) ({_NUM})(?: to ({_NUM}))?(?![\w.%])"
+)
+"""A threshold's value(s) in a threshold or reason text ("lies within 0.8 to 1.25")."""
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -130,10 +135,28 @@ def _null(unit: str) -> float | None:
 
 
 def _numbers_in(text: str, unit: str, fmt: Formatter) -> str:
-    """The numbers of a threshold or reason text, formatted in the figure's unit."""
-    if unit_kind(unit) not in ("percent", "points", "ratio"):
+    """The threshold values of a threshold or reason text, formatted in the figure's unit.
+
+    Only the numbers that follow "within", "outside", "beyond", "above", "below" or
+    "straddles" are the threshold's; any other number (a count, "by 46% of the threshold")
+    is left as written.
+
+    Examples
+    --------
+    >>> _numbers_in("the whole interval lies above 0.02 (by 175% of the threshold)",
+    ...             "pay change", Formatter())
+    'the whole interval lies above 2.0% (by 175% of the threshold)'
+    """
+    if unit_kind(unit) not in ("percent", "points", "ratio", "log"):
         return text
-    return _NUMBER.sub(lambda m: fmt.figure(float(m.group()), unit), text)
+
+    def one(m: re.Match[str]) -> str:
+        out = f"{m.group(1)} {fmt.figure(float(m.group(2)), unit)}"
+        if m.group(3) is not None:
+            out += f" to {fmt.figure(float(m.group(3)), unit)}"
+        return out
+
+    return _BOUNDS.sub(one, text)
 
 
 def describe_difference(row: Any, formatter: Formatter | None = None) -> str:
