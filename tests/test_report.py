@@ -415,3 +415,31 @@ def test_renders_and_prints_in_chromium(report, tmp_path):
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(target) / "report.png")
         shutil.copy(pdf, Path(target) / "report.pdf")
+
+
+def test_report_and_threshold_sections_of_the_map():
+    import tomllib
+
+    from pathaudit.errors import MapError
+    from pathaudit.io.mapping import parse_map
+    from pathaudit.sample import sample_dir
+
+    raw = tomllib.loads((sample_dir() / "map.toml").read_text(encoding="utf-8"))
+    plain = parse_map(raw).config
+    assert "report" not in plain and "thresholds" not in plain  # absent: config as before
+    raw["report"] = {"organisation": " Example Ltd ", "locale": "fr"}
+    raw["thresholds"] = {"pay_margin": 0.03, "attrition_margin": [0.9, 1.1],
+                         "management": {"switch_premium.estimate": 0.05}}
+    config = parse_map(raw).config
+    assert config["report"] == {"organisation": "Example Ltd", "locale": "fr"}
+    assert config["thresholds"]["attrition_margin"] == [0.9, 1.1]
+    raw["report"] = {"organisation": 3, "locale": "xx", "organization": "x"}
+    raw["thresholds"] = {"pay_margin": 5, "attrition_margin": [1.2, 0.8]}
+    with pytest.raises(MapError) as err:
+        parse_map(raw)
+    text = str(err.value)
+    for part in ("Unknown key 'organization' in [report]", "did you mean 'organisation'",
+                 "[report] locale must be one of 'en', 'de', 'fr', 'ch'",
+                 "[thresholds] pay_margin must be a number above 0 and at most 1",
+                 "[thresholds] attrition_margin must be two ratios"):
+        assert part.lower() in text.lower(), part
