@@ -478,3 +478,10 @@ def test_validate_runs_the_spells_rules_and_names_the_file(tmp_path):
     found = [i for i in report.issues if i.rule == "history_starts_after_hire"]
     assert found and found[0].file.startswith("job_history.csv")
     assert "rows ()" not in str(report)
+
+
+def test_management_profiles_the_organisation_when_the_export_names_no_unit():
+    data = load("snapshot_tenure")
+    res = pathaudit.forced_management(data, over_time=False)
+    assert res.profile is not None
+    assert set(res.profile.table.columns) >= {"indicator"}

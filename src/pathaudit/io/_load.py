@@ -356,6 +356,6 @@ def validate(
     >>> report = pathaudit.validate(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
     >>> print(report)  # doctest: +SKIP
     """
-    data = load(data, map, as_of=as_of)
-    _ = data.exposure  # the spells stage's rules run (and are counted) as in an audit
-    return data.quality
+    loaded = load(data, map, as_of=as_of)
+    _ = loaded.exposure  # the spells stage's rules run (and are counted) as in an audit
+    return loaded.quality

@@ -122,9 +122,7 @@ class Mapped:
     rule: pd.Series
 
 
-def apply_rules(
-    values: pd.Series, mapping: dict[str, Any], keep: tuple[str, ...] = ()
-) -> Mapped:
+def apply_rules(values: pd.Series, mapping: dict[str, Any], keep: tuple[str, ...] = ()) -> Mapped:
     """Apply a ``[values]`` section to export values: exact labels, patterns, default.
 
     Parameters

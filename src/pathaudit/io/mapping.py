@@ -546,7 +546,7 @@ def _check_files(raw: dict[str, Any], kind: str, problems: list[str]) -> dict[st
     if kind == "snapshot" and "pay_history" in files:
         problems.append(
             "[files] names a pay_history file but [export] kind is 'snapshot'. A file of pay "
-            "changes is merged into a job history: set kind = \"history\"."
+            'changes is merged into a job history: set kind = "history".'
         )
     if kind == "snapshot" and "history" in files:
         problems.append(

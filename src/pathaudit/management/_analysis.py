@@ -884,7 +884,8 @@ def forced_management(
         indicators too (returned as parts only when asked for).
     by
         Grouping of the per-unit profile (default ``"org_unit"``; None for the
-        organisation only).
+        organisation only). ``"org_unit"`` on data whose records name no unit (a payroll or
+        attrition export without one) profiles the organisation only, as None does.
     over_time
         Also compute every indicator per fiscal year (``profile`` rows with
         ``by == "year"``), so a change to the ladder can be seen.
@@ -937,6 +938,8 @@ def forced_management(
     seed = check_seed(seed)
     if by is not None and not isinstance(by, str):
         raise ArgumentError(f"by must be None or one column name (e.g. 'org_unit'); got {by!r}.")
+    if by == "org_unit" and not data.history["org_unit"].notna().any():
+        by = None  # no unit in the export: the organisation is the one unit
     check_by(by, data)
     over_time = _check_flag(over_time, "over_time")
     ths = resolve_thresholds(thresholds)
