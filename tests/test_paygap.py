@@ -647,3 +647,12 @@ def test_a_suppressed_earlier_report_says_its_categories_cannot_be_tracked(tmp_p
     assert any(n.part == "article10" and "filing output" in n.text for n in later.notes)
     a10 = later.part("article10").table.set_index("category")
     assert a10["previous_gap"].isna().all() and a10.loc["grade 5", "status"] == "below threshold"
+
+
+def test_a_bonus_gap_needs_k_women_and_k_men_paid_a_bonus():
+    res = pathaudit.uk_gender_pay_gap(uk_org(k=3), bootstrap=0, permutations=0)
+    b = res.part("bonus").table.set_index(["scope", "measure"])
+    # two women were paid a bonus (k = 3): the gap is hidden; 5 women and 6 men are counted
+    assert bool(b.loc[("overall", "mean bonus gap"), "suppressed"])
+    assert np.isnan(b.loc[("overall", "mean bonus gap"), "estimate"])
+    assert b.loc[("overall", "share of women paid a bonus"), "estimate"] == pytest.approx(0.4)

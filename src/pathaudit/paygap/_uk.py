@@ -166,8 +166,9 @@ def _bonus(run: _UK, spec: PartSpec[_UK]) -> Result | NotComputed:
                     "ci_lower": float(lo),
                     "ci_upper": float(hi),
                     "n": int(n),
-                    "n_men": int(n) if sex == "men" else np.nan,
-                    "n_women": int(n) if sex == "women" else np.nan,
+                    # a share is about one sex: its headcount is the count it rests on
+                    "n_men": int(n),
+                    "n_women": int(n),
                 }
             )
     table = pd.DataFrame(rows)
@@ -186,7 +187,8 @@ def _bonus(run: _UK, spec: PartSpec[_UK]) -> Result | NotComputed:
         "p_value",
         "mde",
     ]
-    return run.run.build(spec, table[cols], n_col="n", quantiles=MEDIAN_RULE)
+    # a gap needs k men and k women paid a bonus; a share, k people of its sex
+    return run.run.build(spec, table[cols], n_col=GAP_COUNTS, quantiles=MEDIAN_RULE)
 
 
 def _quartiles(run: _UK, spec: PartSpec[_UK]) -> Result:
