@@ -443,3 +443,29 @@ def test_report_and_threshold_sections_of_the_map():
                  "[thresholds] pay_margin must be a number above 0 and at most 1",
                  "[thresholds] attrition_margin must be two ratios"):
         assert part.lower() in text.lower(), part
+
+
+def test_a_trend_point_that_would_describe_a_few_joiners_or_leavers_is_hidden(sample_data):
+    """Two consecutive points whose populations differ by 1 to k - 1 people: the later one
+    is suppressed (its difference with the earlier would describe them); no difference, or
+    k or more, is fine."""
+    from pathaudit.report._build import _publish_trend
+    from pathaudit.report._trends import TREND_COLUMNS, population_changes
+
+    base = {"analysis": "pay_parity", "key": "adjusted_gap_base", "label": "gap",
+            "unit": "proportional gap", "status": "inconclusive", "reason": "",
+            "window": "w", "ci_lower": -0.1, "ci_upper": 0.0, "n": 500.0}
+    rows = [base | {"period": p, "period_end": pd.Timestamp(e), "estimate": -0.05,
+                    "n_changed": c}
+            for p, e, c in (("2025Q1", "2025-03-31", math.inf), ("2025Q2", "2025-06-30", 3.0),
+                            ("2025Q3", "2025-09-30", math.inf), ("2025Q4", "2025-12-31", 40.0))]
+    trend = pd.DataFrame(rows, columns=list(TREND_COLUMNS))
+    shown = _publish_trend(trend, sample_data).set_index("period")
+    assert np.isnan(shown.loc["2025Q2", "estimate"]) and shown.loc["2025Q2", "suppressed"]
+    assert shown.loc[["2025Q1", "2025Q3", "2025Q4"], "estimate"].notna().all()
+    assert "n_changed" not in shown.columns
+    # on the sample, every quarter's populations change by many people
+    qs = trend_quarters(sample_data, "2025Q4")
+    for population in ("employed", "window", "observed"):
+        counts = population_changes(sample_data, qs, population)
+        assert counts[0] == math.inf and all(c >= 5 for c in counts[1:])

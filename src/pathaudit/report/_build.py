@@ -396,9 +396,11 @@ def _publish_trend(trend: pd.DataFrame, data: AuditData) -> pd.DataFrame:
     t = trend.copy()
     t["period_end"] = t["period_end"].astype(str)
     quarterly = t["n"].notna() | t["estimate"].isna()
+    # a point is hidden when it rests on fewer than k people, or when fewer than k (but
+    # some) people entered or left its population since the previous point
     res = make_result(
         t.loc[quarterly].reset_index(drop=True), groups=["analysis", "key", "period",
-                                                         "period_end"],
+                                                         "period_end"], n_col=("n", "n_changed"),
         analysis="Report: primary figures per quarter end",
         definition="each analysis's primary headline figure, recomputed as of each quarter end",
         method="the analysis's own method; see each figure's definition",
@@ -412,7 +414,7 @@ def _publish_trend(trend: pd.DataFrame, data: AuditData) -> pd.DataFrame:
         res.tables["by_year"] = t.loc[~quarterly].reset_index(drop=True).assign(suppressed=False)
     shown = publish({"trends": res}, data.min_cell_size)["trends"]
     out = pd.concat([shown.table, *shown.tables.values()], ignore_index=True)
-    return out
+    return out.drop(columns="n_changed")
 
 
 def _header(data: AuditData, at: AuditData, label: str, end: pd.Timestamp, seed: int, k: int,
