@@ -241,7 +241,32 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 
 
 def print_pdf(html: Path, out: Path, timeout: float = 120) -> Path:
-    """Print an HTML file to PDF (A4, the page's print CSS) with headless Chromium."""
+    """Print an HTML file to PDF (A4, the page's print CSS) with headless Chromium.
+
+    Parameters
+    ----------
+    html
+        The HTML file (a report written by :meth:`Report.write`).
+    out
+        The PDF to write.
+    timeout
+        Seconds Chromium may take.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    InputError
+        When no Chromium is installed (with how to install it), or it fails.
+
+    Examples
+    --------
+    >>> print_pdf(Path("report.html"), Path("report.pdf"))  # doctest: +SKIP
+    PosixPath('report.pdf')
+    """
     browser = next((b for b in BROWSERS if shutil.which(b)), None)
     if browser is None:
         raise InputError(

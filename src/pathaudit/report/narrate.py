@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pathaudit.checks import check_choice
 from pathaudit.errors import ArgumentError
-from pathaudit.headline import QUESTIONS, STATUSES
+from pathaudit.headline import STATUSES
 from pathaudit.report._format import NULL_VALUES, Formatter, unit_kind
 
 __all__ = [
@@ -375,20 +375,3 @@ def next_step(row: Any) -> str:
     step = _STEPS[str(r["status"])].format(reason=r.get("reason", "") or "")
     return f"{r['label']}: {step}."
 
-
-def question_of(key: str) -> str:
-    """The leader's question a headline question key stands for.
-
-    Examples
-    --------
-    >>> question_of("pay")
-    'Are ICs paid like managers at the same grade?'
-    """
-    if key not in QUESTIONS:
-        raise ArgumentError(f"question must be one of {sorted(QUESTIONS)}; got {key!r}.")
-    return QUESTIONS[key]
-
-
-def join_sentences(sentences: Sequence[str]) -> str:
-    """Sentences joined with single spaces, empty ones left out."""
-    return " ".join(s.strip() for s in sentences if s and s.strip())
