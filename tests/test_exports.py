@@ -485,3 +485,24 @@ def test_management_profiles_the_organisation_when_the_export_names_no_unit():
     res = pathaudit.forced_management(data, over_time=False)
     assert res.profile is not None
     assert set(res.profile.table.columns) >= {"indicator"}
+
+
+def test_grade_from_a_rule_in_the_map_gives_a_ladder_labelled_realised():
+    import tomllib
+
+    from pathaudit.management._pay import ladder_inferred
+
+    raw = tomllib.loads((EXPORTS / "payroll_titles" / "map.toml").read_text())
+    del raw["files"]["ladder"]
+    raw["derive"]["grade"] = {
+        "from": "Job Title",
+        "pattern": r"\b([IVX]+|\d+)$",
+        "numerals": "arabic",
+    }
+    raw["values"]["grade"] = {"re:^[4-9]$": "3"}  # a rule on the derived value: caps at 3
+    data = pathaudit.load(EXPORTS / "payroll_titles", raw)
+    expected = _payroll_raw()["grade"]
+    assert list(data.history.sort_values("row")["grade"]) == list(expected)
+    assert ladder_inferred(data)
+    with pytest.raises(MapError, match="grade twice"):
+        parse_map({**raw, "grade": {"column": "Department"}})

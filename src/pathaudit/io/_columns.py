@@ -529,9 +529,12 @@ def canonical_table(ld: LoadContext, src: Source, frame: pd.DataFrame) -> pd.Dat
         else:
             cols[col.name] = cols_of.parse(col, export, frame[export])
     if "grade" in resolved and table in ("history", "snapshot"):
-        cols["grade"] = cols_of.number(
-            "grade", resolved["grade"], frame[resolved["grade"]], integer=True
-        )
+        raw_grade = frame[resolved["grade"]]
+        label = resolved["grade"]
+        if ld.cmap.derive("grade") is not None:  # a grade made by a rule: [derive.grade]
+            raw_grade = cols_of.text("grade", label, cols_of.derive("grade", label, raw_grade))
+            label = f"{label} ([derive.grade])"
+        cols["grade"] = cols_of.number("grade", label, raw_grade, integer=True)
     out = pd.DataFrame(cols, index=frame.index)
     out["row"] = np.arange(1, len(out) + 1, dtype="int64")
     out.attrs["present"] = sorted(resolved)

@@ -153,7 +153,7 @@ def _text_columns() -> tuple[str, ...]:
 VALUE_COLUMNS: tuple[str, ...] = _text_columns()
 """Canonical columns that may have a ``[values.<column>]`` section."""
 
-DERIVE_COLUMNS: tuple[str, ...] = VALUE_COLUMNS
+DERIVE_COLUMNS: tuple[str, ...] = (*VALUE_COLUMNS, "grade")
 """Canonical columns that may be derived from another export column (``[derive.<column>]``)."""
 
 
@@ -284,8 +284,15 @@ class ColumnMap:
 
     @property
     def grade_column(self) -> str | None:
-        """Export column holding a global grade (instead of a ladder table), if any."""
-        return self.config.get("grade", {}).get("column")
+        """Export column holding a global grade (instead of a ladder table), if any.
+
+        ``[grade] column``, else the ``from`` column of ``[derive.grade]`` (a grade made
+        from another column by a rule).
+        """
+        column = self.config.get("grade", {}).get("column")
+        if column is None and "grade" in self.config.get("derive", {}):
+            column = self.config["derive"]["grade"]["from"]
+        return column
 
     @property
     def filters(self) -> dict[str, Any]:
@@ -589,7 +596,7 @@ def _check_values(raw: dict[str, Any], problems: list[str]) -> dict[str, dict[st
     values = raw.get("values", {})
     out: dict[str, dict[str, Any]] = {}
     for column, mapping in values.items():
-        if column not in VALUE_COLUMNS:
+        if column not in (*VALUE_COLUMNS, "grade"):
             problems.append(_unknown(column, "[values]", VALUE_COLUMNS))
             continue
         sec = f"[values.{column}]"
@@ -931,11 +938,18 @@ def parse_map(source: str | Path | dict[str, Any] | ColumnMap) -> ColumnMap:
     derive = _check_derive(raw, problems)
     if derive:
         config["derive"] = derive
+    given = raw.get("grade", {}).get("column") if isinstance(raw.get("grade"), dict) else None
+    if "grade" in derive and given is not None and given != derive["grade"]["from"]:
+        problems.append(
+            "The column map gives the grade twice: [grade] column and [derive.grade]. Keep one."
+        )
     config["dates"] = _check_dates(raw, problems)
     numbers = _check_numbers(raw, problems)
     if numbers:
         config["numbers"] = numbers
     grade = _check_grade(raw, problems)
+    if "grade" in derive and not grade:  # a grade by a rule: the ladder is read from the data
+        grade = {"column": derive["grade"]["from"]}
     if grade:
         config["grade"] = grade
     config["filters"] = _check_filters(raw, problems)
