@@ -506,3 +506,13 @@ def test_grade_from_a_rule_in_the_map_gives_a_ladder_labelled_realised():
     assert ladder_inferred(data)
     with pytest.raises(MapError, match="grade twice"):
         parse_map({**raw, "grade": {"column": "Department"}})
+
+
+def test_one_observation_window_in_summary_manifest_and_attrition():
+    data = load("snapshot_dates")
+    start = data.summary()["history_start"]
+    assert start == "2015-03-01" == run_manifest(data)["history_start"]
+    with pytest.warns(StatisticalWarning):
+        res = pathaudit.attrition(data, parts=["rates"])
+    caveat = [n.text for n in res.notes if n.kind == "caveat"][0]
+    assert caveat.endswith(f"the observed window starts on history_start, {start}.")
