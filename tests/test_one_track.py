@@ -170,7 +170,7 @@ def test_the_parts_that_compare_tracks_say_why_in_the_notes(one_track):
                  if n["kind"] == "not computed" and n["text"] == ONE_TRACK}
         assert noted == parts, name
         for part in parts:
-            assert not (one_track / f"{name}__{part}.csv").exists(), (name, part)
+            assert not (one_track / "tables" / f"{name}__{part}.csv").exists(), (name, part)
 
 
 def test_every_within_track_figure_is_there(one_track):
@@ -178,7 +178,7 @@ def test_every_within_track_figure_is_there(one_track):
                  "attrition__turnover", "attrition__retention", "attrition__regretted",
                  "attrition__cox", "pay_parity__distribution", "eu_pay_transparency__pay_gaps",
                  "pay_parity__ceilings", "time_to_promotion__incidence"):
-        frame = pd.read_csv(one_track / f"{name}.csv")
+        frame = pd.read_csv(one_track / "tables" / f"{name}.csv")
         assert len(frame), name
         if "track" in frame and name != "pay_parity__ceilings":
             assert set(frame["track"].dropna().astype(str)) <= {"IC", "all"}, name
@@ -186,7 +186,7 @@ def test_every_within_track_figure_is_there(one_track):
     ceilings = pd.read_csv(one_track / "tables" / "pay_parity__ceilings.csv").set_index("track")
     assert ceilings.loc["M", ["estimate", "top_grade_realised"]].isna().all()
     assert ceilings.loc["IC", "estimate"] > 0
-    rates = pd.read_csv(one_track / "tables" / "attrition__rates.csv")
+    rates = pd.read_parquet(one_track / "data" / "attrition__rates.parquet")  # full precision
     ic = rates.loc[(rates["track"] == "IC") & (rates["kind"] == "voluntary")].iloc[0]
     assert ic["ci_lower"] < ic["estimate"] < ic["ci_upper"] and ic["events"] > 100
     retention = pd.read_csv(one_track / "tables" / "attrition__retention.csv")
@@ -345,7 +345,7 @@ def test_ten_people_the_pay_gap_is_not_estimable_below_the_minimums(tmp_path):
     # three ICs and four managers employed at the end: below the people-per-track minimum
     assert "3 people on the IC side" in head["adjusted_gap_base"]["reason"]
     # the table keeps the fit, with its residual degrees of freedom, for the record
-    adjusted = pd.read_csv(out / "pay_parity__adjusted.csv")
+    adjusted = pd.read_csv(out / "tables" / "pay_parity__adjusted.csv")
     overall = adjusted.loc[(adjusted["component"] == "base") & (adjusted["scope"] == "overall")]
     assert overall["df_resid"].iloc[0] < MINIMUMS["residual_df"].value
     # and no finding claims a gap the data cannot support

@@ -504,7 +504,12 @@ def write_charts(result: AnalysisResult, folder: str | Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     shown = result.published()  # the publish stage once, not once per chart
-    with matplotlib.rc_context({"svg.hashsalt": "pathaudit", "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"svg.hashsalt": "pathaudit", "svg.fonttype": "none"}), \
+            warnings.catch_warnings():
+        # a part whose groups are all suppressed draws no labelled artist: its empty legend
+        # is expected, not a problem
+        warnings.filterwarnings("ignore", message="No artists with labels found",
+                                category=UserWarning)
         for part in result.plottable():
             fig, ax = plt.subplots(figsize=(7, 4))
             try:
