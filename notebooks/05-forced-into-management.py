@@ -405,7 +405,8 @@ display(
         "\n".join(todo or ["- No figure is flagged."])
         + (f"\n- **Inconclusive** ({len(open_)}): " + "; ".join(open_) + ". More time or a "
            "larger population will narrow them; do not read them as clear." if open_ else "")
-        + "\n\n`pathaudit audit` writes every table above to CSV (`tables/forced_management__*.csv`), "
+        + "\n\n`pathaudit audit` writes every table above to CSV "
+        "(`tables/forced_management__*.csv`), "
         "the headline and notes to `summary.json`, for the quarterly report."
     )
 )
