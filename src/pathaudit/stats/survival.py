@@ -261,17 +261,25 @@ def aalen_johansen(
     """
     t, ev, e = _check(time, event, entry)
     if causes is None:
-        causes = tuple(int(c) for c in np.unique(ev[ev > 0]))
-    order_t = np.sort(t[ev > 0])
-    utime = np.unique(order_t)
+        coded = ev[ev > 0]
+        small = len(coded) and int(coded.max()) < 1 << 16
+        present = np.flatnonzero(np.bincount(coded)) if small else np.unique(coded)
+        causes = tuple(int(c) for c in present)
+    # events per distinct event time by sorting (no per-observation binary search):
+    # count(u) = #{t <= u} - #{t < u} on each sorted set of event times
+    ts = np.sort(t[ev > 0])
+    utime = ts[np.concatenate([[True], ts[1:] != ts[:-1]])] if len(ts) else ts
     nk = risk_set(t, utime, None if entry is None else e)
-    idx = np.searchsorted(utime, t)
     m = len(utime)
+
+    def count(sorted_t: Array) -> Array:
+        right = np.searchsorted(sorted_t, utime, side="right")
+        return (right - np.searchsorted(sorted_t, utime, side="left")).astype(float)
+
     d = np.zeros((m, len(causes)))
     for j, c in enumerate(causes):
-        sel = ev == c
-        d[:, j] = np.bincount(idx[sel], minlength=m)[:m]
-    da = np.bincount(idx[ev > 0], minlength=m)[:m].astype(float)
+        d[:, j] = count(np.sort(t[ev == c]))
+    da = count(ts)
     nkf = nk.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - da / nkf)
@@ -1139,22 +1147,36 @@ def logrank(
     """
     t, ev, e = _check(time, np.asarray(status).astype(bool), entry)
     st = ev.astype(bool)
-    labels, g_codes = np.unique(np.asarray(group), return_inverse=True)
+    labels, g_codes = _codes(group)
     n_g = len(labels)
     if n_g < 2:
         return np.nan, 0, np.nan
-    if strata is None:
-        s_codes = np.zeros(len(t), dtype=np.int64)
-    else:
-        _, s_codes = np.unique(np.asarray(strata), return_inverse=True)
-    des = _CoxDesign(t, st, e, s_codes.astype(np.int64))
-    nk = des.at_risk_sum(np.ones(len(t)))
-    ngk = des.at_risk_sum(np.eye(n_g)[g_codes])
-    d = des.d
-    dgk = np.zeros((des.G, n_g))
-    ev_groups = g_codes[st]
-    for g in range(n_g):
-        dgk[:, g] = np.bincount(des.pos[ev_groups == g], minlength=des.G)
+    s_codes = np.zeros(len(t), dtype=np.int64) if strata is None else _codes(strata)[1]
+    # per stratum and group, by sorting: at risk at an event time u is
+    # #{t_i >= u} - #{entry_i >= u} (entry_i < t_i); events at u are #{t_i <= u} - #{t_i < u}
+    ngk_parts, dgk_parts = [], []
+    for s_code in np.unique(s_codes):
+        in_s = s_codes == s_code
+        ts, es, sts, gs = t[in_s], e[in_s], st[in_s], g_codes[in_s]
+        ev_t = np.sort(ts[sts])
+        if not len(ev_t):
+            continue
+        u = ev_t[np.concatenate([[True], ev_t[1:] != ev_t[:-1]])]
+        n_s = np.zeros((len(u), n_g))
+        d_s = np.zeros((len(u), n_g))
+        for g in range(n_g):
+            in_g = gs == g
+            tg, eg, tev = np.sort(ts[in_g]), np.sort(es[in_g]), np.sort(ts[in_g & sts])
+            n_s[:, g] = np.searchsorted(eg, u, side="left") - np.searchsorted(tg, u, side="left")
+            d_s[:, g] = np.searchsorted(tev, u, side="right") - np.searchsorted(tev, u, "left")
+        ngk_parts.append(n_s)
+        dgk_parts.append(d_s)
+    if not ngk_parts:
+        return np.nan, n_g - 1, np.nan
+    ngk = np.concatenate(ngk_parts)
+    dgk = np.concatenate(dgk_parts)
+    nk = ngk.sum(axis=1)
+    d = dgk.sum(axis=1)
     ok = nk > 1
     r = ngk[ok] / nk[ok, None]
     o_e = (dgk[ok] - d[ok, None] * r).sum(axis=0)
@@ -1168,6 +1190,14 @@ def logrank(
         # no event time with more than one group at risk: the test has no information
         return np.nan, df, np.nan
     return chi2, df, float(sps.chi2.sf(chi2, df))
+
+
+def _codes(values: ArrayLike) -> tuple[np.ndarray, NDArray[np.int64]]:
+    """Sorted distinct values and the code of each value (``np.unique``'s, by a hash table)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(values), sort=True, use_na_sentinel=False)
+    return np.asarray(uniques), codes.astype(np.int64)
 
 
 def concordance(
