@@ -118,7 +118,8 @@ def hire_from_tenure(ld: LoadContext, s: pd.DataFrame, t: str, present: list[str
             continue
         tenure = s[col].astype("float64")
         whole = bool(np.all(np.equal(np.floor(tenure.dropna()), tenure.dropna())))
-        fill = hire.isna() & tenure.notna() & (tenure >= 0)
+        # people still employed only: a leaver's tenure ends on a day the extract is not
+        fill = hire.isna() & tenure.notna() & (tenure >= 0) & s["termination_date"].isna()
         if not fill.any():
             continue
         years = tenure + (0.5 if whole else 0.0)
