@@ -469,3 +469,17 @@ def test_a_trend_point_that_would_describe_a_few_joiners_or_leavers_is_hidden(sa
     for population in ("employed", "window", "observed"):
         counts = population_changes(sample_data, qs, population)
         assert counts[0] == math.inf and all(c >= 5 for c in counts[1:])
+
+
+def test_a_snapshot_export_gets_no_trends():
+    """Past quarters cannot be recomputed from current states: said, not drawn."""
+    from pathaudit.errors import StatisticalWarning
+    from pathaudit.sample import sample_dir
+
+    data = pathaudit.load(sample_dir(), sample_dir() / "map_snapshot.toml")
+    with pytest.warns(StatisticalWarning, match="Snapshot-only export"):
+        res = {"attrition": pathaudit.attrition(data, parts=["rate_ratio"])}
+    rep = build_report(data, results=res)
+    assert rep.trends.empty
+    assert "snapshot export holds each person" in rep.verdicts.loc[0, "change_quarter"]
+    assert "Not computed: a snapshot export holds each person" in rep.html

@@ -43,6 +43,13 @@ DEFAULT_SEED = BOOTSTRAP_SEED
 """Seed of every resampling step when none is given: the one default of the library, the
 audit and the command line (``pathaudit.audit.DEFAULT_SEED``)."""
 
+NO_TRENDS = "trends were not asked for (trends=False)"
+SNAPSHOT_TRENDS = (
+    "a snapshot export holds each person's current state only, so past quarters cannot be "
+    "recomputed from it; load a history export for the trends"
+)
+"""Why the trend section is empty."""
+
 NOT_SHOWN_NOTE = (
     "† no value: not estimable from these data, or a quantile resting on fewer than {k} people "
     "on either side."
@@ -392,15 +399,18 @@ def build_report(
     fmt = Formatter(str((data.config.get("report") or {}).get("locale", "en")), _currency(data))
 
     trend = pd.DataFrame()
+    why_not = "" if trends else NO_TRENDS
+    if trends and data.is_snapshot:
+        why_not, trends = SNAPSHOT_TRENDS, False
     quarters = trend_quarters(at, label) if trends else []
     if trends:
         trend = compute_trends(data, quarters, opts, seed, res)
         trend = _publish_trend(trend, at)
-    verdicts = _verdicts(res, missing, trend, label, fmt)
+    verdicts = _verdicts(res, missing, trend, label, fmt, why_not)
     context = {
         "header": _header(data, at, label, end, seed, k, fmt),
         "verdicts": verdicts.to_dict(orient="records"),
-        "trend": _trend_section(trend, res, fmt, k, trends),
+        "trend": _trend_section(trend, res, fmt, k, why_not),
         "previous": _previous(previous, data, opts, seed, fmt, k) if previous else None,
         "management": _management(res.get("forced_management"), fmt, k),
         "details": _details(res, missing, fmt, k),
@@ -463,14 +473,15 @@ def _header(data: AuditData, at: AuditData, label: str, end: pd.Timestamp, seed:
 
 
 def _verdicts(res: Mapping[str, AnalysisResult], missing: Mapping[str, str],
-              trend: pd.DataFrame, label: str, fmt: Formatter) -> pd.DataFrame:
+              trend: pd.DataFrame, label: str, fmt: Formatter, why_not: str
+              ) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for name, result in res.items():
         head = result.headline()
         for _, r in head.loc[head["primary"]].iterrows():
             seen.add(str(r["question"]))
-            rows.append(_verdict(name, r.to_dict(), trend, label, fmt))
+            rows.append(_verdict(name, r.to_dict(), trend, label, fmt, why_not))
     for name, why in missing.items():
         q = {"pay_parity": "pay", "time_to_promotion": "promotion",
              "forced_management": "management", "attrition": "attrition"}[name]
@@ -479,16 +490,16 @@ def _verdicts(res: Mapping[str, AnalysisResult], missing: Mapping[str, str],
                    "estimate": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
                    "n": math.nan, "unit": "", "threshold": "", "status": "not computed",
                    "reason": why, "primary": True}
-            rows.append(_verdict(name, row, trend, label, fmt))
+            rows.append(_verdict(name, row, trend, label, fmt, why_not))
     order = {q: i for i, q in enumerate(QUESTIONS)}
     rows.sort(key=lambda r: order.get(r["question"], len(order)))
     return pd.DataFrame(rows)
 
 
 def _verdict(name: str, r: dict[str, Any], trend: pd.DataFrame, label: str,
-             fmt: Formatter) -> dict[str, Any]:
+             fmt: Formatter, why_not: str = NO_TRENDS) -> dict[str, Any]:
     unit = str(r["unit"])
-    quarter_change, year_change = _changes(r, trend, label, fmt)
+    quarter_change, year_change = _changes(r, trend, label, fmt, why_not)
     return {
         "analysis": name,
         "question": r["question"],
@@ -512,10 +523,10 @@ def _verdict(name: str, r: dict[str, Any], trend: pd.DataFrame, label: str,
     }
 
 
-def _changes(r: Mapping[str, Any], trend: pd.DataFrame, label: str, fmt: Formatter
-             ) -> tuple[str, str]:
+def _changes(r: Mapping[str, Any], trend: pd.DataFrame, label: str, fmt: Formatter,
+             why_not: str = NO_TRENDS) -> tuple[str, str]:
     if trend.empty:
-        return ("Not computed: trends were not asked for.",) * 2
+        return (f"No change computed: {why_not}.",) * 2
     rows = trend.loc[trend["key"] == r["key"]].reset_index(drop=True)
     unit = str(r["unit"])
     if rows.empty:
@@ -551,7 +562,7 @@ def _changes(r: Mapping[str, Any], trend: pd.DataFrame, label: str, fmt: Formatt
 
 
 def _trend_section(trend: pd.DataFrame, res: Mapping[str, AnalysisResult], fmt: Formatter,
-                   k: int, asked: bool) -> dict[str, Any]:
+                   k: int, why_not: str) -> dict[str, Any]:
     figures = []
     if not trend.empty:
         for key, rows in trend.groupby("key", sort=False):
@@ -575,7 +586,8 @@ def _trend_section(trend: pd.DataFrame, res: Mapping[str, AnalysisResult], fmt: 
             )
             figures.append({"label": rows["label"].iloc[0], "window": rows["window"].iloc[0],
                             "chart": chart, "table": table})
-    return {"asked": asked, "figures": figures, "quarters": TREND_QUARTERS,
+    return {"asked": not why_not, "why_not": why_not, "figures": figures,
+            "quarters": TREND_QUARTERS,
             "window_months": WINDOW_MONTHS,
             "specs": {s.analysis: s.window for s in TREND_SPECS.values()}}
 
