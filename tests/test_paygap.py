@@ -656,3 +656,43 @@ def test_a_bonus_gap_needs_k_women_and_k_men_paid_a_bonus():
     assert bool(b.loc[("overall", "mean bonus gap"), "suppressed"])
     assert np.isnan(b.loc[("overall", "mean bonus gap"), "estimate"])
     assert b.loc[("overall", "share of women paid a bonus"), "estimate"] == pytest.approx(0.4)
+
+
+def test_the_pay_gap_fields_load_from_an_export(tmp_path):
+    """The optional fields map like any column; a bonus paid reaches the UK bonus figures."""
+    import shutil
+
+    from pathaudit.sample import sample_dir
+
+    for f in ("history.csv", "people.csv", "ladder.csv", "map.toml"):
+        shutil.copy(sample_dir() / f, tmp_path / f)
+    h = pd.read_csv(tmp_path / "history.csv", dtype=str)
+    rng = np.random.default_rng(5)
+    h["Weekly Hours"] = np.where(h["FTE %"] == "100", "40", "32")
+    paid = rng.random(len(h)) < 0.3
+    h["Bonus Paid"] = np.where(paid, "1500", "")
+    h["Bonus Date"] = np.where(paid, h["Effective Date"], "")
+    h["On Leave Reduced Pay"] = np.where(rng.random(len(h)) < 0.02, "Yes", "No")
+    h["Legal Entity"] = "Example GmbH"
+    h.to_csv(tmp_path / "history.csv", index=False)
+    text = (tmp_path / "map.toml").read_text().replace(
+        '[columns.history]\n',
+        '[columns.history]\ncontracted_hours = "Weekly Hours"\nbonus_paid = "Bonus Paid"\n'
+        'bonus_paid_date = "Bonus Date"\nreduced_pay_leave = "On Leave Reduced Pay"\n'
+        'legal_employer = "Legal Entity"\n', 1)
+    values = '[values.reduced_pay_leave]\nYes = "true"\nNo = "false"\n\n'
+    text = text.replace("[files]\n", values + "[files]\n", 1)
+    text = "\n".join(ln for ln in text.splitlines()
+                     if not ln.startswith(("bands =", "ratings =", "adoption =")))
+    (tmp_path / "map.toml").write_text(text + "\n")
+    data = pathaudit.load(tmp_path, tmp_path / "map.toml")
+    assert data.quality.fatal == []
+    assert data.history["contracted_hours"].isin([40.0, 32.0]).all()
+    assert set(data.history["reduced_pay_leave"].dropna()) == {"true", "false"}
+    assert (data.history["legal_employer"] == "Example GmbH").all()
+    res = pathaudit.uk_gender_pay_gap(data, bootstrap=0, permutations=0)
+    assert res.bonus is not None and "bonus" not in res.not_computed()
+    head = res.headline().set_index("key")
+    assert np.isfinite(head.loc["uk_mean_bonus_gap", "estimate"])
+    assert not any("no contracted_hours" in n.text or "no legal_employer" in n.text
+                   for n in res.notes)
