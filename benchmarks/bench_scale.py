@@ -19,7 +19,8 @@ interpreters run one after the other, each reporting its own wall time, CPU time
    process: ``import pathaudit``, ``pathaudit.load``, ``data.spells``, ``data.exposure``, then
    :func:`pathaudit.audit.run_audit`, with the time of each step taken from its progress
    callback (an analysis's time includes writing its tables and its headline; charts and the
-   report are steps of their own).
+   report are steps of their own). ``--core``: only pay parity, time to promotion, forced
+   management and attrition, without charts and report.
 
 Prints one markdown table (audit / floor), the growth factor per tenfold step and the CPU
 seconds of every step. CPU time is the measure to read on a shared machine: wall time
@@ -70,6 +71,7 @@ _AUDIT = textwrap.dedent(
     f"""
     import json, resource, time
     steps = []
+    CORE = ("pay_parity", "time_to_promotion", "forced_management", "attrition")
     def tick(name):
         steps.append((name, time.perf_counter(), time.process_time()))
     t0, c0 = time.perf_counter(), time.process_time()
@@ -88,7 +90,12 @@ _AUDIT = textwrap.dedent(
     shutil.rmtree({{out!r}}, ignore_errors=True)
     takes = inspect.signature(run_audit).parameters
     tick("audit")
-    summary = run_audit(data, {{out!r}}, **({{{{"progress": tick}}}} if "progress" in takes else {{{{}}}}))
+    opts = {{{{"progress": tick}}}} if "progress" in takes else {{{{}}}}
+    if {{core!r}}:
+        from pathaudit.audit import ANALYSES
+        opts["analyses"] = [a for a in ANALYSES if a in CORE]
+        opts.update({{{{k: False for k in ("charts", "report") if k in takes}}}})
+    summary = run_audit(data, {{out!r}}, **opts)
     tick("end")
     t1, c1 = time.perf_counter(), time.process_time()
     times = {{{{a[0]: {{{{"wall": b[1] - a[1], "cpu": b[2] - a[2]}}}}
@@ -148,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit-gb", type=float, default=16.0)
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--json", type=Path, default=None, help="also write the raw reports")
+    parser.add_argument(
+        "--core",
+        action="store_true",
+        help="only the four analyses (pay parity, time to promotion, forced management, "
+        "attrition), without charts and report",
+    )
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="pathaudit-bench-"))
     rows = []
@@ -167,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             row["audit"].append(
                 run_child(
-                    _AUDIT.format(folder=str(folder), out=str(work / f"out{n}")),
+                    _AUDIT.format(folder=str(folder), out=str(work / f"out{n}"), core=args.core),
                     args.limit_gb,
                     args.timeout,
                 )
