@@ -382,6 +382,8 @@ def test_renders_and_prints_in_chromium(report, tmp_path):
     errors = [line for line in run.stderr.splitlines()
               if "CONSOLE" in line or ":ERROR:" in line and "page" in line.lower()]
     assert not [e for e in errors if "console" in e.lower()], errors
+    # nothing was fetched: no failed load and no network error in the log
+    assert "Failed to load" not in run.stderr and "net::ERR" not in run.stderr
     png = shot.read_bytes()
     assert _png_size(png) == (1280, 2000)
     from PIL import Image
