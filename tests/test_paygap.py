@@ -728,3 +728,15 @@ def test_the_pay_gap_fields_load_from_an_export(tmp_path):
     assert np.isfinite(head.loc["uk_mean_bonus_gap", "estimate"])
     assert not any("no contracted_hours" in n.text or "no legal_employer" in n.text
                    for n in res.notes)
+
+
+def test_an_export_without_variable_pay_says_so():
+    jobs = [dict(employee_id=f"e{i}", effective_date="2020-01-01", grade=4,
+                 base_salary=30000.0 + 1000 * i) for i in range(8)]
+    persons = [dict(employee_id=f"e{i}", hire_date="2020-01-01", gender="MF"[i % 2])
+               for i in range(8)]
+    res = pathaudit.eu_pay_transparency(org(jobs, persons, as_of="2025-12-31"), bootstrap=0,
+                                        permutations=0)
+    assert any("no complementary or variable pay" in n.text for n in res.notes)
+    shares = res.part("variable_shares").table
+    assert (shares.loc[shares["scope"] == "overall", "estimate"] == 0).all()

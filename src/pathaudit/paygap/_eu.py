@@ -758,7 +758,19 @@ def _assumption_notes(run: _EU) -> list[Note]:
                 "pay_gaps",
             )
         )
-    if not has_values(data, "bonus_paid"):
+    sources = ["bonus_paid", "variable_pay"] + (["equity"] if run.assume.include_equity else [])
+    if not any(has_values(data, c) for c in sources):
+        notes.append(
+            Note(
+                "caveat",
+                "The export has no complementary or variable pay (no bonus_paid, variable_pay"
+                + (" or equity" if run.assume.include_equity else "")
+                + "): indicators (b) and (d) have no recipients and (e) is zero; total pay is "
+                "basic pay.",
+                "pay_gaps",
+            )
+        )
+    elif not has_values(data, "bonus_paid"):
         what = "variable_pay" + (" and equity" if run.assume.include_equity else "")
         notes.append(
             Note(
