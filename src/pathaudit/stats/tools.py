@@ -404,9 +404,11 @@ class CoxTable:
     def summary(self) -> str:
         """The coefficient table and the model's statistics as text."""
         shown = self.table.drop(columns=["reason"]).to_string(index=False, float_format="%.4g")
+        clustered = self.fit.n_groups != self.n or self.table["robust_se"].notna().any()
+        clusters = f", {self.n_clusters} clusters" if clustered else ""
         return (
-            f"Cox model ({self.ties} ties): {self.n} rows, {self.n_events} events, "
-            f"{self.n_clusters} clusters\n{shown}\nconcordance {self.concordance:.4f}; "
+            f"Cox model ({self.ties} ties): {self.n} rows, {self.n_events} events"
+            f"{clusters}\n{shown}\nconcordance {self.concordance:.4f}; "
             f"likelihood-ratio test {self.lr_stat:.4g} on {self.lr_df} df, p = {self.lr_p:.3g}"
         )
 
