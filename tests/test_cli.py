@@ -429,3 +429,11 @@ def test_report_command_refuses_a_folder_as_out(tmp_path, capsys):
     code = main(["report", str(SAMPLE), "--out", str(tmp_path)])
     assert code == 2
     assert "is a folder; name the HTML file to write" in capsys.readouterr().err
+
+
+def test_a_misspelt_map_gets_the_toml_files_beside_it(capsys):
+    code = main(["validate", str(SAMPLE), "--map", str(SAMPLE / "mapp.toml")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "TOML files there: map.toml, map_snapshot.toml, map_xlsx.toml." in err
+    assert f"Did you mean '{SAMPLE / 'map.toml'}'?" in err

@@ -104,8 +104,19 @@ COUNT_COLUMNS: tuple[str, ...] = (
     "events", "exits", "numerator", "denominator", "promoted", "promotions", "spells",
     "switches", "events_ic", "events_m", "events_switchers", "events_controls",
     "regretted_exits", "voluntary_exits",
+    "n", "n_ic", "n_m", "n_men", "n_women", "n_switchers", "n_controls", "n_reference",
+    "n_group",
 )
-"""Additive columns that count people (or events of people): they sum over a margin."""
+"""Additive columns that count people (or events of people): they sum over a margin. The
+people counts (:data:`PEOPLE_COLUMNS`) are among them: a group's size recovered from a
+margin is a small cell too."""
+
+PEOPLE_COLUMNS: frozenset[str] = frozenset(
+    {"n", "n_ic", "n_m", "n_men", "n_women", "n_switchers", "n_controls", "n_reference",
+     "n_group"})
+"""Counts of distinct people. A person can be in two groups of a margin (a switcher in both
+tracks), so the total can be below the sum of its parts: a relation on these columns is
+kept only where the published numbers show it (never assumed "at least")."""
 
 AMOUNT_COLUMNS: tuple[str, ...] = ("person_years", "eligible", "person_years_ic",
                                    "person_years_m")
@@ -173,8 +184,10 @@ def _within(key: tuple[str, str], frame: pd.DataFrame, groups: list[str],
             for label, tkey in k[total].items():
                 members = part_rows.index[part_rows == tkey]
                 if len(members):
-                    yield (key, by), Relation((key, label), tuple((key, m) for m in members),
-                                              columns)
+                    # each grouping is its own pattern: a reader checks whether the rows of
+                    # one grouping add up to the overall rows on that grouping's numbers
+                    yield (key, by, b), Relation((key, label), tuple((key, m) for m in members),
+                                                 columns)
 
 
 def _across(small: tuple[str, str], big: tuple[str, str], frames: Mapping[Any, pd.DataFrame],
@@ -263,7 +276,8 @@ def additive_relations(
                 "ge" if "ge" in (now, before) else "eq")
     out: list[Relation] = []
     for pattern, rel in candidates:
-        kinds = {c: verdict.get((pattern, c), "ge") for c in rel.columns}
+        kinds = {c: verdict.get((pattern, c), "no" if c in PEOPLE_COLUMNS else "ge")
+                 for c in rel.columns}
         for exact in (True, False):
             cols = tuple(c for c, v in kinds.items() if v == ("eq" if exact else "ge"))
             if cols:

@@ -47,6 +47,26 @@ MAP_NOT_FOUND = (
     "Column map {path!r} not found. Pass the path of the TOML file (see docs/column-map.md)."
 )
 
+MAP_FOLDER_MISSING = " The folder {folder!r} does not exist."
+MAP_FILES_THERE = " TOML files there: {files}."
+MAP_CLOSEST = " Did you mean {name!r}?"
+
+
+def _map_hint(path: Path) -> str:
+    """What is beside a map that was not found: the TOML files there and the closest one."""
+    from pathaudit.io._messages import closest_name, names_text
+
+    folder = path.parent
+    if not folder.is_dir():
+        return MAP_FOLDER_MISSING.format(folder=str(folder))
+    names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".toml")
+    if not names:
+        return ""
+    closest = closest_name(path.name, names)
+    hint = MAP_FILES_THERE.format(files=names_text(names))
+    return hint + (MAP_CLOSEST.format(name=str(folder / closest)) if closest else "")
+
+
 MAP_NOT_TOML = (
     "Column map {path!r} is not valid TOML: {error}. See docs/column-map.md for the format."
 )
@@ -914,7 +934,7 @@ def parse_map(source: str | Path | dict[str, Any] | ColumnMap) -> ColumnMap:
     else:
         path = Path(source)
         if not path.is_file():
-            raise MapError(MAP_NOT_FOUND.format(path=str(path)))
+            raise MapError(MAP_NOT_FOUND.format(path=str(path)) + _map_hint(path))
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as err:
