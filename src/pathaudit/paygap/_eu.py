@@ -48,7 +48,7 @@ from pathaudit.result import Note, Result
 from pathaudit.stats import BOOTSTRAP_B, BOOTSTRAP_SEED, wilson_ci
 
 BASES: tuple[str, ...] = ("hourly", "annual")
-"""Pay bases of every figure (Art. 3(1)(c): gross annual pay and gross hourly pay)."""
+"""Pay bases of every figure (Art. 3(1): pay level is gross annual pay and gross hourly pay)."""
 
 NO_GENDER = (
     "the export has no gender values (map a gender column in [columns.people] to count gender "
@@ -71,7 +71,7 @@ DEFINITIONS: dict[str, str] = {
     ),
     "pay_gaps": (
         "Art. 9(1)(a)/(c): (men's - women's) mean/median pay as a share of men's, all pay "
-        "(basic + complementary or variable, Art. 3(1)(a)); (b)/(d): the same for the "
+        "(basic + complementary or variable, Art. 3(1)); (b)/(d): the same for the "
         "complementary or variable components among the workers who receive them. Annual "
         "pay: actual (not FTE) base pay averaged over the days employed in the period, plus "
         "variable pay; hourly: annual pay / annual hours."
@@ -582,7 +582,7 @@ def eu_pay_transparency(
         Grade -> category of workers (work of equal value); default: one category per
         grade ("grade 4").
     include_equity
-        Count annualised equity as complementary pay (Art. 3(1)(a) pay "in cash or in
+        Count annualised equity as complementary pay (Art. 3(1): pay "in cash or in
         kind"; True or False).
     full_time_hours
         Weekly hours of a full-time worker, used as ``fte * full_time_hours`` where the

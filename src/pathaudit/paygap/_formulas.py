@@ -13,7 +13,7 @@ Sex groups
 
 Gaps
     A gap is ``(men - women) / men`` of a mean or a median: positive when men are paid more
-    (Directive (EU) 2023/970 Art. 3(1)(c); SI 2017/172 regs 8-11).
+    (Directive (EU) 2023/970 Art. 3(1); SI 2017/172 regs 8-11).
 
 Quartiles (regulation 13)
     Rank by hourly pay; every person is one unit of length on the ranked line, the line
