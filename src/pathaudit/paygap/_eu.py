@@ -57,7 +57,8 @@ NO_GENDER = (
 """Why the report cannot be computed without gender."""
 
 NO_LEAVE_RECORDS = (
-    "Article 10(2)(f) (pay improvements on return from maternity, paternity or other leave) "
+    "The Article 10(2) share of workers with pay improvements on return from maternity, "
+    "paternity or other leave "
     "is not computed: the export has no leave records."
 )
 """The Article 10(2) content this package cannot compute."""
