@@ -77,7 +77,7 @@ def test_study_recovers_its_targets_with_coverage_over_200_draws():
             panel, _ = study_panel(sim.data)
             fit = pathaudit.att_gt(panel, outcome="voluntary_per_100py", unit="org_unit",
                                    time="period", first_treated="first_treated",
-                                   control_group="not_yet", est_method="reg",
+                                   control_group="not_yet", est_method="ipw",
                                    weights="weight")
             targets = sim.truth["study"]["cs_targets"]["person-time"]
             for kind in KINDS:
@@ -136,7 +136,7 @@ def test_study_null_rejection_rate_over_200_draws():
         panel, _ = study_panel(sim.data)
         fit = pathaudit.att_gt(panel, outcome="voluntary_per_100py", unit="org_unit",
                                time="period", first_treated="first_treated",
-                               control_group="not_yet", est_method="reg", weights="weight")
+                               control_group="not_yet", est_method="ipw", weights="weight")
         o = pathaudit.aggregate(fit, "simple").overall
         reject.append(o["ci_lower"] > 0 or o["ci_upper"] < 0)
     rate = float(np.mean(reject))

@@ -108,8 +108,9 @@ class _Run:
             first_treated="first_treated",
             control_group=self.control_group,  # type: ignore[arg-type]
             # without covariates the doubly robust, regression and IPW estimators are the
-            # same estimator (equal estimates and SEs); regression skips the propensity fits
-            est_method="reg",
+            # same estimator (equal estimates and SEs); IPW fits no outcome regression, which
+            # the engine cannot fit when every control's change is 0 (sparse exit counts)
+            est_method="ipw",
             weights=weights,
             anticipation=self.anticipation,
             base_period=(base_period or self.base_period),  # type: ignore[arg-type]
@@ -292,7 +293,7 @@ def _part_att(run: _Run) -> Result:
             "before the first adoption, and unweighted beside it. Negative = fewer exits."
         ),
         method=(
-            f"att_gt (no covariates: doubly robust = regression; {run.control_group} "
+            f"att_gt (no covariates: doubly robust = IPW; {run.control_group} "
             f"controls, {run.base_period} base period, anticipation {run.anticipation}) "
             "with analytic influence-function SEs; "
             + (
