@@ -191,15 +191,22 @@ def _within(key: tuple[str, str], frame: pd.DataFrame, groups: list[str],
 
 
 def _across(small: tuple[str, str], big: tuple[str, str], frames: Mapping[Any, pd.DataFrame],
-            groups: Mapping[Any, list[str]]) -> Iterator[tuple[Any, Relation]]:
-    """A table whose groups are a strict subset of another's: each row sums the other's rows."""
+            groups: Mapping[Any, list[str]],
+            one_per_group: dict[Any, bool] | None = None) -> Iterator[tuple[Any, Relation]]:
+    """A table whose groups are a strict subset of another's: each row sums the other's rows.
+
+    ``one_per_group`` caches, per table, whether it has one row per group.
+    """
     gs, gb = groups[small], groups[big]
     columns = tuple(c for c in ADDITIVE_COLUMNS
                     if c in frames[small].columns and c in frames[big].columns)
     if not columns or not set(gs) < set(gb):
         return
-    if _key(frames[small], list(gs)).duplicated().any() or _key(frames[big], list(gb)) \
-            .duplicated().any():
+    seen = {} if one_per_group is None else one_per_group
+    for key in (small, big):
+        if key not in seen:
+            seen[key] = not _key(frames[key], list(groups[key])).duplicated().any()
+    if not (seen[small] and seen[big]):
         return  # rows not one per group (a curve over time): no table of totals
     fb = frames[big]
     extra = [c for c in gb if c not in gs]
@@ -251,10 +258,11 @@ def additive_relations(
         columns = tuple(c for c in ADDITIVE_COLUMNS if c in frame.columns)
         if columns and len(frame):
             candidates += list(_within(key, frame, groups[key], columns))
+    one_per_group: dict[Any, bool] = {}
     for small in keys:
         for big in keys:
             if small != big and len(frames[small]) and len(frames[big]):
-                candidates += list(_across(small, big, frames, groups))
+                candidates += list(_across(small, big, frames, groups, one_per_group))
     numbers = {key: {c: pd.to_numeric(f[c], errors="coerce") for c in ADDITIVE_COLUMNS
                      if c in f.columns} for key, f in frames.items()}
 
