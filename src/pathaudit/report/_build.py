@@ -33,7 +33,13 @@ from pathaudit.report._trends import (
     report_quarter,
     trend_quarters,
 )
-from pathaudit.result import SUPPRESSED_MARK, SUPPRESSED_NOTE, AnalysisResult, make_result
+from pathaudit.result import (
+    SUPPRESSED_MARK,
+    SUPPRESSED_NOTE,
+    AnalysisResult,
+    Table,
+    make_result,
+)
 from pathaudit.stats.intervals import BOOTSTRAP_SEED
 
 ANALYSES: tuple[str, ...] = ("pay_parity", "time_to_promotion", "forced_management", "attrition")
@@ -430,25 +436,23 @@ def _publish_trend(trend: pd.DataFrame, data: AuditData) -> pd.DataFrame:
         return trend
     t = trend.copy()
     t["period_end"] = t["period_end"].astype(str)
-    quarterly = t["n"].notna() | t["estimate"].isna()
+    groups = ["analysis", "key", "period", "period_end"]
+    yearly = t["period"].astype(str).str.startswith("FY")
     # a point is hidden when it rests on fewer than k people, or when fewer than k (but
-    # some) people entered or left its population since the previous point
+    # some) people entered or left its population since the previous point; the fiscal-year
+    # counts of flagged figures describe figures (each already published), not people
     res = make_result(
-        t.loc[quarterly].reset_index(drop=True), groups=["analysis", "key", "period",
-                                                         "period_end"], n_col=("n", "n_changed"),
+        t.loc[~yearly].reset_index(drop=True), groups=groups, n_col=("n", "n_changed"),
         analysis="Report: primary figures per quarter end",
         definition="each analysis's primary headline figure, recomputed as of each quarter end",
         method="the analysis's own method; see each figure's definition",
         population="see the window column", data=data,
-        tables={"by_year": (t.loc[~quarterly].reset_index(drop=True),
-                            ["analysis", "key", "period", "period_end"])}
-        if (~quarterly).any() else None,
+        tables={"by_year": Table(t.loc[yearly].reset_index(drop=True), groups, n_col=None)}
+        if yearly.any() else None,
     )
-    if "by_year" in res.tables:
-        # counts of flagged figures about no people: not suppressed by size
-        res.tables["by_year"] = t.loc[~quarterly].reset_index(drop=True).assign(suppressed=False)
     shown = publish({"trends": res}, data.min_cell_size)["trends"]
     out = pd.concat([shown.table, *shown.tables.values()], ignore_index=True)
+    out["suppressed"] = out["suppressed"].astype("boolean").fillna(False).astype(bool)
     return out.drop(columns="n_changed")
 
 
