@@ -72,6 +72,11 @@ def test_printed_headline_is_short_with_the_period_and_every_primary_figure(samp
         f"Audit of {dataset['people']:,} people, as of {dataset['as_of']}, covering "
         f"{dataset['history_start']} to {dataset['as_of']} (history export).\n"
     )
+    quality = pd.read_csv(out / "data_quality.csv")
+    manifest = json.loads((out / "manifest.json").read_text())
+    read = sum(t["in"] for t in manifest["rows"].values() if "in" in t)
+    assert printed.splitlines()[1].startswith(f"Data: {read:,} rows read, ")
+    assert len(quality.columns) > 0
     for part in summary["analyses"].values():
         for h in part["headline"]:
             line = f"{h['label']}: "

@@ -307,6 +307,15 @@ def _figure(h: dict[str, Any], fmt: Any) -> str:
     return f"{h['label']}: {value} [{h['status']}{why}]"
 
 
+def _quality_line(quality: dict[str, Any]) -> str:
+    """Rows read, excluded and repaired by the load, in one line."""
+    read = sum(int(v) for v in quality.get("rows_in", {}).values())
+    excluded = sum(int(v) for v in quality.get("rows_excluded", {}).values())
+    repaired = sum(int(v) for v in quality.get("rows_repaired", {}).values())
+    return (f"Data: {read:,} rows read, {excluded:,} excluded and {repaired:,} repaired by the "
+            "load's rules (data_quality.csv lists each rule; pathaudit validate prints them).")
+
+
 def _caveats_of(key: str, notes: list[dict[str, Any]]) -> list[str]:
     """Caveats about the part a headline figure comes from (its key names the part)."""
     return [n["text"] for n in notes
@@ -425,7 +434,9 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     summary = run_audit(data, args.out, seed=args.seed, overwrite=args.overwrite,
                         progress=out.progress, filing=args.filing)
     out.progress("done")
-    for line in headline_lines(summary, verbose=out.verbose):
+    lines = headline_lines(summary, verbose=out.verbose)
+    lines.insert(1, _quality_line(data.quality.summary()))
+    for line in lines:
         out.say(line)
     out.say("")
     report = args.out / REPORT
