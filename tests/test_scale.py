@@ -113,3 +113,18 @@ def test_last_records_of_an_unsorted_history(sample_data):
         fast = data.history.iloc[population._last_records(data, when)]
         slow = _last_by_sorting(data, when)
         assert fast.index.sort_values().equals(slow.index.sort_values()), when
+
+
+def test_import_leaves_the_slow_modules_for_later():
+    # scipy.stats, scipy.optimize and statsmodels take about a second to import together;
+    # the package imports them on first use
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pathaudit; "
+        "print([m for m in ('scipy.stats', 'scipy.optimize', 'statsmodels', 'matplotlib') "
+        "if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

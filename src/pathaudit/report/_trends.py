@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
@@ -364,6 +363,8 @@ def change_between(
     """
     unit = str(now.get("unit") or before.get("unit") or "")
     f, scale = _transform(unit)
+    from scipy.stats import norm  # slow to import: on first use
+
     z = float(norm.ppf(1 - alpha / 2))
     out: dict[str, Any] = {"before": _num(before.get("estimate")),
                            "now": _num(now.get("estimate")),

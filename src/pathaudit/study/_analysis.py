@@ -5,11 +5,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:  # imported on first use: import pathaudit stays fast
+    from pathaudit.stats._lazy import LazyModule
+
+    stats = LazyModule("scipy.stats")
 
 from pathaudit.checks import (
     check_alpha,

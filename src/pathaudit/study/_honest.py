@@ -13,7 +13,6 @@ for :math:`t \ge -1`: two linear programmes (Rambachan and Roth 2023, section 2.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
 
 
 def relative_magnitude_set(
@@ -55,6 +54,8 @@ def relative_magnitude_set(
     A = np.vstack([D, -D])
     b = np.full(2 * E, bound)
     bounds = [(None, None)] * E
+    from scipy.optimize import linprog  # slow to import: on first use
+
     hi = linprog(-lv, A_ub=A, b_ub=b, bounds=bounds, method="highs")
     lo = linprog(lv, A_ub=A, b_ub=b, bounds=bounds, method="highs")
     theta = float(lv @ beta_post)
