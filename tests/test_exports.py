@@ -477,6 +477,8 @@ def test_validate_runs_the_spells_rules_and_names_the_file(tmp_path):
     report = pathaudit.validate(tmp_path, folder / "map.toml")
     found = [i for i in report.issues if i.rule == "history_starts_after_hire"]
     assert found and found[0].file.startswith("job_history.csv")
+    assert "ID W1000" in found[0].message and found[0].column == "effective_date"
+    assert found[0].rows  # the rows of the records concerned
     assert "rows ()" not in str(report)
 
 

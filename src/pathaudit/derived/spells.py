@@ -85,6 +85,7 @@ from pathaudit.derived.calendar import (
     quarter_parts,
     quarter_start_day,
 )
+from pathaudit.io._messages import ids_text
 from pathaudit.io.schema import DAYS_PER_YEAR, END_REASONS, EXPOSURE, SPELLS
 from pathaudit.quality import Action, DataQualityReport
 
@@ -116,13 +117,22 @@ def _record(
     n: int,
     message: str,
     rows: object = (),
+    ids: object = (),
+    column: str = "",
 ) -> None:
-    """Add a finding once (deriving twice does not count a problem twice)."""
+    """Add a finding once (deriving twice does not count a problem twice).
+
+    ``ids``: the people of the rows, named at the end of the message (the first few).
+    """
+    who = ids_text(ids) if n else ""
+    if who:
+        message = f"{message.rstrip('.')}; {who}."
     for issue in quality.issues:
         if (issue.table, issue.rule, issue.n_rows, issue.message) == (table, rule, n, message):
             return
     shown = np.sort(np.asarray(rows, dtype=np.int64))[:10]  # the first rows in file order
-    quality.add(table, rule, action, n, message, rows=shown, file=quality.files.get(table, ""))
+    file = quality.files.get("history" if table == "spells" else table, "")
+    quality.add(table, rule, action, n, message, rows=shown, file=file, column=column)
 
 
 def _day(ts: pd.Timestamp) -> int:
@@ -222,6 +232,7 @@ def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes
         if "row" in people.columns
         else np.arange(1, len(people) + 1)
     )
+    p_ids = people["employee_id"].to_numpy(dtype=object, na_value=None)
     bad_id = p_pid < 0
     miss_hire = hire_na & ~bad_id
     late_hire = ~hire_na & ~bad_id & (hire > as_of)
@@ -231,18 +242,21 @@ def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes
             p_rows[bad_id])
     _record(quality, "people", "missing_value", "excluded", int(miss_hire.sum()),
             "episodes without a hire date are left out of spells and exposure; "
-            "fill in hire_date or drop the rows.", p_rows[miss_hire])
+            "fill in hire_date or drop the rows.", p_rows[miss_hire], p_ids[miss_hire],
+            "hire_date")
     _record(quality, "people", "hired_after_as_of", "excluded", int(late_hire.sum()),
             f"episodes hired after as-of {data.as_of.date()} are not yet observed and are "
-            "left out.", p_rows[late_hire])
+            "left out.", p_rows[late_hire], p_ids[late_hire], "hire_date")
     _record(quality, "people", "termination_before_hire", "excluded", int(term_before.sum()),
             "episodes terminated before they were hired are left out of spells and exposure; "
-            "correct hire_date or termination_date.", p_rows[term_before])
+            "correct hire_date or termination_date.", p_rows[term_before], p_ids[term_before],
+            "termination_date")
     keep_p = ~(bad_id | miss_hire | late_hire | term_before)
     future_term = keep_p & ~term_na & (term > as_of)
     _record(quality, "people", "termination_after_as_of", "note", int(future_term.sum()),
             f"terminations dated after as-of {data.as_of.date()} are not yet known on as-of: "
-            "these episodes are censored at as-of.", p_rows[future_term])
+            "these episodes are censored at as-of.", p_rows[future_term], p_ids[future_term],
+            "termination_date")
     exited_p = ~term_na & ~future_term
 
     if "episode" in people.columns and not people["episode"].isna().any():
@@ -268,10 +282,12 @@ def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes
     cut = overlap & ~zero
     _record(quality, "people", "overlapping_episodes", "repaired", int(cut.sum()),
             "episodes that overlap the person's next episode are cut at the next hire date "
-            "and censored there; correct the termination dates in people.", p_rows[kp[cut]])
+            "and censored there; correct the termination dates in people.", p_rows[kp[cut]],
+            p_ids[kp[cut]], "termination_date")
     _record(quality, "people", "duplicate_episode", "excluded", int(zero.sum()),
             "episodes with the same hire date as another episode of the person are left out "
-            "(the later row is kept); remove duplicate people rows.", p_rows[kp[zero]])
+            "(the later row is kept); remove duplicate people rows.", p_rows[kp[zero]],
+            p_ids[kp[zero]], "hire_date")
     kp, e_pid, e_hire, e_term = kp[~zero], e_pid[~zero], e_hire[~zero], e_term[~zero]
     e_exited, e_stop = e_exited[~zero], e_stop[~zero]
 
@@ -287,7 +303,7 @@ def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes
     _record(quality, "people", "missing_termination_type", "repaired", int(untyped.sum()),
             "terminated episodes without a known termination_type count as exit_other; "
             "map the export's termination labels in [values.termination_type].",
-            p_rows[kp[untyped]])
+            p_rows[kp[untyped]], p_ids[kp[untyped]], "termination_type")
     return _Episodes(kp=kp, pid=e_pid, hire=e_hire, term=e_term, exited=e_exited, stop=e_stop,
                      exit_code=e_exit_code, key=e_pid * _KEY_SCALE + e_hire + _KEY_OFFSET,
                      p_episode=p_episode, p_rows=p_rows)
@@ -299,13 +315,15 @@ def _rule2_records(
 ) -> np.ndarray:
     """Rule 2: usable history records, sorted, one per person and date (positions)."""
     quality = data.quality
+    h_ids = data.history["employee_id"].to_numpy(dtype=object, na_value=None)
     missing = (h_pid < 0) | day_na
     _record(quality, "history", "missing_value", "excluded", int(missing.sum()),
             "history records without an employee_id or effective_date are left out.",
             h_rows[missing])
     after = ~missing & (day > as_of)
     _record(quality, "history", "after_as_of", "note", int(after.sum()),
-            f"records dated after as-of {data.as_of.date()} are ignored", h_rows[after])
+            f"records dated after as-of {data.as_of.date()} are ignored", h_rows[after],
+            h_ids[after], "effective_date")
     idx = np.flatnonzero(~missing & ~after)
     # sort by person, date, then file order (`row`, then position)
     idx = idx[np.lexsort((idx, h_rows[idx], day[idx], h_pid[idx]))]
@@ -313,13 +331,13 @@ def _rule2_records(
     dup[:-1] = (h_pid[idx][1:] == h_pid[idx][:-1]) & (day[idx][1:] == day[idx][:-1])
     _record(quality, "history", "same_date_collapsed", "repaired", int(dup.sum()),
             "several records of one person on one date: the last one in file order is kept.",
-            h_rows[idx[dup]])
+            h_rows[idx[dup]], h_ids[idx[dup]], "effective_date")
     return idx[~dup]
 
 
 def _rule3_episode_of_records(
     quality: DataQualityReport, eps: _Episodes, idx: np.ndarray, h_pid: np.ndarray,
-    day: np.ndarray, h_rows: np.ndarray,
+    day: np.ndarray, h_rows: np.ndarray, h_ids: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rule 3: the episode of each record; records outside every episode left out."""
     n_ep = len(eps.kp)
@@ -335,19 +353,19 @@ def _rule3_episode_of_records(
     _record(quality, "history", "person_not_in_people", "excluded",
             int((~known).sum()),
             "records of people with no usable row in people are left out; add the person's "
-            "hire date to people.", h_rows[idx[~known]])
+            "hire date to people.", h_rows[idx[~known]], h_ids[idx[~known]], "employee_id")
     outside = known & ~inside
     _record(quality, "history", "outside_episode", "excluded", int(outside.sum()),
             "records dated outside every employment episode of their person (before the "
             "hire date, between episodes or after the termination date) are left out; check "
             "hire and termination dates in people or effective dates in history.",
-            h_rows[idx[outside]])
+            h_rows[idx[outside]], h_ids[idx[outside]], "effective_date")
     return idx[inside], r_day[inside], ep[inside]
 
 
 def _rule4_changes_on_termination(
     quality: DataQualityReport, eps: _Episodes, idx: np.ndarray, r_day: np.ndarray,
-    ep: np.ndarray, h_rows: np.ndarray,
+    ep: np.ndarray, h_rows: np.ndarray, h_ids: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rule 4: a record on the termination date (not the episode's first) is ignored."""
     first = np.r_[True, ep[1:] != ep[:-1]]
@@ -355,20 +373,21 @@ def _rule4_changes_on_termination(
     _record(quality, "history", "change_on_termination_date", "excluded",
             int(on_term.sum()),
             "records dated on the termination date are ignored: the exit ends the spell.",
-            h_rows[idx[on_term]])
+            h_rows[idx[on_term]], h_ids[idx[on_term]], "effective_date")
     keep = ~on_term
     return idx[keep], r_day[keep], ep[keep], first[keep]
 
 
 def _rule5_episodes_without_records(
-    quality: DataQualityReport, eps: _Episodes, ep: np.ndarray
+    quality: DataQualityReport, eps: _Episodes, ep: np.ndarray, p_ids: np.ndarray
 ) -> None:
     """Rule 5: episodes without records are excluded (counted)."""
     has = np.zeros(len(eps.kp), bool)
     has[ep] = True
     _record(quality, "people", "episode_without_history", "excluded", int((~has).sum()),
             "employment episodes with no history record inside them are left out of spells "
-            "and exposure; add the job record at hire to history.", eps.p_rows[eps.kp[~has]])
+            "and exposure; add the job record at hire to history.", eps.p_rows[eps.kp[~has]],
+            p_ids[eps.kp[~has]], "hire_date")
 
 
 def _rule6_extend_to_hire(
@@ -380,7 +399,9 @@ def _rule6_extend_to_hire(
     _record(data.quality, "history", "history_starts_after_hire", "repaired",
             int(late_first.sum()),
             "the first record of an episode is dated after the hire date: its track and "
-            "level are extended back to the hire date.", h_rows[idx[late_first]])
+            "level are extended back to the hire date.", h_rows[idx[late_first]],
+            data.history["employee_id"].to_numpy(dtype=object, na_value=None)[idx[late_first]],
+            "effective_date")
     return _Records(idx=idx, day=np.where(late_first, eps.hire[ep], r_day), ep=ep, first=first,
                     late_first=late_first)
 
@@ -443,10 +464,13 @@ def _rule8_spells_table(
     """Rule 8: spells that ended by history_start are left out; delayed entry; the tables."""
     hist, people = data.history, data.people
     keep_sp = sb.stop > hs
+    gone = rec.idx[sb.first[~keep_sp]]
     _record(data.quality, "spells", "spell_before_history_start", "excluded",
             int((~keep_sp).sum()),
             f"spells that ended on or before history_start {data.history_start.date()} are "
-            "not observed and are left out.")
+            "not observed and are left out.",
+            hist["row"].to_numpy(dtype=np.int64, na_value=0)[gone] if "row" in hist else (),
+            hist["employee_id"].to_numpy(dtype=object, na_value=None)[gone], "effective_date")
     new_id = np.cumsum(keep_sp) - 1
     ks = np.flatnonzero(keep_sp)
     idx = rec.idx
@@ -525,15 +549,18 @@ def _core(data: AuditData) -> _Core:
         else np.arange(1, len(hist) + 1)
     )
     idx = _rule2_records(data, h_pid, day, day_na, h_rows, as_of)
-    idx, r_day, ep = _rule3_episode_of_records(quality, eps, idx, h_pid, day, h_rows)
+    h_ids = hist["employee_id"].to_numpy(dtype=object, na_value=None)
+    p_ids = data.people["employee_id"].to_numpy(dtype=object, na_value=None)
+    idx, r_day, ep = _rule3_episode_of_records(quality, eps, idx, h_pid, day, h_rows, h_ids)
     if len(idx) == 0:
         _record(quality, "people", "episode_without_history", "excluded", len(eps.kp),
                 "employment episodes with no history record inside them are left out of "
                 "spells and exposure; add the job record at hire to history.",
-                eps.p_rows[eps.kp])
+                eps.p_rows[eps.kp], p_ids[eps.kp], "hire_date")
         return _empty_core(hist)
-    idx, r_day, ep, first = _rule4_changes_on_termination(quality, eps, idx, r_day, ep, h_rows)
-    _rule5_episodes_without_records(quality, eps, ep)
+    idx, r_day, ep, first = _rule4_changes_on_termination(
+        quality, eps, idx, r_day, ep, h_rows, h_ids)
+    _rule5_episodes_without_records(quality, eps, ep, p_ids)
     rec = _rule6_extend_to_hire(data, eps, idx, r_day, ep, first, h_rows)
     sb = _rule7_spells(hist, eps, rec)
     return _rule8_spells_table(data, eps, rec, sb, hs)
