@@ -485,3 +485,32 @@ def test_a_snapshot_export_gets_no_trends():
     assert rep.trends.empty
     assert "snapshot export holds each person" in rep.verdicts.loc[0, "change_quarter"]
     assert "Not computed: a snapshot export holds each person" in rep.html
+
+
+def test_a_new_analysis_appears_by_declaring_its_headline(sample_data):
+    """The report is generic over the contract: no template edit for a new analysis."""
+    from dataclasses import dataclass
+    from typing import Any, ClassVar
+
+    from pathaudit.headline import Threshold, headline_row
+    from pathaudit.result import AnalysisResult, Note
+
+    @dataclass(frozen=True)
+    class Toy(AnalysisResult):
+        ANALYSIS: ClassVar[str] = "toy"
+        TITLE: ClassVar[str] = "A toy analysis"
+        notes: tuple[Note, ...] = (Note("caveat", "A toy caveat."),)
+
+        def _headline_rows(self) -> list[dict[str, Any]]:
+            th = Threshold("toy", "gap", "Toy gap", "outside", (-0.05, 0.05),
+                           "proportional gap", "a toy margin")
+            return [headline_row("toy_gap", "Toy IC vs M gap", "pay", estimate=-0.2,
+                                 ci_lower=-0.3, ci_upper=-0.1, n=100.0,
+                                 unit="proportional gap", threshold=th, primary=True)]
+
+    rep = build_report(sample_data, results={"toy": Toy()}, trends=False)
+    v = rep.verdicts.set_index("key").loc["toy_gap"]
+    assert v["status"] == "flagged" and v["figure"] == "−20.0%"
+    assert "ICs are paid" not in v["sentence"]  # not the pay analysis's own phrasing
+    assert "Toy IC vs M gap: −20.0%" in v["sentence"]
+    assert "A toy analysis" in rep.html and "A toy caveat." in rep.html
