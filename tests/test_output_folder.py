@@ -141,6 +141,31 @@ def test_the_command_refuses_a_foreign_folder_with_exit_code_2(tmp_path, capsys)
     assert "budget.xlsx" in err and "--overwrite" in err
 
 
+def test_an_output_folder_holding_the_export_is_refused(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    export = tmp_path / "work" / "export"
+    shutil.copytree(SAMPLE, export)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for out in (export, export.parent):
+        code = main(["audit", str(export), "--out", str(out), "--overwrite"])
+        assert code == 2, out
+        assert "holds the export or the column map" in capsys.readouterr().err
+    assert (export / "history.csv").is_file()
+
+
+def test_the_current_folder_is_refused_as_out(sample_data, tmp_path, monkeypatch):
+    (tmp_path / "inner").mkdir()
+    monkeypatch.chdir(tmp_path / "inner")
+    for out in (".", "..", str(tmp_path)):
+        with pytest.raises(OutputFolderError, match="is the current folder"):
+            _quick(sample_data, out)
+    assert Path.cwd() == tmp_path / "inner" and list((tmp_path / "inner").iterdir()) == []
+    _quick(sample_data, "audit-out")  # a folder of its own, given relative to the current one
+    assert (tmp_path / "inner" / "audit-out" / MANIFEST).is_file()
+
+
 # --------------------------------------------------------------------------- what is in it
 
 

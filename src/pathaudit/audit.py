@@ -86,6 +86,10 @@ ERROR_LOG = "pathaudit-error.log"
 """File name of the traceback the command line writes on an internal error."""
 
 OUT_IS_FILE = "--out {out} is a file, not a folder. Name a folder for the audit output."
+OUT_IS_CWD = (
+    "--out {out} is the current folder (or holds it): the audit replaces its output folder as "
+    "a whole. Name a folder of its own, e.g. --out audit-out."
+)
 OUT_NOT_EMPTY = (
     "The output folder {out} is not empty and is not a previous pathaudit output (it has no "
     "manifest.json written by pathaudit); it holds {found}. Name a new or empty folder, or "
@@ -256,8 +260,8 @@ def check_output_folder(out: str | Path, *, overwrite: bool = False) -> Path:
     Raises
     ------
     OutputFolderError
-        ``out`` is a file, or a non-empty folder of something else and ``overwrite`` is
-        False (the message lists what it holds).
+        ``out`` is a file, the current folder (or holds it), or a non-empty folder of
+        something else and ``overwrite`` is False (the message lists what it holds).
 
     Examples
     --------
@@ -268,6 +272,9 @@ def check_output_folder(out: str | Path, *, overwrite: bool = False) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputFolderError(OUT_IS_FILE.format(out=out))
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise OutputFolderError(OUT_IS_CWD.format(out=out))
     if not out.is_dir() or overwrite or _is_pathaudit_output(out):
         return out
     entries = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir()
@@ -366,7 +373,7 @@ def run_audit(
     data = check_data(data, "run_audit")
     seed = int(check_number(seed, "seed", low=0, integer=True))
     chosen = check_choices(analyses, "analyses", ANALYSES) or ANALYSES
-    out = check_output_folder(out, overwrite=overwrite)
+    out = check_output_folder(out, overwrite=overwrite).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tell = progress or (lambda step: None)
     build = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))

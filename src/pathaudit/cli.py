@@ -64,6 +64,11 @@ NO_MAP = (
 
 INTERRUPTED = "interrupted (Ctrl-C); {what}"
 
+OUT_HOLDS_INPUT = (
+    "--out {out} holds the export or the column map: the audit replaces its output folder as "
+    "a whole, so it must be a folder of its own. Name another folder, e.g. --out audit-out."
+)
+
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Help with each default shown (unless the help says it) and the description as written."""
@@ -425,6 +430,10 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     from pathaudit.audit import REPORT, check_output_folder, run_audit
 
     check_output_folder(args.out, overwrite=args.overwrite)  # before the long part
+    inside = [args.data, args.map] if args.map is not None else [args.data]
+    if any(p.resolve() == args.out.resolve() or args.out.resolve() in p.resolve().parents
+           for p in inside):
+        raise OutputFolderError(OUT_HOLDS_INPUT.format(out=args.out))
     data = _load(args, out)
     if out.verbose:
         out.say(str(data.quality))
