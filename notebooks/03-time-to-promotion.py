@@ -32,6 +32,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import pathaudit
+from pathaudit.report import narrate
 from pathaudit.sample import sample_dir
 
 SAMPLE = sample_dir()  # data/sample of this repository
@@ -74,14 +75,15 @@ figs = headline.set_index("key")
 d = figs.loc["promotion_probability_difference"]
 pooled = figs.loc["promotion_probability_difference_pooled"]
 p_ic, p_m = figs.loc["promotion_probability_ic"], figs.loc["promotion_probability_m"]
+# the sentences come from the numbers (pathaudit.report.narrate, the report's functions)
+d_row = d.to_dict() | {"key": d.name}
 display(
     Markdown(
-        f"**Compared within grade**, an IC's probability of being promoted within {H:g} years "
-        f"of entering a level is **{d['estimate']:+.1%}** points different from a manager's at "
-        f"the same grade ({LEVEL} CI {d['ci_lower']:+.1%} to {d['ci_upper']:+.1%}): "
-        f"{p_ic['estimate']:.1%} for ICs against {p_m['estimate']:.1%} for managers, "
+        f"**Compared within grade** ({LEVEL} intervals): {narrate.describe_difference(d_row)} "
+        f"That is {p_ic['estimate']:.1%} for ICs against {p_m['estimate']:.1%} for managers, "
         f"weighting each grade by its share of spells. Against the margin of "
-        f"±{audit.margin:.0%} points the figure is **{d['status']}**: {d['reason']}."
+        f"±{100 * audit.margin:.0f} percentage points the figure is **{d['status']}**. "
+        f"{narrate.describe_status(d_row)}"
     )
 )
 

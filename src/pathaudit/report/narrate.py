@@ -69,7 +69,7 @@ _SUBJECTS: dict[str, tuple[str, str, str]] = {
         "more", "less",
     ),
     "promotion_probability_difference": (
-        "Within grade, an IC's probability of promotion within 3 years is {size} {word} than "
+        "Within grade, an IC's probability of promotion {horizon}is {size} {word} than "
         "a manager's",
         "higher", "lower",
     ),
@@ -84,10 +84,13 @@ _SAME: dict[str, str] = {
     "adjusted_gap_base": "After adjusting for grade and the other controls, ICs and managers "
     "at the same grade are paid the same at the precision shown",
     "promotion_probability_difference": "Within grade, ICs and managers have the same "
-    "probability of promotion within 3 years at the precision shown",
+    "probability of promotion {horizon}at the precision shown",
     "voluntary_exit_rate_ratio": "ICs and managers resign at the same rate per year of "
     "employment at the precision shown",
 }
+
+_HORIZON = re.compile(r"within [\d.]+ years?")
+"""The horizon a probability's label names ("within 3 years")."""
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
 _NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
@@ -199,9 +202,12 @@ def describe_difference(row: Any, formatter: Formatter | None = None) -> str:
         kind = unit_kind(unit)
         size = (fmt.number(100 * abs(diff), 1) + " percentage points" if kind == "points"
                 else fmt.percent(abs(diff)))
+        found = _HORIZON.search(str(r["label"]))
+        horizon = f"{found.group(0)} " if found else ""
         if not any(c in "123456789" for c in size):
-            return _SAME[key] + tail
-        return sentence.format(size=size, word=up if diff > 0 else down) + tail
+            return _SAME[key].format(horizon=horizon) + tail
+        return sentence.format(size=size, word=up if diff > 0 else down,
+                               horizon=horizon) + tail
     return f"{r['label']}: {fmt.figure(est, unit)}" + tail
 
 
