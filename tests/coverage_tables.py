@@ -33,6 +33,9 @@ TITLES = {
     "attrition_small": "Attrition: coverage (whole history)",
     "attrition_small_delayed": "Attrition: coverage (history from month 24)",
     "attrition_null": "Attrition: no track effect (rejection rate at 5%)",
+    "management_small": "Forced into management: intervals against their targets",
+    "management_processes": "Forced into management: shares against the simulator's "
+    "probability (team take-over, preferences drawn at the switch)",
 }
 """Title of each table, in the order of the documentation."""
 

@@ -50,7 +50,7 @@ def test_publish_protects_the_margin_and_chooses_the_next_smallest_sibling():
     assert shown["suppressed"].tolist() == [True, True, False, False, False, False]
     assert shown.loc[2, "exits"] == 4.0
     exposed, attacked = attack(publish(_margin_result(), 5))
-    assert attacked == 4 and not exposed
+    assert attacked == 6 and not exposed  # two cells: exits, person-time, people
 
 
 def test_a_margin_hiding_fewer_than_four_exits_loses_its_total_too():
@@ -84,7 +84,9 @@ def test_a_total_across_tables_is_a_relation():
                       population="", k=5,
                       tables={"by": (by, ["track", "grade"])})
     exposed, _ = attack({"rates": res})
-    assert [(e.table, e.row, e.column) for e in exposed] == [(("rates", "by"), 1, "events")]
+    # its events and its people (IC 23 people = 20 + 3), each exactly
+    assert [(e.table, e.row, e.column) for e in exposed] == [
+        (("rates", "by"), 1, "events"), (("rates", "by"), 1, "n")]
     shown = publish({"rates": res}, 5)["rates"]
     # grade 1 of IC (the next-smallest sibling) goes; 6 exits hidden between them
     assert shown.tables["by"]["suppressed"].tolist() == [True, True, False, False]
@@ -97,11 +99,24 @@ def _assert_protected(results: dict, where: str) -> int:
     return attacked
 
 
-def test_every_file_of_the_sample_audit_is_protected(sample_audit):
+def _assert_audit_protected(folder) -> int:
+    """Every analysis of an audit folder under the attacker (the package's relations and
+    its own), then all analyses at once under the attacker's own confirmed relations
+    (relations across analyses: totals of one analysis's table over another's)."""
     attacked = 0
-    for name, stored in read_output(sample_audit[0]).items():
+    together = {}
+    for name, stored in read_output(folder).items():
         attacked += _assert_protected(stored.parts, name)
-    assert attacked > 0  # the attacker had suppressed cells in relations to work on
+        together.update({f"{name}/{part}": res for part, res in stored.parts.items()})
+    exposed, across = attack(together, package=False)
+    assert not exposed, f"across analyses: {exposed[:5]}"
+    assert across > 0
+    return attacked
+
+
+def test_every_file_of_the_sample_audit_is_protected(sample_audit):
+    # the attacker had suppressed cells in relations to work on
+    assert _assert_audit_protected(sample_audit[0]) > 0
 
 
 def test_a_small_simulated_organisation_with_many_small_cells_is_protected(tmp_path):
@@ -110,8 +125,50 @@ def test_a_small_simulated_organisation_with_many_small_cells_is_protected(tmp_p
     assert data.min_cell_size == 10
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_audit(data, tmp_path)
-    attacked = 0
-    for name, stored in read_output(tmp_path).items():
-        attacked += _assert_protected(stored.parts, name)
-    assert attacked > 0
+        run_audit(data, tmp_path, report=False, charts=False)
+    assert _assert_audit_protected(tmp_path) > 0
+
+
+def test_a_ten_person_export_is_protected(tmp_path):
+    # the issue's case: a full audit of ten people (two grades, two units, one switch,
+    # three leavers) at k = 5, where nearly every group is small
+    from test_one_track import _ten_person_export
+
+    import pathaudit
+
+    folder = _ten_person_export(tmp_path / "data", 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_audit(pathaudit.load(folder, folder / "map.toml"), tmp_path / "out", report=False,
+                  charts=False)
+    assert _assert_audit_protected(tmp_path / "out") > 0
+
+
+def _mean_margin(k: int = 5) -> dict:
+    """Mean pay per unit and year with an 'all' row; in 2023 unit B has 2 people (below k).
+    2024, shown in full, confirms that the rows add up (n and mean x n)."""
+    table = pd.DataFrame({
+        "year": [2023] * 4 + [2024] * 4,
+        "unit": ["A", "B", "C", "all"] * 2,
+        "mean_pay": [60_000.0, 90_000.0, 55_000.0, 60_000.0,
+                     60_000.0, 80_000.0, 50_000.0, 66_000.0],
+        "n": [10, 2, 12, 24, 10, 10, 5, 25],
+        "ci_lower": np.nan, "ci_upper": np.nan,
+    })
+    table["estimate"] = table["mean_pay"]
+    return {"pay": make_result(table, groups=["year", "unit"], analysis="pay", definition="",
+                               method="", population="", k=k)}
+
+
+def test_the_attackers_own_relations_reach_what_the_package_does_not_derive():
+    # publish bypassed: the package's relations know people counts, not mean x n = sum;
+    # the attacker's own relations recover unit B's two people and their pay sum exactly
+    results = _mean_margin()
+    own = {(e.row, e.column): (e.low, e.high) for e in attack(results, package=False)[0]}
+    assert own[(1, "n")] == pytest.approx((2.0, 2.0))
+    assert own[(1, "sum_of_mean_pay")] == pytest.approx((180_000.0, 180_000.0))
+    assert not any(e.column == "sum_of_mean_pay" for e in attack(results, own=False)[0])
+    # published, a second unit goes too and neither size nor sum is pinned down
+    shown = publish(results, 5)["pay"].table
+    assert shown["suppressed"].tolist() == [True, True] + [False] * 6
+    assert not attack(publish(results, 5))[0]
