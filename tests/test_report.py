@@ -412,6 +412,10 @@ def test_renders_and_prints_in_chromium(report, tmp_path):
         printable_w = (210 - 2 * 12) / 25.4
         shown_h = float(height.group(1)) * min(1.0, printable_w * 72 / float(width.group(1)))
         assert shown_h / 72 < a4_printable_in
+    # the library's own PDF writer (Report.write(pdf=True)) prints the same page
+    both = report.write(tmp_path / "lib" / "report.html", pdf=True)
+    assert [p.suffix for p in both] == [".html", ".pdf"]
+    assert both[1].read_bytes()[:5] == b"%PDF-"
     target = os.environ.get(ARTIFACTS_ENV)
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
