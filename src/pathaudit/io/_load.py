@@ -204,11 +204,16 @@ EXTRACT_INFERRED = (
 )
 
 
+EVENT_TABLES: tuple[str, ...] = ("history", "people", "snapshot", "pay_history", "ratings")
+"""The tables whose latest date stands for the extract date when the map gives none."""
+
+
 def _with_extract_date(cmap: ColumnMap, data: str | Path | None) -> ColumnMap:
     """The map with ``extract_date`` set to the latest date in the export (phase 1 only).
 
-    Every table is read and parsed once with a provisional far-future extract date; the
-    latest date of any canonical date column becomes the extract date (and the history
+    The event tables (:data:`EVENT_TABLES`) are read and parsed once with a provisional
+    far-future extract date; the latest date of any of their date columns becomes the
+    extract date (and the history
     start of a snapshot that gives none). Phase-1 problems are raised here as they would be
     by the load itself.
     """
@@ -224,6 +229,8 @@ def _with_extract_date(cmap: ColumnMap, data: str | Path | None) -> ColumnMap:
         sources = reader.sources()
         latest = pd.NaT
         for table, frame in frames.items():
+            if table not in EVENT_TABLES:  # a ladder's or a band's date may lie ahead
+                continue
             out = canonical_table(probe, sources[table], frame)
             if out is None:
                 continue
