@@ -442,3 +442,10 @@ def test_a_misspelt_map_gets_the_toml_files_beside_it(capsys):
     assert code == 1
     assert "TOML files there: map.toml, map_snapshot.toml, map_xlsx.toml." in err
     assert f"Did you mean '{SAMPLE / 'map.toml'}'?" in err
+
+
+def test_report_command_a_quarter_not_ended_is_a_usage_error(tmp_path, capsys):
+    code = main(["report", str(SAMPLE), "--quarter", "2031Q1", "--out", str(tmp_path / "r.html")])
+    assert code == 2
+    assert "2031Q1 ends on 2031-03-31, after the as-of date" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

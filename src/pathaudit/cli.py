@@ -11,6 +11,7 @@ import re
 import sys
 import textwrap
 import time
+import warnings
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from pathaudit._version import __version__
 from pathaudit.audit import DEFAULT_SEED, ERROR_LOG, OutputFolderError
-from pathaudit.errors import PathauditError
+from pathaudit.errors import ArgumentError, PathauditError, StatisticalWarning
 
 DESCRIPTION = """\
 pathaudit checks whether a dual career ladder (an individual-contributor track beside
@@ -47,7 +48,8 @@ exit codes:
   {EXIT_OK}    done
   {EXIT_DATA}    the export or the column map cannot be used (the message says what to fix)
   {EXIT_USAGE}    the command line is not valid (an unknown option, a date that is not
-       YYYY-MM-DD, an output folder that is not empty and not a pathaudit output)
+       YYYY-MM-DD, a quarter that has not ended, an output folder that is not empty
+       and not a pathaudit output)
   {EXIT_INTERNAL}    internal error: one line is printed, and the full traceback is written to
        {ERROR_LOG} in the output folder (or the current folder); it may hold
        values from your data, so read it before you share it
@@ -470,7 +472,13 @@ def _cmd_report(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     out.progress("spells and exposure")
     _ = data.exposure
     out.progress("analyses and trends")
-    rep = build_report(data, quarter=args.quarter, previous=args.previous, seed=args.seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StatisticalWarning)
+        rep = build_report(data, quarter=args.quarter, previous=args.previous, seed=args.seed)
+    for text in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, StatisticalWarning)):
+        for line in textwrap.wrap(text, 100, initial_indent="! ", subsequent_indent="  "):
+            out.say(line)
     out.progress("write")
     target.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
@@ -527,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = EXIT_OK
     try:
         result.update(COMMANDS[args.command](args, out))
-    except OutputFolderError as err:
+    except (OutputFolderError, ArgumentError) as err:  # --out, --quarter, --seed ...
         code, result["error"] = EXIT_USAGE, str(err)
         print(f"error: {err}", file=sys.stderr)
     except PathauditError as err:
