@@ -185,6 +185,10 @@ def test_every_within_track_figure_is_there(one_track):
     # the M ladder as designed is still in the ladder file: its top is shown, no pay at it
     ceilings = pd.read_csv(one_track / "tables" / "pay_parity__ceilings.csv").set_index("track")
     assert ceilings.loc["M", ["estimate", "top_grade_realised"]].isna().all()
+    # and no finding compares the IC ceiling with a track nobody is on
+    parity_notes = _summary(one_track)["analyses"]["pay_parity"]["notes"]
+    assert not [n for n in parity_notes if n["kind"] == "finding" and "ceiling" in n["text"]]
+    assert [n for n in parity_notes if n["part"] == "ceilings" and ONE_TRACK in n["text"]]
     assert ceilings.loc["IC", "estimate"] > 0
     rates = pd.read_parquet(one_track / "data" / "attrition__rates.parquet")  # full precision
     ic = rates.loc[(rates["track"] == "IC") & (rates["kind"] == "voluntary")].iloc[0]

@@ -727,6 +727,13 @@ def _bundle(run: _Parity, out: dict[str, Result], part_notes: list[Note]) -> Par
     """The result: the parts, the findings, the notes, the people list and the settings."""
     notes = list(run.notes) + part_notes
     ceiling_findings = run.ceilings[2] if "ceilings" in run.want else []
+    if run.one_track is not None and ceiling_findings:
+        # an IC ceiling below the M ceiling compares the tracks: with one track among the
+        # people there is no finding to make (the designed tops stay in the table)
+        ceiling_findings = []
+        notes.append(Note("caveat", "The IC and M ceilings are not compared: "
+                          f"{one_track_reason(run.one_track)}; the table keeps the top of "
+                          "each ladder as designed.", "ceilings"))
     settings = {
         "alpha": run.alpha, "k": run.k, "margin": run.margin,
         "components": None if run.asked is None else tuple(run.components),
