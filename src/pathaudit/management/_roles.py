@@ -54,13 +54,15 @@ def manager_match_rate(data: AuditData) -> tuple[float, str]:
     record with a manager_id. Returns the share and which records it was read over.
     """
     h = data.history
-    ids = set(data.people["employee_id"].astype(str)) | set(h["employee_id"].astype(str))
+    # every ID in the data, looked up by a hash index (no Python set of strings)
+    ids = pd.Index(pd.concat([data.people["employee_id"], h["employee_id"]]).astype("str")
+                   .drop_duplicates())
     named = h["manager_id"].notna()
     on_m = named & (h["track"].astype(str) == "M")
     sel, basis = (on_m, "M-track people's job records") if on_m.any() else (
         named, "job records")
-    values = h.loc[sel, "manager_id"].astype(str)
-    return float(values.isin(ids).mean()), basis
+    values = h.loc[sel, "manager_id"].astype("str")
+    return float((ids.get_indexer(values) >= 0).mean()), basis
 
 
 def nominal_managers(
