@@ -265,7 +265,7 @@ def test_as_of_accepts_iso_dates_only(capsys):
         main(["validate", str(SAMPLE), "--as-of", "2025-02-30"])
     assert "is not a valid date" in capsys.readouterr().err
     # the library refuses it too
-    with pytest.raises(pathaudit.errors.InputError, match="is not an ISO date"):
+    with pytest.raises(pathaudit.errors.InputError, match="is not a date in ISO form"):
         pathaudit.load(SAMPLE, SAMPLE / "map.toml", as_of="01/06/2025")
 
 

@@ -162,8 +162,8 @@ AS_OF_BEFORE_START = (
     "or after {start}."
 )
 BAD_AS_OF = (
-    "as_of {as_of!r} is not an ISO date. Give it as YYYY-MM-DD (e.g. 2025-06-30): a date such "
-    "as 01/06/2025 reads as 1 June or as 6 January, and pathaudit does not guess."
+    "as_of {as_of!r} is not a date in ISO form. Give it as YYYY-MM-DD (e.g. 2025-06-30): a "
+    "date such as 01/06/2025 reads as 1 June or as 6 January, and pathaudit does not guess."
 )
 
 DATA_NOT_FOLDER = (
