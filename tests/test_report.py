@@ -161,7 +161,10 @@ def test_narration_follows_the_numbers():
     wide = narrate.describe(_row(estimate=1.1, ci_lower=0.7, ci_upper=1.6,
                                  status="inconclusive",
                                  reason="the interval reaches beyond 0.8 to 1.25"))
-    assert len({more, less, same, wide}) == 4
+    small = narrate.describe(_row(estimate=1.1, ci_lower=1.02, ci_upper=1.2, status="clear",
+                                  reason="the whole interval lies within 0.8 to 1.25"))
+    assert len({more, less, same, wide, small}) == 5
+    assert "a difference is detectable, but it is smaller than the margin" in small
     assert "60.0% more often" in more and "40.0% less often" in less
     assert "same rate" in same and "equivalence margin" in same
     assert "cannot tell" in wide

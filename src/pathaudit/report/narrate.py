@@ -239,6 +239,12 @@ def describe_status(row: Any, formatter: Formatter | None = None) -> str:
         return text + "."
     if status == "clear":
         two_sided = "outside" in threshold or "within" in reason
+        significant = (null is not None and math.isfinite(lo)
+                       and (lo > null or hi < null))
+        if two_sided and significant:
+            return (f"Clear: {reason}, the equivalence margin. The interval excludes no "
+                    "difference, so a difference is detectable, but it is smaller than the "
+                    "margin.")
         if two_sided:
             return (f"Clear: {reason}, the equivalence margin, so any difference is smaller "
                     "than the margin (evidence of parity within it, not of exact equality).")
