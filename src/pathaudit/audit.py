@@ -113,8 +113,8 @@ STATIC_FILES: dict[str, str] = {
     "anywhere) with the verdict per question, trends, the forced-into-management profile by "
     "unit and an appendix for the analyst. Open it in a browser; it prints to A4.",
     "summary.json": "Every analysis's headline figures (estimate, interval, n, threshold, "
-    "status and reason), notes and the statistical warnings raised, in report order. Keys: "
-    "docs/audit-output.md.",
+    "status and reason), notes and the statistical warnings raised, in report order; "
+    "pathaudit's docs/audit-output.md defines every key.",
     MANIFEST: "What the run was made from: package version, the column map, the SHA-256 of "
     "every input file, as-of date, seed, minimum cell size k, rows read / used / excluded per "
     "table. No timestamps or machine paths: the same inputs give the same bytes.",
