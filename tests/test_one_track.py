@@ -352,6 +352,13 @@ def test_ten_people_the_pay_gap_is_not_estimable_below_the_minimums(tmp_path):
     adjusted = pd.read_csv(out / "tables" / "pay_parity__adjusted.csv")
     overall = adjusted.loc[(adjusted["component"] == "base") & (adjusted["scope"] == "overall")]
     assert overall["df_resid"].iloc[0] < MINIMUMS["residual_df"].value
+    # the sensitivity to the grade equivalence rests on the same few people: each shift
+    # keeps its counts and says why, with no estimate or interval (it read -1 to 2e26)
+    sens = pd.read_csv(out / "tables" / "pay_parity__sensitivity.csv")
+    assert len(sens) == 3
+    assert sens["reason"].str.startswith("too little information").all()
+    assert sens[["estimate", "ci_lower", "ci_upper", "p_value"]].isna().all().all()
+    assert (sens["n"] == sens["n_ic"] + sens["n_m"]).all()
     # and no finding claims a gap the data cannot support
     notes = [n["text"] for n in summary["analyses"]["pay_parity"]["notes"]
              if n["kind"] == "finding"]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.errors import PathauditError
+from pathaudit.headline import information_shortfall
 from pathaudit.parity._gap import gap_from_coef
 from pathaudit.parity._population import LOG_MODEL_COMPONENTS
 from pathaudit.stats import adjust_pvalues
@@ -284,9 +285,14 @@ def sensitivity(
     """Overall adjusted base-pay gap with IC grade g compared with M grade g + shift.
 
     Returns ``shift, comparison, estimate, ci_lower, ci_upper, coef, se, df, p_value, mde,
-    p_equivalence, n, n_ic, n_m, grades_compared`` for shift -1, 0, +1.
+    p_equivalence, n, n_ic, n_m, grades_compared, df_resid, reason`` for shift -1, 0, +1.
+    A shift whose model rests on less than the minimums of
+    :data:`~pathaudit.headline.MINIMUMS` (people per track, residual degrees of freedom,
+    clusters) keeps its counts and says why in ``reason``; its estimate, interval and tests
+    are blank (not estimable), as the adjusted gap's headline is.
     """
     rows = []
+    n_clusters = None if clusters is None else int(len(np.unique(clusters)))
     for shift in (-1, 0, 1):
         frame = pop.assign(grade_model=pop["grade"] + shift * pop["is_ic"])
         fit = _fit(
@@ -297,14 +303,23 @@ def sensitivity(
             fit.b("is_ic"), fit.se("is_ic"), fit.df, alpha=alpha, power=power, margin=margin
         )
         n_ic = int(frame["is_ic"].sum())
+        info: dict[str, Any] = {"people_per_track": {"IC": n_ic, "M": len(frame) - n_ic},
+                                "residual_df": _df_resid(fit)}
+        if n_clusters is not None:
+            info["clusters"] = n_clusters
+        reason = information_shortfall(info)
+        figures = _gap_row(gap)
+        if reason:
+            figures = {key: (value if key == "df" else np.nan) for key, value in figures.items()}
         rows.append(
             {
                 "shift": shift,
                 "comparison": "as designed" if shift == 0 else
                 f"IC grade g vs M grade g{shift:+d}",
-                **_gap_row(gap),
+                **figures,
                 "n": len(frame), "n_ic": n_ic, "n_m": len(frame) - n_ic,
                 "grades_compared": len(_grades_with_both(frame, "grade_model")),
+                "df_resid": info["residual_df"], "reason": reason,
             }
         )
     return pd.DataFrame(rows)
