@@ -518,3 +518,12 @@ def test_one_observation_window_in_summary_manifest_and_attrition():
         res = pathaudit.attrition(data, parts=["rates"])
     caveat = [n.text for n in res.notes if n.kind == "caveat"][0]
     assert caveat.endswith(f"the observed window starts on history_start, {start}.")
+
+
+def test_a_default_track_rule_leaves_canonical_labels_alone():
+    from pathaudit.io._columns import map_values
+
+    values = pd.Series(["M", "IC", "Engineering Manager", "Analyst"], dtype="string")
+    rules = {"re:manager": "M", "*": "IC"}
+    assert list(map_values(values, rules, ("IC", "M"))) == ["M", "IC", "M", "IC"]
+    assert list(map_values(values, rules)) == ["IC", "IC", "M", "IC"]  # without keep: all ruled

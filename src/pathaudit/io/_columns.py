@@ -39,9 +39,12 @@ _LEFT_TRUE = {"true", "yes", "y", "1", "left", "terminated", "inactive", "leaver
 _LEFT_FALSE = {"false", "no", "n", "0", "active", "employed", "current", "stayer"}
 
 
-def map_values(values: pd.Series, mapping: dict[str, Any]) -> pd.Series:
-    """Apply a ``[values]`` section: exact labels, then patterns in order, then ``"*"``."""
-    return apply_rules(values, mapping).values.astype(str)
+def map_values(values: pd.Series, mapping: dict[str, Any], keep: tuple[str, ...] = ()) -> pd.Series:
+    """Apply a ``[values]`` section: exact labels, then patterns in order, then ``"*"``.
+
+    ``keep``: canonical labels that patterns and the default leave as they are.
+    """
+    return apply_rules(values, mapping, keep).values.astype(str)
 
 
 _ACTIVE_WORDS = ("active", "employed", "current", "leave", "suspended", "probation")
@@ -307,7 +310,7 @@ class _Columns:
         if col.name == "career_preference" and not self.cmap.values("career_preference"):
             track_map = self.cmap.values("track")
             if track_map:
-                values = map_values(values, track_map)
+                values = map_values(values, track_map, col.values)
         if col.name == "termination_type":
             values = self.not_terminated(export, values)
         allowed = col.values
