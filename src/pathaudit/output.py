@@ -317,15 +317,27 @@ def complementary_suppression(
     def hidden(member: tuple[tuple[str, str], Any]) -> bool:
         return bool(sup[member[0]][pos[member[0]][member[1]]])
 
+    numeric: dict[tuple[tuple[str, str], str], pd.Series | None] = {}
+
+    def number(member: tuple[tuple[str, str], Any], col: str) -> float:
+        """The cell as a number (NaN when missing or not a number); columns converted once."""
+        key = member[0]
+        if (key, col) not in numeric:
+            frame = out[key]
+            numeric[(key, col)] = (
+                pd.to_numeric(frame[col], errors="coerce").astype("float64")
+                if col in frame.columns else None
+            )
+        values = numeric[(key, col)]
+        return np.nan if values is None else float(values.loc[member[1]])
+
     def size(member: tuple[tuple[str, str], Any]) -> float:
-        row = out[member[0]].loc[member[1]]
-        n = pd.to_numeric(pd.Series([row.get("n", np.nan)]), errors="coerce").iloc[0]
-        return float(n) if np.isfinite(n) else np.inf
+        n = number(member, "n")
+        return n if np.isfinite(n) else np.inf
 
     def value(member: tuple[tuple[str, str], Any], col: str) -> float:
-        v = pd.to_numeric(pd.Series([out[member[0]].loc[member[1]].get(col)]),
-                          errors="coerce").iloc[0]
-        return float(v) if np.isfinite(v) else np.nan
+        v = number(member, col)
+        return v if np.isfinite(v) else np.nan
 
     def hide(member: tuple[tuple[str, str], Any]) -> None:
         sup[member[0]][pos[member[0]][member[1]]] = True
