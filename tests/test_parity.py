@@ -19,6 +19,7 @@ from builders import STATE_AS_OF as AS_OF
 from builders import model_frame as _model_frame
 from builders import random_current_state as random_org
 from builders import state_audit as build
+from coverage_tables import write_coverage_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -860,7 +861,7 @@ STUDY_ARGS = dict(bootstrap=0, components=["base"], controls=TRUTH_CONTROLS, k=5
 
 
 def _study(sims) -> dict[str, np.ndarray]:
-    rows: dict[str, list] = {"overall": [], "grade": [], "interval": []}
+    rows: dict[str, list] = {"overall": [], "grade": []}
     for i, sim in enumerate(sims):
         # only the two parts the studies check (about a third of the time of a full call)
         res = pay_parity(sim.data, parts=["adjusted"], **STUDY_ARGS)
@@ -870,10 +871,6 @@ def _study(sims) -> dict[str, np.ndarray]:
                                           check_exact=True)
         for key, vals in _truth_checks(res, sim.truth["pay"]).items():
             rows[key].extend(vals)
-        gap = res.overall_gap()
-        rows["interval"].append(
-            [gap["ci_lower"], gap["ci_upper"], sim.truth["pay"]["adjusted_gap"]]
-        )
     return {key: np.array(v, dtype=float) for key, v in rows.items()}
 
 
@@ -894,24 +891,28 @@ def test_recovers_the_sample_organisations_truth():
 def test_coverage_on_the_shared_simulated_organisations():
     """200 small organisations (4 units: CRV3 with t(3)), default pay model.
 
-    The truth is the coefficient on the realised people's noise-free pay, so the
-    estimator's error is pay noise only; the intervals also count, as noise, the pay
-    determinants the model leaves out (switch raise, the penalty removed unit by unit,
-    track-specific gender gaps). The overall interval is therefore conservative here
-    (observed coverage 0.995); docs/parity.md reports it. Calibration within
-    [0.90, 0.99] is checked where the model specifies pay fully (next test).
+    The estimand is truth.json's gap of each organisation (the coefficient on the realised
+    people's noise-free pay), and no other. With 4 clusters no method calibrates to
+    [0.90, 0.99] (a wild cluster bootstrap has 16 sign patterns), so CRV3 with t(G - 1) is
+    held to DOMAIN.md's rule for a conservative interval: coverage at least 0.93. Its
+    standard error against the real spread of the estimates and its power against the
+    simulated penalty are measured and reported (docs/parity.md), not tuned.
     """
     s = _study(cached_organisations(200))
     overall, grade = s["overall"], s["grade"]
     assert len(overall) == 200
     # recovery: mean error within 3 Monte-Carlo standard errors
     assert abs(overall[:, 0].mean()) <= 3 * overall[:, 0].std() / np.sqrt(200)
-    assert 0.90 <= overall[:, 2].mean() <= 1.0
-    # Against the gap the simulation targets on average over organisations (the mean of the
-    # 200 conditional truths), which is what a cluster-robust interval is built for, the
-    # overall interval is calibrated (observed 0.985).
-    lo, hi, truth = s["interval"].T
-    assert 0.90 <= np.mean((lo <= truth.mean()) & (truth.mean() <= hi)) <= 0.99
+    coverage = overall[:, 2].mean()
+    se_ratio = overall[:, 1].mean() / overall[:, 0].std(ddof=1)
+    power = (overall[:, 3] < 0.05).mean()
+    write_coverage_table("parity_small", pd.DataFrame([
+        {"figure": "overall gap (CRV3, t(3))", "draws": len(overall), "coverage": coverage,
+         "band": ">= 0.93 (conservative)", "se_ratio": se_ratio, "power": power},
+        {"figure": "per-grade gaps", "draws": len(grade), "coverage": grade[:, 2].mean(),
+         "band": "[0.90, 0.99]", "se_ratio": np.nan, "power": np.nan},
+    ]))
+    assert coverage >= 0.93, coverage
     assert len(grade) >= 400 and 0.90 <= grade[:, 2].mean() <= 0.99
 
 
