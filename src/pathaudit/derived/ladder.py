@@ -505,7 +505,8 @@ def promotable_from(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Seri
     g_codes, g_labels = pd.factorize(grade, use_na_sentinel=True)
     n_g, n_u = len(g_labels) + 1, len(u_labels) + 1
     key = (t_codes.astype(np.int64) * n_g + (g_codes + 1)) * n_u + (u_codes + 1)
-    uniq, inv = np.unique(key, return_inverse=True)
+    inv, uniq = pd.factorize(key, sort=True)  # np.unique's result, by a hash table
+    uniq = np.asarray(uniq, dtype=np.int64)
     keys = pd.DataFrame(
         {
             "track": np.asarray(t_labels, dtype=object)[uniq // (n_g * n_u)],
