@@ -80,7 +80,8 @@ def plot_quartiles(result: Result, ax: Axes, basis: str = "hourly") -> Axes:
     ax.set_title(
         "Women in each quartile pay band of hourly pay (ties split, reg 13(2))", fontsize=9
     )
-    ax.legend(frameon=False)
+    if ax.get_legend_handles_labels()[1]:  # every group suppressed: nothing to name
+        ax.legend(frameon=False)
     return ax
 
 
@@ -118,5 +119,6 @@ def plot_hourly_gaps(result: Result, ax: Axes) -> Axes:
     ax.set_ylabel("(men's - women's) / men's hourly pay")
     alpha = float(result.meta.get("alpha", 0.05))
     ax.set_title(f"Gender pay gap in hourly pay, {1 - alpha:.0%} interval", fontsize=9)
-    ax.legend(frameon=False)
+    if ax.get_legend_handles_labels()[1]:  # every group suppressed: nothing to name
+        ax.legend(frameon=False)
     return ax
