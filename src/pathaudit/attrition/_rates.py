@@ -145,7 +145,7 @@ def turnover(
          **{f"ev_{k}": exit_rows[f"ev_{k}"].to_numpy() for k in KINDS}}
     )
     # a track nobody held in the window (one-track data) has no turnover rows
-    present = set(w["track"].astype(str))
+    present = {str(t) for t in w["track"].unique()}
     heads = {**{t: head[i] for i, t in enumerate(tracks) if t in present},
              "all": head.sum(axis=0)}
     out = {}
