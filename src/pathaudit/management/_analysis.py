@@ -729,7 +729,16 @@ post_switch_attrition, nominal_managers, preference_mismatch, peter_principle
         """The organisation's rows of the profile (read from the indicators if not computed)."""
         if isinstance(self.profile, Result):
             p = self.profile.table
-            return p.loc[(p["by"] == OVERALL) & (p["group"] == ALL)].reset_index(drop=True)
+            org = p.loc[(p["by"] == OVERALL) & (p["group"] == ALL)].reset_index(drop=True)
+            # a figure the publish stage hid (below k, or so that a small cell cannot be
+            # recovered from a total) keeps no status: not assessed, and the reason says why
+            hidden = org["suppressed"].astype(bool) & org["status"].isna()
+            org.loc[hidden, "status"] = "not estimable"
+            org.loc[hidden, "reason"] = (
+                "suppressed: it rests on fewer than k people or would let a reader recover "
+                "a suppressed cell")
+            org.loc[hidden, "flagged"] = False
+            return org
         computed = {n: r for n in INDICATORS if isinstance(r := getattr(self, n), Result)}
         why = {n: self.not_computed().get(n, "not asked for (see parts=)") for n in INDICATORS}
         return _module_profile(computed, self.thresholds, by=OVERALL, reasons=why,
