@@ -562,7 +562,11 @@ def study(**changes: Any) -> SimConfig:
     About 800 people ever employed over 5 years; units adopt on the first day of months
     15, 24, 33 and 42 (fiscal quarter starts), and the adoption effect grows with time since
     adoption: the voluntary exit hazard ratio moves from 0.85 in the adoption month to 0.55
-    two years later (``adoption_hr_final``, ``adoption_ramp_months``). The null version
+    two years later (``adoption_hr_final``, ``adoption_ramp_months``). The voluntary exit
+    hazard is the same on both tracks and after a switch, and switching does not depend on
+    stalling (``voluntary_hr_ic = post_switch_exit_hr = stall_switch_hr = 1``), so adoption
+    reaches voluntary exits only through that ratio and the hazard-based targets of
+    ``truth["study"]`` are the estimands. The null version
     is ``study(adoption_hr=1.0, adoption_hr_final=1.0)``. ``truth["study"]`` then states the
     target of each Callaway–Sant'Anna aggregation (``cs_targets``).
     """
@@ -582,6 +586,14 @@ def study(**changes: Any) -> SimConfig:
         adoption_hr=0.85,
         adoption_hr_final=0.55,
         adoption_ramp_months=24,
+        # adoption lifts the IC ceiling, so ICs stall and switch less; were the voluntary
+        # hazard to differ by track or after a switch, adoption would also move exits
+        # through who is on which track, an effect the hazard-based targets do not count
+        # (about a fifth of the effect on this design). Here it moves them through
+        # adoption_hr alone.
+        stall_switch_hr=1.0,
+        voluntary_hr_ic=1.0,
+        post_switch_exit_hr=1.0,
     )
     return base.replace(**changes)
 
