@@ -137,3 +137,33 @@ def test_data_without_adoption_or_bad_arguments_are_refused(sample_data):
         pathaudit.dual_ladder_study(sample_data, parts=["event"])
     with pytest.raises(ArgumentError, match="takes loaded data"):
         pathaudit.dual_ladder_study("data/sample")
+
+
+def test_study_preset_and_its_truth():
+    import json
+    from pathlib import Path
+
+    from pathaudit.simulate import simulate
+    from pathaudit.simulate.config import adoption_ratio, default, study
+
+    # the ramp parameters are written only when set: the sample keeps its key
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "truth.json"
+    assert default().key() == json.loads(sample.read_text())["config_key"]
+    assert "adoption_hr_final" not in default().to_dict()
+    c = study()
+    g = c.adoption_array()
+    assert len(c.units) >= 40 and (g > c.n_months).sum() == 8
+    assert sorted(np.unique(g[g < c.n_months], return_counts=True)[1]) == [8, 8, 8, 8]
+    assert adoption_ratio(c, [0, 12, 24, 60]).round(4).tolist() == pytest.approx(
+        [0.85, 0.85 * (0.55 / 0.85) ** 0.5, 0.55, 0.55], abs=1e-4)
+    t = simulate(c, seed=5).truth["study"]
+    targets = t["cs_targets"]["person-time"]
+    assert set(targets) == {"simple", "group", "dynamic", "calendar", "group_by",
+                            "dynamic_by", "calendar_by"}
+    # the effect grows with time since adoption, and is zero before it
+    dyn = {int(k): v for k, v in targets["dynamic_by"].items()}
+    assert all(v == 0 for e, v in dyn.items() if e < 0)
+    assert dyn[0] > dyn[4] > dyn[8] and dyn[0] < 0
+    assert t["cox_hr_pseudo_true"] == pytest.approx(0.7178)
+    null = simulate(study(adoption_hr=1.0, adoption_hr_final=1.0), seed=5).truth["study"]
+    assert null["cs_targets"]["person-time"]["simple"] == 0 and null["cox_hr_pseudo_true"] == 1
