@@ -292,6 +292,15 @@ def test_json_prints_one_machine_readable_result(capsys):
     assert doc["exit_code"] == 1 and "does not exist" in doc["error"]
 
 
+def test_json_on_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["validate", str(SAMPLE), "--as-of", "31.12.2025", "--json"])
+    assert stop.value.code == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["exit_code"] == 2
+    assert "is not a date in the form YYYY-MM-DD" in captured.err
+
+
 def test_quiet_prints_nothing_on_success(capsys):
     assert main(["validate", str(SAMPLE), "-q"]) == 0
     assert capsys.readouterr().out == ""

@@ -529,7 +529,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["validate", "data/sample"])  # doctest: +SKIP
     0
     """
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(words)
+    except SystemExit as stop:  # --help, --version (0) or a usage error (2), said on stderr
+        if stop.code not in (0, None) and "--json" in words:
+            print(json.dumps({"version": __version__, "exit_code": stop.code,
+                              "error": "the command line is not valid (the message is on "
+                              "stderr)"}, indent=2))
+        raise
     out = _Out(args)
     result: dict[str, Any] = {"command": args.command, "version": __version__}
     code = EXIT_OK
