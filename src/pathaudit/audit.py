@@ -38,7 +38,12 @@ from typing import Any
 
 from pathaudit.checks import check_choices, check_data, check_number
 from pathaudit.data import AuditData
-from pathaudit.errors import NeedsHistoryError, PathauditError, StatisticalWarning
+from pathaudit.errors import (
+    NeedsHistoryError,
+    OutputFolderError,
+    PathauditError,
+    StatisticalWarning,
+)
 from pathaudit.output import (
     DATA_DIR,
     DISPLAY_DIGITS,
@@ -98,10 +103,6 @@ OUT_NOT_EMPTY = (
 
 Progress = Callable[[str], None]
 """A callable told the name of each step as it starts (the command line prints it)."""
-
-
-class OutputFolderError(PathauditError):
-    """The output folder cannot be written as asked (a file, or another program's folder)."""
 
 
 # --------------------------------------------------------------------------- what is written

@@ -35,6 +35,14 @@ class ArgumentError(PathauditError):
     """An argument of a public function is out of range, of the wrong kind, or unknown."""
 
 
+class OutputFolderError(PathauditError):
+    """The output folder cannot be written as asked.
+
+    It is a file, the current folder, a folder holding the export, or another program's
+    non-empty folder (without ``overwrite``).
+    """
+
+
 SNAPSHOT_ONLY = (
     "{analysis} needs effective-dated job history, but this dataset is a snapshot-only "
     "export (one row per person). {what} Load a history export (one row per person per "
