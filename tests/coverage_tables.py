@@ -33,6 +33,9 @@ TITLES = {
     "attrition_small": "Attrition: coverage (whole history)",
     "attrition_small_delayed": "Attrition: coverage (history from month 24)",
     "attrition_null": "Attrition: no track effect (rejection rate at 5%)",
+    "study_effect": "Turnover study: ATT per aggregation and Cox HR on the study preset "
+    "(40 units, growing effect)",
+    "study_null": "Turnover study: no adoption effect (rejection rate at 5%)",
     "parity_small": "Pay parity: 4 units (CRV3 with t(3), a conservative interval)",
     "management_small": "Forced into management: intervals against their targets",
     "management_processes": "Forced into management: shares against the simulator's "
