@@ -69,11 +69,13 @@ _FLOOR = textwrap.dedent(
 
 _AUDIT = textwrap.dedent(
     f"""
-    import json, resource, time
+    import json, resource, sys, time
     steps = []
     CORE = ("pay_parity", "time_to_promotion", "forced_management", "attrition")
     def tick(name):
         steps.append((name, time.perf_counter(), time.process_time()))
+        peak = {_PEAK}
+        print(f"step: {{{{name}}}} (peak so far {{{{peak:.2f}}}} GB)", file=sys.stderr, flush=True)
     t0, c0 = time.perf_counter(), time.process_time()
     tick("import")
     import pathaudit
@@ -128,8 +130,10 @@ def run_child(code: str, limit_gb: float, timeout: float) -> dict:
         return {"failed": f"stopped after {timeout:.0f} s"}
     if out.returncode != 0:
         lines = out.stderr.strip().splitlines() or ["(no message)"]
+        during = [ln for ln in lines if ln.startswith("step: ")]
         return {
-            "failed": f"exit status {out.returncode}: {lines[-1]}",
+            "failed": f"exit status {out.returncode}: {lines[-1]}"
+            + (f" (during {during[-1][6:]})" if during else ""),
             "seconds_until_failure": time.perf_counter() - start,
         }
     return json.loads(out.stdout.strip().splitlines()[-1])
