@@ -124,8 +124,9 @@ def declared_margins(frames: Mapping[tuple[str, str], pd.DataFrame],
     each other ``by``). Across tables, also of different analyses, a table whose group
     columns are a strict subset of another's sums that table's rows. Columns: every
     people count and amount both tables show (:func:`is_people_count`, :func:`is_amount`),
-    including ``sum_of_<mean>``. Each relation is kept per column only as the published
-    numbers confirm it.
+    including ``sum_of_<mean>``. A table by year and one by quarter with the same other
+    groups: a year's row is the sum of its quarters' rows. Each relation is kept per column
+    only as the published numbers confirm it.
     """
     cands: list[tuple[Any, Relation]] = []
     keys = [k for k in frames if len(frames[k])]
@@ -179,6 +180,27 @@ def declared_margins(frames: Mapping[tuple[str, str], pd.DataFrame],
                 if members:
                     cands.append(((small, big), Relation(
                         (small, t_label), tuple((big, m) for m in members), cols)))
+    # a year and its quarters: the same groups, one table by year ("2021"), another by
+    # quarter ("2021Q3"); the year's row is the sum of its quarters' rows (turnover)
+    for year_t in keys:
+        for quarter_t in keys:
+            g = list(groups[year_t])
+            if year_t == quarter_t or "period" not in g or set(g) != set(groups[quarter_t]):
+                continue
+            years = _label(frames[year_t]["period"])
+            quarters = _label(frames[quarter_t]["period"])
+            if not (years.str.fullmatch(r"\d{4}").all()
+                    and quarters.str.fullmatch(r"\d{4}Q[1-4]").all()):
+                continue
+            cols = cols_of(year_t, quarter_t)
+            rest = [c for c in g if c not in ("period", "months")]  # months: 12 vs 3
+            ky = years + " | " + _keys(frames[year_t], rest)
+            kq = quarters.str[:4] + " | " + _keys(frames[quarter_t], rest)
+            for t_label, t_key in ky.items():
+                members = list(kq.index[kq == t_key])
+                if cols and members:
+                    cands.append(((year_t, quarter_t), Relation(
+                        (year_t, t_label), tuple((quarter_t, m) for m in members), cols)))
     return _confirmed(frames, cands)
 
 

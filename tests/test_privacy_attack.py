@@ -172,3 +172,36 @@ def test_the_attackers_own_relations_reach_what_the_package_does_not_derive():
     shown = publish(results, 5)["pay"].table
     assert shown["suppressed"].tolist() == [True, True] + [False] * 6
     assert not attack(publish(results, 5))[0]
+
+
+def _year_and_quarters(k: int = 5) -> dict:
+    """Exits by year and by quarter (two years, one track): 2022Q3 has 3 people (below k);
+    2021, shown in full, confirms that a year's exits are the sum of its quarters'."""
+    quarters = pd.DataFrame({
+        "period": [f"{y}Q{q}" for y in (2021, 2022) for q in range(1, 5)],
+        "months": 3,
+        "exits": [2.0, 3.0, 1.0, 2.0, 1.0, 2.0, 1.0, 3.0],
+        "n": [40, 41, 40, 39, 12, 11, 3, 10],
+        "estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
+    })
+    years = pd.DataFrame({"period": ["2021", "2022"], "months": 12, "exits": [8.0, 7.0],
+                          "n": [45, 14], "estimate": np.nan, "ci_lower": np.nan,
+                          "ci_upper": np.nan})
+    res = make_result(years, groups=["period", "months"], analysis="turnover", definition="",
+                      method="", population="", k=k,
+                      tables={"quarterly": (quarters, ["period", "months"])})
+    return {"turnover": res}
+
+
+def test_the_attacker_adds_up_a_years_quarters():
+    # publish bypassed: 2022 minus its three shown quarters gives 2022Q3's one exit
+    exposed = attack(_year_and_quarters())[0]
+    hit = {(e.table, e.row, e.column): (e.low, e.high) for e in exposed}
+    assert hit[(("turnover", "quarterly"), 6, "exits")] == pytest.approx((1.0, 1.0))
+
+
+def test_publish_protects_a_quarter_against_its_year():
+    shown = publish(_year_and_quarters(), 5)["turnover"]
+    # 2022Q3 goes, and the next-smallest quarter of 2022 with it (2022Q4, 10 people)
+    assert shown.tables["quarterly"]["suppressed"].tolist() == [False] * 6 + [True, True]
+    assert not attack({"turnover": shown})[0]

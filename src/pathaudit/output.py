@@ -225,6 +225,36 @@ def _across(small: tuple[str, str], big: tuple[str, str], frames: Mapping[Any, p
                                          columns)
 
 
+def _year_of_quarters(
+    years: tuple[str, str], quarters: tuple[str, str], frames: Mapping[Any, pd.DataFrame],
+    groups: Mapping[Any, list[str]],
+) -> Iterator[tuple[Any, Relation]]:
+    """A table by year and one by quarter, same groups: a year's row sums its quarters' rows.
+
+    The period labels differ (``2021`` and ``2021Q3``), so no group subset shows the
+    relation; ``months`` (12 and 3), where a group, is the window, not a group to match.
+    """
+    g = list(groups[years])
+    if "period" not in g or set(g) != set(groups[quarters]):
+        return
+    fy, fq = frames[years], frames[quarters]
+    py, pq = fy["period"].astype("string"), fq["period"].astype("string")
+    if not (py.str.fullmatch(r"\d{4}").fillna(False).all()
+            and pq.str.fullmatch(r"\d{4}Q[1-4]").fillna(False).all()):
+        return
+    columns = tuple(c for c in ADDITIVE_COLUMNS if c in fy.columns and c in fq.columns)
+    if not columns:
+        return
+    rest = [c for c in g if c not in ("period", "months")]
+    ky = py.astype(str) + "\x1f" + _key(fy, rest).astype(str)
+    kq = pq.str[:4].astype(str) + "\x1f" + _key(fq, rest).astype(str)
+    for label, tkey in ky.items():
+        members = kq.index[(kq == tkey).to_numpy(bool)]
+        if len(members):
+            yield (years, quarters), Relation((years, label),
+                                              tuple((quarters, m) for m in members), columns)
+
+
 def additive_relations(
     frames: Mapping[tuple[str, str], pd.DataFrame], groups: Mapping[tuple[str, str], list[str]]
 ) -> list[Relation]:
@@ -242,9 +272,11 @@ def additive_relations(
     list of Relation
         Margins within a table (a row whose group value is ``all``, ``overall`` or
         ``total``, and the rows with the same other groups; management's ``by`` =
-        ``overall`` against each other ``by``) and totals across tables (a table whose
+        ``overall`` against each other ``by``), totals across tables (a table whose
         group columns are a strict subset of another's: each of its rows is the sum of the
-        other's rows that agree on those columns), on the additive columns both hold
+        other's rows that agree on those columns) and a year against its quarters (a
+        table by year and one by quarter with the same other groups), on the additive
+        columns both hold
         (:data:`ADDITIVE_COLUMNS`). A candidate is kept, per column, only as the
         published numbers show it: exact where every instance with all its members
         displayed adds up, "at least" where each total is at least the sum of its parts
@@ -263,6 +295,8 @@ def additive_relations(
         for big in keys:
             if small != big and len(frames[small]) and len(frames[big]):
                 candidates += list(_across(small, big, frames, groups, one_per_group))
+            if small != big and len(frames[small]) and len(frames[big]):
+                candidates += list(_year_of_quarters(small, big, frames, groups))
     numbers = {key: {c: pd.to_numeric(f[c], errors="coerce") for c in ADDITIVE_COLUMNS
                      if c in f.columns} for key, f in frames.items()}
 
