@@ -33,14 +33,16 @@ res = pathaudit.dual_ladder_study(data, bootstrap=499, placebo_draws=199)
 panel = res.panel.table
 cohorts = panel.loc[panel["first_treated"] > 0, "first_treated"].value_counts().sort_index()
 listed = ", ".join(f"{n} units from period {int(g)}" for g, n in cohorts.items())
-display(Markdown(
-    f"The panel has **{len(panel)} units** observed over "
-    f"**{int(panel['quarters'].max())} fiscal quarters**; "
-    f"{len(cohorts)} adoption cohorts ({listed}) "
-    f"and {int((panel['first_treated'] == 0).sum())} units that never adopt. The outcome is "
-    "voluntary exits per 100 person-years in each unit and quarter; each unit is weighted by "
-    "its average quarterly person-time before the first adoption."
-))
+display(
+    Markdown(
+        f"The panel has **{len(panel)} units** observed over "
+        f"**{int(panel['quarters'].max())} fiscal quarters**; "
+        f"{len(cohorts)} adoption cohorts ({listed}) "
+        f"and {int((panel['first_treated'] == 0).sum())} units that never adopt. The outcome is "
+        "voluntary exits per 100 person-years in each unit and quarter; each unit is weighted by "
+        "its average quarterly person-time before the first adoption."
+    )
+)
 
 # %% [markdown]
 # ## The estimate
@@ -58,12 +60,14 @@ level = f"{1 - res.alpha:.0%}"
 s = overall.loc[("person-time", "simple")]
 u = overall.loc[("unweighted", "simple")]
 truth = sim.truth["study"]["cs_targets"]["person-time"]["simple"]
-display(Markdown(
-    f"Averaged over every adopting unit and quarter after adoption, voluntary exits changed by "
-    f"**{s['estimate']:+.2f} per 100 person-years** ({level} interval {s['ci_lower']:+.2f} to "
-    f"{s['ci_upper']:+.2f}); unweighted, {u['estimate']:+.2f}. The simulation's true value "
-    f"under these weights is {truth:+.2f}."
-))
+display(
+    Markdown(
+        f"Averaged over every adopting unit and quarter after adoption, voluntary exits changed by "
+        f"**{s['estimate']:+.2f} per 100 person-years** ({level} interval {s['ci_lower']:+.2f} to "
+        f"{s['ci_upper']:+.2f}); unweighted, {u['estimate']:+.2f}. The simulation's true value "
+        f"under these weights is {truth:+.2f}."
+    )
+)
 
 # %% [markdown]
 # ## Before and after adoption: the event study
@@ -76,13 +80,19 @@ res.plot("event_study")
 plt.show()
 es = res.event_study
 p = es.meta.get("pretest_p_value")
-display(Markdown(
-    f"The joint test that the last {es.meta.get('pretest_df', 0)} pre-adoption effects are all "
-    f"zero gives p = {p:.3f}: "
-    + ("no evidence against parallel trends before adoption." if p is not None and p > 0.05
-       else "a warning that the units were already drifting apart before adoption.")
-    if p is not None else "The pre-trend test could not be computed."
-))
+display(
+    Markdown(
+        f"The joint test that the last {es.meta.get('pretest_df', 0)} pre-adoption effects are all "
+        f"zero gives p = {p:.3f}: "
+        + (
+            "no evidence against parallel trends before adoption."
+            if p is not None and p > 0.05
+            else "a warning that the units were already drifting apart before adoption."
+        )
+        if p is not None
+        else "The pre-trend test could not be computed."
+    )
+)
 
 # %% [markdown]
 # ## Checks
@@ -101,11 +111,13 @@ res.twfe.table[["method", "estimate", "ci_lower", "ci_upper"]].round(3)
 res.plot("placebo_dates")
 plt.show()
 pl = res.placebo_dates.table.set_index("kind").loc["simple"]
-display(Markdown(
-    f"Over {int(pl['draws'])} reassignments the placebo effects average "
-    f"{pl['placebo_mean']:+.2f} (SD {pl['placebo_sd']:.2f}); the estimate's randomisation "
-    f"p-value is {pl['p_value']:.3f}."
-))
+display(
+    Markdown(
+        f"Over {int(pl['draws'])} reassignments the placebo effects average "
+        f"{pl['placebo_mean']:+.2f} (SD {pl['placebo_sd']:.2f}); the estimate's randomisation "
+        f"p-value is {pl['p_value']:.3f}."
+    )
+)
 
 # %% [markdown]
 # **Placebo outcome and composition.** A dual ladder should not move involuntary exits;
@@ -127,11 +139,13 @@ cox = res.cox.table
 display(cox[["term", "estimate", "ci_lower", "ci_upper", "events"]].round(3))
 ic = cox[cox["term"].str.endswith("IC track")].iloc[0]
 m = cox[cox["term"].str.endswith("M track")].iloc[0]
-display(Markdown(
-    f"With the ladder in force, ICs resign at {ic['estimate']:.2f} times the rate before "
-    f"({ic['ci_lower']:.2f} to {ic['ci_upper']:.2f}) and managers at {m['estimate']:.2f} "
-    f"({m['ci_lower']:.2f} to {m['ci_upper']:.2f})."
-))
+display(
+    Markdown(
+        f"With the ladder in force, ICs resign at {ic['estimate']:.2f} times the rate before "
+        f"({ic['ci_lower']:.2f} to {ic['ci_upper']:.2f}) and managers at {m['estimate']:.2f} "
+        f"({m['ci_lower']:.2f} to {m['ci_upper']:.2f})."
+    )
+)
 
 # %% [markdown]
 # ## How robust, and how much could this data detect?
@@ -143,21 +157,25 @@ display(Markdown(
 # %%
 sens = res.sensitivity
 display(sens.table[["mbar", "lower", "upper"]].round(2))
-display(Markdown(
-    f"The identified set of the average post-adoption effect first includes zero at "
-    f"Mbar = {sens.meta['breakdown_mbar']:.2f}: post-adoption trend changes "
-    f"{sens.meta['breakdown_mbar']:.2f} times the largest pre-adoption one would explain the "
-    "estimate away."
-))
+display(
+    Markdown(
+        f"The identified set of the average post-adoption effect first includes zero at "
+        f"Mbar = {sens.meta['breakdown_mbar']:.2f}: post-adoption trend changes "
+        f"{sens.meta['breakdown_mbar']:.2f} times the largest pre-adoption one would explain the "
+        "estimate away."
+    )
+)
 
 # %%
 pw = res.power.table.iloc[0]
-display(Markdown(
-    f"**Power.** With these units and quarters the study detects, with 80% power, a drop of "
-    f"{pw['estimate']:.2f} exits per 100 person-years ({pw['relative_to_baseline']:.0%} of the "
-    f"baseline {pw['baseline_per_100py']:.1f}). A 20% drop would need about "
-    f"{pw['units_for_20pct_drop']:.0f} units like these."
-))
+display(
+    Markdown(
+        f"**Power.** With these units and quarters the study detects, with 80% power, a drop of "
+        f"{pw['estimate']:.2f} exits per 100 person-years ({pw['relative_to_baseline']:.0%} of the "
+        f"baseline {pw['baseline_per_100py']:.1f}). A 20% drop would need about "
+        f"{pw['units_for_20pct_drop']:.0f} units like these."
+    )
+)
 
 # %% [markdown]
 # ## With few units

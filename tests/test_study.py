@@ -155,11 +155,19 @@ def test_study_preset_and_its_truth():
     assert len(c.units) >= 40 and (g > c.n_months).sum() == 8
     assert sorted(np.unique(g[g < c.n_months], return_counts=True)[1]) == [8, 8, 8, 8]
     assert adoption_ratio(c, [0, 12, 24, 60]).round(4).tolist() == pytest.approx(
-        [0.85, 0.85 * (0.55 / 0.85) ** 0.5, 0.55, 0.55], abs=1e-4)
+        [0.85, 0.85 * (0.55 / 0.85) ** 0.5, 0.55, 0.55], abs=1e-4
+    )
     t = simulate(c, seed=5).truth["study"]
     targets = t["cs_targets"]["person-time"]
-    assert set(targets) == {"simple", "group", "dynamic", "calendar", "group_by",
-                            "dynamic_by", "calendar_by"}
+    assert set(targets) == {
+        "simple",
+        "group",
+        "dynamic",
+        "calendar",
+        "group_by",
+        "dynamic_by",
+        "calendar_by",
+    }
     # the effect grows with time since adoption, and is zero before it
     dyn = {int(k): v for k, v in targets["dynamic_by"].items()}
     assert all(v == 0 for e, v in dyn.items() if e < 0)

@@ -41,8 +41,14 @@ def test_twfe_is_biased_under_growing_staggered_effects_while_cs_is_not():
     import statsmodels.formula.api as smf
 
     p, target = _expected_panel()
-    fit = pathaudit.att_gt(p, outcome="y", unit="unit", time="period",
-                           first_treated="first_treated", control_group="not_yet")
+    fit = pathaudit.att_gt(
+        p,
+        outcome="y",
+        unit="unit",
+        time="period",
+        first_treated="first_treated",
+        control_group="not_yet",
+    )
     simple = pathaudit.aggregate(fit, "simple").overall["estimate"]
     assert simple == pytest.approx(target["simple"], abs=1e-9)
     dyn = pathaudit.aggregate(fit, "dynamic").table.set_index("value")["estimate"]
@@ -75,20 +81,39 @@ def test_study_recovers_its_targets_with_coverage_over_200_draws():
         warnings.simplefilter("ignore", StatisticalWarning)
         for i, sim in enumerate(sims):
             panel, _ = study_panel(sim.data)
-            fit = pathaudit.att_gt(panel, outcome="voluntary_per_100py", unit="org_unit",
-                                   time="period", first_treated="first_treated",
-                                   control_group="not_yet", est_method="ipw",
-                                   weights="weight")
+            fit = pathaudit.att_gt(
+                panel,
+                outcome="voluntary_per_100py",
+                unit="org_unit",
+                time="period",
+                first_treated="first_treated",
+                control_group="not_yet",
+                est_method="ipw",
+                weights="weight",
+            )
             targets = sim.truth["study"]["cs_targets"]["person-time"]
             for kind in KINDS:
                 o = pathaudit.aggregate(fit, kind).overall
                 rows.append({"draw": i, "kind": kind, **o, "truth": targets[kind]})
-            d = panel.assign(D=((panel["first_treated"] > 0)
-                                & (panel["period"] >= panel["first_treated"])) * 1.0)
-            twfe = smf.wls("voluntary_per_100py ~ D + C(org_unit) + C(period)", d,
-                           weights=d["weight"]).fit().params["D"]
-            rows.append({"draw": i, "kind": "twfe", "estimate": twfe, "se": np.nan,
-                         "ci_lower": np.nan, "ci_upper": np.nan, "truth": targets["simple"]})
+            d = panel.assign(
+                D=((panel["first_treated"] > 0) & (panel["period"] >= panel["first_treated"])) * 1.0
+            )
+            twfe = (
+                smf.wls("voluntary_per_100py ~ D + C(org_unit) + C(period)", d, weights=d["weight"])
+                .fit()
+                .params["D"]
+            )
+            rows.append(
+                {
+                    "draw": i,
+                    "kind": "twfe",
+                    "estimate": twfe,
+                    "se": np.nan,
+                    "ci_lower": np.nan,
+                    "ci_upper": np.nan,
+                    "truth": targets["simple"],
+                }
+            )
             cox = pathaudit.dual_ladder_study(sim.data, parts=["cox"]).cox.table
             cox_rows.append(cox[cox["term"].str.endswith("(person-time mix)")].iloc[0])
     r = pd.DataFrame(rows)
@@ -97,17 +122,31 @@ def test_study_recovers_its_targets_with_coverage_over_200_draws():
         g = r[r["kind"] == kind]
         cover = ((g["ci_lower"] <= g["truth"]) & (g["truth"] <= g["ci_upper"])).mean()
         diff = g["estimate"] - g["truth"]
-        table.append({"figure": f"ATT, {kind} aggregation", "draws": len(g),
-                      "coverage": cover, "band": "[0.90, 0.99]",
-                      "mean error": diff.mean(), "MC SE": diff.std() / np.sqrt(len(g))})
+        table.append(
+            {
+                "figure": f"ATT, {kind} aggregation",
+                "draws": len(g),
+                "coverage": cover,
+                "band": "[0.90, 0.99]",
+                "mean error": diff.mean(),
+                "MC SE": diff.std() / np.sqrt(len(g)),
+            }
+        )
         assert 0.90 <= cover <= 0.99, (kind, cover)
         assert abs(diff.mean()) < 3 * diff.std() / np.sqrt(len(g)), (kind, diff.mean())
     # TWFE: biased under growing staggered effects (its mean error beyond 3 MC SEs)
     tw = r[r["kind"] == "twfe"]
     err = tw["estimate"] - tw["truth"]
-    table.append({"figure": "TWFE (comparison)", "draws": len(tw), "coverage": np.nan,
-                  "band": "biased", "mean error": err.mean(),
-                  "MC SE": err.std() / np.sqrt(len(tw))})
+    table.append(
+        {
+            "figure": "TWFE (comparison)",
+            "draws": len(tw),
+            "coverage": np.nan,
+            "band": "biased",
+            "mean error": err.mean(),
+            "MC SE": err.std() / np.sqrt(len(tw)),
+        }
+    )
     assert err.mean() > 3 * err.std() / np.sqrt(len(tw)), err.mean()
     # Cox: the average hazard ratio against its pseudo-true value from a large run
     c = pd.DataFrame(cox_rows).reset_index(drop=True)
@@ -116,9 +155,16 @@ def test_study_recovers_its_targets_with_coverage_over_200_draws():
     assert ok.sum() >= 190
     cover = ((c["ci_lower"] <= truth_hr) & (truth_hr <= c["ci_upper"]))[ok].mean()
     logs = np.log(c.loc[ok, "estimate"]) - np.log(truth_hr)
-    table.append({"figure": "Cox HR, dual ladder in force (person-time mix)",
-                  "draws": int(ok.sum()), "coverage": cover, "band": "[0.90, 0.99]",
-                  "mean error": logs.mean(), "MC SE": logs.std() / np.sqrt(ok.sum())})
+    table.append(
+        {
+            "figure": "Cox HR, dual ladder in force (person-time mix)",
+            "draws": int(ok.sum()),
+            "coverage": cover,
+            "band": "[0.90, 0.99]",
+            "mean error": logs.mean(),
+            "MC SE": logs.std() / np.sqrt(ok.sum()),
+        }
+    )
     assert 0.90 <= cover <= 0.99, cover
     assert abs(logs.mean()) < 3 * logs.std() / np.sqrt(len(logs)), logs.mean()
     write_coverage_table("study_effect", pd.DataFrame(table))
@@ -134,14 +180,31 @@ def test_study_null_rejection_rate_over_200_draws():
     reject = []
     for sim in sims:
         panel, _ = study_panel(sim.data)
-        fit = pathaudit.att_gt(panel, outcome="voluntary_per_100py", unit="org_unit",
-                               time="period", first_treated="first_treated",
-                               control_group="not_yet", est_method="ipw", weights="weight")
+        fit = pathaudit.att_gt(
+            panel,
+            outcome="voluntary_per_100py",
+            unit="org_unit",
+            time="period",
+            first_treated="first_treated",
+            control_group="not_yet",
+            est_method="ipw",
+            weights="weight",
+        )
         o = pathaudit.aggregate(fit, "simple").overall
         reject.append(o["ci_lower"] > 0 or o["ci_upper"] < 0)
     rate = float(np.mean(reject))
     mc = np.sqrt(0.05 * 0.95 / len(reject))
-    write_coverage_table("study_null", pd.DataFrame([{
-        "figure": "ATT, simple aggregation: rejection at 5% with no effect",
-        "draws": len(reject), "rejection rate": rate, "band": f"0.05 +/- {3 * mc:.3f}"}]))
+    write_coverage_table(
+        "study_null",
+        pd.DataFrame(
+            [
+                {
+                    "figure": "ATT, simple aggregation: rejection at 5% with no effect",
+                    "draws": len(reject),
+                    "rejection rate": rate,
+                    "band": f"0.05 +/- {3 * mc:.3f}",
+                }
+            ]
+        ),
+    )
     assert abs(rate - 0.05) < 3 * mc, rate
