@@ -281,7 +281,7 @@ def _part_att(run: _Run) -> Result:
     rows: list[dict[str, Any]] = []
     for weighting, w in (("person-time", "weight"), ("unweighted", None)):
         pts = run.points(weights=w)
-        fit = None if run.few else run.did(weights=w, bootstrap=0)
+        fit = None if run.few else run.did(weights=w)
         rows += _agg_rows(run, fit, pts, weighting)
     table = pd.DataFrame(rows)
     table["inference"] = "randomisation over adoption dates" if run.few else "analytic"
@@ -296,7 +296,9 @@ def _part_att(run: _Run) -> Result:
             "adoption cohort, value = its first treated period), dynamic (per quarter since "
             "adoption, value = event time; overall = average over event times >= 0) and "
             "calendar (per period). Weighted by each unit's average quarterly person-time "
-            "before the first adoption, and unweighted beside it. Negative = fewer exits."
+            "before the first adoption, and unweighted beside it. Negative = fewer exits. "
+            "ci_lower / ci_upper: pointwise analytic intervals; band_lower / band_upper: the "
+            "multiplier-bootstrap band holding over every row of an aggregation at once."
         ),
         method=(
             f"att_gt (no covariates: doubly robust = IPW; {run.control_group} "
