@@ -168,6 +168,29 @@ def cells_narwhals(native: Any, keys: Sequence[str]) -> pd.DataFrame:
     supports in a group-by are used: indicator columns made first with ``with_columns``,
     then one ``group_by(keys)`` with simple aggregations (``sum``, ``n_unique``, ``len``),
     then a sort; the result is collected into pandas.
+
+    Parameters
+    ----------
+    native
+        An exposure table (``schema.EXPOSURE`` columns; at least ``employee_id``,
+        ``person_years``, ``event`` and the keys) in any backend narwhals reads.
+    keys
+        Key columns of a cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`person_time_cells`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ex = pd.DataFrame({"employee_id": ["a", "a", "b"], "track": ["IC", "IC", "M"],
+    ...                    "person_years": [0.5, 0.25, 1.0],
+    ...                    "event": ["none", "promotion", "censored"]})
+    >>> cells = cells_narwhals(ex, ["track"])
+    >>> cells[["track", "person_years", "people", "events_promotion"]].values.tolist()
+    [['IC', 0.75, 1, 1], ['M', 1.0, 1, 0]]
     """
     import narwhals as nw
 
