@@ -580,8 +580,9 @@ def time_to_promotion(
                 sp, grp, headline_horizon, hz, ctl, alpha, data, common, population,
                 plotter=plot_impact_ratios,
             )
-            if out["parity"].meta.get("not_estimable"):
-                notes.append(Note("caveat", out["parity"].meta["not_estimable"], "parity"))
+            parity = out["parity"]
+            if parity is not None and parity.meta.get("not_estimable"):
+                notes.append(Note("caveat", parity.meta["not_estimable"], "parity"))
         else:
             has = data.spells.columns.intersection(_covariates(data, categorical=True))
             others = [c for c in has if c != grp and data.spells[c].notna().any()]

@@ -310,6 +310,10 @@ def parity_within_track(
     prob = pd.concat(prob_parts, ignore_index=True) if prob_parts else pd.DataFrame({"n": []})
     haz = pd.concat(hz_parts, ignore_index=True) if hz_parts else pd.DataFrame({"n": []})
     imp = impact_ratios(sp, group, data.history_start, data.as_of, alpha)
+    # only when a comparison has no hazard ratio (the meta of a complete result is as before)
+    meta: dict[str, Any] = dict(common)
+    if no_hazard:
+        meta["not_estimable"] = "no hazard ratio for " + "; ".join(no_hazard)
     return make_result(
         table,
         n_col=("n", "n_group", "n_reference"),  # both groups compared need k people
@@ -338,7 +342,5 @@ def parity_within_track(
                                           n_col=("n", "n_reference")),
         },
         plotter=plotter,
-        # only when a comparison has no hazard ratio (the meta of a complete result is as before)
-        **({"not_estimable": "no hazard ratio for " + "; ".join(no_hazard)} if no_hazard else {}),
-        **common,
+        **meta,
     )
