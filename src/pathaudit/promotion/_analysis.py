@@ -356,8 +356,13 @@ class PromotionAudit(AnalysisResult):
             k = self.hazard.meta.get("k", "k")
             return headline_row(key, label, "promotion", status="not estimable",
                                 reason=f"suppressed: fewer than {k} people", **common)
+        information = (
+            {"events_per_arm": {"IC": r["events_a"], "M": r["events_b"]}}
+            if "events_a" in r.index else None
+        )
         return headline_row(key, label, "promotion", estimate=r["estimate"],
-                            ci_lower=r["ci_lower"], ci_upper=r["ci_upper"], n=r["n"], **common)
+                            ci_lower=r["ci_lower"], ci_upper=r["ci_upper"], n=r["n"],
+                            information=information, **common)
 
 
 class _Parts(TypedDict, total=False):

@@ -106,7 +106,8 @@ def promotion_hazard_ratios(
         ratio), ``ci_lower``, ``ci_upper``, ``p_value``, ``p_adjusted`` (Holm,
         over the per-grade rows), ``log_hr``, ``se`` (cluster-robust),
         ``mde_hr`` (the hazard ratio detectable with 80% power, above 1),
-        ``n`` (people), ``spells``, ``events`` (promotions), ``model``.
+        ``n`` (people), ``spells``, ``events`` (promotions), ``events_a`` and
+        ``events_b`` (promotions in each compared level, ``a`` then ``b``), ``model``.
 
     Notes
     -----
@@ -149,6 +150,8 @@ def promotion_hazard_ratios(
                     "n": n_people(pid, sel),
                     "spells": int(sel.sum()),
                     "events": int(status[sel].sum()),
+                    "events_a": int((status & sel & (is_a == 1)).sum()),
+                    "events_b": int((status & sel & (is_a == 0)).sum()),
                     "model": model,
                 }
             )
