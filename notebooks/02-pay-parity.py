@@ -20,7 +20,7 @@
 # 4. How much of the raw difference is composition, and how much is not? (decomposition)
 # 5. Is there a ceiling on the IC ladder?
 # 6. Is there a gender pay gap as the pay-transparency laws count it? (their own analyses,
-#    briefly here; notebook 07 in full)
+#    briefly here; notebook 08 in full)
 # 7. What would closing the gap cost?
 #
 # Every number printed below comes from the run; definitions are in `docs/parity.md`.
