@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
-from pathaudit.derived.population import distinct_people
+from pathaudit.derived.population import distinct_people, exposure_person_codes
 from pathaudit.io.schema import DAYS_PER_YEAR, TRACKS
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -51,8 +51,8 @@ def work_frame(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.nda
             w[c] = ex[c].astype("category")
     w["start_d"] = epoch_days(ex["start"])
     w["stop_d"] = epoch_days(ex["stop"])
-    pid, ids = pd.factorize(ex["employee_id"])
-    w["pid"] = pid
+    pid, ids = exposure_person_codes(data)  # the one person code of the exposure table
+    w["pid"] = pid.copy()
     ev = ex["event"].astype(str).to_numpy()
     for kind, reasons in KINDS.items():
         w[f"ev_{kind}"] = np.isin(ev, reasons)

@@ -186,6 +186,39 @@ def _last_records(data: AuditData, when: pd.Timestamp) -> np.ndarray:
     return np.sort(order[pos[ok]])
 
 
+def exposure_person_codes(data: AuditData) -> tuple[np.ndarray, pd.Index]:
+    """Integer code of the person of every exposure row, and the IDs: built once per dataset.
+
+    Parameters
+    ----------
+    data
+        Loaded dataset (with history).
+
+    Returns
+    -------
+    (codes, ids)
+        ``codes[i]`` (``int64``, ``0 .. P - 1`` in order of first appearance) is the person
+        of row ``i`` of ``data.exposure``; ``ids[codes[i]]`` is their ``employee_id``
+        (``pandas.factorize``). Shared by every analysis that counts on person codes
+        (``data.derived``): treat both as read-only.
+
+    Examples
+    --------
+    >>> import pathaudit
+    >>> from pathaudit.sample import sample_dir
+    >>> data = pathaudit.load(sample_dir(), sample_dir() / "map.toml")  # doctest: +SKIP
+    >>> codes, ids = exposure_person_codes(data)  # doctest: +SKIP
+    >>> bool((ids[codes] == data.exposure["employee_id"].to_numpy()).all())  # doctest: +SKIP
+    True
+    """
+
+    def build() -> tuple[np.ndarray, pd.Index]:
+        codes, ids = pd.factorize(data.exposure["employee_id"])
+        return codes.astype(np.int64), pd.Index(ids)
+
+    return data.derived("exposure_person_codes", build)
+
+
 def fte_filled(frame: pd.DataFrame) -> pd.Series:
     """FTE with missing values read as 1 (full time), as the data model defines it."""
     if "fte" not in frame:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pathaudit.checks import check_alpha, check_columns, check_data, check_number
 from pathaudit.derived.calendar import fiscal_year_ends
-from pathaudit.derived.population import distinct_people
+from pathaudit.derived.population import distinct_people, exposure_person_codes
 from pathaudit.errors import ArgumentError
 from pathaudit.result import Result, TableSpec, make_result
 
@@ -491,9 +491,9 @@ def work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
 
 def _work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
     exp = data.exposure
-    pid, ids = pd.factorize(exp["employee_id"])
+    pid, ids = exposure_person_codes(data)  # the one person code of the exposure table
     out = pd.DataFrame({
-        "pid": pid.astype(np.int64),
+        "pid": pid.copy(),
         "episode": exp["episode"].to_numpy(dtype=np.int64),
         "spell_id": exp["spell_id"].to_numpy(dtype=np.int64),
         "grade": exp["grade"],
