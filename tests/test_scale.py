@@ -128,3 +128,13 @@ def test_import_leaves_the_slow_modules_for_later():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_one_person_code_of_the_exposure_table(sample_data):
+    codes, ids = population.exposure_person_codes(sample_data)
+    again, _ = population.exposure_person_codes(sample_data)
+    assert again is codes  # built once, shared
+    np.testing.assert_array_equal(
+        np.asarray(ids, dtype=object)[codes], sample_data.exposure["employee_id"].to_numpy(object)
+    )
+    assert codes.max() + 1 == len(ids) == sample_data.exposure["employee_id"].nunique()
