@@ -129,8 +129,8 @@ def test_same_seed_same_bytes_and_cells(tmp_path):
         pd.testing.assert_frame_equal(
             pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet")
         )
-    xa = pd.read_excel(a / "export.xlsx", sheet_name=None)
-    xb = pd.read_excel(b / "export.xlsx", sheet_name=None)
+    xa = pd.read_excel(a / "export.xlsx", sheet_name=None, engine="calamine")
+    xb = pd.read_excel(b / "export.xlsx", sheet_name=None, engine="calamine")
     assert xa.keys() == xb.keys()
     for sheet in xa:
         pd.testing.assert_frame_equal(xa[sheet], xb[sheet])
