@@ -408,18 +408,18 @@ def att_gt(
         df = int(((~table["post"]) & table["se"].notna()).sum())
         w = float(fit.wald_stat)
         pretest = Pretest(w, df, float(stats.chi2.sf(w, df)))
-    settings = dict(
-        control_group=control_group,
-        est_method=est_method,
-        weights=weights,
-        covariates=covs,
-        anticipation=anticipation,
-        base_period=base_period,
-        alpha=alpha,
-        bootstrap=bootstrap,
-        seed=seed,
-        balanced=balanced,
-    )
+    settings = {
+        "control_group": control_group,
+        "est_method": est_method,
+        "weights": weights,
+        "covariates": covs,
+        "anticipation": anticipation,
+        "base_period": base_period,
+        "alpha": alpha,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "balanced": balanced,
+    }
     return AttGt(
         table=table,
         pretest=pretest,
@@ -468,15 +468,15 @@ def aggregate(
 
     Examples
     --------
+    Sixty units over four periods, a third adopting in period 3 with an effect of 0.5:
+
     >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> units = np.repeat(np.arange(60), 4)
-    >>> t = np.tile([1, 2, 3, 4], 60)
-    >>> g = np.where(units < 20, 3, 0)
-    >>> y = rng.normal(size=240) + 0.5 * ((g > 0) & (t >= g))
-    >>> p = pd.DataFrame({"id": units, "t": t, "g": g, "y": y})
-    >>> res = att_gt(p, outcome="y", unit="id", time="t", first_treated="g")
-    >>> sorted(aggregate(res, "dynamic").overall)
+    >>> p = pd.DataFrame({"id": np.repeat(np.arange(60), 4), "t": np.tile([1, 2, 3, 4], 60)})
+    >>> p["g"] = np.where(p["id"] < 20, 3, 0)
+    >>> effect = 0.5 * ((p["g"] > 0) & (p["t"] >= p["g"]))
+    >>> p["y"] = np.random.default_rng(1).normal(size=240) + effect
+    >>> fit = att_gt(p, outcome="y", unit="id", time="t", first_treated="g")
+    >>> sorted(aggregate(fit, "dynamic").overall)
     ['ci_lower', 'ci_upper', 'estimate', 'se']
     """
     if not isinstance(att, AttGt):

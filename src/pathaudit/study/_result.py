@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -102,24 +104,18 @@ class StudyResult(AnalysisResult):
         return [self._att_row(), self._cox_row(), self._pretrend_row()]
 
     def _att_row(self) -> dict[str, Any]:
-        key = "adoption_effect_voluntary_per_100py"
-        label = "Change in voluntary exits per 100 person-years after adoption"
-        base: dict[str, Any] = {"unit": "per 100 person-years", "primary": True}
+        row = _row_of(
+            "adoption_effect_voluntary_per_100py",
+            "Change in voluntary exits per 100 person-years after adoption",
+            unit="per 100 person-years",
+            primary=True,
+        )
         if self.att is None:
-            return headline_row(
-                key, label, "turnover", status="not computed", reason=self._missing("att"), **base
-            )
+            return row(status="not computed", reason=self._missing("att"))
         t = self.att.table
         r = t[(t["weighting"] == "person-time") & (t["kind"] == "simple")].iloc[0]
         if bool(r["suppressed"]):
-            return headline_row(
-                key,
-                label,
-                "turnover",
-                status="not estimable",
-                reason="suppressed: too few people",
-                **base,
-            )
+            return row(status="not estimable", reason="suppressed: too few people")
         if self.few_units:
             p = ""
             if self.placebo_dates is not None:
@@ -127,103 +123,54 @@ class StudyResult(AnalysisResult):
                 pv = pt.loc[pt["kind"] == "simple", "p_value"]
                 if len(pv) and np.isfinite(pv.iloc[0]):
                     p = f"; randomisation p = {pv.iloc[0]:.3f}"
-            return headline_row(
-                key,
-                label,
-                "turnover",
+            return row(
                 estimate=r["estimate"],
                 n=r["n"],
                 status="descriptive",
                 reason=f"interval not estimable ({self.few_units}){p}",
-                **base,
             )
         sig = r["ci_upper"] < 0 or r["ci_lower"] > 0
-        return headline_row(
-            key,
-            label,
-            "turnover",
-            estimate=r["estimate"],
-            ci_lower=r["ci_lower"],
-            ci_upper=r["ci_upper"],
-            n=r["n"],
+        return row(
+            **_interval(r),
             status="descriptive",
             reason=(
                 "the interval excludes no change" if sig else "the interval includes no change"
             ),
-            **base,
         )
 
     def _cox_row(self) -> dict[str, Any]:
-        key = "adoption_exit_hazard_ratio"
-        label = "Voluntary exit hazard ratio with the dual ladder in force"
-        base: dict[str, Any] = {"unit": "ratio"}
+        row = _row_of(
+            "adoption_exit_hazard_ratio",
+            "Voluntary exit hazard ratio with the dual ladder in force",
+            unit="ratio",
+        )
         if self.cox is None:
-            return headline_row(
-                key, label, "turnover", status="not computed", reason=self._missing("cox"), **base
-            )
+            return row(status="not computed", reason=self._missing("cox"))
         t = self.cox.table
         r = t[t["term"].str.endswith("average (person-time mix)")].iloc[0]
         if bool(r["suppressed"]) or not np.isfinite(r["estimate"]):
-            return headline_row(
-                key,
-                label,
-                "turnover",
-                status="not estimable",
-                reason=r.get("reason") or "no estimate",
-                **base,
-            )
+            return row(status="not estimable", reason=r.get("reason") or "no estimate")
         if r["reason"]:
-            return headline_row(
-                key,
-                label,
-                "turnover",
-                estimate=r["estimate"],
-                n=r["n"],
-                status="descriptive",
-                reason=str(r["reason"]),
-                **base,
+            return row(
+                estimate=r["estimate"], n=r["n"], status="descriptive", reason=str(r["reason"])
             )
-        return headline_row(
-            key,
-            label,
-            "turnover",
-            estimate=r["estimate"],
-            ci_lower=r["ci_lower"],
-            ci_upper=r["ci_upper"],
-            n=r["n"],
-            status="descriptive",
-            **base,
-        )
+        return row(**_interval(r), status="descriptive")
 
     def _pretrend_row(self) -> dict[str, Any]:
-        key = "pretrend_test_p_value"
-        label = "Joint pre-trend test (p-value)"
-        base: dict[str, Any] = {"unit": "p-value"}
+        row = _row_of("pretrend_test_p_value", "Joint pre-trend test (p-value)", unit="p-value")
         if self.event_study is None:
-            return headline_row(
-                key,
-                label,
-                "turnover",
-                status="not computed",
-                reason=self._missing("event_study"),
-                **base,
-            )
+            return row(status="not computed", reason=self._missing("event_study"))
         p = self.event_study.meta.get("pretest_p_value")
         if p is None:
-            return headline_row(
-                key,
-                label,
-                "turnover",
-                status="not estimable",
-                reason=self.few_units or "no pre-adoption period",
-                **base,
-            )
-        return headline_row(
-            key,
-            label,
-            "turnover",
-            estimate=p,
-            status="descriptive",
-            n=float(self.event_study.table["n"].max()),
-            **base,
-        )
+            return row(status="not estimable", reason=self.few_units or "no pre-adoption period")
+        return row(estimate=p, status="descriptive", n=float(self.event_study.table["n"].max()))
+
+
+def _row_of(key: str, label: str, **base: Any) -> Callable[..., dict[str, Any]]:
+    """The headline row builder of one study figure (key, label, unit fixed)."""
+    return partial(headline_row, key, label, "turnover", **base)
+
+
+def _interval(r: Any) -> dict[str, Any]:
+    """A part row's estimate, interval and n, as headline_row takes them."""
+    return {k: r[k] for k in ("estimate", "ci_lower", "ci_upper", "n")}
