@@ -216,6 +216,11 @@ def bonus_figures(bonus: ArrayLike, is_woman: ArrayLike) -> dict[str, float]:
     }
 
 
+def _as_gap(ratio: float, lower: float, upper: float) -> tuple[float, float, float]:
+    """The gap ``1 - ratio`` (women's over men's) and its interval (the bounds swap)."""
+    return 1 - ratio, 1 - upper, 1 - lower
+
+
 def mean_gap_interval(
     men: ArrayLike, women: ArrayLike, alpha: float = 0.05
 ) -> tuple[float, float, float]:
@@ -230,8 +235,7 @@ def mean_gap_interval(
     >>> round(g, 3), lo < g < hi
     (0.5, True)
     """
-    r, lo, hi = fieller_ratio_of_means(women, men, alpha)
-    return 1 - r, 1 - hi, 1 - lo
+    return _as_gap(*fieller_ratio_of_means(women, men, alpha))
 
 
 def median_gap_interval(
@@ -252,8 +256,7 @@ def median_gap_interval(
     """
     if bootstrap <= 0:
         return gap(men, women, "median"), float("nan"), float("nan")
-    r, lo, hi = bootstrap_ratio_of_medians(women, men, B=bootstrap, alpha=alpha, seed=seed)
-    return 1 - r, 1 - hi, 1 - lo
+    return _as_gap(*bootstrap_ratio_of_medians(women, men, B=bootstrap, alpha=alpha, seed=seed))
 
 
 def permutation_test(

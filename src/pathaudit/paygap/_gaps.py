@@ -30,6 +30,15 @@ SCOPES: tuple[str, ...] = ("overall", "IC", "M")
 GAP_COUNTS: tuple[str, ...] = ("n", "n_men", "n_women")
 """The counts a gap rests on: shown only when men and women each number k."""
 
+GAP_COLUMNS: tuple[str, ...] = ("estimate", "ci_lower", "ci_upper", *GAP_COUNTS)
+"""A gap's point value, its interval and the counts it rests on."""
+
+VALUES: tuple[str, ...] = ("men_value", "women_value")
+"""The men's and women's figure a gap compares (means or medians)."""
+
+READING: tuple[str, ...] = ("p_value", "mde")
+"""The permutation reading of a mean gap: p-value and minimum detectable gap."""
+
 MEDIAN_RULE: dict[str, Quantile] = {
     "estimate": Quantile(
         0.5,

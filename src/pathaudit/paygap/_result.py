@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from pathaudit.errors import PathauditError
 from pathaudit.headline import Threshold, headline_row, information_shortfall
@@ -65,11 +66,24 @@ def _gap_rationale(threshold: float, legal: str) -> str:
     )
 
 
+@dataclass(frozen=True)
 class _PayGapResult(AnalysisResult):
-    """What the two reports share: the filing output and the gap headline rows."""
+    """What the two reports share: notes, the filing output and the gap headline rows.
 
-    filing: AnalysisResult | None
-    settings: dict[str, Any]
+    Attributes
+    ----------
+    notes
+        Findings, caveats (every stated assumption) and the parts not computed.
+    filing
+        With ``filing=True``: the same report unsuppressed, each part marked restricted
+        (write it with :meth:`write_filing`); else None. Never written by default.
+    settings
+        The arguments the headline is judged with.
+    """
+
+    notes: tuple[Note, ...] = ()
+    filing: AnalysisResult | None = field(default=None, repr=False)
+    settings: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def write_filing(self, folder: str | Path) -> list[Path]:
         """Write the unsuppressed figures (asked for with ``filing=True``) into ``folder``.
@@ -121,6 +135,20 @@ class _PayGapResult(AnalysisResult):
             return self.results()
         return super().published()
 
+    def _absent(self, key: str, label: str, part: str, **common: Any) -> dict[str, Any]:
+        """The headline row of a figure whose part was not computed, with the reason."""
+        why = self.not_computed().get(part, "it was not asked for (see parts=)")
+        reason = f"the part '{part}' was not computed: {why}"
+        return headline_row(key, label, QUESTION, status="not computed", reason=reason, **common)
+
+    def _pick(self, part: str, where: dict[str, Any]) -> pd.Series | None:
+        """The first row of ``part``'s table matching ``where`` (column -> value), or None."""
+        t = getattr(self, part).table
+        sel = np.ones(len(t), dtype=bool)
+        for col, value in where.items():
+            sel &= (t[col] == value).to_numpy()
+        return t.loc[sel].iloc[0] if sel.any() else None
+
     def _gap_row(
         self,
         key: str,
@@ -131,22 +159,10 @@ class _PayGapResult(AnalysisResult):
         primary: bool = False,
     ) -> dict[str, Any]:
         common: dict[str, Any] = dict(unit="proportional gap", threshold=threshold, primary=primary)
-        res = getattr(self, part, None)
-        if res is None:
-            why = self.not_computed().get(part, "it was not asked for (see parts=)")
-            return headline_row(
-                key,
-                label,
-                QUESTION,
-                status="not computed",
-                reason=f"the part '{part}' was not computed: {why}",
-                **common,
-            )
-        t = res.table
-        sel = np.ones(len(t), dtype=bool)
-        for col, value in where.items():
-            sel &= (t[col] == value).to_numpy()
-        if not sel.any():
+        if getattr(self, part, None) is None:
+            return self._absent(key, label, part, **common)
+        r = self._pick(part, where)
+        if r is None:
             return headline_row(
                 key,
                 label,
@@ -155,7 +171,6 @@ class _PayGapResult(AnalysisResult):
                 reason="no men or no women in scope",
                 **common,
             )
-        r = t.loc[sel].iloc[0]
         if bool(r.get("suppressed", False)) or not np.isfinite(float(r["estimate"])):
             k = self.settings.get("k", 5)
             return headline_row(
@@ -204,13 +219,9 @@ class EUPayTransparencyResult(_PayGapResult):
         The parts (:data:`EU_PARTS`); each Result's ``meta["definition"]`` says what its
         numbers are (and which article defines them). None for a part not asked for or not
         computable (a note of kind ``"not computed"`` says why).
-    notes
-        Findings, caveats (every stated assumption) and the parts not computed.
-    filing
-        With ``filing=True``: the same report unsuppressed, each part marked restricted
-        (write it with :meth:`write_filing`); else None. Never written by default.
-    settings
-        The arguments the headline is judged with.
+    notes, filing, settings
+        Notes, the restricted filing twin and the headline's arguments (as every pay-gap
+        report: see ``write_filing``).
 
     Examples
     --------
@@ -230,9 +241,6 @@ class EUPayTransparencyResult(_PayGapResult):
     sensitivity: Result | None = None
     decomposition: Result | None = None
     article10: Result | None = None
-    notes: tuple[Note, ...] = ()
-    filing: AnalysisResult | None = field(default=None, repr=False)
-    settings: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def _headline_rows(self) -> list[dict[str, Any]]:
         thr = float(self.settings.get("threshold", 0.05))
@@ -289,16 +297,7 @@ class EUPayTransparencyResult(_PayGapResult):
             ),
         )
         if self.categories is None:
-            why = self.not_computed().get("categories", "it was not asked for (see parts=)")
-            return headline_row(
-                key,
-                label,
-                QUESTION,
-                status="not computed",
-                reason=f"the part 'categories' was not computed: {why}",
-                threshold=rule,
-                unit="categories",
-            )
+            return self._absent(key, label, "categories", threshold=rule, unit="categories")
         t = self.categories.table
         t = t.loc[((t["component"] == "total") & (t["basis"] == basis)).to_numpy()]
         shown = t.loc[~flags(t["suppressed"]).to_numpy()]
@@ -335,15 +334,7 @@ class EUPayTransparencyResult(_PayGapResult):
         key = "eu_joint_pay_assessment"
         label = "Categories needing a joint pay assessment (Art. 10)"
         if self.article10 is None:
-            why = self.not_computed().get("article10", "it was not asked for (see parts=)")
-            return headline_row(
-                key,
-                label,
-                QUESTION,
-                status="not computed",
-                unit="categories",
-                reason=f"the part 'article10' was not computed: {why}",
-            )
+            return self._absent(key, label, "article10", unit="categories")
         t = self.article10.table
         shown = t.loc[~flags(t["suppressed"]).to_numpy()]
         count = int((shown["status"] == "joint pay assessment required").sum())
@@ -367,15 +358,7 @@ class EUPayTransparencyResult(_PayGapResult):
         key = "eu_gap_within_track_grade"
         label = f"Part of the mean {basis} gap within track and grade (Kitagawa)"
         if self.decomposition is None:
-            why = self.not_computed().get("decomposition", "it was not asked for (see parts=)")
-            return headline_row(
-                key,
-                label,
-                QUESTION,
-                status="not computed",
-                unit="proportional gap",
-                reason=f"the part 'decomposition' was not computed: {why}",
-            )
+            return self._absent(key, label, "decomposition", unit="proportional gap")
         t = self.decomposition.table
         r = t.loc[((t["basis"] == basis) & (t["part"] == "within")).to_numpy()]
         if r.empty or bool(r["suppressed"].iloc[0]) or not np.isfinite(r["estimate"].iloc[0]):
@@ -407,12 +390,9 @@ class UKGenderPayGapResult(_PayGapResult):
     headcount, pay_gaps, bonus, quartiles, decomposition
         The parts (:data:`UK_PARTS`); each Result's ``meta["definition"]`` quotes the
         regulation that defines it. None for a part not asked for or not computable.
-    notes
-        Findings, caveats (every stated assumption) and the parts not computed.
-    filing
-        With ``filing=True``: the same report unsuppressed, marked restricted; else None.
-    settings
-        The arguments the headline is judged with.
+    notes, filing, settings
+        As in :class:`EUPayTransparencyResult`: notes, the restricted filing twin (with
+        ``filing=True``) and the arguments the headline is judged with.
 
     Examples
     --------
@@ -429,9 +409,6 @@ class UKGenderPayGapResult(_PayGapResult):
     bonus: Result | None = None
     quartiles: Result | None = None
     decomposition: Result | None = None
-    notes: tuple[Note, ...] = ()
-    filing: AnalysisResult | None = field(default=None, repr=False)
-    settings: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def _headline_rows(self) -> list[dict[str, Any]]:
         thr = float(self.settings.get("threshold", 0.05))
@@ -491,26 +468,13 @@ class UKGenderPayGapResult(_PayGapResult):
         return rows
 
     def _share_row(self, key: str, label: str, part: str, where: dict[str, Any]) -> dict[str, Any]:
-        res = getattr(self, part, None)
-        if res is None:
-            why = self.not_computed().get(part, "it was not asked for (see parts=)")
-            return headline_row(
-                key,
-                label,
-                QUESTION,
-                status="not computed",
-                unit="share",
-                reason=f"the part '{part}' was not computed: {why}",
-            )
-        t = res.table
-        sel = np.ones(len(t), dtype=bool)
-        for col, value in where.items():
-            sel &= (t[col] == value).to_numpy()
-        if not sel.any():
+        if getattr(self, part, None) is None:
+            return self._absent(key, label, part, unit="share")
+        r = self._pick(part, where)
+        if r is None:
             return headline_row(
                 key, label, QUESTION, status="not estimable", unit="share", reason="nobody in scope"
             )
-        r = t.loc[sel].iloc[0]
         if bool(r["suppressed"]) or not np.isfinite(float(r["estimate"])):
             return headline_row(
                 key,
