@@ -142,17 +142,7 @@ def eu_pay_transparency(
     >>> res = pathaudit.eu_pay_transparency(data)  # doctest: +SKIP
     >>> res.part("categories").table  # doctest: +SKIP
     """
-    args = check_arguments(
-        data,
-        "eu_pay_transparency",
-        alpha=alpha,
-        k=k,
-        threshold=threshold,
-        full_time_hours=full_time_hours,
-        bootstrap=bootstrap,
-        permutations=permutations,
-        seed=seed,
-    )
+    args = check_arguments(data, "eu_pay_transparency", locals())
     data, alpha, k, threshold = args.data, args.alpha, args.k, args.threshold
     check_choice(basis, "basis", BASES)
     check_choice(include_equity, "include_equity", (True, False))
@@ -182,15 +172,7 @@ def eu_pay_transparency(
         except (TypeError, ValueError) as err:
             raise ArgumentError(f"submitted must be a date; got {submitted!r}.") from err
     grouping = "user mapping of grades" if categories is not None else "grade"
-    texts = {
-        "k": k,
-        "threshold": threshold,
-        "basis": basis,
-        "grouping": grouping,
-        "bootstrap": args.stats.bootstrap,
-        "permutations": args.stats.permutations,
-        "seed": args.stats.seed,
-    }
+    texts = args.texts(threshold=threshold, basis=basis, grouping=grouping)
     population = (
         f"workers employed on any day of {start.date()} to {end.date()} with pay "
         "and hours above zero"
@@ -224,13 +206,7 @@ def eu_pay_transparency(
         )
     notes += not_asked(notes, out, want, EU_PARTS)
     notes += _findings(out, threshold)
-    settings = {
-        "alpha": alpha,
-        "k": k,
-        "threshold": threshold,
-        "basis": basis,
-        "period": (str(start.date()), str(end.date())),
-    }
+    settings = args.settings(basis=basis, period=(str(start.date()), str(end.date())))
     return bundle(EUPayTransparencyResult, run, out, notes, settings)
 
 

@@ -22,6 +22,8 @@ class EURun(Report):
     """The EU report's run: the period, the Article 10 settings and the workers."""
 
     NO_PAIR: ClassVar[str] = "the reference period has no men or no women with pay"
+    COUNTED: ClassVar[str] = "people"
+    GENDERED: ClassVar[str] = "compared"
 
     start: pd.Timestamp
     end: pd.Timestamp
@@ -44,14 +46,6 @@ class EURun(Report):
         out = p.loc[p["sex"].isin(["men", "women"]).to_numpy()].copy()
         out["category"] = self.categorise(out["grade"])
         return out
-
-    @property
-    def counted(self) -> pd.DataFrame:
-        return self.people
-
-    @property
-    def gendered(self) -> pd.DataFrame:
-        return self.compared
 
     def categorise(self, grade: pd.Series) -> pd.Series:
         if self.category_of is None:

@@ -6,13 +6,20 @@ order; ``docs/pay-gap-reporting.md`` carries the same definitions.
 
 from __future__ import annotations
 
+from functools import partial
+
 from pathaudit.parts import PartSpec
 from pathaudit.paygap._article10 import NO_LEAVE_RECORDS, article10
 from pathaudit.paygap._eu_categories import categories, sensitivity
 from pathaudit.paygap._eu_indicators import decomposition, pay_gaps, quartile_part, variable_shares
 from pathaudit.paygap._eu_run import EURun
 from pathaudit.paygap._plots import plot_category_gaps, plot_quartiles
-from pathaudit.paygap._report import headcount_part, needs_gender
+from pathaudit.paygap._report import (
+    KITAGAWA_METHOD,
+    QUARTILE_METHOD,
+    headcount_part,
+    part_spec,
+)
 
 DEFINITIONS: dict[str, str] = {
     "headcount": (
@@ -74,72 +81,60 @@ GAP_METHOD = (
     "point value"
 )
 
+_part = partial(part_spec, "EU pay transparency", DEFINITIONS)
+
 SPECS: tuple[PartSpec[EURun], ...] = (
-    PartSpec(
-        "headcount",
-        "EU pay transparency: workers by sex group",
-        DEFINITIONS["headcount"],
-        "counts",
-        headcount_part,
-        groups=("scope", "sex"),
-    ),
-    PartSpec(
+    _part("headcount", "workers by sex group", "counts", headcount_part, ("scope", "sex")),
+    _part(
         "pay_gaps",
-        "EU pay transparency: gender pay gaps, Art. 9(1)(a)-(d)",
-        DEFINITIONS["pay_gaps"],
+        "gender pay gaps, Art. 9(1)(a)-(d)",
         GAP_METHOD,
-        needs_gender(pay_gaps),
-        groups=("indicator", "component", "basis", "scope", "statistic"),
+        pay_gaps,
+        ("indicator", "component", "basis", "scope", "statistic"),
     ),
-    PartSpec(
+    _part(
         "variable_shares",
-        "EU pay transparency: share receiving variable pay, Art. 9(1)(e)",
-        DEFINITIONS["variable_shares"],
+        "share receiving variable pay, Art. 9(1)(e)",
         "Wilson interval",
-        needs_gender(variable_shares),
-        groups=("scope", "sex"),
+        variable_shares,
+        ("scope", "sex"),
     ),
-    PartSpec(
+    _part(
         "quartiles",
-        "EU pay transparency: quartile pay bands, Art. 9(1)(f)",
-        DEFINITIONS["quartiles"],
-        "exact fractional split at ties (no interval)",
-        needs_gender(quartile_part),
-        groups=("basis", "scope", "quartile"),
+        "quartile pay bands, Art. 9(1)(f)",
+        QUARTILE_METHOD,
+        quartile_part,
+        ("basis", "scope", "quartile"),
         plotter=plot_quartiles,
     ),
-    PartSpec(
+    _part(
         "categories",
-        "EU pay transparency: gap by category of workers, Art. 9(1)(g)",
-        DEFINITIONS["categories"],
+        "gap by category of workers, Art. 9(1)(g)",
         GAP_METHOD,
-        needs_gender(categories),
-        groups=("category", "component", "basis"),
+        categories,
+        ("category", "component", "basis"),
         plotter=plot_category_gaps,
     ),
-    PartSpec(
+    _part(
         "sensitivity",
-        "EU pay transparency: categories under other groupings",
-        DEFINITIONS["sensitivity"],
+        "categories under other groupings",
         GAP_METHOD,
-        needs_gender(sensitivity),
-        groups=("grouping", "group"),
+        sensitivity,
+        ("grouping", "group"),
     ),
-    PartSpec(
+    _part(
         "decomposition",
-        "EU pay transparency: gender gap from track and grade mix",
-        DEFINITIONS["decomposition"],
-        "Kitagawa (1955), pooled reference distribution",
-        needs_gender(decomposition),
-        groups=("basis", "part"),
+        "gender gap from track and grade mix",
+        KITAGAWA_METHOD,
+        decomposition,
+        ("basis", "part"),
     ),
-    PartSpec(
+    _part(
         "article10",
-        "EU pay transparency: Article 10 tracker",
-        DEFINITIONS["article10"],
+        "Article 10 tracker",
         GAP_METHOD,
-        needs_gender(article10),
-        groups=("category",),
+        article10,
+        ("category",),
         caveats=(NO_LEAVE_RECORDS,),
     ),
 )

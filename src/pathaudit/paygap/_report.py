@@ -29,6 +29,12 @@ NO_GENDER = (
 )
 """Why the report cannot be computed without gender."""
 
+QUARTILE_METHOD = "exact fractional split at ties (no interval)"
+"""How the quartile pay bands are read: exact shares, no interval."""
+
+KITAGAWA_METHOD = "Kitagawa (1955), pooled reference distribution"
+"""How the mean gap is decomposed over track x grade cells."""
+
 QUARTILE_COLUMNS: tuple[str, ...] = (
     "quartile",
     "estimate",
@@ -54,20 +60,29 @@ class Arguments:
     full_time_hours: float
     stats: Stats
 
+    def texts(self, **extra: Any) -> dict[str, Any]:
+        """The template values every part names (``{k}``, ``{bootstrap}``, ...) and ``extra``."""
+        st = self.stats
+        return {"k": self.k, "bootstrap": st.bootstrap, "permutations": st.permutations} | {
+            "seed": st.seed,
+            **extra,
+        }
 
-def check_arguments(
-    data: AuditData,
-    caller: str,
-    *,
-    alpha: float,
-    k: int | None,
-    threshold: float,
-    full_time_hours: float,
-    bootstrap: int,
-    permutations: int,
-    seed: int,
-) -> Arguments:
-    """Check the arguments both reports take (clear errors: what, found, fix)."""
+    def settings(self, **extra: Any) -> dict[str, Any]:
+        """The arguments the headline is judged with: alpha, k, threshold and ``extra``."""
+        return {"alpha": self.alpha, "k": self.k, "threshold": self.threshold, **extra}
+
+
+def check_arguments(data: AuditData, caller: str, arguments: Mapping[str, Any]) -> Arguments:
+    """Check the arguments both reports take (clear errors: what, found, fix).
+
+    ``arguments`` is the caller's ``locals()`` on entry: its ``alpha``, ``k``, ``threshold``,
+    ``full_time_hours``, ``bootstrap``, ``permutations`` and ``seed`` are read (the report's
+    own arguments are checked by the report).
+    """
+    alpha, k, threshold = arguments["alpha"], arguments["k"], arguments["threshold"]
+    full_time_hours, bootstrap = arguments["full_time_hours"], arguments["bootstrap"]
+    permutations, seed = arguments["permutations"], arguments["seed"]
     data = check_data(data, caller)
     alpha = check_alpha(alpha)
     k = check_k(k, data)
@@ -89,12 +104,16 @@ def start_run(args: Arguments, texts: Mapping[str, Any], population: str, filing
 class Report:
     """A report's run: the data, its stated assumptions, statistics and part plumbing.
 
-    A subclass names its people as two frames: ``counted`` (everyone the headcount
-    counts) and ``gendered`` (the women and men a figure compares).
+    A subclass names its people as two frames: ``COUNTED`` (everyone the headcount
+    counts) and ``GENDERED`` (the women and men a figure compares).
     """
 
     NO_PAIR: ClassVar[str] = ""
     """Why a figure cannot be computed when the data has women or men but not both."""
+    COUNTED: ClassVar[str] = ""
+    """The attribute holding everyone the headcount counts."""
+    GENDERED: ClassVar[str] = ""
+    """The attribute holding the women and men a figure compares."""
 
     data: AuditData
     assume: Assumptions
@@ -111,11 +130,11 @@ class Report:
 
     @property
     def counted(self) -> pd.DataFrame:
-        raise NotImplementedError
+        return getattr(self, self.COUNTED)
 
     @property
     def gendered(self) -> pd.DataFrame:
-        raise NotImplementedError
+        return getattr(self, self.GENDERED)
 
 
 R = TypeVar("R", bound=Report)
@@ -132,6 +151,26 @@ def needs_gender(compute: Callable[[R, PartSpec[R]], Any]) -> Callable[[R, PartS
         return compute(run, spec)
 
     return part
+
+
+def part_spec(
+    report: str,
+    definitions: Mapping[str, str],
+    name: str,
+    title: str,
+    method: str,
+    compute: Callable[[R, PartSpec[R]], Any],
+    groups: tuple[str, ...],
+    **extra: Any,
+) -> PartSpec[R]:
+    """A part of ``report``: its title, definition, method and (gated on gender) function.
+
+    Every part but the headcount compares women and men: :func:`needs_gender` guards it.
+    """
+    run = compute if name == "headcount" else needs_gender(compute)
+    return PartSpec(
+        name, f"{report}: {title}", definitions[name], method, run, groups=groups, **extra
+    )
 
 
 def headcount_part(run: Report, spec: PartSpec[Any]) -> Result:

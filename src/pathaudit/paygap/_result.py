@@ -396,8 +396,8 @@ class UKGenderPayGapResult(_PayGapResult):
 
     Examples
     --------
-    >>> res = pathaudit.uk_gender_pay_gap(data)  # doctest: +SKIP
-    >>> res.headline()[["key", "estimate", "status"]]  # doctest: +SKIP
+    >>> uk = pathaudit.uk_gender_pay_gap(data, parts=["pay_gaps", "bonus"])  # doctest: +SKIP
+    >>> uk.headline().set_index("key").loc["uk_mean_hourly_gap"]  # doctest: +SKIP
     """
 
     ANALYSIS: ClassVar[str] = "uk_gender_pay_gap"

@@ -86,7 +86,8 @@ def uk_gender_pay_gap(
     threshold
         The band the gaps are read against (the UK sets none; default the EU's 0.05).
     alpha, k, bootstrap, permutations, seed
-        Interval level, minimum cell size, bootstrap resamples, permutations, seed.
+        As in :func:`~pathaudit.paygap.eu_pay_transparency` (interval level, minimum cell
+        size, resamples, permutations, seed).
     filing
         Also build the unsuppressed filing output (``res.filing``, marked restricted).
     parts
@@ -110,17 +111,7 @@ def uk_gender_pay_gap(
     >>> res = pathaudit.uk_gender_pay_gap(data)  # doctest: +SKIP
     >>> res.part("quartiles").table  # doctest: +SKIP
     """
-    args = check_arguments(
-        data,
-        "uk_gender_pay_gap",
-        alpha=alpha,
-        k=k,
-        threshold=threshold,
-        full_time_hours=full_time_hours,
-        bootstrap=bootstrap,
-        permutations=permutations,
-        seed=seed,
-    )
+    args = check_arguments(data, "uk_gender_pay_gap", locals())
     data = args.data
     check_choice(public_body, "public_body", (True, False))
     check_choice(filing, "filing", (True, False))
@@ -149,13 +140,7 @@ def uk_gender_pay_gap(
             f"The export holds {len(employers)} legal employers ({employers[:5]}); each "
             "reports on its own. Pass legal_employer= with one of them."
         )
-    texts = {
-        "k": args.k,
-        "snapshot": str(when.date()),
-        "bootstrap": args.stats.bootstrap,
-        "permutations": args.stats.permutations,
-        "seed": args.stats.seed,
-    }
+    texts = args.texts(snapshot=str(when.date()))
     population = f"relevant employees: employed on the snapshot date {when.date()}"
     run = UKRun(
         data=data,
@@ -168,13 +153,7 @@ def uk_gender_pay_gap(
     out, notes = compute_parts(SPECS, want, run)
     notes = _assumption_notes(run) + notes
     notes += not_asked(notes, out, want, UK_PARTS)
-    settings = {
-        "alpha": args.alpha,
-        "k": args.k,
-        "threshold": args.threshold,
-        "snapshot": str(when.date()),
-        "relevant_employees": len(run.relevant),
-    }
+    settings = args.settings(snapshot=str(when.date()), relevant_employees=len(run.relevant))
     return bundle(UKGenderPayGapResult, run, out, notes, settings)
 
 

@@ -8,7 +8,7 @@ Each figure overall and within each track; :data:`SPECS` lists the parts of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import ClassVar
 
 import pandas as pd
@@ -28,10 +28,12 @@ from pathaudit.paygap._gaps import (
 )
 from pathaudit.paygap._plots import plot_hourly_gaps, plot_quartiles
 from pathaudit.paygap._report import (
+    KITAGAWA_METHOD,
+    QUARTILE_METHOD,
     Report,
     decomposition_rows,
     headcount_part,
-    needs_gender,
+    part_spec,
     quartile_bands,
     scope_quartiles,
 )
@@ -90,6 +92,8 @@ class UKRun(Report):
     """The UK report's run: the snapshot date, the legal employer and its employees."""
 
     NO_PAIR: ClassVar[str] = "no full-pay relevant men or no women on the snapshot date"
+    COUNTED: ClassVar[str] = "relevant"
+    GENDERED: ClassVar[str] = "full_pay"
 
     snapshot: pd.Timestamp
     employer: str | None
@@ -109,14 +113,6 @@ class UKRun(Report):
     @cached_property
     def full_pay(self) -> pd.DataFrame:
         return self.compared.loc[self.compared["full_pay"].to_numpy()]
-
-    @property
-    def counted(self) -> pd.DataFrame:
-        return self.relevant
-
-    @property
-    def gendered(self) -> pd.DataFrame:
-        return self.full_pay
 
 
 def pay_gaps(run: UKRun, spec: PartSpec[UKRun]) -> Result:
@@ -181,48 +177,37 @@ def decomposition(run: UKRun, spec: PartSpec[UKRun]) -> Result:
     return run.run.build(spec, pd.DataFrame(rows), n_col=GAP_COUNTS)
 
 
+_part = partial(part_spec, "UK gender pay gap", DEFINITIONS)
+
 SPECS: tuple[PartSpec[UKRun], ...] = (
-    PartSpec(
-        "headcount",
-        "UK gender pay gap: relevant employees by sex group",
-        DEFINITIONS["headcount"],
-        "counts",
-        headcount_part,
-        groups=("scope", "sex"),
+    _part(
+        "headcount", "relevant employees by sex group", "counts", headcount_part, ("scope", "sex")
     ),
-    PartSpec(
+    _part(
         "pay_gaps",
-        "UK gender pay gap: hourly pay gaps (regs 8-9)",
-        DEFINITIONS["pay_gaps"],
+        "hourly pay gaps (regs 8-9)",
         GAP_METHOD,
-        needs_gender(pay_gaps),
-        groups=("scope", "statistic"),
+        pay_gaps,
+        ("scope", "statistic"),
         plotter=plot_hourly_gaps,
     ),
-    PartSpec(
+    _part(
         "bonus",
-        "UK gender pay gap: bonus gaps and bonus shares (regs 10-12)",
-        DEFINITIONS["bonus"],
+        "bonus gaps and bonus shares (regs 10-12)",
         GAP_METHOD + "; shares: Wilson interval",
-        needs_gender(bonus),
-        groups=("scope", "measure", "statistic"),
+        bonus,
+        ("scope", "measure", "statistic"),
     ),
-    PartSpec(
+    _part(
         "quartiles",
-        "UK gender pay gap: quartile pay bands (reg 13)",
-        DEFINITIONS["quartiles"],
-        "exact fractional split at ties (no interval)",
-        needs_gender(quartile_part),
-        groups=("scope", "quartile"),
+        "quartile pay bands (reg 13)",
+        QUARTILE_METHOD,
+        quartile_part,
+        ("scope", "quartile"),
         plotter=plot_quartiles,
     ),
-    PartSpec(
-        "decomposition",
-        "UK gender pay gap: gap from track and grade mix",
-        DEFINITIONS["decomposition"],
-        "Kitagawa (1955), pooled reference distribution",
-        needs_gender(decomposition),
-        groups=("part",),
+    _part(
+        "decomposition", "gap from track and grade mix", KITAGAWA_METHOD, decomposition, ("part",)
     ),
 )
 """The parts of the UK report, in report order."""
