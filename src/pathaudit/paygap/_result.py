@@ -66,6 +66,24 @@ def _gap_rationale(threshold: float, legal: str) -> str:
     )
 
 
+def _count_row(
+    key: str, label: str, count: int, shown: pd.DataFrame, status: str, reason: str, **extra: Any
+) -> dict[str, Any]:
+    """A headline row counting categories among those ``shown`` (their people: n)."""
+    n = float(shown["n"].sum())
+    return headline_row(
+        key,
+        label,
+        QUESTION,
+        estimate=count,
+        n=n,
+        status=status,
+        reason=reason,
+        unit="categories",
+        **extra,
+    )
+
+
 @dataclass(frozen=True)
 class _PayGapResult(AnalysisResult):
     """What the two reports share: notes, the filing output and the gap headline rows.
@@ -79,8 +97,14 @@ class _PayGapResult(AnalysisResult):
         (write it with :meth:`write_filing`); else None. Never written by default.
     settings
         The arguments the headline is judged with.
+    headcount, pay_gaps, quartiles, decomposition
+        The parts both reports have (None when not asked for or not computable).
     """
 
+    headcount: Result | None = None
+    pay_gaps: Result | None = None
+    quartiles: Result | None = None
+    decomposition: Result | None = None
     notes: tuple[Note, ...] = ()
     filing: AnalysisResult | None = field(default=None, repr=False)
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -233,13 +257,9 @@ class EUPayTransparencyResult(_PayGapResult):
     TITLE: ClassVar[str] = "EU pay transparency: gender pay gap (Directive (EU) 2023/970)"
     PARTS: ClassVar[tuple[str, ...]] = EU_PARTS
 
-    headcount: Result | None = None
-    pay_gaps: Result | None = None
     variable_shares: Result | None = None
-    quartiles: Result | None = None
     categories: Result | None = None
     sensitivity: Result | None = None
-    decomposition: Result | None = None
     article10: Result | None = None
 
     def _headline_rows(self) -> list[dict[str, Any]]:
@@ -318,17 +338,7 @@ class EUPayTransparencyResult(_PayGapResult):
             if count
             else f"none of {len(shown)} categories shown reaches the trigger"
         )
-        return headline_row(
-            key,
-            label,
-            QUESTION,
-            estimate=count,
-            n=float(shown["n"].sum()),
-            status=status,
-            reason=reason,
-            threshold=rule,
-            unit="categories",
-        )
+        return _count_row(key, label, count, shown, status, reason, threshold=rule)
 
     def _article10_row(self) -> dict[str, Any]:
         key = "eu_joint_pay_assessment"
@@ -343,16 +353,7 @@ class EUPayTransparencyResult(_PayGapResult):
             f"{count} categories need a joint pay assessment; {open_} are open (6 months "
             "from submission to remedy or justify)"
         )
-        return headline_row(
-            key,
-            label,
-            QUESTION,
-            estimate=count,
-            n=float(shown["n"].sum()),
-            status="descriptive",
-            reason=reason,
-            unit="categories",
-        )
+        return _count_row(key, label, count, shown, "descriptive", reason)
 
     def _within_row(self, basis: str) -> dict[str, Any]:
         key = "eu_gap_within_track_grade"
@@ -404,11 +405,7 @@ class UKGenderPayGapResult(_PayGapResult):
     TITLE: ClassVar[str] = "UK gender pay gap (Equality Act 2010, SI 2017/172)"
     PARTS: ClassVar[tuple[str, ...]] = UK_PARTS
 
-    headcount: Result | None = None
-    pay_gaps: Result | None = None
     bonus: Result | None = None
-    quartiles: Result | None = None
-    decomposition: Result | None = None
 
     def _headline_rows(self) -> list[dict[str, Any]]:
         thr = float(self.settings.get("threshold", 0.05))

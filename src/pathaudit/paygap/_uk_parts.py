@@ -91,12 +91,13 @@ GAP_METHOD = (
 class UKRun(Report):
     """The UK report's run: the snapshot date, the legal employer and its employees."""
 
-    NO_PAIR: ClassVar[str] = "no full-pay relevant men or no women on the snapshot date"
-    COUNTED: ClassVar[str] = "relevant"
-    GENDERED: ClassVar[str] = "full_pay"
-
     snapshot: pd.Timestamp
     employer: str | None
+
+    # headcount: every relevant employee; the figures: full-pay men and women
+    COUNTED: ClassVar[str] = "relevant"
+    GENDERED: ClassVar[str] = "full_pay"
+    NO_PAIR: ClassVar[str] = "no full-pay relevant men or no women on the snapshot date"
 
     @cached_property
     def relevant(self) -> pd.DataFrame:
