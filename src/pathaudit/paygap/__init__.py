@@ -5,7 +5,11 @@ of workers, the Article 10 tracker) and :func:`uk_gender_pay_gap` (SI 2017/172; 
 bodies SI 2017/353) return the common analysis contract, each figure overall and within
 each track, with its legal point value and a statistical reading beside it. The formula
 core (``_formulas``) holds hand-checkable functions; ``_frame`` reads the pay the law counts
-from the loaded data. Definitions and rules: ``docs/pay-gap-reporting.md``.
+from the loaded data; ``_gaps`` builds gap rows; ``_report`` holds what both reports share
+(arguments, run, headcount, quartile and decomposition tables, notes, the filing twin).
+The EU report: ``_eu`` (entry), ``_eu_run``, ``_eu_specs``, ``_eu_indicators``,
+``_eu_categories``, ``_article10``; the UK report: ``_uk`` (entry), ``_uk_parts``; the
+returned bundles: ``_result``. Definitions and rules: ``docs/pay-gap-reporting.md``.
 """
 
 from pathaudit.paygap._eu import eu_pay_transparency, reference_period
