@@ -27,7 +27,7 @@ from pathaudit.report import (
     last_complete_quarter,
     narrate,
 )
-from pathaudit.report._build import CHROMIUM_FLAGS
+from pathaudit.report._pdf import CHROMIUM_FLAGS
 from pathaudit.report._trends import report_quarter, trend_quarters
 
 SECTIONS = ("header", "verdict", "trends", "management", "details", "appendix",
@@ -458,7 +458,7 @@ def test_a_trend_point_that_would_describe_a_few_joiners_or_leavers_is_hidden(sa
     """Two consecutive points whose populations differ by 1 to k - 1 people: the later one
     is suppressed (its difference with the earlier would describe them); no difference, or
     k or more, is fine."""
-    from pathaudit.report._build import _publish_trend
+    from pathaudit.report._trend_section import _publish_trend
     from pathaudit.report._trends import TREND_COLUMNS, population_changes
 
     base = {"analysis": "pay_parity", "key": "adjusted_gap_base", "label": "gap",

@@ -10,14 +10,10 @@ are documented in ``docs/report.md``.
 """
 
 from pathaudit.report import narrate
-from pathaudit.report._build import (
-    DEFAULT_SEED,
-    Report,
-    analysis_options,
-    build_report,
-    print_pdf,
-)
+from pathaudit.report._analyses import analysis_options
+from pathaudit.report._build import DEFAULT_SEED, Report, build_report
 from pathaudit.report._format import Formatter
+from pathaudit.report._pdf import print_pdf
 from pathaudit.report._trends import (
     change_between,
     last_complete_quarter,
