@@ -143,7 +143,7 @@ def eu_pay_transparency(
     >>> res.part("categories").table  # doctest: +SKIP
     """
     args = check_arguments(data, "eu_pay_transparency", locals())
-    data, alpha, k, threshold = args.data, args.alpha, args.k, args.threshold
+    data, k, threshold = args.data, args.k, args.threshold
     check_choice(basis, "basis", BASES)
     check_choice(include_equity, "include_equity", (True, False))
     check_choice(filing, "filing", (True, False))

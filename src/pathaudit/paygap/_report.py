@@ -63,10 +63,8 @@ class Arguments:
     def texts(self, **extra: Any) -> dict[str, Any]:
         """The template values every part names (``{k}``, ``{bootstrap}``, ...) and ``extra``."""
         st = self.stats
-        return {"k": self.k, "bootstrap": st.bootstrap, "permutations": st.permutations} | {
-            "seed": st.seed,
-            **extra,
-        }
+        values = {"k": self.k, "bootstrap": st.bootstrap, "permutations": st.permutations}
+        return values | {"seed": st.seed, **extra}
 
     def settings(self, **extra: Any) -> dict[str, Any]:
         """The arguments the headline is judged with: alpha, k, threshold and ``extra``."""
