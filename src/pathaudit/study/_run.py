@@ -53,6 +53,8 @@ KINDS = ("simple", "group", "dynamic", "calendar")
 
 @dataclass
 class Run:
+    """The checked settings, the unit x quarter panel and who works where, for every part."""
+
     data: AuditData
     panel: pd.DataFrame
     left_out: dict[str, str]
@@ -149,6 +151,7 @@ class Run:
 
 
 def few_units_reason(panel: pd.DataFrame, control_group: str) -> str:
+    """Why the analytic intervals are not estimable (cohorts or controls too small), or ""."""
     g = panel.groupby("org_unit")["first_treated"].first()
     sizes = g[g > 0].value_counts()
     small = sizes[sizes < MIN_UNITS_PER_COHORT]
@@ -178,6 +181,7 @@ def mid_quarter_units(panel: pd.DataFrame, fiscal_year_start_month: int) -> list
 
 
 def cluster_interval(est: float, se: float, G: int, alpha: float) -> tuple[float, float, str]:
+    """A unit-clustered interval (t(G - 1) below 30 clusters) or why it is not estimable."""
     if G < MIN_CLUSTERS or not np.isfinite(se):
         return np.nan, np.nan, f"not estimable: {G} unit clusters (fewer than {MIN_CLUSTERS})"
     q = stats.t.ppf(1 - alpha / 2, G - 1) if G < 30 else stats.norm.ppf(1 - alpha / 2)
