@@ -4,8 +4,9 @@
 ``did``); :func:`dual_ladder_study` runs the whole study on loaded HR data.
 """
 
+from pathaudit.study._aggregate import Aggregate, aggregate
 from pathaudit.study._analysis import MIN_UNITS_PER_COHORT, dual_ladder_study
-from pathaudit.study._did import Aggregate, AttGt, Pretest, aggregate, att_gt
+from pathaudit.study._did import AttGt, Pretest, att_gt
 from pathaudit.study._result import PARTS, StudyResult
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Callaway–Sant'Anna group-time ATTs on any panel, and their aggregations.
+"""Callaway–Sant'Anna group-time ATTs on any panel (aggregated by :mod:`._aggregate`).
 
 The engine is ``moderndid`` (0.2), a port of R's ``did`` that reproduces ``did::att_gt``,
 ``did::aggte`` and the Wald pre-test on ``mpdta`` to machine precision for the doubly robust,
@@ -25,8 +25,9 @@ else:  # imported on first use: import pathaudit stays fast
 
     stats = LazyModule("scipy.stats")
 
-from pathaudit.checks import check_alpha, check_choice, check_columns, check_number
+from pathaudit.checks import check_alpha, check_choice, check_number
 from pathaudit.errors import ArgumentError
+from pathaudit.study._did_checks import clean_panel
 
 ControlGroup = Literal["never", "not_yet"]
 EstMethod = Literal["dr", "reg", "ipw"]
@@ -106,123 +107,17 @@ class AttGt:
     engine: Any = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
-class Aggregate:
-    """An aggregation of ATT(g, t) (R ``did::aggte``).
-
-    Attributes
-    ----------
-    kind
-        ``simple``, ``group``, ``dynamic`` or ``calendar``.
-    table
-        One row per group / event time / period (empty for ``simple``): ``kind``, ``value``
-        (the group, event time or period), ``estimate``, ``se``, ``ci_lower``, ``ci_upper``
-        (pointwise), ``band_lower`` / ``band_upper`` (uniform over the rows, multiplier
-        bootstrap; NaN without one).
-    overall
-        ``{"estimate", "se", "ci_lower", "ci_upper"}``: the overall figure (for ``dynamic``,
-        the average over event times >= 0; for ``group`` and ``calendar``, the average of the
-        rows).
-    influence
-        The overall figure's influence function, one value per unit.
-    influence_rows
-        The rows' influence functions, ``(units, rows)``: their covariance is
-        ``influence_rows.T @ influence_rows / units**2``.
-    """
-
-    kind: str
-    table: pd.DataFrame
-    overall: dict[str, float]
-    influence: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
-    influence_rows: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
-
-
-def _engine() -> Any:
+def did_engine() -> Any:
+    """The estimation engine (moderndid), imported on first use."""
     import moderndid
 
     return moderndid
 
 
-def _clean_panel(
-    panel: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    first_treated: str,
-    covariates: Sequence[str],
-    weights: str | None,
-) -> pd.DataFrame:
-    """The panel with fixed column names, checked: numbers, one row per unit and time."""
-    if not isinstance(panel, pd.DataFrame):
-        raise ArgumentError(f"panel must be a pandas DataFrame; got {type(panel).__name__}.")
-    needed = [outcome, unit, time, first_treated, *covariates, *([weights] if weights else [])]
-    check_columns(needed, "the panel columns", panel.columns, where="panel")
-    out = pd.DataFrame(
-        {
-            "y": panel[outcome],
-            "id": panel[unit],
-            "t": panel[time],
-            "g": panel[first_treated],
-        }
-    )
-    for i, c in enumerate(covariates):
-        out[f"x{i}"] = panel[c]
-    if weights:
-        out["w"] = panel[weights]
-    for col, name in [
-        ("y", outcome),
-        ("t", time),
-        ("g", first_treated),
-        *[(f"x{i}", c) for i, c in enumerate(covariates)],
-        *([("w", weights)] if weights else []),
-    ]:
-        values = pd.to_numeric(out[col], errors="coerce")
-        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
-        if bad.any():
-            rows = list(out.index[bad][:5])
-            raise ArgumentError(
-                f"panel column {name!r} must hold finite numbers; {int(bad.sum())} rows do not "
-                f"(rows {rows}). Drop or fill them before estimating."
-            )
-        out[col] = values.astype(float)
-    for col, name in [("t", time), ("g", first_treated)]:
-        if (out[col] != np.round(out[col])).any():
-            raise ArgumentError(
-                f"panel column {name!r} must hold whole periods (e.g. 2004 or a quarter "
-                "number); found fractions. Number the periods 1, 2, 3, ..."
-            )
-        out[col] = out[col].astype(np.int64)
-    if weights and (out["w"] <= 0).any():
-        raise ArgumentError(f"weights column {weights!r} must be positive; found values <= 0.")
-    dup = out.duplicated(["id", "t"])
-    if dup.any():
-        first = out.loc[dup].iloc[0]
-        raise ArgumentError(
-            f"panel must have one row per {unit} and {time}; {int(dup.sum())} duplicates "
-            f"(first: {unit}={first['id']!r}, {time}={first['t']}). Aggregate them first."
-        )
-    g_per_unit = out.groupby("id")["g"].nunique()
-    if (g_per_unit > 1).any():
-        raise ArgumentError(
-            f"{first_treated!r} must be constant within a unit; it varies for "
-            f"{list(g_per_unit.index[g_per_unit > 1][:5])}."
-        )
-    if weights:
-        w_per_unit = out.groupby("id")["w"].nunique()
-        if (w_per_unit > 1).any():
-            raise ArgumentError(
-                f"weights column {weights!r} must be constant within a unit (one weight per "
-                f"unit, as the estimator requires); it varies for "
-                f"{list(w_per_unit.index[w_per_unit > 1][:5])}."
-            )
-    if not (out["g"] == 0).any() and not (out["g"] > out["t"].max()).any():
-        pass  # not-yet-treated controls may still exist; the engine checks per cell
-    # the engine wants numeric unit ids
-    out["id"] = pd.factorize(out["id"], sort=True)[0].astype(np.int64) + 1
-    return out.reset_index(drop=True)
-
-
-def _pointwise(est: np.ndarray, se: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+def pointwise_interval(
+    est: np.ndarray, se: np.ndarray, alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise normal intervals."""
     z = stats.norm.ppf(1 - alpha / 2)
     return est - z * se, est + z * se
 
@@ -325,7 +220,7 @@ def att_gt(
     covs = list(covariates or [])
     if isinstance(covariates, str):
         covs = [covariates]
-    clean = _clean_panel(panel, outcome, unit, time, first_treated, covs, weights)
+    clean = clean_panel(panel, outcome, unit, time, first_treated, covs, weights)
     counts = clean.groupby("id")["t"].size()
     balanced = bool((counts == clean["t"].nunique()).all())
     formula = ("~" + "+".join(f"x{i}" for i in range(len(covs)))) if covs else None
@@ -344,7 +239,7 @@ def att_gt(
     )
     if not balanced:
         kw.update(panel=False, allow_unbalanced_panel=True)
-    md = _engine()
+    md = did_engine()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="panel=False was specified")
         # R did warns the same and returns no pre-test: ``pretest`` is then None
@@ -379,7 +274,7 @@ def att_gt(
     est = np.asarray(fit.att_gt, dtype=float)
     se = np.asarray(fit.se_gt, dtype=float)
     se = np.where(se > 0, se, np.nan)  # the engine reports 0 where a cell has no variance
-    lo, hi = _pointwise(est, se, alpha)
+    lo, hi = pointwise_interval(est, se, alpha)
     groups = np.asarray(fit.groups).astype(np.int64)
     times = np.asarray(fit.times).astype(np.int64)
     if boot_fit is not None:
@@ -426,146 +321,4 @@ def att_gt(
         n_units=int(clean["id"].nunique()),
         settings=settings,
         engine=fit,
-    )
-
-
-def aggregate(
-    att: AttGt,
-    kind: Kind = "simple",
-    *,
-    alpha: float | None = None,
-    bootstrap: int | None = None,
-    seed: int | None = None,
-    min_e: float = -np.inf,
-    max_e: float = np.inf,
-) -> Aggregate:
-    """Aggregate ATT(g, t) into one figure and its rows, as R ``did::aggte``.
-
-    Parameters
-    ----------
-    att
-        The result of :func:`att_gt`.
-    kind
-        ``"simple"`` (every post-treatment ATT(g, t), weighted by group size), ``"group"``
-        (per cohort, then averaged over cohorts), ``"dynamic"`` (per event time; the
-        overall averages event times >= 0) or ``"calendar"`` (per period, then averaged).
-    alpha
-        1 - confidence level (default: that of ``att``).
-    bootstrap
-        Multiplier-bootstrap draws for the uniform band over the rows (default: those of
-        ``att``; 0: none).
-    seed
-        Seed of the bootstrap (default: that of ``att``).
-    min_e, max_e
-        Event times kept by the ``dynamic`` aggregation.
-
-    Returns
-    -------
-    Aggregate
-        ``.table`` (one row per group / event time / period) and ``.overall``
-        (``estimate``, ``se``, ``ci_lower``, ``ci_upper``). The SEs include the
-        estimation of the group weights.
-
-    Examples
-    --------
-    Sixty units over four periods, a third adopting in period 3 with an effect of 0.5:
-
-    >>> import numpy as np, pandas as pd
-    >>> p = pd.DataFrame({"id": np.repeat(np.arange(60), 4), "t": np.tile([1, 2, 3, 4], 60)})
-    >>> p["g"] = np.where(p["id"] < 20, 3, 0)
-    >>> effect = 0.5 * ((p["g"] > 0) & (p["t"] >= p["g"]))
-    >>> p["y"] = np.random.default_rng(1).normal(size=240) + effect
-    >>> fit = att_gt(p, outcome="y", unit="id", time="t", first_treated="g")
-    >>> sorted(aggregate(fit, "dynamic").overall)
-    ['ci_lower', 'ci_upper', 'estimate', 'se']
-    """
-    if not isinstance(att, AttGt):
-        raise ArgumentError(
-            f"aggregate takes the result of att_gt; got {type(att).__name__}. "
-            "Run res = pathaudit.att_gt(panel, ...) first."
-        )
-    kind = check_choice(kind, "kind", KINDS)
-    alpha = att.settings["alpha"] if alpha is None else check_alpha(alpha)
-    boot = (
-        att.settings["bootstrap"]
-        if bootstrap is None
-        else int(check_number(bootstrap, "bootstrap", low=0, integer=True))
-    )
-    seed = att.settings["seed"] if seed is None else int(seed)
-    md = _engine()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
-        a = md.aggte(
-            att.engine, type=kind, boot=False, cband=False, alp=alpha, min_e=min_e, max_e=max_e
-        )
-        b = (
-            md.aggte(
-                att.engine,
-                type=kind,
-                boot=True,
-                cband=True,
-                biters=boot,
-                random_state=seed,
-                alp=alpha,
-                min_e=min_e,
-                max_e=max_e,
-            )
-            if boot and kind != "simple"
-            else None
-        )
-    z = stats.norm.ppf(1 - alpha / 2)
-    o_est, o_se = float(a.overall_att), float(a.overall_se)
-    overall = {
-        "estimate": o_est,
-        "se": o_se,
-        "ci_lower": o_est - z * o_se,
-        "ci_upper": o_est + z * o_se,
-    }
-    if kind == "simple":
-        table = pd.DataFrame(
-            columns=[
-                "kind",
-                "value",
-                "estimate",
-                "se",
-                "ci_lower",
-                "ci_upper",
-                "band_lower",
-                "band_upper",
-            ]
-        )
-    else:
-        est = np.asarray(a.att_by_event, dtype=float)
-        se = np.asarray(a.se_by_event, dtype=float)
-        lo, hi = _pointwise(est, se, alpha)
-        if b is not None:
-            crit = np.asarray(b.critical_values, dtype=float)
-            se_b = np.asarray(b.se_by_event, dtype=float)
-            band_lo, band_hi = est - crit * se_b, est + crit * se_b
-        else:
-            band_lo = band_hi = np.full(len(est), np.nan)
-        table = pd.DataFrame(
-            {
-                "kind": kind,
-                "value": np.asarray(a.event_times).astype(np.int64),
-                "estimate": est,
-                "se": se,
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "band_lower": band_lo,
-                "band_upper": band_hi,
-            }
-        )
-    infl = a.influence_func_overall if a.influence_func_overall is not None else (a.influence_func)
-    rows_if = (
-        np.asarray(a.influence_func, dtype=float)
-        if kind != "simple" and a.influence_func is not None
-        else np.empty(0)
-    )
-    return Aggregate(
-        kind=kind,
-        table=table,
-        overall=overall,
-        influence=np.asarray(infl, dtype=float).ravel(),
-        influence_rows=rows_if,
     )

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.result import Result
-from pathaudit.study._did import AttGt, aggregate
+from pathaudit.study._aggregate import aggregate
+from pathaudit.study._did import AttGt
 from pathaudit.study._plots import plot_event_study
 from pathaudit.study._run import KINDS, PRETREND_QUARTERS, Run, stats
 

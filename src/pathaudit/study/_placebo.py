@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.result import Result
-from pathaudit.study._did import aggregate
+from pathaudit.study._aggregate import aggregate
 from pathaudit.study._fast import wide
 from pathaudit.study._plots import plot_placebo
 from pathaudit.study._run import KINDS, OUTCOME, Run, stats

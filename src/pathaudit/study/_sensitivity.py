@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pathaudit.result import Result
-from pathaudit.study._did import aggregate
+from pathaudit.study._aggregate import aggregate
 from pathaudit.study._honest import breakdown_mbar, relative_magnitude_set
 from pathaudit.study._run import MBAR_GRID, Run, stats
 
