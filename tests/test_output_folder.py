@@ -107,7 +107,7 @@ def test_an_interrupted_run_keeps_the_previous_output_and_leaves_nothing_partial
         real(result, folder, k)  # half of the new folder is on disk when it stops
         raise exc("stopped mid-write")
 
-    monkeypatch.setattr(audit, "write_analysis", write_then_stop)
+    monkeypatch.setattr(audit._run, "write_analysis", write_then_stop)  # where it is used
     with pytest.raises(exc):
         _quick(sample_data, out)
     assert _files(out) == previous
