@@ -67,6 +67,20 @@ def _draws(config, truth=True):
     return cached_organisations(200, config, truth=truth)
 
 
+def _study_att(panel):
+    """The estimator the study runs: C&S on voluntary exits, not-yet controls, unit weights."""
+    return pathaudit.att_gt(
+        panel,
+        outcome="voluntary_per_100py",
+        unit="org_unit",
+        time="period",
+        first_treated="first_treated",
+        control_group="not_yet",
+        est_method="ipw",
+        weights="weight",
+    )
+
+
 @pytest.mark.coverage_study
 def test_study_recovers_its_targets_with_coverage_over_200_draws():
     """ATT (each aggregation, person-time weights) and the Cox hazard ratio against
@@ -81,16 +95,7 @@ def test_study_recovers_its_targets_with_coverage_over_200_draws():
         warnings.simplefilter("ignore", StatisticalWarning)
         for i, sim in enumerate(sims):
             panel, _ = study_panel(sim.data)
-            fit = pathaudit.att_gt(
-                panel,
-                outcome="voluntary_per_100py",
-                unit="org_unit",
-                time="period",
-                first_treated="first_treated",
-                control_group="not_yet",
-                est_method="ipw",
-                weights="weight",
-            )
+            fit = _study_att(panel)
             targets = sim.truth["study"]["cs_targets"]["person-time"]
             for kind in KINDS:
                 o = pathaudit.aggregate(fit, kind).overall
@@ -180,16 +185,7 @@ def test_study_null_rejection_rate_over_200_draws():
     reject = []
     for sim in sims:
         panel, _ = study_panel(sim.data)
-        fit = pathaudit.att_gt(
-            panel,
-            outcome="voluntary_per_100py",
-            unit="org_unit",
-            time="period",
-            first_treated="first_treated",
-            control_group="not_yet",
-            est_method="ipw",
-            weights="weight",
-        )
+        fit = _study_att(panel)
         o = pathaudit.aggregate(fit, "simple").overall
         reject.append(o["ci_lower"] > 0 or o["ci_upper"] < 0)
     rate = float(np.mean(reject))
