@@ -158,3 +158,34 @@ def test_ladder_from_grades() -> None:
     assert ic4["valid_from"].tolist() == [pd.Timestamp("2020-01-01"), pd.Timestamp("2022-01-01")]
     assert lad.loc[lad["level"] == "M1", "valid_from"].isna().all()
     assert np.array_equal(assign_grades(rec, lad).to_numpy(dtype=float), [4, 5, 4, 5])
+
+
+def _below_top_on(ladder: pd.DataFrame, frame: pd.DataFrame, when: pd.Timestamp) -> np.ndarray:
+    """Whether each row's grade lies below its unit's designed top on ``when``, by
+    :func:`designed_tops` itself (organisation-wide rows plus the unit's own, in force)."""
+    tops = designed_tops(ladder, on=when)
+    top = tops.set_index(["org_unit", "track"])["top_grade"].astype(float)
+    own = set(tops["org_unit"]) - {ORG_WIDE}
+    unit = [u if u in own else ORG_WIDE for u in frame["org_unit"].astype("str")]
+    idx = pd.MultiIndex.from_arrays([unit, frame["track"].astype("str").tolist()])
+    return top.reindex(idx).to_numpy(dtype=float) > pd.to_numeric(frame["grade"]).to_numpy(float)
+
+
+@pytest.mark.parametrize("which", ["hand", "sample"])
+def test_promotable_from_agrees_with_the_designed_tops_of_every_date(which, sample_data) -> None:
+    """promotable_from is the first date on which designed_tops puts the row below the top:
+    on every date a ladder row comes into force (and the day before), a row is promotable
+    exactly when designed_tops says its grade lies below its unit's top."""
+    from pathaudit.derived.ladder import promotable_from
+
+    if which == "hand":
+        lad = ladder_frame()
+        frame = records().assign(grade=[3, 5, 6, 6, 6, 6, 5, 4])
+    else:
+        lad, frame = sample_data.ladder, sample_data.spells
+    frm = promotable_from(lad, frame)
+    dates = sorted(set(lad["valid_from"].dropna()) | {pd.Timestamp("2000-01-01")})
+    for when in dates + [d - pd.Timedelta(days=1) for d in dates]:
+        expected = _below_top_on(lad, frame, when)
+        assert np.array_equal((frm.notna() & (frm <= when)).to_numpy(), expected), when
+    assert frm.notna().any() and frm.isna().any()  # both kinds of row are present

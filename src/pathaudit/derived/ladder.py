@@ -522,18 +522,27 @@ def promotable_from(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Seri
         graded = ladder.loc[pd.to_numeric(ladder["grade"], errors="coerce").notna().to_numpy()]
         lad_tracks = set(graded["track"].astype("str"))
         valid = (pd.to_datetime(graded["valid_from"]).fillna(always)
-                 if "valid_from" in graded.columns else pd.Series([always]))
-        grade_k = keys["grade"].to_numpy(dtype=float)
-        # the designed top on each date a ladder row comes into force, earliest first
-        for when in sorted(pd.unique(valid.to_numpy(dtype="datetime64[ns]"))):
-            tops = designed_tops(graded, on=when)
-            top = tops.set_index(["org_unit", "track"])["top_grade"].astype(float)
-            own = set(tops["org_unit"]) - {ORG_WIDE}
-            unit_k = [u if u in own else ORG_WIDE for u in keys["unit"]]
-            idx = pd.MultiIndex.from_arrays([unit_k, keys["track"].to_numpy()])
-            top_k = top.reindex(idx).to_numpy(dtype=float)
-            newly = np.isnat(out_keys) & (top_k > grade_k)
-            out_keys[newly] = np.datetime64(pd.Timestamp(when), "ns")
+                 if "valid_from" in graded.columns
+                 else pd.Series(always, index=graded.index)).to_numpy(dtype="datetime64[ns]")
+        l_unit = (graded["org_unit"].astype("string").to_numpy(dtype=object, na_value=None)
+                  if "org_unit" in graded.columns else np.full(len(graded), None, dtype=object))
+        # The designed top of a unit on a date is the highest grade among the rows in force
+        # that apply to it (organisation-wide rows plus its own, designed_tops). Rows only
+        # come into force, so it first exceeds a grade on the earliest valid_from of an
+        # applying row of the track with a higher grade: one comparison of the distinct
+        # (track, grade, unit) keys with the ladder's rows, instead of the tops of every date.
+        applies = (
+            (graded["track"].astype("str").to_numpy(dtype=object)[None, :]
+             == keys["track"].to_numpy(dtype=object)[:, None])
+            & (pd.to_numeric(graded["grade"]).to_numpy(dtype=float)[None, :]
+               > keys["grade"].to_numpy(dtype=float)[:, None])
+            & (pd.isna(l_unit)[None, :]
+               | (l_unit[None, :] == keys["unit"].to_numpy(dtype=object)[:, None]))
+        )
+        when = np.where(applies, valid.astype(np.int64)[None, :], np.iinfo(np.int64).max)
+        first = when.min(axis=1, initial=np.iinfo(np.int64).max)
+        some = first < np.iinfo(np.int64).max
+        out_keys[some] = first[some].astype("datetime64[ns]")
     # tracks absent from the ladder: top = highest grade seen
     top_seen = keys.groupby("track")["grade"].transform("max").to_numpy()
     missing = ~keys["track"].isin(lad_tracks).to_numpy() & (keys["grade"].to_numpy() < top_seen)
