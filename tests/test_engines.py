@@ -14,15 +14,22 @@ import pandas as pd
 import pytest
 from builders import random_org
 
+from pathaudit.attrition import AttritionResult
 from pathaudit.derived.population import distinct_people
 from pathaudit.engines import (
     CELL_COLUMNS,
+    DATASET_FILE,
     EVENT_KINDS,
+    RATE_PARTS,
     cells_narwhals,
+    engine_attrition,
+    engine_study_panel,
+    panel_counts,
     person_time_cells,
+    read_dataset,
     write_canonical_parquet,
 )
-from pathaudit.errors import ArgumentError
+from pathaudit.errors import ArgumentError, InputError
 
 
 def cells_numpy(exposure: pd.DataFrame, keys) -> pd.DataFrame:
@@ -195,3 +202,174 @@ def test_load_command_writes_the_parquet_the_engines_read(sample_data, tmp_path)
         person_time_cells(folder, keys, engine="duckdb"),
         keys,
     )
+
+
+# ---------------------------------------------------------------- the rate-based audit
+
+
+def assert_same_tables(a: pd.DataFrame, b: pd.DataFrame, where: str) -> None:
+    """Same columns and rows; numbers to a relative 1e-9 (parallel sums reorder)."""
+    assert list(a.columns) == list(b.columns), where
+    assert len(a) == len(b), where
+    for c in a.columns:
+        x, y = a[c], b[c]
+        if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
+            np.testing.assert_allclose(
+                x.to_numpy(dtype=float), y.to_numpy(dtype=float), rtol=1e-9, atol=0,
+                equal_nan=True, err_msg=f"{where}: {c}",
+            )
+        else:
+            assert x.astype(str).tolist() == y.astype(str).tolist(), f"{where}: {c}"
+
+
+@pytest.fixture(scope="module")
+def pandas_attrition(sample_data):
+    import pathaudit
+
+    return pathaudit.attrition(sample_data)
+
+
+def check_engine_attrition(reference, res) -> None:
+    """The engine's rate parts are the pandas audit's, published, with the same metadata."""
+    ref = reference.published()
+    got = res.published()
+    assert set(got) == set(RATE_PARTS)
+    for name, part in got.items():
+        assert_same_tables(ref[name].table, part.table, name)
+        for key in ("analysis", "definition", "method", "population", "groups", "k"):
+            assert part.meta[key] == ref[name].meta[key], (name, key)
+    # the headline rows the engine computes are the pandas audit's; the others say why not
+    a = reference.headline().set_index("key")
+    b = res.headline().set_index("key")
+    for key in ("voluntary_exits_per_100py_ic", "voluntary_exits_per_100py_m",
+                "voluntary_exit_rate_ratio"):
+        assert b.loc[key, "status"] == a.loc[key, "status"]
+        assert b.loc[key, "estimate"] == pytest.approx(a.loc[key, "estimate"], rel=1e-9)
+    assert b.loc["voluntary_exit_hazard_ratio", "status"] == "not computed"
+    assert "needs the pandas engine" in b.loc["voluntary_exit_hazard_ratio", "reason"]
+    # every attrition part is computed here or listed with its reason: none silently absent
+    listed = set(res.not_computed()) | set(res.results())
+    assert listed == set(AttritionResult.PARTS)
+
+
+def check_engine_panel(data, res) -> None:
+    """The engine's published panel is the study's panel, rows of fewer than k suppressed."""
+    from pathaudit.study._panel import study_panel
+
+    panel, left_out = study_panel(data)
+    table = res.part("panel").table
+    assert len(table) == len(panel)
+    shown = ~table["suppressed"].to_numpy(dtype=bool)
+    small = panel["people"].to_numpy() < data.min_cell_size
+    assert (~shown == small).all()
+    keep = [c for c in panel.columns]
+    assert_same_tables(panel.loc[shown, keep].reset_index(drop=True),
+                       table.loc[shown, keep].reset_index(drop=True), "panel")
+
+
+def test_sample_rate_audit_same_on_every_engine(sample_data, sample_parquet, pandas_attrition):
+    ds = read_dataset(sample_parquet)
+    assert (ds.as_of, ds.min_cell_size) == (sample_data.as_of, sample_data.min_cell_size)
+    for engine in ("pandas", "duckdb"):
+        check_engine_attrition(pandas_attrition, engine_attrition(ds, engine))
+        check_engine_panel(sample_data, engine_study_panel(ds, engine))
+
+
+def test_sample_rate_audit_on_a_dask_local_cluster(sample_data, sample_parquet,
+                                                   pandas_attrition):
+    import time
+
+    distributed = pytest.importorskip("dask.distributed")
+    ds = read_dataset(sample_parquet)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        t0 = time.perf_counter()
+        res = engine_attrition(ds, "dask")
+        panel = engine_study_panel(ds, "dask")
+        took = time.perf_counter() - t0
+    check_engine_attrition(pandas_attrition, res)
+    check_engine_panel(sample_data, panel)
+    print(f"rate-based audit on a local Dask cluster: {took:.2f} s")
+
+
+def test_simulated_organisation_same_rates_and_panel_counts(tmp_path):
+    from pathaudit.study._panel import unit_quarter_counts
+
+    data = random_org(n=1500, seed=4)
+    folder = tmp_path / "canonical"
+    write_canonical_parquet(data, folder)
+    # the exposure table as a folder of parts, as a pipeline of one's own may write it
+    ex = pd.read_parquet(folder / "exposure.parquet")
+    (folder / "exposure.parquet").unlink()
+    (folder / "exposure").mkdir()
+    half = len(ex) // 2
+    ex.iloc[:half].to_parquet(folder / "exposure" / "part-0.parquet", index=False)
+    ex.iloc[half:].to_parquet(folder / "exposure" / "part-1.parquet", index=False)
+    ds = read_dataset(folder)
+    import pathaudit
+
+    reference = pathaudit.attrition(data, parts=list(RATE_PARTS))
+    reference_counts, _ = unit_quarter_counts(data)
+    reference_counts = reference_counts.sort_values(["org_unit", "q"], ignore_index=True)
+    for engine in ("pandas", "duckdb"):
+        res = engine_attrition(ds, engine)
+        for name, part in reference.published().items():
+            assert_same_tables(part.table, res.published()[name].table, f"{engine} {name}")
+        counts, _ = panel_counts(ds.table("exposure"), engine, ds.fiscal_year_start_month)
+        assert_same_tables(reference_counts, counts, f"{engine} panel counts")
+
+
+def test_engine_audit_command_writes_the_rate_based_audit(sample_parquet, tmp_path):
+    import json
+
+    from pathaudit.audit import ANALYSES, undocumented_keys
+    from pathaudit.cli import main
+
+    out = tmp_path / "out"
+    assert main(["audit", str(sample_parquet), "--engine", "duckdb", "--out", str(out),
+                 "-q"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    status = {name: a["status"] for name, a in summary["analyses"].items()}
+    assert status == {**{a: "not computed" for a in ANALYSES}, "attrition": "computed",
+                      "study_panel": "computed"}
+    for a in summary["analyses"].values():
+        if a["status"] == "not computed":
+            assert "needs the pandas engine" in a["reason"]
+    notes = {n["part"]: n["text"] for n in summary["analyses"]["attrition"]["notes"]}
+    for part in ("cox", "retention", "turnover", "post_switch"):
+        assert "needs the pandas engine" in notes[part]
+    assert json.loads((out / "manifest.json").read_text())["extra"]["engine"] == "duckdb"
+    assert (out / "tables" / "attrition__rate_ratio.csv").is_file()
+    assert (out / "tables" / "study_panel__panel.csv").is_file()
+    assert undocumented_keys(out) == []
+    # the engine reads Parquet with its settings: a map or an as-of date is refused
+    assert main(["audit", str(sample_parquet), "--engine", "duckdb", "--out", str(out),
+                 "--as-of", "2024-12-31", "-q"]) != 0
+
+
+def test_engine_audit_errors_name_the_fix(tmp_path):
+    with pytest.raises(InputError, match="is not a folder"):
+        read_dataset(tmp_path / "missing")
+    with pytest.raises(InputError, match="has no dataset.json"):
+        read_dataset(tmp_path)
+    (tmp_path / DATASET_FILE).write_text('{"extract_date": "2024-12-31"}')
+    with pytest.raises(InputError, match="'history_start' must be a date"):
+        read_dataset(tmp_path)
+    (tmp_path / DATASET_FILE).write_text(
+        '{"extract_date": "2024-12-31", "history_start": "2019-01-01"}'
+    )
+    with pytest.raises(InputError, match="no exposure table"):
+        read_dataset(tmp_path)
+    with pytest.raises(ArgumentError, match="engine must be one of"):
+        engine_attrition(read_dataset_stub(tmp_path), "spark")
+
+
+def read_dataset_stub(folder):
+    from pathaudit.engines import ParquetDataset
+
+    ts = pd.Timestamp("2024-12-31")
+    return ParquetDataset(folder, ts, ts, ts)

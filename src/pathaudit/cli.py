@@ -181,6 +181,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write the pay-gap reports' unsuppressed figures, as the law "
                    "requires them filed, into --out/restricted (marked restricted; never "
                    "written by default)")
+    a.add_argument("--engine", choices=("pandas", "duckdb", "dask"), default="pandas",
+                   help="pandas (default): every analysis in memory from the export; duckdb "
+                   "or dask: DATA is canonical Parquet ('pathaudit load --to-parquet') and "
+                   "the rate-based analyses run on aggregated cells (docs/engines.md)")
 
     r = command(
         "report",
@@ -431,6 +435,8 @@ def _cmd_load(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
 def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     from pathaudit.audit import REPORT, check_output_folder, run_audit
 
+    if getattr(args, "engine", "pandas") != "pandas":
+        return _cmd_engine_audit(args, out)
     check_output_folder(args.out, overwrite=args.overwrite)  # before the long part
     inside = [args.data, args.map] if args.map is not None else [args.data]
     if any(p.resolve() == args.out.resolve() or args.out.resolve() in p.resolve().parents
@@ -456,6 +462,30 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
              "summary.json, tables/, charts/.")
     return {"out": str(args.out), "report": str(report) if report.exists() else None,
             "summary": summary}
+
+
+def _cmd_engine_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
+    from pathaudit.audit import run_engine_audit
+
+    if args.map is not None or args.as_of is not None or args.filing:
+        raise ArgumentError(
+            f"--engine {args.engine} reads canonical Parquet, whose dataset.json holds the "
+            "map's settings and the as-of date: drop --map, --as-of and --filing, or write "
+            "the Parquet again with 'pathaudit load EXPORT --map MAP [--as-of DATE] "
+            "--to-parquet DIR'."
+        )
+    if args.out.resolve() == args.data.resolve() or args.out.resolve() in args.data.resolve(
+    ).parents:
+        raise OutputFolderError(OUT_HOLDS_INPUT.format(out=args.out))
+    summary = run_engine_audit(args.data, args.out, args.engine, overwrite=args.overwrite,
+                               progress=out.progress)
+    out.progress("done")
+    for line in headline_lines(summary, verbose=out.verbose):
+        out.say(line)
+    out.say("")
+    out.done(f"Wrote the rate-based audit ({args.engine}) to {args.out}/: README.txt (what "
+             "every file holds), summary.json, tables/.")
+    return {"out": str(args.out), "report": None, "summary": summary}
 
 
 def _cmd_report(args: argparse.Namespace, out: _Out) -> dict[str, Any]:

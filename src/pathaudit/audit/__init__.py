@@ -46,6 +46,7 @@ from pathaudit.audit._doc import HEADLINE_KEYS as HEADLINE_KEYS
 from pathaudit.audit._doc import MANIFEST_KEYS as MANIFEST_KEYS
 from pathaudit.audit._doc import SUMMARY_KEYS as SUMMARY_KEYS
 from pathaudit.audit._doc import key_paths, output_doc, undocumented_keys
+from pathaudit.audit._engine import run_engine_audit
 from pathaudit.audit._folder import OUT_IS_CWD as OUT_IS_CWD
 from pathaudit.audit._folder import OUT_IS_FILE as OUT_IS_FILE
 from pathaudit.audit._folder import OUT_NOT_EMPTY as OUT_NOT_EMPTY
@@ -85,6 +86,6 @@ from pathaudit.stats.intervals import BOOTSTRAP_SEED as BOOTSTRAP_SEED
 
 # the public functions are documented (docs/api.md) and shown under this package's name
 for _function in (check_output_folder, describe_files, key_paths, output_doc, readme_text,
-                  run_audit, undocumented_keys, write_charts):
+                  run_audit, run_engine_audit, undocumented_keys, write_charts):
     _function.__module__ = __name__
 del _function

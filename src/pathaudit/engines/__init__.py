@@ -1,12 +1,21 @@
 """Engines: the person-time cells on pandas, DuckDB and Dask, and canonical Parquet.
 
-The cells are written once in narwhals (:func:`cells_narwhals`) and run on the pandas
-exposure table in memory, or on DuckDB (out of core) and Dask (``dask.distributed``) reading
-the canonical Parquet that :func:`write_canonical_parquet` (``pathaudit load --to-parquet``)
-writes. ``docs/engines.md`` says what runs
-where.
+The cells are written once in narwhals (:func:`cells_narwhals`, :func:`panel_counts`) and
+run on the pandas exposure table in memory, or on DuckDB (out of core) and Dask
+(``dask.distributed``) reading the canonical Parquet that :func:`write_canonical_parquet`
+(``pathaudit load --to-parquet``) writes, described by its ``dataset.json``
+(:func:`read_dataset`). :func:`engine_attrition` and :func:`engine_study_panel` compute the
+rate-based audit from the cells (``pathaudit audit DIR --engine duckdb|dask``).
+``docs/engines.md`` says what runs where.
 """
 
+from pathaudit.engines._audit import (
+    PERSON_LEVEL,
+    RATE_PARTS,
+    StudyPanelResult,
+    engine_attrition,
+    engine_study_panel,
+)
 from pathaudit.engines._cells import (
     CELL_COLUMNS,
     CELL_KEYS,
@@ -17,14 +26,33 @@ from pathaudit.engines._cells import (
     person_time_cells,
     write_canonical_parquet,
 )
+from pathaudit.engines._dataset import (
+    DATASET_FILE,
+    DATASET_KEYS,
+    ParquetDataset,
+    dataset_description,
+    read_dataset,
+)
+from pathaudit.engines._panel import panel_counts
 
 __all__ = [
     "CELLS_DEFINITION",
     "CELL_COLUMNS",
     "CELL_KEYS",
+    "DATASET_FILE",
+    "DATASET_KEYS",
     "ENGINES",
     "EVENT_KINDS",
+    "PERSON_LEVEL",
+    "RATE_PARTS",
+    "ParquetDataset",
+    "StudyPanelResult",
     "cells_narwhals",
+    "dataset_description",
+    "engine_attrition",
+    "engine_study_panel",
+    "panel_counts",
     "person_time_cells",
+    "read_dataset",
     "write_canonical_parquet",
 ]

@@ -8,6 +8,7 @@ the distinct people who spent time in it.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
+from pathaudit.engines._dataset import DATASET_FILE, dataset_description
 from pathaudit.errors import ArgumentError
 
 ENGINES: tuple[str, ...] = ("pandas", "duckdb", "dask")
@@ -129,7 +131,8 @@ def _as_frame(source: AuditData | pd.DataFrame | str | Path) -> pd.DataFrame:
         return source.exposure
     if isinstance(source, pd.DataFrame):
         return source
-    return pd.read_parquet(_exposure_path(source))
+    path = _exposure_path(source)
+    return pd.read_parquet(path.parent if path.name == "*.parquet" else path)
 
 
 def _exposure_path(source: Any) -> Path:
@@ -244,7 +247,8 @@ def write_canonical_parquet(data: AuditData, folder: str | Path) -> list[Path]:
     folder
         Created if missing; ``<table>.parquet`` for ``history``, ``people``, ``ladder``
         (and ``bands``, ``ratings``, ``adoption`` when present), ``spells`` and ``exposure``
-        (``schema.SPELLS``, ``schema.EXPOSURE``), the input of the DuckDB and Dask engines.
+        (``schema.SPELLS``, ``schema.EXPOSURE``), the input of the DuckDB and Dask engines,
+        and ``dataset.json`` (:func:`dataset_description`: the dates, k and fiscal year).
 
     Returns
     -------
@@ -279,4 +283,7 @@ def write_canonical_parquet(data: AuditData, folder: str | Path) -> list[Path]:
         path = out / f"{name}.parquet"
         frame.to_parquet(path, index=False)
         written.append(path)
+    path = out / DATASET_FILE
+    path.write_text(json.dumps(dataset_description(data), indent=2) + "\n", encoding="utf-8")
+    written.append(path)
     return written

@@ -55,6 +55,27 @@ def study_panel(
     data (its quarters with person-time before then); a unit with none gets its average over
     all its quarters. Returns the panel and the units left out (unit -> reason).
     """
+    counts, left_out = unit_quarter_counts(data)
+    return panel_from_counts(
+        counts, left_out, history_start=data.history_start, as_of=data.as_of,
+        fiscal_year_start_month=data.fiscal_year_start_month, adoption=data.adoption,
+        adoption_quarter=adoption_quarter,
+    )
+
+
+COUNT_COLUMNS = ("org_unit", "q", "person_years", "voluntary", "involuntary", "people", "hires",
+                 "ic_moves_out")
+"""Columns of :func:`unit_quarter_counts`: the panel's person-level aggregation."""
+
+
+def unit_quarter_counts(data: AuditData) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Person-time, exits, people, hires and IC moves out per unit and absolute fiscal quarter.
+
+    The one step of :func:`study_panel` that reads person-level rows (the exposure table);
+    ``q`` is :func:`~pathaudit.derived.calendar.quarter_index` of each interval's start.
+    Returns :data:`COUNT_COLUMNS` and the rows left out (no org unit), for
+    :func:`panel_from_counts`.
+    """
     ex = data.exposure
     offset = fiscal_month_offset(data.fiscal_year_start_month)
     start_days, _ = days_since_epoch(ex["start"])
@@ -103,14 +124,36 @@ def study_panel(
         )
         .reset_index()
     )
+    return panel, left_out
+
+
+def panel_from_counts(
+    counts: pd.DataFrame,
+    left_out: dict[str, str],
+    *,
+    history_start: pd.Timestamp,
+    as_of: pd.Timestamp,
+    fiscal_year_start_month: int,
+    adoption: pd.DataFrame | None,
+    adoption_quarter: AdoptionQuarter = "leave_out",
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The study panel from :func:`unit_quarter_counts` (computed on any engine).
+
+    Keeps full fiscal quarters with person-time, numbers them, adds the rates, the first
+    treated period from the adoption dates and the unit weights (see :func:`study_panel`).
+    ``left_out`` (unit -> reason) is extended and returned with the panel.
+    """
+    panel = counts
+    left_out = dict(left_out)
+    offset = fiscal_month_offset(fiscal_year_start_month)
     # quarters cut by the as-of date or history start are partial: keep only full quarters
     first_q = int(
-        _quarter_of(np.array([days_since_epoch(pd.Series([data.history_start]))[0][0]]), offset)[0]
+        _quarter_of(np.array([days_since_epoch(pd.Series([history_start]))[0][0]]), offset)[0]
     )
-    hs_day = days_since_epoch(pd.Series([data.history_start]))[0][0]
+    hs_day = days_since_epoch(pd.Series([history_start]))[0][0]
     if quarter_start_day(np.array([first_q]), offset)[0] < hs_day:
         first_q += 1
-    asof_day = days_since_epoch(pd.Series([data.as_of]))[0][0] + 1
+    asof_day = days_since_epoch(pd.Series([as_of]))[0][0] + 1
     last_q = int(_quarter_of(np.array([asof_day]), offset)[0]) - 1
     panel = panel[(panel["q"] >= first_q) & (panel["q"] <= last_q)]
     panel = panel[panel["person_years"] > 0].copy()
@@ -119,7 +162,6 @@ def study_panel(
     panel["voluntary_per_100py"] = 100.0 * panel["voluntary"] / panel["person_years"]
     panel["involuntary_per_100py"] = 100.0 * panel["involuntary"] / panel["person_years"]
     # adoption dates -> first treated period
-    adoption = data.adoption
     if adoption is None or adoption.empty:
         raise InputError(
             "dual_ladder_study needs the adoption table (org_unit, adoption_date): the date "
