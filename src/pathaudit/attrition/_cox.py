@@ -48,12 +48,25 @@ def _band_mid(rows: pd.DataFrame, bands: pd.DataFrame | None) -> np.ndarray | No
     else:
         b = b.loc[b["location"].isna()] if "location" in b and b["location"].isna().any() else b
     b = b.sort_values("_eff").drop_duplicates([*by, "_eff"], keep="last")
-    left = pd.DataFrame({c: rows[c].astype(str).to_numpy() for c in by})
+    # one integer key per (track, level[, location]) text: the rows' text is built for
+    # their distinct values only
+    band_key = pd.MultiIndex.from_frame(b[by]).drop_duplicates()
+    b["_key"] = band_key.get_indexer(pd.MultiIndex.from_frame(b[by]))
+    row_codes, row_text = [], []
+    for c in by:
+        codes, uniques = pd.factorize(rows[c], use_na_sentinel=False)
+        row_codes.append(codes)
+        row_text.append(pd.Series(uniques).astype(str).to_numpy())
+    combo, first = np.unique(np.column_stack(row_codes), axis=0, return_inverse=True)
+    combo_key = band_key.get_indexer(
+        pd.MultiIndex.from_arrays([t[combo[:, i]] for i, t in enumerate(row_text)])
+    )
+    left = pd.DataFrame({"_key": combo_key[np.asarray(first).ravel()]})
     left["_start"] = rows["start_d"].to_numpy()
     left["_pos"] = np.arange(len(rows))
     left = left.sort_values("_start", kind="stable")
-    m = pd.merge_asof(left, b[[*by, "_eff", "band_mid"]], left_on="_start", right_on="_eff",
-                      by=by, direction="backward")
+    m = pd.merge_asof(left, b[["_key", "_eff", "band_mid"]], left_on="_start",
+                      right_on="_eff", by="_key", direction="backward")
     out = np.full(len(rows), np.nan)
     out[m["_pos"].to_numpy()] = m["band_mid"].to_numpy(dtype=float)
     return out

@@ -152,6 +152,25 @@ def categorical_codes(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna(MISSING_LEVEL).astype(str)
 
 
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes of ``categorical_codes(series)`` in the sort order of the text, and the levels.
+
+    The text is built for each distinct value only (not for every row), then the codes
+    are mapped; values that read the same as text share a level.
+    """
+    if series.dtype == object:  # Python objects: 1 and 1.0 hash alike but read apart
+        text = categorical_codes(series).to_numpy(dtype=object)
+        codes, levels = pd.factorize(text, sort=True)
+        return np.asarray(codes, dtype=np.int64), [str(u) for u in levels]
+    raw, uniques = pd.factorize(series)  # missing: -1
+    text = categorical_codes(pd.Series(uniques)).to_numpy(dtype=object)
+    if (raw < 0).any():
+        text = np.append(text, MISSING_LEVEL)  # code -1 reads the last entry
+    recode, levels = pd.factorize(text, sort=True)
+    codes = recode[raw] if len(raw) else np.zeros(0, dtype=np.int64)
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in levels]
+
+
 @dataclass(frozen=True)
 class Dummies:
     """Treatment-coded 0/1 columns of one categorical variable (:func:`treatment_dummies`).
@@ -233,15 +252,14 @@ def treatment_dummies(
     ['x[b]']
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values)
-    text = categorical_codes(series).to_numpy(dtype=object)
-    codes, uniques = pd.factorize(text, sort=True)
-    levels = [str(u) for u in uniques]
+    codes, levels = _text_codes(series)
     ev = None if events is None else np.asarray(events, dtype=float)
     if ev is not None and rare == "other":
         is_rare = np.bincount(codes, weights=ev, minlength=len(levels)) < min_events
         if is_rare.any() and (~is_rare).any():
-            text = np.where(is_rare[codes], OTHER_LEVEL, text)
-            codes, uniques = pd.factorize(text, sort=True)
+            merged = np.where(is_rare, OTHER_LEVEL, np.asarray(levels, dtype=object))
+            recode, uniques = pd.factorize(merged, sort=True)
+            codes = recode[codes]
             levels = [str(u) for u in uniques]
     if not levels:
         return Dummies(np.empty((len(codes), 0)), [], [], None)

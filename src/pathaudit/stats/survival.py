@@ -37,6 +37,7 @@ same time count the censored observation as still at risk at that time.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -614,6 +615,8 @@ class _CoxDesign:
         self.d = np.bincount(self.pos, minlength=len(grid)).astype(float)
         self.G = len(grid)
         self._frac: Array | None = None
+        self._events_of: Array | None = None
+        self._events_sum: Array = np.zeros(0)
 
     @property
     def frac(self) -> Array:
@@ -654,6 +657,12 @@ class _CoxDesign:
             out[:, c] = np.cumsum(diff)[:g]
         return out
 
+    def event_sum(self, X: Array, status: NDArray[np.bool_]) -> Array:
+        """``X[status].sum(axis=0)``, kept for the design matrix last asked about."""
+        if self._events_of is not X:
+            self._events_of, self._events_sum = X, X[status].sum(axis=0)
+        return self._events_sum
+
     def interval_sum(self, cum: Array) -> Array:
         """Sum ``v_k`` over ``[start_i, end_i)`` per observation (``cum`` has a leading 0)."""
         return cum[self.end] - cum[self.start]
@@ -667,28 +676,50 @@ def _cox_terms(
     resid: bool = False,
     efron: bool = False,
 ) -> tuple[float, Array, Array, Array | None]:
+    """Log partial likelihood, score, information (and score residuals) at ``beta``."""
+    ll, score, info, later = _cox_eval(beta, X, status, des, efron=efron)
+    return ll, score, info, later() if resid else None
+
+
+def _cox_eval(
+    beta: Array,
+    X: Array,
+    status: NDArray[np.bool_],
+    des: _CoxDesign,
+    efron: bool = False,
+) -> tuple[float, Array, Array, Callable[[], Array]]:
+    """As :func:`_cox_terms`, with the score residuals as a function of what was computed.
+
+    The Newton–Raphson loop asks for the residuals only at the estimate it ends on; the
+    function reuses that evaluation's risk-set sums instead of computing them again.
+    """
     eta = X @ beta
     c = float(np.max(eta)) if len(eta) else 0.0
     w = np.exp(eta - c)
     s0 = des.at_risk_sum(w)
     s1 = des.at_risk_sum(w[:, None] * X)
     if efron and des.has_ties:
-        return _efron_terms(eta, c, w, s0, s1, X, status, des, resid)
+        return _efron_terms(eta, c, w, s0, s1, X, status, des)
     d = des.d
     xbar = s1 / s0[:, None]
     dlam = d / s0
     loglike = float((eta[status] - c).sum() - (d * np.log(s0)).sum())
-    score = X[status].sum(axis=0) - (d[:, None] * xbar).sum(axis=0)
+    score = des.event_sum(X, status) - (d[:, None] * xbar).sum(axis=0)
     a = des.interval_sum(np.concatenate([[0.0], np.cumsum(dlam)]))
-    info = (X * (w * a)[:, None]).T @ X - (xbar * d[:, None]).T @ xbar
-    r = None
-    if resid:
+    # sum_i w_i a_i x_i x_i' as Z'Z (one symmetric product; w a >= 0)
+    z = X * np.sqrt(w * a)[:, None]
+    info = z.T @ z - (xbar * d[:, None]).T @ xbar
+    del z
+
+    def residuals() -> Array:
         cum_b = np.cumsum(xbar * dlam[:, None], axis=0)
         b = des.interval_sum(np.vstack([np.zeros((1, X.shape[1])), cum_b]))
         r = -(w[:, None] * (X * a[:, None] - b))
         ev_idx = np.flatnonzero(status)
         r[ev_idx] += X[ev_idx] - xbar[des.pos]
-    return loglike, score, info, r
+        return np.asarray(r, dtype=np.float64)
+
+    return loglike, score, info, residuals
 
 
 def _efron_terms(
@@ -700,9 +731,8 @@ def _efron_terms(
     X: Array,
     status: NDArray[np.bool_],
     des: _CoxDesign,
-    resid: bool,
-) -> tuple[float, Array, Array, Array | None]:
-    r"""Efron log partial likelihood, score, information and score residuals.
+) -> tuple[float, Array, Array, Callable[[], Array]]:
+    r"""Efron log partial likelihood, score, information and (a function of) score residuals.
 
     At a (stratum, time) with :math:`d` tied events, the :math:`r`-th (:math:`r = 0 ..
     d - 1`) uses the risk-set sums less the share :math:`f_r = r/d` of the tied events'
@@ -727,15 +757,17 @@ def _efron_terms(
     wa = w * a
     wa[ev] -= we * cfk[pos]
     info = (X * wa[:, None]).T @ X - m.T @ m
-    r = None
-    if resid:
+
+    def residuals() -> Array:
         hx = des.grid_sum(m / phi[:, None])  # sum_r xbar_r / phi_r
         b = des.interval_sum(np.vstack([np.zeros((1, X.shape[1])), np.cumsum(hx, axis=0)]))
         r = -(w[:, None] * (X * a[:, None] - b))
         fhx = des.grid_sum(m * (f / phi)[:, None])
         r[ev] += we[:, None] * (xe * cfk[pos][:, None] - fhx[pos])
         r[ev] += xe - (des.grid_sum(m) / des.d[:, None])[pos]
-    return loglike, score, info, r
+        return np.asarray(r, dtype=np.float64)
+
+    return loglike, score, info, residuals
 
 
 def cox_ph(
@@ -872,12 +904,19 @@ def cox_ph(
         _, s_codes = np.unique(np.asarray(strata), return_inverse=True)
         s_codes = s_codes.astype(np.int64)
     des = _CoxDesign(t, st, e, s_codes)
-    dropped_idx, sd = _cox_identify(X, st, s_codes, des, labels)
+    dropped_idx, sd, at_zero = _cox_identify(X, st, s_codes, des, labels)
     keep = np.array([j not in dropped_idx for j in range(p)], dtype=bool)
     Xk = X if keep.all() else X[:, keep]  # the same array when nothing is dropped
+    Xk = np.asfortranarray(Xk)  # columns contiguous: the risk-set sums run per column
     pk = Xk.shape[1]
     beta = np.zeros(pk)
-    ll, score, info, _ = _cox_terms(beta, Xk, st, des, efron=efron)
+    later: Callable[[], Array] | None = None
+    if at_zero is not None and len(at_zero[1]) == pk and not (efron and des.has_ties):
+        # the identification check evaluated the same terms at beta = 0 (on centred
+        # columns: the same likelihood, score and information)
+        ll, score, info = at_zero
+    else:
+        ll, score, info, later = _cox_eval(beta, Xk, st, des, efron=efron)
     ll_null = ll
     converged = pk == 0
     iterations = 0
@@ -892,22 +931,23 @@ def cox_ph(
             last_step = np.full(pk, np.inf)  # information singular on the way: diverging
             break
         new = beta + step
-        ll_new, score_new, info_new, _ = _cox_terms(new, Xk, st, des, efron=efron)
+        ll_new, score_new, info_new, later_new = _cox_eval(new, Xk, st, des, efron=efron)
         halvings = 0
         noise = rtol * max(1.0, abs(ll))
         while ll_new < ll - noise and halvings < 30:
             step /= 2
             new = beta + step
-            ll_new, score_new, info_new, _ = _cox_terms(new, Xk, st, des, efron=efron)
+            ll_new, score_new, info_new, later_new = _cox_eval(new, Xk, st, des, efron=efron)
             halvings += 1
         flat = abs(ll_new - ll) <= rtol * max(1.0, abs(ll_new))
-        beta, ll, score, info = new, ll_new, score_new, info_new
+        beta, ll, score, info, later = new, ll_new, score_new, info_new, later_new
         last_step = np.abs(step)
         if flat and np.all(last_step <= tol * _naive_se(info)):
             converged = True
             break
-    ll, score, info, r_opt = _cox_terms(beta, Xk, st, des, resid=True, efron=efron)
-    r = np.zeros_like(Xk) if r_opt is None else r_opt
+    if later is None:  # no Newton step was taken
+        ll, score, info, later = _cox_eval(beta, Xk, st, des, efron=efron)
+    r = later()  # score residuals at the estimate, from the evaluation that reached it
     inv = _scaled_inverse(info)
 
     # after fitting: terms that diverge, carry a huge naive variance or did not converge
@@ -1050,19 +1090,21 @@ def _cox_identify(
     s_codes: NDArray[np.int64],
     des: _CoxDesign,
     labels: tuple[str, ...],
-) -> tuple[dict[int, str], Array]:
+) -> tuple[dict[int, str], Array, tuple[float, Array, Array] | None]:
     r"""Columns of ``X`` the partial likelihood cannot identify, and their within-risk-set SD.
 
     Returns
     -------
-    (dropped, sd)
+    (dropped, sd, at_zero)
         ``dropped`` maps a column index to its reason; ``sd[j]`` is
-        :math:`\sqrt{I_{0,jj}/d}` (NaN for a dropped column).
+        :math:`\sqrt{I_{0,jj}/d}` (NaN for a dropped column); ``at_zero`` is the
+        Breslow ``(loglike, score, information)`` at :math:`\beta = 0` of the columns
+        kept, in order, or None when there are none (or no events).
     """
     n, p = X.shape
     sd = np.full(p, np.nan)
     if not status.any():
-        return {j: NO_EVENTS for j in range(p)}, sd
+        return {j: NO_EVENTS for j in range(p)}, sd, None
     dropped: dict[int, str] = {}
     n_s = int(np.max(s_codes)) + 1 if n else 0
     for j in range(p):
@@ -1078,9 +1120,9 @@ def _cox_identify(
                 dropped[j] = CONSTANT_IN_STRATA
     cand = [j for j in range(p) if j not in dropped]
     if not cand:
-        return dropped, sd
-    Xc = X[:, cand] - X[:, cand].mean(axis=0)
-    _, _, i0, _ = _cox_terms(np.zeros(len(cand)), Xc, status, des)
+        return dropped, sd, None
+    Xc = np.asfortranarray(X[:, cand] - X[:, cand].mean(axis=0))
+    ll0, score0, i0, _ = _cox_eval(np.zeros(len(cand)), Xc, status, des)
     # second moment about the mean over the same risk sets: sum_i A_i x_i^2 at beta = 0
     dlam = des.d / des.at_risk_sum(np.ones(n))
     a = des.interval_sum(np.concatenate([[0.0], np.cumsum(dlam)]))
@@ -1107,7 +1149,8 @@ def _cox_identify(
                 continue
         kept.append(c)
         sd[j] = np.sqrt(v[c] / d_events)
-    return dropped, sd
+    at_zero = (ll0, score0[kept], i0[np.ix_(kept, kept)]) if kept else None
+    return dropped, sd, at_zero
 
 
 def logrank(
