@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
-from pathaudit.derived.spells import derive_exposure, derive_spells
+from pathaudit.derived.spells import CATEGORICAL_COLUMNS, derive_exposure, derive_spells
 from pathaudit.errors import MapError
 from pathaudit.io import schema
 
@@ -370,8 +370,11 @@ def test_columns_and_dtypes_follow_schema():
         for c in table:
             kind = {"str": "str", "category": "str", "int": "Int64", "float": "float64",
                     "date": "datetime64[ns]", "bool": "bool"}[c.kind]
-            if c.name in ("employee_id", "track", "level", "org_unit", "job_family", "location"):
-                continue  # passed through from history with its own string dtype
+            if c.name in CATEGORICAL_COLUMNS:  # text held as codes: sorted str categories
+                assert isinstance(frame[c.name].dtype, pd.CategoricalDtype), c.name
+                cats = frame[c.name].cat.categories
+                assert str(cats.dtype) == "str" and cats.is_monotonic_increasing, c.name
+                continue
             assert str(frame[c.name].dtype) == kind, c.name
         assert set(frame.get("end_reason", frame.get("event"))) <= set(schema.END_REASONS) | {
             "none"

@@ -213,8 +213,13 @@ def exposure_person_codes(data: AuditData) -> tuple[np.ndarray, pd.Index]:
     """
 
     def build() -> tuple[np.ndarray, pd.Index]:
-        codes, ids = pd.factorize(data.exposure["employee_id"])
-        return codes.astype(np.int64), pd.Index(ids)
+        ids = data.exposure["employee_id"]
+        if isinstance(ids.dtype, pd.CategoricalDtype):
+            # the derivation's person code: categories are the IDs present, sorted, and the
+            # table is sorted by ID, so the codes are also in order of first appearance
+            return ids.cat.codes.to_numpy(dtype=np.int64), pd.Index(ids.cat.categories)
+        codes, uniques = pd.factorize(ids)
+        return codes.astype(np.int64), pd.Index(uniques)
 
     return data.derived("exposure_person_codes", build)
 

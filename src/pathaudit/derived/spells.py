@@ -80,7 +80,6 @@ from pathaudit.derived.calendar import (
     dates_from_days,
     days_since_epoch,
     fiscal_month_offset,
-    labels_at,
     quarter_index,
     quarter_parts,
     quarter_start_day,
@@ -89,7 +88,7 @@ from pathaudit.io._messages import ids_text
 from pathaudit.io.schema import DAYS_PER_YEAR, END_REASONS, EXPOSURE, SPELLS
 from pathaudit.quality import Action, DataQualityReport
 
-__all__ = ["derive_exposure", "derive_spells", "track_run_bounds"]
+__all__ = ["CATEGORICAL_COLUMNS", "derive_exposure", "derive_spells", "track_run_bounds"]
 
 _KEY_SCALE = 1_000_000
 """Composite key person * scale + day + offset (days since 1970 fit in +-500,000)."""
@@ -104,6 +103,16 @@ _EXIT_BY_TYPE = {
     "other": _REASON["exit_other"],
 }
 _ATTRIBUTES = ("org_unit", "job_family", "location")
+_CODED = ("track", "level", *_ATTRIBUTES)
+"""History columns coded once (integer codes and sorted labels) for spells and exposure."""
+
+CATEGORICAL_COLUMNS: frozenset[str] = frozenset({
+    "employee_id", "track", "level", "org_unit", "job_family", "location", "end_reason",
+    "next_track", "next_level", "quarter", "event", "gender", "ethnicity", "age_band",
+})
+"""Text columns of spells and exposure held as ``category`` (sorted categories, only those
+present): one small integer code per row instead of a string; ``employee_id``'s codes are
+the person code (``0 .. P - 1`` in ID order)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -146,6 +155,49 @@ def _take(frame: pd.DataFrame, col: str, idx: np.ndarray, dtype: str = "str") ->
     return pd.Series(pd.array([None] * len(idx), dtype=dtype))
 
 
+@dataclass
+class _Coded:
+    """A text column as integer codes (-1: missing) into labels."""
+
+    codes: np.ndarray
+    labels: np.ndarray  # object array of str
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, col: str) -> _Coded:
+        """Code ``frame[col]`` (all missing when ``frame`` lacks it)."""
+        if col not in frame.columns:
+            return cls(np.full(len(frame), -1, np.int32), np.zeros(0, dtype=object))
+        codes, labels = pd.factorize(frame[col].astype("str"))
+        return cls(codes.astype(np.int32), np.asarray(labels, dtype=object))
+
+    def at(self, idx: np.ndarray) -> _Coded:
+        """The codes at positions ``idx`` (same labels)."""
+        return _Coded(self.codes[idx], self.labels)
+
+
+def _categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Series:
+    """``labels[codes]`` (code -1: missing) as a categorical Series.
+
+    Its categories are the labels used, sorted (so sorting and grouping on the
+    column order rows as the text would); they are ``str``.
+    """
+    codes = np.asarray(codes)
+    labels = np.asarray(labels, dtype=object)
+    present = codes >= 0
+    used = np.bincount(codes[present], minlength=len(labels)) > 0
+    kept = np.flatnonzero(used)
+    kept = kept[np.argsort(labels[kept].astype(str), kind="stable")]
+    remap = np.full(len(labels) + 1, -1, dtype=np.int32)  # the last entry: missing stays -1
+    remap[kept] = np.arange(len(kept), dtype=np.int32)
+    new = remap[np.where(present, codes, len(labels))]
+    cats = pd.Index(pd.array(list(labels[kept]), dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(new, categories=cats))
+
+
+def _categorical_of(coded: _Coded) -> pd.Series:
+    return _categorical(coded.codes, coded.labels)
+
+
 # --------------------------------------------------------------------------- the core
 
 
@@ -154,7 +206,8 @@ class _Core:
     """Spells plus the record-level arrays exposure is cut from."""
 
     spells: pd.DataFrame
-    records: pd.DataFrame  # history rows behind kept record segments (positional)
+    rec_idx: np.ndarray  # position in `history` of each kept record segment
+    rec_coded: dict[str, _Coded]  # the coded text columns of `history` at each segment
     rec_start: np.ndarray  # observed start day of each record segment
     rec_stop: np.ndarray  # exclusive stop day
     rec_spell: np.ndarray  # spell_id (row of `spells`)
@@ -163,11 +216,17 @@ class _Core:
 
 
 def _empty_spells() -> pd.DataFrame:
-    return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in SPELLS})
+    return pd.DataFrame({c.name: _empty_column(c.name, c.kind) for c in SPELLS})
 
 
 def _empty_exposure() -> pd.DataFrame:
-    return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in EXPOSURE})
+    return pd.DataFrame({c.name: _empty_column(c.name, c.kind) for c in EXPOSURE})
+
+
+def _empty_column(name: str, kind: str) -> pd.Series:
+    if name in CATEGORICAL_COLUMNS:
+        return _categorical(np.zeros(0, np.int32), np.zeros(0, dtype=object))
+    return pd.Series(dtype=_dtype(kind))
 
 
 def _dtype(kind: str) -> str:
@@ -208,15 +267,17 @@ class _Records:
     late_first: np.ndarray  # first record extended back to the hire date (rule 6)
 
 
-def _person_codes(people: pd.DataFrame, hist: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """One integer code per person, in ``employee_id`` order: (people codes, history codes)."""
+def _person_codes(
+    people: pd.DataFrame, hist: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One integer code per person, in ``employee_id`` order: (people codes, history codes, IDs)."""
     ids = pd.concat(
         [people["employee_id"].astype("str"), hist["employee_id"].astype("str")],
         ignore_index=True,
     )
-    codes, _ = pd.factorize(ids, sort=True)
+    codes, uniques = pd.factorize(ids, sort=True)
     codes = codes.astype(np.int64)
-    return codes[: len(people)], codes[len(people) :]
+    return codes[: len(people)], codes[len(people) :], np.asarray(uniques, dtype=object)
 
 
 def _rule1_episodes(data: AuditData, p_pid: np.ndarray, as_of: int) -> _Episodes:
@@ -459,7 +520,8 @@ def _rule7_spells(hist: pd.DataFrame, eps: _Episodes, rec: _Records) -> _SpellBo
 
 
 def _rule8_spells_table(
-    data: AuditData, eps: _Episodes, rec: _Records, sb: _SpellBounds, hs: int
+    data: AuditData, eps: _Episodes, rec: _Records, sb: _SpellBounds, hs: int,
+    person: _Coded,
 ) -> _Core:
     """Rule 8: spells that ended by history_start are left out; delayed entry; the tables."""
     hist, people = data.history, data.people
@@ -485,25 +547,27 @@ def _rule8_spells_table(
     ep_of = eps.kp[sb.ep[ks]]  # positions in people
     hire_k = eps.hire[sb.ep[ks]]
     start_k, stop_k = sb.start[ks], sb.stop[ks]
+    coded = {c: _Coded.of(hist, c) for c in _CODED}
+    nx_codes = {c: np.where(ending, coded[c].codes[nx], -1) for c in ("track", "level")}
 
     spells = pd.DataFrame(
         {
-            "employee_id": _take(hist, "employee_id", f),
+            "employee_id": _categorical_of(person.at(f)),
             "episode": pd.array(eps.p_episode[ep_of], dtype="Int64"),
             "spell_id": pd.array(np.arange(len(ks)), dtype="Int64"),
-            "track": _take(hist, "track", f),
-            "level": _take(hist, "level", f),
+            "track": _categorical_of(coded["track"].at(f)),
+            "level": _categorical_of(coded["level"].at(f)),
             "grade": _take(hist, "grade", f, "Int64"),
-            "org_unit": _take(hist, "org_unit", f),
-            "job_family": _take(hist, "job_family", f),
-            "location": _take(hist, "location", f),
+            "org_unit": _categorical_of(coded["org_unit"].at(f)),
+            "job_family": _categorical_of(coded["job_family"].at(f)),
+            "location": _categorical_of(coded["location"].at(f)),
             "start": dates_from_days(start_k),
             "stop": dates_from_days(stop_k),
             "entry": np.maximum(hs - start_k, 0) / DAYS_PER_YEAR,
             "duration": (stop_k - start_k) / DAYS_PER_YEAR,
-            "end_reason": labels_at(_EVENT_LABELS, sb.reason[ks]),
-            "next_track": _take(hist, "track", nx).where(ending),
-            "next_level": _take(hist, "level", nx).where(ending),
+            "end_reason": _categorical(sb.reason[ks], _EVENT_LABELS),
+            "next_track": _categorical(nx_codes["track"], coded["track"].labels),
+            "next_level": _categorical(nx_codes["level"], coded["level"].labels),
             "next_grade": _take(hist, "grade", nx, "Int64").where(ending),
             "start_pay": pay[f],
             "end_pay": pay[last],
@@ -511,18 +575,20 @@ def _rule8_spells_table(
             "hire_date": dates_from_days(hire_k),
             "tenure_at_start": (start_k - hire_k) / DAYS_PER_YEAR,
             "start_imputed": rec.late_first[sb.first[ks]],
-            "gender": _take(people, "gender", ep_of),
-            "ethnicity": _take(people, "ethnicity", ep_of),
-            "age_band": _take(people, "age_band", ep_of),
+            "gender": _categorical_of(_Coded.of(people, "gender").at(ep_of)),
+            "ethnicity": _categorical_of(_Coded.of(people, "ethnicity").at(ep_of)),
+            "age_band": _categorical_of(_Coded.of(people, "age_band").at(ep_of)),
         }
     )
 
     # record segments of kept spells, observed part only (cut into exposure by rule 9)
     r_spell = sb.rec_spell
     seg = keep_sp[r_spell] & (sb.rec_stop > hs)
+    rec_idx = idx[seg]
     return _Core(
         spells=spells,
-        records=hist.iloc[idx[seg]].reset_index(drop=True),
+        rec_idx=rec_idx,
+        rec_coded={c: coded[c].at(rec_idx) for c in _CODED},
         rec_start=np.maximum(rec.day[seg], hs),
         rec_stop=sb.rec_stop[seg],
         rec_spell=new_id[r_spell[seg]],
@@ -531,16 +597,17 @@ def _rule8_spells_table(
     )
 
 
-def _empty_core(hist: pd.DataFrame) -> _Core:
-    return _Core(_empty_spells(), hist.iloc[:0], np.zeros(0, np.int64), np.zeros(0, np.int64),
-                 np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64))
+def _empty_core() -> _Core:
+    return _Core(_empty_spells(), np.zeros(0, np.int64), {}, np.zeros(0, np.int64),
+                 np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool),
+                 np.zeros(0, np.int64))
 
 
 def _core(data: AuditData) -> _Core:
     """Spells and record segments, by the numbered rules of the module docstring, in order."""
     quality, hist = data.quality, data.history
     as_of, hs = _day(data.as_of), _day(data.history_start)
-    p_pid, h_pid = _person_codes(data.people, hist)
+    p_pid, h_pid, person_ids = _person_codes(data.people, hist)
     eps = _rule1_episodes(data, p_pid, as_of)
     day, day_na = days_since_epoch(hist["effective_date"])
     h_rows = (
@@ -557,13 +624,13 @@ def _core(data: AuditData) -> _Core:
                 "employment episodes with no history record inside them are left out of "
                 "spells and exposure; add the job record at hire to history.",
                 eps.p_rows[eps.kp], p_ids[eps.kp], "hire_date")
-        return _empty_core(hist)
+        return _empty_core()
     idx, r_day, ep, first = _rule4_changes_on_termination(
         quality, eps, idx, r_day, ep, h_rows, h_ids)
     _rule5_episodes_without_records(quality, eps, ep, p_ids)
     rec = _rule6_extend_to_hire(data, eps, idx, r_day, ep, first, h_rows)
     sb = _rule7_spells(hist, eps, rec)
-    return _rule8_spells_table(data, eps, rec, sb, hs)
+    return _rule8_spells_table(data, eps, rec, sb, hs, _Coded(h_pid, person_ids))
 
 
 def _cached_core(data: AuditData) -> _Core:
@@ -714,42 +781,53 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
     bounds = quarter_start_day(np.arange(q_min, int(q1.max()) + 2), offset)
     start = np.maximum(core.rec_start[rep], bounds[q - q_min])
     stop = np.minimum(core.rec_stop[rep], bounds[q - q_min + 1])
-    year, _, label = quarter_parts(q, offset)
+    year = quarter_parts(q, offset)[0]
+    quarter_labels = np.asarray(
+        quarter_parts(np.arange(q_min, int(q1.max()) + 1), offset)[2], dtype=object)
 
     spell = core.rec_spell[rep]
     last = core.rec_last[rep] & (within == count[rep] - 1)
     sp_start, _ = days_since_epoch(sp["start"])
     hire, _ = days_since_epoch(sp["hire_date"])
     reason = core.spell_reason
-    rec = core.records
+    hist = data.history
+    pos = core.rec_idx[rep]  # the history record in force
     event = np.where(last, reason[spell], _REASON_NONE)
+
+    def per_spell(col: str) -> pd.Series:
+        """A categorical column of spells, at each row's spell (same categories)."""
+        c = sp[col].array
+        return pd.Series(pd.Categorical.from_codes(c.codes[spell], dtype=c.dtype))
+
+    def per_record(col: str) -> pd.Series:
+        return _categorical(core.rec_coded[col].codes[rep], core.rec_coded[col].labels)
 
     return pd.DataFrame(
         {
-            "employee_id": _take(rec, "employee_id", rep),
+            "employee_id": per_spell("employee_id"),
             "episode": sp["episode"].iloc[spell].reset_index(drop=True),
             "spell_id": pd.array(spell, dtype="Int64"),
             "start": dates_from_days(start),
             "stop": dates_from_days(stop),
             "person_years": (stop - start) / DAYS_PER_YEAR,
-            "quarter": label,
+            "quarter": _categorical(q - q_min, quarter_labels),
             "year": pd.array(year, dtype="Int64"),
-            "track": _take(rec, "track", rep),
-            "level": _take(rec, "level", rep),
-            "grade": _take(rec, "grade", rep, "Int64"),
-            "org_unit": _take(rec, "org_unit", rep),
-            "job_family": _take(rec, "job_family", rep),
-            "location": _take(rec, "location", rep),
+            "track": per_record("track"),
+            "level": per_record("level"),
+            "grade": _take(hist, "grade", pos, "Int64"),
+            "org_unit": per_record("org_unit"),
+            "job_family": per_record("job_family"),
+            "location": per_record("location"),
             "pay": (
-                pd.to_numeric(rec["pay"]).to_numpy(dtype=float, na_value=np.nan)[rep]
-                if "pay" in rec.columns
+                pd.to_numeric(hist["pay"]).to_numpy(dtype=float, na_value=np.nan)[pos]
+                if "pay" in hist.columns
                 else np.full(len(rep), np.nan)
             ),
             "tenure": (start - hire[spell]) / DAYS_PER_YEAR,
             "time_in_spell": (start - sp_start[spell]) / DAYS_PER_YEAR,
-            "event": labels_at(_EVENT_LABELS, event),
-            "gender": sp["gender"].iloc[spell].reset_index(drop=True),
-            "ethnicity": sp["ethnicity"].iloc[spell].reset_index(drop=True),
-            "age_band": sp["age_band"].iloc[spell].reset_index(drop=True),
+            "event": _categorical(event, _EVENT_LABELS),
+            "gender": per_spell("gender"),
+            "ethnicity": per_spell("ethnicity"),
+            "age_band": per_spell("age_band"),
         }
     )

@@ -474,17 +474,19 @@ WORK_ATTRIBUTES: tuple[str, ...] = (
 
 
 def work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
-    """A slim copy of ``data.exposure`` for the indicators: integer person codes, categories.
+    """``data.exposure``'s columns the indicators read, with the integer person code: no copy.
 
     Returns
     -------
     (frame, ids)
-        ``frame`` has ``pid`` (integer code of ``employee_id``; ``ids[pid]`` is the
-        ID), ``episode``, ``spell_id``, ``grade``, ``track`` and ``event``
-        (categories), ``person_years``, ``time_in_spell``, ``year``, ``stop`` and
-        the attributes ``org_unit``, ``job_family``, ``location``, ``gender`` (as
-        present, categories). Person IDs stay out of the frame, so subsetting it
-        is cheap.
+        ``frame`` has ``pid`` (the exposure table's person code,
+        :func:`~pathaudit.derived.population.exposure_person_codes`; ``ids[pid]`` is the
+        ID), ``episode``, ``spell_id``, ``grade``, ``track`` and ``event`` (categories),
+        ``person_years``, ``time_in_spell``, ``year``, ``stop`` and the attributes
+        ``org_unit``, ``job_family``, ``location``, ``gender``, ``ethnicity``, ``age_band``
+        (as present, categories). Every column is the exposure table's own array (the
+        derivation holds text as categories), so building it copies nothing; subsetting it
+        is cheap because the person IDs stay out of it. Read-only.
     """
     return cached(data, "work_exposure", lambda: _work_exposure(data))
 
@@ -492,22 +494,19 @@ def work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
 def _work_exposure(data: AuditData) -> tuple[pd.DataFrame, pd.Index]:
     exp = data.exposure
     pid, ids = exposure_person_codes(data)  # the one person code of the exposure table
-    out = pd.DataFrame({
-        "pid": pid.copy(),
-        "episode": exp["episode"].to_numpy(dtype=np.int64),
-        "spell_id": exp["spell_id"].to_numpy(dtype=np.int64),
-        "grade": exp["grade"],
-        "track": exp["track"].astype("category"),
-        "event": exp["event"].astype("category"),
-        "person_years": exp["person_years"].to_numpy(dtype=float),
-        "time_in_spell": exp["time_in_spell"].to_numpy(dtype=float),
-        "year": exp["year"],
-        "stop": exp["stop"],
-    })
-    for c in WORK_ATTRIBUTES:
-        if c in exp.columns:
-            out[c] = exp[c].astype("category")
+    cols = ["episode", "spell_id", "grade", "track", "event", "person_years", "time_in_spell",
+            "year", "stop", *(c for c in WORK_ATTRIBUTES if c in exp.columns)]
+    out = pd.DataFrame({"pid": pid, **{c: _as_category(exp[c]) if c in _CATEGORIES else exp[c]
+                                       for c in cols}}, copy=False)
     return out, pd.Index(ids)
+
+
+_CATEGORIES = frozenset({"track", "event", *WORK_ATTRIBUTES})
+
+
+def _as_category(column: pd.Series) -> pd.Series:
+    """The column as a category (the derivation's own categorical, shared, when it is one)."""
+    return column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
 
 
 def person_codes(ids: pd.Index, employee_id: pd.Series) -> np.ndarray:

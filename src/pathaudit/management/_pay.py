@@ -429,6 +429,7 @@ def _ic_moves(data: AuditData) -> pd.DataFrame:
     cols = ["spell_id", "pid", "grade", "event", "stop"] + [
         c for c in ("org_unit", "job_family", "location", "gender") if c in exp.columns]
     last = exp.loc[sel.to_numpy(), cols]
+    last["spell_id"] = last["spell_id"].to_numpy(dtype=np.int64)
     sp = data.spells[["spell_id", "end_pay", "next_pay"]]
     sp = sp.assign(spell_id=sp["spell_id"].to_numpy(dtype=np.int64))
     out = last.merge(sp, on="spell_id", how="left")

@@ -124,6 +124,7 @@ def who_switches(
     keep = ["pid", "episode", "grade", "person_years"] + [
         c for c in by_columns(by) if c in exp.columns and c not in present]
     ic = exp.loc[(exp["track"] == "IC").to_numpy(), keep]
+    ic["episode"] = ic["episode"].to_numpy(dtype=np.int64)
     ic["events"] = (exp.loc[(exp["track"] == "IC").to_numpy(), "event"] == "switch_to_M").to_numpy(
         dtype=np.int64)
     attrs = data.people[["employee_id", "episode"] + present].assign(
