@@ -8,19 +8,26 @@ Usage::
 ``make`` simulates one organisation of about ``N`` people ever employed over 10 years
 (``simulate(sized(N), seed=I)``), prefixes every person ID with ``O<I>-`` (so organisations
 have disjoint IDs), derives its exposure table in memory and writes the canonical Parquet
-parts ``DIR/parts/<table>/part-<I>.parquet`` (``history``, ``people``, ``exposure``) and the
-dataset description ``DIR/parts/dataset-<I>.json``. Run it once per organisation, one after
-the other (each needs several GB at 1,000,000 people).
+parts ``DIR/parts/<table>/part-<I>.parquet`` (``history``, ``people``, ``exposure``;
+``adoption`` as ``DIR/parts/adoption-<I>.parquet``) and a description of the run
+``DIR/parts/dataset-<I>.json``. Run it once per organisation, one after the other (each needs
+several GB: at 500,000 people, 4.6 GB resident).
 
-``run`` makes, for each count ``n`` of ``--orgs``, a canonical Parquet folder holding the
-first ``n`` organisations' parts (symbolic links) and runs, each in a fresh interpreter whose
-wall time, CPU time (``time.process_time``, every thread) and peak resident memory
-(``ru_maxrss``) it reports:
+``run`` makes, for each count ``n`` of ``--orgs``, a canonical Parquet folder
+``DIR/set-<n>`` holding the first ``n`` organisations' exposure parts (symbolic links), the
+first organisation's adoption table and a ``dataset.json``, then runs, each in a fresh
+interpreter reporting its own wall time, CPU time (``time.process_time``: every thread, user +
+system) and peak resident memory (``ru_maxrss``):
 
-1. **the floor**: pandas reads the exposure Parquet parts (``pd.read_parquet``, pyarrow) and
-   sums person-years by track: the least work a pandas audit of those files must do;
-2. **the engine audit**: ``pathaudit audit FOLDER --engine ENGINE --out OUT`` as one process
-   (:func:`pathaudit.engines.run_engine_audit`).
+1. **the floor** (only where it fits in ``--floor-gb``): pandas reads the exposure parts
+   (``pd.read_parquet``, pyarrow, every column) and sums person-years by track: the least work
+   a pandas audit of those files must do;
+2. **the engine audit**: :func:`pathaudit.audit.run_engine_audit` as
+   ``pathaudit audit DIR/set-<n> --engine ENGINE --out OUT`` runs it, with the CPU seconds of
+   each analysis from its progress callback. DuckDB runs with ``memory_limit`` (default
+   6GB) and its spill folder beside the data.
+
+Every child's address space is capped at ``--limit-gb``. Prints one markdown table.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -74,6 +83,8 @@ def make(org: int, size: int, work: Path) -> dict[str, object]:
         (parts / name).mkdir(parents=True, exist_ok=True)
         frame = exposure if name == "exposure" else getattr(data, name)
         frame.to_parquet(parts / name / f"part-{org:02d}.parquet", index=False)
+    if data.adoption is not None:
+        data.adoption.to_parquet(parts / f"adoption-{org:02d}.parquet", index=False)
     info = {
         "org": org, "people_ever": people_ever, "history_rows": len(data.history),
         "exposure_rows": len(exposure),
@@ -88,16 +99,139 @@ def make(org: int, size: int, work: Path) -> dict[str, object]:
     return info
 
 
+def make_set(work: Path, n: int) -> tuple[Path, dict[str, int]]:
+    """``DIR/set-<n>``: the first ``n`` organisations' exposure parts and a dataset.json."""
+    parts = work / "parts"
+    infos = [json.loads((parts / f"dataset-{i:02d}.json").read_text()) for i in range(n)]
+    folder = work / f"set-{n}"
+    (folder / "exposure").mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        link = folder / "exposure" / f"part-{i:02d}.parquet"
+        if not link.exists():
+            link.symlink_to((parts / "exposure" / f"part-{i:02d}.parquet").resolve())
+    adoption = sorted(parts.glob("adoption-*.parquet"))
+    if adoption and not (folder / "adoption.parquet").exists():
+        (folder / "adoption.parquet").symlink_to(adoption[0].resolve())
+    doc = {"extract_date": infos[0]["extract_date"], "history_start": infos[0]["history_start"],
+           "min_cell_size": 5, "fiscal_year_start_month": 1,
+           "summary": {"kind": "history", "people": sum(i["people_ever"] for i in infos),
+                       "history_rows": sum(i["history_rows"] for i in infos),
+                       "extract_date": infos[0]["extract_date"],
+                       "history_start": infos[0]["history_start"],
+                       "as_of": infos[0]["extract_date"]}}
+    (folder / "dataset.json").write_text(json.dumps(doc, indent=2))
+    totals = {"people": sum(int(i["people_ever"]) for i in infos),
+              "history_rows": sum(int(i["history_rows"]) for i in infos),
+              "exposure_rows": sum(int(i["exposure_rows"]) for i in infos)}
+    return folder, totals
+
+
+_FLOOR = textwrap.dedent(
+    f"""
+    import json, resource, time
+    t0, c0 = time.perf_counter(), time.process_time()
+    import pandas as pd
+    ex = pd.read_parquet({{path!r}})
+    py = ex.groupby("track", observed=True)["person_years"].sum()
+    t1, c1 = time.perf_counter(), time.process_time()
+    print(json.dumps({{{{"rows": len(ex), "wall": t1 - t0, "cpu": c1 - c0,
+                      "peak_gb": {_PEAK}}}}}))
+    """
+)
+
+_ENGINE = textwrap.dedent(
+    f"""
+    import json, resource, shutil, sys, time
+    steps = []
+    def tick(name):
+        steps.append((name, time.perf_counter(), time.process_time()))
+        print(f"step: {{{{name}}}} (peak so far {{{{{_PEAK}:.2f}}}} GB)", file=sys.stderr,
+              flush=True)
+    t0, c0 = time.perf_counter(), time.process_time()
+    tick("import")
+    import duckdb
+    duckdb.execute("SET memory_limit='{{memory}}'")
+    duckdb.execute("SET temp_directory='{{spill}}'")
+    from pathaudit.audit import run_engine_audit
+    shutil.rmtree({{out!r}}, ignore_errors=True)
+    summary = run_engine_audit({{folder!r}}, {{out!r}}, {{engine!r}}, progress=tick)
+    tick("end")
+    t1, c1 = time.perf_counter(), time.process_time()
+    per = {{{{a[0]: round(b[2] - a[2], 2) for a, b in zip(steps, steps[1:])}}}}
+    a = summary["analyses"]["attrition"]["headline"]
+    ratio = [h["estimate"] for h in a if h["key"] == "voluntary_exit_rate_ratio"][0]
+    print(json.dumps({{{{"wall": t1 - t0, "cpu": c1 - c0, "peak_gb": {_PEAK},
+                      "steps": per, "rate_ratio": ratio}}}}))
+    """
+)
+
+
+def _child(code: str, limit_gb: float) -> dict[str, object]:
+    def cap() -> None:
+        limit = int(limit_gb * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          preexec_fn=cap, check=False)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["(no message)"]
+        return {"failed": tail[0]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(work: Path, orgs: list[int], engine: str, memory: str, limit_gb: float,
+        floor_gb: float) -> list[dict[str, object]]:
+    """Floor and engine audit for each number of organisations; one markdown row each."""
+    rows = []
+    for n in orgs:
+        folder, totals = make_set(work, n)
+        expected = totals["exposure_rows"] * 200 / 1024**3  # about 200 bytes a row in pandas
+        floor: dict[str, object] = {"failed": f"not run (about {expected:.0f} GB in pandas)"}
+        if expected <= floor_gb:
+            floor = _child(_FLOOR.format(path=str(folder / "exposure")), limit_gb)
+        audit = _child(_ENGINE.format(folder=str(folder), out=str(work / f"out-{n}"),
+                                      engine=engine, memory=memory,
+                                      spill=str(work / "spill")), limit_gb)
+        rows.append({"orgs": n, **totals, "floor": floor, "audit": audit})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def _fmt(r: dict[str, object], key: str) -> str:
+    v = r.get(key)
+    return f"{v:.1f}" if isinstance(v, int | float) else "—"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     mk = sub.add_parser("make")
     mk.add_argument("--org", type=int, required=True)
-    mk.add_argument("--size", type=int, default=1_000_000)
+    mk.add_argument("--size", type=int, default=500_000)
     mk.add_argument("--work", type=Path, required=True)
+    rn = sub.add_parser("run")
+    rn.add_argument("--work", type=Path, required=True)
+    rn.add_argument("--orgs", type=int, nargs="+", default=[2, 20])
+    rn.add_argument("--engine", default="duckdb", choices=("duckdb", "dask", "pandas"))
+    rn.add_argument("--memory-limit", default="6GB")
+    rn.add_argument("--limit-gb", type=float, default=8.0)
+    rn.add_argument("--floor-gb", type=float, default=6.0)
     args = parser.parse_args(argv)
     if args.command == "make":
         print(json.dumps(make(args.org, args.size, args.work)))
+        return 0
+    rows = run(args.work, args.orgs, args.engine, args.memory_limit, args.limit_gb,
+               args.floor_gb)
+    print(f"| organisations | people ever | exposure rows | floor wall s | floor CPU s | "
+          f"floor peak GB | {args.engine} wall s | CPU s | peak GB | CPU s per step |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        f, a = r["floor"], r["audit"]
+        assert isinstance(f, dict) and isinstance(a, dict)
+        steps = ", ".join(f"{k} {v}" for k, v in dict(a.get("steps", {})).items())
+        print(f"| {r['orgs']} | {r['people']:,} | {r['exposure_rows']:,} | {_fmt(f, 'wall')} | "
+              f"{_fmt(f, 'cpu')} | {_fmt(f, 'peak_gb')} | {_fmt(a, 'wall')} | {_fmt(a, 'cpu')} "
+              f"| {_fmt(a, 'peak_gb')} | {steps or a.get('failed', '')} |")
     return 0
 
 

@@ -346,6 +346,8 @@ def test_engine_audit_command_writes_the_rate_based_audit(sample_parquet, tmp_pa
     assert (out / "tables" / "attrition__rate_ratio.csv").is_file()
     assert (out / "tables" / "study_panel__panel.csv").is_file()
     assert undocumented_keys(out) == []
+    readme = (out / "README.txt").read_text()
+    assert "Start with summary.json (the duckdb engine writes no report.html" in readme
     # the engine reads Parquet with its settings: a map or an as-of date is refused
     assert main(["audit", str(sample_parquet), "--engine", "duckdb", "--out", str(out),
                  "--as-of", "2024-12-31", "-q"]) != 0

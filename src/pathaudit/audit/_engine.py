@@ -20,7 +20,7 @@ from typing import Any
 from pathaudit import __version__
 from pathaudit.audit._folder import _swap_in, check_output_folder
 from pathaudit.audit._index import readme_text
-from pathaudit.audit._layout import ANALYSES, MANIFEST, README, Progress
+from pathaudit.audit._layout import ANALYSES, MANIFEST, README, REPORT, Progress
 from pathaudit.output import json_safe, write_analysis
 from pathaudit.result import OUTPUT_SCHEMA_VERSION, AnalysisResult
 
@@ -136,7 +136,12 @@ def _write_engine(ds: Any, out: Path, engine: str, tell: Progress) -> dict[str, 
     (out / MANIFEST).write_text(json.dumps(json_safe(manifest), indent=2, sort_keys=True))
     summary = json_safe(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    (out / README).write_text(readme_text(out), encoding="utf-8")
+    # no report here: the index's first advice points at summary.json instead
+    readme = readme_text(out).replace(
+        f"Start with {REPORT} (open it in a browser) and summary.json",
+        f"Start with summary.json (the {engine} engine writes no {REPORT}: docs/engines.md)",
+    )
+    (out / README).write_text(readme, encoding="utf-8")
     return summary
 
 

@@ -6,8 +6,8 @@ and one per unit x quarter (:func:`~pathaudit.engines._panel.panel_counts`). The
 then computed by the same functions as on pandas: attrition's ``exit_rates`` and
 ``rate_ratio`` (Garwood and exact conditional intervals) and the study's
 ``panel_from_counts``, published through the same result contract (``make_result``: k
-suppression). What needs person-level rows (curves, Cox models, matching, month-end
-headcounts) is listed as not computed, with the reason.
+suppression). What needs person-level rows (curves, Cox models, matching) or is not yet
+computed from cells (month-end headcounts) is listed as not computed, with the reason.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ NEEDS_PANDAS = "needs the pandas engine: {what} (pathaudit audit EXPORT --map MA
 """Reason of every part a non-pandas engine does not compute."""
 
 PERSON_LEVEL: dict[str, str] = {
-    "turnover": "month-end headcounts are counted from each person's intervals",
-    "turnover_quarterly": "month-end headcounts are counted from each person's intervals",
+    "turnover": "its month-end headcounts are counted interval by interval (not yet from cells)",
+    "turnover_quarterly": (
+        "its month-end headcounts are counted interval by interval (not yet from cells)"
+    ),
     "retention": "Kaplan–Meier curves are fitted on person-level spells",
     "cox": "the Cox model is fitted on person-level intervals",
     "regretted": "each person's rating in force is matched to their intervals",
