@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
+from pathaudit.derived.population import exposure_person_codes
 from pathaudit.derived.spells import CATEGORICAL_COLUMNS, derive_exposure, derive_spells
 from pathaudit.errors import MapError
 from pathaudit.io import schema
@@ -379,6 +380,33 @@ def test_columns_and_dtypes_follow_schema():
         assert set(frame.get("end_reason", frame.get("event"))) <= set(schema.END_REASONS) | {
             "none"
         }
+
+
+def test_text_columns_are_categories_of_the_values_present_and_ids_are_the_person_code():
+    h = history(
+        ("b", "2020-01-01", "IC3", 100.0, "Unit B"),
+        ("b", "2021-01-01", "M2", 120.0, "Unit B"),
+        ("a", "2020-01-01", "IC3", 100.0, "Unit A"),
+        ("c", "2019-01-01", "IC4", 100.0, "Unit C"),
+    )
+    # "z" has a people row but no history: absent from spells, so not a category
+    d = audit(h, people(("a", "2020-01-01"), ("b", "2020-01-01"), ("c", "2019-01-01"),
+                        ("z", "2020-01-01")))
+    sp, ex = derive_spells(d), derive_exposure(d)
+    for frame in (sp, ex):
+        for col in CATEGORICAL_COLUMNS & set(frame.columns):
+            values = frame[col].astype(object).dropna()
+            assert list(frame[col].cat.categories) == sorted(set(values)), col
+    assert list(ex["employee_id"].cat.categories) == ["a", "b", "c"]
+    assert list(sp["level"].cat.categories) == ["IC3", "IC4", "M2"]
+    assert sp["next_track"].astype(object).fillna("-").tolist() == ["-", "M", "-", "-"]
+    # the person code: rows sorted by ID, so codes are 0, 1, ... in order of appearance
+    codes, ids = exposure_person_codes(d)
+    assert (ids[codes] == ex["employee_id"].astype(object).to_numpy()).all()
+    assert np.all(np.diff(codes) >= 0) and codes[0] == 0 and codes[-1] == len(ids) - 1
+    # grouping on a category counts only the values present, as on text
+    assert ex.groupby("org_unit")["person_years"].sum().index.tolist() == [
+        "Unit A", "Unit B", "Unit C"]
 
 
 def test_empty_inputs_give_empty_tables_with_columns():

@@ -710,6 +710,10 @@ def derive_spells(data: AuditData) -> pd.DataFrame:
         - ``gender``, ``ethnicity``, ``age_band``: from the episode's people row
           (missing when absent)
 
+        Text columns (:data:`CATEGORICAL_COLUMNS`) are ``category`` columns whose
+        categories are the values present, sorted: compare, sort and group them as
+        text; ``employee_id``'s codes number the people ``0 .. P - 1`` in ID order.
+
     Notes
     -----
     ``duration = (stop - start).days / 365.25`` and
@@ -753,6 +757,10 @@ def derive_exposure(data: AuditData) -> pd.DataFrame:
         - ``event``: the spell's ``end_reason`` on its last interval (an exit,
           a change of track or level, or ``"censored"``), ``"none"`` elsewhere
         - ``gender``, ``ethnicity``, ``age_band``: from the episode's people row
+
+        Text columns are categories, as in :func:`derive_spells`; ``employee_id``
+        has the spells' categories, so its codes are the same person code
+        (:func:`~pathaudit.derived.population.exposure_person_codes`).
 
     Notes
     -----
