@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_engines.py make --org I --size N --work DIR
     python benchmarks/bench_engines.py run --work DIR --orgs 2 20 [--engine duckdb]
+    python benchmarks/bench_engines.py check --size 100000 --work DIR
 
 ``make`` simulates one organisation of about ``N`` people ever employed over 10 years
 (``simulate(sized(N), seed=I)``), prefixes every person ID with ``O<I>-`` (so organisations
@@ -28,6 +29,10 @@ system) and peak resident memory (``ru_maxrss``):
    6GB) and its spill folder beside the data.
 
 Every child's address space is capped at ``--limit-gb``. Prints one markdown table.
+
+``check`` simulates one organisation of ``--size`` people, writes its canonical Parquet and
+prints the largest relative difference between the pandas audit's attrition rate tables and
+study panel and the same on DuckDB and on Dask (local scheduler).
 """
 
 from __future__ import annotations
@@ -97,6 +102,80 @@ def make(org: int, size: int, work: Path) -> dict[str, object]:
     }
     (parts / f"dataset-{org:02d}.json").write_text(json.dumps(info, indent=2))
     return info
+
+
+def check(size: int, work: Path) -> dict[str, object]:
+    """Largest relative difference between each engine and the pandas audit, at ``size``.
+
+    Simulates one organisation (seed 1), writes it with ``write_canonical_parquet`` and
+    compares attrition's rate tables and the study panel on DuckDB and Dask (local
+    scheduler) with ``pathaudit.attrition`` and ``study_panel`` on the same data.
+    """
+    import numpy as np
+    import pandas as pd
+
+    import pathaudit
+    from pathaudit.engines import (
+        RATE_PARTS,
+        engine_attrition,
+        engine_study_panel,
+        read_dataset,
+        write_canonical_parquet,
+    )
+    from pathaudit.simulate._run import simulate
+    from pathaudit.simulate.config import sized
+
+    data = simulate(sized(size), seed=1).data
+    folder = work / f"check-{size}"
+    write_canonical_parquet(data, folder)
+    ref = pathaudit.attrition(data, parts=list(RATE_PARTS)).published()
+    from pathaudit.study._panel import study_panel
+
+    ref_panel, _ = study_panel(data)
+    ds = read_dataset(folder)
+
+    def worst(a: pd.DataFrame, b: pd.DataFrame, pvalues: bool = False) -> float:
+        """Largest relative difference of the p-values, or of every other number."""
+        assert list(a.columns) == list(b.columns) and len(a) == len(b)
+        out = 0.0
+        for c in a.columns:
+            if (c in PVALUES) != pvalues:
+                continue
+            if pd.api.types.is_numeric_dtype(a[c]) and not pd.api.types.is_bool_dtype(a[c]):
+                x, y = a[c].to_numpy(dtype=float), b[c].to_numpy(dtype=float)
+                assert (np.isnan(x) == np.isnan(y)).all(), c
+                ok = ~np.isnan(x)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    rel = np.abs(x[ok] - y[ok]) / np.maximum(np.abs(x[ok]), 1e-300)
+                if rel.size and float(rel.max()) > out:
+                    out = float(rel.max())
+                    where[0] = f"{c}: {x[ok][rel.argmax()]!r} vs {y[ok][rel.argmax()]!r}"
+            else:
+                assert a[c].astype(str).tolist() == b[c].astype(str).tolist(), c
+        return out
+
+    where = [""]
+    result: dict[str, object] = {"people": float(data.people["employee_id"].nunique())}
+    for engine in ("duckdb", "dask"):
+        res = engine_attrition(ds, engine).published()
+        for label, pvalues in (("", False), ("_pvalues", True)):
+            where[0] = ""
+            diffs = {name: (worst(ref[name].table, res[name].table, pvalues), where[0])
+                     for name in ref}
+            name = max(diffs, key=lambda n: diffs[n][0])
+            result[f"{engine}{label}"] = diffs[name][0]
+            result[f"{engine}{label}_worst"] = f"{name}, {diffs[name][1]}"
+        got = engine_study_panel(ds, engine).part("panel").table
+        shown = ~got["suppressed"].to_numpy(dtype=bool)
+        cols = list(ref_panel.columns)
+        result[f"{engine}_panel"] = worst(ref_panel.loc[shown, cols].reset_index(drop=True),
+                                          got.loc[shown, cols].reset_index(drop=True))
+    return result
+
+
+PVALUES = ("p_value", "p_adjusted")
+"""Columns compared apart: a p-value far in the tail (1e-26) moves relatively by far more
+than the person-years it comes from when a parallel sum adds them in another order."""
 
 
 def make_set(work: Path, n: int) -> tuple[Path, dict[str, int]]:
@@ -209,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     mk.add_argument("--org", type=int, required=True)
     mk.add_argument("--size", type=int, default=500_000)
     mk.add_argument("--work", type=Path, required=True)
+    ck = sub.add_parser("check")
+    ck.add_argument("--size", type=int, default=100_000)
+    ck.add_argument("--work", type=Path, required=True)
     rn = sub.add_parser("run")
     rn.add_argument("--work", type=Path, required=True)
     rn.add_argument("--orgs", type=int, nargs="+", default=[2, 20])
@@ -219,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "make":
         print(json.dumps(make(args.org, args.size, args.work)))
+        return 0
+    if args.command == "check":
+        print(json.dumps(check(args.size, args.work)))
         return 0
     rows = run(args.work, args.orgs, args.engine, args.memory_limit, args.limit_gb,
                args.floor_gb)
