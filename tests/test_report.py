@@ -521,3 +521,67 @@ def test_a_new_analysis_appears_by_declaring_its_headline(sample_data):
     assert "ICs are paid" not in v["sentence"]  # not the pay analysis's own phrasing
     assert "Toy IC vs M gap: −20.0%" in v["sentence"]
     assert "A toy analysis" in rep.html and "A toy caveat." in rep.html
+
+
+# --------------------------------------------------------------------------- past quarter ends
+
+
+def _assert_cut_equals_derivation(data, end):
+    """A quarter end's spells and exposure cut from the whole extract's are exactly those
+    derived again from the history cut at that date."""
+    from pathaudit.report._asof import at_quarter_end
+
+    at = at_quarter_end(data, end)
+    cut_spells, cut_exposure = at.spells, at.exposure
+    fresh = data.with_as_of(end)
+    pd.testing.assert_frame_equal(cut_spells, fresh.spells, check_exact=True)
+    pd.testing.assert_frame_equal(cut_exposure, fresh.exposure, check_exact=True)
+    return cut_spells, cut_exposure
+
+
+def test_a_past_quarter_end_is_cut_from_the_whole_extract(sample_data):
+    from pathaudit.simulate import cached_organisations
+
+    for data in (sample_data, cached_organisations(1)[0].data):
+        label, _ = report_quarter(data, None)
+        censored = 0
+        for _, end in trend_quarters(data, label):
+            if end < data.as_of:
+                sp, _ = _assert_cut_equals_derivation(data, end)
+                censored += int((data.spells["stop"] > end + pd.Timedelta(days=1)).sum())
+        assert censored > 0  # spells running past a quarter end were cut
+
+
+def test_cut_spells_at_a_quarter_end_by_hand():
+    """Each rule of the cut at 2023-12-31, against a derivation of the cut history."""
+    from builders import audit, history, people
+
+    h = history(
+        ("a", "2022-01-01", "IC3", 100.0), ("a", "2023-10-01", "IC3", 110.0),  # raise, no cut
+        ("a", "2024-01-01", "IC4", 130.0),  # promoted the day after the quarter end
+        ("b", "2022-01-01", "IC3", 100.0), ("b", "2024-03-01", "IC3", 120.0),  # raise after
+        ("c", "2022-01-01", "M1", 100.0),  # terminated on the quarter end: the exit stays
+        ("d", "2022-01-01", "IC4", 100.0),  # terminated after it: censored there
+        ("e", "2024-01-15", "IC3", 100.0),  # hired 2023-12-20, first record after the end
+        ("f", "2022-01-01", "IC3", 100.0), ("f", "2023-06-01", "M1", 105.0),  # switched before
+        ("g", "2024-02-01", "IC3", 100.0),  # hired after the quarter end
+    )
+    p = people(("a", "2022-01-01"), ("b", "2022-01-01"), ("c", "2022-01-01", "2023-12-31",
+               "voluntary"), ("d", "2022-01-01", "2024-05-31", "involuntary"),
+               ("e", "2023-12-20"), ("f", "2022-01-01"), ("g", "2024-02-01"))
+    data = audit(h, p, extract="2024-06-30", start="2022-01-01")
+    end = pd.Timestamp("2023-12-31")
+    sp, ex = _assert_cut_equals_derivation(data, end)
+    by = sp.set_index(sp["employee_id"].astype(str) + sp["level"].astype(str))
+    cut = pd.Timestamp("2024-01-01")
+    assert by.loc["aIC3", "end_reason"] == "censored" and by.loc["aIC3", "stop"] == cut
+    assert pd.isna(by.loc["aIC3", "next_level"]) and by.loc["aIC3", "end_pay"] == 110.0
+    assert by.loc["bIC3", "end_pay"] == 100.0  # the raise after the quarter end is not seen
+    assert by.loc["cM1", "end_reason"] == "exit_voluntary"
+    assert by.loc["dIC4", "end_reason"] == "censored" and by.loc["dIC4", "stop"] == cut
+    assert by.loc["fIC3", "end_reason"] == "switch_to_M"
+    assert "eIC3" not in by.index and "gIC3" not in by.index
+    assert data.spells["employee_id"].astype(str).isin(["e", "g"]).sum() == 2  # both later
+    last = ex.loc[ex["stop"] == cut]
+    assert sorted(last["event"].astype(str)) == ["censored"] * 4 + ["exit_voluntary"]
+    assert sp["spell_id"].tolist() == list(range(len(sp)))

@@ -31,6 +31,7 @@ import pandas as pd
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
 from pathaudit.errors import ArgumentError, NeedsHistoryError
+from pathaudit.report._asof import at_quarter_end
 from pathaudit.report._format import unit_kind
 from pathaudit.result import AnalysisResult
 
@@ -161,7 +162,8 @@ class TrendSpec:
 def _pay(data: AuditData, opts: Mapping[str, Any], seed: int) -> AnalysisResult:
     from pathaudit.parity import pay_parity
 
-    return pay_parity(data, parts=["adjusted"], seed=seed, **opts)
+    # the primary figure is base pay's: the other components' models are not fitted
+    return pay_parity(data, parts=["adjusted"], components=["base"], seed=seed, **opts)
 
 
 def _promotion(data: AuditData, opts: Mapping[str, Any], seed: int) -> AnalysisResult:
@@ -212,8 +214,9 @@ def compute_trends(
 ) -> pd.DataFrame:
     """The primary figures as of each quarter end (see the module docstring).
 
-    One dataset per quarter end is derived once (spells, exposure) and shared by the
-    analyses recomputed there. ``current`` are the analyses as of the last quarter end
+    One dataset per quarter end (:func:`~pathaudit.report._asof.at_quarter_end`: its
+    spells and exposure cut from the whole extract's) is shared by the analyses recomputed
+    there. ``current`` are the analyses as of the last quarter end
     (page 1): their primary figures are that quarter's points where the trend computes
     the same figure (no window), and the management analysis gives its per-year scores.
     """
@@ -222,7 +225,8 @@ def compute_trends(
     changed = {spec.analysis: population_changes(data, quarters, spec.population)
                for spec in TREND_SPECS.values()}
     for i, (label, end) in enumerate(quarters):
-        at = data if end == data.as_of else data.with_as_of(end)
+        # spells and exposure cut from the whole extract's, not derived again (_asof)
+        at = data if end == data.as_of else at_quarter_end(data, end)
         last = i == len(quarters) - 1
         for spec in TREND_SPECS.values():
             try:
