@@ -52,16 +52,20 @@ def _band_mid(rows: pd.DataFrame, bands: pd.DataFrame | None) -> np.ndarray | No
     # their distinct values only
     band_key = pd.MultiIndex.from_frame(b[by]).drop_duplicates()
     b["_key"] = band_key.get_indexer(pd.MultiIndex.from_frame(b[by]))
-    row_codes, row_text = [], []
+    key = np.zeros(len(rows), dtype=np.int64)
+    row_text = []
     for c in by:
         codes, uniques = pd.factorize(rows[c], use_na_sentinel=False)
-        row_codes.append(codes)
+        key = key * len(uniques) + codes
         row_text.append(pd.Series(uniques).astype(str).to_numpy())
-    combo, first = np.unique(np.column_stack(row_codes), axis=0, return_inverse=True)
-    combo_key = band_key.get_indexer(
-        pd.MultiIndex.from_arrays([t[combo[:, i]] for i, t in enumerate(row_text)])
-    )
-    left = pd.DataFrame({"_key": combo_key[np.asarray(first).ravel()]})
+    inv, combo = pd.factorize(key)
+    combo = np.asarray(combo, dtype=np.int64)
+    parts = []
+    for t in reversed(row_text):  # the last column is the fastest-varying digit of the key
+        parts.append(t[combo % len(t)])
+        combo = combo // len(t)
+    combo_key = band_key.get_indexer(pd.MultiIndex.from_arrays(parts[::-1]))
+    left = pd.DataFrame({"_key": combo_key[inv]})
     left["_start"] = rows["start_d"].to_numpy()
     left["_pos"] = np.arange(len(rows))
     left = left.sort_values("_start", kind="stable")

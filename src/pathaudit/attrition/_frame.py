@@ -28,6 +28,10 @@ CATEGORICAL = ("level", "org_unit", "job_family", "location", "gender")
 """String attributes held as categoricals in the working frame (fast grouping)."""
 
 
+BITMAP_CELLS = 64_000_000
+"""Largest groups x people for which :func:`count_people` counts with a flag per pair."""
+
+
 def epoch_days(s: pd.Series) -> np.ndarray:
     """Dates as integer days since 1970-01-01."""
     return s.to_numpy(dtype="datetime64[D]").astype(np.int64)
@@ -53,19 +57,46 @@ def work_frame(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.nda
     w["stop_d"] = epoch_days(ex["stop"])
     pid, ids = exposure_person_codes(data)  # the one person code of the exposure table
     w["pid"] = pid.copy()
-    ev = ex["event"].astype(str).to_numpy()
+    # the event's text is read once per distinct value (missing: no exit)
+    ev_code, ev_uniq = pd.factorize(ex["event"])
+    ev_text = pd.Series(ev_uniq).astype(str).to_numpy()
     for kind, reasons in KINDS.items():
-        w[f"ev_{kind}"] = np.isin(ev, reasons)
+        w[f"ev_{kind}"] = np.append(np.isin(ev_text, reasons), False)[ev_code]
     order = np.lexsort((w["start_d"].to_numpy(), w["episode"].to_numpy(dtype=np.int64),
                         pid))
     return w.iloc[order].reset_index(drop=True), np.asarray(ids, dtype=object)
 
 
+def group_codes(w: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Each row's group of ``keys`` as ``0 .. G - 1``, and ``G``.
+
+    The codes of ``w.groupby(keys, observed=True, dropna=False, sort=True).ngroup()``
+    (groups in sort order, a missing value last), from each column's sorted codes
+    combined into one integer instead of pandas' group bookkeeping.
+    """
+    combined = np.zeros(len(w), dtype=np.int64)
+    for c in keys:
+        codes, uniques = pd.factorize(w[c], sort=True)  # missing: -1
+        codes = np.where(codes < 0, len(uniques), codes)  # ... sorted last
+        combined = combined * (len(uniques) + 1) + codes
+    inv, uniq = pd.factorize(combined, sort=True)
+    return np.asarray(inv, dtype=np.int64), len(uniq)
+
+
 def count_people(w: pd.DataFrame, keys: list[str]) -> pd.Series:
     """Distinct people per group of ``keys`` (same index as ``groupby(keys).size()``)."""
-    g = w.groupby(keys, observed=True, dropna=False, sort=True)
-    counts = distinct_people(g.ngroup().to_numpy(), w["pid"].to_numpy(), g.ngroups)
-    return pd.Series(counts.astype(np.int64), index=g.size().index)
+    codes, size = group_codes(w, keys)
+    pid = w["pid"].to_numpy()
+    n_pid = int(pid.max()) + 1 if len(pid) else 0
+    if size * n_pid <= BITMAP_CELLS:
+        # one flag per (group, person): a scatter and a count instead of a hash table
+        seen = np.zeros(size * n_pid, dtype=bool)
+        seen[codes * n_pid + pid] = True
+        counts = np.count_nonzero(seen.reshape(size, n_pid), axis=1)
+    else:
+        counts = distinct_people(codes, pid, size)
+    index = w.groupby(keys, observed=True, dropna=False, sort=True).size().index
+    return pd.Series(counts.astype(np.int64), index=index)
 
 
 def snapshot_as_history(data: AuditData) -> tuple[AuditData, str]:

@@ -129,9 +129,11 @@ def turnover(
     i0 = np.searchsorted(e, start, side="left")  # first month-end >= start
     i1 = np.searchsorted(e, stop, side="left")  # first month-end >= stop (not covered)
     ok = g >= 0
-    diff = np.zeros((len(tracks), n_m + 1))
-    np.add.at(diff, (g[ok], i0[ok]), 1.0)
-    np.add.at(diff, (g[ok], i1[ok]), -1.0)
+    cells = len(tracks) * (n_m + 1)
+    diff = (
+        np.bincount(g[ok] * (n_m + 1) + i0[ok], minlength=cells)
+        - np.bincount(g[ok] * (n_m + 1) + i1[ok], minlength=cells)
+    ).reshape(len(tracks), n_m + 1).astype(float)
     head = np.cumsum(diff, axis=1)[:, :n_m]  # head[t, m]: people on track t at month-end m
     months = pd.DataFrame(
         {"year": fq["year"].to_numpy(dtype=np.int64).astype(str),
@@ -231,11 +233,15 @@ def regretted(
     rating = np.full(len(w), np.nan)
     rating[m["_pos"].to_numpy()] = m["rating"].to_numpy(float)
     rated = np.isfinite(rating)
-    wr = w.loc[rated].assign(
-        rating_group=np.where(rating[rated] >= threshold, "top", "other")
+    # a categorical group (categories in text order): no text column of every row
+    group = pd.Categorical.from_codes(
+        (rating[rated] >= threshold).astype(np.int8), categories=["other", "top"]
     )
+    used = ["track", "pid", "person_years", *(f"ev_{k}" for k in KINDS)]
+    wr = w.loc[rated, used].assign(rating_group=group)
     rates = exit_rates(wr, ["track", "rating_group"], alpha)
     rates = rates.loc[rates["kind"] == "voluntary"].reset_index(drop=True)
+    rates["rating_group"] = rates["rating_group"].astype("str")
     # share of voluntary exits (with a rating in force) that were top-rated
     vol = wr.loc[wr["ev_voluntary"].to_numpy()]
     share_rows = []
