@@ -36,10 +36,13 @@ def panel_counts_narwhals(native: Any, fiscal_year_start_month: int = 1) -> tupl
 
     ``hires``: intervals that are the first of their employment episode (earliest start of
     the person's episode) and start on the hire date (tenure under half a day);
-    ``ic_moves_out``: IC intervals followed, in the same episode, by an interval (starting
-    the day this one stops) in another unit. Rows without an org unit are left out (counted
-    in the returned reasons). Only operations every backend has: a group minimum broadcast
-    with ``over`` (no ordering), a left join, one ``group_by`` with sums and ``n_unique``.
+    ``ic_moves_out``: IC intervals whose next interval of the same episode (among those
+    with an org unit) is in another unit. Rows without an org unit are left out (counted in
+    the returned reasons). Operations: a group minimum broadcast with ``over``, the next
+    interval's unit by ``shift(-1).over(..., order_by="start")`` (on Dask, which has no
+    ordered window, a left join on the interval that starts the day this one stops: the
+    same unless an episode has rows without an org unit, which the reason then says), one
+    ``group_by`` with sums and ``n_unique``.
 
     Parameters
     ----------
@@ -73,6 +76,7 @@ def panel_counts_narwhals(native: Any, fiscal_year_start_month: int = 1) -> tupl
 
     with _quiet_dask():
         frame = nw.from_native(native)
+        is_dask = frame.implementation.is_dask()
         keys = ["employee_id", "episode"]
         missing = frame.filter(nw.col("org_unit").is_null()).select(nw.len().alias("n"))
         if isinstance(missing, nw.LazyFrame):
@@ -82,10 +86,17 @@ def panel_counts_narwhals(native: Any, fiscal_year_start_month: int = 1) -> tupl
             *keys, "start", "stop", "person_years", "quarter", "org_unit", "track", "tenure",
             "event",
         )
-        following = frame.select(
-            *keys, nw.col("start").alias("stop"), nw.col("org_unit").alias("next_unit")
-        )
-        joined = frame.join(following, on=[*keys, "stop"], how="left")
+        if is_dask:
+            # Dask has no ordered window: the next interval of the episode is the one that
+            # starts the day this one stops (an episode's intervals are contiguous)
+            following = frame.select(
+                *keys, nw.col("start").alias("stop"), nw.col("org_unit").alias("next_unit")
+            )
+            joined = frame.join(following, on=[*keys, "stop"], how="left")
+        else:
+            joined = frame.with_columns(
+                nw.col("org_unit").shift(-1).over(*keys, order_by="start").alias("next_unit")
+            )
         event = nw.col("event")
         joined = joined.with_columns(
             (event == "exit_voluntary").cast(nw.Int64).alias("vol"),
@@ -115,6 +126,11 @@ def panel_counts_narwhals(native: Any, fiscal_year_start_month: int = 1) -> tupl
     left_out = {}
     if n_missing:
         left_out["(no org unit)"] = f"{n_missing} exposure rows have no org_unit"
+        if is_dask:
+            left_out["(no org unit)"] += (
+                "; on the dask engine an IC who moves unit across such rows is not counted "
+                "as a move out (pandas and duckdb count it)"
+            )
     return table[list(COUNT_COLUMNS)], left_out
 
 
