@@ -37,6 +37,8 @@ TITLES = {
     "(40 units, growing effect)",
     "study_null": "Turnover study: no adoption effect (rejection rate at 5%)",
     "parity_small": "Pay parity: 4 units (CRV3 with t(3), a conservative interval)",
+    "parity_many_units": "Pay parity: 40 units (CRV1 with t(39)) against the superpopulation "
+    "gap, each organisation's own gap beside it",
     "management_small": "Forced into management: intervals against their targets",
     "management_processes": "Forced into management: shares against the simulator's "
     "probability (team take-over, preferences drawn at the switch)",

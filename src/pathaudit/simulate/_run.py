@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
+import json
 import os
 import pickle
 import tempfile
@@ -59,6 +60,7 @@ from pathaudit.simulate.truth import (
     realised_truth,
     stall_thresholds,
     study_truth,
+    superpopulation_pay_gap,
 )
 
 __all__ = [
@@ -286,9 +288,12 @@ def simulate(
         },
     }
     if truth:
+        pay = pay_truth(raw, current)
+        if config.superpopulation_scale:
+            pay.update(json.loads(_superpopulation_json(config)))
         known.update({
             "realised": realised_truth(raw, tables, current),
-            "pay": pay_truth(raw, current),
+            "pay": pay,
             "promotion": promotion_truth(raw),
             "attrition": attrition_truth(raw),
             "management": management_truth(raw, current),
@@ -326,6 +331,32 @@ def cache_dir() -> Path:
         if (folder / "pyproject.toml").exists():
             return folder / ".cache" / "sim"
     return Path.home() / ".cache" / "pathaudit" / "sim"
+
+
+@functools.lru_cache(maxsize=8)
+def _superpopulation_json(config: SimConfig) -> str:
+    """The superpopulation gap of ``config`` as JSON, computed once per configuration.
+
+    :func:`~pathaudit.simulate.truth.superpopulation_pay_gap` runs one very large
+    organisation; its result is cached on disk beside the organisations (keyed like them by
+    the configuration and the simulator's code), so no organisation recomputes it.
+    """
+    folder = cache_dir() / "superpopulation"
+    path = folder / f"{config.key()}-{_code_version()}.json"
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+            json.loads(text)
+            return text
+        except (OSError, ValueError):
+            pass
+    text = json.dumps(superpopulation_pay_gap(config, np.asarray(_stall(config))))
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp",
+                                     encoding="utf-8") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+    return text
 
 
 def cached_organisations(

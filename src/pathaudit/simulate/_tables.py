@@ -83,6 +83,50 @@ def _age_band(age: np.ndarray) -> np.ndarray:
     return labels[np.searchsorted([30.0, 40.0, 50.0], age, side="right")]
 
 
+def _preferences(raw: RawRun) -> np.ndarray:
+    """Each person's stated career preference (``"IC"``, ``"M"``, or None without an answer)."""
+    P = raw.persons
+    pref = np.where(P["prefer_m"], "M", "IC").astype(object)
+    pref[~P["responded"]] = None
+    return pref
+
+
+def current_people(raw: RawRun, ids: np.ndarray | None = None) -> pd.DataFrame:
+    """The people employed on as-of, one row each (what the truth of pay is computed on).
+
+    Parameters
+    ----------
+    raw
+        The arrays of the monthly loop.
+    ids
+        Every person's ID (:func:`person_ids`), when the caller has them already.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``employee_id, track, grade, tenure_years, job_family, location, gender, fte, E,
+        manager_id, career_preference`` (``E``: noise-free log pay of the current record).
+    """
+    c = raw.config
+    S = raw.slots
+    ids = person_ids(len(raw.persons["u"])) if ids is None else ids
+    act = np.flatnonzero(S["active"][: S["pid"].size])
+    return pd.DataFrame({
+        "employee_id": ids[S["pid"][act]],
+        "track": np.array(["IC", "M"], dtype=object)[S["track"][act]],
+        "grade": S["grade"][act],
+        "tenure_years": (raw.as_of_day - S["hire_day"][act]) / 365.25,
+        "job_family": np.array(c.job_families, dtype=object)[S["family"][act]],
+        "location": np.array(c.locations, dtype=object)[S["location"][act]],
+        "gender": np.where(S["female"][act], "Female", "Male"),
+        "fte": S["fte"][act],
+        "E": S["E"][act],
+        "manager_id": np.where(S["manager"][act] >= 0, ids[np.maximum(S["manager"][act], 0)],
+                               None),
+        "career_preference": _preferences(raw)[S["pid"][act]],
+    })
+
+
 def build_tables(raw: RawRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Canonical tables of a run, and the people employed on as-of (for the truth).
 
@@ -159,14 +203,12 @@ def build_tables(raw: RawRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     history = _finalise(history, HISTORY + HISTORY_DERIVED)
 
     # -- people -------------------------------------------------------------------------------
-    n_slots = S["pid"].size
     in_data = (S["term_day"] < 0) | (S["term_day"] >= hs_day)
     order = np.lexsort((S["hire_day"], S["pid"]))
     order = order[in_data[order]]
     ref_day = np.where(S["term_day"] >= 0, S["term_day"], as_of)
     age = (ref_day - P["birth_day"][S["pid"]]) / 365.25
-    pref = np.where(P["prefer_m"], "M", "IC").astype(object)
-    pref[~P["responded"]] = None
+    pref = _preferences(raw)
     term_type = np.array([*TERMINATION, None], dtype=object)[S["term_code"]]
     people_all = pd.DataFrame({
         "employee_id": ids[S["pid"]],
@@ -262,22 +304,7 @@ def build_tables(raw: RawRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
         "career_preference": pref,
     }).loc[in_data[last]], TABLES["snapshot"])
 
-    # -- who is employed on as-of ----------------------------------------------------------------
-    act = np.flatnonzero(S["active"][:n_slots])
-    current = pd.DataFrame({
-        "employee_id": ids[S["pid"][act]],
-        "track": tracks[S["track"][act]],
-        "grade": S["grade"][act],
-        "tenure_years": (as_of - S["hire_day"][act]) / 365.25,
-        "job_family": fams[S["family"][act]],
-        "location": locs[S["location"][act]],
-        "gender": np.where(S["female"][act], "Female", "Male"),
-        "fte": S["fte"][act],
-        "E": S["E"][act],
-        "manager_id": np.where(S["manager"][act] >= 0, ids[np.maximum(S["manager"][act], 0)],
-                               None),
-        "career_preference": pref[S["pid"][act]],
-    })
+    current = current_people(raw, ids)
     tables = {
         "history": history,
         "people": people,

@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from pathaudit.simulate._engine import run
+from pathaudit.simulate._tables import current_people
 from pathaudit.simulate.config import (
     EVENT_NAMES,
     EXIT_INVOLUNTARY,
@@ -467,19 +469,23 @@ def _ols(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return beta
 
 
-def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
-    """Adjusted IC pay gap (overall and by grade) and gender gaps from noise-free pay.
+def _hc0_se(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Heteroskedasticity-robust (HC0) standard errors of an OLS fit."""
+    u = y - X @ beta
+    bread = np.linalg.pinv(X.T @ X)
+    meat = (X * (u**2)[:, None]).T @ X
+    return np.sqrt(np.diag(bread @ meat @ bread))
 
-    Parameters
-    ----------
-    raw
-        The run.
-    current
-        One row per person employed on as-of: ``track, grade, tenure_years, job_family,
-        location, gender, E`` (noise-free log pay of their current record).
+
+def _truth_design_fits(cur: pd.DataFrame, se: bool = False) -> dict[str, Any]:
+    """The truth design fitted to noise-free log pay: the IC coefficient, overall and by grade.
+
+    ``cur`` holds people employed on as-of with fte > 0 (``track, grade, tenure_years,
+    job_family, location, gender, E``). The design is ``C(grade) + is_ic + tenure_years +
+    C(job_family) + C(location) + C(gender)`` (first level of each factor the reference); the
+    per-grade model has ``is_ic x C(grade)`` for the grades with both tracks in place of
+    ``is_ic``. With ``se``, also the HC0 standard errors of those coefficients.
     """
-    c = raw.config
-    cur = current.loc[current["fte"] > 0]
     y = cur["E"].to_numpy()
     is_ic = (cur["track"] == "IC").to_numpy(dtype=float)
 
@@ -498,7 +504,6 @@ def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
     ones = np.ones((len(cur), 1))
     X = np.hstack([ones, is_ic[:, None], controls])
     b = _ols(X, y)
-    gap = float(np.expm1(b[1]))
     # per-grade gaps: is_ic x C(grade) for grades with both tracks
     grades = cur["grade"].to_numpy()
     both = [
@@ -509,7 +514,34 @@ def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
         (len(cur), 0))
     Xg = np.hstack([ones, inter, controls])
     bg = _ols(Xg, y)
-    by_grade = {str(int(g)): float(np.expm1(bg[1 + i])) for i, g in enumerate(both)}
+    out: dict[str, Any] = {
+        "b": float(b[1]),
+        "b_by_grade": {str(int(g)): float(bg[1 + i]) for i, g in enumerate(both)},
+    }
+    if se:
+        out["se"] = float(_hc0_se(X, y, b)[1])
+        se_g = _hc0_se(Xg, y, bg)
+        out["se_by_grade"] = {str(int(g)): float(se_g[1 + i]) for i, g in enumerate(both)}
+    return out
+
+
+def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
+    """Adjusted IC pay gap (overall and by grade) and gender gaps from noise-free pay.
+
+    Parameters
+    ----------
+    raw
+        The run.
+    current
+        One row per person employed on as-of: ``track, grade, tenure_years, job_family,
+        location, gender, E`` (noise-free log pay of their current record).
+    """
+    c = raw.config
+    cur = current.loc[current["fte"] > 0]
+    fits = _truth_design_fits(cur)
+    gap = float(np.expm1(fits["b"]))
+    by_grade = {g: float(np.expm1(v)) for g, v in fits["b_by_grade"].items()}
+    grades = cur["grade"].to_numpy()
     # EU-style gender gap of expected pay within track and grade
     eu: dict[str, dict[str, float]] = {}
     pay = np.exp(cur["E"].to_numpy())
@@ -540,7 +572,7 @@ def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
                 eu_category[basis][str(int(g))] = float((mm - value[women].mean()) / mm)
     return {
         "adjusted_gap": gap,
-        "adjusted_gap_log": float(b[1]),
+        "adjusted_gap_log": fits["b"],
         "adjusted_gap_by_grade": by_grade,
         "penalty": c.ic_pay_penalty,
         "eu_gender_gap": eu,
@@ -548,6 +580,94 @@ def pay_truth(raw: Any, current: pd.DataFrame) -> dict[str, Any]:
         "design": "log pay ~ C(grade) + is_ic + tenure_years + C(job_family) + C(location)"
         " + C(gender); noise-free expected log pay; people employed on as_of with fte > 0",
         "n": len(cur),
+    }
+
+
+SUPERPOPULATION_SEED = 1
+"""Seed of every configuration's superpopulation run (:func:`superpopulation_pay_gap`)."""
+
+SUPERPOPULATION_DEFINITION = (
+    "the truth design (adjusted_gap) fitted to the noise-free log pay of one run of the same"
+    " configuration with initial and target headcount multiplied by superpopulation_scale"
+    " (same units, adoption dates, hazards and pay model; seed SUPERPOPULATION_SEED): the"
+    " probability limit of the adjusted gap's estimator for the configuration, over the"
+    " organisations it draws; log_se is that run's own sampling error (HC0 sandwich)"
+)
+"""What ``truth["pay"]["adjusted_gap_superpopulation"]`` is, in words (``truth.json``)."""
+
+
+def superpopulation_pay_gap(
+    config: SimConfig, stall_months: np.ndarray | None = None
+) -> dict[str, Any]:
+    """The superpopulation adjusted gap of a configuration, from one very large run of it.
+
+    Parameters
+    ----------
+    config
+        Simulation parameters with ``superpopulation_scale`` > 0.
+    stall_months
+        Stall thresholds of ``config`` (default: :func:`stall_thresholds`; they do not depend
+        on headcount).
+
+    Returns
+    -------
+    dict
+        ``adjusted_gap_superpopulation`` (exp(b) - 1), ``adjusted_gap_superpopulation_log``
+        (b), ``adjusted_gap_by_grade_superpopulation`` (``{grade: exp(b_g) - 1}``) and
+        ``superpopulation``: ``scale``, ``seed``, ``n`` (people in the fit), ``log_se`` and
+        ``log_se_by_grade`` (the run's own sampling error of b and b_g: HC0 sandwich of the
+        noise-free fit) and ``definition``.
+
+    Notes
+    -----
+    Each draw's ``adjusted_gap`` is the truth design fitted to its own people's noise-free
+    pay: a conditional, finite-population target that moves from draw to draw with who
+    happens to be employed (the gender mix by track, who switched, how many ICs sit in units
+    that have adopted). The estimator's probability limit for the configuration is the same
+    fit over the whole population the configuration draws from; a run with every headcount
+    multiplied by ``s`` draws people from the same distribution (hiring, hazards and pay do
+    not depend on headcount), so its fit converges to that limit with an error that
+    shrinks as ``1 / sqrt(s)``. The person effect and the record noise are independent of
+    every covariate, so the limit on noise-free pay is that of the regression on realised
+    pay.
+
+    Examples
+    --------
+    >>> from pathaudit.simulate.config import small
+    >>> sup = superpopulation_pay_gap(small(superpopulation_scale=2))
+    >>> sup["superpopulation"]["scale"], sup["adjusted_gap_superpopulation"] < 0
+    (2, True)
+    """
+    scale = int(config.superpopulation_scale)
+    if scale < 1:
+        raise ValueError(
+            "superpopulation_pay_gap needs a configuration with superpopulation_scale >= 1; "
+            f"found {scale}. Set it with config.replace(superpopulation_scale=200)."
+        )
+    large = config.replace(
+        initial_headcount=config.initial_headcount * scale,
+        target_headcount=config.target_headcount * scale,
+        superpopulation_scale=0,
+    )
+    stall = stall_thresholds(config) if stall_months is None else np.asarray(stall_months)
+    raw = run(large, SUPERPOPULATION_SEED, stall)
+    cur = current_people(raw)
+    cur = cur.loc[cur["fte"] > 0]
+    fits = _truth_design_fits(cur, se=True)
+    return {
+        "adjusted_gap_superpopulation": float(np.expm1(fits["b"])),
+        "adjusted_gap_superpopulation_log": fits["b"],
+        "adjusted_gap_by_grade_superpopulation": {
+            g: float(np.expm1(v)) for g, v in fits["b_by_grade"].items()
+        },
+        "superpopulation": {
+            "scale": scale,
+            "seed": SUPERPOPULATION_SEED,
+            "n": len(cur),
+            "log_se": fits["se"],
+            "log_se_by_grade": fits["se_by_grade"],
+            "definition": SUPERPOPULATION_DEFINITION,
+        },
     }
 
 
