@@ -753,7 +753,8 @@ def _with_structural_zeros(
     track has spells at that grade.
     """
     rows = []
-    have = {(str(t), int(g)) for t, g in zip(sp["track"], sp["grade"], strict=True)}
+    cells = sp[["track", "grade"]].drop_duplicates()
+    have = {(str(t), int(g)) for t, g in zip(cells["track"], cells["grade"], strict=True)}
     for g, part in zeros.groupby("grade", sort=True):
         g = int(g)
         tracks = sorted(part["track"].astype(str))

@@ -19,7 +19,7 @@ import pandas as pd
 from pathaudit import stats
 from pathaudit.derived.population import distinct_people
 from pathaudit.io.schema import DAYS_PER_YEAR
-from pathaudit.promotion._population import n_people, person_codes, promotable_from
+from pathaudit.promotion._population import n_people, person_codes, promotable_from_rows
 from pathaudit.stats.regression import treatment_dummies
 from pathaudit.stats.survival import cox_ph, logrank
 
@@ -309,7 +309,7 @@ def promotion_rates(
     """
     ex = exposure
     grade = pd.to_numeric(ex["grade"], errors="coerce")
-    frm = promotable_from(ladder, ex)
+    frm = promotable_from_rows(ladder, ex)
     start = ex["start"]
     begin = start.where(frm.isna() | (frm <= start), frm)  # both datetime64[ns]
     py = ((ex["stop"] - begin).dt.days / DAYS_PER_YEAR).to_numpy(dtype=float)

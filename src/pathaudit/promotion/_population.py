@@ -29,8 +29,30 @@ CAUSES: dict[str, int] = {"promotion": 1, "exit": 2, "switch": 3, "other_change"
 
 
 def person_codes(ids: pd.Series) -> np.ndarray:
-    """Integer codes 0..P-1 of the distinct people in ``ids`` (for :func:`n_people`)."""
-    return pd.factorize(ids.astype("str"))[0]
+    """Integer codes 0..P-1 of the distinct people in ``ids`` (for :func:`n_people`).
+
+    In order of first appearance; a missing ID is one person of its own.
+    """
+    return pd.factorize(ids, use_na_sentinel=False)[0]
+
+
+def promotable_from_rows(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd.Series:
+    """:func:`~pathaudit.derived.ladder.promotable_from` of every row of ``frame``.
+
+    Computed once per distinct (track, grade[, org_unit]) (the only columns it reads; a
+    row's answer depends on its own values and on which combinations occur) and given
+    back to every row; same index as ``frame``.
+    """
+    cols = [c for c in ("track", "grade", "org_unit") if c in frame.columns]
+    key = np.zeros(len(frame), dtype=np.int64)
+    for c in cols:
+        codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+    inv, _ = pd.factorize(key)
+    first = np.full(int(inv.max()) + 1 if len(inv) else 0, len(inv), dtype=np.int64)
+    np.minimum.at(first, inv, np.arange(len(inv)))
+    small = promotable_from(ladder, frame.iloc[first][cols].reset_index(drop=True))
+    return pd.Series(small.to_numpy()[inv], index=frame.index, name=small.name)
 
 
 def n_people(codes: np.ndarray, sel: np.ndarray | None = None) -> int:
@@ -103,7 +125,7 @@ def promotion_spells(
     excluded["missing_grade"] = int(miss.sum())
     sp = sp.loc[~miss]
     grade = grade[~miss].astype(float)
-    frm = promotable_from(ladder, sp)
+    frm = promotable_from_rows(ladder, sp)
     # below the top of the own track on the spell's first day (in its unit, on that date)
     at_top = (frm.isna() | (frm > sp["start"])).to_numpy()
     excluded["at_top_of_track"] = int(at_top.sum())
@@ -162,17 +184,23 @@ def structural_zeros(
     cols = ["track", "grade", "spells", "n", "top_levels"]
     if sp.empty:
         return pd.DataFrame(columns=cols)
-    frm = promotable_from(ladder, sp)
+    frm = promotable_from_rows(ladder, sp)
     cells = pd.DataFrame({
         "track": sp["track"].astype("str").to_numpy(),
         "grade": pd.to_numeric(sp["grade"]).astype(np.int64).to_numpy(),
-        "level": sp["level"].astype("str").to_numpy(),
+        "level": sp["level"].to_numpy(),
         "person": person_codes(sp["employee_id"]),
         "at_top": (frm.isna() | (frm > sp["start"])).to_numpy(),
     })
     agg = cells.groupby(["track", "grade"], sort=True).agg(
         spells=("at_top", "size"), at_top=("at_top", "sum"), n=("person", "nunique"),
-        top_levels=("level", lambda v: ", ".join(sorted(set(v)))),
     ).reset_index()
+    # the levels of each cell, read as text once per distinct (track, grade, level)
+    levels = cells[["track", "grade", "level"]].drop_duplicates()
+    levels["level"] = levels["level"].astype("str")
+    joined = levels.groupby(["track", "grade"], sort=True)["level"].agg(
+        lambda v: ", ".join(sorted(set(v)))
+    )
+    agg["top_levels"] = joined.reindex(pd.MultiIndex.from_frame(agg[["track", "grade"]])).to_numpy()
     out = agg.loc[agg["at_top"] == agg["spells"], cols]
     return out.reset_index(drop=True)

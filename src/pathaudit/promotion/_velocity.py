@@ -71,8 +71,10 @@ def velocity(
     sp = spells.loc[pd.to_numeric(spells["grade"], errors="coerce").notna()].copy()
     sp["grade"] = pd.to_numeric(sp["grade"]).astype(np.int64)
     sp = sp.sort_values(["employee_id", "episode", "start"], kind="stable")
-    key = sp["employee_id"].astype("str") + "\x1f" + sp["episode"].astype("str")
-    sp["_ep"] = pd.factorize(key)[0]
+    # one code per (person, episode), in order of first appearance
+    person = pd.factorize(sp["employee_id"], use_na_sentinel=False)[0].astype(np.int64)
+    episode = pd.factorize(sp["episode"], use_na_sentinel=False)[0].astype(np.int64)
+    sp["_ep"] = pd.factorize(person * (int(episode.max(initial=0)) + 1) + episode)[0]
     hire = sp.groupby("_ep")["hire_date"].first()
     first_grade = sp.groupby("_ep")["grade"].first()
     last = sp.groupby("_ep").tail(1).set_index("_ep")
@@ -90,7 +92,7 @@ def velocity(
         at_risk = first_grade.to_numpy() < g
         if not at_risk.any():
             continue
-        reach = sp.loc[sp["grade"] >= g].groupby("_ep").first()
+        reach = sp.loc[sp["grade"] >= g, ["_ep", "start", "track"]].groupby("_ep").first()
         r_time = pd.Series(np.nan, index=ep_ids)
         r_track = pd.Series("", index=ep_ids, dtype=object)
         r_time.loc[reach.index] = (
@@ -144,7 +146,8 @@ def velocity(
     med = pd.DataFrame(med_rows)
     if len(inc):
         # a track that never has a grade (e.g. no M level at grade 3) gets no row for it
-        held = set(zip(sp["track"].astype("str"), sp["grade"], strict=True))
+        cells = sp[["track", "grade"]].drop_duplicates()
+        held = set(zip(cells["track"].astype("str"), cells["grade"], strict=True))
         inc = inc.loc[
             [(tr, g) in held for tr, g in zip(inc["track"], inc["grade"], strict=True)]
         ].reset_index(drop=True)
