@@ -289,7 +289,7 @@ def simulate(
     }
     if truth:
         pay = pay_truth(raw, current)
-        if config.superpopulation_scale:
+        if config.superpopulation_headcount:
             pay.update(json.loads(_superpopulation_json(config)))
         known.update({
             "realised": realised_truth(raw, tables, current),
@@ -351,11 +351,14 @@ def _superpopulation_json(config: SimConfig) -> str:
         except (OSError, ValueError):
             pass
     text = json.dumps(superpopulation_pay_gap(config, np.asarray(_stall(config))))
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp",
-                                     encoding="utf-8") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp",
+                                         encoding="utf-8") as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, path)
+    except OSError:  # a read-only place: the value stays cached in this process only
+        pass
     return text
 
 

@@ -588,8 +588,9 @@ SUPERPOPULATION_SEED = 1
 
 SUPERPOPULATION_DEFINITION = (
     "the truth design (adjusted_gap) fitted to the noise-free log pay of one run of the same"
-    " configuration with initial and target headcount multiplied by superpopulation_scale"
-    " (same units, adoption dates, hazards and pay model; seed SUPERPOPULATION_SEED): the"
+    " configuration with target headcount superpopulation_headcount and the initial headcount"
+    " scaled by the same factor (same units, adoption dates, hazards and pay model; seed"
+    " SUPERPOPULATION_SEED): the"
     " probability limit of the adjusted gap's estimator for the configuration, over the"
     " organisations it draws; log_se is that run's own sampling error (HC0 sandwich)"
 )
@@ -604,7 +605,7 @@ def superpopulation_pay_gap(
     Parameters
     ----------
     config
-        Simulation parameters with ``superpopulation_scale`` > 0.
+        Simulation parameters with ``superpopulation_headcount`` > 0.
     stall_months
         Stall thresholds of ``config`` (default: :func:`stall_thresholds`; they do not depend
         on headcount).
@@ -614,7 +615,8 @@ def superpopulation_pay_gap(
     dict
         ``adjusted_gap_superpopulation`` (exp(b) - 1), ``adjusted_gap_superpopulation_log``
         (b), ``adjusted_gap_by_grade_superpopulation`` (``{grade: exp(b_g) - 1}``) and
-        ``superpopulation``: ``scale``, ``seed``, ``n`` (people in the fit), ``log_se`` and
+        ``superpopulation``: ``headcount`` (the run's target headcount), ``factor`` (its
+        ratio to the configuration's), ``seed``, ``n`` (people in the fit), ``log_se`` and
         ``log_se_by_grade`` (the run's own sampling error of b and b_g: HC0 sandwich of the
         noise-free fit) and ``definition``.
 
@@ -627,27 +629,28 @@ def superpopulation_pay_gap(
     fit over the whole population the configuration draws from; a run with every headcount
     multiplied by ``s`` draws people from the same distribution (hiring, hazards and pay do
     not depend on headcount), so its fit converges to that limit with an error that
-    shrinks as ``1 / sqrt(s)``. The person effect and the record noise are independent of
-    every covariate, so the limit on noise-free pay is that of the regression on realised
-    pay.
+    shrinks as ``1 / sqrt(s)``, ``s = superpopulation_headcount / target_headcount``. The
+    person effect and the record noise are independent of every covariate, so the limit on
+    noise-free pay is that of the regression on realised pay.
 
     Examples
     --------
     >>> from pathaudit.simulate.config import small
-    >>> sup = superpopulation_pay_gap(small(superpopulation_scale=2))
-    >>> sup["superpopulation"]["scale"], sup["adjusted_gap_superpopulation"] < 0
-    (2, True)
+    >>> sup = superpopulation_pay_gap(small(superpopulation_headcount=300))
+    >>> sup["superpopulation"]["factor"], sup["adjusted_gap_superpopulation"] < 0
+    (2.0, True)
     """
-    scale = int(config.superpopulation_scale)
-    if scale < 1:
+    if config.superpopulation_headcount < 1:
         raise ValueError(
-            "superpopulation_pay_gap needs a configuration with superpopulation_scale >= 1; "
-            f"found {scale}. Set it with config.replace(superpopulation_scale=200)."
+            "superpopulation_pay_gap needs a configuration with superpopulation_headcount set;"
+            " found 0. Set it with config.replace(superpopulation_headcount=100_000)."
         )
+    headcount = max(int(config.superpopulation_headcount), config.target_headcount)
+    factor = headcount / config.target_headcount
     large = config.replace(
-        initial_headcount=config.initial_headcount * scale,
-        target_headcount=config.target_headcount * scale,
-        superpopulation_scale=0,
+        initial_headcount=round(config.initial_headcount * factor),
+        target_headcount=headcount,
+        superpopulation_headcount=0,
     )
     stall = stall_thresholds(config) if stall_months is None else np.asarray(stall_months)
     raw = run(large, SUPERPOPULATION_SEED, stall)
@@ -661,7 +664,8 @@ def superpopulation_pay_gap(
             g: float(np.expm1(v)) for g, v in fits["b_by_grade"].items()
         },
         "superpopulation": {
-            "scale": scale,
+            "headcount": headcount,
+            "factor": factor,
             "seed": SUPERPOPULATION_SEED,
             "n": len(cur),
             "log_se": fits["se"],
