@@ -994,11 +994,25 @@ def test_grouped_rate_ratio_equals_one_model_per_group():
 
 def test_stacked_groupings_are_the_groupings_in_one_frame():
     from pathaudit.management._common import (
+        ALL,
+        OVERALL,
+        _stacked_by_groupby,
+        by_columns,
         groupings,
         stacked_groupings,
         stacked_rows,
-        summed_groupings,
     )
+
+    def summed_groupings(frame, by, keys, sums):  # the reference: one groupby per group
+        def total(f, cols):
+            return f.groupby(cols, observed=True, sort=False)[sums].sum().reset_index()
+
+        yield OVERALL, ALL, total(frame, keys)
+        for col in by_columns(by):
+            if col in frame.columns:
+                for value, sub in frame.groupby(col, sort=True, observed=True):
+                    if len(summed := total(sub, keys)):
+                        yield col, str(value), summed
 
     rng = np.random.default_rng(5)
     n = 400
@@ -1008,14 +1022,21 @@ def test_stacked_groupings_are_the_groupings_in_one_frame():
         "year": pd.array(rng.choice([2020, 2021, None], n), dtype="Int64"),
         "team": pd.array(rng.choice(["x", "y", None], n), dtype="str"),
         "events": rng.integers(0, 2, n), "person_years": rng.uniform(0, 1, n)})
+    # a missing key leaves its row out of every group; unit "c" only has such rows
+    frame["level"] = pd.array(rng.choice(["L1", "L2", None], n), dtype="str")
+    frame.loc[frame["unit"] == "c", "level"] = None
     by = ["unit", "year", "team", "absent"]
-    keys, sums = ["pid", "grade"], ["events", "person_years"]
-    labels, stacked = stacked_groupings(frame, by, keys, sums)
-    expected = list(summed_groupings(frame, by, keys, sums))
-    assert labels == [(b, g) for b, g, _ in expected]
-    for i, (_, _, sub) in enumerate(expected):
-        mine = stacked.loc[stacked["group_code"] == i, keys + sums].reset_index(drop=True)
-        pd.testing.assert_frame_equal(mine, sub[keys + sums].reset_index(drop=True))
+    sums = ["events", "person_years"]
+    for keys in (["pid", "grade"], ["pid", "level", "grade"]):
+        expected = list(summed_groupings(frame, by, keys, sums))
+        for make in (stacked_groupings, _stacked_by_groupby):
+            labels, stacked = make(frame, by, keys, sums)
+            assert labels == [(b, g) for b, g, _ in expected]
+            for i, (_, _, sub) in enumerate(expected):
+                mine = stacked.loc[stacked["group_code"] == i, keys + sums].reset_index(drop=True)
+                pd.testing.assert_frame_equal(mine, sub[keys + sums].reset_index(drop=True),
+                                              check_exact=False, rtol=1e-12)
+    assert ("unit", "c") not in labels
     labels, rows, codes = stacked_rows(frame, by)
     expected = list(groupings(frame, by))
     assert labels == [(b, g) for b, g, _ in expected]

@@ -297,27 +297,6 @@ def groupings(frame: pd.DataFrame, by: By) -> Iterator[tuple[str, str, pd.DataFr
             yield col, str(value), sub
 
 
-def summed_groupings(
-    frame: pd.DataFrame, by: By, keys: list[str], sums: list[str]
-) -> Iterator[tuple[str, str, pd.DataFrame]]:
-    """Like :func:`groupings`, with each group's rows summed within ``keys`` first.
-
-    One aggregation per grouping column (not per group): the groups are then cut
-    from the much smaller summed table. Counts of distinct people stay right as
-    long as ``keys`` contains the person column.
-    """
-    def total(cols: list[str]) -> pd.DataFrame:
-        return frame.groupby(cols, observed=True, sort=False)[sums].sum().reset_index()
-
-    yield OVERALL, ALL, total(keys)
-    for col in by_columns(by):
-        if col not in frame.columns:
-            continue
-        agg = total([col, *keys])
-        for value, sub in agg.groupby(col, sort=True, dropna=True, observed=True):
-            yield col, str(value), sub
-
-
 def stacked_rows(
     frame: pd.DataFrame, by: By
 ) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
@@ -347,16 +326,70 @@ def stacked_rows(
 def stacked_groupings(
     frame: pd.DataFrame, by: By, keys: list[str], sums: list[str]
 ) -> tuple[list[tuple[str, str]], pd.DataFrame]:
-    """The groups of :func:`summed_groupings` in one frame, for vectorised figures.
+    """Each group's rows summed within ``keys``, every group in one frame, summed at once.
 
     Returns
     -------
     (labels, stacked)
         ``labels[i]`` is ``(by, group)`` of group ``i``, in the order
-        :func:`summed_groupings` yields them (the whole organisation first);
-        ``stacked`` has ``keys``, ``sums`` and ``group_code`` (``i``): each group's
-        rows summed within ``keys``.
+        :func:`groupings` yields them (the whole organisation first; a group whose
+        rows all miss a key is left out); ``stacked`` has ``keys``, ``sums`` and
+        ``group_code`` (``i``): each group's
+        rows summed within ``keys``, the rows of one group in order of first
+        appearance of their keys (as ``groupby(sort=False)``). Rows with a missing
+        key are left out, as ``groupby`` does.
+
+    Notes
+    -----
+    Every row appears once for the organisation and once for each grouping it has a
+    value of (:func:`stacked_rows`); the cell key (group, keys...) is one integer,
+    found by one hash (``pandas.factorize``), and summed by ``numpy.bincount``: one
+    pass for every scope, instead of one ``groupby`` per grouping.
     """
+    coded = [pd.factorize(frame[col]) for col in keys]
+    if (len(by_columns(by)) + 1) * float(len(frame) + 1) * np.prod(
+            [len(u) + 1.0 for _, u in coded]) >= 2.0**62:
+        return _stacked_by_groupby(frame, by, keys, sums)  # a cell key too wide for int64
+    labels, rows, scope = stacked_rows(frame, by)
+    ok = np.ones(len(frame), dtype=bool)
+    key = np.zeros(len(frame), dtype=np.int64)
+    for codes, uniques in coded:
+        ok &= codes >= 0
+        key = key * (len(uniques) + 1) + codes.astype(np.int64) + 1
+    keep = ok[rows]  # as groupby: a row with a missing key counts nowhere
+    rows, scope = rows[keep], scope[keep]
+    present = np.zeros(len(labels), dtype=bool)
+    present[scope] = True
+    if not present.all():  # a group whose rows all miss a key has no row, as before
+        labels = [lab for lab, p in zip(labels, present, strict=True) if p or lab[0] == OVERALL]
+        present[0] = True
+        scope = (np.cumsum(present) - 1)[scope]
+    width = int(key.max(initial=0)) + 1
+    cell, first = _cells_in_order(scope * width + key[rows])
+    out = frame[keys].iloc[rows[first]].reset_index(drop=True)
+    for col in sums:
+        values = frame[col].to_numpy()
+        total = np.bincount(cell, weights=values[rows].astype(float), minlength=len(first))
+        if np.issubdtype(values.dtype, np.integer):
+            total = np.rint(total).astype(values.dtype)
+        out[col] = total
+    out["group_code"] = scope[first]
+    return labels, out
+
+
+def _cells_in_order(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cell code of every row (``0 ..``, in order of first appearance) and each cell's first row."""
+    cell, uniques = pd.factorize(key)
+    first = np.full(len(uniques), len(key), dtype=np.int64)
+    np.minimum.at(first, cell, np.arange(len(key), dtype=np.int64))
+    return cell.astype(np.int64), first
+
+
+def _stacked_by_groupby(
+    frame: pd.DataFrame, by: By, keys: list[str], sums: list[str]
+) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+    """:func:`stacked_groupings` by one ``groupby`` per grouping (keys too wide to code)."""
+
     def total(cols: list[str]) -> pd.DataFrame:
         return frame.groupby(cols, observed=True, sort=False)[sums].sum().reset_index()
 

@@ -31,7 +31,7 @@ from pathaudit.management._common import (
     one_track_reason,
     row,
     single_track,
-    summed_groupings,
+    stacked_groupings,
     to_table,
     unavailable,
     work_exposure,
@@ -302,24 +302,35 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
         if c in exp.columns:
             e[c] = exp[c]
     origin = {label: track for (track, _), label in FLOWS.items()}
+    # every scope at once: the group (organisation, each unit, each year) is in the cell key
+    labels, g = stacked_groupings(e, by, ["pid", "track", "grade", "flow"],
+                                  ["moves", "person_years"])
+    base = g.groupby(["group_code", "track", "grade"], observed=True).agg(
+        person_years=("person_years", "sum"), n=("pid", "nunique"))
+    moves = g.groupby(["group_code", "flow", "grade"], observed=True)["moves"].sum()
     parts = []
-    for by_name, group, g in summed_groupings(e, by, ["pid", "track", "grade", "flow"],
-                                              ["moves", "person_years"]):
-        base = g.groupby(["track", "grade"], observed=True).agg(
-            person_years=("person_years", "sum"), n=("pid", "nunique"))
-        moves = g.groupby(["flow", "grade"], observed=True)["moves"].sum()
-        for label, track in origin.items():
-            if track not in base.index.get_level_values(0):
-                continue
-            b = base.xs(track, level="track")
-            cnt = moves.xs(label, level="flow") if label in moves.index.get_level_values(0) \
-                else pd.Series(dtype=float)
-            cnt = cnt.reindex(b.index, fill_value=0)
-            parts.append(pd.DataFrame({"by": by_name, "group": group, "grade": b.index,
-                                       "flow": label, "events": cnt.to_numpy(dtype=float),
-                                       "person_years": b["person_years"].to_numpy(),
-                                       "n": b["n"].to_numpy(dtype=float)}))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    for i, (label, track) in enumerate(origin.items()):
+        if track not in base.index.get_level_values("track"):
+            continue
+        b = base.xs(track, level="track")
+        cnt = moves.xs(label, level="flow") if label in moves.index.get_level_values("flow") \
+            else pd.Series(dtype=float)
+        cnt = cnt.reindex(b.index, fill_value=0)
+        code = b.index.get_level_values("group_code").to_numpy(dtype=np.int64)
+        parts.append(pd.DataFrame({"_code": code, "_flow": i,
+                                   "grade": b.index.get_level_values("grade"), "flow": label,
+                                   "events": cnt.to_numpy(dtype=float),
+                                   "person_years": b["person_years"].to_numpy(),
+                                   "n": b["n"].to_numpy(dtype=float)}))
+    if parts:  # in the order of the groups, then of the flows, then of the grades
+        out = pd.concat(parts, ignore_index=True).sort_values(["_code", "_flow"], kind="stable")
+        names = np.array([b for b, _ in labels], dtype=object)
+        groups = np.array([grp for _, grp in labels], dtype=object)
+        code = out["_code"].to_numpy()
+        out = out.drop(columns=["_code", "_flow"]).assign(by=names[code], group=groups[code])
+        out = out.reset_index(drop=True)
+    else:
+        out = pd.DataFrame(columns=cols)
     lo, hi = stats.poisson_rate_ci(out["events"], out["person_years"], alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["estimate"] = 100 * out["events"].to_numpy(dtype=float) / out["person_years"]

@@ -327,7 +327,10 @@ def stalled_then_switched(
         return unavailable(name, "no IC promotions are observed, so no stall threshold "
                            "can be set.", **kw)
     if threshold_by is None:
-        per_row = ic["grade"].map(thr.set_index("grade")["threshold"]).to_numpy(dtype=float)
+        # one row per grade in thr: look each row's grade up by position, not per value
+        at = pd.Index(thr["grade"].to_numpy(dtype=float)).get_indexer(
+            ic["grade"].to_numpy(dtype=float, na_value=np.nan))
+        per_row = np.where(at >= 0, thr["threshold"].to_numpy(dtype=float)[at], np.nan)
     else:
         key = pd.MultiIndex.from_arrays([ic[threshold_by].astype(str), ic["grade"].astype(float)])
         lookup = pd.Series(thr["threshold"].to_numpy(dtype=float), index=pd.MultiIndex.from_arrays(
