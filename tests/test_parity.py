@@ -943,6 +943,45 @@ def test_null_configuration_rejection_rate_and_calibration():
     assert (grade[:, 3] < 0.05).mean() <= 0.08
 
 
+def test_the_superpopulation_gap_is_one_large_run_stated_once_per_configuration(
+        tmp_path, monkeypatch):
+    """The superpopulation run is the configuration at a larger headcount (same draws
+    otherwise), its fit is the truth design, and it is made once and read from disk."""
+    from pathaudit.simulate import _run as run_module
+    from pathaudit.simulate import simulate
+    from pathaudit.simulate.truth import SUPERPOPULATION_SEED, superpopulation_pay_gap
+
+    monkeypatch.setenv("PATHAUDIT_CACHE", str(tmp_path))
+    run_module._superpopulation_json.cache_clear()
+    config = small(superpopulation_headcount=300)
+    sup = superpopulation_pay_gap(config)
+    assert sup["superpopulation"]["factor"] == 2.0
+    # the same as the truth of an organisation simulated at that size with that seed
+    large = simulate(small(initial_headcount=280, target_headcount=300), SUPERPOPULATION_SEED)
+    assert sup["adjusted_gap_superpopulation"] == large.truth["pay"]["adjusted_gap"]
+    assert sup["adjusted_gap_by_grade_superpopulation"] == large.truth["pay"][
+        "adjusted_gap_by_grade"]
+    assert sup["superpopulation"]["n"] == large.truth["pay"]["n"]
+    assert 0 < sup["superpopulation"]["log_se"] < 0.05
+    # stated in every organisation's truth; the draws do not depend on it
+    a, b = simulate(config, seed=3), simulate(small(), seed=3)
+    pd.testing.assert_frame_equal(a.tables["history"], b.tables["history"])
+    assert {k: v for k, v in a.truth["pay"].items() if k in b.truth["pay"]} == b.truth["pay"]
+    assert {k: a.truth["pay"][k] for k in sup} == sup
+    assert "superpopulation" not in b.truth["pay"]
+    # made once: the second organisation reads it from disk
+    files = list((tmp_path / "sim" / "superpopulation").glob("*.json"))
+    assert len(files) == 1
+    run_module._superpopulation_json.cache_clear()
+    monkeypatch.setattr(run_module, "superpopulation_pay_gap", None)  # would fail if called
+    assert simulate(config, seed=4).truth["pay"]["superpopulation"] == sup["superpopulation"]
+    run_module._superpopulation_json.cache_clear()
+    with pytest.raises(ValueError, match="superpopulation_headcount"):
+        superpopulation_pay_gap(small())
+    with pytest.raises(ValueError, match="superpopulation_headcount must be a whole number"):
+        small(superpopulation_headcount=-1)
+
+
 def _many_units_set() -> list:
     """The study preset's 200 shared organisations (seeds 1000-1199), read from the last seed.
 
