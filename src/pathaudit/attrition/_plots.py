@@ -10,7 +10,7 @@ import pandas as pd
 from pathaudit.attrition._frame import KINDS
 from pathaudit.checks import check_choice
 from pathaudit.io.schema import TRACKS
-from pathaudit.result import Result
+from pathaudit.result import Result, ratio_axis
 from pathaudit.stats.labels import TRACK_COLOURS, display_direction
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def _forest(ax: Axes, labels: list[str], t: pd.DataFrame, xlabel: str, title: st
     shown = np.r_[est, lo, hi]
     shown = shown[np.isfinite(shown)]
     if len(shown) and (shown > 0).all():
-        ax.set_xscale("log")
+        ratio_axis(ax)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     if band is not None:

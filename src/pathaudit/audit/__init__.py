@@ -12,7 +12,7 @@ generated from the results' metadata by :func:`output_doc`)::
       data_quality.csv                  every data-quality finding (rule, action, rows)
       tables/<analysis>__<part>[__<table>].csv   each table, rounded for display
       data/<analysis>__<part>[__<table>].parquet the same table at full precision
-      charts/<analysis>__<part>.png|.svg         the chart of each part that has one
+      charts/<analysis>__<part>.svg              the chart of each part that has one
 
 Every CSV is written formula-safe (no cell starts a spreadsheet formula) and holds no
 person-level rows. Everything an audit writes passes the publish stage

@@ -217,7 +217,7 @@ def output_doc(folder: str | Path) -> str:
         f"  {'data_quality.csv':<40} every data-quality finding",
         f"  {TABLES_DIR + '/<analysis>__<part>.csv':<40} each table, rounded for display",
         f"  {DATA_DIR + '/<analysis>__<part>.parquet':<40} the same table at full precision",
-        f"  {CHARTS_DIR + '/<analysis>__<part>.png|svg':<40} the chart of each part with one",
+        f"  {CHARTS_DIR + '/<analysis>__<part>.svg':<40} the chart of each part with one",
         "```",
         "",
         "## The folder as a whole",

@@ -78,7 +78,7 @@ def run_audit(
     overwrite
         Replace a non-empty folder that is not a previous pathaudit output.
     charts
-        Write ``charts/`` (a PNG and an SVG per part with a chart).
+        Write ``charts/`` (an SVG per part with a chart).
     report
         Write ``report.html`` (:func:`pathaudit.report.build_report`).
     progress

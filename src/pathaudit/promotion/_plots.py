@@ -17,7 +17,7 @@ import numpy as np
 from pathaudit.errors import ArgumentError
 from pathaudit.promotion._incidence import AJ, ESTIMATOR_LABELS, NAIVE_KM
 from pathaudit.promotion._parity import FOUR_FIFTHS
-from pathaudit.result import Result
+from pathaudit.result import Result, ratio_axis
 from pathaudit.stats.labels import TRACK_COLOURS
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def plot_hazard_ratios(result: Result, ax: Axes) -> Axes:
     hi = tab["ci_upper"].to_numpy(dtype=float)
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="black", capsize=3)
     ax.axvline(1.0, color="grey", linestyle=":")
-    ax.set_xscale("log")
+    ratio_axis(ax)
     ax.set_yticks(y)
     ax.set_yticklabels(tab["term"].astype("str"))
     ax.set_xlabel("hazard ratio of promotion (rate among those still in level)")
@@ -213,7 +213,7 @@ def plot_impact_ratios(result: Result, ax: Axes) -> Axes:
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="black", capsize=3)
     ax.axvline(FOUR_FIFTHS, color="tab:red", linestyle="--", label=f"four-fifths ({FOUR_FIFTHS:g})")
     ax.axvline(1.0, color="grey", linestyle=":")
-    ax.set_xscale("log")
+    ratio_axis(ax)
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     ax.set_xlabel("impact ratio: annual promotion proportion over the highest group's")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -43,31 +44,103 @@ class Chart:
     uri: str
 
 
-def figure_uri(fig: Figure) -> str:
-    """The figure as a base64 SVG data URI (deterministic: no date, fixed hash salt)."""
-    import matplotlib.pyplot as plt
-    from matplotlib import rc_context
+SVG_SETTINGS = {"svg.hashsalt": "pathaudit", "svg.fonttype": "none"}
+"""Matplotlib settings of every SVG: a fixed hash salt (the same chart gives the same file)
+and text kept as text (searchable, smaller than glyph outlines)."""
 
-    buf = io.BytesIO()
-    with rc_context({"svg.hashsalt": "pathaudit", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+PART_SIZE = (7.0, 4.0)
+"""Size in inches of an analysis part's chart (``charts/`` of an audit and the report)."""
 
 
-def draw(draw_on: Callable[[Axes], Any], title: str, alt: str,
-         size: tuple[float, float] = (7.0, 3.6)) -> Chart:
-    """A chart drawn by ``draw_on(ax)`` on a new figure of ``size`` inches."""
+def _new_figure(size: tuple[float, float]) -> Figure:
+    """A figure outside pyplot (no figure manager to close), drawn by Agg."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size)
+    return Figure(figsize=size)
+
+
+def svg_bytes(fig: Figure, *, tight_box: bool = False) -> bytes:
+    """The figure as SVG (deterministic: no date, fixed hash salt)."""
+    from matplotlib import rc_context
+
+    buf = io.BytesIO()
+    with rc_context(SVG_SETTINGS):
+        fig.savefig(buf, format="svg", bbox_inches="tight" if tight_box else None,
+                    metadata={"Date": None})
+    return buf.getvalue()
+
+
+def svg_uri(svg: bytes) -> str:
+    """``data:image/svg+xml;base64,...`` of an SVG document."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def figure_uri(fig: Figure) -> str:
+    """The figure as a base64 SVG data URI (deterministic: no date, fixed hash salt)."""
+    return svg_uri(svg_bytes(fig, tight_box=True))
+
+
+def draw(draw_on: Callable[[Axes], Any], title: str, alt: str,
+         size: tuple[float, float] = (7.0, 3.6)) -> Chart:
+    """A chart drawn by ``draw_on(ax)`` on a new figure of ``size`` inches."""
+    fig = _new_figure(size)
     ax = fig.subplots()
     draw_on(ax)
     fig.tight_layout()
     return Chart(title, alt, figure_uri(fig))
+
+
+def part_svg(
+    result: Any, part: str, options: dict[str, Any] | None = None,
+    size: tuple[float, float] = PART_SIZE,
+) -> bytes:
+    """The SVG of one part's chart, drawn once per result and reused.
+
+    The audit's ``charts/<analysis>__<part>.svg`` and the report's chart of the same part
+    are one drawing: the first caller draws it from the published part
+    (:meth:`~pathaudit.result.AnalysisResult.published`) and the SVG is kept on the result
+    (its parts are immutable), so the report embeds the file the audit wrote instead of
+    drawing it again.
+
+    Parameters
+    ----------
+    result
+        A computed analysis (:class:`~pathaudit.result.AnalysisResult`).
+    part
+        One of ``result.plottable()``.
+    options
+        Passed to the part's plot function (e.g. ``{"by": "org_unit"}``).
+    size
+        Figure size in inches.
+
+    Returns
+    -------
+    bytes
+        The SVG document.
+
+    Examples
+    --------
+    >>> svg = part_svg(pathaudit.attrition(data, parts=["rates"]), "rates")  # doctest: +SKIP
+    >>> svg.startswith(b"<?xml")  # doctest: +SKIP
+    True
+    """
+    memo = result.__dict__.setdefault("_part_svg", {})
+    key = (part, tuple(size), repr(sorted((options or {}).items())))
+    if key not in memo:
+        fig = _new_figure(size)
+        ax = fig.subplots()
+        with warnings.catch_warnings():
+            # a part whose groups are all suppressed draws no labelled artist: its empty
+            # legend is expected, not a problem
+            warnings.filterwarnings("ignore", message="No artists with labels found",
+                                    category=UserWarning)
+            result.plot(part, ax=ax, **(options or {}))
+            fig.tight_layout()
+        memo[key] = svg_bytes(fig)
+    return bytes(memo[key])
 
 
 def trend_chart(rows: pd.DataFrame, fmt: Formatter, margin: Any = None) -> Chart | None:
@@ -120,17 +193,16 @@ def trend_chart(rows: pd.DataFrame, fmt: Formatter, margin: Any = None) -> Chart
 
 
 def part_chart(result: Any, part: str, title: str, options: dict[str, Any] | None = None,
-               size: tuple[float, float] = (7.0, 3.8)) -> Chart | None:
-    """An analysis part's own chart (its published table), or None when it has none."""
+               size: tuple[float, float] = PART_SIZE) -> Chart | None:
+    """An analysis part's own chart (its published table), or None when it has none.
+
+    At the default size and options this is the drawing of the audit's
+    ``charts/<analysis>__<part>.svg`` (:func:`part_svg`): drawn once.
+    """
     if part not in result.plottable():
         return None
-    res = result.published()[part]
-    meta = res.meta
-
-    def on(ax: Axes) -> None:
-        result.plot(part, ax=ax, **(options or {}))
-
+    meta = result.published()[part].meta
     alt = (f"Chart of {title}. It shows: {meta.get('definition', '')}. Population: "
            f"{meta.get('population', '')}. Cells with fewer than {meta.get('k', 5)} people "
            "are not drawn.")
-    return draw(on, title, alt, size=size)
+    return Chart(title, alt, svg_uri(part_svg(result, part, options, size)))
