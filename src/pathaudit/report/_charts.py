@@ -44,10 +44,6 @@ class Chart:
     uri: str
 
 
-SVG_SETTINGS = {"svg.hashsalt": "pathaudit", "svg.fonttype": "none"}
-"""Matplotlib settings of every SVG: a fixed hash salt (the same chart gives the same file)
-and text kept as text (searchable, smaller than glyph outlines)."""
-
 PART_SIZE = (7.0, 4.0)
 """Size in inches of an analysis part's chart (``charts/`` of an audit and the report)."""
 
@@ -67,7 +63,8 @@ def svg_bytes(fig: Figure, *, tight_box: bool = False) -> bytes:
     from matplotlib import rc_context
 
     buf = io.BytesIO()
-    with rc_context(SVG_SETTINGS):
+    # a fixed hash salt (the same chart gives the same file); text kept as text
+    with rc_context({"svg.hashsalt": "pathaudit", "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", bbox_inches="tight" if tight_box else None,
                     metadata={"Date": None})
     return buf.getvalue()
