@@ -162,8 +162,13 @@ def _who_rows(
     grade_all = g["grade"].to_numpy(dtype=float)[by_group]
     ev_all = g["events"].to_numpy(dtype=float)[by_group]
     py_all = g["person_years"].to_numpy(dtype=float)[by_group]
-    cat_all, cat_names = pd.factorize(g["category"].astype(str).to_numpy()[by_group])
-    cat_names = np.asarray(cat_names, dtype=object)
+    category = g["category"]
+    if isinstance(category.dtype, pd.CategoricalDtype):  # its codes, not text per row
+        cat_all = category.cat.codes.to_numpy(dtype=np.int64)[by_group]
+        cat_names = np.asarray(category.cat.categories.astype(str), dtype=object)
+    else:
+        cat_all, cat_names = pd.factorize(category.astype(str).to_numpy()[by_group])
+        cat_names = np.asarray(cat_names, dtype=object)
     stride = len(cat_names) + 2  # sort key: group * stride + part (rates, each ratio, pooled)
     starts = np.searchsorted(code, np.arange(len(labels) + 1))
     rate: dict[str, list] = {k: [] for k in ("key", "grade", "ev", "t", "n", "cat", "ref")}
