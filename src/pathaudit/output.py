@@ -297,11 +297,18 @@ def additive_relations(
                 candidates += list(_across(small, big, frames, groups, one_per_group))
             if small != big and len(frames[small]) and len(frames[big]):
                 candidates += list(_year_of_quarters(small, big, frames, groups))
-    numbers = {key: {c: pd.to_numeric(f[c], errors="coerce") for c in ADDITIVE_COLUMNS
-                     if c in f.columns} for key, f in frames.items()}
+    # each column as {row label: number} once: a relation reads its cells by label
+    numbers = {
+        key: {
+            c: dict(zip(f.index, pd.to_numeric(f[c], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan), strict=True))
+            for c in ADDITIVE_COLUMNS if c in f.columns
+        }
+        for key, f in frames.items()
+    }
 
     def get(member: tuple[tuple[str, str], Any], col: str) -> float:
-        return float(numbers[member[0]][col].loc[member[1]])
+        return float(numbers[member[0]][col][member[1]])
 
     verdict: dict[tuple[Any, str], str] = {}
     for pattern, rel in candidates:
