@@ -275,12 +275,14 @@ def population_changes(
     >>> [x > 5 for x in population_changes(data, qs, "employed")]
     [True, True]
     """
+    from pathaudit.derived.population import exposure_person_codes
+
     ex = data.exposure
     start = ex["start"].to_numpy(dtype="datetime64[D]")
     stop = ex["stop"].to_numpy(dtype="datetime64[D]")
-    ids = ex["employee_id"].astype(str).to_numpy()
+    pid, ids = exposure_person_codes(data)  # the one person code of the exposure table
     out: list[float] = []
-    before: set[str] | None = None
+    before: np.ndarray | None = None
     for _, end in quarters:
         e = np.datetime64(end.date(), "D")
         if population == "employed":
@@ -291,8 +293,9 @@ def population_changes(
             sel = (start <= e) & (stop > first)
         else:
             sel = start <= e
-        now = set(np.unique(ids[sel]).tolist())
-        diff = len(now ^ before) if before is not None else 0
+        now = np.zeros(len(ids), dtype=bool)  # who is in the population, by person code
+        now[pid[sel]] = True
+        diff = int((now != before).sum()) if before is not None else 0
         out.append(float(diff) if diff else math.inf)
         before = now
     return out
