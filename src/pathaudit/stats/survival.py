@@ -266,21 +266,27 @@ def aalen_johansen(
         small = len(coded) and int(coded.max()) < 1 << 16
         present = np.flatnonzero(np.bincount(coded)) if small else np.unique(coded)
         causes = tuple(int(c) for c in present)
-    # events per distinct event time by sorting (no per-observation binary search):
-    # count(u) = #{t <= u} - #{t < u} on each sorted set of event times
-    ts = np.sort(t[ev > 0])
-    utime = ts[np.concatenate([[True], ts[1:] != ts[:-1]])] if len(ts) else ts
-    nk = risk_set(t, utime, None if entry is None else e)
-    m = len(utime)
-
-    def count(sorted_t: Array) -> Array:
-        right = np.searchsorted(sorted_t, utime, side="right")
-        return (right - np.searchsorted(sorted_t, utime, side="left")).astype(float)
-
-    d = np.zeros((m, len(causes)))
+    # one table of counts by (distinct time, outcome) from the rank of each time among the
+    # distinct values (a hash table and a sort of the distinct values only): at risk at u is
+    # #{t >= u} - #{entry >= u}, suffix sums of the counts per distinct value
+    n = len(t)
+    vals, rank = _codes(t if entry is None else np.concatenate([t, e]))
+    n_vals, k = len(vals), len(causes)
+    outcome = np.full(n, k + 1, dtype=np.int64)  # columns: censored, each cause, other causes
+    outcome[ev == 0] = 0
     for j, c in enumerate(causes):
-        d[:, j] = count(np.sort(t[ev == c]))
-    da = count(ts)
+        outcome[ev == c] = j + 1
+    table = np.bincount(rank[:n] * (k + 2) + outcome, minlength=n_vals * (k + 2))
+    table = table.reshape(n_vals, k + 2)
+    at_risk = _suffix_sum(table.sum(axis=1))
+    if entry is not None:
+        at_risk = at_risk - _suffix_sum(np.bincount(rank[n:], minlength=n_vals))
+    events_all = table[:, 1:].sum(axis=1)
+    is_event = events_all > 0
+    utime = vals[is_event].astype(float)
+    nk = at_risk[is_event].astype(np.int64)
+    d = table[is_event, 1 : k + 1].astype(float)
+    da = events_all[is_event].astype(float)
     nkf = nk.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - da / nkf)
@@ -1195,25 +1201,41 @@ def logrank(
     if n_g < 2:
         return np.nan, 0, np.nan
     s_codes = np.zeros(len(t), dtype=np.int64) if strata is None else _codes(strata)[1]
-    # per stratum and group, by sorting: at risk at an event time u is
-    # #{t_i >= u} - #{entry_i >= u} (entry_i < t_i); events at u are #{t_i <= u} - #{t_i < u}
+    # per stratum, counts by (rank of the time among the distinct values, group): at risk at
+    # an event time u is #{t_i >= u} - #{entry_i >= u} (entry_i < t_i), suffix sums of the
+    # counts; no sort of the observations, one hash table for every value
+    n = len(t)
+    if entry is None:  # every entry at 0, the least value there can be (t >= 0)
+        values, rank = _codes(t)
+        start = 0 if len(values) and values[0] == 0 else -1  # -1: below every time
+        rank = np.concatenate([rank, np.full(n, start, dtype=np.int64)])
+    else:
+        values, rank = _codes(np.concatenate([t, e]))
     ngk_parts, dgk_parts = [], []
-    for s_code in np.unique(s_codes):
-        in_s = s_codes == s_code
-        ts, es, sts, gs = t[in_s], e[in_s], st[in_s], g_codes[in_s]
-        ev_t = np.sort(ts[sts])
-        if not len(ev_t):
+    strata_codes = np.unique(s_codes)
+    for s_code in strata_codes:
+        in_s = slice(None) if len(strata_codes) == 1 else s_codes == s_code
+        rt, re_, sts, gs = rank[:n][in_s], rank[n:][in_s], st[in_s], g_codes[in_s]
+        if not sts.any():
             continue
-        u = ev_t[np.concatenate([[True], ev_t[1:] != ev_t[:-1]])]
-        n_s = np.zeros((len(u), n_g))
-        d_s = np.zeros((len(u), n_g))
-        for g in range(n_g):
-            in_g = gs == g
-            tg, eg, tev = np.sort(ts[in_g]), np.sort(es[in_g]), np.sort(ts[in_g & sts])
-            n_s[:, g] = np.searchsorted(eg, u, side="left") - np.searchsorted(tg, u, side="left")
-            d_s[:, g] = np.searchsorted(tev, u, side="right") - np.searchsorted(tev, u, "left")
-        ngk_parts.append(n_s)
-        dgk_parts.append(d_s)
+        n_vals = len(values)
+        if len(strata_codes) > 1:  # the stratum's own values, in order
+            present = np.zeros(n_vals, dtype=bool)
+            present[rt] = True
+            present[re_[re_ >= 0]] = True
+            local = np.cumsum(present) - 1
+            rt, re_ = local[rt], np.where(re_ >= 0, local[np.maximum(re_, 0)], -1)
+            n_vals = int(local[-1]) + 1
+        size = n_vals * n_g
+        leaving = np.bincount(rt * n_g + gs, minlength=size).reshape(n_vals, n_g)
+        entered = re_ >= 0  # entries below every time are at risk at every event time
+        entering = np.bincount(re_[entered] * n_g + gs[entered], minlength=size)
+        entering = entering.reshape(n_vals, n_g)
+        events = np.bincount(rt[sts] * n_g + gs[sts], minlength=size).reshape(n_vals, n_g)
+        at_risk = _suffix_sum(leaving) - _suffix_sum(entering)
+        is_event = events.sum(axis=1) > 0
+        ngk_parts.append(at_risk[is_event].astype(float))
+        dgk_parts.append(events[is_event].astype(float))
     if not ngk_parts:
         return np.nan, n_g - 1, np.nan
     ngk = np.concatenate(ngk_parts)
@@ -1233,6 +1255,11 @@ def logrank(
         # no event time with more than one group at risk: the test has no information
         return np.nan, df, np.nan
     return chi2, df, float(sps.chi2.sf(chi2, df))
+
+
+def _suffix_sum(counts: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``out[r] = counts[r:].sum(axis=0)``: how many are at or after each position."""
+    return np.asarray(np.cumsum(counts[::-1], axis=0)[::-1], dtype=np.int64)
 
 
 def _codes(values: ArrayLike) -> tuple[np.ndarray, NDArray[np.int64]]:
