@@ -600,8 +600,10 @@ def study(**changes: Any) -> SimConfig:
     The pay model is the default one (the IC penalty removed unit by unit as units adopt,
     the switch raise, gender gaps by track), and with 40 units and about 460 people
     employed on as-of (some 12 per unit) the preset is also the shared set of the pay
-    parity study with many clusters: ``truth["pay"]`` states its superpopulation gap
-    (``superpopulation_headcount``, :data:`STUDY_SUPERPOPULATION_HEADCOUNT`).
+    parity study with many clusters: ``truth["pay"]`` of the preset as it is (no
+    overrides) states its superpopulation gap (``superpopulation_headcount``,
+    :data:`STUDY_SUPERPOPULATION_HEADCOUNT`). A variant (the null, another headcount) does
+    not pay for that run unless it sets ``superpopulation_headcount`` itself.
     """
     n = STUDY_UNITS
     cohorts = (15, 24, 33, 42)
@@ -627,7 +629,7 @@ def study(**changes: Any) -> SimConfig:
         stall_switch_hr=1.0,
         voluntary_hr_ic=1.0,
         post_switch_exit_hr=1.0,
-        superpopulation_headcount=STUDY_SUPERPOPULATION_HEADCOUNT,
+        superpopulation_headcount=0 if changes else STUDY_SUPERPOPULATION_HEADCOUNT,
     )
     return base.replace(**changes)
 
