@@ -104,6 +104,19 @@ def _switch_window_end(w: pd.DataFrame, horizon_months: int) -> np.ndarray:
     return end[run]
 
 
+def _changes(col: pd.Series) -> np.ndarray:
+    """Per row after the first: the value differs from the row before (missing = missing)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        v = col.cat.codes.to_numpy()
+        return np.asarray(v[1:] != v[:-1])
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        x = col.to_numpy(dtype=float, na_value=np.nan)
+        a, b = x[1:], x[:-1]
+        return np.asarray((a != b) & ~(np.isnan(a) & np.isnan(b)))
+    v = pd.factorize(col, use_na_sentinel=False)[0]
+    return np.asarray(v[1:] != v[:-1])
+
+
 def _split_rows(rows: pd.DataFrame, cut: np.ndarray) -> pd.DataFrame:
     """Split counting-process rows at ``cut`` days where ``start_d < cut < stop_d``.
 
@@ -115,15 +128,31 @@ def _split_rows(rows: pd.DataFrame, cut: np.ndarray) -> pd.DataFrame:
     need = (cut > s0) & (cut < s1)
     if not need.any():
         return rows
-    c = cut[need].astype(np.int64)
-    head = rows.loc[need].copy()
-    tail = rows.loc[need].copy()
-    head["stop_d"] = c
-    head["event"] = False
-    tail["entry"] = tail["entry"].to_numpy() + (c - tail["start_d"].to_numpy())
-    tail["start_d"] = c
-    out = pd.concat([rows.loc[~need], head, tail], ignore_index=True)
-    return out.sort_values(["pid", "start_d"], kind="stable", ignore_index=True)
+    # the rows without a cut, then the heads, then the tails, sorted (stably) by person and
+    # start: computed on arrays, then one take of the frame
+    split = np.flatnonzero(need)
+    src = np.concatenate([np.flatnonzero(~need), split, split])
+    n_keep = len(src) - 2 * len(split)
+    head = np.zeros(len(src), dtype=bool)
+    head[n_keep : n_keep + len(split)] = True
+    tail = np.zeros(len(src), dtype=bool)
+    tail[n_keep + len(split) :] = True
+    c = cut[split].astype(np.int64)
+    start = s0[src]
+    stop = s1[src]
+    stop[head] = c
+    entry = rows["entry"].to_numpy()[src]
+    entry[tail] = entry[tail] + (c - start[tail])
+    start[tail] = c
+    event = rows["event"].to_numpy()[src]
+    event[head] = False
+    order = np.lexsort((start, rows["pid"].to_numpy()[src]))
+    out = rows.iloc[src[order]].reset_index(drop=True)
+    out["start_d"] = start[order]
+    out["stop_d"] = stop[order]
+    out["entry"] = entry[order]
+    out["event"] = event[order]
+    return out
 
 
 def _in_window(rows: pd.DataFrame) -> np.ndarray:
@@ -194,8 +223,7 @@ def cox_model(
     s1 = w["stop_d"].to_numpy()
     new = ~continues_previous(w)
     for c in keys:
-        v = pd.factorize(w[c], use_na_sentinel=False)[0]
-        new[1:] |= v[1:] != v[:-1]
+        new[1:] |= _changes(w[c])
     first = np.flatnonzero(new)
     last = np.r_[first[1:] - 1, len(w) - 1]
     ten0 = years_to_days(w["tenure"])
@@ -259,7 +287,10 @@ def cox_model(
             names.extend(f"{c}: {lv} vs {ref}" for lv in d.levels)
         refs[c] = ref
     info["references"] = refs
-    X = np.column_stack(cols)[use]
+    X = np.empty((len(rows), len(cols)), order="F")
+    for j, col in enumerate(cols):
+        X[:, j] = col
+    X = X[use]
     r = rows.loc[use]
     entry = r["entry"].to_numpy(dtype=float)
     exit_ = entry + (r["stop_d"].to_numpy() - r["start_d"].to_numpy())
