@@ -58,15 +58,14 @@ def _new_figure(size: tuple[float, float]) -> Figure:
     return Figure(figsize=size)
 
 
-def svg_bytes(fig: Figure, *, tight_box: bool = False) -> bytes:
+def svg_bytes(fig: Figure) -> bytes:
     """The figure as SVG (deterministic: no date, fixed hash salt)."""
     from matplotlib import rc_context
 
     buf = io.BytesIO()
     # a fixed hash salt (the same chart gives the same file); text kept as text
     with rc_context({"svg.hashsalt": "pathaudit", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight" if tight_box else None,
-                    metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
@@ -75,19 +74,14 @@ def svg_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def figure_uri(fig: Figure) -> str:
-    """The figure as a base64 SVG data URI (deterministic: no date, fixed hash salt)."""
-    return svg_uri(svg_bytes(fig, tight_box=True))
-
-
 def draw(draw_on: Callable[[Axes], Any], title: str, alt: str,
          size: tuple[float, float] = (7.0, 3.6)) -> Chart:
     """A chart drawn by ``draw_on(ax)`` on a new figure of ``size`` inches."""
     fig = _new_figure(size)
     ax = fig.subplots()
     draw_on(ax)
-    fig.tight_layout()
-    return Chart(title, alt, figure_uri(fig))
+    fig.tight_layout()  # margins fitted once: no second, cropping pass when saved
+    return Chart(title, alt, svg_uri(svg_bytes(fig)))
 
 
 def part_svg(
