@@ -587,12 +587,11 @@ SUPERPOPULATION_SEED = 1
 """Seed of every configuration's superpopulation run (:func:`superpopulation_pay_gap`)."""
 
 SUPERPOPULATION_DEFINITION = (
-    "the truth design (adjusted_gap) fitted to the noise-free log pay of one run of the same"
-    " configuration with target headcount superpopulation_headcount and the initial headcount"
-    " scaled by the same factor (same units, adoption dates, hazards and pay model; seed"
-    " SUPERPOPULATION_SEED): the"
-    " probability limit of the adjusted gap's estimator for the configuration, over the"
-    " organisations it draws; log_se is that run's own sampling error (HC0 sandwich)"
+    "the truth design of adjusted_gap fitted to the noise-free log pay of one run of the same"
+    " configuration at target headcount `headcount`, the initial headcount scaled by the same"
+    " factor (same units, adoption dates, hazards and pay model; seed `seed`): the probability"
+    " limit of the adjusted gap's estimator for the configuration, over the organisations it"
+    " draws; `log_se` is that run's own sampling error (HC0 sandwich of its fit)"
 )
 """What ``truth["pay"]["adjusted_gap_superpopulation"]`` is, in words (``truth.json``)."""
 
