@@ -75,12 +75,41 @@ def group_codes(w: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, int]:
     combined into one integer instead of pandas' group bookkeeping.
     """
     combined = np.zeros(len(w), dtype=np.int64)
+    span = 1
     for c in keys:
-        codes, uniques = pd.factorize(w[c], sort=True)  # missing: -1
-        codes = np.where(codes < 0, len(uniques), codes)  # ... sorted last
-        combined = combined * (len(uniques) + 1) + codes
+        codes, n_levels = _sorted_codes(w[c])
+        combined = combined * (n_levels + 1) + codes
+        span *= n_levels + 1
+    if span <= max(4 * len(w), 1 << 16):
+        # few possible combinations: the ones present, in order, by a flag per combination
+        present = np.bincount(combined, minlength=span) > 0
+        rank = np.cumsum(present) - 1
+        return rank[combined], int(present.sum())
     inv, uniq = pd.factorize(combined, sort=True)
     return np.asarray(inv, dtype=np.int64), len(uniq)
+
+
+def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of ``col`` in the sort order groupby uses, a missing value last; their count.
+
+    Codes need not all occur (unused categories keep theirs); a missing value gets
+    ``n_levels``.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):  # groupby sorts by category order
+        n_levels = len(col.cat.categories)
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        return np.where(codes < 0, n_levels, codes), n_levels
+    if pd.api.types.is_integer_dtype(col) and len(col) and col.notna().any():
+        x = col.to_numpy(dtype=float, na_value=np.nan)
+        ok = ~np.isnan(x)
+        lo, hi = int(x[ok].min()), int(x[ok].max())
+        if hi - lo <= 4 * len(col):
+            n_levels = hi - lo + 1
+            codes = np.full(len(x), n_levels, dtype=np.int64)
+            codes[ok] = x[ok].astype(np.int64) - lo
+            return codes, n_levels
+    codes, uniques = pd.factorize(col, sort=True)  # missing: -1
+    return np.where(codes < 0, len(uniques), codes).astype(np.int64), len(uniques)
 
 
 def count_people(w: pd.DataFrame, keys: list[str]) -> pd.Series:

@@ -198,6 +198,31 @@ def turnover(
     return out["year"], out["quarter"]
 
 
+def _latest_rating(
+    pid: np.ndarray, day: np.ndarray, r_pid: np.ndarray, r_day: np.ndarray, r_value: np.ndarray
+) -> np.ndarray:
+    """Per row, the value of the person's last rating dated on or before ``day`` (else NaN).
+
+    Ratings of the same person on the same day: the last in their given order. One binary
+    search on (person, day) keys (``r_pid < 0``: a rating of no one in the frame).
+    """
+    out = np.full(len(pid), np.nan)
+    ok = r_pid >= 0
+    if not ok.any() or not len(pid):
+        return out
+    r_pid, r_day, r_value = r_pid[ok], r_day[ok], r_value[ok]
+    base = min(int(r_day.min()), int(day.min()))
+    span = max(int(r_day.max()), int(day.max())) - base + 1
+    r_key = r_pid.astype(np.int64) * span + (r_day - base)
+    order = np.argsort(r_key, kind="stable")
+    r_key, r_value = r_key[order], r_value[order]
+    idx = np.searchsorted(r_key, pid.astype(np.int64) * span + (day - base), side="right") - 1
+    hit = idx >= 0
+    hit[hit] = r_key[idx[hit]] // span == pid[hit]
+    out[hit] = r_value[idx[hit]]
+    return out
+
+
 def regretted(
     w: pd.DataFrame, ids: np.ndarray, data: AuditData, top_rating: float | None, alpha: float
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
@@ -221,17 +246,10 @@ def regretted(
     threshold = float(np.quantile(rt["rating"].to_numpy(float), 0.75)) if top_rating is None \
         else float(top_rating)
     r_pid = pd.Index(ids).get_indexer(rt["employee_id"].to_numpy())
-    left = pd.DataFrame(
-        {"pid": w["pid"].to_numpy(), "_start": w["start_d"].to_numpy(), "_pos": np.arange(len(w))}
-    ).sort_values("_start", kind="stable")
-    right = pd.DataFrame(
-        {"pid": r_pid, "_rdate": epoch_days(rt["rating_date"]),
-         "rating": rt["rating"].to_numpy(float)}
-    ).loc[r_pid >= 0].sort_values("_rdate", kind="stable")
-    m = pd.merge_asof(left, right, left_on="_start", right_on="_rdate", by="pid",
-                      direction="backward")
-    rating = np.full(len(w), np.nan)
-    rating[m["_pos"].to_numpy()] = m["rating"].to_numpy(float)
+    rating = _latest_rating(
+        w["pid"].to_numpy(), w["start_d"].to_numpy(), r_pid,
+        epoch_days(rt["rating_date"]), rt["rating"].to_numpy(float),
+    )
     rated = np.isfinite(rating)
     # a categorical group (categories in text order): no text column of every row
     group = pd.Categorical.from_codes(
