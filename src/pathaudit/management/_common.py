@@ -334,47 +334,78 @@ def stacked_groupings(
         ``labels[i]`` is ``(by, group)`` of group ``i``, in the order
         :func:`groupings` yields them (the whole organisation first; a group whose
         rows all miss a key is left out); ``stacked`` has ``keys``, ``sums`` and
-        ``group_code`` (``i``): each group's
-        rows summed within ``keys``, the rows of one group in order of first
-        appearance of their keys (as ``groupby(sort=False)``). Rows with a missing
-        key are left out, as ``groupby`` does.
+        ``group_code`` (``i``): each group's rows summed within ``keys``, the rows
+        of one group in order of first appearance of their keys (as
+        ``groupby(sort=False)``). Rows with a missing key are left out, as
+        ``groupby`` does.
 
     Notes
     -----
-    Every row appears once for the organisation and once for each grouping it has a
-    value of (:func:`stacked_rows`); the cell key (group, keys...) is one integer,
-    found by one hash (``pandas.factorize``), and summed by ``numpy.bincount``: one
-    pass for every scope, instead of one ``groupby`` per grouping.
+    Aggregate before copying: the rows are summed once into the finest cells
+    (``keys`` and every grouping column at once: one integer key, one hash,
+    ``numpy.bincount``), and every scope (the organisation, each group of each
+    grouping) is summed from those cells, which are far fewer than the rows. No
+    copy of the rows is made per scope. Sums of integer columns stay integers.
     """
-    coded = [pd.factorize(frame[col]) for col in keys]
-    if (len(by_columns(by)) + 1) * float(len(frame) + 1) * np.prod(
-            [len(u) + 1.0 for _, u in coded]) >= 2.0**62:
+    cols = [c for c in by_columns(by) if c in frame.columns]
+    key_coded = [pd.factorize(frame[c]) for c in keys]
+    by_coded = [pd.factorize(frame[c], sort=True) for c in cols]
+    if np.prod([len(u) + 1.0 for _, u in key_coded + by_coded]) >= 2.0**62:
         return _stacked_by_groupby(frame, by, keys, sums)  # a cell key too wide for int64
-    labels, rows, scope = stacked_rows(frame, by)
-    ok = np.ones(len(frame), dtype=bool)
+    ok = np.ones(len(frame), dtype=bool)  # as groupby: a row with a missing key counts nowhere
     key = np.zeros(len(frame), dtype=np.int64)
-    for codes, uniques in coded:
+    for codes, uniques in key_coded:
         ok &= codes >= 0
-        key = key * (len(uniques) + 1) + codes.astype(np.int64) + 1
-    keep = ok[rows]  # as groupby: a row with a missing key counts nowhere
-    rows, scope = rows[keep], scope[keep]
+        key = key * (len(uniques) + 1) + codes + 1
+    finest = key
+    for codes, uniques in by_coded:
+        finest = finest * (len(uniques) + 1) + codes + 1
+    # 1. sum the rows once, within keys and every grouping at the same time (the finest cells)
+    rows = np.flatnonzero(ok)
+    cell, first = _cells_in_order(finest[rows])
+    rep = rows[first]  # a row of each finest cell; cells in order of first appearance
+    fine = {c: np.bincount(cell, weights=frame[c].to_numpy()[rows].astype(float),
+                           minlength=len(rep)) for c in sums}
+    del key, finest, cell, rows
+    # 2. each scope's cells from the finest ones: the organisation, then each grouping
+    fine_key = _row_keys(key_coded, rep)
+    labels: list[tuple[str, str]] = [(OVERALL, ALL)]
+    scope_of_fine = [np.zeros(len(rep), dtype=np.int64)]
+    for col, (codes, values) in zip(cols, by_coded, strict=True):
+        c = codes[rep].astype(np.int64)
+        scope_of_fine.append(np.where(c >= 0, len(labels) + c, -1))
+        labels.extend((col, str(v)) for v in values)
+    width = int(fine_key.max(initial=-1)) + 1
+    reps, scopes, totals = [], [], {c: [] for c in sums}
+    for scope in scope_of_fine:
+        sel = np.flatnonzero(scope >= 0)
+        part, head = _cells_in_order(scope[sel] * width + fine_key[sel])
+        reps.append(rep[sel[head]])
+        scopes.append(scope[sel[head]])
+        for c in sums:
+            totals[c].append(np.bincount(part, weights=fine[c][sel], minlength=len(head)))
+    group = np.concatenate(scopes)
     present = np.zeros(len(labels), dtype=bool)
-    present[scope] = True
-    if not present.all():  # a group whose rows all miss a key has no row, as before
-        labels = [lab for lab, p in zip(labels, present, strict=True) if p or lab[0] == OVERALL]
-        present[0] = True
-        scope = (np.cumsum(present) - 1)[scope]
-    width = int(key.max(initial=0)) + 1
-    cell, first = _cells_in_order(scope * width + key[rows])
-    out = frame[keys].iloc[rows[first]].reset_index(drop=True)
-    for col in sums:
-        values = frame[col].to_numpy()
-        total = np.bincount(cell, weights=values[rows].astype(float), minlength=len(first))
-        if np.issubdtype(values.dtype, np.integer):
-            total = np.rint(total).astype(values.dtype)
-        out[col] = total
-    out["group_code"] = scope[first]
+    present[group] = True
+    present[0] = True  # the organisation, even with no rows
+    if not present.all():  # a group whose rows all miss a key is left out, as groupby does
+        labels = [lab for lab, p in zip(labels, present, strict=True) if p]
+        group = (np.cumsum(present) - 1)[group]
+    out = frame[keys].iloc[np.concatenate(reps)].reset_index(drop=True)
+    for c in sums:
+        total = np.concatenate(totals[c])
+        dtype = frame[c].to_numpy().dtype
+        out[c] = np.rint(total).astype(dtype) if np.issubdtype(dtype, np.integer) else total
+    out["group_code"] = group
     return labels, out
+
+
+def _row_keys(coded: list[tuple[np.ndarray, Any]], rows: np.ndarray) -> np.ndarray:
+    """One integer per row of ``rows`` identifying its combination of coded values."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    for codes, uniques in coded:
+        key = key * (len(uniques) + 1) + codes[rows].astype(np.int64) + 1
+    return key
 
 
 def _cells_in_order(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
