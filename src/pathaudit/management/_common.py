@@ -376,7 +376,9 @@ def stacked_groupings(
         scope_of_fine.append(np.where(c >= 0, len(labels) + c, -1))
         labels.extend((col, str(v)) for v in values)
     width = int(fine_key.max(initial=-1)) + 1
-    reps, scopes, totals = [], [], {c: [] for c in sums}
+    reps: list[np.ndarray] = []
+    scopes: list[np.ndarray] = []
+    totals: dict[str, list[np.ndarray]] = {c: [] for c in sums}
     for scope in scope_of_fine:
         sel = np.flatnonzero(scope >= 0)
         part, head = _cells_in_order(scope[sel] * width + fine_key[sel])
