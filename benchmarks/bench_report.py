@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_report.py [--people N] [--repeat R]
+    python benchmarks/bench_report.py --audit [--repeat R]
 
 Without ``--people``: the bundled sample (``data/sample/``). With it: an organisation of
 about N people ever employed, simulated over 10 years with the simulator's defaults.
@@ -17,15 +18,24 @@ CPU seconds of the process, which a shared machine's load does not inflate) of:
   the audit calls it: 8 quarters of trends, charts, the page (the report's own cost);
 - ``report_alone``: ``build_report(data)`` on a freshly loaded dataset (the analyses
   included), as ``pathaudit report`` runs.
+
+With ``--audit``: the whole ``pathaudit audit data/sample --map data/sample/map.toml --out
+DIR`` as one process (import, load, every analysis, tables, charts, the report), its wall
+and CPU seconds (user + system, of the child process) per repeat, and the minimum.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
+from pathlib import Path
 
 _RUN = textwrap.dedent(
     """
@@ -67,12 +77,37 @@ _RUN = textwrap.dedent(
 )
 
 
+def audit_sample(repeat: int) -> None:
+    """Time ``pathaudit audit`` on the sample, one fresh process per repeat."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    cli = [sys.executable, "-m", "pathaudit.cli", "audit", str(sample), "--map",
+           str(sample / "map.toml"), "--out"]
+    walls, cpus = [], []
+    for _ in range(repeat):
+        out = Path(tempfile.mkdtemp()) / "audit"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([*cli, str(out)], check=True, capture_output=True)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        shutil.rmtree(out.parent, ignore_errors=True)
+        print({"audit_wall": walls[-1], "audit_cpu": cpus[-1]})
+    print(f"audit wall: min {min(walls):.1f} s (range {min(walls):.1f}-{max(walls):.1f})")
+    print(f"audit CPU: min {min(cpus):.1f} s (range {min(cpus):.1f}-{max(cpus):.1f})")
+
+
 def main() -> None:
     """Run the benchmark and print one line per repeat and the range."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--audit", action="store_true",
+                        help="time `pathaudit audit` on the sample instead")
     args = parser.parse_args()
+    if args.audit:
+        audit_sample(args.repeat)
+        return
     rows = []
     for _ in range(args.repeat):
         out = subprocess.run([sys.executable, "-c", _RUN.format(people=args.people)],

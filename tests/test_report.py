@@ -585,3 +585,17 @@ def test_cut_spells_at_a_quarter_end_by_hand():
     last = ex.loc[ex["stop"] == cut]
     assert sorted(last["event"].astype(str)) == ["censored"] * 4 + ["exit_voluntary"]
     assert sp["spell_id"].tolist() == list(range(len(sp)))
+
+
+def test_the_report_embeds_the_charts_the_audit_wrote(sample_audit):
+    """Each part's chart is drawn once: the report's chart of an analysis is the audit's
+    charts/<analysis>__<part>.svg, byte for byte; charts/ holds SVG only."""
+    out = sample_audit[0]
+    charts = out / "charts"
+    svgs = sorted(charts.glob("*.svg"))
+    assert svgs and sorted(p.suffix for p in charts.iterdir()) == [".svg"] * len(svgs)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    embedded = set(re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html))
+    reused = {p.stem.split("__")[0] for p in svgs
+              if base64.b64encode(p.read_bytes()).decode("ascii") in embedded}
+    assert {"pay_parity", "time_to_promotion", "attrition"} <= reused
