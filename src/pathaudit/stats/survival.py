@@ -608,7 +608,7 @@ class _CoxDesign:
 
     def __init__(self, t: Array, status: NDArray[np.bool_], e: Array, strata: NDArray[np.int64]):
         # Exact ranks of every time value, so the (stratum, time) key is exact.
-        allt, inv = np.unique(np.concatenate([t, e]), return_inverse=True)
+        allt, inv = _codes(np.concatenate([t, e]))  # np.unique's, by a hash table
         rt, re = inv[: len(t)], inv[len(t) :]
         width = len(allt) + 1
         key_t = strata * width + rt
@@ -1113,17 +1113,15 @@ def _cox_identify(
         return {j: NO_EVENTS for j in range(p)}, sd, None
     dropped: dict[int, str] = {}
     n_s = int(np.max(s_codes)) + 1 if n else 0
+    # one row of each stratum: a column is constant within every stratum when each row
+    # equals its stratum's row (NaN equals nothing, as a minimum and maximum with NaN)
+    own = np.unique(s_codes, return_index=True)[1][s_codes] if n_s > 1 else None
     for j in range(p):
         x = X[:, j]
         if n and np.min(x) == np.max(x):
             dropped[j] = CONSTANT.format(value=float(x[0]))
-        elif n_s > 1:
-            lo = np.full(n_s, np.inf)
-            hi = np.full(n_s, -np.inf)
-            np.minimum.at(lo, s_codes, x)
-            np.maximum.at(hi, s_codes, x)
-            if np.all(lo == hi):
-                dropped[j] = CONSTANT_IN_STRATA
+        elif own is not None and np.all(x == x[own]):
+            dropped[j] = CONSTANT_IN_STRATA
     cand = [j for j in range(p) if j not in dropped]
     if not cand:
         return dropped, sd, None
