@@ -433,7 +433,9 @@ ONE_TRACK_PARTS: tuple[str, ...] = ("rate_ratio", "rate_ratio_by", "post_switch"
 def _one_track(source: AuditData) -> str | None:
     """The one track with observed person-time, or None when both have some."""
     exp = source.exposure
-    tracks = exp.loc[exp["person_years"] > 0, "track"].dropna().astype(str).unique()
+    # distinct values first, then their text (not the text of every row)
+    held = exp.loc[(exp["person_years"] > 0).to_numpy(), "track"].dropna().unique()
+    tracks = pd.unique(pd.Series(held).astype(str))
     return str(tracks[0]) if len(tracks) == 1 else None
 
 

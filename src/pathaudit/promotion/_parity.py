@@ -21,7 +21,7 @@ from pathaudit.data import AuditData
 from pathaudit.errors import PathauditError, StatisticalWarning
 from pathaudit.promotion._hazard import promotion_hazard_ratios
 from pathaudit.promotion._incidence import cif_difference, cumulative_incidence
-from pathaudit.promotion._population import n_people
+from pathaudit.promotion._population import n_people, person_codes
 from pathaudit.result import Result, Table, make_result
 
 if TYPE_CHECKING:
@@ -128,9 +128,11 @@ def impact_ratios(
     elig = pd.DataFrame(
         {
             "year": year,
-            "track": sp["track"].astype("str").to_numpy()[rep],
-            "grp": sp[group].astype("str").to_numpy()[rep],
-            "employee_id": sp["employee_id"].astype("str").to_numpy()[rep],
+            # text columns as categoricals whose categories sort as the text does (the
+            # groups and their order are those of the text), people as integer codes
+            "track": _sorted_categorical(sp["track"], rep),
+            "grp": _sorted_categorical(sp[group], rep),
+            "employee_id": person_codes(sp["employee_id"])[rep],
             "promoted": promoted.astype(float),
         }
     )
@@ -140,6 +142,12 @@ def impact_ratios(
     if len(by_year):
         by_year["year"] = pd.array(by_year["year"], dtype="Int64")
     return {"pooled": pooled, "by_year": by_year}
+
+
+def _sorted_categorical(col: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``col.astype("str")[rows]`` as a categorical with its categories in text order."""
+    codes, labels = pd.factorize(col.astype("str"), sort=True)
+    return pd.Categorical.from_codes(codes[rows], categories=pd.Index(labels))
 
 
 def _impact_table(elig: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataFrame:

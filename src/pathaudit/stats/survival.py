@@ -272,10 +272,13 @@ def aalen_johansen(
     n = len(t)
     vals, rank = _codes(t if entry is None else np.concatenate([t, e]))
     n_vals, k = len(vals), len(causes)
-    outcome = np.full(n, k + 1, dtype=np.int64)  # columns: censored, each cause, other causes
-    outcome[ev == 0] = 0
-    for j, c in enumerate(causes):
-        outcome[ev == c] = j + 1
+    if tuple(causes) == tuple(range(1, k + 1)) and (not n or int(ev.max()) <= k):
+        outcome = ev  # the codes are the columns already
+    else:
+        outcome = np.full(n, k + 1, dtype=np.int64)  # columns: censored, each cause, others
+        outcome[ev == 0] = 0
+        for j, c in enumerate(causes):
+            outcome[ev == c] = j + 1
     table = np.bincount(rank[:n] * (k + 2) + outcome, minlength=n_vals * (k + 2))
     table = table.reshape(n_vals, k + 2)
     at_risk = _suffix_sum(table.sum(axis=1))
@@ -1211,6 +1214,22 @@ def logrank(
         values, rank = _codes(np.concatenate([t, e]))
     ngk_parts, dgk_parts = [], []
     strata_codes = np.unique(s_codes)
+    n_s = int(strata_codes[-1]) + 1 if n else 0
+    if n and n_s * len(values) * n_g <= max(4 * n, 1 << 20):
+        # every stratum at once: counts by (stratum, value, group), suffix sums per stratum
+        shape = (n_s, len(values), n_g)
+        key = (s_codes * len(values) + rank[:n]) * n_g + g_codes
+        size = n_s * len(values) * n_g
+        out_all = np.bincount(key, minlength=size).reshape(shape)
+        entered = rank[n:] >= 0  # entries below every time are at risk at every event time
+        e_key = (s_codes[entered] * len(values) + rank[n:][entered]) * n_g + g_codes[entered]
+        in_all = np.bincount(e_key, minlength=size).reshape(shape)
+        ev_all = np.bincount(key[st], minlength=size).reshape(shape)
+        risk_all = _suffix_sum(out_all, axis=1) - _suffix_sum(in_all, axis=1)
+        has_event = ev_all.sum(axis=2) > 0  # stratum by stratum, times ascending
+        ngk_parts.append(risk_all[has_event].astype(float))
+        dgk_parts.append(ev_all[has_event].astype(float))
+        strata_codes = strata_codes[:0]  # done
     for s_code in strata_codes:
         in_s = slice(None) if len(strata_codes) == 1 else s_codes == s_code
         rt, re_, sts, gs = rank[:n][in_s], rank[n:][in_s], st[in_s], g_codes[in_s]
@@ -1255,9 +1274,10 @@ def logrank(
     return chi2, df, float(sps.chi2.sf(chi2, df))
 
 
-def _suffix_sum(counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    """``out[r] = counts[r:].sum(axis=0)``: how many are at or after each position."""
-    return np.asarray(np.cumsum(counts[::-1], axis=0)[::-1], dtype=np.int64)
+def _suffix_sum(counts: NDArray[np.int64], axis: int = 0) -> NDArray[np.int64]:
+    """Sums from each position to the end along ``axis``: how many are at or after it."""
+    flipped = np.flip(counts, axis=axis)
+    return np.asarray(np.flip(np.cumsum(flipped, axis=axis), axis=axis), dtype=np.int64)
 
 
 def _codes(values: ArrayLike) -> tuple[np.ndarray, NDArray[np.int64]]:
