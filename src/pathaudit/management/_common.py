@@ -348,25 +348,26 @@ def stacked_groupings(
     copy of the rows is made per scope. Sums of integer columns stay integers.
     """
     cols = [c for c in by_columns(by) if c in frame.columns]
-    key_coded = [pd.factorize(frame[c]) for c in keys]
-    by_coded = [pd.factorize(frame[c], sort=True) for c in cols]
+    key_coded = [_codes(frame[c]) for c in keys]
+    by_coded = [_codes(frame[c]) for c in cols]
     if np.prod([len(u) + 1.0 for _, u in key_coded + by_coded]) >= 2.0**62:
         return _stacked_by_groupby(frame, by, keys, sums)  # a cell key too wide for int64
     ok = np.ones(len(frame), dtype=bool)  # as groupby: a row with a missing key counts nowhere
-    key = np.zeros(len(frame), dtype=np.int64)
-    for codes, uniques in key_coded:
+    for codes, _ in key_coded:
         ok &= codes >= 0
-        key = key * (len(uniques) + 1) + codes + 1
-    finest = key
-    for codes, uniques in by_coded:
-        finest = finest * (len(uniques) + 1) + codes + 1
     # 1. sum the rows once, within keys and every grouping at the same time (the finest cells)
-    rows = np.flatnonzero(ok)
-    cell, first = _cells_in_order(finest[rows])
-    rep = rows[first]  # a row of each finest cell; cells in order of first appearance
-    fine = {c: np.bincount(cell, weights=frame[c].to_numpy()[rows].astype(float),
-                           minlength=len(rep)) for c in sums}
-    del key, finest, cell, rows
+    rows = None if ok.all() else np.flatnonzero(ok)
+    del ok
+    finest = _row_keys(key_coded + by_coded, rows)
+    cell, first = _cells_in_order(finest)
+    del finest
+    rep = first if rows is None else rows[first]  # a row of each finest cell, in order
+    fine = {}
+    for c in sums:
+        values = frame[c].to_numpy(dtype=float)
+        fine[c] = np.bincount(cell, weights=values if rows is None else values[rows],
+                              minlength=len(rep))
+    del cell, rows
     # 2. each scope's cells from the finest ones: the organisation, then each grouping
     fine_key = _row_keys(key_coded, rep)
     labels: list[tuple[str, str]] = [(OVERALL, ALL)]
@@ -402,20 +403,47 @@ def stacked_groupings(
     return labels, out
 
 
-def _row_keys(coded: list[tuple[np.ndarray, Any]], rows: np.ndarray) -> np.ndarray:
-    """One integer per row of ``rows`` identifying its combination of coded values."""
-    key = np.zeros(len(rows), dtype=np.int64)
+def _codes(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """Integer codes of a column (-1: missing) and its values, in sorted order.
+
+    A categorical column gives its own codes (category order) and an integer column
+    its offsets from its minimum, so neither is hashed; anything else is factorized.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    if pd.api.types.is_integer_dtype(dtype) and len(column):
+        missing = column.isna().to_numpy()
+        values = column.to_numpy(dtype=np.int64, na_value=0)
+        low, high = (int(values[~missing].min()), int(values[~missing].max())) \
+            if not missing.all() else (0, -1)
+        if high - low < 4 * len(column) + 1024:  # a dense range: no hash needed
+            codes = values - low
+            codes[missing] = -1
+            return codes, np.arange(low, high + 1)
+    codes, uniques = pd.factorize(column, sort=True)
+    return codes, uniques
+
+
+def _row_keys(coded: list[tuple[np.ndarray, Any]], rows: np.ndarray | None) -> np.ndarray:
+    """One integer per row (of ``rows``; all when None) naming its combination of codes."""
+    n = len(coded[0][0]) if rows is None else len(rows)
+    key = np.zeros(n, dtype=np.int64)
     for codes, uniques in coded:
-        key = key * (len(uniques) + 1) + codes[rows].astype(np.int64) + 1
+        key *= len(uniques) + 1
+        key += codes if rows is None else codes[rows]
+        key += 1
     return key
 
 
 def _cells_in_order(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cell code of every row (``0 ..``, in order of first appearance) and each cell's first row."""
-    cell, uniques = pd.factorize(key)
-    first = np.full(len(uniques), len(key), dtype=np.int64)
-    np.minimum.at(first, cell, np.arange(len(key), dtype=np.int64))
-    return cell.astype(np.int64), first
+    cell = pd.factorize(key)[0].astype(np.int64, copy=False)
+    # codes are numbered as they first appear: a row is a cell's first where its code
+    # exceeds every code before it
+    seen = np.maximum.accumulate(cell)
+    first = np.flatnonzero(np.r_[len(cell) > 0, seen[1:] > seen[:-1]])
+    return cell, first
 
 
 def _stacked_by_groupby(
