@@ -558,7 +558,12 @@ def write_analysis(result: AnalysisResult, folder: str | Path, k: int) -> list[P
     tables_dir.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, res in publish(result.results(), k).items():
+    parts = result.results()
+    # the publish stage once per result: published() keeps it for the JSON, headline and
+    # charts, so write from it when it was run with the same k
+    same_k = bool(parts) and k == max(int(r.meta.get("k", 5)) for r in parts.values())
+    shown = result.published() if same_k else publish(parts, k)
+    for name, res in shown.items():
         stem = f"{result.ANALYSIS}__{name}"
         frames = {stem: res.table, **{f"{stem}__{t}": f for t, f in res.tables.items()}}
         for file_stem, frame in frames.items():
