@@ -3,7 +3,10 @@
 Plain numpy functions on arrays of spells: each observation is at risk on the
 interval ``(entry, time]`` and ends with an event code (0 = censored, 1, 2, ...
 = causes). Everything is vectorised (sorting, ``searchsorted``, cumulative sums);
-nothing loops over observations.
+nothing loops over observations. Aalen–Johansen and the log-rank test count by the rank
+of each time among the distinct values (a hash table, then a sort of the distinct values
+only) and take suffix sums of the counts: the number at risk at ``u`` is
+``#{time >= u} - #{entry >= u}``.
 
 - :func:`risk_set` — the number at risk just before each time, with entry.
 - :func:`aalen_johansen` — cumulative incidence of every cause (Aalen–Johansen)
