@@ -822,3 +822,48 @@ def test_null_rejection_rate_of_the_attrition_tests():
     write_coverage_table("attrition_null", pd.DataFrame(rows))
     for row in rows:
         assert abs(row["rejection_rate"] - 0.05) <= mc, row
+
+
+def test_group_codes_and_people_counts_equal_pandas_groupby():
+    from pathaudit.attrition._frame import count_people, group_codes
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    w = pd.DataFrame({
+        "track": pd.Categorical(rng.choice(["IC", "M"], n), categories=["IC", "M"]),
+        "grade": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(2, 9, n)),
+                          dtype="Int64"),
+        "year": rng.integers(2015, 2025, n),
+        "location": pd.Categorical(np.where(rng.random(n) < 0.1, None,
+                                            rng.choice(["b", "a", "c"], n))),
+        "rating": rng.choice([1.5, 2.0, np.nan, 3.25], n),
+        "big": rng.integers(0, 10**9, n),
+        "pid": rng.integers(0, 300, n),
+    })
+    for keys in (["track"], ["track", "grade"], ["year", "location"], ["location", "track"],
+                 ["track", "rating"], ["big", "track"]):
+        g = w.groupby(keys, observed=True, dropna=False, sort=True)
+        codes, size = group_codes(w, keys)
+        assert size == g.ngroups
+        np.testing.assert_array_equal(codes, g.ngroup().to_numpy())
+        pd.testing.assert_series_equal(count_people(w, keys), g["pid"].nunique(),
+                                       check_names=False)
+
+
+def test_latest_rating_equals_merge_asof():
+    from pathaudit.attrition._rates import _latest_rating
+
+    rng = np.random.default_rng(6)
+    for _ in range(50):
+        n, m = int(rng.integers(1, 60)), int(rng.integers(1, 30))
+        pid, day = rng.integers(0, 6, n), rng.integers(-30, 80, n)
+        r_pid, r_day = rng.integers(-1, 6, m), rng.integers(-40, 90, m)
+        r_value = rng.random(m)
+        left = pd.DataFrame({"pid": pid, "d": day, "pos": np.arange(n)}).sort_values(
+            "d", kind="stable")
+        right = pd.DataFrame({"pid": r_pid, "d": r_day, "v": r_value}).loc[r_pid >= 0]
+        merged = pd.merge_asof(left, right.sort_values("d", kind="stable"), on="d", by="pid")
+        expected = np.full(n, np.nan)
+        expected[merged["pos"].to_numpy()] = merged["v"].to_numpy(float)
+        got = _latest_rating(pid, day, r_pid, r_day, r_value)
+        np.testing.assert_array_equal(got, expected)

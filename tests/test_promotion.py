@@ -983,3 +983,14 @@ def test_one_track_data_compares_no_tracks_and_computes_the_rest(sample_data):
         assert head.loc[key, "status"] == "not computed"
         assert np.isnan(head.loc[key, "estimate"])
         assert "only one track (IC)" in head.loc[key, "reason"]
+
+
+def test_promotable_from_per_distinct_cell_equals_every_row(sample_data):
+    from pathaudit.derived.ladder import promotable_from
+    from pathaudit.promotion._population import promotable_from_rows
+
+    for frame in (sample_data.spells, sample_data.exposure):
+        for ladder in (sample_data.ladder, None):
+            pd.testing.assert_series_equal(
+                promotable_from_rows(ladder, frame), promotable_from(ladder, frame)
+            )

@@ -379,3 +379,26 @@ def test_cox_well_posed_fit_has_nothing_dropped_and_is_unchanged(use_strata):
     plain = cox_ph(t, ev == 1, X, strata=s)
     np.testing.assert_allclose(plain.params, ref.params, atol=1e-8)
     np.testing.assert_allclose(np.sqrt(np.diag(plain.cov)), ref.bse, atol=1e-8)
+
+
+def test_logrank_with_many_strata_equals_survdiff_and_the_sum_over_strata():
+    # 300 strata x ~3,000 distinct times x 2 groups: too many cells to count at once, so the
+    # strata are counted one by one; both ways must give survdiff's statistic
+    rng = np.random.default_rng(11)
+    n = 3_000
+    t = np.round(rng.exponential(2.0, n), 3) + 0.001
+    ev = rng.random(n) < 0.7
+    g = rng.integers(0, 2, n)
+    many = rng.integers(0, 300, n)
+    few = many % 3
+    for strata in (many, few):
+        chi2, df, p = logrank(t, ev, g, strata=strata)
+        ref, ref_p = survdiff(t, ev.astype(float), g, strata=strata)
+        assert chi2 == pytest.approx(ref, rel=1e-10)
+        assert p == pytest.approx(ref_p, rel=1e-8)
+        assert df == 1
+    # with entry, against the pooled test of the strata counted apart: one stratum per group
+    # of rows is the same test as the unstratified one on those rows
+    entry = t * rng.random(n) * 0.5
+    alone = logrank(t, ev, g, entry=entry, strata=np.zeros(n, dtype=int))
+    assert alone[0] == pytest.approx(logrank(t, ev, g, entry=entry)[0], rel=1e-12)
