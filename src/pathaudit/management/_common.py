@@ -412,15 +412,12 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, Any]:
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy(), column.cat.categories
-    if pd.api.types.is_integer_dtype(dtype) and len(column):
-        missing = column.isna().to_numpy()
-        values = column.to_numpy(dtype=np.int64, na_value=0)
-        low, high = (int(values[~missing].min()), int(values[~missing].max())) \
-            if not missing.all() else (0, -1)
+    if pd.api.types.is_integer_dtype(dtype) and len(column) and column.notna().any():
+        low, high = int(column.min()), int(column.max())
         if high - low < 4 * len(column) + 1024:  # a dense range: no hash needed
-            codes = values - low
-            codes[missing] = -1
-            return codes, np.arange(low, high + 1)
+            small = np.min_scalar_type(-(high - low) - 1)  # int8 .. int64, with room for -1
+            codes = column.to_numpy(dtype=np.int64, na_value=low - 1) - low
+            return codes.astype(small, copy=False), np.arange(low, high + 1)
     codes, uniques = pd.factorize(column, sort=True)
     return codes, uniques
 

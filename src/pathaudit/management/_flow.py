@@ -287,17 +287,18 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
                            note="Not computed: " + SNAPSHOT_NOTE.format(what="move"), **kw)
     exp, _ = work_exposure(data)
     ev = exp["event"]
-    flow = np.full(len(exp), "", dtype=object)
+    flow_names = ["", *FLOWS.values()]  # the flow of each row, as a code into these
+    flow = np.zeros(len(exp), dtype=np.int8)
     is_ic = (exp["track"] == "IC").to_numpy()
     exits = ev.isin(EXIT_REASONS).to_numpy()
-    flow[is_ic & (ev == "switch_to_M").to_numpy()] = "IC->M"
-    flow[~is_ic & (ev == "switch_to_IC").to_numpy()] = "M->IC"
-    flow[is_ic & exits] = "IC exit"
-    flow[~is_ic & exits] = "M exit"
+    flow[is_ic & (ev == "switch_to_M").to_numpy()] = flow_names.index("IC->M")
+    flow[~is_ic & (ev == "switch_to_IC").to_numpy()] = flow_names.index("M->IC")
+    flow[is_ic & exits] = flow_names.index("IC exit")
+    flow[~is_ic & exits] = flow_names.index("M exit")
     e = pd.DataFrame({"pid": exp["pid"], "track": exp["track"], "grade": exp["grade"],
-                      "flow": pd.Categorical(flow, categories=["", *FLOWS.values()]),
-                      "moves": (flow != "").astype(np.int64),
-                      "person_years": exp["person_years"]})
+                      "flow": pd.Categorical.from_codes(flow, categories=flow_names),
+                      "moves": (flow != 0).astype(np.int64),
+                      "person_years": exp["person_years"]}, copy=False)
     for c in by_columns(by):
         if c in exp.columns:
             e[c] = exp[c]
