@@ -30,6 +30,15 @@ def _label_to_quarter(labels: pd.Series, fiscal_year_start_month: int) -> np.nda
     return (year - base) * 4 + qoy - 1
 
 
+def _to_pandas(frame: Any) -> pd.DataFrame:
+    """A narwhals frame (lazy or eager) collected into pandas."""
+    import narwhals as nw
+
+    if isinstance(frame, nw.LazyFrame):
+        frame = frame.collect(backend="pandas")
+    return frame.to_pandas()
+
+
 def panel_counts_narwhals(native: Any, fiscal_year_start_month: int = 1) -> tuple[
         pd.DataFrame, dict[str, str]]:
     """Unit x quarter counts of the study panel, run on ``native``'s own engine.
@@ -38,11 +47,13 @@ def panel_counts_narwhals(native: Any, fiscal_year_start_month: int = 1) -> tupl
     the person's episode) and start on the hire date (tenure under half a day);
     ``ic_moves_out``: IC intervals whose next interval of the same episode (among those
     with an org unit) is in another unit. Rows without an org unit are left out (counted in
-    the returned reasons). Operations: a group minimum broadcast with ``over``, the next
-    interval's unit by ``shift(-1).over(..., order_by="start")`` (on Dask, which has no
+    the returned reasons). Operations: group-bys with sums, ``min``, ``len`` and
+    ``n_unique``; inner joins (hires: the intervals starting on a hire date, matched to
+    their episode's first start); the next interval's unit, only in episodes through two
+    units or more, by ``shift(-1).over(..., order_by="start")`` (on Dask, which has no
     ordered window, a left join on the interval that starts the day this one stops: the
-    same unless an episode has rows without an org unit, which the reason then says), one
-    ``group_by`` with sums and ``n_unique``.
+    same unless an episode has rows without an org unit, which the reason then says).
+    No window runs over the whole table, so DuckDB can spill every step to disk.
 
     Parameters
     ----------
@@ -79,44 +90,65 @@ def panel_counts_narwhals(native: Any, fiscal_year_start_month: int = 1) -> tupl
         is_dask = frame.implementation.is_dask()
         keys = ["employee_id", "episode"]
         missing = frame.filter(nw.col("org_unit").is_null()).select(nw.len().alias("n"))
-        if isinstance(missing, nw.LazyFrame):
-            missing = missing.collect(backend="pandas")
-        n_missing = int(missing.to_pandas()["n"].sum())
-        frame = frame.filter(~nw.col("org_unit").is_null()).select(
+        n_missing = int(_to_pandas(missing)["n"].sum())
+        base = frame.filter(~nw.col("org_unit").is_null()).select(
             *keys, "start", "stop", "person_years", "quarter", "org_unit", "track", "tenure",
             "event",
         )
-        if is_dask:
-            # Dask has no ordered window: the next interval of the episode is the one that
-            # starts the day this one stops (an episode's intervals are contiguous)
-            following = frame.select(
-                *keys, nw.col("start").alias("stop"), nw.col("org_unit").alias("next_unit")
-            )
-            joined = frame.join(following, on=[*keys, "stop"], how="left")
-        else:
-            joined = frame.with_columns(
-                nw.col("org_unit").shift(-1).over(*keys, order_by="start").alias("next_unit")
-            )
         event = nw.col("event")
-        joined = joined.with_columns(
+        cell = ["org_unit", "quarter"]
+        main = base.with_columns(
             (event == "exit_voluntary").cast(nw.Int64).alias("vol"),
             (event == "exit_involuntary").cast(nw.Int64).alias("invol"),
-            ((nw.col("start") == nw.col("start").min().over(*keys))
-             & (nw.col("tenure") < HIRE_TENURE_YEARS)).cast(nw.Int64).alias("hire"),
-            (~nw.col("next_unit").is_null() & (nw.col("next_unit") != nw.col("org_unit"))
-             & (nw.col("track") == "IC")).cast(nw.Int64).alias("move_out"),
-        )
-        grouped = joined.group_by("org_unit", "quarter").agg(
+        ).group_by(*cell).agg(
             nw.col("person_years").sum(),
             nw.col("vol").sum().alias("voluntary"),
             nw.col("invol").sum().alias("involuntary"),
             nw.col("employee_id").n_unique().alias("people"),
-            nw.col("hire").sum().alias("hires"),
-            nw.col("move_out").sum().alias("ic_moves_out"),
         )
-        if isinstance(grouped, nw.LazyFrame):
-            grouped = grouped.collect(backend="pandas")
-        table = grouped.to_pandas()
+        # one row per episode: its first start and how many units it passes through
+        episodes = base.group_by(*keys).agg(
+            nw.col("start").min().alias("first_start"),
+            nw.col("org_unit").n_unique().alias("units"),
+        )
+        hires = (
+            base.filter(nw.col("tenure") < HIRE_TENURE_YEARS)
+            .select(*keys, "start", *cell)
+            .join(episodes.select(*keys, "first_start"), on=keys, how="inner")
+            .filter(nw.col("start") == nw.col("first_start"))
+            .group_by(*cell)
+            .agg(nw.len().alias("hires"))
+        )
+        # moves happen only in episodes through two units or more: find the next interval
+        # there only (a small part of the rows)
+        movers = base.select(*keys, "start", "stop", *cell, "track").join(
+            episodes.filter(nw.col("units") > 1).select(*keys), on=keys, how="inner"
+        )
+        if is_dask:
+            # Dask has no ordered window: the next interval of the episode is the one that
+            # starts the day this one stops (an episode's intervals are contiguous)
+            following = movers.select(
+                *keys, nw.col("start").alias("stop"), nw.col("org_unit").alias("next_unit")
+            )
+            movers = movers.join(following, on=[*keys, "stop"], how="left")
+        else:
+            movers = movers.with_columns(
+                nw.col("org_unit").shift(-1).over(*keys, order_by="start").alias("next_unit")
+            )
+        moves = (
+            movers.filter(
+                ~nw.col("next_unit").is_null()
+                & (nw.col("next_unit") != nw.col("org_unit"))
+                & (nw.col("track") == "IC")
+            )
+            .group_by(*cell)
+            .agg(nw.len().alias("ic_moves_out"))
+        )
+        frames = [_to_pandas(f) for f in (main, hires, moves)]
+    for f in frames:
+        for c in cell:
+            f[c] = f[c].astype(str)
+    table = frames[0].merge(frames[1], on=cell, how="left").merge(frames[2], on=cell, how="left")
     table["org_unit"] = table["org_unit"].astype("string")
     table["q"] = _label_to_quarter(table["quarter"], fiscal_year_start_month)
     for c in ("voluntary", "involuntary", "people", "hires", "ic_moves_out"):
