@@ -119,14 +119,17 @@ def _date(doc: dict[str, Any], key: str, path: Path) -> pd.Timestamp:
         ) from err
 
 
-def read_dataset(folder: str | Path) -> ParquetDataset:
-    """Read a canonical Parquet folder's ``dataset.json`` and check it has an exposure table.
+def read_dataset(folder: str | Path, tables: tuple[str, ...] = ("exposure",)) -> ParquetDataset:
+    """Read a canonical Parquet folder's ``dataset.json`` and check it has the tables needed.
 
     Parameters
     ----------
     folder
         A folder written by ``pathaudit load --to-parquet`` (or of the same layout:
         ``exposure.parquet`` or a folder ``exposure/`` of parts, and ``dataset.json``).
+    tables
+        The tables the caller reads (default: the exposure table; the spell derivation
+        reads ``("history", "people")``).
 
     Returns
     -------
@@ -135,7 +138,7 @@ def read_dataset(folder: str | Path) -> ParquetDataset:
     Raises
     ------
     InputError
-        No such folder, no exposure table, or a missing or unreadable ``dataset.json``;
+        No such folder, a table missing, or a missing or unreadable ``dataset.json``;
         the message names the file and the fix.
 
     Examples
@@ -183,9 +186,10 @@ def read_dataset(folder: str | Path) -> ParquetDataset:
         )
     ds = ParquetDataset(root, extract, start, as_of, k, fy, dict(doc.get("summary") or {}),
                         dict(doc.get("manifest") or {}))
-    if ds.table("exposure") is None:
-        raise InputError(
-            f"{root} has no exposure table (exposure.parquet or a folder exposure/ of parts). "
-            "Write it with 'pathaudit load EXPORT --map MAP --to-parquet DIR'."
-        )
+    for name in tables:
+        if ds.table(name) is None:
+            raise InputError(
+                f"{root} has no {name} table ({name}.parquet or a folder {name}/ of parts). "
+                "Write it with 'pathaudit load EXPORT --map MAP --to-parquet DIR'."
+            )
     return ds

@@ -624,14 +624,8 @@ def derive_spells_engine(
             is_snapshot=source.is_snapshot,
         )
     else:
-        ds = read_dataset(source)
+        ds = read_dataset(source, tables=("history", "people"))
         paths = {n: ds.table(n) for n in ("history", "people")}
-        for name, path in paths.items():
-            if path is None:
-                raise InputError(
-                    f"No canonical {name} table in {ds.folder}. Write the folder with "
-                    "'pathaudit load EXPORT --map MAP --to-parquet DIR'."
-                )
         history, people = (_read(p, engine) for p in paths.values() if p is not None)
         settings = dict(
             as_of=ds.as_of,
