@@ -121,24 +121,30 @@ def who_switches(
         return unavailable(name, f"the people table has none of {list(attributes)} "
                            "with values; map a gender (or other group) column.", **kw)
     exp, ids = work_exposure(data)
-    keep = ["pid", "episode", "grade", "person_years"] + [
-        c for c in by_columns(by) if c in exp.columns and c not in present]
-    ic = exp.loc[(exp["track"] == "IC").to_numpy(), keep]
-    ic["episode"] = ic["episode"].to_numpy(dtype=np.int64)
-    ic["events"] = (exp.loc[(exp["track"] == "IC").to_numpy(), "event"] == "switch_to_M").to_numpy(
-        dtype=np.int64)
-    attrs = data.people[["employee_id", "episode"] + present].assign(
-        pid=person_codes(ids, data.people["employee_id"]),
-        episode=data.people["episode"].to_numpy(dtype=np.int64))
-    attrs = attrs.loc[attrs["pid"] >= 0].drop(columns="employee_id")
-    for c in present:
-        attrs[c] = attrs[c].astype("category")
-    ic = ic.merge(attrs, on=["pid", "episode"], how="left")
+    # the exposure table carries the episode's people attributes it knows (gender,
+    # ethnicity, age band): read them there; others come from people by (person, episode)
+    carried = [a for a in present if a in exp.columns]
+    merged = [a for a in present if a not in carried]
+    keep = list(dict.fromkeys(
+        ["pid", "grade", "person_years", *(["episode"] if merged else []), *carried,
+         *(c for c in by_columns(by) if c in exp.columns and c not in merged)]))
+    is_ic = (exp["track"] == "IC").to_numpy()
+    ic = exp.loc[is_ic, keep]
+    ic["events"] = (exp["event"].to_numpy()[is_ic] == "switch_to_M").astype(np.int64)
+    if merged:
+        ic["episode"] = ic["episode"].to_numpy(dtype=np.int64)
+        attrs = data.people[["employee_id", "episode"] + merged].assign(
+            pid=person_codes(ids, data.people["employee_id"]),
+            episode=data.people["episode"].to_numpy(dtype=np.int64))
+        attrs = attrs.loc[attrs["pid"] >= 0].drop(columns="employee_id")
+        for c in merged:
+            attrs[c] = attrs[c].astype("category")
+        ic = ic.merge(attrs, on=["pid", "episode"], how="left")
     rows: list[dict] = []
     for attribute in present:
-        sub = ic.loc[ic[attribute].notna().to_numpy()]
-        sub = sub.assign(category=sub[attribute].cat.remove_unused_categories())
-        labels, stacked = stacked_groupings(sub, by, ["pid", "grade", "category"],
+        # rows without a value of the attribute count nowhere (a missing key)
+        labels, stacked = stacked_groupings(ic.assign(category=ic[attribute]), by,
+                                            ["pid", "grade", "category"],
                                             ["events", "person_years"])
         rows.extend(_who_rows(name, attribute, labels, stacked, alpha))
     table = to_table(rows, ("attribute", "category", "reference", "person_years", "p_value"))
