@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 from pathaudit.data import AuditData
 from pathaudit.derived import spells as numpy_spells
-from pathaudit.engines._spells import (
+from pathaudit.engines import (
     EXPOSURE_COLUMNS,
     SPELL_COLUMNS,
     derive_spells_engine,

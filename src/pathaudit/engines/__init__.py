@@ -6,7 +6,9 @@ run on the pandas exposure table in memory, or on DuckDB (out of core) and Dask
 (``pathaudit load --to-parquet``) writes, described by its ``dataset.json``
 (:func:`read_dataset`). :func:`engine_attrition` and :func:`engine_study_panel` compute the
 rate-based audit from the cells (``pathaudit audit DIR --engine duckdb|dask``).
-``docs/engines.md`` says what runs where.
+:func:`derive_spells_engine` (:func:`spells_narwhals`) derives spells and exposure from the
+canonical history and people in narwhals, on pandas or DuckDB (the same tables as the numpy
+derivation the pandas engine uses). ``docs/engines.md`` says what runs where.
 """
 
 from pathaudit.engines._audit import (
@@ -34,6 +36,13 @@ from pathaudit.engines._dataset import (
     read_dataset,
 )
 from pathaudit.engines._panel import panel_counts
+from pathaudit.engines._spells import (
+    EXPOSURE_COLUMNS,
+    SPELL_COLUMNS,
+    SPELL_ENGINES,
+    derive_spells_engine,
+    spells_narwhals,
+)
 
 __all__ = [
     "CELLS_DEFINITION",
@@ -43,16 +52,21 @@ __all__ = [
     "DATASET_KEYS",
     "ENGINES",
     "EVENT_KINDS",
+    "EXPOSURE_COLUMNS",
     "PERSON_LEVEL",
     "RATE_PARTS",
+    "SPELL_COLUMNS",
+    "SPELL_ENGINES",
     "ParquetDataset",
     "StudyPanelResult",
     "cells_narwhals",
     "dataset_description",
+    "derive_spells_engine",
     "engine_attrition",
     "engine_study_panel",
     "panel_counts",
     "person_time_cells",
     "read_dataset",
+    "spells_narwhals",
     "write_canonical_parquet",
 ]
