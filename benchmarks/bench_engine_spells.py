@@ -43,9 +43,9 @@ _READ = textwrap.dedent(
     from pathaudit.engines import read_dataset
     ds = read_dataset(folder, tables=("history", "people"))
     data = AuditData(
-        history=pd.read_parquet(folder / "history.parquet"),
-        people=pd.read_parquet(folder / "people.parquet"),
-        ladder=pd.read_parquet(folder / "ladder.parquet"),
+        history=pd.read_parquet(ds.table("history")),
+        people=pd.read_parquet(ds.table("people")),
+        ladder=ds.read_small("ladder") if ds.table("ladder") else pd.DataFrame(),
         extract_date=ds.extract_date, history_start=ds.history_start,
         config={"export": {"kind": "history", "as_of": str(ds.as_of.date()),
                            "fiscal_year_start_month": ds.fiscal_year_start_month},
@@ -81,8 +81,7 @@ _RUN = {
         from pathaudit.engines import cells_narwhals, read_dataset
         from pathaudit.engines._spells import _read, spells_narwhals
         ds = read_dataset(folder, tables=("history", "people"))
-        h = _read(folder / "history.parquet", "duckdb")
-        p = _read(folder / "people.parquet", "duckdb")
+        h, p = _read(ds.table("history"), "duckdb"), _read(ds.table("people"), "duckdb")
         sp, ex = spells_narwhals(h, p, as_of=ds.as_of, history_start=ds.history_start,
                                  fiscal_year_start_month=ds.fiscal_year_start_month)
         ex = cells_narwhals(nw.to_native(ex), ["track", "grade", "org_unit", "year"])
@@ -109,7 +108,9 @@ def prepare(export: Path, map_path: Path, work: Path) -> None:
     print(f"{len(data.history)} history rows, {len(data.people)} people rows -> {out}")
 
 
-def run_child(mode: str, folder: Path, limit_gb: float) -> dict[str, object]:
+def run_child(
+    mode: str, folder: Path, limit_gb: float, memory_limit: str = ""
+) -> dict[str, object]:
     """Run one mode in a fresh interpreter with its address space capped."""
     limit = int(limit_gb * 1024**3)
 
@@ -117,7 +118,7 @@ def run_child(mode: str, folder: Path, limit_gb: float) -> dict[str, object]:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     proc = subprocess.run(
-        [sys.executable, "-c", _child_code(mode, folder)],
+        [sys.executable, "-c", _child_code(mode, folder, memory_limit)],
         capture_output=True,
         text=True,
         preexec_fn=cap,
@@ -128,12 +129,14 @@ def run_child(mode: str, folder: Path, limit_gb: float) -> dict[str, object]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def _child_code(mode: str, folder: Path) -> str:
+def _child_code(mode: str, folder: Path, memory_limit: str = "") -> str:
     head = (
         "import json, resource, time\nfrom pathlib import Path\n"
         "t0, c0 = time.perf_counter(), time.process_time()\n"
         f"folder = Path({str(folder)!r})\n"
     )
+    if memory_limit and mode.startswith("duckdb"):
+        head += f"import duckdb\nduckdb.execute(\"SET memory_limit='{memory_limit}'\")\n"
     tail = (
         "t1, c1 = time.perf_counter(), time.process_time()\n"
         'print(json.dumps({"wall": t1 - t0, "cpu": c1 - c0, "spells": len(sp), "rows": len(ex),'
@@ -188,8 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--limit-gb", type=float, default=6.0)
     parser.add_argument("--modes", nargs="*", default=list(_RUN))
+    parser.add_argument("--memory-limit", default="", help="DuckDB's memory_limit, e.g. 4GB")
+    parser.add_argument("--folder", type=Path, default=None, help="canonical folder to run on")
     args = parser.parse_args(argv)
-    folder = args.work / "canonical"
+    folder = args.folder or args.work / "canonical"
     if args.command == "prepare":
         prepare(args.export, args.map or args.export / "map.toml", args.work)
         return 0
@@ -200,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|")
     for mode in args.modes:
         for _ in range(args.repeat):
-            r = run_child(mode, folder, args.limit_gb)
+            r = run_child(mode, folder, args.limit_gb, args.memory_limit)
             if "error" in r:
                 print(f"| {mode} | failed: {r['error']} | | | | |", flush=True)
                 continue
