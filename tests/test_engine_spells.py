@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 
+import duckdb
+import narwhals as nw
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,7 +25,9 @@ from pathaudit.derived import spells as numpy_spells
 from pathaudit.engines import (
     EXPOSURE_COLUMNS,
     SPELL_COLUMNS,
+    cells_narwhals,
     derive_spells_engine,
+    person_time_cells,
     spells_narwhals,
 )
 from pathaudit.errors import ArgumentError, InputError
@@ -77,6 +81,21 @@ def test_sample_same_spells_and_exposure(sample_data, tmp_path):
     assert ex["person_years"].sum() == pytest.approx(
         (sp["duration"] - sp["entry"]).sum(), rel=1e-12
     )
+    # out of core: DuckDB derives the exposure and aggregates it; only the cells come back
+    h, p = (
+        duckdb.read_parquet(str(tmp_path / "history.parquet")),
+        duckdb.read_parquet(str(tmp_path / "people.parquet")),
+    )
+    _, lazy = spells_narwhals(
+        h, p, as_of=sample_data.as_of, history_start=sample_data.history_start
+    )
+    keys = ["track", "grade", "org_unit", "year"]
+    cells = cells_narwhals(nw.to_native(lazy), keys)
+    expected = person_time_cells(sample_data, keys)
+    assert cells[keys].astype(str).equals(expected[keys].astype(str))
+    np.testing.assert_allclose(cells["person_years"], expected["person_years"], rtol=1e-9)
+    for c in expected.columns[len(keys) + 1 :]:
+        assert cells[c].tolist() == expected[c].tolist(), c
 
 
 # ---------------------------------------------------------------- the hand-built cases
