@@ -268,7 +268,9 @@ def run(work: Path, orgs: list[int], engine: str, memory: str, limit_gb: float,
     for n in orgs:
         folder, totals = make_set(work, n)
         expected = totals["exposure_rows"] * 200 / 1024**3  # about 200 bytes a row in pandas
-        floor: dict[str, object] = {"failed": f"not run (about {expected:.0f} GB in pandas)"}
+        floor: dict[str, object] = {
+            "failed": f"not run (about {expected:.0f} GB in pandas, above --floor-gb)"
+        }
         if expected <= floor_gb:
             floor = _child(_FLOOR.format(path=str(folder / "exposure")), limit_gb)
         # DuckDB is held by its memory_limit: an address-space cap breaks its allocator,
