@@ -345,7 +345,7 @@ def stacked_groupings(
     (``keys`` and every grouping column at once: one integer key, one hash,
     ``numpy.bincount``), and every scope (the organisation, each group of each
     grouping) is summed from those cells, which are far fewer than the rows. No
-    copy of the rows is made per scope. Sums of integer columns stay integers.
+    copy of the rows is made per scope. Sums of integer columns are ``int64``.
     """
     cols = [c for c in by_columns(by) if c in frame.columns]
     key_coded = [_codes(frame[c]) for c in keys]
@@ -397,8 +397,8 @@ def stacked_groupings(
     out = frame[keys].iloc[np.concatenate(reps)].reset_index(drop=True)
     for c in sums:
         total = np.concatenate(totals[c])
-        dtype = frame[c].to_numpy().dtype
-        out[c] = np.rint(total).astype(dtype) if np.issubdtype(dtype, np.integer) else total
+        whole = pd.api.types.is_integer_dtype(frame[c].dtype)  # as groupby: int64 sums
+        out[c] = np.rint(total).astype(np.int64) if whole else total
     out["group_code"] = group
     return labels, out
 

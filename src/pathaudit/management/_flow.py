@@ -297,7 +297,7 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     flow[~is_ic & exits] = flow_names.index("M exit")
     e = pd.DataFrame({"pid": exp["pid"], "track": exp["track"], "grade": exp["grade"],
                       "flow": pd.Categorical.from_codes(flow, categories=flow_names),
-                      "moves": (flow != 0).astype(np.int64),
+                      "moves": (flow != 0).astype(np.int8),
                       "person_years": exp["person_years"]}, copy=False)
     for c in by_columns(by):
         if c in exp.columns:

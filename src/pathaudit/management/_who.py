@@ -130,7 +130,7 @@ def who_switches(
          *(c for c in by_columns(by) if c in exp.columns and c not in merged)]))
     is_ic = (exp["track"] == "IC").to_numpy()
     ic = exp.loc[is_ic, keep]
-    ic["events"] = (exp["event"].to_numpy()[is_ic] == "switch_to_M").astype(np.int64)
+    ic["events"] = (exp["event"] == "switch_to_M").to_numpy()[is_ic].astype(np.int8)
     if merged:
         ic["episode"] = ic["episode"].to_numpy(dtype=np.int64)
         attrs = data.people[["employee_id", "episode"] + merged].assign(
