@@ -1448,3 +1448,33 @@ if __name__ == "__main__":  # the table of the healthy-vs-broken study, for any 
     both = pd.concat({k: flag_rates(v)["flagged"] for k, v in profiles.items()}, axis=1)
     both.loc[("all figure-draws", ""), :] = [v["flagged"].mean() for v in profiles.values()]
     print(both.round(3).to_string())
+
+
+def test_split_at_stall_cuts_each_row_at_its_threshold():
+    from pathaudit.management._stall import split_at_stall
+
+    rng = np.random.default_rng(11)
+    n = 300
+    ic = pd.DataFrame({
+        "pid": np.arange(n), "grade": rng.integers(2, 5, n),
+        "event": pd.Categorical(rng.choice(["none", "switch_to_M", "promotion"], n)),
+        "person_years": rng.uniform(0.01, 1, n), "time_in_spell": rng.uniform(0, 4, n)})
+    thr = rng.uniform(0, 4, n)
+    thr[rng.random(n) < 0.1] = np.nan  # no threshold: left out
+    pieces = split_at_stall(ic, thr)
+    assert list(pieces.columns) == ["pid", "grade", "event", "time_in_spell", "stalled",
+                                    "person_years", "switch"]
+    ok = np.isfinite(thr)
+    # the pieces of a row add up to it; progressing pieces come first, in row order
+    total = pieces.groupby("pid")["person_years"].sum()
+    assert np.allclose(total.to_numpy(), ic.loc[ok, "person_years"].to_numpy())
+    assert pieces["stalled"].is_monotonic_increasing
+    a, py = ic["time_in_spell"].to_numpy(), ic["person_years"].to_numpy()
+    for r in pieces.itertuples():
+        start, end = a[r.pid], a[r.pid] + py[r.pid]
+        expected = min(end, thr[r.pid]) - start if r.stalled == 0 else end - max(start, thr[r.pid])
+        assert r.person_years == pytest.approx(expected, abs=1e-12)
+    # a switch counts once, on the piece that ends the row
+    switched = ic.loc[ok & (ic["event"] == "switch_to_M").to_numpy(), "pid"]
+    assert pieces.groupby("pid")["switch"].sum().reindex(switched).eq(1).all()
+    assert pieces.loc[~pieces["pid"].isin(switched), "switch"].eq(0).all()

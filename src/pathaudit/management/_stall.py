@@ -221,20 +221,22 @@ def split_at_stall(exposure: pd.DataFrame, thresholds: np.ndarray) -> pd.DataFra
         the piece ends with an IC → M switch).
     """
     thr = np.asarray(thresholds, dtype=float)
-    keep = np.isfinite(thr)
-    e = exposure.loc[keep]
+    keep = np.flatnonzero(np.isfinite(thr))
     thr = thr[keep]
-    a = e["time_in_spell"].to_numpy(dtype=float)
-    py = e["person_years"].to_numpy(dtype=float)
-    b = a + py
-    sw = (e["event"] == "switch_to_M").to_numpy()
+    a = exposure["time_in_spell"].to_numpy(dtype=float)[keep]
+    b = a + exposure["person_years"].to_numpy(dtype=float)[keep]
+    sw = (exposure["event"] == "switch_to_M").to_numpy()[keep]
     before = np.clip(np.minimum(b, thr) - a, 0, None)
     after = np.clip(b - np.maximum(a, thr), 0, None)
     ends_stalled = b > thr
-    base = e.drop(columns=["person_years"])
-    p0 = base.assign(stalled=0, person_years=before, switch=(sw & ~ends_stalled).astype(int))
-    p1 = base.assign(stalled=1, person_years=after, switch=(sw & ends_stalled).astype(int))
-    out = pd.concat([p0.loc[before > 0], p1.loc[after > 0]], ignore_index=True)
+    first, second = before > 0, after > 0  # the progressing pieces, then the stalled ones
+    # one take of the rows (no copy per piece): progressing pieces first, then stalled
+    out = exposure.drop(columns=["person_years"]).iloc[
+        np.concatenate([keep[first], keep[second]])].reset_index(drop=True)
+    out["stalled"] = np.repeat(np.array([0, 1]), [int(first.sum()), int(second.sum())])
+    out["person_years"] = np.concatenate([before[first], after[second]])
+    out["switch"] = np.concatenate([(sw & ~ends_stalled)[first],
+                                    (sw & ends_stalled)[second]]).astype(int)
     return out
 
 
