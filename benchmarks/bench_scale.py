@@ -22,10 +22,11 @@ interpreters run one after the other, each reporting its own wall time, CPU time
    report are steps of their own). ``--core``: only pay parity, time to promotion, forced
    management and attrition, without charts and report.
 
-Prints one markdown table (audit / floor), the growth factor per tenfold step and the CPU
-seconds of every step. CPU time is the measure to read on a shared machine: wall time
-includes waiting for the cores. Every child's address space is capped at ``--limit-gb``
-(a step that runs out fails alone and is reported so).
+Prints one markdown table (audit / floor), the growth factor per tenfold step, and the CPU
+seconds and the peak resident memory so far (at its end) of every step. CPU time is the
+measure to read on a shared machine: wall time includes waiting for the cores. Every
+child's address space is capped at ``--limit-gb`` (a step that runs out fails alone and is
+reported so).
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ _AUDIT = textwrap.dedent(
     steps = []
     CORE = ("pay_parity", "time_to_promotion", "forced_management", "attrition")
     def tick(name):
-        steps.append((name, time.perf_counter(), time.process_time()))
         peak = {_PEAK}
+        steps.append((name, time.perf_counter(), time.process_time(), peak))
         print(f"step: {{{{name}}}} (peak so far {{{{peak:.2f}}}} GB)", file=sys.stderr, flush=True)
     t0, c0 = time.perf_counter(), time.process_time()
     tick("import")
@@ -100,7 +101,7 @@ _AUDIT = textwrap.dedent(
     summary = run_audit(data, {{out!r}}, **opts)
     tick("end")
     t1, c1 = time.perf_counter(), time.process_time()
-    times = {{{{a[0]: {{{{"wall": b[1] - a[1], "cpu": b[2] - a[2]}}}}
+    times = {{{{a[0]: {{{{"wall": b[1] - a[1], "cpu": b[2] - a[2], "peak_gb": b[3]}}}}
              for a, b in zip(steps, steps[1:])}}}}
     status = {{{{k: v["status"] for k, v in summary["analyses"].items()}}}}
     print(json.dumps({{{{"wall": t1 - t0, "cpu": c1 - c0, "peak_gb": {_PEAK},
@@ -227,14 +228,17 @@ def main(argv: list[str] | None = None) -> int:
             for s in a.get("steps", {}):
                 if s not in names:
                     names.append(s)
-    print("| step (CPU s) | " + " | ".join(f"{r['size']:,}" for r in rows) + " |")
-    print("|---|" + "---|" * len(rows))
-    for s in names:
-        cells = []
-        for r in rows:
-            vals = [a["steps"][s]["cpu"] for a in r["audit"] if s in a.get("steps", {})]
-            cells.append(_range(vals, ".2f") if vals else "")
-        print(f"| {s} | " + " | ".join(cells) + " |")
+    for what, key, fmt in (("CPU s", "cpu", ".2f"), ("peak GB at its end", "peak_gb", ".2f")):
+        print()
+        print(f"| step ({what}) | " + " | ".join(f"{r['size']:,}" for r in rows) + " |")
+        print("|---|" + "---|" * len(rows))
+        for s in names:
+            cells = []
+            for r in rows:
+                vals = [a["steps"][s][key] for a in r["audit"]
+                        if key in a.get("steps", {}).get(s, {})]
+                cells.append(_range(vals, fmt) if vals else "")
+            print(f"| {s} | " + " | ".join(cells) + " |")
     return 0
 
 
