@@ -146,6 +146,52 @@ def test_hand_built_cells(tmp_path):
         assert_same_cells(expected, got, keys)
 
 
+def test_hand_built_turnover_counts_on_every_engine(tmp_path):
+    """Month-end headcounts written out by hand: an interval counts on ``start <= e < stop``."""
+    from pathaudit.attrition._rates import turnover_counts, turnover_from_counts
+    from pathaudit.engines._cells import on_engine
+
+    ts = pd.to_datetime
+    ex = pd.DataFrame(
+        {
+            "employee_id": ["a", "b", "b", "c", "d"],
+            "track": ["IC", "IC", "M", "M", "IC"],
+            # a stops on Jan 31 (not counted that day); b starts on Jan 31 and switches on
+            # Mar 31; c is in February only; d covers the quarter
+            "start": ts(["2021-01-01", "2021-01-31", "2021-03-31", "2021-02-01", "2021-01-01"]),
+            "stop": ts(["2021-01-31", "2021-03-31", "2021-04-01", "2021-03-01", "2021-04-01"]),
+            "event": ["exit_voluntary", "switch_to_M", "censored", "exit_involuntary",
+                      "censored"],
+            "year": [2021] * 5,
+            "quarter": ["2021Q1"] * 5,
+        }
+    )
+    path = tmp_path / "exposure.parquet"
+    ex.to_parquet(path, index=False)
+    # headcounts on Jan 31, Feb 28, Mar 31: IC 2, 2, 1 (b, d; d); M 0, 1, 1 (c; b)
+    expected = {"IC": (5 / 3, 1, 0, 1, 3), "M": (2 / 3, 0, 1, 1, 2), "all": (7 / 3, 1, 1, 2, 4)}
+    reference = None
+    for engine in ("pandas", "duckdb"):  # Dask: the sample on a local cluster, below
+        counts = on_engine(ex if engine == "pandas" else path, engine, turnover_counts)
+        year, quarter = turnover_from_counts(
+            counts, history_start=pd.Timestamp("2021-01-01"), as_of=pd.Timestamp("2021-03-31"),
+            fiscal_year_start_month=1, alpha=0.05,
+        )
+        for table, period in ((year, "2021"), (quarter, "2021Q1")):
+            t = table.set_index(["period", "track", "kind"])
+            for track, (avg, vol, invol, exits, people) in expected.items():
+                rows = t.loc[(period, track)]
+                assert rows["average_headcount"].to_numpy() == pytest.approx([avg] * 3)
+                assert rows["exits"].to_dict() == {"all": exits, "involuntary": invol,
+                                                   "voluntary": vol}
+                assert (rows["n"] == people).all() and (rows["months"] == 3).all()
+                assert rows.loc["all", "turnover_rate"] == pytest.approx(100 * exits / avg)
+                assert rows.loc["all", "estimate"] == pytest.approx(400 * exits / avg)
+        if reference is None:
+            reference = quarter
+        assert_same_tables(reference, quarter, engine)
+
+
 def test_simulated_organisation_same_cells(tmp_path):
     data = random_org(n=1500, seed=4)
     ex = data.exposure
@@ -330,10 +376,12 @@ def test_engine_audit_command_writes_the_rate_based_audit(sample_parquet, tmp_pa
         if a["status"] == "not computed":
             assert "needs the pandas engine" in a["reason"]
     notes = {n["part"]: n["text"] for n in summary["analyses"]["attrition"]["notes"]}
-    for part in ("cox", "retention", "turnover", "post_switch"):
+    for part in ("cox", "retention", "post_switch"):
         assert "needs the pandas engine" in notes[part]
+    assert "turnover" not in notes and "turnover_quarterly" not in notes
     assert json.loads((out / "manifest.json").read_text())["extra"]["engine"] == "duckdb"
     assert (out / "tables" / "attrition__rate_ratio.csv").is_file()
+    assert (out / "tables" / "attrition__turnover_quarterly.csv").is_file()
     assert (out / "tables" / "study_panel__panel.csv").is_file()
     assert undocumented_keys(out) == []
     readme = (out / "README.txt").read_text()

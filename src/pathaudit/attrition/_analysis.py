@@ -57,6 +57,9 @@ from pathaudit.attrition._plots import (
 from pathaudit.attrition._rates import (
     FREQS,
     RATIO_COUNTS,
+    TURNOVER_ANALYSIS,
+    TURNOVER_DEFINITION,
+    TURNOVER_METHOD,
     exit_rates,
     rate_ratio,
     regretted,
@@ -547,29 +550,15 @@ def _frame_parts(
         )
 
     if want & {"turnover", "turnover_quarterly"}:
-        ty, tq = turnover(w, source, alpha)
-        turnover_def = (
-            "SHRM-style turnover rate (dashboard figure): exits in the period / average "
-            "headcount x 100, average headcount = mean of the headcounts on each month-end in "
-            "the period (people employed that day, by track held that day); estimate "
-            "annualised by 12 / months observed"
-        )
-        turnover_method = (
-            "count of exits and month-end headcounts; CI: exact Poisson treating average "
-            "headcount x months / 12 as person-years (approximate)"
-        )
-        if "turnover" in want:
-            out["turnover"] = make_result(
-                ty, analysis="Attrition: SHRM-style annual turnover rate (for HR dashboards)",
-                definition=turnover_def, method=turnover_method, population=population,
-                groups=["period", "track", "kind", "months"], **common,
-            )
-        if "turnover_quarterly" in want:
-            out["turnover_quarterly"] = make_result(
-                tq, analysis="Attrition: SHRM-style quarterly turnover rate, annualised",
-                definition=turnover_def, method=turnover_method, population=population,
-                groups=["period", "track", "kind", "months"], **common,
-            )
+        # the counts (narwhals group-bys, as on every engine), then the one definition
+        tables = dict(zip(TURNOVER_ANALYSIS, turnover(source, alpha), strict=True))
+        for part, table in tables.items():
+            if part in want:
+                out[part] = make_result(
+                    table, analysis=TURNOVER_ANALYSIS[part], definition=TURNOVER_DEFINITION,
+                    method=TURNOVER_METHOD, population=population,
+                    groups=["period", "track", "kind", "months"], **common,
+                )
 
     if "retention" in want:
         ret, curves, unknown = retention(w, source, alpha, not data.is_snapshot, group=group)

@@ -7,13 +7,15 @@ Turnover is the HR-dashboard figure: exits / average month-end headcount.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from pathaudit.attrition._frame import KINDS, count_people, epoch_days
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarters
-from pathaudit.errors import PathauditError
+from pathaudit.errors import ArgumentError, PathauditError
 from pathaudit.io.schema import TRACKS
 from pathaudit.stats import (
     adjust_pvalues,
@@ -112,67 +114,225 @@ def rate_ratio(rates: pd.DataFrame, groups: list[str], alpha: float) -> pd.DataF
     return t
 
 
-def turnover(
-    w: pd.DataFrame, data: AuditData, alpha: float
+TURNOVER_REASONS: tuple[str, ...] = tuple(dict.fromkeys(r for rs in KINDS.values() for r in rs))
+"""The end reasons turnover counts as exits (every reason of :data:`KINDS`)."""
+
+TURNOVER_COLUMNS: tuple[str, ...] = ("employee_id", "start", "stop", "track", "event",
+                                     "year", "quarter")
+"""Exposure columns :func:`turnover_counts` reads."""
+
+TURNOVER_DEFINITION = (
+    "SHRM-style turnover rate (dashboard figure): exits in the period / average "
+    "headcount x 100, average headcount = mean of the headcounts on each month-end in "
+    "the period (people employed that day, by track held that day); estimate "
+    "annualised by 12 / months observed"
+)
+"""Definition of the ``turnover`` and ``turnover_quarterly`` parts (every engine)."""
+
+TURNOVER_METHOD = (
+    "count of exits and month-end headcounts; CI: exact Poisson treating average "
+    "headcount x months / 12 as person-years (approximate)"
+)
+"""Method of the turnover parts."""
+
+TURNOVER_ANALYSIS: dict[str, str] = {
+    "turnover": "Attrition: SHRM-style annual turnover rate (for HR dashboards)",
+    "turnover_quarterly": "Attrition: SHRM-style quarterly turnover rate, annualised",
+}
+"""Title of each turnover part (its period: ``year``, ``quarter``)."""
+
+
+def _month_number(col: Any) -> Any:
+    """``12 x year + month - 1`` of a date column (a narwhals expression)."""
+    import narwhals as nw
+
+    return col.dt.year().cast(nw.Int64) * 12 + col.dt.month().cast(nw.Int64) - 1
+
+
+def turnover_counts(native: Any) -> dict[str, pd.DataFrame]:
+    """The counts turnover is computed from, as group-bys run on the table's own engine.
+
+    Written once in narwhals, like the person-time cells: the same expressions on a pandas
+    exposure table in memory, a DuckDB relation or a Dask frame reading canonical Parquet.
+    Only what every backend supports is used: indicator and month-number columns made with
+    ``with_columns``, then group-bys with ``len``, ``sum`` and ``n_unique``. What comes back
+    is small: one row per track and pair of months (an interval's start and stop), and one
+    per track and fiscal period.
+
+    Parameters
+    ----------
+    native
+        An exposure table (``schema.EXPOSURE``; at least :data:`TURNOVER_COLUMNS`) in any
+        backend narwhals reads.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``"headcount"``: ``track, start_month, stop_month, intervals``, the number of
+        exposure intervals per track whose ``start`` and ``stop`` fall in those months
+        (``12 x year + month - 1``): an interval is in the headcount of each month-end
+        ``e`` with ``start <= e < stop``. ``"year"`` and ``"quarter"``: ``track`` (``IC``,
+        ``M`` and ``all``, every row of the table), ``period`` (the fiscal period of the
+        interval, as text), ``people`` (distinct employees with an interval in it) and
+        ``exits_<kind>`` (intervals ended by an exit of each kind of :data:`KINDS`).
+        Missing track values form their own group (counted in ``all`` only).
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({
+    ...     "employee_id": ["a", "a", "b"], "track": ["IC", "IC", "M"],
+    ...     "start": pd.to_datetime(["2021-01-01", "2021-04-01", "2021-01-01"]),
+    ...     "stop": pd.to_datetime(["2021-04-01", "2021-05-10", "2021-06-01"]),
+    ...     "event": ["none", "exit_voluntary", "censored"], "year": [2021, 2021, 2021],
+    ...     "quarter": ["2021Q1", "2021Q2", "2021Q1"]})
+    >>> counts = turnover_counts(ex)
+    >>> counts["year"][["track", "period", "people", "exits_voluntary"]].values.tolist()
+    [['IC', '2021', 1, 1], ['M', '2021', 1, 0], ['all', '2021', 2, 1]]
+    """
+    import narwhals as nw
+
+    frame = nw.from_native(native)
+    missing = [c for c in TURNOVER_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ArgumentError(
+            f"The exposure table has no column {missing!r}; turnover needs "
+            f"{list(TURNOVER_COLUMNS)} (schema.EXPOSURE: write it with 'pathaudit load "
+            "--to-parquet')."
+        )
+    event = nw.col("event")
+    frame = frame.select(*TURNOVER_COLUMNS).with_columns(
+        *[(event == r).cast(nw.Int64).alias(f"ev_{r}") for r in TURNOVER_REASONS],
+        _month_number(nw.col("start")).alias("start_month"),
+        _month_number(nw.col("stop")).alias("stop_month"),
+    )
+
+    def collect(grouped: Any, keys: list[str]) -> pd.DataFrame:
+        grouped = grouped.sort(keys, nulls_last=True)
+        if isinstance(grouped, nw.LazyFrame):
+            grouped = grouped.collect(backend="pandas")
+        return grouped.to_pandas()
+
+    keys = ["track", "start_month", "stop_month"]
+    head = collect(frame.group_by(keys).agg(nw.len().alias("intervals")), keys)
+    out = {"headcount": pd.DataFrame({
+        "track": head["track"].astype(object).where(head["track"].notna(), None),
+        "start_month": head["start_month"].to_numpy(dtype=np.int64),
+        "stop_month": head["stop_month"].to_numpy(dtype=np.int64),
+        "intervals": head["intervals"].to_numpy(dtype=np.int64),
+    })}
+    aggs = [nw.col("employee_id").n_unique().alias("people"),
+            *[nw.col(f"ev_{r}").sum() for r in TURNOVER_REASONS]]
+    for freq in FREQS:
+        by_track = collect(frame.group_by(["track", freq]).agg(*aggs), ["track", freq])
+        by_track = by_track.loc[by_track["track"].notna().to_numpy()]
+        overall = collect(frame.group_by([freq]).agg(*aggs), [freq]).assign(track="all")
+        t = pd.concat([by_track, overall], ignore_index=True)
+        period = t[freq]
+        if freq == "year":
+            period = period.astype(np.int64)
+        table = pd.DataFrame({
+            "track": t["track"].astype(str).to_numpy(),
+            "period": period.astype(str).to_numpy(),
+            "people": t["people"].to_numpy(dtype=np.int64),
+        })
+        for kind, reasons in KINDS.items():
+            table[f"exits_{kind}"] = sum(
+                t[f"ev_{r}"].fillna(0).to_numpy(dtype=np.int64) for r in reasons
+            )
+        out[freq] = table
+    return out
+
+
+def turnover_from_counts(
+    counts: dict[str, pd.DataFrame],
+    *,
+    history_start: pd.Timestamp,
+    as_of: pd.Timestamp,
+    fiscal_year_start_month: int,
+    alpha: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """SHRM-style turnover: exits in a period / average month-end headcount, by track."""
-    first = data.history_start
-    last = data.as_of
-    month_ends = pd.date_range(first, last, freq="ME")
-    e = epoch_days(pd.Series(month_ends))
-    fq = fiscal_quarters(month_ends, data.fiscal_year_start_month)
-    n_m = len(e)
+    """SHRM-style turnover by fiscal year and quarter, from :func:`turnover_counts`.
+
+    The one definition of the figures, on every engine: the headcount on each month-end
+    from ``history_start`` to ``as_of`` is the number of intervals of the track covering it
+    (``start <= month-end < stop``); the average headcount of a period is the mean over its
+    month-ends; ``turnover_rate = 100 x exits / average headcount``, ``estimate`` that rate
+    x 12 / months (annualised). A track nobody held has no rows.
+
+    Parameters
+    ----------
+    counts
+        :func:`turnover_counts` of the exposure table.
+    history_start, as_of
+        The observed window (its month-ends are the headcount dates).
+    fiscal_year_start_month
+        First month of the fiscal year (the periods' labels).
+    alpha
+        1 - confidence level.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        By fiscal year and by quarter: ``period, track, kind, exits, average_headcount,
+        months, turnover_rate, estimate, ci_lower, ci_upper, n`` (people with time on the
+        track in the period).
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({
+    ...     "employee_id": ["a", "b"], "track": ["IC", "IC"],
+    ...     "start": pd.to_datetime(["2021-01-01", "2021-01-01"]),
+    ...     "stop": pd.to_datetime(["2021-02-15", "2021-04-01"]),
+    ...     "event": ["exit_voluntary", "censored"], "year": [2021, 2021],
+    ...     "quarter": ["2021Q1", "2021Q1"]})
+    >>> y, q = turnover_from_counts(
+    ...     turnover_counts(ex), history_start=pd.Timestamp("2021-01-01"),
+    ...     as_of=pd.Timestamp("2021-03-31"), fiscal_year_start_month=1, alpha=0.05)
+    >>> row = q.set_index(["track", "kind"]).loc[("IC", "voluntary")]
+    >>> float(row["average_headcount"]), float(row["turnover_rate"])
+    (1.3333333333333333, 75.0)
+    """
+    month_ends = pd.date_range(history_start, as_of, freq="ME")
+    fq = fiscal_quarters(month_ends, fiscal_year_start_month)
+    n_m = len(month_ends)
     tracks = list(TRACKS)
-    g = w["track"].cat.codes.to_numpy().astype(np.int64)
-    start = w["start_d"].to_numpy()
-    stop = w["stop_d"].to_numpy()
-    i0 = np.searchsorted(e, start, side="left")  # first month-end >= start
-    i1 = np.searchsorted(e, stop, side="left")  # first month-end >= stop (not covered)
+    head_cells = counts["headcount"]
+    g = pd.Index(tracks).get_indexer(head_cells["track"].to_numpy())
+    # month-ends are consecutive months: the first month-end >= a date is its month's
+    first = int(month_ends[0].year * 12 + month_ends[0].month - 1) if n_m else 0
+    i0 = np.clip(head_cells["start_month"].to_numpy(dtype=np.int64) - first, 0, n_m)
+    i1 = np.clip(head_cells["stop_month"].to_numpy(dtype=np.int64) - first, 0, n_m)
+    weight = head_cells["intervals"].to_numpy(dtype=np.int64)
     ok = g >= 0
     cells = len(tracks) * (n_m + 1)
     diff = (
-        np.bincount(g[ok] * (n_m + 1) + i0[ok], minlength=cells)
-        - np.bincount(g[ok] * (n_m + 1) + i1[ok], minlength=cells)
-    ).reshape(len(tracks), n_m + 1).astype(float)
+        np.bincount(g[ok] * (n_m + 1) + i0[ok], weights=weight[ok], minlength=cells)
+        - np.bincount(g[ok] * (n_m + 1) + i1[ok], weights=weight[ok], minlength=cells)
+    ).reshape(len(tracks), n_m + 1)
     head = np.cumsum(diff, axis=1)[:, :n_m]  # head[t, m]: people on track t at month-end m
     months = pd.DataFrame(
         {"year": fq["year"].to_numpy(dtype=np.int64).astype(str),
          "quarter": fq["quarter"].astype(str).to_numpy()}
     )
-    exit_rows = w.loc[w["ev_all"].to_numpy()]
-    exits = pd.DataFrame(
-        {"track": exit_rows["track"].astype(str).to_numpy(),
-         "year": exit_rows["year"].astype(str).to_numpy(),
-         "quarter": exit_rows["quarter"].astype(str).to_numpy(),
-         **{f"ev_{k}": exit_rows[f"ev_{k}"].to_numpy() for k in KINDS}}
-    )
     # a track nobody held in the window (one-track data) has no turnover rows
-    present = {str(t) for t in w["track"].unique()}
+    present = set(head_cells["track"].dropna().astype(str))
     heads = {**{t: head[i] for i, t in enumerate(tracks) if t in present},
              "all": head.sum(axis=0)}
     out = {}
     for freq in FREQS:
-        # people behind each figure: everyone with time on the track in the period
-        by_track = count_people(w, ["track", freq])
-        people = {"all": count_people(w, [freq])}
-        for t in tracks:
-            people[t] = (
-                by_track.xs(t, level=0) if t in by_track.index.get_level_values(0)
-                else pd.Series(dtype=np.int64)
-            )
-        for cnt in people.values():
-            cnt.index = cnt.index.astype(str)
         per = months[freq].to_numpy()
         labels, code = np.unique(per, return_inverse=True)
         n_months = np.bincount(code, minlength=len(labels))
         years = n_months / 12.0
+        period_counts = counts[freq]
         rows = []
         for track, hc in heads.items():
             avg = np.bincount(code, weights=hc, minlength=len(labels)) / n_months
-            sel = exits if track == "all" else exits.loc[exits["track"].to_numpy() == track]
+            sel = period_counts.loc[period_counts["track"].to_numpy() == track]
+            sel = sel.set_index("period").reindex(labels)
+            people = sel["people"].fillna(0).to_numpy(np.int64)
             for kind in KINDS:
-                counts = sel.loc[sel[f"ev_{kind}"].to_numpy(), freq].value_counts()
-                ex_n = counts.reindex(labels).fillna(0).to_numpy(dtype=float)
+                ex_n = sel[f"exits_{kind}"].fillna(0).to_numpy(dtype=float)
                 lo, hi = poisson_rate_ci(ex_n, avg * years, alpha=alpha)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     rate = np.where(avg > 0, PER * ex_n / avg, np.nan)
@@ -189,13 +349,25 @@ def turnover(
                             "estimate": rate / years,
                             "ci_lower": PER * lo,
                             "ci_upper": PER * hi,
-                            "n": people[track].reindex(labels).fillna(0).to_numpy(np.int64),
+                            "n": people,
                         }
                     )
                 )
         t = pd.concat(rows, ignore_index=True)
         out[freq] = t.sort_values(["period", "track", "kind"], ignore_index=True)
     return out["year"], out["quarter"]
+
+
+def turnover(data: AuditData, alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SHRM-style turnover of a loaded dataset: exits / average month-end headcount, by track.
+
+    :func:`turnover_counts` on its exposure table (pandas), then
+    :func:`turnover_from_counts`, as every engine does.
+    """
+    return turnover_from_counts(
+        turnover_counts(data.exposure), history_start=data.history_start, as_of=data.as_of,
+        fiscal_year_start_month=data.fiscal_year_start_month, alpha=alpha,
+    )
 
 
 def _latest_rating(

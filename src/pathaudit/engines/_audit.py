@@ -4,10 +4,11 @@ On DuckDB and Dask the person-level rows stay in Parquet; what comes back into m
 row per cell (track x grade, track x year, ...: :func:`~pathaudit.engines.person_time_cells`)
 and one per unit x quarter (:func:`~pathaudit.engines._panel.panel_counts`). The figures are
 then computed by the same functions as on pandas: attrition's ``exit_rates`` and
-``rate_ratio`` (Garwood and exact conditional intervals) and the study's
-``panel_from_counts``, published through the same result contract (``make_result``: k
-suppression). What needs person-level rows (curves, Cox models, matching) or is not yet
-computed from cells (month-end headcounts) is listed as not computed, with the reason.
+``rate_ratio`` (Garwood and exact conditional intervals), attrition's
+``turnover_from_counts`` on the engine's ``turnover_counts`` (month-end headcounts, exits
+and people by period) and the study's ``panel_from_counts``, published through the same
+result contract (``make_result``: k suppression). What needs person-level rows (curves, Cox
+models, matching) is listed as not computed, with the reason.
 """
 
 from __future__ import annotations
@@ -22,11 +23,21 @@ import pandas as pd
 from pathaudit.attrition import AttritionResult
 from pathaudit.attrition._analysis import BY_COLUMNS, ONE_TRACK_PARTS
 from pathaudit.attrition._leavers import LEAVER_SHARE_ONLY_SNAPSHOT
-from pathaudit.attrition._rates import FREQS, RATIO_COUNTS, exit_rates, rate_ratio
+from pathaudit.attrition._rates import (
+    FREQS,
+    RATIO_COUNTS,
+    TURNOVER_ANALYSIS,
+    TURNOVER_DEFINITION,
+    TURNOVER_METHOD,
+    exit_rates,
+    rate_ratio,
+    turnover_counts,
+    turnover_from_counts,
+)
 from pathaudit.attrition._result import MARGIN, attrition_thresholds
 from pathaudit.checks import check_alpha, check_choice
 from pathaudit.derived.calendar import fiscal_period_start
-from pathaudit.engines._cells import _check, person_time_cells
+from pathaudit.engines._cells import _check, on_engine, person_time_cells
 from pathaudit.engines._dataset import ParquetDataset
 from pathaudit.engines._panel import panel_counts
 from pathaudit.errors import ArgumentError, InputError
@@ -35,17 +46,17 @@ from pathaudit.io.schema import TRACKS
 from pathaudit.result import AnalysisResult, Note, Result, make_result
 from pathaudit.study._panel import PANEL_COLUMNS, panel_from_counts
 
-RATE_PARTS: tuple[str, ...] = ("rates", "rates_by", "rate_ratio", "rate_ratio_by", "over_time")
-"""The attrition parts computed on the cells by every engine."""
+RATE_PARTS: tuple[str, ...] = (
+    "rates", "rates_by", "rate_ratio", "rate_ratio_by", "over_time", "turnover",
+    "turnover_quarterly",
+)
+"""The attrition parts every engine computes from aggregated counts: the rate parts from the
+person-time cells, the turnover parts from ``turnover_counts``."""
 
 NEEDS_PANDAS = "needs the pandas engine: {what} (pathaudit audit EXPORT --map MAP)"
 """Reason of every part a non-pandas engine does not compute."""
 
 PERSON_LEVEL: dict[str, str] = {
-    "turnover": "its month-end headcounts are counted interval by interval (not yet from cells)",
-    "turnover_quarterly": (
-        "its month-end headcounts are counted interval by interval (not yet from cells)"
-    ),
     "retention": "Kaplan–Meier curves are fitted on person-level spells",
     "cox": "the Cox model is fitted on person-level intervals",
     "regretted": "each person's rating in force is matched to their intervals",
@@ -120,8 +131,9 @@ def engine_attrition(
     AttritionResult
         ``rates``, ``rates_by``, ``rate_ratio``, ``rate_ratio_by`` and ``over_time`` as
         :func:`pathaudit.attrition` computes them (same tables to rounding; people per
-        cell counted by the engine); every other part not computed, with the reason
-        (:data:`PERSON_LEVEL`).
+        cell counted by the engine), ``turnover`` and ``turnover_quarterly`` from the
+        engine's month-end headcounts, exits and people per period; every other part not
+        computed, with the reason (:data:`PERSON_LEVEL`).
 
     Examples
     --------
@@ -201,6 +213,17 @@ def engine_attrition(
         groups=["track", "period", "period_start", "kind"], complementary_by=["track", "kind"],
         freq=freq, **common,
     )
+    counts = on_engine(source, engine, turnover_counts)
+    tables = turnover_from_counts(
+        counts, history_start=ds.history_start, as_of=ds.as_of,
+        fiscal_year_start_month=ds.fiscal_year_start_month, alpha=alpha,
+    )
+    for part, table in zip(TURNOVER_ANALYSIS, tables, strict=True):
+        out[part] = make_result(
+            table, analysis=TURNOVER_ANALYSIS[part], definition=TURNOVER_DEFINITION,
+            method=TURNOVER_METHOD, population=POPULATION,
+            groups=["period", "track", "kind", "months"], **common,
+        )
     return AttritionResult(
         **out,  # type: ignore[arg-type]  # the parts by name
         notes=tuple(notes),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,8 @@ CELLS_DEFINITION = (
 """The definition of the person-time cells (numerator, denominator, population)."""
 
 _NEEDED = ("employee_id", "person_years", "event")
+
+T = TypeVar("T")
 
 
 def _check(engine: str, keys: Sequence[str]) -> None:
@@ -115,15 +117,33 @@ def person_time_cells(
     """
     keys = list(keys)
     _check(engine, keys)
+    return on_engine(source, engine, lambda native: cells_narwhals(native, keys))
+
+
+def on_engine(
+    source: AuditData | pd.DataFrame | str | Path, engine: str, run: Callable[[Any], T]
+) -> T:
+    """``run(native)`` on the exposure table of ``source`` as ``engine``'s own frame.
+
+    ``native`` is the pandas table in memory (``engine="pandas"``), or a DuckDB relation or
+    Dask frame scanning the canonical Parquet (as :func:`person_time_cells` reads it); Dask's
+    notices about its own code are silenced while ``run`` runs.
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({"employee_id": ["a", "b"]})
+    >>> on_engine(ex, "pandas", len)
+    2
+    """
     if engine == "pandas":
-        return cells_narwhals(_as_frame(source), keys)
+        return run(_as_frame(source))
     path = _exposure_path(source)
     with _quiet_dask():
         import narwhals as nw
 
-        backend: Any = engine  # "duckdb" or "dask", checked above
+        backend: Any = engine  # "duckdb" or "dask", checked by the caller
         native = nw.scan_parquet(str(path), backend=backend).to_native()
-        return cells_narwhals(native, keys)
+        return run(native)
 
 
 def _as_frame(source: AuditData | pd.DataFrame | str | Path) -> pd.DataFrame:
