@@ -529,7 +529,7 @@ def test_a_new_analysis_appears_by_declaring_its_headline(sample_data):
 def _assert_cut_equals_derivation(data, end):
     """A quarter end's spells and exposure cut from the whole extract's are exactly those
     derived again from the history cut at that date."""
-    from pathaudit.report._asof import at_quarter_end
+    from pathaudit.derived._cut import at_quarter_end
 
     at = at_quarter_end(data, end)
     cut_spells, cut_exposure = at.spells, at.exposure

@@ -31,7 +31,7 @@ import pandas as pd
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
 from pathaudit.errors import ArgumentError, NeedsHistoryError
-from pathaudit.report._asof import at_quarter_end
+from pathaudit.derived._cut import at_quarter_end
 from pathaudit.report._format import unit_kind
 from pathaudit.result import AnalysisResult
 
@@ -214,7 +214,7 @@ def compute_trends(
 ) -> pd.DataFrame:
     """The primary figures as of each quarter end (see the module docstring).
 
-    One dataset per quarter end (:func:`~pathaudit.report._asof.at_quarter_end`: its
+    One dataset per quarter end (:func:`~pathaudit.derived._cut.at_quarter_end`: its
     spells and exposure cut from the whole extract's) is shared by the analyses recomputed
     there. ``current`` are the analyses as of the last quarter end
     (page 1): their primary figures are that quarter's points where the trend computes
@@ -225,7 +225,7 @@ def compute_trends(
     changed = {spec.analysis: population_changes(data, quarters, spec.population)
                for spec in TREND_SPECS.values()}
     for i, (label, end) in enumerate(quarters):
-        # spells and exposure cut from the whole extract's, not derived again (_asof)
+        # spells and exposure cut from the whole extract's, not derived again (derived._cut)
         at = data if end == data.as_of else at_quarter_end(data, end)
         last = i == len(quarters) - 1
         for spec in TREND_SPECS.values():
