@@ -177,6 +177,7 @@ def _write_all(
             "notes": [{"kind": n.kind, "part": n.part, "text": n.text} for n in result.notes],
             "warnings": sorted({str(w.message) for w in caught}),
         }
+        _release(data, [a for a in ANALYSES[ANALYSES.index(name) + 1 :] if a in chosen])
     if charts:
         tell("charts")
         for result in results.values():
@@ -206,6 +207,30 @@ def _write_all(
             build_report(data, results=reuse, seed=seed).write(out / REPORT)
     (out / README).write_text(readme_text(out), encoding="utf-8")
     return summary
+
+
+_CROSS_SECTION = ("pay_parity", "forced_management", "eu_pay_transparency", "uk_gender_pay_gap")
+_CACHE_USERS: dict[str, tuple[str, ...]] = {
+    "state": _CROSS_SECTION,
+    "history_record_order": _CROSS_SECTION,
+    "designed_tops": _CROSS_SECTION,
+    "realised_tops": _CROSS_SECTION,
+    "designed_overall": _CROSS_SECTION,
+    "management": ("forced_management",),
+}
+"""Derived tables (``data.derived`` keys, or a key's first item) released once no analysis
+still to run reads them; any other derived table is kept. A table released and read again
+(by the report) is derived again, the same."""
+
+
+def _release(data: AuditData, later: Sequence[str]) -> None:
+    """Drop the derived tables of :data:`_CACHE_USERS` that no analysis in ``later`` reads."""
+    cache = data.__dict__.get("_derived", {})
+    for key in list(cache):
+        family = key[0] if isinstance(key, tuple) and key else key
+        users = _CACHE_USERS.get(family) if isinstance(family, str) else None
+        if users is not None and not set(users) & set(later):
+            del cache[key]
 
 
 def _analysis_options(data: AuditData) -> dict[str, dict[str, Any]]:

@@ -183,7 +183,7 @@ class _Prepared:
     stop: np.ndarray
     tenure_days: np.ndarray
     is_ic: np.ndarray
-    exit_reason: np.ndarray  # end reason where it is an exit, else ""
+    exit_code: np.ndarray  # int8: 1 + position in EXIT_REASONS where it is an exit, else 0
     unit: np.ndarray
     units: np.ndarray
     grade: np.ndarray
@@ -200,15 +200,19 @@ def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
     uniq = np.asarray(uniq, dtype=object)
     rank_of = np.empty(len(uniq), dtype=np.int64)
     rank_of[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
-    pid_all = rank_of[codes]  # rank of the ID among sorted IDs: independent of row order
-    ep = exposure["episode"].to_numpy(dtype=np.int64)
-    start = _days(exposure["start"])
-    stop = _days(exposure["stop"])
+    # held for the whole audit (shared by management and attrition): IDs, episodes, days
+    # and units in 32 bits, the exit reason as an 8-bit code (no array of strings)
+    pid_all = rank_of[codes].astype(np.int32)  # rank of the ID among sorted IDs
+    ep = exposure["episode"].to_numpy(dtype=np.int32)
+    start = _days(exposure["start"]).astype(np.int32)
+    stop = _days(exposure["stop"]).astype(np.int32)
     order = np.lexsort((start, ep, pid_all))
     pid, ep, start, stop = pid_all[order], ep[order], start[order], stop[order]
-    is_exit = exposure["event"].isin(EXIT_REASONS).to_numpy(dtype=bool)[order]
-    reason = np.full(len(order), "", dtype=object)
-    reason[is_exit] = exposure["event"].to_numpy(dtype=object)[order[is_exit]]
+    del pid_all
+    event = exposure["event"].astype("category")  # no copy when it is one already
+    per_cat = pd.Index(list(EXIT_REASONS)).get_indexer(event.cat.categories) + 1
+    # a missing event (code -1) takes the last entry: 0
+    exit_code = np.r_[per_cat, 0].astype(np.int8)[event.cat.codes.to_numpy()[order]]
     unit, units = pd.factorize(exposure["org_unit"].fillna(UNKNOWN_UNIT).to_numpy()[order])
     grade = exposure["grade"].to_numpy(dtype=float, na_value=np.nan)[order]
     nxt = np.zeros(len(order), dtype=bool)
@@ -222,10 +226,10 @@ def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
         stop=stop,
         tenure_days=np.rint(
             exposure["tenure"].to_numpy(dtype=float)[order] * DAYS_PER_YEAR
-        ).astype(np.int64),
+        ).astype(np.int32),
         is_ic=(exposure["track"] == "IC").to_numpy(dtype=bool)[order],
-        exit_reason=reason,
-        unit=unit.astype(np.int64),
+        exit_code=exit_code,
+        unit=unit.astype(np.int32),
         units=np.asarray(units, dtype=object),
         grade=np.nan_to_num(grade, nan=-1).astype(np.int64),
         next_contiguous=nxt,
@@ -401,7 +405,7 @@ def _matched(
         {
             "set_id": r_set,
             "employee_id": pd.array(prep.names[prep.pid[r_row]], dtype="string"),
-            "episode": prep.episode[r_row],
+            "episode": prep.episode[r_row].astype(np.int64),
             "switched": r_sw,
             "switch_date": pd.to_datetime(d, unit="D"),
             "grade": pd.arrays.IntegerArray(grade[si][r_set].astype(np.int64),
@@ -436,11 +440,11 @@ def _switches(prep: _Prepared, on_left: np.ndarray) -> _Switches:
     is_sw[:-1] = prep.next_contiguous[:-1] & on_left[:-1] & ~on_left[1:]
     si = np.flatnonzero(is_sw)
     si = si[np.lexsort((episode[si], pid[si], stop[si]))]
-    sw_d = stop[si]
+    sw_d = stop[si].astype(np.int64)
     first_switch = np.full(len(prep.names), np.iinfo(np.int64).max)
     np.minimum.at(first_switch, pid[si], sw_d)
-    return _Switches(rows=si, date=sw_d, tenure=prep.tenure_days[si] + (stop[si] - start[si]),
-                     first=first_switch)
+    tenure = (prep.tenure_days[si] + (stop[si] - start[si])).astype(np.int64)
+    return _Switches(rows=si, date=sw_d, tenure=tenure, first=first_switch)
 
 
 def _candidates(
@@ -576,8 +580,8 @@ def _follow_up_ends(
     last[:-1] = (pid[1:] != pid[:-1]) | (prep.episode[1:] != prep.episode[:-1])
     ep_last = np.flatnonzero(last)
     end_idx = ep_last[np.searchsorted(ep_last, r_row, side="left")]
-    end_ep = stop[end_idx]
-    reason_ep = prep.exit_reason[end_idx]
+    end_ep = stop[end_idx].astype(np.int64)
+    reason_ep = np.asarray(("",) + tuple(EXIT_REASONS), dtype=object)[prep.exit_code[end_idx]]
     horizon = (
         (pd.to_datetime(d, unit="D") + pd.DateOffset(months=horizon_months))
         .to_numpy(dtype="datetime64[D]")
