@@ -136,7 +136,11 @@ def _child_code(mode: str, folder: Path, memory_limit: str = "") -> str:
         f"folder = Path({str(folder)!r})\n"
     )
     if memory_limit and mode.startswith("duckdb"):
-        head += f"import duckdb\nduckdb.execute(\"SET memory_limit='{memory_limit}'\")\n"
+        spill = folder.parent / f"{folder.name}-duckdb-spill"
+        head += (
+            f"import duckdb\nduckdb.execute(\"SET memory_limit='{memory_limit}'\")\n"
+            f"duckdb.execute(\"SET temp_directory='{spill}'\")\n"
+        )
     tail = (
         "t1, c1 = time.perf_counter(), time.process_time()\n"
         'print(json.dumps({"wall": t1 - t0, "cpu": c1 - c0, "spells": len(sp), "rows": len(ex),'
@@ -191,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--limit-gb", type=float, default=6.0)
     parser.add_argument("--modes", nargs="*", default=list(_RUN))
-    parser.add_argument("--memory-limit", default="", help="DuckDB's memory_limit, e.g. 4GB")
+    parser.add_argument(
+        "--memory-limit", default="", help="DuckDB's memory_limit, e.g. 2GB (spilling beside DIR)"
+    )
     parser.add_argument("--folder", type=Path, default=None, help="canonical folder to run on")
     args = parser.parse_args(argv)
     folder = args.folder or args.work / "canonical"
