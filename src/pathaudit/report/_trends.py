@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
+from pathaudit.derived._cut import at_quarter_end
 from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
 from pathaudit.errors import ArgumentError, NeedsHistoryError
-from pathaudit.derived._cut import at_quarter_end
 from pathaudit.report._format import unit_kind
 from pathaudit.result import AnalysisResult
 
