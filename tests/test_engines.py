@@ -211,7 +211,7 @@ def test_canonical_parquet_reads_back(sample_data, sample_parquet):
 
 def test_engine_errors_say_what_to_do(sample_data, tmp_path):
     with pytest.raises(ArgumentError, match="engine must be one of"):
-        person_time_cells(sample_data, engine="spark")
+        person_time_cells(sample_data, engine="polars")
     with pytest.raises(ArgumentError, match="read canonical Parquet"):
         person_time_cells(sample_data, engine="duckdb")
     with pytest.raises(ArgumentError, match="--to-parquet"):

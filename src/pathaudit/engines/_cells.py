@@ -27,6 +27,15 @@ ENGINES: tuple[str, ...] = ("pandas", "duckdb", "dask")
 (out of core, reading canonical Parquet) and Dask (a local or remote ``dask.distributed``
 cluster, reading canonical Parquet)."""
 
+SPARK = "spark"
+"""Spark, through narwhals' PySpark backend: ``pyspark`` and a Java runtime installed by the
+user (not a dependency of pathaudit, not offered by ``pathaudit audit --engine``)."""
+
+CELL_ENGINES: tuple[str, ...] = (*ENGINES, SPARK)
+"""Engines of :func:`person_time_cells` and :func:`on_engine`: :data:`ENGINES` and Spark."""
+
+_NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
+
 CELL_KEYS: tuple[str, ...] = ("track", "grade", "org_unit", "year")
 """Default key columns of a cell."""
 
@@ -60,11 +69,12 @@ _NEEDED = ("employee_id", "person_years", "event")
 T = TypeVar("T")
 
 
-def _check(engine: str, keys: Sequence[str]) -> None:
-    if engine not in ENGINES:
+def _check(engine: str, keys: Sequence[str], engines: Sequence[str] = ENGINES) -> None:
+    if engine not in engines:
+        others = "', '".join(e for e in engines if e != "pandas")
         raise ArgumentError(
-            f"engine must be one of {list(ENGINES)}; got {engine!r}. Use 'pandas' for data in "
-            "memory, 'duckdb' or 'dask' for canonical Parquet (pathaudit load --to-parquet)."
+            f"engine must be one of {list(engines)}; got {engine!r}. Use 'pandas' for data in "
+            f"memory, '{others}' for canonical Parquet (pathaudit load --to-parquet)."
         )
     if not keys or len(set(keys)) != len(keys):
         raise ArgumentError(f"keys must name distinct columns; got {list(keys)!r}.")
@@ -75,6 +85,7 @@ def person_time_cells(
     keys: Sequence[str] = CELL_KEYS,
     *,
     engine: str = "pandas",
+    session: Any = None,
 ) -> pd.DataFrame:
     """Person-years, events and people per cell of ``keys``, on the engine asked for.
 
@@ -92,7 +103,12 @@ def person_time_cells(
         ``"pandas"`` (in memory), ``"duckdb"`` (out of core) or ``"dask"`` (the current
         ``dask.distributed`` client if one is running, else Dask's local scheduler). All
         three run the same narwhals expressions (:func:`cells_narwhals`); DuckDB and Dask
-        need their optional extra (``pathaudit[duckdb]``, ``pathaudit[dask]``).
+        need their optional extra (``pathaudit[duckdb]``, ``pathaudit[dask]``). ``"spark"``
+        runs them through narwhals' PySpark backend, reading canonical Parquet; it needs
+        ``pyspark`` and a Java runtime, which pathaudit does not install.
+    session
+        Spark only: the ``pyspark.sql.SparkSession`` to read with (default: the active
+        session, else a local one, ``local[*]``, kept for the rest of the process).
 
     Returns
     -------
@@ -104,7 +120,8 @@ def person_time_cells(
     Raises
     ------
     ArgumentError
-        For an unknown engine, repeated keys or a key the exposure table lacks.
+        For an unknown engine, repeated keys, a key the exposure table lacks, a ``session``
+        without ``engine="spark"``, or Spark asked for without ``pyspark`` installed.
 
     Examples
     --------
@@ -116,18 +133,23 @@ def person_time_cells(
     ['track', 'year', 'person_years', 'people']
     """
     keys = list(keys)
-    _check(engine, keys)
-    return on_engine(source, engine, lambda native: cells_narwhals(native, keys))
+    _check(engine, keys, CELL_ENGINES)
+    return on_engine(source, engine, lambda native: cells_narwhals(native, keys), session=session)
 
 
 def on_engine(
-    source: AuditData | pd.DataFrame | str | Path, engine: str, run: Callable[[Any], T]
+    source: AuditData | pd.DataFrame | str | Path,
+    engine: str,
+    run: Callable[[Any], T],
+    *,
+    session: Any = None,
 ) -> T:
     """``run(native)`` on the exposure table of ``source`` as ``engine``'s own frame.
 
     ``native`` is the pandas table in memory (``engine="pandas"``), or a DuckDB relation or
-    Dask frame scanning the canonical Parquet (as :func:`person_time_cells` reads it); Dask's
-    notices about its own code are silenced while ``run`` runs.
+    Dask frame scanning the canonical Parquet (as :func:`person_time_cells` reads it), or a
+    Spark DataFrame (``engine="spark"``, read with ``session``: see :func:`person_time_cells`);
+    Dask's and PySpark's notices about their own code are silenced while ``run`` runs.
 
     Examples
     --------
@@ -135,15 +157,70 @@ def on_engine(
     >>> on_engine(ex, "pandas", len)
     2
     """
+    if session is not None and engine != SPARK:
+        raise ArgumentError(
+            f"session is a SparkSession for engine='spark'; got engine={engine!r}. Leave "
+            "session out, or pass engine='spark'."
+        )
     if engine == "pandas":
         return run(_as_frame(source))
     path = _exposure_path(source)
+    if engine == SPARK:
+        return _on_spark(path, run, session)
     with _quiet_dask():
         import narwhals as nw
 
         backend: Any = engine  # "duckdb" or "dask", checked by the caller
         native = nw.scan_parquet(str(path), backend=backend).to_native()
         return run(native)
+
+
+def _on_spark(path: Path, run: Callable[[Any], T], session: Any) -> T:
+    """``run`` on a Spark DataFrame of the exposure Parquet (see :func:`on_engine`).
+
+    Spark cannot read nanosecond timestamps (pandas' default in Parquet): they are read as
+    integers (``spark.sql.legacy.parquet.nanosAsLong``, set on the session while ``run``
+    runs) and turned into their UTC calendar date, which is what a canonical date is.
+    """
+    try:
+        from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
+    except ImportError as err:
+        raise ArgumentError(
+            "engine='spark' needs pyspark and a Java runtime (17 or newer), which pathaudit "
+            "does not install: 'pip install pyspark' and a JRE, or use engine='duckdb'."
+        ) from err
+    if session is None:
+        session = SparkSession.builder.master("local[*]").appName("pathaudit").getOrCreate()
+    elif not isinstance(session, SparkSession):
+        raise ArgumentError(f"session must be a pyspark.sql.SparkSession; got {type(session)!r}.")
+    import narwhals as nw
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = min(path.parent.glob(path.name)) if path.name == "*.parquet" else path
+    schema = pq.read_schema(first)
+    nanos = [f.name for f in schema if pa.types.is_timestamp(f.type) and f.type.unit == "ns"]
+    before = session.conf.get(_NANOS_AS_LONG, None)
+    day_ns = 86_400 * 10**9
+    with _quiet_dask():
+        try:
+            if nanos:
+                session.conf.set(_NANOS_AS_LONG, "true")
+            native = nw.scan_parquet(str(path), backend="pyspark", session=session).to_native()
+            if nanos:
+                native = native.withColumns(
+                    {
+                        c: F.date_from_unix_date(F.floor(F.col(c) / day_ns).cast("int"))
+                        for c in nanos
+                    }
+                )
+            return run(native)
+        finally:
+            if before is None:
+                session.conf.unset(_NANOS_AS_LONG)
+            else:
+                session.conf.set(_NANOS_AS_LONG, before)
 
 
 def _as_frame(source: AuditData | pd.DataFrame | str | Path) -> pd.DataFrame:
@@ -158,8 +235,8 @@ def _as_frame(source: AuditData | pd.DataFrame | str | Path) -> pd.DataFrame:
 def _exposure_path(source: Any) -> Path:
     if not isinstance(source, str | Path):
         raise ArgumentError(
-            "The duckdb and dask engines read canonical Parquet: pass the folder written by "
-            f"'pathaudit load --to-parquet' or an exposure Parquet path; got {type(source)!r}."
+            "The duckdb, dask and spark engines read canonical Parquet: pass the folder written "
+            f"by 'pathaudit load --to-parquet' or an exposure Parquet path; got {type(source)!r}."
         )
     path = Path(source)
     if path.is_dir() and (path / "exposure.parquet").exists():
@@ -246,12 +323,20 @@ def cells_narwhals(native: Any, keys: Sequence[str]) -> pd.DataFrame:
 
 @contextmanager
 def _quiet_dask() -> Iterator[None]:
-    """Silence two third-party notices about their own code, not the user's.
+    """Silence third-party notices about their own code, not the user's.
 
     narwhals says its Dask support moves to a separate package; Dask's Parquet reader calls
-    a pandas method pandas 3.1 deprecates (``reset_index(inplace=True)``).
+    a pandas method pandas 3.1 deprecates (``reset_index(inplace=True)``); PySpark says it
+    does not yet fully support pandas 3, and its ``toPandas`` passes ``astype`` the ``copy``
+    keyword pandas 3 deprecates (the Spark tests compare the cells with pandas').
     """
     with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
+        warnings.filterwarnings(
+            "ignore", message="The copy keyword is deprecated", module=r"pyspark\."
+        )
         warnings.filterwarnings("ignore", message="Dask support is moving", category=FutureWarning)
         warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.reset_index")
         yield
