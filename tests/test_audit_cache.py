@@ -30,8 +30,10 @@ def test_cross_section_tables_are_released_before_attrition_and_the_design_kept(
     # management's current states, record order, ladder tops and work tables are gone ...
     for family in ("state", "history_record_order", "designed_tops", "management"):
         assert family not in before_attrition, family
-    # ... the matched design and the exposure it was built from are kept for attrition
-    for family in ("post_switch_matched", "matching_prepared", "exposure", "spells"):
+    # ... and the sorted arrays the matched design was built from (attrition derives them
+    # again for its M->IC design, after its Cox model); the IC->M design is kept
+    assert "matching_prepared" not in before_attrition
+    for family in ("post_switch_matched", "exposure", "spells"):
         assert family in before_attrition, family
     # after the last analysis nothing of the released families is left
     assert not _families(data) & {"state", "management", "history_record_order"}

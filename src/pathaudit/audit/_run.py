@@ -217,10 +217,14 @@ _CACHE_USERS: dict[str, tuple[str, ...]] = {
     "realised_tops": _CROSS_SECTION,
     "designed_overall": _CROSS_SECTION,
     "management": ("forced_management",),
+    # attrition reads it again only for the M->IC design, built after its Cox model: derived
+    # again then, it is not held through that fit (0.77 GB at 1,000,000 people)
+    "matching_prepared": ("forced_management",),
 }
 """Derived tables (``data.derived`` keys, or a key's first item) released once no analysis
-still to run reads them; any other derived table is kept. A table released and read again
-(by the report) is derived again, the same."""
+still to run reads them (or, as noted, derived again later at a lower peak); any other
+derived table is kept. A table released and read again (by the report) is derived again,
+the same."""
 
 
 def _release(data: AuditData, later: Sequence[str]) -> None:
