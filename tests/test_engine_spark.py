@@ -129,3 +129,56 @@ def test_spark_arguments_say_what_to_do(canonical):
         person_time_cells(folder, ["track"], engine="spark", session=object())
     with pytest.raises(ArgumentError, match="canonical Parquet"):
         person_time_cells(ex, ["track"], engine="spark")
+
+
+def hand_built_exposure() -> pd.DataFrame:
+    """IC moves out, hires, a rehire and a row without a unit (test_engines.py's case)."""
+    rows = [
+        # person, episode, start, stop, unit, track, tenure, event
+        ("a", 0, "2021-01-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired into x
+        ("a", 0, "2021-04-01", "2021-05-15", "y", "IC", 0.25, "none"),  # IC move x -> y
+        ("a", 0, "2021-05-15", "2021-07-01", "y", "M", 0.37, "none"),  # switch, same unit
+        ("a", 0, "2021-07-01", "2021-08-01", "z", "M", 0.5, "exit_voluntary"),  # M moves: no
+        ("b", 0, "2021-01-01", "2021-02-01", "x", "IC", 3.0, "none"),  # not a hire
+        ("b", 0, "2021-02-01", "2021-04-01", None, "IC", 3.1, "none"),  # unit unknown
+        ("b", 0, "2021-04-01", "2021-06-01", "y", "IC", 3.2, "exit_involuntary"),  # a move
+        ("c", 0, "2021-02-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired
+        ("c", 1, "2021-06-01", "2021-07-01", "y", "IC", 0.0, "none"),  # rehired: a hire
+    ]
+    columns = ["employee_id", "episode", "start", "stop", "org_unit", "track", "tenure", "event"]
+    ex = pd.DataFrame(rows, columns=columns)
+    ex["start"], ex["stop"] = pd.to_datetime(ex["start"]), pd.to_datetime(ex["stop"])
+    ex["person_years"] = (ex["stop"] - ex["start"]).dt.days / 365.25
+    ex["quarter"] = ex["start"].dt.year.astype(str) + "Q" + ex["start"].dt.quarter.astype(str)
+    return ex
+
+
+def test_study_panel_counts_same_on_spark(sample_data, canonical, spark, tmp_path):
+    """The study panel's unit x quarter counts (ordered window ``shift(-1).over``) on Spark.
+
+    The sample has hires but no IC moving unit; the hand-built table has both, and a row
+    without a unit between two units (which Spark's ordered window counts, as pandas does).
+    """
+    from types import SimpleNamespace
+
+    from pathaudit.engines._panel import panel_counts_narwhals
+    from pathaudit.study._panel import unit_quarter_counts
+
+    folder, _ = canonical
+    ex = hand_built_exposure()
+    ex.to_parquet(tmp_path / "exposure.parquet", index=False)
+    cases = [
+        (sample_data, folder),
+        (SimpleNamespace(exposure=ex, fiscal_year_start_month=1), tmp_path),
+    ]
+    for data, source in cases:
+        fy = data.fiscal_year_start_month
+        reference, why = unit_quarter_counts(data)
+        reference = reference.sort_values(["org_unit", "q"], ignore_index=True)
+        counts, left_out = on_engine(
+            source, "spark", lambda native, fy=fy: panel_counts_narwhals(native, fy), session=spark
+        )
+        assert_same_tables(reference, counts, f"spark panel counts ({source.name})")
+        assert left_out == why
+        assert reference["hires"].sum() > 0
+    assert reference["ic_moves_out"].sum() == 2 and reference["hires"].sum() == 3
