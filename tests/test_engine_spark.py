@@ -150,6 +150,7 @@ def hand_built_exposure() -> pd.DataFrame:
     ex["start"], ex["stop"] = pd.to_datetime(ex["start"]), pd.to_datetime(ex["stop"])
     ex["person_years"] = (ex["stop"] - ex["start"]).dt.days / 365.25
     ex["quarter"] = ex["start"].dt.year.astype(str) + "Q" + ex["start"].dt.quarter.astype(str)
+    ex["year"] = ex["start"].dt.year
     return ex
 
 
@@ -166,7 +167,9 @@ def test_study_panel_counts_same_on_spark(sample_data, canonical, spark, tmp_pat
 
     folder, _ = canonical
     ex = hand_built_exposure()
-    ex.to_parquet(tmp_path / "exposure.parquet", index=False)
+    # microsecond timestamps, as a pipeline of one's own may write them (Spark reads them as
+    # they are; the sample's are nanoseconds, read as dates)
+    ex.to_parquet(tmp_path / "exposure.parquet", index=False, coerce_timestamps="us")
     cases = [
         (sample_data, folder),
         (SimpleNamespace(exposure=ex, fiscal_year_start_month=1), tmp_path),
@@ -182,3 +185,15 @@ def test_study_panel_counts_same_on_spark(sample_data, canonical, spark, tmp_pat
         assert left_out == why
         assert reference["hires"].sum() > 0
     assert reference["ic_moves_out"].sum() == 2 and reference["hires"].sum() == 3
+    # turnover's month-end headcounts read the microsecond dates
+    settings = {
+        "history_start": pd.Timestamp("2021-01-01"),
+        "as_of": pd.Timestamp("2021-09-30"),
+        "fiscal_year_start_month": 1,
+        "alpha": 0.05,
+    }
+    on_spark = turnover_from_counts(on_engine(tmp_path, "spark", turnover_counts), **settings)
+    on_pandas = turnover_from_counts(turnover_counts(ex), **settings)
+    for a, b, name in zip(on_pandas, on_spark, ("turnover", "turnover_quarterly"), strict=True):
+        assert (a["average_headcount"] > 0).any()
+        assert_same_tables(a, b, f"{name} from microsecond dates")
