@@ -71,10 +71,11 @@ T = TypeVar("T")
 
 def _check(engine: str, keys: Sequence[str], engines: Sequence[str] = ENGINES) -> None:
     if engine not in engines:
-        others = "', '".join(e for e in engines if e != "pandas")
+        others = [repr(e) for e in engines if e != "pandas"]
+        parquet = " or ".join([", ".join(others[:-1]), others[-1]] if len(others) > 1 else others)
         raise ArgumentError(
             f"engine must be one of {list(engines)}; got {engine!r}. Use 'pandas' for data in "
-            f"memory, '{others}' for canonical Parquet (pathaudit load --to-parquet)."
+            f"memory, {parquet} for canonical Parquet (pathaudit load --to-parquet)."
         )
     if not keys or len(set(keys)) != len(keys):
         raise ArgumentError(f"keys must name distinct columns; got {list(keys)!r}.")
