@@ -56,11 +56,14 @@ from pathaudit.attrition._plots import (
 )
 from pathaudit.attrition._rates import (
     FREQS,
+    RATE_METHOD,
+    RATE_POPULATION,
     RATIO_COUNTS,
     TURNOVER_ANALYSIS,
     TURNOVER_DEFINITION,
     TURNOVER_METHOD,
     exit_rates,
+    rate_part_texts,
     rate_ratio,
     regretted,
     turnover,
@@ -491,48 +494,33 @@ def _frame_parts(
     grp = [group] if group else []
     out: dict[str, Result] = {}
     common: dict[str, Any] = {"data": data, "alpha": alpha, "k": k}
-    definition_rate = (
-        "exits (by kind: voluntary, involuntary, all incl. other) per 100 person-years of "
-        "employment, person-time and exits attributed to the track (and attributes) held at "
-        "the time; observed window history_start..as_of"
-    )
-    method_rate = "events / person-time of the exposure table; exact Poisson (Garwood) CI"
-    population = "every employment episode with observed time in the window"
+    method_rate, population = RATE_METHOD, RATE_POPULATION
 
     if want & {"rates", "rate_ratio"}:
         rates = exit_rates(w, ["track"], alpha)
         if "rates" in want:
             out["rates"] = make_result(
-                rates, analysis="Attrition: exit rates by track", definition=definition_rate,
-                method=method_rate, population=population,
+                rates, **rate_part_texts("rates"),
                 groups=["track", "kind"], plotter=plot_rates, **common,
             )
     if by_cols and want & {"rates_by", "rate_ratio_by"}:
         rates_by = exit_rates(w, ["track", *by_cols], alpha)
         if "rates_by" in want:
             out["rates_by"] = make_result(
-                rates_by, analysis=f"Attrition: exit rates by track and {', '.join(by_cols)}",
-                definition=definition_rate, method=method_rate, population=population,
+                rates_by, **rate_part_texts("rates_by", by_cols),
                 groups=["track", *by_cols, "kind"], complementary_by=["track", "kind"],
                 **common,
             )
         if "rate_ratio_by" in want:
             out["rate_ratio_by"] = make_result(
-                rate_ratio(rates_by, by_cols, alpha),
-                analysis=f"Attrition: IC / M exit rate ratio by {', '.join(by_cols)}",
-                definition="IC exit rate / M exit rate within each group, by kind",
-                method="exact conditional (binomial) CI and p-value; Holm-adjusted p-values "
-                "across groups within kind; mde from the normal approximation of log ratio",
-                population=population,
+                rate_ratio(rates_by, by_cols, alpha), **rate_part_texts("rate_ratio_by", by_cols),
                 groups=[*by_cols, "kind"], n_col=RATIO_COUNTS, plotter=plot_rate_ratio,
                 margin=list(margin), **common,
             )
     if "rate_ratio" in want:
         out["rate_ratio"] = make_result(
-            rate_ratio(rates, [], alpha), analysis="Attrition: IC / M exit rate ratio",
-            definition="IC exit rate / M exit rate (exits per person-year), by kind",
-            method="exact conditional (binomial) CI and p-value",
-            population=population, groups=["kind"], n_col=RATIO_COUNTS,
+            rate_ratio(rates, [], alpha), **rate_part_texts("rate_ratio"), groups=["kind"],
+            n_col=RATIO_COUNTS,
             plotter=plot_rate_ratio, margin=list(margin), **common,
         )
 
@@ -542,9 +530,7 @@ def _frame_parts(
         starts = fiscal_period_start(ot["period"], data.fiscal_year_start_month)
         ot.insert(2, "period_start", starts)
         out["over_time"] = make_result(
-            ot, analysis=f"Attrition: exit rates by track and fiscal {freq}",
-            definition=definition_rate + f"; by fiscal {freq} of the person-time",
-            method=method_rate, population=population,
+            ot, **rate_part_texts("over_time", freq=freq),
             groups=["track", "period", "period_start", "kind"], complementary_by=["track", "kind"],
             plotter=plot_rates_over_time, freq=freq, **common,
         )

@@ -7,7 +7,7 @@ Turnover is the HR-dashboard figure: exits / average month-end headcount.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -140,6 +140,65 @@ TURNOVER_ANALYSIS: dict[str, str] = {
     "turnover_quarterly": "Attrition: SHRM-style quarterly turnover rate, annualised",
 }
 """Title of each turnover part (its period: ``year``, ``quarter``)."""
+
+RATE_DEFINITION = (
+    "exits (by kind: voluntary, involuntary, all incl. other) per 100 person-years of "
+    "employment, person-time and exits attributed to the track (and attributes) held at "
+    "the time; observed window history_start..as_of"
+)
+"""Definition of the exit-rate parts (``rates``, ``rates_by``, ``over_time``; every engine)."""
+
+RATE_METHOD = "events / person-time of the exposure table; exact Poisson (Garwood) CI"
+"""Method of the exit-rate parts."""
+
+RATE_POPULATION = "every employment episode with observed time in the window"
+"""Population of every attrition part computed from person-time."""
+
+
+class PartTexts(TypedDict):
+    """The texts of a part's metadata (keyword arguments of ``make_result``)."""
+
+    analysis: str
+    definition: str
+    method: str
+    population: str
+
+
+def rate_part_texts(part: str, by_cols: list[str] | tuple[str, ...] = (),
+                    freq: str = "year") -> PartTexts:
+    """Title, definition, method and population of one exit-rate part (every engine).
+
+    ``part`` is one of ``rates``, ``rates_by``, ``rate_ratio``, ``rate_ratio_by``,
+    ``over_time``; ``by_cols`` names the attributes of the ``_by`` parts, ``freq`` the fiscal
+    period of ``over_time``. The pandas audit and the DuckDB/Dask engines take their texts
+    from here, so a part has one definition whichever engine computed it.
+    """
+    by = ", ".join(by_cols)
+    texts = {
+        "rates": ("Attrition: exit rates by track", RATE_DEFINITION, RATE_METHOD),
+        "rates_by": (f"Attrition: exit rates by track and {by}", RATE_DEFINITION, RATE_METHOD),
+        "rate_ratio": (
+            "Attrition: IC / M exit rate ratio",
+            "IC exit rate / M exit rate (exits per person-year), by kind",
+            "exact conditional (binomial) CI and p-value",
+        ),
+        "rate_ratio_by": (
+            f"Attrition: IC / M exit rate ratio by {by}",
+            "IC exit rate / M exit rate within each group, by kind",
+            "exact conditional (binomial) CI and p-value; Holm-adjusted p-values "
+            "across groups within kind; mde from the normal approximation of log ratio",
+        ),
+        "over_time": (
+            f"Attrition: exit rates by track and fiscal {freq}",
+            RATE_DEFINITION + f"; by fiscal {freq} of the person-time",
+            RATE_METHOD,
+        ),
+    }
+    if part not in texts:
+        raise ArgumentError(f"rate_part_texts: unknown part {part!r}; one of {sorted(texts)}")
+    analysis, definition, method = texts[part]
+    return PartTexts(analysis=analysis, definition=definition, method=method,
+                     population=RATE_POPULATION)
 
 
 def _month_number(col: Any) -> Any:

@@ -25,11 +25,13 @@ from pathaudit.attrition._analysis import BY_COLUMNS, ONE_TRACK_PARTS
 from pathaudit.attrition._leavers import LEAVER_SHARE_ONLY_SNAPSHOT
 from pathaudit.attrition._rates import (
     FREQS,
+    RATE_POPULATION,
     RATIO_COUNTS,
     TURNOVER_ANALYSIS,
     TURNOVER_DEFINITION,
     TURNOVER_METHOD,
     exit_rates,
+    rate_part_texts,
     rate_ratio,
     turnover_counts,
     turnover_from_counts,
@@ -66,16 +68,6 @@ PERSON_LEVEL: dict[str, str] = {
 
 ENGINE_ANALYSES: tuple[str, ...] = ("attrition", "study_panel")
 """What the DuckDB and Dask engines compute (the other analyses need the pandas engine)."""
-
-# the texts of the pandas attrition's rate parts (a test checks they stay the same)
-DEFINITION_RATE = (
-    "exits (by kind: voluntary, involuntary, all incl. other) per 100 person-years of "
-    "employment, person-time and exits attributed to the track (and attributes) held at "
-    "the time; observed window history_start..as_of"
-)
-METHOD_RATE = "events / person-time of the exposure table; exact Poisson (Garwood) CI"
-POPULATION = "every employment episode with observed time in the window"
-
 
 def _rates(cells: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataFrame:
     """Attrition's ``exit_rates`` on cells of exactly ``keys``, with each cell's people."""
@@ -174,42 +166,32 @@ def engine_attrition(
 
     out: dict[str, Result] = {}
     out["rates"] = make_result(
-        rates, analysis="Attrition: exit rates by track", definition=DEFINITION_RATE,
-        method=METHOD_RATE, population=POPULATION, groups=["track", "kind"], **common,
+        rates, **rate_part_texts("rates"), groups=["track", "kind"], **common,
     )
     if "rate_ratio" not in skip:
         out["rate_ratio"] = make_result(
-            rate_ratio(rates, [], alpha), analysis="Attrition: IC / M exit rate ratio",
-            definition="IC exit rate / M exit rate (exits per person-year), by kind",
-            method="exact conditional (binomial) CI and p-value",
-            population=POPULATION, groups=["kind"], n_col=RATIO_COUNTS, margin=list(margin),
+            rate_ratio(rates, [], alpha), **rate_part_texts("rate_ratio"), groups=["kind"],
+            n_col=RATIO_COUNTS, margin=list(margin),
             **common,
         )
     if by_cols:
         keys = ["track", *by_cols]
         rates_by = _rates(cells(keys), keys, alpha)
         out["rates_by"] = make_result(
-            rates_by, analysis=f"Attrition: exit rates by track and {', '.join(by_cols)}",
-            definition=DEFINITION_RATE, method=METHOD_RATE, population=POPULATION,
+            rates_by, **rate_part_texts("rates_by", by_cols),
             groups=["track", *by_cols, "kind"], complementary_by=["track", "kind"], **common,
         )
         if "rate_ratio_by" not in skip:
             out["rate_ratio_by"] = make_result(
-                rate_ratio(rates_by, by_cols, alpha),
-                analysis=f"Attrition: IC / M exit rate ratio by {', '.join(by_cols)}",
-                definition="IC exit rate / M exit rate within each group, by kind",
-                method="exact conditional (binomial) CI and p-value; Holm-adjusted p-values "
-                "across groups within kind; mde from the normal approximation of log ratio",
-                population=POPULATION, groups=[*by_cols, "kind"], n_col=RATIO_COUNTS,
+                rate_ratio(rates_by, by_cols, alpha), **rate_part_texts("rate_ratio_by", by_cols),
+                groups=[*by_cols, "kind"], n_col=RATIO_COUNTS,
                 margin=list(margin), **common,
             )
     ot = _rates(cells(["track", freq]), ["track", freq], alpha).rename(columns={freq: "period"})
     ot["period"] = ot["period"].astype(str)
     ot.insert(2, "period_start", fiscal_period_start(ot["period"], ds.fiscal_year_start_month))
     out["over_time"] = make_result(
-        ot, analysis=f"Attrition: exit rates by track and fiscal {freq}",
-        definition=DEFINITION_RATE + f"; by fiscal {freq} of the person-time",
-        method=METHOD_RATE, population=POPULATION,
+        ot, **rate_part_texts("over_time", freq=freq),
         groups=["track", "period", "period_start", "kind"], complementary_by=["track", "kind"],
         freq=freq, **common,
     )
@@ -221,7 +203,7 @@ def engine_attrition(
     for part, table in zip(TURNOVER_ANALYSIS, tables, strict=True):
         out[part] = make_result(
             table, analysis=TURNOVER_ANALYSIS[part], definition=TURNOVER_DEFINITION,
-            method=TURNOVER_METHOD, population=POPULATION,
+            method=TURNOVER_METHOD, population=RATE_POPULATION,
             groups=["period", "track", "kind", "months"], **common,
         )
     return AttritionResult(
