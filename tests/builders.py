@@ -752,3 +752,30 @@ def stack(sims, k: int = 1) -> AuditData:
     return AuditData(history=h, people=p, ladder=lad, ratings=r,
                      extract_date=sims[0].extract_date, history_start=sims[0].history_start,
                      config={"privacy": {"min_cell_size": k}})
+
+
+def panel_exposure() -> pd.DataFrame:
+    """An exposure table with IC moves out, hires, a rehire and a row without a unit.
+
+    No simulated organisation has IC moves between units: the study panel's counts are
+    checked on this table (test_engines.py, test_engine_spark.py).
+    """
+    rows = [
+        # person, episode, start, stop, unit, track, tenure, event
+        ("a", 0, "2021-01-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired into x
+        ("a", 0, "2021-04-01", "2021-05-15", "y", "IC", 0.25, "none"),  # IC move x -> y
+        ("a", 0, "2021-05-15", "2021-07-01", "y", "M", 0.37, "none"),  # switch, same unit
+        ("a", 0, "2021-07-01", "2021-08-01", "z", "M", 0.5, "exit_voluntary"),  # M moves: no
+        ("b", 0, "2021-01-01", "2021-02-01", "x", "IC", 3.0, "none"),  # not a hire
+        ("b", 0, "2021-02-01", "2021-04-01", None, "IC", 3.1, "none"),  # unit unknown
+        ("b", 0, "2021-04-01", "2021-06-01", "y", "IC", 3.2, "exit_involuntary"),  # a move
+        ("c", 0, "2021-02-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired
+        ("c", 1, "2021-06-01", "2021-07-01", "y", "IC", 0.0, "none"),  # rehired: a hire
+    ]
+    columns = ["employee_id", "episode", "start", "stop", "org_unit", "track", "tenure", "event"]
+    ex = pd.DataFrame(rows, columns=columns)
+    ex["start"], ex["stop"] = pd.to_datetime(ex["start"]), pd.to_datetime(ex["stop"])
+    ex["person_years"] = (ex["stop"] - ex["start"]).dt.days / 365.25
+    ex["quarter"] = ex["start"].dt.year.astype(str) + "Q" + ex["start"].dt.quarter.astype(str)
+    ex["year"] = ex["start"].dt.year
+    return ex

@@ -29,6 +29,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         allow_module_level=True,
     )
 
+from builders import panel_exposure  # noqa: E402
 from test_engines import KEY_SETS, assert_same_cells, assert_same_tables, cells_numpy  # noqa: E402
 
 from pathaudit.attrition._rates import turnover_counts, turnover_from_counts  # noqa: E402
@@ -131,29 +132,6 @@ def test_spark_arguments_say_what_to_do(canonical):
         person_time_cells(ex, ["track"], engine="spark")
 
 
-def hand_built_exposure() -> pd.DataFrame:
-    """IC moves out, hires, a rehire and a row without a unit (test_engines.py's case)."""
-    rows = [
-        # person, episode, start, stop, unit, track, tenure, event
-        ("a", 0, "2021-01-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired into x
-        ("a", 0, "2021-04-01", "2021-05-15", "y", "IC", 0.25, "none"),  # IC move x -> y
-        ("a", 0, "2021-05-15", "2021-07-01", "y", "M", 0.37, "none"),  # switch, same unit
-        ("a", 0, "2021-07-01", "2021-08-01", "z", "M", 0.5, "exit_voluntary"),  # M moves: no
-        ("b", 0, "2021-01-01", "2021-02-01", "x", "IC", 3.0, "none"),  # not a hire
-        ("b", 0, "2021-02-01", "2021-04-01", None, "IC", 3.1, "none"),  # unit unknown
-        ("b", 0, "2021-04-01", "2021-06-01", "y", "IC", 3.2, "exit_involuntary"),  # a move
-        ("c", 0, "2021-02-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired
-        ("c", 1, "2021-06-01", "2021-07-01", "y", "IC", 0.0, "none"),  # rehired: a hire
-    ]
-    columns = ["employee_id", "episode", "start", "stop", "org_unit", "track", "tenure", "event"]
-    ex = pd.DataFrame(rows, columns=columns)
-    ex["start"], ex["stop"] = pd.to_datetime(ex["start"]), pd.to_datetime(ex["stop"])
-    ex["person_years"] = (ex["stop"] - ex["start"]).dt.days / 365.25
-    ex["quarter"] = ex["start"].dt.year.astype(str) + "Q" + ex["start"].dt.quarter.astype(str)
-    ex["year"] = ex["start"].dt.year
-    return ex
-
-
 def test_study_panel_counts_same_on_spark(sample_data, canonical, spark, tmp_path):
     """The study panel's unit x quarter counts (ordered window ``shift(-1).over``) on Spark.
 
@@ -166,7 +144,7 @@ def test_study_panel_counts_same_on_spark(sample_data, canonical, spark, tmp_pat
     from pathaudit.study._panel import unit_quarter_counts
 
     folder, _ = canonical
-    ex = hand_built_exposure()
+    ex = panel_exposure()
     # microsecond timestamps, as a pipeline of one's own may write them (Spark reads them as
     # they are; the sample's are nanoseconds, read as dates)
     ex.to_parquet(tmp_path / "exposure.parquet", index=False, coerce_timestamps="us")

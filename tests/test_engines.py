@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from builders import random_org
+from builders import panel_exposure, random_org
 
 from pathaudit.attrition import AttritionResult
 from pathaudit.derived.population import distinct_people
@@ -421,24 +421,7 @@ def test_hand_built_panel_counts_with_moves_hires_and_a_missing_unit(tmp_path):
 
     from pathaudit.study._panel import unit_quarter_counts
 
-    ts = pd.Timestamp
-    rows = [
-        # person, episode, start, stop, unit, track, tenure, event
-        ("a", 0, "2021-01-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired into x
-        ("a", 0, "2021-04-01", "2021-05-15", "y", "IC", 0.25, "none"),  # IC move x -> y
-        ("a", 0, "2021-05-15", "2021-07-01", "y", "M", 0.37, "none"),  # switch, same unit
-        ("a", 0, "2021-07-01", "2021-08-01", "z", "M", 0.5, "exit_voluntary"),  # M moves: no
-        ("b", 0, "2021-01-01", "2021-02-01", "x", "IC", 3.0, "none"),  # not a hire
-        ("b", 0, "2021-02-01", "2021-04-01", None, "IC", 3.1, "none"),  # unit unknown
-        ("b", 0, "2021-04-01", "2021-06-01", "y", "IC", 3.2, "exit_involuntary"),
-        ("c", 0, "2021-02-01", "2021-04-01", "x", "IC", 0.0, "none"),  # hired
-        ("c", 1, "2021-06-01", "2021-07-01", "y", "IC", 0.0, "none"),  # rehired: a hire
-    ]
-    ex = pd.DataFrame(rows, columns=["employee_id", "episode", "start", "stop", "org_unit",
-                                     "track", "tenure", "event"])
-    ex["start"], ex["stop"] = ex["start"].map(ts), ex["stop"].map(ts)
-    ex["person_years"] = (ex["stop"] - ex["start"]).dt.days / 365.25
-    ex["quarter"] = ex["start"].dt.year.astype(str) + "Q" + ex["start"].dt.quarter.astype(str)
+    ex = panel_exposure()
     reference, why = unit_quarter_counts(SimpleNamespace(exposure=ex, fiscal_year_start_month=1))
     reference = reference.sort_values(["org_unit", "q"], ignore_index=True)
     assert reference["hires"].sum() == 3 and reference["ic_moves_out"].sum() == 2
