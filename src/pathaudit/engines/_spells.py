@@ -34,66 +34,17 @@ from pathaudit.derived.calendar import (
 from pathaudit.engines._cells import _quiet_dask
 from pathaudit.engines._dataset import read_dataset
 from pathaudit.errors import ArgumentError, InputError
-from pathaudit.io.schema import DAYS_PER_YEAR
+from pathaudit.io.schema import DAYS_PER_YEAR, EXPOSURE, SPELLS
 
 SPELL_ENGINES: tuple[str, ...] = ("pandas", "duckdb")
 """Engines of :func:`derive_spells_engine`: pandas (in memory) and DuckDB (canonical
 Parquet). Dask's narwhals backend has no ordered window, which the derivation needs."""
 
-SPELL_COLUMNS: tuple[str, ...] = (
-    "employee_id",
-    "episode",
-    "spell_id",
-    "track",
-    "level",
-    "grade",
-    "org_unit",
-    "job_family",
-    "location",
-    "start",
-    "stop",
-    "entry",
-    "duration",
-    "end_reason",
-    "next_track",
-    "next_level",
-    "next_grade",
-    "start_pay",
-    "end_pay",
-    "next_pay",
-    "hire_date",
-    "tenure_at_start",
-    "start_imputed",
-    "gender",
-    "ethnicity",
-    "age_band",
-)
+SPELL_COLUMNS: tuple[str, ...] = tuple(c.name for c in SPELLS)
 """Columns of the spells :func:`derive_spells_engine` returns: every column of
 ``schema.SPELLS``."""
 
-EXPOSURE_COLUMNS: tuple[str, ...] = (
-    "employee_id",
-    "episode",
-    "spell_id",
-    "start",
-    "stop",
-    "person_years",
-    "quarter",
-    "year",
-    "track",
-    "level",
-    "grade",
-    "org_unit",
-    "job_family",
-    "location",
-    "pay",
-    "tenure",
-    "time_in_spell",
-    "event",
-    "gender",
-    "ethnicity",
-    "age_band",
-)
+EXPOSURE_COLUMNS: tuple[str, ...] = tuple(c.name for c in EXPOSURE)
 """Columns of the exposure :func:`derive_spells_engine` returns: every column of
 ``schema.EXPOSURE``."""
 
