@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -143,91 +144,148 @@ class Relation(NamedTuple):
     exact: bool = True
 
 
-def _is_total(values: pd.Series) -> np.ndarray:
-    return values.astype("string").str.lower().isin(TOTAL_LABELS).fillna(False).to_numpy(bool)
+class _Texts:
+    """The group columns of tables published together, as text: converted once each.
+
+    Rows of different tables are matched on the text of their group values (``"<NA>"`` for
+    a missing value), so that ``2021`` in one table and ``"2021"`` in another agree. Every
+    relation reads the same few columns many times: each column is converted once, each
+    key (a tuple of columns joined) built once.
+    """
+
+    def __init__(self, frames: Mapping[Any, pd.DataFrame]) -> None:
+        self.frames = frames
+        self._columns: dict[tuple[Any, str], np.ndarray] = {}
+        self._keys: dict[tuple[Any, tuple[str, ...]], np.ndarray] = {}
+        self._totals: dict[tuple[Any, str], np.ndarray] = {}
+        self._unique: dict[Any, bool] = {}
+        self._parts: dict[tuple[Any, tuple[str, ...]], dict[Any, list[int]]] = {}
+
+    def column(self, key: Any, col: str) -> np.ndarray:
+        """The column as an object array of ``str`` (``"<NA>"`` where missing)."""
+        if (key, col) not in self._columns:
+            text = self.frames[key][col].astype("string").fillna("<NA>")
+            self._columns[(key, col)] = text.to_numpy(dtype=object)
+        return self._columns[(key, col)]
+
+    def key(self, key: Any, cols: list[str] | tuple[str, ...]) -> np.ndarray:
+        """Each row's group values joined by a unit separator (``"*"`` for no columns)."""
+        cols = tuple(cols)
+        if (key, cols) not in self._keys:
+            if not cols:
+                joined = np.full(len(self.frames[key]), "*", dtype=object)
+            else:
+                joined = self.column(key, cols[0])
+                for col in cols[1:]:
+                    joined = joined + "\x1f" + self.column(key, col)
+            self._keys[(key, cols)] = joined
+        return self._keys[(key, cols)]
+
+    def total(self, key: Any, col: str) -> np.ndarray:
+        """Where the column names a margin (:data:`TOTAL_LABELS`, any case)."""
+        if (key, col) not in self._totals:
+            text = self.column(key, col)
+            # each distinct value lower-cased once; a missing value is no margin
+            labels = [t for t in set(text.tolist()) if t.lower() in TOTAL_LABELS]
+            total = np.zeros(len(text), dtype=bool)
+            if labels:
+                total = (pd.Series(text).isin(labels).to_numpy(bool)
+                         & self.frames[key][col].notna().to_numpy(bool))
+            self._totals[(key, col)] = total
+        return self._totals[(key, col)]
+
+    def parts(self, key: Any, cols: list[str], other: list[str]) -> dict[Any, list[int]]:
+        """Key on ``cols`` -> positions of the rows holding it (the parts of another table).
+
+        Rows where one of the ``other`` group columns names a margin are left out.
+        """
+        if (key, tuple(cols)) not in self._parts:
+            keep = np.ones(len(self.frames[key]), dtype=bool)
+            for c in other:
+                keep &= ~self.total(key, c)
+            self._parts[(key, tuple(cols))] = _positions(self.key(key, cols), np.flatnonzero(keep))
+        return self._parts[(key, tuple(cols))]
+
+    def one_per_group(self, key: Any, cols: list[str]) -> bool:
+        """Whether the table has one row per group (a curve over time has not)."""
+        if key not in self._unique:
+            k = self.key(key, cols)
+            self._unique[key] = len(set(k.tolist())) == len(k)
+        return self._unique[key]
 
 
-def _key(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
-    if not cols:
-        return pd.Series(["*"] * len(frame), index=frame.index)
-    text = frame[cols].astype("string").fillna("<NA>")
-    joined = text[cols[0]]
-    for col in cols[1:]:
-        joined = joined + "\x1f" + text[col]
-    return pd.Series(joined.to_numpy(dtype=object), index=frame.index)
+def _positions(keys: np.ndarray, rows: np.ndarray) -> dict[Any, list[int]]:
+    """Key -> positions (among ``rows``, in order) of the rows holding it."""
+    out: dict[Any, list[int]] = {}
+    for i, k in zip(rows.tolist(), keys[rows].tolist(), strict=True):
+        out.setdefault(k, []).append(i)
+    return out
 
 
 def _within(key: tuple[str, str], frame: pd.DataFrame, groups: list[str],
-            columns: tuple[str, ...]) -> Iterator[tuple[Any, Relation]]:
+            columns: tuple[str, ...], texts: _Texts) -> Iterator[tuple[Any, Relation]]:
     """Margins inside one table: a row whose group value is a total and the rows it splits."""
     pairs = [("by", "group")] if {"by", "group"} <= set(groups) else []
     singles = [g for g in groups if g not in {"by", "group"} or not pairs]
+    labels = frame.index.tolist()
     for g in singles:
-        total = _is_total(frame[g])
+        total = texts.total(key, g)
         if not total.any() or total.all():
             continue
-        rest = [c for c in groups if c != g]
-        k = _key(frame, rest)
-        parts = k[~total]
-        for label, tkey in k[total].items():
-            members = parts.index[parts == tkey]
-            if len(members):
-                yield (key, g), Relation((key, label), tuple((key, m) for m in members), columns)
+        k = texts.key(key, [c for c in groups if c != g])
+        rows_of = _positions(k, np.flatnonzero(~total))
+        for t in np.flatnonzero(total).tolist():
+            members = rows_of.get(k[t], [])
+            if members:
+                yield (key, g), Relation((key, labels[t]), tuple((key, labels[m]) for m in members),
+                                         columns)
     for by, grp in pairs:
-        total = (frame[by].astype("string").str.lower() == "overall").fillna(False).to_numpy(bool)
+        total = np.array([t.lower() == "overall" for t in texts.column(key, by)], dtype=bool)
+        total &= frame[by].notna().to_numpy(bool)
         if not total.any() or total.all():
             continue
-        rest = [c for c in groups if c not in (by, grp)]
-        k = _key(frame, rest)
+        k = texts.key(key, [c for c in groups if c not in (by, grp)])
+        totals = np.flatnonzero(total).tolist()
         for b in frame.loc[~total, by].dropna().unique():
-            part_rows = k[(frame[by] == b).to_numpy(bool)]
-            for label, tkey in k[total].items():
-                members = part_rows.index[part_rows == tkey]
-                if len(members):
+            rows_of = _positions(k, np.flatnonzero((frame[by] == b).to_numpy(bool)))
+            for t in totals:
+                members = rows_of.get(k[t], [])
+                if members:
                     # each grouping is its own pattern: a reader checks whether the rows of
                     # one grouping add up to the overall rows on that grouping's numbers
-                    yield (key, by, b), Relation((key, label), tuple((key, m) for m in members),
+                    yield (key, by, b), Relation((key, labels[t]),
+                                                 tuple((key, labels[m]) for m in members),
                                                  columns)
 
 
 def _across(small: tuple[str, str], big: tuple[str, str], frames: Mapping[Any, pd.DataFrame],
-            groups: Mapping[Any, list[str]],
-            one_per_group: dict[Any, bool] | None = None) -> Iterator[tuple[Any, Relation]]:
-    """A table whose groups are a strict subset of another's: each row sums the other's rows.
-
-    ``one_per_group`` caches, per table, whether it has one row per group.
-    """
+            groups: Mapping[Any, list[str]], texts: _Texts) -> Iterator[tuple[Any, Relation]]:
+    """A table whose groups are a strict subset of another's: each row sums the other's rows."""
     gs, gb = groups[small], groups[big]
+    if not set(gs) < set(gb):
+        return
     columns = tuple(c for c in ADDITIVE_COLUMNS
                     if c in frames[small].columns and c in frames[big].columns)
-    if not columns or not set(gs) < set(gb):
+    if not columns:
         return
-    seen = {} if one_per_group is None else one_per_group
-    for key in (small, big):
-        if key not in seen:
-            seen[key] = not _key(frames[key], list(groups[key])).duplicated().any()
-    if not (seen[small] and seen[big]):
+    if not (texts.one_per_group(small, list(gs)) and texts.one_per_group(big, list(gb))):
         return  # rows not one per group (a curve over time): no table of totals
-    fb = frames[big]
-    extra = [c for c in gb if c not in gs]
-    if any(_is_total(fb[c]).any() for c in extra):
-        totals = np.vstack([np.asarray(_is_total(fb[c]), dtype=bool) for c in extra])
-        fb = fb.loc[~totals.any(axis=0)]
-    kb = _key(fb, list(gs))
-    ks = _key(frames[small], list(gs))
-    rows_of: dict[Any, list[Any]] = {}
-    for label, bkey in zip(kb.index, kb.to_numpy(), strict=True):
-        rows_of.setdefault(bkey, []).append(label)
-    for label, tkey in ks.items():
+    rows_of = texts.parts(big, list(gs), [c for c in gb if c not in gs])
+    big_labels, small_labels = frames[big].index.tolist(), frames[small].index.tolist()
+    for t, tkey in enumerate(texts.key(small, list(gs)).tolist()):
         members = rows_of.get(tkey, [])
-        if len(members):
-            yield (small, big), Relation((small, label), tuple((big, m) for m in members),
-                                         columns)
+        if members:
+            yield (small, big), Relation((small, small_labels[t]),
+                                         tuple((big, big_labels[m]) for m in members), columns)
+
+
+_YEAR = re.compile(r"\d{4}")
+_QUARTER = re.compile(r"\d{4}Q[1-4]")
 
 
 def _year_of_quarters(
     years: tuple[str, str], quarters: tuple[str, str], frames: Mapping[Any, pd.DataFrame],
-    groups: Mapping[Any, list[str]],
+    groups: Mapping[Any, list[str]], texts: _Texts,
 ) -> Iterator[tuple[Any, Relation]]:
     """A table by year and one by quarter, same groups: a year's row sums its quarters' rows.
 
@@ -238,21 +296,25 @@ def _year_of_quarters(
     if "period" not in g or set(g) != set(groups[quarters]):
         return
     fy, fq = frames[years], frames[quarters]
-    py, pq = fy["period"].astype("string"), fq["period"].astype("string")
-    if not (py.str.fullmatch(r"\d{4}").fillna(False).all()
-            and pq.str.fullmatch(r"\d{4}Q[1-4]").fillna(False).all()):
-        return
     columns = tuple(c for c in ADDITIVE_COLUMNS if c in fy.columns and c in fq.columns)
     if not columns:
         return
+    py, pq = texts.column(years, "period"), texts.column(quarters, "period")
+    if not (fy["period"].notna().all() and fq["period"].notna().all()
+            and all(_YEAR.fullmatch(p) for p in py)
+            and all(_QUARTER.fullmatch(p) for p in pq)):
+        return
     rest = [c for c in g if c not in ("period", "months")]
-    ky = py.astype(str) + "\x1f" + _key(fy, rest).astype(str)
-    kq = pq.str[:4].astype(str) + "\x1f" + _key(fq, rest).astype(str)
-    for label, tkey in ky.items():
-        members = kq.index[(kq == tkey).to_numpy(bool)]
-        if len(members):
-            yield (years, quarters), Relation((years, label),
-                                              tuple((quarters, m) for m in members), columns)
+    ky = py + "\x1f" + texts.key(years, rest)
+    kq = np.array([p[:4] for p in pq], dtype=object) + "\x1f" + texts.key(quarters, rest)
+    rows_of = _positions(kq, np.arange(len(kq)))
+    labels_y, labels_q = fy.index.tolist(), fq.index.tolist()
+    for t, tkey in enumerate(ky.tolist()):
+        members = rows_of.get(tkey, [])
+        if members:
+            yield (years, quarters), Relation((years, labels_y[t]),
+                                              tuple((quarters, labels_q[m]) for m in members),
+                                              columns)
 
 
 def additive_relations(
@@ -285,18 +347,17 @@ def additive_relations(
     """
     candidates: list[tuple[Any, Relation]] = []
     keys = list(frames)
+    texts = _Texts(frames)
     for key in keys:
         frame = frames[key]
         columns = tuple(c for c in ADDITIVE_COLUMNS if c in frame.columns)
         if columns and len(frame):
-            candidates += list(_within(key, frame, groups[key], columns))
-    one_per_group: dict[Any, bool] = {}
+            candidates += list(_within(key, frame, groups[key], columns, texts))
     for small in keys:
         for big in keys:
             if small != big and len(frames[small]) and len(frames[big]):
-                candidates += list(_across(small, big, frames, groups, one_per_group))
-            if small != big and len(frames[small]) and len(frames[big]):
-                candidates += list(_year_of_quarters(small, big, frames, groups))
+                candidates += list(_across(small, big, frames, groups, texts))
+                candidates += list(_year_of_quarters(small, big, frames, groups, texts))
     # each column as {row label: number} once: a relation reads its cells by label
     numbers = {
         key: {
