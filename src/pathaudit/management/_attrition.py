@@ -33,7 +33,7 @@ from pathaudit.management._common import (
 )
 from pathaudit.result import Result
 from pathaudit.stats.intervals import BOOTSTRAP_SEED
-from pathaudit.stats.matching import post_switch_exit_hr, post_switch_matched
+from pathaudit.stats.matching import EXIT_KINDS, exit_hr_figures, post_switch_matched
 
 if TYPE_CHECKING:
     from pathaudit.data import AuditData
@@ -139,11 +139,16 @@ def post_switch_attrition(
     extra = [c for c in by_columns(by) if c not in sets.columns]
     if extra:
         sets = _with_switch_attributes(data, sets, extra)
+    # the model's inputs as numbers once (person and set codes, exit flags), not per scope
+    sets = sets.assign(
+        _person=pd.factorize(sets["employee_id"])[0],
+        _set=pd.factorize(sets["set_id"])[0],
+        _event=sets["end_reason"].isin(EXIT_KINDS["all"]).to_numpy(),
+    )
     rows: list[dict] = []
     notes: list[str] = []
     for by_name, group, g in groupings(sets, by):
-        rows.extend(_hr_rows(name, data, by_name, group, g, horizon_months, n_controls,
-                             seed, alpha, notes))
+        rows.extend(_hr_rows(name, by_name, group, g, alpha, notes))
     table = to_table(rows, ("p_value", "mde", "n_sets", "person_years", "expected_focal",
                             "expected_reference"))
     return indicator_result(name, table, note="; ".join(notes), **kw)
@@ -168,40 +173,35 @@ def _with_switch_attributes(data: AuditData, sets: pd.DataFrame, cols: list[str]
 
 
 def _hr_rows(
-    name: str, data: AuditData, by: str, group: str, g: pd.DataFrame, horizon_months: int,
-    n_controls: int, seed: int, alpha: float, notes: list[str],
+    name: str, by: str, group: str, g: pd.DataFrame, alpha: float, notes: list[str],
 ) -> list[dict]:
     rows: list[dict] = []
+    used = g.loc[g["n_controls"] > 0]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)
-        res = post_switch_exit_hr(data, horizon_months=horizon_months, n_controls=n_controls,
-                                  seed=seed, alpha=alpha, matched=g.drop(columns=["year"]),
-                                  )
+        hr, rates = exit_hr_figures(
+            used["time"].to_numpy(dtype=float), used["_event"].to_numpy(dtype=bool),
+            used["switched"].to_numpy() == 1, used["_person"].to_numpy(),
+            used["_set"].to_numpy(), alpha=alpha, what="exit after a IC->M switch")
     for w in caught:
         if issubclass(w.category, StatisticalWarning):
             notes.append(f"{by}={group}: {w.message}")
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    # rebuild from the unsuppressed parts: suppression happens once, in our own result
-    used = g.loc[g["n_controls"] > 0]
-    hr = res.table.iloc[0]
-    n_people = float(used["employee_id"].nunique())
+    # the figures unsuppressed: suppression happens once, in our own result
     rows.append(row(name, "hazard_ratio", by, group,
                     estimate=hr["estimate"], ci_lower=hr["ci_lower"], ci_upper=hr["ci_upper"],
-                    numerator=hr.get("events_switchers", np.nan),
-                    denominator=hr.get("events_controls", np.nan), n=n_people,
-                    p_value=hr.get("p_value", np.nan), mde=hr.get("mde", np.nan),
-                    n_sets=float(used["set_id"].nunique())))
-    rates = res.tables.get("rates")
-    if rates is not None and len(rates) == 2:
-        ev = rates["events"].to_numpy(dtype=float)
-        py = rates["person_years"].to_numpy(dtype=float)
-        share = py[0] / py.sum() if np.isfinite(py).all() and py.sum() > 0 else np.nan
-        rows[-1]["expected_focal"] = float(np.nansum(ev) * share)
-        rows[-1]["expected_reference"] = float(np.nansum(ev) * (1 - share))
-    if rates is not None:
-        for r in rates.itertuples(index=False):
-            rows.append(row(name, f"exit_rate_{r.group}", by, group, estimate=r.estimate,
-                            ci_lower=r.ci_lower, ci_upper=r.ci_upper, numerator=r.events,
-                            denominator=r.person_years, n=r.n, person_years=r.person_years))
+                    numerator=hr["events_switchers"], denominator=hr["events_controls"],
+                    n=float(hr["n"]), p_value=hr["p_value"], mde=hr["mde"],
+                    n_sets=float(hr["n_sets"])))
+    ev = np.array([r["events"] for r in rates], dtype=float)
+    py = np.array([r["person_years"] for r in rates], dtype=float)
+    share = py[0] / py.sum() if np.isfinite(py).all() and py.sum() > 0 else np.nan
+    rows[-1]["expected_focal"] = float(np.nansum(ev) * share)
+    rows[-1]["expected_reference"] = float(np.nansum(ev) * (1 - share))
+    for r in rates:
+        rows.append(row(name, f"exit_rate_{r['group']}", by, group, estimate=r["estimate"],
+                        ci_lower=r["ci_lower"], ci_upper=r["ci_upper"],
+                        numerator=r["events"], denominator=r["person_years"], n=r["n"],
+                        person_years=r["person_years"]))
     return rows

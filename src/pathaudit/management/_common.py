@@ -434,12 +434,20 @@ def _row_keys(coded: list[tuple[np.ndarray, Any]], rows: np.ndarray | None) -> n
 
 
 def _cells_in_order(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cell code of every row (``0 ..``, in order of first appearance) and each cell's first row."""
-    cell = pd.factorize(key)[0].astype(np.int64, copy=False)
-    # codes are numbered as they first appear: a row is a cell's first where its code
+    """Cell code of every row (``0 ..``, in order of first appearance) and each cell's first row.
+
+    Rows come sorted by person, so equal keys mostly stand next to each other: only the
+    first row of each run of equal keys is hashed (``pandas.factorize``), and every row
+    takes its run's code. Same codes and first rows as factorizing every row.
+    """
+    n = len(key)
+    head = np.flatnonzero(np.r_[n > 0, key[1:] != key[:-1]])
+    run_cell = pd.factorize(key[head])[0].astype(np.int64, copy=False)
+    cell = run_cell if len(head) == n else np.repeat(run_cell, np.diff(np.r_[head, n]))
+    # codes are numbered as they first appear: a run is a cell's first where its code
     # exceeds every code before it
-    seen = np.maximum.accumulate(cell)
-    first = np.flatnonzero(np.r_[len(cell) > 0, seen[1:] > seen[:-1]])
+    seen = np.maximum.accumulate(run_cell)
+    first = head[np.flatnonzero(np.r_[len(run_cell) > 0, seen[1:] > seen[:-1]])]
     return cell, first
 
 

@@ -206,14 +206,14 @@ def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
     ep = exposure["episode"].to_numpy(dtype=np.int32)
     start = _days(exposure["start"]).astype(np.int32)
     stop = _days(exposure["stop"]).astype(np.int32)
-    order = np.lexsort((start, ep, pid_all))
+    order = _sort_order(pid_all, ep, start)
     pid, ep, start, stop = pid_all[order], ep[order], start[order], stop[order]
     del pid_all
     event = exposure["event"].astype("category")  # no copy when it is one already
     per_cat = pd.Index(list(EXIT_REASONS)).get_indexer(event.cat.categories) + 1
     # a missing event (code -1) takes the last entry: 0
     exit_code = np.r_[per_cat, 0].astype(np.int8)[event.cat.codes.to_numpy()[order]]
-    unit, units = pd.factorize(exposure["org_unit"].fillna(UNKNOWN_UNIT).to_numpy()[order])
+    unit, units = _unit_codes(exposure["org_unit"], order)
     grade = exposure["grade"].to_numpy(dtype=float, na_value=np.nan)[order]
     nxt = np.zeros(len(order), dtype=bool)
     nxt[:-1] = (pid[1:] == pid[:-1]) & (ep[1:] == ep[:-1]) & (start[1:] == stop[:-1])
@@ -235,6 +235,37 @@ def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
         next_contiguous=nxt,
     )
     return value
+
+
+def _sort_order(pid: np.ndarray, episode: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Rows sorted by person, episode and start (stable); no sort when already in that order.
+
+    The derivation writes the exposure table in this order, so one linear check replaces
+    the sort of every row.
+    """
+    dp, de, ds = np.diff(pid), np.diff(episode), np.diff(start)
+    if ((dp > 0) | ((dp == 0) & ((de > 0) | ((de == 0) & (ds >= 0))))).all():
+        return np.arange(len(pid))
+    return np.lexsort((start, episode, pid))
+
+
+def _unit_codes(unit: pd.Series, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code of the unit of each row (in ``order``) and the unit names (``names[code]``).
+
+    A missing unit is :data:`UNKNOWN_UNIT`. A categorical column is coded from its own
+    codes (no text per row, no hash); the design depends on which rows share a unit, not
+    on how the units are numbered.
+    """
+    if not isinstance(unit.dtype, pd.CategoricalDtype):
+        codes, names = pd.factorize(unit.fillna(UNKNOWN_UNIT).to_numpy()[order])
+        return codes, np.asarray(names, dtype=object)
+    cats = np.asarray(unit.cat.categories.astype(str), dtype=object)
+    known = np.flatnonzero(cats == UNKNOWN_UNIT)
+    # a missing unit (code -1, the last entry) takes the category of that name, or a new code
+    missing = int(known[0]) if len(known) else len(cats)
+    lookup = np.r_[np.arange(len(cats)), missing].astype(np.int32)
+    names = cats if len(known) else np.r_[cats, np.asarray([UNKNOWN_UNIT], dtype=object)]
+    return lookup[unit.cat.codes.to_numpy()[order]], np.asarray(names, dtype=object)
 
 
 def switch_rows(data: AuditData, left: str, joined: str) -> tuple[np.ndarray, np.ndarray]:
@@ -686,53 +717,18 @@ def post_switch_exit_hr(
             n_controls=n_controls, seed=seed,
         )
     rows = matched.loc[matched["n_controls"] > 0]
-    event = rows["end_reason"].isin(ends).to_numpy()
-    t_days = np.rint(rows["time"].to_numpy(dtype=float) * DAYS_PER_YEAR)
-    sw = rows["switched"].to_numpy(dtype=float)
-    person = pd.factorize(rows["employee_id"])[0]
-    strata = pd.factorize(rows["set_id"])[0]
-    fit = fit_cox(
-        t_days, event, sw[:, None], ["switched"], person, strata=strata,
+    figures, groups = exit_hr_figures(
+        rows["time"].to_numpy(dtype=float),
+        rows["end_reason"].isin(ends).to_numpy(),
+        rows["switched"].to_numpy(dtype=float) == 1,
+        pd.factorize(rows["employee_id"])[0],
+        pd.factorize(rows["set_id"])[0],
+        alpha=alpha,
         what=f"exit after a {direction} switch",
     )
-    b = float(fit.params[0]) if fit is not None else np.nan
-    se = float(fit.bse[0]) if fit is not None else np.nan
-    lo, hi, p = wald(b, se, alpha=alpha)
-    p_value = float(p)
-    is_sw = sw == 1
-    table = pd.DataFrame(
-        {
-            "direction": [direction],
-            "kind": [kind],
-            "estimate": [float(np.exp(b))],
-            "ci_lower": [float(np.exp(lo))],
-            "ci_upper": [float(np.exp(hi))],
-            "p_value": [p_value],
-            "mde": [float(np.exp(mde_normal(se, alpha=alpha)))],
-            "events_switchers": [int(event[is_sw].sum())],
-            "events_controls": [int(event[~is_sw].sum())],
-            "n_sets": [int(rows["set_id"].nunique())],
-            "n_switchers": [int(rows.loc[is_sw, "employee_id"].nunique())],
-            "n_controls": [int(rows.loc[~is_sw, "employee_id"].nunique())],
-            "n": [int(rows["employee_id"].nunique())],
-        }
-    )
-    py = rows["time"].to_numpy(dtype=float)
-    groups = []
-    for name, mask in (("switchers", is_sw), ("controls", ~is_sw)):
-        ev, pt = int(event[mask].sum()), float(py[mask].sum())
-        rl, rh = poisson_rate_ci(ev, pt, alpha=alpha)
-        groups.append(
-            {
-                "group": name,
-                "events": ev,
-                "person_years": pt,
-                "estimate": 100 * ev / pt if pt > 0 else np.nan,
-                "ci_lower": 100 * float(rl),
-                "ci_upper": 100 * float(rh),
-                "n": int(rows.loc[mask, "employee_id"].nunique()),
-            }
-        )
+    fit_ok = bool(figures.pop("converged"))
+    table = pd.DataFrame({"direction": [direction], "kind": [kind],
+                          **{k: [v] for k, v in figures.items()}})
     n_sets_all = int(matched["set_id"].nunique())
     design = pd.DataFrame(
         {
@@ -781,8 +777,100 @@ def post_switch_exit_hr(
         direction=direction,
         horizon_months=horizon_months,
         n_controls=n_controls,
-        converged=fit is not None,
+        converged=fit_ok,
     )
+
+
+def exit_hr_figures(
+    time: np.ndarray,
+    event: np.ndarray,
+    switched: np.ndarray,
+    person: np.ndarray,
+    matched_set: np.ndarray,
+    *,
+    alpha: float = 0.05,
+    what: str = "exit after a switch",
+) -> tuple[dict[str, float | int | bool], list[dict[str, float | int | str]]]:
+    """The figures of :func:`post_switch_exit_hr` from the rows of matched sets, as numbers.
+
+    Parameters
+    ----------
+    time
+        Follow-up of each row in years (``end_date - switch_date``).
+    event
+        True where the follow-up ended with an exit counted as an event.
+    switched
+        True for the switcher of the set, False for a control.
+    person, matched_set
+        Integer codes of the person and of the matched set of each row (sets with at
+        least one control only).
+    alpha
+        1 - confidence level.
+    what
+        Name of the model in the warning when it has no estimate.
+
+    Returns
+    -------
+    (figures, rates)
+        ``figures``: ``estimate``, ``ci_lower``, ``ci_upper``, ``p_value``, ``mde``,
+        ``events_switchers``, ``events_controls``, ``n_sets``, ``n_switchers``,
+        ``n_controls``, ``n`` and ``converged`` (as :func:`post_switch_exit_hr`'s table);
+        ``rates``: one dict per side (``switchers``, ``controls``) with ``group``,
+        ``events``, ``person_years``, ``estimate`` (exits per 100 person-years),
+        ``ci_lower``, ``ci_upper``, ``n``. No result is built and nothing is suppressed:
+        the caller publishes the figures.
+
+    Examples
+    --------
+    >>> f, r = exit_hr_figures(np.array([1.0, 2.0, 0.5, 2.0]), np.array([True, False,
+    ...                        True, False]), np.array([True, False, True, False]),
+    ...                        np.array([0, 1, 2, 1]), np.array([0, 0, 1, 1]))
+    >>> f["events_switchers"], f["n_controls"], r[1]["person_years"]
+    (2, 1, 4.0)
+    """
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event, dtype=bool)
+    is_sw = np.asarray(switched, dtype=bool)
+    person = np.asarray(person, dtype=np.int64)
+    matched_set = np.asarray(matched_set, dtype=np.int64)
+    t_days = np.rint(time * DAYS_PER_YEAR)
+    fit = fit_cox(t_days, event, is_sw.astype(float)[:, None], ["switched"], person,
+                  strata=matched_set, what=what)
+    b = float(fit.params[0]) if fit is not None else np.nan
+    se = float(fit.bse[0]) if fit is not None else np.nan
+    lo, hi, p = wald(b, se, alpha=alpha)
+
+    def distinct(codes: np.ndarray) -> int:
+        return int(len(pd.unique(codes)))
+
+    figures: dict[str, float | int | bool] = {
+        "estimate": float(np.exp(b)),
+        "ci_lower": float(np.exp(lo)),
+        "ci_upper": float(np.exp(hi)),
+        "p_value": float(p),
+        "mde": float(np.exp(mde_normal(se, alpha=alpha))),
+        "events_switchers": int(event[is_sw].sum()),
+        "events_controls": int(event[~is_sw].sum()),
+        "n_sets": distinct(matched_set),
+        "n_switchers": distinct(person[is_sw]),
+        "n_controls": distinct(person[~is_sw]),
+        "n": distinct(person),
+        "converged": fit is not None,
+    }
+    rates: list[dict[str, float | int | str]] = []
+    for name, mask in (("switchers", is_sw), ("controls", ~is_sw)):
+        ev, pt = int(event[mask].sum()), float(time[mask].sum())
+        rl, rh = poisson_rate_ci(ev, pt, alpha=alpha)
+        rates.append({
+            "group": name,
+            "events": ev,
+            "person_years": pt,
+            "estimate": 100 * ev / pt if pt > 0 else np.nan,
+            "ci_lower": 100 * float(rl),
+            "ci_upper": 100 * float(rh),
+            "n": distinct(person[mask]),
+        })
+    return figures, rates
 
 
 __all__ = [
@@ -790,6 +878,7 @@ __all__ = [
     "EXIT_KINDS",
     "MATCHED_COLUMNS",
     "check_kind",
+    "exit_hr_figures",
     "fit_cox",
     "post_switch_exit_hr",
     "post_switch_matched",
