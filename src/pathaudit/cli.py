@@ -181,6 +181,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write the pay-gap reports' unsuppressed figures, as the law "
                    "requires them filed, into --out/restricted (marked restricted; never "
                    "written by default)")
+    a.add_argument("--processes", type=int, choices=(1, 2), default=2,
+                   help="2 (default): draw the charts and recompute the report's past "
+                   "quarters in a second process while the analyses run (the same files); "
+                   "1: everything in one process")
     a.add_argument("--engine", choices=("pandas", "duckdb", "dask"), default="pandas",
                    help="pandas (default): every analysis in memory from the export; duckdb "
                    "or dask: DATA is canonical Parquet ('pathaudit load --to-parquet') and "
@@ -449,7 +453,7 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     out.progress("spells and exposure")
     _ = data.exposure
     summary = run_audit(data, args.out, seed=args.seed, overwrite=args.overwrite,
-                        progress=out.progress, filing=args.filing)
+                        progress=out.progress, filing=args.filing, processes=args.processes)
     out.progress("done")
     lines = headline_lines(summary, verbose=out.verbose)
     lines.insert(1, _quality_line(data.quality.summary()))

@@ -24,6 +24,7 @@ from pathaudit.audit._layout import (
     REPORT,
     Progress,
 )
+from pathaudit.audit._worker import Pending, Shareable, Worker
 from pathaudit.checks import check_choices, check_data, check_number
 from pathaudit.data import AuditData
 from pathaudit.errors import NeedsHistoryError, StatisticalWarning
@@ -60,6 +61,7 @@ def run_audit(
     report: bool = True,
     progress: Progress | None = None,
     filing: bool = False,
+    processes: int = 1,
 ) -> dict[str, Any]:
     """Run every analysis on ``data`` and write the hand-over folder ``out``.
 
@@ -87,6 +89,12 @@ def run_audit(
         Also write the restricted filing output of the pay-gap reports
         (:data:`FILING_ANALYSES`) into ``out/restricted``: their figures unsuppressed, as
         the law requires them filed, marked restricted. Never written by default.
+    processes
+        2: draw the charts and recompute the report's past quarters in a second process
+        while the analyses run (the same files; ``pathaudit audit`` does, see
+        ``--processes``); 1 (default): everything in this process. As with any
+        multiprocessing, a script that asks for 2 runs the audit under
+        ``if __name__ == "__main__":``.
 
     Returns
     -------
@@ -123,7 +131,10 @@ def run_audit(
     tell = progress or (lambda step: None)
     build = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        summary = _write_all(data, build, seed, chosen, charts, report, tell, filing=filing)
+        with Worker(int(check_number(processes, "processes", low=1, integer=True))) as worker:
+            summary = _write_all(
+                data, build, seed, chosen, charts, report, tell, filing=filing, worker=worker
+            )
         _swap_in(build, out)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
@@ -140,6 +151,7 @@ def _write_all(
     report: bool,
     tell: Progress,
     filing: bool = False,
+    worker: Worker | None = None,
 ) -> dict[str, Any]:
     """Write everything into the (new, empty) folder ``out``; return the summary."""
     from pathaudit.io.manifest import run_manifest
@@ -153,6 +165,10 @@ def _write_all(
     results: dict[str, AnalysisResult] = {}
     missing: list[str] = []
     options = _analysis_options(data)
+    worker = worker or Worker(1)
+    # started first: the report's past quarters need only the data (the worker's queue)
+    past = _past_quarters(data, seed, options, worker) if report else {}
+    drawings: dict[str, dict[str, Pending]] = {}
     for name in ANALYSES:
         if name not in chosen:
             continue
@@ -168,6 +184,8 @@ def _write_all(
                 continue
         results[name] = result
         write_analysis(result, out, k)
+        if charts:
+            drawings[name] = _draw_parts(result, worker)
         if getattr(result, "filing", None) is not None:
             result.write_filing(out / FILING_DIR)  # type: ignore[attr-defined]
         summary["analyses"][name] = {
@@ -180,7 +198,8 @@ def _write_all(
         _release(data, [a for a in ANALYSES[ANALYSES.index(name) + 1 :] if a in chosen])
     if charts:
         tell("charts")
-        for result in results.values():
+        for name, result in results.items():
+            _keep_drawings(result, drawings.get(name, {}))
             write_charts(result, out / CHARTS_DIR)
     quality = data.quality.to_frame()
     write_table(quality, out / "data_quality.csv")
@@ -193,7 +212,8 @@ def _write_all(
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     if report and _report_available():
         tell("report (with the trends)")
-        from pathaudit.report import build_report, last_complete_quarter, quarter_end
+        from pathaudit.report import last_complete_quarter, quarter_end
+        from pathaudit.report._build import assemble_report
 
         # page-1 figures are as of the report quarter's end: reuse the audit's results
         # when that is the as-of date, else the report computes its own
@@ -204,7 +224,7 @@ def _write_all(
             # the report recomputes past quarters: their caveats are the analyses' own,
             # already in summary.json and printed in the report
             warnings.simplefilter("ignore", StatisticalWarning)
-            build_report(data, results=reuse, seed=seed).write(out / REPORT)
+            assemble_report(data, results=reuse, seed=seed, past=past).write(out / REPORT)
     (out / README).write_text(readme_text(out), encoding="utf-8")
     return summary
 
@@ -225,6 +245,38 @@ _CACHE_USERS: dict[str, tuple[str, ...]] = {
 still to run reads them (or, as noted, derived again later at a lower peak); any other
 derived table is kept. A table released and read again (by the report) is derived again,
 the same."""
+
+
+def _past_quarters(
+    data: AuditData, seed: int, options: dict[str, dict[str, Any]], worker: Worker
+) -> dict[tuple[str, Any], Pending]:
+    """The report's trend rows of every quarter before the last, queued on ``worker``."""
+    if not _report_available():
+        return {}
+    from pathaudit.report._trends import audit_trend_quarters, quarter_rows
+
+    quarters = audit_trend_quarters(data)[:-1]
+    if not quarters:
+        return {}
+    key = worker.share(Shareable(data)) if worker.parallel else ""
+    return {q: worker.submit_shared(quarter_rows, key, data, q, options, seed)
+            for q in quarters}
+
+
+def _draw_parts(result: AnalysisResult, worker: Worker) -> dict[str, Pending]:
+    """Each part's chart (its published table), queued on ``worker``."""
+    from pathaudit.report._charts import draw_part, shown_part
+
+    return {part: worker.submit(draw_part, shown_part(result, part))
+            for part in result.plottable()}
+
+
+def _keep_drawings(result: AnalysisResult, drawn: dict[str, Pending]) -> None:
+    """Keep the drawings on the result: ``write_charts`` and the report use them."""
+    from pathaudit.report._charts import remember_part_svg
+
+    for part, pending in drawn.items():
+        remember_part_svg(result, part, pending.result())
 
 
 def _release(data: AuditData, later: Sequence[str]) -> None:

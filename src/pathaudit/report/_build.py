@@ -162,6 +162,24 @@ def build_report(
     """
     data = check_data(data, "build_report")
     seed = int(check_number(seed, "seed", low=0, integer=True))
+    return assemble_report(data, quarter=quarter, previous=previous, results=results,
+                           seed=seed, trends=trends)
+
+
+def assemble_report(
+    data: AuditData,
+    *,
+    quarter: str | None = None,
+    previous: str | Path | None = None,
+    results: Mapping[str, AnalysisResult] | None = None,
+    seed: int = DEFAULT_SEED,
+    trends: bool = True,
+    past: Mapping[tuple[str, pd.Timestamp], Any] | None = None,
+) -> Report:
+    """:func:`build_report` on checked arguments; ``past`` as in :func:`compute_trends`.
+
+    The audit calls it with the past quarters' trend rows it computed beside the analyses.
+    """
     label, end = report_quarter(data, quarter)
     at = data if end == data.as_of else data.with_as_of(end)
     opts = analysis_options(data)
@@ -179,7 +197,7 @@ def build_report(
         why_not, trends = SNAPSHOT_TRENDS, False
     quarters = trend_quarters(at, label) if trends else []
     if trends:
-        trend = compute_trends(data, quarters, opts, seed, res)
+        trend = compute_trends(data, quarters, opts, seed, res, past)
         trend = _publish_trend(trend, at)
     verdicts = verdict_rows(res, missing, trend, label, fmt, why_not)
     context = {

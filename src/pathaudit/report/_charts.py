@@ -119,19 +119,49 @@ def part_svg(
     True
     """
     memo = result.__dict__.setdefault("_part_svg", {})
-    key = (part, tuple(size), repr(sorted((options or {}).items())))
+    key = _memo_key(part, options, size)
     if key not in memo:
-        fig = _new_figure(size)
-        ax = fig.subplots()
-        with warnings.catch_warnings():
-            # a part whose groups are all suppressed draws no labelled artist: its empty
-            # legend is expected, not a problem
-            warnings.filterwarnings("ignore", message="No artists with labels found",
-                                    category=UserWarning)
-            result.plot(part, ax=ax, **(options or {}))
-            fig.tight_layout()
-        memo[key] = svg_bytes(fig)
+        memo[key] = draw_part(shown_part(result, part), options, size)
     return bytes(memo[key])
+
+
+def _memo_key(
+    part: str, options: dict[str, Any] | None, size: tuple[float, float]
+) -> tuple[Any, ...]:
+    return (part, tuple(size), repr(sorted((options or {}).items())))
+
+
+def shown_part(result: Any, part: str) -> Any:
+    """The part :meth:`~pathaudit.result.AnalysisResult.plot` draws: its published version."""
+    return result.published().get(part) or result.part(part)
+
+
+def draw_part(
+    part: Any, options: dict[str, Any] | None = None, size: tuple[float, float] = PART_SIZE
+) -> bytes:
+    """The SVG of one part's chart, drawn from the part itself (a published ``Result``).
+
+    What :func:`part_svg` draws, as a function of picklable arguments (the audit draws
+    parts in a second process while the analyses run: ``pathaudit.audit._worker``).
+    """
+    fig = _new_figure(size)
+    ax = fig.subplots()
+    with warnings.catch_warnings():
+        # a part whose groups are all suppressed draws no labelled artist: its empty
+        # legend is expected, not a problem
+        warnings.filterwarnings("ignore", message="No artists with labels found",
+                                category=UserWarning)
+        part.plot(ax, **(options or {}))
+        fig.tight_layout()
+    return svg_bytes(fig)
+
+
+def remember_part_svg(
+    result: Any, part: str, svg: bytes, options: dict[str, Any] | None = None,
+    size: tuple[float, float] = PART_SIZE,
+) -> None:
+    """Keep ``svg`` (:func:`draw_part` of the published part) as the drawing of ``part``."""
+    result.__dict__.setdefault("_part_svg", {})[_memo_key(part, options, size)] = bytes(svg)
 
 
 def trend_chart(rows: pd.DataFrame, fmt: Formatter, margin: Any = None) -> Chart | None:

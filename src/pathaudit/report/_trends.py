@@ -211,6 +211,7 @@ def compute_trends(
     options: Mapping[str, Mapping[str, Any]],
     seed: int,
     current: Mapping[str, AnalysisResult] | None = None,
+    past: Mapping[tuple[str, pd.Timestamp], Any] | None = None,
 ) -> pd.DataFrame:
     """The primary figures as of each quarter end (see the module docstring).
 
@@ -219,38 +220,78 @@ def compute_trends(
     there. ``current`` are the analyses as of the last quarter end
     (page 1): their primary figures are that quarter's points where the trend computes
     the same figure (no window), and the management analysis gives its per-year scores.
+    ``past`` maps a quarter before the last (label, end) to its pending
+    :func:`quarter_rows` (an object whose ``result()`` gives them; the audit computes them
+    beside its analyses); any other quarter is computed here.
     """
     current = current or {}
     rows: list[dict[str, Any]] = []
     changed = {spec.analysis: population_changes(data, quarters, spec.population)
                for spec in TREND_SPECS.values()}
-    for i, (label, end) in enumerate(quarters):
-        # spells and exposure cut from the whole extract's, not derived again (derived._cut)
-        at = data if end == data.as_of else at_quarter_end(data, end)
+    for i, quarter in enumerate(quarters):
         last = i == len(quarters) - 1
-        for spec in TREND_SPECS.values():
-            try:
-                if last and spec.analysis in current and not spec.windowed:
-                    res = current[spec.analysis]
-                else:
-                    res = spec.run(at, options.get(spec.analysis, {}), seed)
-            except NeedsHistoryError as err:
-                rows.append({"analysis": spec.analysis, "key": "", "period": label,
-                             "period_end": end, "status": "not computed", "reason": str(err),
-                             "window": spec.window})
-                continue
-            row = primary_row(res)
-            if row is None:
-                continue
-            rows.append({**{c: row.get(c) for c in TREND_COLUMNS if c in row},
-                         "analysis": spec.analysis, "period": label, "period_end": end,
-                         "window": spec.window, "n_changed": changed[spec.analysis][i]})
+        pending = None if last or past is None else past.get(quarter)
+        found = (pending.result() if pending is not None
+                 else quarter_rows(data, quarter, options, seed, current if last else None))
+        for row in found:
+            if "n_changed" in row:
+                row = {**row, "n_changed": changed[row["analysis"]][i]}
+            rows.append(row)
     if "forced_management" in current:
         rows += _management_years(current["forced_management"])
     frame = pd.DataFrame(rows, columns=list(TREND_COLUMNS))
     for c in ("estimate", "ci_lower", "ci_upper", "n", "n_changed"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
     return frame
+
+
+def quarter_rows(
+    data: AuditData,
+    quarter: tuple[str, pd.Timestamp],
+    options: Mapping[str, Mapping[str, Any]],
+    seed: int,
+    current: Mapping[str, AnalysisResult] | None = None,
+) -> list[dict[str, Any]]:
+    """The trend rows of one quarter end (label, end): one per analysis of :data:`TREND_SPECS`.
+
+    ``current`` (the last quarter only) are the analyses as of that end, reused where the
+    trend computes the same figure. A computed row carries ``n_changed`` as None:
+    :func:`compute_trends` fills it in from :func:`population_changes`.
+    """
+    label, end = quarter
+    # spells and exposure cut from the whole extract's, not derived again (derived._cut)
+    at = data if end == data.as_of else at_quarter_end(data, end)
+    rows: list[dict[str, Any]] = []
+    for spec in TREND_SPECS.values():
+        try:
+            if current and spec.analysis in current and not spec.windowed:
+                res = current[spec.analysis]
+            else:
+                res = spec.run(at, options.get(spec.analysis, {}), seed)
+        except NeedsHistoryError as err:
+            rows.append({"analysis": spec.analysis, "key": "", "period": label,
+                         "period_end": end, "status": "not computed", "reason": str(err),
+                         "window": spec.window})
+            continue
+        row = primary_row(res)
+        if row is None:
+            continue
+        rows.append({**{c: row.get(c) for c in TREND_COLUMNS if c in row},
+                     "analysis": spec.analysis, "period": label, "period_end": end,
+                     "window": spec.window, "n_changed": None})
+    return rows
+
+
+def audit_trend_quarters(data: AuditData) -> list[tuple[str, pd.Timestamp]]:
+    """The quarters of the trend of the report an audit writes (the default report quarter).
+
+    Empty for a snapshot export (no trend). The same as :func:`trend_quarters` gives
+    :func:`~pathaudit.report.build_report` called without ``quarter``.
+    """
+    if data.is_snapshot:
+        return []
+    label, _ = report_quarter(data, None)
+    return trend_quarters(data, label)
 
 
 def population_changes(
