@@ -1405,3 +1405,59 @@ def test_the_pay_rule_is_robust_and_per_grade() -> None:
     assert small.tolist() == [False, False, False, True]
     # scaling all pay leaves the findings unchanged
     assert (implausible_pay(pay * 1.37, grade) == flag).all()
+
+
+def test_cycles_agree_with_walking_every_reporting_line() -> None:
+    from pathaudit.io._people import _cycles
+
+    def walked(nxt: np.ndarray) -> list[bool]:  # follow each line until it repeats or stops
+        out = []
+        for start in range(len(nxt)):
+            seen, v = set(), int(nxt[start])
+            while v >= 0 and v not in seen and v != start:
+                seen.add(v)
+                v = int(nxt[v])
+            out.append(v == start)
+        return out
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 5, 17, 60):
+        for _ in range(40):
+            nxt = np.where(rng.random(n) < 0.3, -1, rng.integers(0, max(n, 1), size=n))
+            assert _cycles(nxt).tolist() == walked(nxt)
+    chain = np.arange(-1, 99_999)  # 0 <- 1 <- 2 ...: a long line without a cycle
+    assert not _cycles(chain).any()
+    ring = np.roll(np.arange(100_000), -1)  # one cycle through everyone
+    assert _cycles(ring).all()
+
+
+def test_whitespace_checked_in_arrow_is_what_strip_removes() -> None:
+    from pathaudit.io._parse import _SPACE, _clean_arrow_text, clean_text
+
+    assert _SPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    for c in _SPACE + "\u200b":  # a zero-width space is not whitespace to Python
+        for value in (f"{c}a", f"a{c}", f"a{c}b", c):
+            s = pd.Series([value, "x", None], dtype=str)
+            expected = value.strip() == value and value.strip() != ""
+            assert _clean_arrow_text(s) == expected, repr(value)
+            assert clean_text(s).stripped[0] == (value.strip() not in (value, ""))
+    assert not _clean_arrow_text(pd.Series(["", "x"], dtype=str))
+
+
+def test_fast_isin_and_sort_agree_with_pandas() -> None:
+    from pathaudit.io._output import stable_order
+    from pathaudit.io._parse import is_in
+
+    rng = np.random.default_rng(3)
+    labels = ["a", "b", "é", "Z", "a b", None, "10", "9"]
+    for _ in range(50):
+        ids = pd.Series(rng.choice(labels, 40), dtype=str)
+        among = pd.Series(rng.choice(labels, 5), dtype=str)
+        assert is_in(ids, among).tolist() == ids.isin(among).tolist()
+        assert is_in(ids, among.astype(object)).tolist() == ids.isin(among).tolist()
+        day = pd.Series(pd.to_datetime(rng.choice(["2020-01-01", "2021-05-05", None], 40)))
+        row = pd.Series(rng.integers(1, 4, 40)).astype("Int64").mask(rng.random(40) < 0.2)
+        frame = pd.DataFrame({"id": ids, "day": day, "row": row}, index=rng.permutation(40))
+        for keys in (["id", "day", "row"], ["day"], ["row", "id"]):
+            pd.testing.assert_frame_equal(frame.take(stable_order(frame, keys)),
+                                          frame.sort_values(keys, kind="stable"))

@@ -6,6 +6,7 @@ import pandas as pd
 
 from pathaudit.io._context import LoadContext
 from pathaudit.io._messages import ADOPTION_CONFLICT, BAND_ORDER
+from pathaudit.io._parse import is_in
 
 
 def check_ratings(ld: LoadContext, r: pd.DataFrame, people_ids: pd.Series) -> pd.DataFrame:
@@ -24,7 +25,7 @@ def check_ratings(ld: LoadContext, r: pd.DataFrame, people_ids: pd.Series) -> pd
     )
     return ld.exclude(
         r,
-        ~r["employee_id"].isin(people_ids),
+        ~is_in(r["employee_id"], people_ids),
         t,
         "person_not_in_people",
         "ratings of people not in the analysed population are left out",

@@ -75,6 +75,35 @@ _TIME_SUFFIX = (
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)$"
 )
 _NA_TEXT = ""
+_ISO_SHAPE = r"\d{4}-\d{2}-\d{2}"
+
+
+def is_in(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """``values.isin(among)`` as a boolean array, fast for text columns.
+
+    pandas' ``isin`` on Arrow-backed text boxes every value of ``among`` as a Python
+    object (seconds for a hundred thousand IDs); for two text columns the test runs in
+    Arrow (``pyarrow.compute.is_in``) on the distinct values, with the same answer (a
+    missing value matches a missing value in ``among``).
+
+    Examples
+    --------
+    >>> ids = pd.Series(["a", None, "c"], dtype="string")
+    >>> is_in(ids, pd.Series(["c", "b"], dtype="string")).tolist()
+    [False, False, True]
+    """
+    arrow_text = [
+        isinstance(x.dtype, pd.StringDtype) and x.dtype.storage == "pyarrow"
+        for x in (values, among)
+    ]
+    if not all(arrow_text):
+        return values.isin(among).to_numpy(dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pa.array(values.array)
+    value_set = pa.array(among.drop_duplicates().array).cast(column.type)
+    return np.asarray(pc.is_in(column, value_set=value_set), dtype=bool)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -230,6 +259,30 @@ def _uniques_as_text(uniques: np.ndarray) -> np.ndarray:
     return out.to_numpy(dtype=object)
 
 
+_SPACE = (
+    "\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u2001\u2002\u2003"
+    "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Every character ``str.strip()`` removes (Python's whitespace, ``str.isspace``)."""
+_EDGE_SPACE = "^[{0}]|[{0}]$".format("".join(f"\\x{{{ord(c):x}}}" for c in _SPACE))
+"""A value that starts or ends with whitespace (RE2 syntax, for Arrow)."""
+
+
+def _clean_arrow_text(s: pd.Series) -> bool:
+    """Whether an Arrow-backed text column has no value to strip and no empty value.
+
+    Checked in Arrow, without listing the distinct values; ``False`` for other columns.
+    """
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    return not (pc.any(pc.equal(arr, _NA_TEXT)).as_py()
+                or pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py())
+
+
 @dataclass
 class TextParse:
     """A text column after cleaning.
@@ -271,6 +324,9 @@ def clean_text(s: pd.Series) -> TextParse:
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.strftime("%Y-%m-%d")
         return TextParse(out.astype(str), np.zeros(n, bool))
+    stripped = np.zeros(n, bool)
+    if _clean_arrow_text(s):
+        return TextParse(s if s.dtype == str else s.astype(str), stripped)  # already clean
     codes, uniques = pd.factorize(s)
     uniques = np.asarray(uniques, dtype=object)
     if s.dtype == object:
@@ -279,7 +335,6 @@ def clean_text(s: pd.Series) -> TextParse:
     clean = u.str.strip()
     changed = (clean != u).to_numpy(dtype=bool, na_value=False)
     empty = (clean == _NA_TEXT).to_numpy(dtype=bool, na_value=False)
-    stripped = np.zeros(n, bool)
     if s.dtype != object and not changed.any() and not empty.any():
         return TextParse(s if s.dtype == str else s.astype(str), stripped)  # already clean
     clean_arr = pd.array(clean.where(~empty).to_numpy(dtype=object, na_value=np.nan), dtype=str)
@@ -530,19 +585,25 @@ def _serials(numbers: pd.Series) -> pd.Series:
 def _parse_unique_text(u: pd.Series, fmt: str | None) -> pd.DataFrame:
     """Parse distinct date strings; returns date, family, ambiguous, mismatch per value."""
     core = u.str.replace(_TIME_SUFFIX, "", regex=True).str.strip()
-    iso = _try_formats(core, ISO_FORMATS)
-    dm = _try_formats(core, DAY_FIRST_FORMATS)
-    md = _try_formats(core, MONTH_FIRST_FORMATS)
-    text = _try_formats(core, TEXT_MONTH_FORMATS)
-    is_serial = core.str.fullmatch(r"\d{5}(?:\.\d+)?").to_numpy(dtype=bool, na_value=False)
+    # a value read in the declared format needs no other reading; nor does one written
+    # YYYY-MM-DD and read as such (every other format starts with a day, a month or a
+    # month name of at most two digits before a separator: none can read it)
+    declared = _try_formats(core, (fmt,)) if fmt is not None else None
+    rest = core if declared is None else core.where(declared.isna())
+    iso = _try_formats(rest, ISO_FORMATS)
+    iso_shaped = rest.str.fullmatch(_ISO_SHAPE).to_numpy(dtype=bool, na_value=False)
+    rest = rest.where(~(iso.notna().to_numpy() & iso_shaped))
+    dm = _try_formats(rest, DAY_FIRST_FORMATS)
+    md = _try_formats(rest, MONTH_FIRST_FORMATS)
+    text = _try_formats(rest, TEXT_MONTH_FORMATS)
+    is_serial = rest.str.fullmatch(r"\d{5}(?:\.\d+)?").to_numpy(dtype=bool, na_value=False)
     serial = pd.Series(pd.NaT, index=u.index, dtype=PARSE_UNIT)
     if is_serial.any():
         serial.loc[is_serial] = _serials(pd.to_numeric(core[is_serial], errors="coerce"))
     family = pd.Series(np.nan, index=u.index, dtype=object)
     mismatch = np.zeros(len(u), bool)
     ambiguous = np.zeros(len(u), bool)
-    if fmt is not None:
-        declared = _try_formats(core, (fmt,))
+    if declared is not None:
         date = declared.fillna(iso).fillna(text).fillna(serial)
         family[declared.notna()] = "declared"
         mismatch = (date.isna() & (dm.notna() | md.notna())).to_numpy()
@@ -680,19 +741,20 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
         out[ok] = a[codes[ok]]
         return out
 
+    # normalised and the family cleared of "ambiguous" once per distinct value
+    u_day = u_date.dt.normalize().to_numpy(dtype=PARSE_UNIT)
+    u_fam = u_family.where(u_family != "ambiguous").to_numpy(dtype=object)
     dates = np.full(n, np.datetime64("NaT", "us"), dtype=PARSE_UNIT)
-    dates[ok] = u_date.to_numpy(dtype=PARSE_UNIT)[codes[ok]]
+    dates[ok] = u_day[codes[ok]]
     fam = np.full(n, None, dtype=object)
-    fam[ok] = u_family.to_numpy(dtype=object)[codes[ok]]
-    fam_s = pd.Series(fam, index=s.index, dtype=object)
-    fam_s = fam_s.where(fam_s != "ambiguous")
+    fam[ok] = u_fam[codes[ok]]
     return _bounded(
-        pd.Series(dates, index=s.index).dt.normalize(),
+        pd.Series(dates, index=s.index),
         per_row(u_amb),
         per_row(u_bad),
         per_row(u_mis),
         per_row((u_family == "serial").to_numpy()),
-        fam_s,
+        pd.Series(fam, index=s.index, dtype=object),
     )
 
 

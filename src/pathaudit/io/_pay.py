@@ -349,11 +349,12 @@ def implausible_pay(pay: pd.Series, grade: pd.Series) -> np.ndarray:
     if not ok.any():
         return flag
     lp = pd.Series(np.log(pay.to_numpy(dtype="float64")[ok]))
-    g = pd.Series(grade.to_numpy(dtype=object)[ok]).astype(str)
-    by = lp.groupby(g.to_numpy(), sort=False)
+    # grades as integer codes (a missing grade is a group of its own, as its text was)
+    g = pd.factorize(grade.to_numpy(dtype=object)[ok], use_na_sentinel=False)[0]
+    by = lp.groupby(g, sort=False)
     med = by.transform("median")
     dev = (lp - med).abs()
-    mad = dev.groupby(g.to_numpy(), sort=False).transform("median")
+    mad = dev.groupby(g, sort=False).transform("median")
     spread = np.maximum(1.4826 * mad, PAY_MIN_SPREAD)
     enough = by.transform("size") >= PAY_MIN_RECORDS
     far = enough & (dev > PAY_ROBUST_SDS * spread)

@@ -162,22 +162,21 @@ def note_unknown_managers(ld: LoadContext, h: pd.DataFrame, ids: pd.Series, tabl
 
 
 def _cycles(nxt: np.ndarray) -> np.ndarray:
-    """Which nodes of a graph with one edge per node (``nxt``; -1: none) lie on a cycle."""
+    """Which nodes of a graph with one edge per node (``nxt``; -1: none) lie on a cycle.
+
+    After ``n`` steps every walk that has not stopped is on a cycle, and every node of a
+    cycle is where some walk of ``n`` steps ends (its own): the nodes on a cycle are the
+    ends of all walks of ``2**K >= n`` steps, found by squaring the step ``K`` times.
+    """
     n = len(nxt)
-    state = np.zeros(n, np.int8)  # 0 unseen, 1 on the current walk, 2 done
     on_cycle = np.zeros(n, bool)
-    for start in range(n):
-        if state[start]:
-            continue
-        path = []
-        v = start
-        while v >= 0 and state[v] == 0:
-            state[v] = 1
-            path.append(v)
-            v = int(nxt[v])
-        if v >= 0 and state[v] == 1:
-            on_cycle[path[path.index(v) :]] = True
-        state[path] = 2
+    step = np.asarray(nxt, dtype=np.int64)
+    walked = 1
+    while walked < n:
+        going = step >= 0
+        step = np.where(going, step[np.where(going, step, 0)], -1)
+        walked *= 2
+    on_cycle[step[step >= 0]] = True
     return on_cycle
 
 
