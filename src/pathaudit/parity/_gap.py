@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from scipy import stats as sps
+    from scipy import special
 else:  # imported on first use: import pathaudit stays fast
     from pathaudit.stats._lazy import LazyModule
 
-    sps = LazyModule("scipy.stats")
+    # the t distribution's functions themselves (scipy.stats.t calls them): the same
+    # numbers without importing scipy.stats
+    special = LazyModule("scipy.special")
 
 from pathaudit.stats.intervals import wald
 
@@ -87,7 +89,7 @@ def gap_from_coef(
     if not np.isfinite(se) or se <= 0:
         nan = float("nan")
         return Gap(b, se, df, float(np.expm1(b)), nan, nan, nan, nan, nan)
-    q = float(sps.t.ppf(1 - alpha / 2, df))
+    q = float(special.stdtrit(df, 1 - alpha / 2))
     with np.errstate(over="ignore"):
         return _gap(b, se, df, q, alpha=alpha, power=power, margin=margin)
 
@@ -96,9 +98,10 @@ def _gap(
     b: float, se: float, df: float, q: float, *, alpha: float, power: float, margin: float
 ) -> Gap:
     lo, hi, p = wald(b, se, alpha=alpha, df=df)
-    mde = float(np.expm1((q + sps.t.ppf(power, df)) * se))
+    mde = float(np.expm1((q + special.stdtrit(df, power)) * se))
     m = np.log1p(margin)
-    p_eq = float(max(sps.t.sf((b + m) / se, df), sps.t.cdf((b - m) / se, df)))
+    # P(T > x) = stdtr(df, -x), P(T < x) = stdtr(df, x)
+    p_eq = float(max(special.stdtr(df, -(b + m) / se), special.stdtr(df, (b - m) / se)))
     return Gap(
         b, se, df, float(np.expm1(b)), float(np.expm1(lo)), float(np.expm1(hi)),
         float(p), mde, p_eq,

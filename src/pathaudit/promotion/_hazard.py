@@ -236,7 +236,14 @@ def logrank_by_track(
     ev = spells["cause"].to_numpy() == 1
     g = spells[compare].astype("str").to_numpy()
     st = spells[strata].to_numpy()
-    both = [s for s in np.unique(st) if len(np.unique(g[st == s])) > 1 and ev[st == s].any()]
+    # strata with both compared levels and a promotion: counted on integer codes at once
+    s_code, s_vals = pd.factorize(st, sort=True)
+    g_code, g_vals = pd.factorize(g)
+    n_s = len(s_vals)
+    cells = np.bincount(s_code * len(g_vals) + g_code, minlength=n_s * len(g_vals))
+    levels_in = (cells.reshape(n_s, len(g_vals)) > 0).sum(axis=1)
+    promoted = np.bincount(s_code, weights=ev, minlength=n_s) > 0
+    both = [s for s, ok in zip(s_vals, (levels_in > 1) & promoted, strict=True) if ok]
     if both:
         m = np.isin(st, both)
         chi2, df, p = logrank(t[m], ev[m], g[m], entry=e[m], strata=st[m])
@@ -274,6 +281,21 @@ def logrank_by_track(
     out["p_adjusted"] = np.nan
     out.loc[per, "p_adjusted"] = stats.adjust_pvalues(out.loc[per, "p_value"], "holm")
     return out
+
+
+def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ``values - min`` and the labels ``min .. max`` of small whole numbers.
+
+    Cells are counted on these codes; only the cells present are kept, in the same
+    ascending order as codes of the distinct values would give.
+    """
+    if not len(values):
+        return values, values
+    low, high = int(values.min()), int(values.max())
+    if high - low > 100_000:  # not small: the distinct values, by a hash table
+        codes, labels = pd.factorize(values, sort=True)
+        return codes, np.asarray(labels)
+    return values - low, np.arange(low, high + 1, dtype=np.int64)
 
 
 def promotion_rates(
@@ -317,14 +339,18 @@ def promotion_rates(
     # count on integer codes of the kept rows: no copy of the exposure table, no text keys
     track_all, tracks = pd.factorize(ex["track"], sort=True)
     track_code = track_all[keep].astype(np.int64)
-    grade_code, grades = pd.factorize(grade.to_numpy()[keep].astype(np.int64), sort=True)
-    year_code, years = pd.factorize(
-        pd.to_numeric(ex["year"]).to_numpy()[keep].astype(np.int64), sort=True
-    )
+    grade_code, grades = _dense_codes(grade.to_numpy()[keep].astype(np.int64))
+    year_code, years = _dense_codes(pd.to_numeric(ex["year"]).to_numpy()[keep].astype(np.int64))
     cell = (track_code * len(grades) + grade_code) * len(years) + year_code
-    cells, inv = np.unique(cell, return_inverse=True)
+    # the cells present, ascending (np.unique's), found by counting: the codes are dense
+    present = np.bincount(cell, minlength=len(tracks) * len(grades) * len(years)) > 0
+    cells = np.flatnonzero(present)
+    inv = (np.cumsum(present) - 1)[cell]
     promoted = (ex["event"] == "promotion").to_numpy(dtype=bool, na_value=False)[keep]
-    person = pd.factorize(ex["employee_id"])[0][keep]
+    ids = ex["employee_id"]
+    # the category codes of the person column are person codes already
+    person = (ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype)
+              and not ids.isna().any() else pd.factorize(ids)[0])[keep]
     labels = np.asarray(tracks, dtype=object).astype(str)
     out = pd.DataFrame(
         {

@@ -306,7 +306,7 @@ def parity_within_track(
             if len(h):
                 h = h.loc[h["term"] == f"{other} vs {ref}"].assign(track=track)
                 hz_parts.append(h)
-        pr = cumulative_incidence(part, (group,), horizons, alpha, pooled=())
+        pr = cumulative_incidence(part, (group,), horizons, alpha, pooled=(), curves=False)
         prob_parts.append(pr["probability"].assign(track=track))
     table = pd.DataFrame(rows)
     if len(table):

@@ -88,21 +88,30 @@ def velocity(
     rng = np.random.default_rng(seed)
     grades = np.sort(sp["grade"].unique())
     hz = np.asarray(horizons, dtype=float)
+    # the row that first reaches grade g in an episode is the one where the episode's
+    # running highest grade first is g or more: the highest before it is below g
+    ep = sp["_ep"].to_numpy()
+    highest = sp.groupby("_ep", sort=False)["grade"].cummax().to_numpy()
+    first_row = np.ones(len(sp), dtype=bool)
+    first_row[1:] = ep[1:] != ep[:-1]
+    before = np.where(first_row, np.iinfo(np.int64).min, np.roll(highest, 1))
+    # days from hire to each spell's start; the track each spell is on
+    slot = np.searchsorted(ep_ids, ep)
+    hire_days = (sp["start"] - hire.to_numpy()[slot]).dt.days.to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+    row_ic = sp["track"].astype("str").to_numpy() == "IC"
     for g in grades[1:]:
         at_risk = first_grade.to_numpy() < g
         if not at_risk.any():
             continue
-        reach = sp.loc[sp["grade"] >= g, ["_ep", "start", "track"]].groupby("_ep").first()
-        r_time = pd.Series(np.nan, index=ep_ids)
-        r_track = pd.Series("", index=ep_ids, dtype=object)
-        r_time.loc[reach.index] = (
-            (reach["start"] - hire.loc[reach.index]).dt.days / DAYS_PER_YEAR
-        ).to_numpy()
-        r_track.loc[reach.index] = reach["track"].astype("str").to_numpy()
-        rt = r_time.to_numpy()
+        rows = np.flatnonzero((before < g) & (highest >= g))
+        rt = np.full(len(ep_ids), np.nan)
+        rt[slot[rows]] = hire_days[rows] / DAYS_PER_YEAR
+        r_ic = np.zeros(len(ep_ids), dtype=bool)
+        r_ic[slot[rows]] = row_ic[rows]
         reached = ~np.isnan(rt)
         time = np.where(reached, rt, end_time)
-        cause = np.where(reached, np.where(r_track.to_numpy() == "IC", 1, 2), np.where(exit_, 3, 0))
+        cause = np.where(reached, np.where(r_ic, 1, 2), np.where(exit_, 3, 0))
         m = at_risk & (time > entry)
         if not m.any():
             continue
