@@ -160,6 +160,36 @@ def test_turnover_averages_month_end_headcounts():
     assert y["estimate"] == pytest.approx(100 / (8 / 6) * 2)
 
 
+def _same_turnover_counts(ex: pd.DataFrame, person=None) -> None:
+    from pathaudit.attrition._rates import turnover_counts, turnover_counts_in_memory
+
+    grouped, coded = turnover_counts(ex), turnover_counts_in_memory(ex, person)
+    assert list(grouped) == list(coded)
+    for name in grouped:
+        pd.testing.assert_frame_equal(grouped[name].reset_index(drop=True), coded[name],
+                                      check_exact=True, obj=name)
+
+
+def test_turnover_counts_in_memory_equal_the_narwhals_group_bys(sample_data):
+    from pathaudit.derived.population import exposure_person_codes
+
+    # the pandas audit's counts (integer codes, runs of a person's rows) and the group-bys
+    # every engine runs: the same tables, on the sample, a simulation, the hand-built
+    # switcher and a table out of person order (counted by hashing pairs instead)
+    _same_turnover_counts(sample_data.exposure, exposure_person_codes(sample_data)[0])
+    sim = random_org(800, seed=12)
+    _same_turnover_counts(sim.exposure)
+    _same_turnover_counts(mid_quarter().exposure)
+    shuffled = sim.exposure.sample(frac=1, random_state=3)
+    _same_turnover_counts(shuffled)
+    # a row without a track counts in "all" only; a missing event is no exit
+    holes = sim.exposure.copy()
+    holes.loc[holes.index[:40], "track"] = None
+    holes["event"] = holes["event"].astype(object)
+    holes.loc[holes.index[40:80], "event"] = None
+    _same_turnover_counts(holes)
+
+
 # --------------------------------------------------------------------------- retention
 
 

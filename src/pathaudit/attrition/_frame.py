@@ -45,7 +45,8 @@ def work_frame(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.nda
     """
     ex = data.exposure
     cols = ["episode", "person_years", "year", "grade", "pay", "tenure", "time_in_spell"]
-    w = ex[cols].copy()
+    # the exposure table's own columns, not copied (copy on write: never edited in place)
+    w = ex[cols]
     w["year"] = w["year"].astype("int64")
     w["quarter"] = ex["quarter"].astype("category")
     w["track"] = pd.Categorical(ex["track"], categories=list(TRACKS))
@@ -62,9 +63,23 @@ def work_frame(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.nda
     ev_text = pd.Series(ev_uniq).astype(str).to_numpy()
     for kind, reasons in KINDS.items():
         w[f"ev_{kind}"] = np.append(np.isin(ev_text, reasons), False)[ev_code]
-    order = np.lexsort((w["start_d"].to_numpy(), w["episode"].to_numpy(dtype=np.int64),
-                        pid))
-    return w.iloc[order].reset_index(drop=True), np.asarray(ids, dtype=object)
+    w = w.reset_index(drop=True)
+    start_d, episode = w["start_d"].to_numpy(), w["episode"].to_numpy(dtype=np.int64)
+    if not _in_order(pid, episode, start_d):  # the derivation's order, unless edited
+        w = w.iloc[np.lexsort((start_d, episode, pid))].reset_index(drop=True)
+    return w, np.asarray(ids, dtype=object)
+
+
+def _in_order(*keys: np.ndarray) -> bool:
+    """Whether rows are sorted by ``keys`` (the first the most significant), ties allowed."""
+    if len(keys[0]) < 2:
+        return True
+    tied = np.ones(len(keys[0]) - 1, dtype=bool)  # equal on the keys before
+    for k in keys:
+        if (tied & (k[1:] < k[:-1])).any():
+            return False
+        tied &= k[1:] == k[:-1]
+    return True
 
 
 def group_codes(w: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, int]:
@@ -77,7 +92,7 @@ def group_codes(w: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, int]:
     combined = np.zeros(len(w), dtype=np.int64)
     span = 1
     for c in keys:
-        codes, n_levels = _sorted_codes(w[c])
+        codes, n_levels = sorted_codes(w[c])
         combined = combined * (n_levels + 1) + codes
         span *= n_levels + 1
     if span <= max(4 * len(w), 1 << 16):
@@ -89,7 +104,7 @@ def group_codes(w: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, int]:
     return np.asarray(inv, dtype=np.int64), len(uniq)
 
 
-def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, int]:
+def sorted_codes(col: pd.Series) -> tuple[np.ndarray, int]:
     """Codes of ``col`` in the sort order groupby uses, a missing value last; their count.
 
     Codes need not all occur (unused categories keep theirs); a missing value gets

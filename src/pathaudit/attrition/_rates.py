@@ -12,9 +12,10 @@ from typing import Any, TypedDict
 import numpy as np
 import pandas as pd
 
-from pathaudit.attrition._frame import KINDS, count_people, epoch_days
+from pathaudit.attrition._frame import KINDS, count_people, epoch_days, sorted_codes
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarters
+from pathaudit.derived.population import distinct_people, exposure_person_codes
 from pathaudit.errors import ArgumentError, PathauditError
 from pathaudit.io.schema import TRACKS
 from pathaudit.stats import (
@@ -302,6 +303,173 @@ def turnover_counts(native: Any) -> dict[str, pd.DataFrame]:
     return out
 
 
+def turnover_counts_in_memory(
+    ex: pd.DataFrame, person: np.ndarray | None = None
+) -> dict[str, pd.DataFrame]:
+    """:func:`turnover_counts` of a pandas exposure table, counted on integer codes.
+
+    The same tables, row for row, as the narwhals group-bys on a pandas table (checked in
+    the tests on the sample, hand-built tables and a simulation): the pandas audit's path.
+    On pandas, narwhals' ``n_unique`` per group is pandas' ``groupby().nunique()``, which
+    sorts every row's ID; here each group is one integer key (track code, month or period
+    code) and distinct people are counted on a person code, by runs of a person's rows
+    when the table is in person and time order (as exposure is), else by hashing (group,
+    person) pairs.
+
+    Parameters
+    ----------
+    ex
+        An exposure table (``schema.EXPOSURE``; at least :data:`TURNOVER_COLUMNS`).
+    person
+        Integer code (``>= 0``) of each row's person, one per distinct ``employee_id``
+        (e.g. :func:`~pathaudit.derived.population.exposure_person_codes`); default: the
+        codes of ``pandas.factorize(ex["employee_id"])``.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        As :func:`turnover_counts`.
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({
+    ...     "employee_id": ["a", "a", "b"], "track": ["IC", "IC", "M"],
+    ...     "start": pd.to_datetime(["2021-01-01", "2021-04-01", "2021-01-01"]),
+    ...     "stop": pd.to_datetime(["2021-04-01", "2021-05-10", "2021-06-01"]),
+    ...     "event": ["none", "exit_voluntary", "censored"], "year": [2021, 2021, 2021],
+    ...     "quarter": ["2021Q1", "2021Q2", "2021Q1"]})
+    >>> counts = turnover_counts_in_memory(ex)
+    >>> counts["year"][["track", "period", "people", "exits_voluntary"]].values.tolist()
+    [['IC', '2021', 1, 1], ['M', '2021', 1, 0], ['all', '2021', 2, 1]]
+    """
+    missing = [c for c in TURNOVER_COLUMNS if c not in ex.columns]
+    if missing:
+        raise ArgumentError(
+            f"The exposure table has no column {missing!r}; turnover needs "
+            f"{list(TURNOVER_COLUMNS)} (schema.EXPOSURE)."
+        )
+    if person is None:
+        person = pd.factorize(ex["employee_id"])[0]
+    person = np.asarray(person, dtype=np.int64)
+    track = ex["track"].astype("category")  # no copy when it is one already
+    t_code, n_t = sorted_codes(track)  # category order, missing last (as the sort)
+    t_names = np.array([*track.cat.categories, None], dtype=object)
+    # months since 1970-01: _month_number less a constant (12 x 1970)
+    epoch_month = 12 * 1970
+    m0, m1 = _months(ex["start"]), _months(ex["stop"])
+    lo = int(min(m0.min(), m1.min())) if len(ex) else 0
+    span = int(max(m0.max(), m1.max())) - lo + 1 if len(ex) else 1
+    key = (t_code * span + (m0 - lo)) * span + (m1 - lo)
+    n_keys = (n_t + 1) * span * span
+    if n_keys <= max(4 * len(key), 1 << 20):  # few possible cells: a count per cell
+        size = np.bincount(key, minlength=n_keys)
+        cells = np.flatnonzero(size)
+        size = size[cells]
+    else:
+        cells, size = np.unique(key, return_counts=True)
+    stop_m, rest = cells % span, cells // span
+    out = {"headcount": pd.DataFrame({
+        "track": pd.Series(t_names[rest // span], dtype=object),  # None: no track
+        "start_month": rest % span + lo + epoch_month,
+        "stop_month": stop_m + lo + epoch_month,
+        "intervals": size.astype(np.int64),
+    })}
+    ev = ex["event"].astype("category")
+    ev_codes = ev.cat.codes.to_numpy()
+    cats = pd.Index(ev.cat.categories.astype(str))
+    # each row's end reason as 1 + its place in TURNOVER_REASONS, 0 for no exit (or missing)
+    reason_of = np.zeros(len(cats) + 1, dtype=np.int64)
+    at = cats.get_indexer(list(TURNOVER_REASONS))
+    reason_of[at[at >= 0]] = np.flatnonzero(at >= 0) + 1
+    reason = reason_of[ev_codes]  # a missing event (code -1) takes the last entry: 0
+    n_r = len(TURNOVER_REASONS) + 1
+    for freq in FREQS:
+        p_code, p_labels = _period_codes(ex[freq])
+        n_p = len(p_labels) - 1
+        people = _people_per_period(person, p_code, n_p, t_code, n_t)
+        tables = []
+        for with_track in (True, False):
+            g = t_code * (n_p + 1) + p_code if with_track else p_code
+            size_g = (n_t + 1) * (n_p + 1) if with_track else n_p + 1
+            by_reason = np.bincount(g * n_r + reason, minlength=size_g * n_r).reshape(
+                size_g, n_r)
+            present = np.flatnonzero(by_reason.sum(axis=1))
+            if with_track:  # rows without a track count in "all" only
+                present = present[present // (n_p + 1) < n_t]
+            n_people = (people[0 if with_track else 1] if people is not None
+                        else distinct_people(g, person, size_g))
+            table = pd.DataFrame({
+                "track": (t_names[present // (n_p + 1)] if with_track
+                          else np.full(len(present), "all", dtype=object)),
+                "period": p_labels[present % (n_p + 1)],
+                "people": n_people[present].astype(np.int64),
+            })
+            for kind, reasons in KINDS.items():
+                cols = [1 + TURNOVER_REASONS.index(r) for r in reasons]
+                table[f"exits_{kind}"] = by_reason[present][:, cols].sum(axis=1).astype(
+                    np.int64)
+            tables.append(table)
+        out[freq] = pd.concat(tables, ignore_index=True)
+    return out
+
+
+def _months(dates: pd.Series) -> np.ndarray:
+    """Months since 1970-01 of each date (``datetime64[M]``), from a table of its days."""
+    days = epoch_days(dates)
+    if not len(days):
+        return days
+    lo = int(days.min())
+    table = np.arange(lo, int(days.max()) + 1).astype("datetime64[D]").astype("datetime64[M]")
+    return table.astype(np.int64)[days - lo]
+
+
+def _people_per_period(
+    person: np.ndarray, p_code: np.ndarray, n_p: int, t_code: np.ndarray, n_t: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Distinct people per (track, period) and per period, when rows are in person order.
+
+    Rows sorted by person with each person's periods in order (as exposure is: by person
+    and time) form one run per (person, period): a person counts once per run, and once per
+    track held in it. Returns counts indexed as ``track * (n_p + 1) + period`` and by
+    ``period``; None when the rows are not in that order (count pairs instead).
+    """
+    if len(person) and not (
+        (person[1:] > person[:-1]) | ((person[1:] == person[:-1]) & (p_code[1:] >= p_code[:-1]))
+    ).all():
+        return None
+    new = np.ones(len(person), dtype=bool)
+    new[1:] = (person[1:] != person[:-1]) | (p_code[1:] != p_code[:-1])
+    run = np.cumsum(new) - 1
+    run_period = p_code[new]
+    per_period = np.bincount(run_period, minlength=n_p + 1)
+    flags = np.zeros(len(run_period) * (n_t + 1), dtype=bool)  # run x track: held in it
+    flags[run * (n_t + 1) + t_code] = True
+    held = flags.reshape(len(run_period), n_t + 1)
+    per_track = np.concatenate([
+        np.bincount(run_period, weights=held[:, t], minlength=n_p + 1) for t in range(n_t + 1)
+    ])
+    return per_track, per_period
+
+
+def _period_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a period column in sort order (missing last) and the text of each code.
+
+    A categorical's categories (their order), or the sorted distinct values (a year as
+    ``"2021"``); the last label, of the missing-value code, is ``"nan"``.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        labels = np.asarray(col.cat.categories.astype(str), dtype=object)
+    else:
+        codes, uniques = pd.factorize(col, sort=True)
+        values = np.asarray(uniques)
+        if pd.api.types.is_integer_dtype(uniques):
+            values = values.astype(np.int64)
+        labels = np.array([str(v) for v in values], dtype=object)
+    codes = np.where(codes < 0, len(labels), codes).astype(np.int64)
+    return codes, np.append(labels, "nan")
+
+
 def turnover_from_counts(
     counts: dict[str, pd.DataFrame],
     *,
@@ -420,11 +588,13 @@ def turnover_from_counts(
 def turnover(data: AuditData, alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     """SHRM-style turnover of a loaded dataset: exits / average month-end headcount, by track.
 
-    :func:`turnover_counts` on its exposure table (pandas), then
-    :func:`turnover_from_counts`, as every engine does.
+    The counts of :func:`turnover_counts` on its exposure table (in memory:
+    :func:`turnover_counts_in_memory`, the same tables), then :func:`turnover_from_counts`,
+    as every engine does.
     """
+    counts = turnover_counts_in_memory(data.exposure, exposure_person_codes(data)[0])
     return turnover_from_counts(
-        turnover_counts(data.exposure), history_start=data.history_start, as_of=data.as_of,
+        counts, history_start=data.history_start, as_of=data.as_of,
         fiscal_year_start_month=data.fiscal_year_start_month, alpha=alpha,
     )
 

@@ -629,6 +629,7 @@ class _CoxDesign:
         self._frac: Array | None = None
         self._events_of: Array | None = None
         self._events_sum: Array = np.zeros(0)
+        self._csc: tuple[NDArray[np.generic], NDArray[np.generic]] | None = None
 
     @property
     def frac(self) -> Array:
@@ -668,6 +669,28 @@ class _CoxDesign:
             diff = np.bincount(self.start, wc, g + 1) - np.bincount(self.end, wc, g + 1)
             out[:, c] = np.cumsum(diff)[:g]
         return out
+
+    def weighted_at_risk_sum(self, X: Array, w: Array) -> Array:
+        """Sum of ``w_i x_i`` (``X`` n x p, C order) over the risk set at every grid point.
+
+        One sparse product: each observation adds ``w_i x_i`` at its entry's grid index
+        and takes it away at its exit's (a ``(G + 1) x n`` matrix with two entries per
+        column), then a cumulative sum over the grid. No ``n x p`` array is formed.
+        """
+        from scipy import sparse
+
+        g, n = self.G, len(w)
+        if self._csc is None:
+            # 32-bit indices where they fit (scipy would convert them on every product)
+            kind = np.int32 if 2 * n < np.iinfo(np.int32).max else np.int64
+            idx: NDArray[np.generic] = np.empty(2 * n, dtype=kind)
+            idx[0::2], idx[1::2] = self.start, self.end
+            self._csc = (idx, np.asarray(np.arange(0, 2 * n + 1, 2, dtype=kind)))
+        rows, ptr = self._csc
+        data = np.empty(2 * n)
+        data[0::2], data[1::2] = w, -w
+        m = sparse.csc_array((data, rows, ptr), shape=(g + 1, n))
+        return np.cumsum(np.asarray(m @ X), axis=0)[:g]
 
     def event_sum(self, X: Array, status: NDArray[np.bool_]) -> Array:
         """``X[status].sum(axis=0)``, kept for the design matrix last asked about."""
@@ -709,7 +732,7 @@ def _cox_eval(
     c = float(np.max(eta)) if len(eta) else 0.0
     w = np.exp(eta - c)
     s0 = des.at_risk_sum(w)
-    s1 = des.at_risk_sum(w[:, None] * X)
+    s1 = des.weighted_at_risk_sum(X, w)
     if efron and des.has_ties:
         return _efron_terms(eta, c, w, s0, s1, X, status, des)
     d = des.d
@@ -718,20 +741,38 @@ def _cox_eval(
     loglike = float((eta[status] - c).sum() - (d * np.log(s0)).sum())
     score = des.event_sum(X, status) - (d[:, None] * xbar).sum(axis=0)
     a = des.interval_sum(np.concatenate([[0.0], np.cumsum(dlam)]))
-    # sum_i w_i a_i x_i x_i' as Z'Z (one symmetric product; w a >= 0)
-    z = X * np.sqrt(w * a)[:, None]
-    info = z.T @ z - (xbar * d[:, None]).T @ xbar
-    del z
+    # sum_i w_i a_i x_i x_i' (w a >= 0)
+    info = _weighted_gram(X, w * a) - (xbar * d[:, None]).T @ xbar
 
     def residuals() -> Array:
         cum_b = np.cumsum(xbar * dlam[:, None], axis=0)
         b = des.interval_sum(np.vstack([np.zeros((1, X.shape[1])), cum_b]))
-        r = -(w[:, None] * (X * a[:, None] - b))
+        r = X * a[:, None]  # -(w (X a - b)), in one n x p array
+        r -= b
+        r *= -w[:, None]
         ev_idx = np.flatnonzero(status)
         r[ev_idx] += X[ev_idx] - xbar[des.pos]
         return np.asarray(r, dtype=np.float64)
 
     return loglike, score, info, residuals
+
+
+GRAM_ROWS = 1 << 15
+"""Rows per block of :func:`_weighted_gram` (a block of ``X`` stays in the CPU cache)."""
+
+
+def _weighted_gram(X: Array, v: Array) -> Array:
+    """``sum_i v_i x_i x_i'`` (``v >= 0``) as ``Z'Z`` with ``Z = sqrt(v) X``, block by block.
+
+    The blocks keep ``Z`` small (no second ``n x p`` array) and in cache.
+    """
+    n, p = X.shape
+    out = np.zeros((p, p))
+    root = np.sqrt(v)
+    for i in range(0, n, GRAM_ROWS):
+        z = X[i : i + GRAM_ROWS] * root[i : i + GRAM_ROWS, None]
+        out += z.T @ z
+    return out
 
 
 def _efron_terms(
@@ -919,7 +960,7 @@ def cox_ph(
     dropped_idx, sd, at_zero = _cox_identify(X, st, s_codes, des, labels)
     keep = np.array([j not in dropped_idx for j in range(p)], dtype=bool)
     Xk = X if keep.all() else X[:, keep]  # the same array when nothing is dropped
-    Xk = np.asfortranarray(Xk)  # columns contiguous: the risk-set sums run per column
+    Xk = np.ascontiguousarray(Xk)  # rows contiguous: the risk-set sums are row products
     pk = Xk.shape[1]
     beta = np.zeros(pk)
     later: Callable[[], Array] | None = None
@@ -1131,12 +1172,14 @@ def _cox_identify(
     cand = [j for j in range(p) if j not in dropped]
     if not cand:
         return dropped, sd, None
-    Xc = np.asfortranarray(X[:, cand] - X[:, cand].mean(axis=0))
+    Xc = np.ascontiguousarray(X[:, cand])  # one copy, centred in place
+    Xc -= Xc.mean(axis=0)
     ll0, score0, i0, _ = _cox_eval(np.zeros(len(cand)), Xc, status, des)
     # second moment about the mean over the same risk sets: sum_i A_i x_i^2 at beta = 0
     dlam = des.d / des.at_risk_sum(np.ones(n))
     a = des.interval_sum(np.concatenate([[0.0], np.cumsum(dlam)]))
-    m2 = (a[:, None] * Xc**2).sum(axis=0)
+    m2 = np.diag(_weighted_gram(Xc, a)).copy()
+    del Xc
     v = np.diag(i0)
     d_events = float(des.d.sum())
     kept: list[int] = []  # positions in cand
