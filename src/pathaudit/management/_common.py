@@ -608,6 +608,15 @@ def _as_category(column: pd.Series) -> pd.Series:
     return column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
 
 
+def equals(column: pd.Series, value: str) -> np.ndarray:
+    """``column == value`` as a numpy bool array, a missing value False.
+
+    A categorical column compares its codes (no text per row); anything else compares
+    as it is, without converting the column to strings first.
+    """
+    return column.eq(value).to_numpy(dtype=bool, na_value=False)
+
+
 def person_codes(ids: pd.Index, employee_id: pd.Series) -> np.ndarray:
     """Codes of ``employee_id`` values in ``ids`` (-1 for people not in it)."""
     return ids.get_indexer(employee_id.astype(str))

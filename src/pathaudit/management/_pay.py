@@ -30,6 +30,7 @@ from pathaudit.management._common import (
     check_common,
     check_count,
     check_seed,
+    equals,
     groupings,
     has_values,
     indicator_result,
@@ -230,7 +231,7 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                         ci_lower=t_m - t_ic, ci_upper=t_m - t_ic, numerator=t_m,
                         denominator=t_ic, n=people, top_ic_grade=t_ic, top_m_grade=t_m,
                         units_with_gap=gaps, date=str(date.date()), top=designed))
-        trk = state["track"].astype(str)
+        trk = state["track"]
         realised = realised_tops(state, k)
         r_ic, r_m = realised["IC"], realised["M"]
         rows.append(row(name, "realised_gap", by_name, group, estimate=r_m - r_ic,
@@ -238,8 +239,8 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
                         denominator=r_ic, n=people, top_ic_grade=r_ic, top_m_grade=r_m,
                         date=str(date.date()), top="realised"))
         for track, t in (("IC", t_ic), ("M", t_m)):
-            on = trk == track
-            x = float((state.loc[on, "grade"].astype(float) >= t).sum())
+            on = equals(trk, track)
+            x = float((state["grade"].to_numpy(dtype=float, na_value=np.nan)[on] >= t).sum())
             m = float(on.sum())
             lo, hi = stats.wilson_ci(x, m, alpha)
             rows.append(row(name, f"share_at_top_{track.lower()}", by_name, group,

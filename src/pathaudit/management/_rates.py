@@ -310,8 +310,8 @@ def grouped_rate_ratio(
     cl = np.asarray(cluster, dtype=np.int64)[keep]
     G = int(n_groups)
     # strata and cells within groups
-    s_key, s_inv = np.unique(grp * (int(st.max()) + 1 if len(st) else 1) + st,
-                             return_inverse=True)
+    # strata within groups and people within groups: hashed (pandas.factorize), not sorted
+    s_inv, s_key = pd.factorize(grp * (int(st.max()) + 1 if len(st) else 1) + st)
     n_s = len(s_key)
     c_row = s_inv * 2 + x
     d_c = np.bincount(c_row, weights=d, minlength=2 * n_s)
@@ -369,8 +369,7 @@ def grouped_rate_ratio(
     with np.errstate(divide="ignore", invalid="ignore"):
         mu_i = np.where(t_c[c_row] > 0, mu_c[c_row] * py / t_c[c_row], 0.0)
     score_i = r_c[c_row] * (d - mu_i)
-    k_key, k_inv = np.unique(grp * (int(cl.max()) + 1 if len(cl) else 1) + cl,
-                             return_inverse=True)
+    k_inv, k_key = pd.factorize(grp * (int(cl.max()) + 1 if len(cl) else 1) + cl)
     u = np.bincount(k_inv, weights=score_i, minlength=len(k_key))
     k_grp = np.zeros(len(k_key), dtype=np.int64)
     k_grp[k_inv] = grp

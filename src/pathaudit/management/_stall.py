@@ -22,7 +22,9 @@ from pathaudit.management._common import (
     WORK_ATTRIBUTES,
     By,
     by_columns,
+    cached,
     check_common,
+    equals,
     indicator_result,
     one_track_reason,
     row,
@@ -72,8 +74,12 @@ def _ic_spells_with_known_start(data: AuditData) -> pd.DataFrame:
     A spell whose start was set to a hire date before ``history_start`` (the
     first record is dated later) has an unknown time in level and is left out.
     """
+    return cached(data, "ic_spells_with_known_start", lambda: _ic_known_start(data))
+
+
+def _ic_known_start(data: AuditData) -> pd.DataFrame:
     sp = data.spells
-    ic = sp.loc[sp["track"].astype(str) == "IC"]
+    ic = sp.loc[equals(sp["track"], "IC")]
     if "start_imputed" in ic.columns:
         unsure = ic["start_imputed"].astype(bool) & (ic["start"] < data.history_start)
         ic = ic.loc[~unsure]
@@ -154,7 +160,8 @@ def _thresholds(ic: pd.DataFrame, top: float, group: np.ndarray) -> pd.DataFrame
     # sort by (group, grade), stably: each cell keeps the spells' order
     order = np.flatnonzero(keep)[np.lexsort((grade[keep], group[keep]))]
     grp, grd = group[order], grade[order]
-    reason = ic["end_reason"].astype(str).to_numpy()[order]
+    promoted_all = equals(ic["end_reason"], "promotion")[order]
+    censored = equals(ic["end_reason"], "censored")[order]
     duration = ic["duration"].to_numpy()[order]
     entry = ic["entry"].to_numpy()[order]
     pid = pd.factorize(ic["employee_id"])[0][order]
@@ -163,8 +170,7 @@ def _thresholds(ic: pd.DataFrame, top: float, group: np.ndarray) -> pd.DataFrame
     cell = np.cumsum(new) - 1
     bounds = np.r_[np.flatnonzero(new), len(order)]
     people = distinct_people(cell, pid, len(bounds) - 1)
-    promoted_all = reason == "promotion"
-    status_all = np.where(promoted_all, 1, np.where(reason == "censored", 0, 2))
+    status_all = np.where(promoted_all, 1, np.where(censored, 0, 2))
     rows = []
     for c in range(len(bounds) - 1):
         sl = slice(bounds[c], bounds[c + 1])

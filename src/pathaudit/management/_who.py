@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit import stats
+from pathaudit.derived.population import distinct_people
 from pathaudit.errors import ArgumentError
 from pathaudit.management._common import (
     SNAPSHOT_NOTE,
@@ -192,7 +193,7 @@ def _who_rows(
         names = cat_names[cats]
         pid = pid_all[sl]
         levels, ev, t, n, _ = cell_totals(grade_all[sl], codes, m, ev_all[sl], py_all[sl], pid)
-        n_cat = np.bincount(np.unique(pid * m + codes) % m, minlength=m).astype(float)
+        n_cat = distinct_people(codes, pid, m)
         ev_k, t_k = ev.sum(axis=0), t.sum(axis=0)
         order = sorted((k for k in range(m) if t_k[k] > 0), key=lambda k: (-t_k[k], names[k]))
         if not order:
