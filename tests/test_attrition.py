@@ -855,7 +855,7 @@ def test_null_rejection_rate_of_the_attrition_tests():
 
 
 def test_group_codes_and_people_counts_equal_pandas_groupby():
-    from pathaudit.attrition._frame import count_people, group_codes
+    from pathaudit.attrition._frame import count_people, group_codes, group_totals
 
     rng = np.random.default_rng(5)
     n = 2_000
@@ -869,6 +869,8 @@ def test_group_codes_and_people_counts_equal_pandas_groupby():
         "rating": rng.choice([1.5, 2.0, np.nan, 3.25], n),
         "big": rng.integers(0, 10**9, n),
         "pid": rng.integers(0, 300, n),
+        "py": rng.random(n),
+        "ev": rng.random(n) < 0.2,
     })
     for keys in (["track"], ["track", "grade"], ["year", "location"], ["location", "track"],
                  ["track", "rating"], ["big", "track"]):
@@ -878,6 +880,10 @@ def test_group_codes_and_people_counts_equal_pandas_groupby():
         np.testing.assert_array_equal(codes, g.ngroup().to_numpy())
         pd.testing.assert_series_equal(count_people(w, keys), g["pid"].nunique(),
                                        check_names=False)
+        # the totals of exit_rates: key values, sums and people, as the pandas group-by
+        expected = g.agg(py=("py", "sum"), ev=("ev", "sum"), n=("pid", "nunique")).reset_index()
+        got = group_totals(w, keys, {"py": "py", "ev": "ev"})
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
 def test_latest_rating_equals_merge_asof():

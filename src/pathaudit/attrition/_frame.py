@@ -130,7 +130,39 @@ def sorted_codes(col: pd.Series) -> tuple[np.ndarray, int]:
 def count_people(w: pd.DataFrame, keys: list[str]) -> pd.Series:
     """Distinct people per group of ``keys`` (same index as ``groupby(keys).size()``)."""
     codes, size = group_codes(w, keys)
-    pid = w["pid"].to_numpy()
+    counts = _people(codes, size, w["pid"].to_numpy())
+    index = w.groupby(keys, observed=True, dropna=False, sort=True).size().index
+    return pd.Series(counts, index=index)
+
+
+def group_totals(w: pd.DataFrame, keys: list[str], sums: dict[str, str]) -> pd.DataFrame:
+    """Per group of ``keys``: the key values, sums of columns and distinct people ``n``.
+
+    The table of ``w.groupby(keys, observed=True, dropna=False, sort=True).agg(**{name:
+    (column, "sum")})`` with ``n`` (distinct ``pid``), reset to columns, computed from
+    the group codes of :func:`group_codes` (one pass for the codes, a count per sum) instead
+    of pandas' group bookkeeping. Sums of booleans are integer counts; other sums are
+    pandas' own (compensated) sums by group code, equal to the group-by's to the last bit.
+    """
+    codes, size = group_codes(w, keys)
+    # the first row of each group holds its key values (groups numbered in sort order)
+    first_rows = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    first = np.empty(size, dtype=np.int64)
+    first[codes[first_rows]] = first_rows
+    out = w[keys].iloc[first].reset_index(drop=True)
+    for name, col in sums.items():
+        x = w[col].to_numpy()
+        if x.dtype == bool:  # counts: exact
+            out[name] = np.bincount(codes, weights=x, minlength=size).astype(np.int64)
+        else:  # pandas' compensated sum by group on the codes: the group-by's own figures
+            total = pd.Series(x).groupby(codes, sort=True).sum()
+            out[name] = total.reindex(range(size), fill_value=0.0).to_numpy()
+    out["n"] = _people(codes, size, w["pid"].to_numpy())
+    return out
+
+
+def _people(codes: np.ndarray, size: int, pid: np.ndarray) -> np.ndarray:
+    """Distinct ``pid`` per group code ``0 .. size - 1`` (``int64``)."""
     n_pid = int(pid.max()) + 1 if len(pid) else 0
     if size * n_pid <= BITMAP_CELLS:
         # one flag per (group, person): a scatter and a count instead of a hash table
@@ -139,8 +171,7 @@ def count_people(w: pd.DataFrame, keys: list[str]) -> pd.Series:
         counts = np.count_nonzero(seen.reshape(size, n_pid), axis=1)
     else:
         counts = distinct_people(codes, pid, size)
-    index = w.groupby(keys, observed=True, dropna=False, sort=True).size().index
-    return pd.Series(counts.astype(np.int64), index=index)
+    return np.asarray(counts, dtype=np.int64)
 
 
 def snapshot_as_history(data: AuditData) -> tuple[AuditData, str]:

@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 import numpy as np
 import pandas as pd
 
-from pathaudit.attrition._frame import KINDS, count_people, epoch_days, sorted_codes
+from pathaudit.attrition._frame import KINDS, epoch_days, group_totals, sorted_codes
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_quarters
 from pathaudit.derived.population import distinct_people, exposure_person_codes
@@ -35,12 +35,8 @@ PER = 100.0
 
 def exit_rates(w: pd.DataFrame, keys: list[str], alpha: float) -> pd.DataFrame:
     """Exits per 100 person-years per group of ``keys`` and kind (long format)."""
-    agg = w.groupby(keys, observed=True, dropna=False, sort=True).agg(
-        person_years=("person_years", "sum"),
-        **{f"events_{k}": (f"ev_{k}", "sum") for k in KINDS},
-    )
-    agg["n"] = count_people(w, keys).reindex(agg.index).to_numpy()
-    agg = agg.reset_index()
+    agg = group_totals(w, keys, {"person_years": "person_years",
+                                 **{f"events_{k}": f"ev_{k}" for k in KINDS}})
     parts = []
     for kind in KINDS:
         ev = agg[f"events_{kind}"].to_numpy(dtype=float)

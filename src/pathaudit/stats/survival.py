@@ -757,7 +757,7 @@ def _cox_eval(
     return loglike, score, info, residuals
 
 
-GRAM_ROWS = 1 << 15
+GRAM_ROWS = 1 << 12
 """Rows per block of :func:`_weighted_gram` (a block of ``X`` stays in the CPU cache)."""
 
 
