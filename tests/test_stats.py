@@ -366,3 +366,64 @@ def test_analyses_use_the_label_vocabulary():
         if old.search(line)
     ]
     assert found == []
+
+
+def test_distribution_functions_are_scipy_stats_value_for_value():
+    # stats._dist spares an audit the import of scipy.stats: the same numbers, edges,
+    # missing values and invalid parameters included, and the same scalar type
+    import warnings
+
+    from pathaudit.stats import _dist
+
+    rng = np.random.default_rng(0)
+    q = np.r_[rng.random(200), 0, 1, -0.1, 1.1, np.nan, 1e-300, 1 - 1e-16, 0.025, 0.975]
+    x = np.r_[rng.normal(0, 3, 200), 0, -0.0, np.inf, -np.inf, np.nan, 1e-300, 40, -40, 1.96]
+    dfs = (0.5, 1, 2, 7.5, 30, 1e6, np.inf, 0, -1, np.nan)
+
+    def same(mine, theirs):
+        mine, theirs = np.asarray(mine), np.asarray(theirs)
+        assert mine.shape == theirs.shape
+        assert np.array_equal(mine, theirs, equal_nan=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        same(_dist.norm_ppf(q), sps.norm.ppf(q))
+        same(_dist.norm_cdf(x), sps.norm.cdf(x))
+        same(_dist.norm_sf(x), sps.norm.sf(x))
+        for df in dfs:
+            same(_dist.t_ppf(q, df), sps.t.ppf(q, df))
+            same(_dist.t_cdf(x, df), sps.t.cdf(x, df))
+            same(_dist.t_sf(x, df), sps.t.sf(x, df))
+            same(_dist.chi2_ppf(q, df), sps.chi2.ppf(q, df))
+            same(_dist.chi2_sf(3 * x, df), sps.chi2.sf(3 * x, df))
+        a = np.r_[rng.gamma(1, 30, 200), 0, -1, np.nan, np.inf, 1, 1, 1, 2, 3]
+        b = np.r_[rng.gamma(1, 30, 200), 1, 2, 3, 4, 0, np.nan, 5, 6, 7]
+        same(_dist.beta_ppf(q, a, b), sps.beta.ppf(q, a, b))
+        n = np.r_[np.floor(rng.gamma(1, 50, 200)), 0, -1, 2.5, np.nan, np.inf, 5, 5, 5, 5]
+        p = np.r_[rng.random(200), 0.5, 0.5, 0.5, 0.5, 0.5, 0, 1, -0.1, np.nan]
+        for shift in (-2, -1, 0, 1):
+            k = np.floor(rng.random(len(n)) * (np.nan_to_num(n, posinf=10) + 3)) + shift
+            k[:5] = [np.nan, np.inf, -np.inf, 2.7, -0.5]
+            same(_dist.binom_cdf(k, n, p), sps.binom.cdf(k, n, p))
+            same(_dist.binom_sf(k, n, p), sps.binom.sf(k, n, p))
+    for mine, theirs in [
+        (_dist.norm_ppf(0.975), sps.norm.ppf(0.975)),
+        (_dist.t_sf(2.0, 5), sps.t.sf(2.0, 5)),
+        (_dist.chi2_ppf(0.025, 4), sps.chi2.ppf(0.025, 4)),
+        (_dist.binom_cdf(2, 5, 0.3), sps.binom.cdf(2, 5, 0.3)),
+    ]:
+        assert type(mine) is type(theirs) and mine == theirs
+
+
+def test_intervals_do_not_import_scipy_stats():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from pathaudit.stats import intervals as i; "
+        "i.wald(np.r_[1.0], np.r_[0.5]); i.wald(np.r_[1.0], np.r_[0.5], df=np.r_[4.0]); "
+        "i.poisson_rate_ci(3, 2.0); i.rate_ratio_ci(3, 2.0, 5, 4.0); i.mde_normal(0.1); "
+        "print('scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

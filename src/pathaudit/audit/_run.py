@@ -233,6 +233,7 @@ _CROSS_SECTION = ("pay_parity", "forced_management", "eu_pay_transparency", "uk_
 _CACHE_USERS: dict[str, tuple[str, ...]] = {
     "state": _CROSS_SECTION,
     "history_record_order": _CROSS_SECTION,
+    "state_codes": _CROSS_SECTION,
     "designed_tops": _CROSS_SECTION,
     "realised_tops": _CROSS_SECTION,
     "designed_overall": _CROSS_SECTION,

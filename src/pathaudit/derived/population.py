@@ -106,26 +106,90 @@ def current_state(
 
 
 def _state_on(data: AuditData, when: pd.Timestamp) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The table of :func:`current_state` on ``when`` and its counts (built once per date)."""
+    """The table of :func:`current_state` on ``when`` and its counts (built once per date).
+
+    Matched on integer codes prepared once for every date (:func:`_state_codes`): the
+    employed episodes in person order, each person's latest hire, the last job record of
+    that episode (:func:`_last_records`). The same table as sorting and merging on the IDs.
+    """
     people = data.people
     term = people["termination_date"] if "termination_date" in people else None
     employed = people["hire_date"] <= when
     if term is not None:
         employed &= term.isna() | (term >= when)
     keep = ["employee_id", "episode"] + [c for c in PEOPLE_COLUMNS if c in people]
-    emp = people.loc[employed.fillna(False).to_numpy(), keep]
-    # one episode covers a date; if episodes overlap (bad input), keep the latest hire
-    emp = emp.sort_values(["employee_id", "hire_date"]).drop_duplicates("employee_id", keep="last")
+    codes = data.derived("state_codes", lambda: _state_codes(data))
+    if codes is None:
+        return _state_by_merge(data, when, employed, keep)
+    person, order, record_key, span = codes
+    # people in order of (person, hire date, row): one episode covers a date; if episodes
+    # overlap (bad input), the latest hire is kept
+    pos = order[employed.fillna(False).to_numpy(bool)[order]]
+    who = person[pos]
+    pos = pos[np.append(who[1:] != who[:-1], True)] if len(pos) else pos
+    n_employed = len(pos)
+    last = _last_records(data, when)
+    ids = record_key[last]  # unique: one last record per person and episode
+    sorter = np.argsort(ids, kind="stable")
+    key = person[pos] * span + people["episode"].to_numpy(np.int64)[pos]
+    at = np.searchsorted(ids, key, sorter=sorter)
+    at = np.minimum(at, max(len(ids) - 1, 0))
+    found = (ids[sorter[at]] == key) if len(ids) else np.zeros(len(key), dtype=bool)
+    pos, rec = pos[found], last[sorter[at[found]]]
+    hist = data.history
+    right = [c for c in hist.columns if c not in ("employee_id", "episode")
+             and c not in PEOPLE_COLUMNS]
+    out = pd.concat([people[keep].take(pos).reset_index(drop=True),
+                     hist[right].take(rec).reset_index(drop=True)], axis=1)
+    out = _with_years(out, when)
+    counts = {"employed": n_employed, "no_job_record": int(n_employed - len(out)),
+              "included": len(out)}
+    return out, counts
 
+
+def _with_years(out: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
+    out["tenure_years"] = ((when - out["hire_date"]).dt.days / DAYS_PER_YEAR).astype("float64")
+    out["years_in_job"] = (
+        (when - out["effective_date"]).dt.days.astype("float64") / DAYS_PER_YEAR
+    ).clip(lower=0.0)
+    return out
+
+
+def _state_codes(data: AuditData) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """Integer codes every date of :func:`current_state` matches on (built once per dataset).
+
+    ``(person, order, record_key, span)``: ``person`` codes each ``people`` row's ID
+    (codes in ID order, shared with the history), ``order`` sorts ``people`` by (person,
+    hire date, row position), ``record_key`` is each history row's ``person * span +
+    episode``. ``None`` when an ID is missing (matched by merging on the IDs instead).
+    """
+    people, hist = data.people, data.history
+    if people["employee_id"].isna().any() or hist["employee_id"].isna().any():
+        return None
+    both = pd.concat([people["employee_id"], hist["employee_id"]], ignore_index=True)
+    codes = pd.factorize(both, sort=True)[0].astype(np.int64)
+    person, record_person = codes[: len(people)], codes[len(people):]
+    episodes = np.concatenate([people["episode"].to_numpy(np.int64),
+                               hist["episode"].to_numpy(np.int64)])
+    span = int(episodes.max()) + 1 if len(episodes) else 1
+    hire = people["hire_date"].to_numpy("datetime64[ns]").astype(np.int64)
+    order = np.lexsort((np.arange(len(people)), hire, person))
+    record_key = record_person * span + hist["episode"].to_numpy(np.int64)
+    return person, order, record_key, span
+
+
+def _state_by_merge(data: AuditData, when: pd.Timestamp, employed: pd.Series,
+                    keep: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`_state_on` by sorting and merging on the IDs (a table with missing IDs)."""
+    people = data.people
+    emp = people.loc[employed.fillna(False).to_numpy(), keep]
+    emp = emp.sort_values(["employee_id", "hire_date"]).drop_duplicates("employee_id", keep="last")
     hist = data.history
     last = hist.iloc[_last_records(data, when)]
     last = last.drop(columns=[c for c in PEOPLE_COLUMNS if c in last.columns])
     # one row per (person, episode) on both sides by construction
     out = emp.merge(last, on=["employee_id", "episode"], how="inner")
-    out["tenure_years"] = ((when - out["hire_date"]).dt.days / DAYS_PER_YEAR).astype("float64")
-    out["years_in_job"] = (
-        (when - out["effective_date"]).dt.days.astype("float64") / DAYS_PER_YEAR
-    ).clip(lower=0.0)
+    out = _with_years(out, when)
     out = out.sort_values("employee_id", kind="stable").reset_index(drop=True)
     counts = {"employed": len(emp), "no_job_record": int(len(emp) - len(out)),
               "included": len(out)}

@@ -42,7 +42,26 @@ def finalise(df: pd.DataFrame, cols: tuple[Column, ...], sort: list[str]) -> pd.
         else:
             s = empty_column(c.kind, len(df)).set_axis(df.index)
         out[c.name] = s.astype(_DTYPES[c.kind])
-    return out.take(stable_order(out, sort)).reset_index(drop=True)
+    out = out.take(stable_order(out, sort)).reset_index(drop=True)
+    for name in out.columns:
+        out[name] = _one_chunk(out[name])
+    return out
+
+
+def _one_chunk(s: pd.Series) -> pd.Series:
+    """An Arrow-backed text column in one piece (the CSV reader returns it in blocks).
+
+    The same values; every later take, filter and comparison on one contiguous array is
+    about twice as fast as on dozens of chunks.
+    """
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return s
+    import pyarrow as pa
+
+    arr = pa.array(s.array)
+    if not isinstance(arr, pa.ChunkedArray) or arr.num_chunks <= 1:
+        return s
+    return pd.Series(pd.array(arr.combine_chunks(), dtype=s.dtype), index=s.index, name=s.name)
 
 
 def stable_order(df: pd.DataFrame, keys: list[str]) -> np.ndarray:

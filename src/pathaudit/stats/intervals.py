@@ -21,17 +21,12 @@ estimate with a standard error     Wald, normal or t(df) (:func:`wald`)
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-if TYPE_CHECKING:
-    from scipy import stats as sps
-else:  # imported on first use: import pathaudit stays fast
-    from pathaudit.stats._lazy import LazyModule
-
-    sps = LazyModule("scipy.stats")
+# scipy.stats' own numbers through scipy.special: an audit never imports scipy.stats
+from pathaudit.stats import _dist
 
 Array = NDArray[np.float64]
 
@@ -45,7 +40,7 @@ BOOTSTRAP_SEED = 20240601
 @functools.lru_cache(maxsize=64)
 def _z(alpha: float) -> float:
     # memoised: curve and interval code asks for the same quantile thousands of times
-    return float(sps.norm.ppf(1 - alpha / 2))
+    return float(_dist.norm_ppf(1 - alpha / 2))
 
 
 def wilson_ci(successes: ArrayLike, n: ArrayLike, alpha: float = 0.05) -> tuple[Array, Array]:
@@ -107,8 +102,8 @@ def poisson_rate_ci(
     x = np.asarray(events, dtype=float)
     t = np.asarray(exposure, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(x > 0, sps.chi2.ppf(alpha / 2, 2 * x) / 2, 0.0) / t
-        hi = sps.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2 / t
+        lo = np.where(x > 0, _dist.chi2_ppf(alpha / 2, 2 * x) / 2, 0.0) / t
+        hi = _dist.chi2_ppf(1 - alpha / 2, 2 * x + 2) / 2 / t
     bad = ~(t > 0)
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
@@ -159,8 +154,8 @@ def rate_ratio_ci(
     n = xa + xb
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = (xa / ta) / (xb / tb)
-        plo = np.where(xa > 0, sps.beta.ppf(alpha / 2, xa, n - xa + 1), 0.0)
-        phi = np.where(xb > 0, sps.beta.ppf(1 - alpha / 2, xa + 1, n - xa), 1.0)
+        plo = np.where(xa > 0, _dist.beta_ppf(alpha / 2, xa, n - xa + 1), 0.0)
+        phi = np.where(xb > 0, _dist.beta_ppf(1 - alpha / 2, xa + 1, n - xa), 1.0)
         lo = plo * tb / ((1 - plo) * ta)
         hi = np.where(phi < 1, phi * tb / ((1 - phi) * ta), np.inf)
     pval = rate_ratio_pvalue(xa, ta, xb, tb)
@@ -209,8 +204,8 @@ def rate_ratio_pvalue(
     n = xa + xb
     with np.errstate(invalid="ignore", divide="ignore"):
         p0 = ta / (ta + tb)
-        lower_tail = sps.binom.cdf(xa, n, p0)
-        upper_tail = sps.binom.sf(xa - 1, n, p0)
+        lower_tail = _dist.binom_cdf(xa, n, p0)
+        upper_tail = _dist.binom_sf(xa - 1, n, p0)
     p = np.minimum(1.0, 2 * np.minimum(lower_tail, upper_tail))
     bad = (n <= 0) | ~(ta > 0) | ~(tb > 0)
     return np.where(bad, np.nan, p)
@@ -254,19 +249,16 @@ def wald(
     s = np.asarray(se, dtype=float)
     if df is None:
         q = _z(alpha)
-        dist = sps.norm
-        args: tuple[Array, ...] = ()
     else:
         dfa = np.asarray(df, dtype=float)
-        q = sps.t.ppf(1 - alpha / 2, dfa)
-        dist = sps.t
-        args = (dfa,)
+        q = _dist.t_ppf(1 - alpha / 2, dfa)
     ok_se = np.isfinite(s) & (s >= 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         lo = np.where(ok_se, est - q * s, np.nan)
         hi = np.where(ok_se, est + q * s, np.nan)
         stat = np.abs(est / np.where(s > 0, s, np.nan))
-        p = np.where(ok_se & (s > 0), 2 * dist.sf(stat, *args), np.nan)
+        tail = _dist.norm_sf(stat) if df is None else _dist.t_sf(stat, dfa)
+        p = np.where(ok_se & (s > 0), 2 * tail, np.nan)
     return lo, hi, p
 
 
@@ -578,7 +570,7 @@ def adjust_pvalues(p: ArrayLike, method: str = "holm") -> Array:
 
 def mde_normal(se: ArrayLike, alpha: float = 0.05, power: float = 0.8) -> Array:
     """Minimum detectable effect of a two-sided Wald test: ``(z_{1-a/2} + z_{power}) * se``."""
-    return (_z(alpha) + sps.norm.ppf(power)) * np.asarray(se, dtype=float)
+    return (_z(alpha) + _dist.norm_ppf(power)) * np.asarray(se, dtype=float)
 
 
 def fieller_ratio_of_means(
@@ -628,7 +620,7 @@ def fieller_ratio_of_means(
     num = (va + ratio**2 * vb) ** 2
     den = va**2 / (len(xa) - 1) + (ratio**2 * vb) ** 2 / (len(xb) - 1)
     df = num / den if den > 0 else np.inf
-    q = float(sps.t.ppf(1 - alpha / 2, df)) if np.isfinite(df) else _z(alpha)
+    q = float(_dist.t_ppf(1 - alpha / 2, df)) if np.isfinite(df) else _z(alpha)
     q2 = q * q
     c2 = mb * mb - q2 * vb
     if c2 <= 0:
