@@ -184,3 +184,29 @@ def test_fit_cox_returns_none_when_no_term_is_estimable():
     assert fit is None
     # no events: None without a warning (nothing to fit)
     assert fit_cox(t, np.zeros(len(t), dtype=bool), arm[:, None], ["x"], np.arange(len(t))) is None
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_lowest_per_set_keeps_exactly_the_controls_of_a_full_sort(n):
+    # the draw of controls sorts only the pairs that can rank below n in their set: the
+    # kept pairs (and their order) equal those of sorting every pair, ties and small
+    # sets included
+    from pathaudit.stats.matching import _lowest_per_set
+
+    def kept(ps, order):
+        p = ps[order]
+        starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+        rank = np.arange(len(p)) - np.repeat(starts, np.diff(np.r_[starts, len(p)]))
+        return order[rank < n]
+
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        sizes = rng.integers(1, 200 if trial % 2 else 8, rng.integers(1, 40))
+        ps = np.repeat(np.sort(rng.choice(10**6, len(sizes), replace=False)), sizes)
+        u = rng.random(len(ps))
+        if trial % 3 == 0:
+            u = np.round(u, 2)  # ties within a set
+        key = ps + u
+        full = kept(ps, np.argsort(key, kind="stable"))
+        assert np.array_equal(kept(ps, _lowest_per_set(ps, key, n)), full)
+    assert len(_lowest_per_set(np.zeros(0, np.int64), np.zeros(0), n)) == 0

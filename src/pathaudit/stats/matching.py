@@ -545,7 +545,7 @@ def _draw_controls(
             continue
         ps, pc, c_ten = _eligible_pairs(prep, sw, ci, lo, counts, chunk, window)
         u = rng.random(len(ps))
-        o = np.argsort(ps + u, kind="stable")  # by set, then random rank within set
+        o = _lowest_per_set(ps, ps + u, n_controls)  # by set, then random rank within set
         ps, pc, c_ten = ps[o], pc[o], c_ten[o]
         newset = np.ones(len(ps), dtype=bool)
         newset[1:] = ps[1:] != ps[:-1]
@@ -559,6 +559,30 @@ def _draw_controls(
     c_row = np.concatenate(chosen_row) if chosen_row else np.zeros(0, np.int64)
     c_ten = np.concatenate(chosen_ten) if chosen_ten else np.zeros(0, np.int64)
     return c_set, c_row, c_ten
+
+
+def _lowest_per_set(ps: np.ndarray, key: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the pairs sorted by ``key`` (stable) among those that can rank below ``n``.
+
+    ``ps`` (the set of each pair) is sorted and ``key = ps + u`` with ``u`` uniform on
+    [0, 1): sorting every pair by ``key`` ranks the pairs of each set at random. Only the
+    ``n`` lowest of each set are kept, so only the pairs that can be among them are sorted:
+    every pair of a set of at most ``n`` pairs, and in a larger set the pairs with ``u``
+    below ``4 n / size`` (about ``4 n`` of them), all pairs of a set where fewer than
+    ``n`` pass. Within each set the ``n`` lowest keys are those of sorting every pair.
+    """
+    m = len(ps)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]])
+    size = np.diff(np.r_[starts, m])
+    cut = np.repeat(np.minimum(1.0, 4.0 * n / size), size)
+    take = key <= ps + cut  # monotone in key within a set: the lowest keys pass
+    short = np.add.reduceat(take, starts, dtype=np.int64) < np.minimum(size, n)
+    if short.any():
+        take |= np.repeat(short, size)
+    idx = np.flatnonzero(take)
+    return idx[np.argsort(key[idx], kind="stable")]
 
 
 def _eligible_pairs(
