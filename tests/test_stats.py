@@ -427,3 +427,18 @@ def test_intervals_do_not_import_scipy_stats():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_benjamini_hochberg_is_statsmodels_value_for_value():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(5)
+    for m in (1, 2, 3, 7, 30):
+        for _ in range(50):
+            p = rng.random(m) ** 3
+            p[rng.random(m) < 0.3] = rng.choice([0.0, 0.01, 0.05, 1.0, np.nan])  # ties, NaN
+            ok = ~np.isnan(p)
+            expected = np.full(m, np.nan)
+            if ok.any():
+                expected[ok] = multipletests(p[ok], method="fdr_bh")[1]
+            assert np.array_equal(stats.adjust_pvalues(p, "fdr_bh"), expected, equal_nan=True)

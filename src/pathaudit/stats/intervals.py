@@ -561,6 +561,17 @@ def adjust_pvalues(p: ArrayLike, method: str = "holm") -> Array:
         res = np.empty(m)
         res[order] = adj
         out[ok] = res
+    elif ok.any() and method == "fdr_bh":
+        # Benjamini-Hochberg step-up in numpy, as statsmodels' fdrcorrection computes it
+        # (its import brings scipy.stats: half a second)
+        q = p[ok]
+        order = np.argsort(q)
+        m = len(q)
+        adj = np.minimum.accumulate((q[order] / (np.arange(1, m + 1) / float(m)))[::-1])[::-1]
+        adj[adj > 1] = 1
+        res = np.empty(m)
+        res[order] = adj
+        out[ok] = res
     elif ok.any():
         from statsmodels.stats.multitest import multipletests  # slow to import: on first use
 
