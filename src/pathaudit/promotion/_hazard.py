@@ -119,7 +119,12 @@ def promotion_hazard_ratios(
     ``a`` group is promoted at 80% of the rate of the ``b`` group at the same
     time in level -- not that its probability of promotion is 80% as large.
     """
-    sp = spells.loc[spells[compare].astype("str").isin(levels)].reset_index(drop=True)
+    # the columns read here only: no copy of the others
+    cols = list(dict.fromkeys(
+        [compare, strata, "employee_id", "time", "entry", "cause"]
+        + [c for c in controls if c in spells.columns]
+    ))
+    sp = spells.loc[spells[compare].astype("str").isin(levels), cols].reset_index(drop=True)
     if sp.empty:
         return pd.DataFrame()
     a, _ = levels

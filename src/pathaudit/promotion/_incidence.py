@@ -411,7 +411,12 @@ def cif_difference(
     so that it lies below ``alpha`` exactly when the interval excludes 0.
     """
     a, b = levels
-    sp = spells.loc[spells[group].astype("str").isin([a, b])]
+    # the columns read here only: no copy of the others
+    cols = list(dict.fromkeys(
+        [group, "employee_id", "time", "entry", "cause"]
+        + ([standardise_by] if standardise_by is not None else [])
+    ))
+    sp = spells.loc[spells[group].astype("str").isin([a, b]), cols]
     pid = person_codes(sp["employee_id"])
     gcol = sp[group].astype("str").to_numpy()
     t = sp["time"].to_numpy(dtype=float)

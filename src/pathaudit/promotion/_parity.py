@@ -261,7 +261,12 @@ def parity_within_track(
     hz_parts = []
     no_hazard: list[str] = []  # comparisons whose Cox model gave no hazard ratio, and why
     prob_parts = []
-    sp = sp.loc[sp[group].notna()].copy()
+    # the columns the comparisons read: no copy of the others
+    cols = list(dict.fromkeys(
+        ["track", group, "grade", "employee_id", "time", "entry", "cause", "start", "stop"]
+        + [c for c in controls if c in sp.columns]
+    ))
+    sp = sp.loc[sp[group].notna(), cols].copy()
     sp[group] = sp[group].astype("str")
     for track, part in sp.groupby("track", sort=True):
         counts = part.groupby(group)["employee_id"].nunique().sort_values(ascending=False)

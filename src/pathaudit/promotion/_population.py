@@ -21,7 +21,6 @@ import pandas as pd
 
 from pathaudit.data import AuditData
 from pathaudit.derived.ladder import promotable_from
-from pathaudit.derived.population import distinct_people
 from pathaudit.io.schema import EXIT_REASONS
 
 CAUSES: dict[str, int] = {"promotion": 1, "exit": 2, "switch": 3, "other_change": 4}
@@ -58,7 +57,7 @@ def promotable_from_rows(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd
 def n_people(codes: np.ndarray, sel: np.ndarray | None = None) -> int:
     """Distinct people among ``codes[sel]`` (codes are 0..P-1 from :func:`person_codes`)."""
     picked = codes if sel is None else codes[sel]
-    return int(distinct_people(np.zeros(len(picked), dtype=np.int64), picked, 1)[0])
+    return len(pd.unique(np.asarray(picked, dtype=np.int64)))  # a hash table, no sort
 
 
 def _cause_codes(end_reason: pd.Series) -> np.ndarray:

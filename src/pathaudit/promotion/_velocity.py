@@ -68,7 +68,8 @@ def velocity(
     new hire -- the cumulative incidence is.
     """
     hs = pd.Timestamp(history_start)
-    sp = spells.loc[pd.to_numeric(spells["grade"], errors="coerce").notna()].copy()
+    cols = ["employee_id", "episode", "start", "stop", "hire_date", "grade", "track", "end_reason"]
+    sp = spells.loc[pd.to_numeric(spells["grade"], errors="coerce").notna(), cols].copy()
     sp["grade"] = pd.to_numeric(sp["grade"]).astype(np.int64)
     sp = sp.sort_values(["employee_id", "episode", "start"], kind="stable")
     # one code per (person, episode), in order of first appearance
