@@ -213,6 +213,49 @@ def test_interval_p_value_and_mde_on_a_known_process():
     assert abs(np.mean(power) - 0.8) <= 3 * np.sqrt(0.8 * 0.2 / 400)
 
 
+def test_the_permutation_draws_are_the_argsort_of_uniform_keys_in_blocks():
+    """The women drawn per permutation are ``argsort(keys) < n_w`` of one stream of keys.
+
+    The sort of marked keys gives the argsort's selection, ties included (ranked by their
+    argsort), and drawing and summing in blocks of rows gives the same row sums: the
+    p-value and MDE equal those of the one-block argsort they replace, bit for bit.
+    """
+    from pathaudit.paygap import _formulas
+    from pathaudit.paygap._formulas import _first_of_sorted, gap, mde_normal, permutation_test
+
+    rng = np.random.default_rng(7)
+    keys = rng.random((30, 200))
+    tied = np.round(rng.random((30, 40)), 2)  # many equal keys
+    for k in (1, 17, 199):
+        assert (_first_of_sorted(keys, k) == (np.argsort(keys, axis=1) < k)).all()
+    for k in (1, 9, 39):
+        assert (_first_of_sorted(tied, k) == (np.argsort(tied, axis=1) < k)).all()
+
+    def one_block(x, w, seed, permutations=999):
+        n_w = int(w.sum())
+        perm_w = np.argsort(np.random.default_rng(seed).random((permutations, len(x))),
+                            axis=1) < n_w
+        sum_w = (perm_w * x).sum(axis=1)
+        perm = 1 - (sum_w / n_w) / ((x.sum() - sum_w) / (len(x) - n_w))
+        p = (1 + int((np.abs(perm) >= abs(gap(x[~w], x[w])) - 1e-12).sum())) / (
+            1 + permutations)
+        return p, mde_normal(float(perm.std(ddof=1)))
+
+    for n in (5, 300, 5000):
+        x = np.exp(rng.normal(10, 0.4, n))
+        w = np.arange(n) % 3 == 0
+        assert permutation_test(x, w, seed=n) == one_block(x, w, seed=n)
+    old = _formulas._BLOCK
+    try:
+        _formulas._BLOCK = 1000  # several blocks of rows, and one row per block
+        for n in (300, 5000):
+            x = np.exp(rng.normal(10, 0.4, n))
+            w = np.arange(n) % 4 == 0
+            assert permutation_test(x, w, seed=1) == one_block(x, w, seed=1)
+    finally:
+        _formulas._BLOCK = old
+
+
 def test_article10_status_change_between_two_reports():
     first = pd.DataFrame(
         {"category": ["grade 4", "grade 5", "grade 6"], "mean_gap": [0.03, 0.065, 0.08]}

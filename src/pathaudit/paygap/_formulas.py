@@ -295,9 +295,14 @@ def permutation_test(
     if not np.isfinite(observed):
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    keys = rng.random((permutations, len(x)))
-    perm_w = np.argsort(keys, axis=1) < n_w  # each row: n_w women drawn without replacement
-    sum_w = (perm_w * x).sum(axis=1)
+    # each row: n_w women drawn without replacement, ``argsort(keys) < n_w`` for uniform
+    # keys; in blocks of rows (the same stream of keys, the same row sums)
+    sum_w = np.empty(permutations)
+    step = max(1, _BLOCK // len(x))
+    for first in range(0, permutations, step):
+        rows = min(step, permutations - first)
+        perm_w = _first_of_sorted(rng.random((rows, len(x))), n_w)
+        sum_w[first : first + rows] = (perm_w * x).sum(axis=1)
     mean_w = sum_w / n_w
     mean_m = (x.sum() - sum_w) / (len(x) - n_w)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -306,6 +311,34 @@ def permutation_test(
     finite = perm[np.isfinite(perm)]
     sd = float(finite.std(ddof=1)) if len(finite) > 1 else float("nan")
     return float(p), float(mde_normal(sd, alpha=alpha, power=power))
+
+
+_BLOCK = 1 << 16
+"""Keys drawn at once by :func:`permutation_test` (512 kB, at least a row): rows are drawn and
+summed by block, the block in cache."""
+
+_LOW = np.uint64(1)
+
+
+def _first_of_sorted(keys: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(keys, axis=1) < k`` for keys in [0, 1), without an argsort.
+
+    Each key's lowest bit is replaced by whether it is among the row's first ``k`` columns,
+    and the keys are sorted as numbers (non-negative floats order as their bit patterns):
+    position j then says whether the j-th smallest key is one of the first ``k``, which is
+    what the argsort comparison says. Two keys that differed in that bit only (or were
+    equal) could swap; a row holding such a pair is ranked by its argsort instead, so the
+    result is the argsort's in every case.
+    """
+    marked = keys.view(np.uint64) & ~_LOW
+    marked[:, :k] |= _LOW
+    marked.view(np.float64).sort(axis=1)
+    out = (marked & _LOW).astype(bool)
+    marked |= _LOW
+    close = np.flatnonzero((marked[:, 1:] == marked[:, :-1]).any(axis=1))
+    if len(close):  # not seen with 53-bit uniform keys: those rows ranked by their sort
+        out[close] = np.argsort(keys[close], axis=1) < k
+    return out
 
 
 def kitagawa(
