@@ -205,15 +205,38 @@ def stratified_rate_ratio(
         person-time.
     """
     focal_cols = [focal] if isinstance(focal, str) else list(focal)
-    py = frame[person_years].to_numpy(dtype=float)
+    return rate_ratio_arrays(
+        frame[events].to_numpy(dtype=float), frame[person_years].to_numpy(dtype=float),
+        frame[focal_cols].to_numpy(dtype=float), integer_codes(frame[strata]),
+        integer_codes(frame[cluster]), focal_cols, alpha=alpha)
+
+
+def rate_ratio_arrays(
+    events: np.ndarray,
+    person_years: np.ndarray,
+    focal: np.ndarray,
+    strata: np.ndarray,
+    cluster: np.ndarray,
+    names: list[str],
+    *,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """:func:`stratified_rate_ratio` on arrays: no frame, codes given.
+
+    ``focal`` is the ``(n, p)`` array of 0/1 indicator columns named ``names``;
+    ``strata`` and ``cluster`` are non-negative integer codes of each row (any
+    numbering: the figures do not depend on it).
+    """
+    focal_cols = list(names)
+    py = np.asarray(person_years, dtype=float)
     keep = py > 0
-    ev = frame[events].to_numpy(dtype=float)[keep]
+    ev = np.asarray(events, dtype=float)[keep]
     py = py[keep]
-    fx = frame[focal_cols].to_numpy(dtype=float)[keep]
+    fx = np.asarray(focal, dtype=float).reshape(len(keep), -1)[keep]
     out = []
     ok = len(ev) > 0
     off = fx.sum(axis=1) == 0
-    st = integer_codes(frame[strata])[keep]
+    st = np.asarray(strata, dtype=np.int64)[keep]
     n_s = int(st.max()) + 1 if len(st) else 0
     for j, c in enumerate(focal_cols):
         on = fx[:, j] == 1
@@ -234,7 +257,7 @@ def stratified_rate_ratio(
     res[["estimate", "ci_lower", "ci_upper", "p_value"]] = np.nan
     if not ok:
         return res
-    cl = integer_codes(frame[cluster])[keep]
+    cl = np.asarray(cluster, dtype=np.int64)[keep]
     b, cov = poisson_stratified(ev, py, fx, st, cl)
     se = np.sqrt(np.diag(cov))
     lo, hi, pv = stats.wald(b, se, alpha=alpha)

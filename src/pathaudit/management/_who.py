@@ -27,7 +27,7 @@ from pathaudit.management._common import (
     unavailable,
     work_exposure,
 )
-from pathaudit.management._rates import grouped_rate_ratio, stratified_rate_ratio
+from pathaudit.management._rates import grouped_rate_ratio, rate_ratio_arrays
 from pathaudit.result import Result
 
 if TYPE_CHECKING:
@@ -176,6 +176,7 @@ def _who_rows(
     else:
         cat_all, cat_names = pd.factorize(category.astype(str).to_numpy()[by_group])
         cat_names = np.asarray(cat_names, dtype=object)
+    grade_code_all = pd.factorize(grade_all)[0]  # strata of the joint models (any numbering)
     stride = len(cat_names) + 2  # sort key: group * stride + part (rates, each ratio, pooled)
     starts = np.searchsorted(code, np.arange(len(labels) + 1))
     rate: dict[str, list] = {k: [] for k in ("key", "grade", "ev", "t", "n", "cat", "ref")}
@@ -233,13 +234,10 @@ def _who_rows(
                 two.append((np.arange(sl.start, sl.stop), codes == order[1]))
                 fits.append((i, None))
             else:  # several categories: one joint model
-                design = pd.DataFrame({"pid": pid, "grade": grade_all[sl],
-                                       "events": ev_all[sl], "person_years": py_all[sl]})
                 focal = [f"cat_{j}" for j in range(1, len(order))]
-                for f, k in zip(focal, order[1:], strict=True):
-                    design[f] = (codes == k).astype(np.int64)
-                fits.append((i, stratified_rate_ratio(design, focal=focal, strata="grade",
-                                                      cluster="pid", alpha=alpha)))
+                indicators = (codes[:, None] == np.asarray(order[1:])[None, :]).astype(float)
+                fits.append((i, rate_ratio_arrays(ev_all[sl], py_all[sl], indicators,
+                                                  grade_code_all[sl], pid, focal, alpha=alpha)))
     if not rate["key"]:
         return []
 
