@@ -1431,19 +1431,6 @@ def test_cycles_agree_with_walking_every_reporting_line() -> None:
     assert _cycles(ring).all()
 
 
-def test_whitespace_checked_in_arrow_is_what_strip_removes() -> None:
-    from pathaudit.io._parse import _SPACE, _clean_arrow_text, clean_text
-
-    assert _SPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
-    for c in _SPACE + "\u200b":  # a zero-width space is not whitespace to Python
-        for value in (f"{c}a", f"a{c}", f"a{c}b", c):
-            s = pd.Series([value, "x", None], dtype=str)
-            expected = value.strip() == value and value.strip() != ""
-            assert _clean_arrow_text(s) == expected, repr(value)
-            assert clean_text(s).stripped[0] == (value.strip() not in (value, ""))
-    assert not _clean_arrow_text(pd.Series(["", "x"], dtype=str))
-
-
 def test_fast_isin_and_sort_agree_with_pandas() -> None:
     from pathaudit.io._output import stable_order
     from pathaudit.io._parse import is_in

@@ -353,10 +353,9 @@ class _Columns:
                 example=_active_fix(col.name, str(uniques[ui]))
                 or _closest(str(uniques[ui]), allowed, self.cmap.values(col.name)),
             )
-        out = np.full(len(values), np.nan, dtype=object)
-        ok = codes >= 0
-        out[ok] = u.to_numpy(dtype=object)[codes[ok]]
-        return pd.Series(out, index=values.index, dtype=str)
+        # each distinct label converted once, then spread to the rows (missing where missing)
+        labels = pd.array(u.to_numpy(dtype=object, na_value=np.nan), dtype=str)
+        return pd.Series(labels.take(codes, allow_fill=True), index=values.index)
 
     def not_terminated(self, export: str, values: pd.Series) -> pd.Series:
         """Values mapped to ``"none"`` (a status such as "Active"): not terminated, cleared."""

@@ -259,30 +259,6 @@ def _uniques_as_text(uniques: np.ndarray) -> np.ndarray:
     return out.to_numpy(dtype=object)
 
 
-_SPACE = (
-    "\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680\u2000\u2001\u2002\u2003"
-    "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-"""Every character ``str.strip()`` removes (Python's whitespace, ``str.isspace``)."""
-_EDGE_SPACE = "^[{0}]|[{0}]$".format("".join(f"\\x{{{ord(c):x}}}" for c in _SPACE))
-"""A value that starts or ends with whitespace (RE2 syntax, for Arrow)."""
-
-
-def _clean_arrow_text(s: pd.Series) -> bool:
-    """Whether an Arrow-backed text column has no value to strip and no empty value.
-
-    Checked in Arrow, without listing the distinct values; ``False`` for other columns.
-    """
-    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
-        return False
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(s.array)
-    return not (pc.any(pc.equal(arr, _NA_TEXT)).as_py()
-                or pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py())
-
-
 @dataclass
 class TextParse:
     """A text column after cleaning.
@@ -324,9 +300,6 @@ def clean_text(s: pd.Series) -> TextParse:
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.strftime("%Y-%m-%d")
         return TextParse(out.astype(str), np.zeros(n, bool))
-    stripped = np.zeros(n, bool)
-    if _clean_arrow_text(s):
-        return TextParse(s if s.dtype == str else s.astype(str), stripped)  # already clean
     codes, uniques = pd.factorize(s)
     uniques = np.asarray(uniques, dtype=object)
     if s.dtype == object:
@@ -335,6 +308,7 @@ def clean_text(s: pd.Series) -> TextParse:
     clean = u.str.strip()
     changed = (clean != u).to_numpy(dtype=bool, na_value=False)
     empty = (clean == _NA_TEXT).to_numpy(dtype=bool, na_value=False)
+    stripped = np.zeros(n, bool)
     if s.dtype != object and not changed.any() and not empty.any():
         return TextParse(s if s.dtype == str else s.astype(str), stripped)  # already clean
     clean_arr = pd.array(clean.where(~empty).to_numpy(dtype=object, na_value=np.nan), dtype=str)

@@ -192,7 +192,8 @@ def note_manager_cycles(ld: LoadContext, h: pd.DataFrame, p: pd.DataFrame, table
     if not h["manager_id"].notna().any():
         return
     open_eps = p.loc[p["termination_date"].isna(), "_ep"]
-    cur = h.loc[h["_ep"].isin(open_eps)]
+    cols = ["employee_id", "manager_id", "effective_date", "row"]
+    cur = h.loc[h["_ep"].isin(open_eps).to_numpy(bool), cols]  # the columns read below
     cur = cur.sort_values(["effective_date", "row"], kind="stable")
     cur = cur.drop_duplicates("employee_id", keep="last")
     nxt = codes_in(cur["manager_id"], cur["employee_id"].to_numpy(dtype=object))

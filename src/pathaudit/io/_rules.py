@@ -167,13 +167,13 @@ def apply_rules(values: pd.Series, mapping: dict[str, Any], keep: tuple[str, ...
         which[hit] = rule.key
         done |= hit
     new = new.where(done, u)
-    out = np.full(len(values), np.nan, dtype=object)
     rule_out = np.full(len(values), "", dtype=object)
     ok = codes >= 0
-    out[ok] = new.to_numpy(dtype=object)[codes[ok]]
     rule_out[ok] = which.to_numpy(dtype=object)[codes[ok]]
+    # each distinct value converted once, then spread to the rows (missing where missing)
+    out = pd.array(new.to_numpy(dtype=object), dtype="string").take(codes, allow_fill=True)
     return Mapped(
-        pd.Series(out, index=values.index, dtype="string"),
+        pd.Series(out, index=values.index),
         pd.Series(rule_out, index=values.index, dtype=object),
     )
 
