@@ -76,6 +76,17 @@ def _band_mid(rows: pd.DataFrame, bands: pd.DataFrame | None) -> np.ndarray | No
     return out
 
 
+def _per_value(col: pd.Series, by_text: pd.Series) -> np.ndarray:
+    """``by_text`` (indexed by text) looked up for each row's value of ``col`` (NaN: none).
+
+    A categorical column is looked up once per category, then spread by its codes.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        per_cat = by_text.reindex(col.cat.categories.astype(str)).to_numpy(dtype=float)
+        return np.append(per_cat, np.nan)[col.cat.codes.to_numpy()]  # missing: code -1
+    return by_text.reindex(col.astype(str).to_numpy()).to_numpy(dtype=float)
+
+
 def _add_months(days: np.ndarray, months: int) -> np.ndarray:
     """Integer days plus calendar months (day of month kept, clipped to month end)."""
     shifted = pd.to_datetime(days, unit="D") + pd.DateOffset(months=months)
@@ -128,31 +139,50 @@ def _split_rows(rows: pd.DataFrame, cut: np.ndarray) -> pd.DataFrame:
     need = (cut > s0) & (cut < s1)
     if not need.any():
         return rows
-    # the rows without a cut, then the heads, then the tails, sorted (stably) by person and
-    # start: computed on arrays, then one take of the frame
-    split = np.flatnonzero(need)
-    src = np.concatenate([np.flatnonzero(~need), split, split])
-    n_keep = len(src) - 2 * len(split)
-    head = np.zeros(len(src), dtype=bool)
-    head[n_keep : n_keep + len(split)] = True
-    tail = np.zeros(len(src), dtype=bool)
-    tail[n_keep + len(split) :] = True
-    c = cut[split].astype(np.int64)
+    # computed on arrays, then one take of the frame
+    pid = rows["pid"].to_numpy()
+    if _strictly_in_order(pid, s0):
+        # each row in place, split ones as head then tail: already in (person, start) order
+        src = np.repeat(np.arange(len(rows)), 1 + need)
+        tail = np.zeros(len(src), dtype=bool)
+        tail[np.cumsum(1 + need)[need] - 1] = True
+        head = need[src] & ~tail
+        in_place = True
+    else:
+        # the rows without a cut, then the heads, then the tails, sorted (stably) by person
+        # and start
+        split = np.flatnonzero(need)
+        src = np.concatenate([np.flatnonzero(~need), split, split])
+        n_keep = len(src) - 2 * len(split)
+        head = np.zeros(len(src), dtype=bool)
+        head[n_keep : n_keep + len(split)] = True
+        tail = np.zeros(len(src), dtype=bool)
+        tail[n_keep + len(split) :] = True
+        in_place = False
+    c = cut[src[tail]].astype(np.int64)
     start = s0[src]
     stop = s1[src]
-    stop[head] = c
+    stop[head] = cut[src[head]].astype(np.int64)
     entry = rows["entry"].to_numpy()[src]
     entry[tail] = entry[tail] + (c - start[tail])
     start[tail] = c
     event = rows["event"].to_numpy()[src]
     event[head] = False
-    order = np.lexsort((start, rows["pid"].to_numpy()[src]))
-    out = rows.iloc[src[order]].reset_index(drop=True)
-    out["start_d"] = start[order]
-    out["stop_d"] = stop[order]
-    out["entry"] = entry[order]
-    out["event"] = event[order]
+    if not in_place:
+        order = np.lexsort((start, pid[src]))
+        src, start, stop, entry, event = (a[order] for a in (src, start, stop, entry, event))
+    out = rows.iloc[src].reset_index(drop=True)
+    out["start_d"] = start
+    out["stop_d"] = stop
+    out["entry"] = entry
+    out["event"] = event
     return out
+
+
+def _strictly_in_order(pid: np.ndarray, start: np.ndarray) -> bool:
+    """Whether rows are sorted by person, then start, with no two alike."""
+    return bool(((pid[1:] > pid[:-1]) | ((pid[1:] == pid[:-1]) & (start[1:] > start[:-1])))
+                .all())
 
 
 def _in_window(rows: pd.DataFrame) -> np.ndarray:
@@ -227,7 +257,7 @@ def cox_model(
     first = np.flatnonzero(new)
     last = np.r_[first[1:] - 1, len(w) - 1]
     ten0 = years_to_days(w["tenure"])
-    rows = w.iloc[first][["pid", "is_ic", *keys]].reset_index(drop=True)
+    rows = w[["pid", "is_ic", *keys]].iloc[first].reset_index(drop=True)
     rows["start_d"] = s0[first]
     rows["stop_d"] = s1[last]
     rows["entry"] = ten0[first]
@@ -247,7 +277,7 @@ def cox_model(
         adopt = adoption.dropna(subset=["org_unit", "adoption_date"])
         day = pd.Series(epoch_days(adopt["adoption_date"]), index=adopt["org_unit"].astype(str))
         day = day.groupby(level=0).min()
-        cut = day.reindex(rows["org_unit"].astype(str).to_numpy()).to_numpy(dtype=float)
+        cut = _per_value(rows["org_unit"], day)
         cut = np.where(np.isfinite(cut), cut, np.inf)
         rows = _split_rows(rows.assign(_adopt=cut), cut)
         in_force = (rows["_adopt"].to_numpy() <= rows["start_d"].to_numpy()).astype(float)
@@ -287,10 +317,11 @@ def cox_model(
             names.extend(f"{c}: {lv} vs {ref}" for lv in d.levels)
         refs[c] = ref
     info["references"] = refs
-    X = np.empty((len(rows), len(cols)), order="F")
+    # the design of the rows used only, rows contiguous (as the fit reads it): one n x p array
+    X = np.empty((int(use.sum()), len(cols)))
     for j, col in enumerate(cols):
-        X[:, j] = col
-    X = X[use]
+        X[:, j] = col[use]
+    del cols
     r = rows.loc[use]
     entry = r["entry"].to_numpy(dtype=float)
     exit_ = entry + (r["stop_d"].to_numpy() - r["start_d"].to_numpy())

@@ -621,9 +621,18 @@ class _CoxDesign:
         key_e = strata * width + re
         grid = np.unique(key_t[status])
         self.grid = grid
-        self.start = np.searchsorted(grid, key_e, side="right")
-        self.end = np.searchsorted(grid, key_t, side="right")
-        self.pos = np.searchsorted(grid, key_t[status], side="left")  # event -> grid index
+        n_keys = (int(strata.max()) + 1) * width if len(strata) else 0
+        if n_keys <= max(4 * len(t), 1 << 16):
+            # few possible keys: how many grid points are <= each key, read from a table
+            # (the searchsorted positions, by a look-up instead of a binary search)
+            at_most = np.cumsum(np.bincount(grid, minlength=n_keys))
+            self.start = at_most[key_e]
+            self.end = at_most[key_t]
+            self.pos = at_most[key_t[status]] - 1  # event -> grid index (its key is there)
+        else:
+            self.start = np.searchsorted(grid, key_e, side="right")
+            self.end = np.searchsorted(grid, key_t, side="right")
+            self.pos = np.searchsorted(grid, key_t[status], side="left")
         self.d = np.bincount(self.pos, minlength=len(grid)).astype(float)
         self.G = len(grid)
         self._frac: Array | None = None
