@@ -42,19 +42,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-if TYPE_CHECKING:
-    from scipy import stats as sps
-else:  # imported on first use: import pathaudit stays fast
-    from pathaudit.stats._lazy import LazyModule
-
-    sps = LazyModule("scipy.stats")
-
 from pathaudit.errors import PathauditError, StatisticalWarning
+from pathaudit.stats._dist import chi2_sf
 from pathaudit.stats.intervals import wald
 
 Array = NDArray[np.float64]
@@ -1326,7 +1319,7 @@ def logrank(
     except np.linalg.LinAlgError:
         # no event time with more than one group at risk: the test has no information
         return np.nan, df, np.nan
-    return chi2, df, float(sps.chi2.sf(chi2, df))
+    return chi2, df, float(chi2_sf(chi2, df))
 
 
 def _suffix_sum(counts: NDArray[np.int64], axis: int = 0) -> NDArray[np.int64]:
