@@ -168,7 +168,7 @@ def _write_all(
     worker = worker or Worker(1)
     # started first: the report's past quarters need only the data (the worker's queue)
     past = _past_quarters(data, seed, options, worker) if report else {}
-    drawings: dict[str, dict[str, Pending]] = {}
+    drawings: dict[str, list[tuple[Any, ...]]] = {}
     for name in ANALYSES:
         if name not in chosen:
             continue
@@ -199,7 +199,7 @@ def _write_all(
     if charts:
         tell("charts")
         for name, result in results.items():
-            _keep_drawings(result, drawings.get(name, {}))
+            _keep_drawings(result, drawings.get(name, []))
             write_charts(result, out / CHARTS_DIR)
     quality = data.quality.to_frame()
     write_table(quality, out / "data_quality.csv")
@@ -224,7 +224,8 @@ def _write_all(
             # the report recomputes past quarters: their caveats are the analyses' own,
             # already in summary.json and printed in the report
             warnings.simplefilter("ignore", StatisticalWarning)
-            assemble_report(data, results=reuse, seed=seed, past=past).write(out / REPORT)
+            assemble_report(data, results=reuse, seed=seed, past=past,
+                            submit=worker.submit).write(out / REPORT)
     (out / README).write_text(readme_text(out), encoding="utf-8")
     return summary
 
@@ -264,20 +265,28 @@ def _past_quarters(
             for q in quarters}
 
 
-def _draw_parts(result: AnalysisResult, worker: Worker) -> dict[str, Pending]:
-    """Each part's chart (its published table), queued on ``worker``."""
-    from pathaudit.report._charts import draw_part, shown_part
+def _draw_parts(result: AnalysisResult, worker: Worker) -> list[tuple[Any, ...]]:
+    """Each part's chart (its published table) and the report's chart by unit, queued."""
+    from pathaudit.report._charts import PART_SIZE, draw_part, shown_part
+    from pathaudit.report._management import unit_chart_args
 
-    return {part: worker.submit(draw_part, shown_part(result, part))
-            for part in result.plottable()}
+    asked: list[tuple[str, dict[str, Any] | None, tuple[float, float]]] = [
+        (part, None, PART_SIZE) for part in result.plottable()
+    ]
+    by_unit = unit_chart_args(result) if result.ANALYSIS == "forced_management" else None
+    if by_unit is not None and "profile" in result.plottable():
+        asked.append(("profile", *by_unit))
+    return [(part, options, size, worker.submit(draw_part, shown_part(result, part), options,
+                                                 size))
+            for part, options, size in asked]
 
 
-def _keep_drawings(result: AnalysisResult, drawn: dict[str, Pending]) -> None:
+def _keep_drawings(result: AnalysisResult, drawn: list[tuple[Any, ...]]) -> None:
     """Keep the drawings on the result: ``write_charts`` and the report use them."""
     from pathaudit.report._charts import remember_part_svg
 
-    for part, pending in drawn.items():
-        remember_part_svg(result, part, pending.result())
+    for part, options, size, pending in drawn:
+        remember_part_svg(result, part, pending.result(), options, size)
 
 
 def _release(data: AuditData, later: Sequence[str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,10 +175,13 @@ def assemble_report(
     seed: int = DEFAULT_SEED,
     trends: bool = True,
     past: Mapping[tuple[str, pd.Timestamp], Any] | None = None,
+    submit: Callable[..., Any] | None = None,
 ) -> Report:
     """:func:`build_report` on checked arguments; ``past`` as in :func:`compute_trends`.
 
-    The audit calls it with the past quarters' trend rows it computed beside the analyses.
+    The audit calls it with the past quarters' trend rows it computed beside the analyses
+    and ``submit(fn, *args)``, which draws the trend charts there too (an object whose
+    ``result()`` is ``fn(*args)``).
     """
     label, end = report_quarter(data, quarter)
     at = data if end == data.as_of else data.with_as_of(end)
@@ -203,7 +206,7 @@ def assemble_report(
     context = {
         "header": _header(data, at, label, end, seed, k, fmt),
         "verdicts": verdicts.to_dict(orient="records"),
-        "trend": trend_section(trend, res, fmt, k, why_not),
+        "trend": trend_section(trend, res, fmt, k, why_not, submit),
         "previous": previous_section(previous, data, opts, seed, fmt, k) if previous else None,
         "management": management_section(res.get("forced_management"), fmt, k),
         "details": details_section(res, missing, fmt, k),

@@ -21,7 +21,6 @@ from pathaudit.report._format import Formatter, unit_kind
 from pathaudit.stats.labels import STATUS_COLOURS
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
@@ -72,16 +71,6 @@ def svg_bytes(fig: Figure) -> bytes:
 def svg_uri(svg: bytes) -> str:
     """``data:image/svg+xml;base64,...`` of an SVG document."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-
-
-def draw(draw_on: Callable[[Axes], Any], title: str, alt: str,
-         size: tuple[float, float] = (7.0, 3.6)) -> Chart:
-    """A chart drawn by ``draw_on(ax)`` on a new figure of ``size`` inches."""
-    fig = _new_figure(size)
-    ax = fig.subplots()
-    draw_on(ax)
-    fig.tight_layout()  # margins fitted once: no second, cropping pass when saved
-    return Chart(title, alt, svg_uri(svg_bytes(fig)))
 
 
 def part_svg(
@@ -164,11 +153,18 @@ def remember_part_svg(
     result.__dict__.setdefault("_part_svg", {})[_memo_key(part, options, size)] = bytes(svg)
 
 
-def trend_chart(rows: pd.DataFrame, fmt: Formatter, margin: Any = None) -> Chart | None:
+def trend_chart(
+    rows: pd.DataFrame,
+    fmt: Formatter,
+    margin: Any = None,
+    submit: Callable[..., Any] | None = None,
+) -> Chart | None:
     """One figure over the quarters: estimate (line), interval (band), healthy band shaded.
 
     ``rows`` are the published trend rows of one figure, oldest first; a suppressed or
     not estimable point (no estimate) is not drawn. None when no point can be drawn.
+    ``submit(fn, *args)`` (an object whose ``result()`` is ``fn(*args)``) may draw it
+    elsewhere (the audit's second process); default here.
     """
     rows = rows.reset_index(drop=True)
     est = rows["estimate"].to_numpy(dtype=float)
@@ -179,28 +175,11 @@ def trend_chart(rows: pd.DataFrame, fmt: Formatter, margin: Any = None) -> Chart
     lo = rows["ci_lower"].to_numpy(dtype=float)
     hi = rows["ci_upper"].to_numpy(dtype=float)
     periods = rows["period"].astype(str).tolist()
-    x = np.arange(len(rows))
     scale = 100.0 if unit_kind(unit) in ("percent", "points") else 1.0
     shown = np.isfinite(est)
-
-    def on(ax: Axes) -> None:
-        if margin is not None:
-            a, b = margin
-            ax.axhspan(a * scale, b * scale, color=STATUS_COLOURS["clear"], alpha=0.10, lw=0,
-                       label="equivalence margin")
-        band = shown & np.isfinite(lo) & np.isfinite(hi)
-        if band.any():
-            ax.fill_between(x, np.where(band, lo, np.nan) * scale,
-                            np.where(band, hi, np.nan) * scale, color="#555555", alpha=0.2,
-                            lw=0, label="interval")
-        ax.plot(x[shown], est[shown] * scale, marker="o", color="#222222", lw=1.5,
-                label="estimate")
-        ax.set_xticks(x, periods, rotation=0, fontsize=8)
-        ax.set_xlim(-0.5, len(x) - 0.5)
-        ylab = {"percent": "%", "points": "percentage points"}.get(unit_kind(unit), unit)
-        ax.set_ylabel(ylab)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(fontsize=7, frameon=False, loc="best")
+    ylab = {"percent": "%", "points": "percentage points"}.get(unit_kind(unit), unit)
+    args = (est, lo, hi, periods, scale, None if margin is None else tuple(margin), ylab)
+    svg = submit(trend_svg, *args).result() if submit is not None else trend_svg(*args)
 
     first, last = int(np.flatnonzero(shown)[0]), int(np.flatnonzero(shown)[-1])
     missing = int((~shown).sum())
@@ -210,7 +189,45 @@ def trend_chart(rows: pd.DataFrame, fmt: Formatter, margin: Any = None) -> Chart
            + (" and the equivalence margin shaded" if margin is not None else "")
            + (f"; {missing} period(s) not drawn (suppressed or not estimable)" if missing
               else "") + ".")
-    return draw(on, f"{label}: trend", alt, size=(7.0, 2.8))
+    return Chart(f"{label}: trend", alt, svg_uri(svg))
+
+
+TREND_SIZE = (7.0, 2.8)
+"""Size in inches of a trend chart."""
+
+
+def trend_svg(
+    est: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    periods: list[str],
+    scale: float,
+    margin: tuple[float, float] | None,
+    ylab: str,
+) -> bytes:
+    """The SVG of a trend chart (:func:`trend_chart`), from picklable arguments."""
+    x = np.arange(len(est))
+    shown = np.isfinite(est)
+    fig = _new_figure(TREND_SIZE)
+    ax = fig.subplots()
+    if margin is not None:
+        a, b = margin
+        ax.axhspan(a * scale, b * scale, color=STATUS_COLOURS["clear"], alpha=0.10, lw=0,
+                   label="equivalence margin")
+    band = shown & np.isfinite(lo) & np.isfinite(hi)
+    if band.any():
+        ax.fill_between(x, np.where(band, lo, np.nan) * scale,
+                        np.where(band, hi, np.nan) * scale, color="#555555", alpha=0.2,
+                        lw=0, label="interval")
+    ax.plot(x[shown], est[shown] * scale, marker="o", color="#222222", lw=1.5,
+            label="estimate")
+    ax.set_xticks(x, periods, rotation=0, fontsize=8)
+    ax.set_xlim(-0.5, len(x) - 0.5)
+    ax.set_ylabel(ylab)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    fig.tight_layout()  # margins fitted once: no second, cropping pass when saved
+    return svg_bytes(fig)
 
 
 def part_chart(result: Any, part: str, title: str, options: dict[str, Any] | None = None,

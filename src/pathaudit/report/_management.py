@@ -21,18 +21,12 @@ def management_section(
         return None
     shown = result.published()
     out: dict[str, Any] = {"chart": None, "table": None, "note": ""}
-    if "profile" in shown:
-        unit = shown["profile"].meta.get("by_unit") or "org_unit"
-        t = shown["profile"].table
-        if (t["by"] == unit).any():
-            n_units = int(t.loc[t["by"] == unit, "group"].nunique())
-            out["chart"] = part_chart(
-                result,
-                "profile",
-                "Forced-into-management profile by unit",
-                {"by": unit},
-                size=(9.0, 1.2 + 0.45 * n_units),
-            )
+    unit_chart = unit_chart_args(result)
+    if unit_chart is not None:
+        options, size = unit_chart
+        out["chart"] = part_chart(
+            result, "profile", "Forced-into-management profile by unit", options, size=size
+        )
     if "profile" in shown:
         out["table"] = _unit_table(
             shown["profile"].table,
@@ -49,6 +43,24 @@ def management_section(
             or "no unit profile computed"
         )
     return out
+
+
+def unit_chart_args(
+    result: AnalysisResult,
+) -> tuple[dict[str, Any], tuple[float, float]] | None:
+    """The options and size of the profile's chart by unit (None when it has no unit rows).
+
+    One row of panels per unit: the figure is 9 inches wide, 1.2 + 0.45 per unit high.
+    """
+    shown = result.published()
+    if "profile" not in shown:
+        return None
+    unit = shown["profile"].meta.get("by_unit") or "org_unit"
+    t = shown["profile"].table
+    if not (t["by"] == unit).any():
+        return None
+    n_units = int(t.loc[t["by"] == unit, "group"].nunique())
+    return {"by": unit}, (9.0, 1.2 + 0.45 * n_units)
 
 
 def _unit_table(prof: pd.DataFrame, scores: Any, fmt: Formatter, k: int, unit: str) -> HtmlTable:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -49,9 +49,17 @@ def _publish_trend(trend: pd.DataFrame, data: AuditData) -> pd.DataFrame:
 
 
 def trend_section(
-    trend: pd.DataFrame, res: Mapping[str, AnalysisResult], fmt: Formatter, k: int, why_not: str
+    trend: pd.DataFrame,
+    res: Mapping[str, AnalysisResult],
+    fmt: Formatter,
+    k: int,
+    why_not: str,
+    submit: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
-    """The trend section: per figure a chart and its published table by period."""
+    """The trend section: per figure a chart and its published table by period.
+
+    ``submit`` as in :func:`~pathaudit.report._charts.trend_chart` (where charts are drawn).
+    """
     figures = []
     if not trend.empty:
         for key, rows in trend.groupby("key", sort=False):
@@ -59,7 +67,7 @@ def trend_section(
                 continue
             rows = rows.reset_index(drop=True)
             unit = str(rows["unit"].iloc[0])
-            chart = trend_chart(rows, fmt, _margin(res, str(rows["analysis"].iloc[0])))
+            chart = trend_chart(rows, fmt, _margin(res, str(rows["analysis"].iloc[0])), submit)
             shown = rows.assign(
                 figure=[fmt.figure(v, unit) for v in rows["estimate"]],
                 interval=[
