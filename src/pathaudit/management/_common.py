@@ -324,9 +324,13 @@ def stacked_rows(
 
 
 def stacked_groupings(
-    frame: pd.DataFrame, by: By, keys: list[str], sums: list[str]
+    frame: pd.DataFrame, by: By, keys: list[str], sums: list[str],
+    rows: np.ndarray | None = None,
 ) -> tuple[list[tuple[str, str]], pd.DataFrame]:
     """Each group's rows summed within ``keys``, every group in one frame, summed at once.
+
+    ``rows`` (increasing positions; default every row) restricts the sums to those
+    rows, as ``frame.iloc[rows]`` would, without copying them.
 
     Returns
     -------
@@ -351,8 +355,12 @@ def stacked_groupings(
     key_coded = [_codes(frame[c]) for c in keys]
     by_coded = [_codes(frame[c]) for c in cols]
     if np.prod([len(u) + 1.0 for _, u in key_coded + by_coded]) >= 2.0**62:
-        return _stacked_by_groupby(frame, by, keys, sums)  # a cell key too wide for int64
+        # a cell key too wide for int64
+        return _stacked_by_groupby(frame if rows is None else frame.iloc[rows], by, keys, sums)
     ok = np.ones(len(frame), dtype=bool)  # as groupby: a row with a missing key counts nowhere
+    if rows is not None:
+        ok[:] = False
+        ok[rows] = True
     for codes, _ in key_coded:
         ok &= codes >= 0
     # 1. sum the rows once, within keys and every grouping at the same time (the finest cells)

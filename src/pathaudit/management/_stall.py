@@ -329,9 +329,14 @@ def stalled_then_switched(
     cols = ["pid", "grade", "event", "person_years", "time_in_spell"] + [
         c for c in {*by_columns(by), *([threshold_by] if threshold_by else [])}
         if c in exp.columns]
-    ic = exp.loc[is_ic & exp["spell_id"].isin(known).to_numpy(), cols]
-    unknown_start_py = float(exp.loc[is_ic, "person_years"].sum() - ic["person_years"].sum())
-    if len(ic) == 0 or thr["threshold"].notna().sum() == 0:
+    use = is_ic & exp["spell_id"].isin(known).to_numpy()
+    # views of the exposure columns: the rows used are chosen by their threshold (NaN
+    # elsewhere), and split_at_stall takes them once (no copy of the IC rows before it)
+    ic = pd.DataFrame({c: exp[c] for c in cols}, copy=False)
+    py_all = exp["person_years"].to_numpy(dtype=float)
+    ic_py = float(py_all[use].sum())
+    unknown_start_py = float(py_all[is_ic].sum() - ic_py)
+    if not use.any() or thr["threshold"].notna().sum() == 0:
         return unavailable(name, "no IC promotions are observed, so no stall threshold "
                            "can be set.", **kw)
     if threshold_by is None:
@@ -344,8 +349,9 @@ def stalled_then_switched(
         lookup = pd.Series(thr["threshold"].to_numpy(dtype=float), index=pd.MultiIndex.from_arrays(
             [thr[threshold_by].astype(str), thr["grade"].astype(float)]))
         per_row = lookup.reindex(key).to_numpy(dtype=float)
+    per_row = np.where(use, per_row, np.nan)
     pieces = split_at_stall(ic, per_row)
-    excluded_py = float(ic["person_years"].sum() - pieces["person_years"].sum())
+    excluded_py = float(ic_py - pieces["person_years"].sum())
     labels, stacked = stacked_groupings(pieces, by, ["pid", "grade", "stalled"],
                                         ["switch", "person_years"])
     rows = _stall_rows(name, labels, stacked, alpha)

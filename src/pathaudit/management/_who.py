@@ -130,9 +130,14 @@ def who_switches(
         ["pid", "grade", "person_years", *(["episode"] if merged else []), *carried,
          *(c for c in by_columns(by) if c in exp.columns and c not in merged)]))
     is_ic = (exp["track"] == "IC").to_numpy()
-    ic = exp.loc[is_ic, keep]
-    ic["events"] = (exp["event"] == "switch_to_M").to_numpy()[is_ic].astype(np.int8)
+    # views of the exposure columns and an int8 flag; the IC rows are chosen by position
+    # (no copy of the rows)
+    ic = pd.DataFrame({**{c: exp[c] for c in keep},
+                       "events": (exp["event"] == "switch_to_M").to_numpy(dtype=np.int8)},
+                      copy=False)
+    ic_rows: np.ndarray | None = np.flatnonzero(is_ic)
     if merged:
+        ic, ic_rows = ic.iloc[ic_rows], None
         ic["episode"] = ic["episode"].to_numpy(dtype=np.int64)
         attrs = data.people[["employee_id", "episode"] + merged].assign(
             pid=person_codes(ids, data.people["employee_id"]),
@@ -146,7 +151,7 @@ def who_switches(
         # rows without a value of the attribute count nowhere (a missing key)
         labels, stacked = stacked_groupings(ic.assign(category=ic[attribute]), by,
                                             ["pid", "grade", "category"],
-                                            ["events", "person_years"])
+                                            ["events", "person_years"], rows=ic_rows)
         rows.extend(_who_rows(name, attribute, labels, stacked, alpha))
     table = to_table(rows, ("attribute", "category", "reference", "person_years", "p_value"))
     return indicator_result(name, table, groups=["attribute", "category", "reference"],
