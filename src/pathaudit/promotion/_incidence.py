@@ -418,7 +418,10 @@ def cif_difference(
     ))
     sp = spells.loc[spells[group].astype("str").isin([a, b]), cols]
     pid = person_codes(sp["employee_id"])
-    gcol = sp[group].astype("str").to_numpy()
+    # which arm each spell is in, compared as text once (not per stratum)
+    text = sp[group].astype("str")
+    in_a = (text == a).to_numpy(dtype=bool, na_value=False)
+    in_b = (text == b).to_numpy(dtype=bool, na_value=False)
     t = sp["time"].to_numpy(dtype=float)
     e = sp["entry"].to_numpy(dtype=float)
     c = sp["cause"].to_numpy(dtype=np.int64)
@@ -431,8 +434,8 @@ def cif_difference(
     rows = []
     usable = []
     for s in range(len(slabels)):
-        ia = np.flatnonzero((strata == s) & (gcol == a))
-        ib = np.flatnonzero((strata == s) & (gcol == b))
+        ia = np.flatnonzero((strata == s) & in_a)
+        ib = np.flatnonzero((strata == s) & in_b)
         if len(ia) == 0 or len(ib) == 0:
             continue
         usable.append((s, ia, ib))
@@ -497,8 +500,8 @@ def cif_difference(
         "ci_upper_a": hi_a,
         "ci_lower_b": lo_b,
         "ci_upper_b": hi_b,
-        "n_a": n_people(pid, gcol == a),
-        "n_b": n_people(pid, gcol == b),
+        "n_a": n_people(pid, in_a),
+        "n_b": n_people(pid, in_b),
         "n": n_people(pid, np.asarray(used, dtype=int)) if usable else 0,
         "by_stratum": pd.DataFrame(rows),
     }

@@ -56,18 +56,27 @@ def promotable_from_rows(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd
 
 def n_people(codes: np.ndarray, sel: np.ndarray | None = None) -> int:
     """Distinct people among ``codes[sel]`` (codes are 0..P-1 from :func:`person_codes`)."""
-    picked = codes if sel is None else codes[sel]
-    return len(pd.unique(np.asarray(picked, dtype=np.int64)))  # a hash table, no sort
+    picked = np.asarray(codes if sel is None else codes[sel], dtype=np.int64)
+    if not len(picked):
+        return 0
+    span = int(picked.max()) + 1
+    if 16 * len(picked) < span:  # a few people among many codes: a hash table
+        return len(pd.unique(picked))
+    return int(np.count_nonzero(np.bincount(picked, minlength=span)))  # a pass, no hashing
 
 
 def _cause_codes(end_reason: pd.Series) -> np.ndarray:
     """Map ``end_reason`` to the cause codes of :data:`CAUSES` (0 = censored)."""
-    r = end_reason.astype("str").to_numpy(dtype=object)
+    r = end_reason.astype("str")  # compared as text without a Python string per row
+
+    def where(mask: pd.Series) -> np.ndarray:
+        return mask.to_numpy(dtype=bool, na_value=False)
+
     out = np.full(len(r), CAUSES["other_change"], dtype=np.int64)
-    out[r == "censored"] = 0
-    out[r == "promotion"] = CAUSES["promotion"]
-    out[np.isin(r, list(EXIT_REASONS))] = CAUSES["exit"]
-    out[np.isin(r, ["switch_to_M", "switch_to_IC"])] = CAUSES["switch"]
+    out[where(r == "censored")] = 0
+    out[where(r == "promotion")] = CAUSES["promotion"]
+    out[where(r.isin(list(EXIT_REASONS)))] = CAUSES["exit"]
+    out[where(r.isin(["switch_to_M", "switch_to_IC"]))] = CAUSES["switch"]
     return out
 
 
@@ -185,7 +194,7 @@ def structural_zeros(
         return pd.DataFrame(columns=cols)
     frm = promotable_from_rows(ladder, sp)
     cells = pd.DataFrame({
-        "track": sp["track"].astype("str").to_numpy(),
+        "track": sp["track"].astype("str").reset_index(drop=True),
         "grade": pd.to_numeric(sp["grade"]).astype(np.int64).to_numpy(),
         "level": sp["level"].to_numpy(),
         "person": person_codes(sp["employee_id"]),

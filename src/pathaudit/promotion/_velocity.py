@@ -100,7 +100,7 @@ def velocity(
     slot = np.searchsorted(ep_ids, ep)
     hire_days = (sp["start"] - hire.to_numpy()[slot]).dt.days.to_numpy(dtype=float,
                                                                        na_value=np.nan)
-    row_ic = sp["track"].astype("str").to_numpy() == "IC"
+    row_ic = (sp["track"].astype("str") == "IC").to_numpy(dtype=bool, na_value=False)
     for g in grades[1:]:
         at_risk = first_grade.to_numpy() < g
         if not at_risk.any():
