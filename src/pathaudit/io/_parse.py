@@ -473,7 +473,12 @@ def parse_numbers(s: pd.Series, decimal: str | None = None) -> NumberParse:
     if read_comma.any():
         vals[read_comma] = _as_number(u[read_comma], ",").to_numpy()
         u_comma |= read_comma
-    cur = u.str.fullmatch(CURRENCY_ONLY.pattern).to_numpy(dtype=bool, na_value=False)
+    # the pattern (Python's regex: it reads \s) only where a currency sign leads
+    cur = np.zeros(len(u), bool)
+    signed = u.str.startswith(("$", "€", "£", "¥")).to_numpy(dtype=bool, na_value=False)
+    if signed.any():
+        cur[signed] = u[signed].str.fullmatch(CURRENCY_ONLY.pattern).to_numpy(
+            dtype=bool, na_value=False)
     if cur.any():
         vals[cur] = _as_number(u[cur], ".").to_numpy()
         u_reformat |= cur
