@@ -1,12 +1,29 @@
-"""Time loading a large history export: ``python benchmarks/bench_load.py [rows]``.
+"""Time loading: a synthetic export, an existing export, or the sample and the import.
 
-Writes a synthetic CSV export (16 records per person, four levels per track, three
-units, export column names and labels mapped by a column map) into a temporary
-folder, then times ``pathaudit.io._load`` and ``pathaudit.validate`` on it.
+Usage::
+
+    python benchmarks/bench_load.py [rows]
+    python benchmarks/bench_load.py --export DIR [--repeat 2]
+    python benchmarks/bench_load.py --sample [--repeat 3]
+
+``rows``: writes a synthetic CSV export (16 records per person, four levels per track,
+three units, export column names and labels mapped by a column map) into a temporary
+folder, then times ``pathaudit.load`` and ``pathaudit.validate`` on it (wall time).
+
+``--export DIR``: CPU time (``time.process_time``, all threads; the minimum of
+``--repeat`` runs in one process after a first, untimed one) of ``pathaudit.load(DIR,
+DIR / "map.toml")``, e.g. a simulated organisation written by ``bench_scale.py``.
+
+``--sample``: CPU time of ``import pathaudit`` (each run in a fresh interpreter) and of
+loading ``data/sample`` from its CSV files and from its workbook (``map.toml``,
+``map_xlsx.toml``): the first load in a fresh interpreter (it imports the readers) and
+the minimum of ``--repeat`` loads after it.
 """
 
 from __future__ import annotations
 
+import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -119,5 +136,59 @@ def main(n_rows: int = 1_000_000) -> None:
         print(data.quality)
 
 
+def cpu_load(folder: Path, map_file: Path, repeat: int) -> tuple[float, float]:
+    """CPU seconds of the first load in this process and the minimum of ``repeat`` after."""
+    c0 = time.process_time()
+    pathaudit.load(folder, map_file)
+    first = time.process_time() - c0
+    best = float("inf")
+    for _ in range(repeat):
+        c0 = time.process_time()
+        pathaudit.load(folder, map_file)
+        best = min(best, time.process_time() - c0)
+    return first, best
+
+
+_FRESH = (
+    "import time, sys; c = time.process_time(); import pathaudit; i = time.process_time() - c; "
+    "from pathlib import Path; f = Path(sys.argv[1]); c = time.process_time(); "
+    "pathaudit.load(f, f / sys.argv[2]); print(i, time.process_time() - c)"
+)
+
+
+def sample(repeat: int) -> None:
+    """Print the import and the sample's load times (CSV and workbook), CPU seconds."""
+    from pathaudit.sample import sample_dir
+
+    folder = sample_dir()
+    imports, firsts = [], {}
+    for map_name in ("map.toml", "map_xlsx.toml"):
+        runs = [
+            subprocess.run([sys.executable, "-c", _FRESH, str(folder), map_name],
+                           capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(repeat)
+        ]
+        imports += [float(r[0]) for r in runs]
+        firsts[map_name] = min(float(r[1]) for r in runs)
+    print(f"import pathaudit: {min(imports):.2f} CPU s (min of {len(imports)} fresh interpreters)")
+    for map_name, label in (("map.toml", "CSV"), ("map_xlsx.toml", "xlsx workbook")):
+        _, best = cpu_load(folder, folder / map_name, repeat)
+        print(f"sample load, {label}: first in a fresh interpreter {firsts[map_name]:.2f} "
+              f"CPU s, then {best:.2f} CPU s (min of {repeat})")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--export", type=Path, help="an export folder with its map.toml")
+    parser.add_argument("--sample", action="store_true", help="the import and data/sample")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    if args.sample:
+        sample(args.repeat)
+    elif args.export is not None:
+        first, best = cpu_load(args.export, args.export / "map.toml", args.repeat)
+        print(f"load {args.export}: first {first:.2f} CPU s, then {best:.2f} CPU s "
+              f"(min of {args.repeat})")
+    else:
+        main(args.rows)

@@ -12,11 +12,17 @@ invalid parameters and missing values, so every number is the one ``scipy.stats`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special as sc
+
+if TYPE_CHECKING:
+    from scipy import special as sc
+else:  # imported on first use: import pathaudit stays fast
+    from pathaudit.stats._lazy import LazyModule
+
+    sc = LazyModule("scipy.special")
 
 Array = NDArray[Any]
 
@@ -152,10 +158,16 @@ def chi2_sf(x: ArrayLike, df: ArrayLike) -> Any:
     return _tail(x, d > 0, 0.0, np.inf, lambda v, k: sc.chdtrc(k, v), 1.0, d)
 
 
-try:  # the Boost functions scipy.stats' beta and binomial distributions evaluate
-    from scipy.special._ufuncs import _beta_ppf, _binom_cdf, _binom_sf
-except ImportError:  # pragma: no cover - another scipy layout: through scipy.stats
-    _beta_ppf = _binom_cdf = _binom_sf = None
+def _boost(name: str) -> Any:
+    """A Boost function that scipy.stats' beta and binomial distributions evaluate.
+
+    None when this scipy keeps it elsewhere: those then go through scipy.stats.
+    """
+    try:
+        import scipy.special._ufuncs as ufuncs
+    except ImportError:  # pragma: no cover - another scipy layout
+        return None
+    return getattr(ufuncs, name, None)
 
 
 def beta_ppf(q: ArrayLike, a: ArrayLike, b: ArrayLike) -> Any:
@@ -166,12 +178,13 @@ def beta_ppf(q: ArrayLike, a: ArrayLike, b: ArrayLike) -> Any:
     >>> round(float(beta_ppf(0.5, 2, 2)), 6)
     0.5
     """
-    if _beta_ppf is None:  # pragma: no cover
+    inner = _boost("_beta_ppf")
+    if inner is None:  # pragma: no cover
         from scipy import stats
 
         return stats.beta.ppf(q, a, b)
     a_, b_ = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return _ppf(q, (a_ > 0) & (b_ > 0), 0.0, 1.0, _beta_ppf, a_, b_)
+    return _ppf(q, (a_ > 0) & (b_ > 0), 0.0, 1.0, inner, a_, b_)
 
 
 def _binom_ok(n: Array, p: Array) -> Array:
@@ -187,7 +200,8 @@ def binom_cdf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> Any:
     >>> round(float(binom_cdf(1, 3, 0.5)), 6)
     0.5
     """
-    if _binom_cdf is None:  # pragma: no cover
+    inner = _boost("_binom_cdf")
+    if inner is None:  # pragma: no cover
         from scipy import stats
 
         return stats.binom.cdf(k, n, p)
@@ -199,7 +213,7 @@ def binom_cdf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> Any:
     out[~ok | np.isnan(k)] = np.nan
     inside = ok & (k >= 0) & (k < n) & np.isfinite(k)
     if inside.any():
-        out[inside] = np.clip(_binom_cdf(np.floor(k[inside]), n[inside], p[inside]), 0, 1)
+        out[inside] = np.clip(inner(np.floor(k[inside]), n[inside], p[inside]), 0, 1)
     return _out(out)
 
 
@@ -211,7 +225,8 @@ def binom_sf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> Any:
     >>> round(float(binom_sf(1, 3, 0.5)), 6)
     0.5
     """
-    if _binom_sf is None:  # pragma: no cover
+    inner = _boost("_binom_sf")
+    if inner is None:  # pragma: no cover
         from scipy import stats
 
         return stats.binom.sf(k, n, p)
@@ -223,5 +238,5 @@ def binom_sf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> Any:
     out[ok & (k < 0)] = 1.0
     inside = ok & (k >= 0) & (k < n) & np.isfinite(k)
     if inside.any():
-        out[inside] = np.clip(_binom_sf(np.floor(k[inside]), n[inside], p[inside]), 0, 1)
+        out[inside] = np.clip(inner(np.floor(k[inside]), n[inside], p[inside]), 0, 1)
     return _out(out)
