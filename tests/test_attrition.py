@@ -552,8 +552,8 @@ def test_parts_compute_only_what_is_asked(small, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("computed a part that was not asked for")
 
-    for name in ("cox_model", "turnover", "regretted", "exit_rates", "post_switch_matched",
-                 "rate_ratio"):
+    for name in ("cox_rows", "cox_fit", "turnover", "regretted", "exit_rates",
+                 "post_switch_matched", "rate_ratio"):
         monkeypatch.setattr(mod, name, refuse)
     res = quiet(small, parts=["retention"])
     assert list(res.results()) == ["retention"]

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pathaudit.attrition._cox import cox_model
+from pathaudit.attrition._cox import cox_fit, cox_rows
 from pathaudit.attrition._frame import CATEGORICAL, snapshot_as_history, work_frame
 from pathaudit.attrition._leavers import (
     LEAVER_SHARE_ONLY_SNAPSHOT,
@@ -390,7 +390,9 @@ def attrition(
         w, ids = work_frame(source, [*by_cols, *grp])
         if window_months is not None:
             w = trailing_window(w, source.as_of, window_months)
-        out.update(_frame_parts(data, source, w, ids, computed, by_cols, freq, alpha, k,
+        frame = [w]  # handed over: the parts release it before the Cox fit
+        del w
+        out.update(_frame_parts(data, source, frame, ids, computed, by_cols, freq, alpha, k,
                                 controls, top_rating, horizon_months, margin, single,
                                 group=group))
         if window_months is not None:
@@ -476,7 +478,7 @@ def _snapshot_notes(want: set[str]) -> list[Note]:
 def _frame_parts(
     data: AuditData,
     source: AuditData,
-    w: pd.DataFrame,
+    frame: list[pd.DataFrame],
     ids: Any,
     want: set[str],
     by_cols: list[str],
@@ -490,7 +492,13 @@ def _frame_parts(
     one_track: str | None = None,
     group: str | None = None,
 ) -> dict[str, Result]:
-    """The parts computed on the working frame ``w`` (every part but ``post_switch``)."""
+    """The parts computed on the working frame (every part but ``post_switch``).
+
+    ``frame`` holds the working frame, handed over (emptied here): it is released once the
+    Cox model's rows are built and regretted exits counted, before the Cox fit, the step
+    that needs the most memory.
+    """
+    w = frame.pop()
     grp = [group] if group else []
     out: dict[str, Result] = {}
     common: dict[str, Any] = {"data": data, "alpha": alpha, "k": k}
@@ -569,9 +577,29 @@ def _frame_parts(
             **common,
         )
 
-    if "cox" in want:
-        cox_table, cox_info = cox_model(w, source, controls, alpha, horizon_months,
-                                        data.is_snapshot, one_track)
+    # the Cox model's rows, then the last part that reads the working frame, which is then
+    # released: the Cox fit runs without it
+    cox_in = cox_rows(w, controls, horizon_months) if "cox" in want else None
+    if "regretted" in want:
+        reg, share, thr = regretted(w, ids, data, top_rating, alpha)
+        out["regretted"] = make_result(
+            reg, analysis="Attrition: regretted (top-rated) voluntary exits",
+            definition=(
+                f"voluntary exits per 100 person-years among people whose latest rating at "
+                f"the start of each interval is >= {thr:g} (top) vs below (other); person-time "
+                "without a rating yet is left out"
+            ),
+            method=method_rate + "; share of voluntary exits that were top-rated: Wilson CI",
+            population="person-time with a rating in force",
+            groups=["track", "rating_group", "kind"], complementary_by=["track"],
+            tables={"share": (share, ["track"])}, top_rating=thr, **common,
+        )
+    del w
+
+    if cox_in is not None:
+        cox_table, cox_info = cox_fit(*cox_in, source, alpha, horizon_months,
+                                      data.is_snapshot, one_track)
+        del cox_in
         out["cox"] = make_result(
             cox_table, analysis="Attrition: Cox model of voluntary exit",
             definition=(
@@ -588,20 +616,6 @@ def _frame_parts(
             plotter=plot_cox, margin=list(margin), **common,
         )
 
-    if "regretted" in want:
-        reg, share, thr = regretted(w, ids, data, top_rating, alpha)
-        out["regretted"] = make_result(
-            reg, analysis="Attrition: regretted (top-rated) voluntary exits",
-            definition=(
-                f"voluntary exits per 100 person-years among people whose latest rating at "
-                f"the start of each interval is >= {thr:g} (top) vs below (other); person-time "
-                "without a rating yet is left out"
-            ),
-            method=method_rate + "; share of voluntary exits that were top-rated: Wilson CI",
-            population="person-time with a rating in force",
-            groups=["track", "rating_group", "kind"], complementary_by=["track"],
-            tables={"share": (share, ["track"])}, top_rating=thr, **common,
-        )
     return out
 
 

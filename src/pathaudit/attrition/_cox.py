@@ -238,6 +238,20 @@ def cox_model(
     PathauditError
         A control that is not an exposure column.
     """
+    rows, used = cox_rows(w, controls, horizon_months)
+    return cox_fit(rows, used, data, alpha, horizon_months, snapshot, one_track)
+
+
+def cox_rows(
+    w: pd.DataFrame, controls: Sequence[str] | None, horizon_months: int
+) -> tuple[pd.DataFrame, list[str]]:
+    """The counting-process rows of :func:`cox_model`, collapsed from the working frame.
+
+    A new row whenever track, grade, level, pay, unit or a control changes (or the
+    employment is not continuous), split at the end of the window after an IC → M switch.
+    Returns the rows and the controls used (see :func:`cox_model`); the rows no longer
+    need the working frame, which the caller can release before the fit.
+    """
     avail = [c for c in ("gender", "job_family", "location") if c in w.columns]
     if controls is None:
         controls = [c for c in avail if w[c].nunique(dropna=True) >= 2]
@@ -263,10 +277,23 @@ def cox_model(
     rows["entry"] = ten0[first]
     rows["event"] = w["ev_voluntary"].to_numpy()[last]
     rows["window_end"] = window_end[first]
+    rows = _split_rows(rows, rows["window_end"].to_numpy())
+    return rows, list(controls)
+
+
+def cox_fit(
+    rows: pd.DataFrame,
+    controls: list[str],
+    data: AuditData,
+    alpha: float,
+    horizon_months: int,
+    snapshot: bool = False,
+    one_track: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The fit of :func:`cox_model` on its rows (:func:`cox_rows`): the same table and info."""
     info: dict[str, Any] = {"controls": list(controls), "time_scale": "tenure (days)",
                             "strata": "grade"}
     names = ["track: IC vs M"]
-    rows = _split_rows(rows, rows["window_end"].to_numpy())
     recent = _in_window(rows)
     extra: list[tuple[str, np.ndarray]] = []
     if recent.any():
@@ -317,26 +344,30 @@ def cox_model(
             names.extend(f"{c}: {lv} vs {ref}" for lv in d.levels)
         refs[c] = ref
     info["references"] = refs
-    # the design of the rows used only, rows contiguous (as the fit reads it): one n x p array
-    X = np.empty((int(use.sum()), len(cols)))
-    for j, col in enumerate(cols):
-        X[:, j] = col[use]
-    del cols
-    r = rows.loc[use]
-    entry = r["entry"].to_numpy(dtype=float)
-    exit_ = entry + (r["stop_d"].to_numpy() - r["start_d"].to_numpy())
     p = len(names)
     fitted = np.ones(p, dtype=bool)
     if one_track is not None:
         fitted[0] = False  # the track term is constant: it is not fitted at all
-    ev_fit = r["event"].to_numpy(dtype=bool)
+    # the design of the rows used and terms fitted only, rows contiguous (as the fit reads
+    # it): one n x p array, and the few columns of the rows the fit needs
+    X = np.empty((int(use.sum()), int(fitted.sum())))
+    for j, col in enumerate(c for c, f in zip(cols, fitted, strict=True) if f):
+        X[:, j] = col[use]
+    del cols, extra
+    entry = rows["entry"].to_numpy(dtype=float)[use]
+    exit_ = entry + (rows["stop_d"].to_numpy()[use] - rows["start_d"].to_numpy()[use])
+    ev_fit = rows["event"].to_numpy(dtype=bool)[use]
+    pid = rows["pid"].to_numpy()[use]
+    ic_used = rows["is_ic"].to_numpy(dtype=bool)[use]
+    strata = pd.factorize(rows["grade"][use])[0]
+    del rows
     fit = None
     if fitted.any():
         fit = fit_cox(
-            exit_, ev_fit, X[:, fitted], [n for n, f in zip(names, fitted, strict=True) if f],
-            r["pid"].to_numpy(), entry=entry, strata=pd.factorize(r["grade"])[0],
-            what="voluntary exit",
+            exit_, ev_fit, X, [n for n, f in zip(names, fitted, strict=True) if f],
+            pid, entry=entry, strata=strata, what="voluntary exit",
         )
+    del X
     params = np.full(p, np.nan)
     se = np.full(p, np.nan)
     if fit is not None:
@@ -352,14 +383,13 @@ def cox_model(
             "ci_upper": np.exp(hi),
             "p_value": pv,
             "mde": np.exp(mde_normal(se, alpha=alpha)),
-            "events": int(r["event"].sum()),
-            "n": int(r["pid"].nunique()),
+            "events": int(ev_fit.sum()),
+            "n": len(pd.unique(pid)),
             "reason": [f"not estimable: {why[n]}" if n in why else "" for n in names],
         }
     )
-    ev_used = r["event"].to_numpy(dtype=bool)
-    ic_used = r["is_ic"].to_numpy(dtype=bool)
-    info.update({"rows": int(len(r)), "events": int(ev_used.sum()),
+    ev_used = ev_fit
+    info.update({"rows": len(ev_fit), "events": int(ev_used.sum()),
                  "events_ic": int((ev_used & ic_used).sum()),
                  "events_m": int((ev_used & ~ic_used).sum()),
                  "converged": fit is not None})
