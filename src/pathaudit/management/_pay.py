@@ -27,10 +27,12 @@ from pathaudit.management._common import (
     SNAPSHOT_NOTE,
     By,
     by_columns,
+    cached,
     check_common,
     check_count,
     check_seed,
     equals,
+    exposure_cells,
     groupings,
     has_values,
     indicator_result,
@@ -260,17 +262,17 @@ def ic_ceiling(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Result
 
 
 def _promotion_rows(name: str, data: AuditData, by: By, alpha: float) -> list[dict]:
-    exp, _ = work_exposure(data)
+    exp, rows_in = exposure_cells(data)
     # grades where both tracks can be promoted in some unit: below the highest designed
     # top of any unit on both tracks
     tops = designed_tops_on(data, data.as_of).groupby("track")["top_grade"].max()
     below = min(float(tops.get("IC", np.inf)), float(tops.get("M", np.inf)))
     keep = ["pid", "grade", "person_years"] + [c for c in by_columns(by) if c in exp.columns]
-    # views of the exposure columns and two int8 flags: no copy of the 17.8 M rows at 1M people
+    # views of the cells' columns and two flags: no copy of the 17.8 M rows at 1M people
     e = pd.DataFrame({
         **{c: exp[c] for c in keep},
-        "events": (exp["event"] == "promotion").to_numpy(dtype=np.int8),
-        "is_ic": (exp["track"] == "IC").to_numpy(dtype=np.int8),
+        "events": equals(exp["event"], "promotion") * rows_in,
+        "is_ic": equals(exp["track"], "IC").astype(np.int8),
     }, copy=False)
     labels, g = stacked_groupings(e, by, ["pid", "grade", "is_ic"], ["events", "person_years"])
     n_groups = len(labels)
@@ -426,7 +428,15 @@ def switch_premium(
 
 
 def _ic_moves(data: AuditData) -> pd.DataFrame:
-    """IC spells ending in a switch or promotion, with unit and year at the move."""
+    """IC spells ending in a switch or promotion, with unit and year at the move.
+
+    Derived once per dataset (the switch premium and the Peter-principle signal read
+    it); read-only.
+    """
+    return cached(data, "ic_moves", lambda: _derive_ic_moves(data))
+
+
+def _derive_ic_moves(data: AuditData) -> pd.DataFrame:
     exp, _ = work_exposure(data)
     sel = (exp["track"] == "IC") & exp["event"].isin(["switch_to_M", "promotion"])
     cols = ["spell_id", "pid", "grade", "event", "stop"] + [

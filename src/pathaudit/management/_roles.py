@@ -18,6 +18,7 @@ from pathaudit.management._common import (
     By,
     check_common,
     check_count,
+    equals,
     has_values,
     indicator_result,
     one_track_reason,
@@ -58,7 +59,7 @@ def manager_match_rate(data: AuditData) -> tuple[float, str]:
     ids = pd.Index(pd.concat([data.people["employee_id"], h["employee_id"]]).astype("str")
                    .drop_duplicates())
     named = h["manager_id"].notna()
-    on_m = named & (h["track"].astype(str) == "M")
+    on_m = named & equals(h["track"], "M")
     sel, basis = (on_m, "M-track people's job records") if on_m.any() else (
         named, "job records")
     values = h.loc[sel, "manager_id"].astype("str")
@@ -141,7 +142,7 @@ def nominal_managers(
             if by_name == "overall" and len(everyone):
                 missing_share = float(everyone["manager_id"].isna().mean())
         reports = full[date]
-        mgr = state.loc[state["track"].astype(str) == "M"]
+        mgr = state.loc[equals(state["track"], "M")]
         count = mgr["employee_id"].astype(str).map(reports).fillna(0).to_numpy()
         m = float(len(mgr))
         for measure, hit in (("share", count < min_reports), ("share_no_reports", count == 0)):
@@ -217,10 +218,9 @@ def preference_mismatch(
                            "to compare stated preference with the track held.", **kw)
     rows: list[dict] = []
     for by_name, group, state, date in state_groupings(data, by):
-        trk = state["track"].astype(str)
+        is_m, is_ic = equals(state["track"], "M"), equals(state["track"], "IC")
         pref = state["career_preference"].astype("string")
-        for measure, on, want in (("share", trk == "M", "IC"),
-                                  ("share_ic_preferring_m", trk == "IC", "M")):
+        for measure, on, want in (("share", is_m, "IC"), ("share_ic_preferring_m", is_ic, "M")):
             stated = on & pref.notna()
             m = float(stated.sum())
             x = float((stated & (pref == want)).sum())
@@ -228,7 +228,7 @@ def preference_mismatch(
             rows.append(row(name, measure, by_name, group, estimate=x / m if m else np.nan,
                             ci_lower=float(lo), ci_upper=float(hi), numerator=x, denominator=m,
                             n=m, date=str(pd.Timestamp(date).date())))
-        mgr = trk == "M"
+        mgr = is_m
         m = float(mgr.sum())
         x = float((mgr & pref.notna()).sum())
         lo, hi = stats.wilson_ci(x, m, alpha)
