@@ -616,6 +616,68 @@ def _as_category(column: pd.Series) -> pd.Series:
     return column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
 
 
+PERSON_CELL_KEYS: tuple[str, ...] = (
+    "pid", "episode", "grade", "track", "event", "year", *WORK_ATTRIBUTES
+)
+"""Columns of :func:`person_cells` (as present): everything the rate indicators group on."""
+
+
+def person_cells(data: AuditData) -> pd.DataFrame | None:
+    """The exposure rows summed within person and every column the rate indicators group on.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per combination of :data:`PERSON_CELL_KEYS` (as present in the
+        exposure; a missing value is a value of its own), in order of first appearance
+        in the exposure table, with those columns (the exposure's own dtypes),
+        ``person_years`` (summed) and ``rows`` (exposure rows in the cell). None when
+        the combinations are too many to code in one 64-bit integer (the indicators
+        then read the exposure rows).
+
+    Notes
+    -----
+    Aggregate before you copy: the IC ceiling's promotion rates, who switches and the
+    switch flows sum person-time and events within coarser cells (grade, track, event
+    kind, unit, year, person), so they read these cells (about a third of the exposure
+    rows) instead of every row. A coarser cell's rows appear in the same order of first
+    appearance here as in the exposure table, so every grouping gives the same rows in
+    the same order, and the same sums (up to the order of floating-point additions).
+    Derived once per dataset; read-only.
+    """
+    return cached(data, "person_cells", lambda: _person_cells(data))
+
+
+def exposure_cells(data: AuditData) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`person_cells` and the exposure rows in each, or the exposure rows themselves.
+
+    Returns ``(frame, rows)``: the cells and their ``rows`` (int64), or, when there are
+    no cells (:func:`person_cells` is None), :func:`work_exposure`'s frame and ones, so
+    that an event count is ``flag * rows`` either way.
+    """
+    cells = person_cells(data)
+    if cells is not None:
+        return cells, cells["rows"].to_numpy(dtype=np.int64)
+    exp, _ = work_exposure(data)
+    return exp, np.ones(len(exp), dtype=np.int64)
+
+
+def _person_cells(data: AuditData) -> pd.DataFrame | None:
+    exp, _ = work_exposure(data)
+    cols = [c for c in PERSON_CELL_KEYS if c in exp.columns]
+    coded = [_codes(exp[c]) for c in cols]
+    if np.prod([len(u) + 1.0 for _, u in coded]) >= 2.0**62:
+        return None
+    # a missing value keeps a code of its own (-1 + 1 = 0 in the key), so no row is lost
+    cell, first = _cells_in_order(_row_keys(coded, None))
+    del coded
+    out = exp[cols].iloc[first].reset_index(drop=True)
+    out["person_years"] = np.bincount(cell, weights=exp["person_years"].to_numpy(dtype=float),
+                                      minlength=len(first))
+    out["rows"] = np.bincount(cell, minlength=len(first)).astype(np.int64)
+    return out
+
+
 def equals(column: pd.Series, value: str) -> np.ndarray:
     """``column == value`` as a numpy bool array, a missing value False.
 

@@ -26,6 +26,7 @@ from pathaudit.management._common import (
     by_columns,
     check_common,
     check_count,
+    exposure_cells,
     groupings,
     indicator_result,
     one_track_reason,
@@ -34,7 +35,6 @@ from pathaudit.management._common import (
     stacked_groupings,
     to_table,
     unavailable,
-    work_exposure,
 )
 from pathaudit.management._plots import plot_flows
 from pathaudit.management._rates import cif_at
@@ -310,7 +310,7 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     if data.is_snapshot:
         return make_result(pd.DataFrame(columns=cols), available=False, groups=FLOW_GROUPS,
                            note="Not computed: " + SNAPSHOT_NOTE.format(what="move"), **kw)
-    exp, _ = work_exposure(data)
+    exp, rows_in = exposure_cells(data)  # person-time summed within person cells
     ev = exp["event"]
     flow_names = ["", *FLOWS.values()]  # the flow of each row, as a code into these
     flow = np.zeros(len(exp), dtype=np.int8)
@@ -322,7 +322,7 @@ def switch_flows(data: AuditData, *, by: By = None, alpha: float = 0.05) -> Resu
     flow[~is_ic & exits] = flow_names.index("M exit")
     e = pd.DataFrame({"pid": exp["pid"], "track": exp["track"], "grade": exp["grade"],
                       "flow": pd.Categorical.from_codes(flow, categories=flow_names),
-                      "moves": (flow != 0).astype(np.int8),
+                      "moves": (flow != 0) * rows_in,
                       "person_years": exp["person_years"]}, copy=False)
     for c in by_columns(by):
         if c in exp.columns:

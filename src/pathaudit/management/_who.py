@@ -17,6 +17,8 @@ from pathaudit.management._common import (
     by_columns,
     cell_totals,
     check_common,
+    equals,
+    exposure_cells,
     has_values,
     indicator_result,
     one_track_reason,
@@ -121,7 +123,8 @@ def who_switches(
     if not present:
         return unavailable(name, f"the people table has none of {list(attributes)} "
                            "with values; map a gender (or other group) column.", **kw)
-    exp, ids = work_exposure(data)
+    _, ids = work_exposure(data)
+    exp, rows_in = exposure_cells(data)  # person-time summed within person cells
     # the exposure table carries the episode's people attributes it knows (gender,
     # ethnicity, age band): read them there; others come from people by (person, episode)
     carried = [a for a in present if a in exp.columns]
@@ -133,7 +136,7 @@ def who_switches(
     # views of the exposure columns and an int8 flag; the IC rows are chosen by position
     # (no copy of the rows)
     ic = pd.DataFrame({**{c: exp[c] for c in keep},
-                       "events": (exp["event"] == "switch_to_M").to_numpy(dtype=np.int8)},
+                       "events": equals(exp["event"], "switch_to_M") * rows_in},
                       copy=False)
     ic_rows: np.ndarray | None = np.flatnonzero(is_ic)
     if merged:
