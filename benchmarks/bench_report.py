@@ -20,14 +20,18 @@ CPU seconds of the process, which a shared machine's load does not inflate) of:
   included), as ``pathaudit report`` runs.
 
 With ``--audit``: the whole ``pathaudit audit data/sample --map data/sample/map.toml --out
-DIR`` as one process (import, load, every analysis, tables, charts, the report), its wall
-and CPU seconds (user + system, of the child process) per repeat, and the minimum.
+DIR [--processes P]`` (import, load, every analysis, tables, charts, the report), its wall
+and CPU seconds (user + system of the command and of its second process, if any) per
+repeat, the minimum, and the load average of the machine before each repeat (wall time
+means something only on otherwise idle cores). ``--processes 1 2`` times both settings,
+alternating.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -77,24 +81,31 @@ _RUN = textwrap.dedent(
 )
 
 
-def audit_sample(repeat: int) -> None:
-    """Time ``pathaudit audit`` on the sample, one fresh process per repeat."""
+def audit_sample(repeat: int, processes: list[int]) -> None:
+    """Time ``pathaudit audit`` on the sample, one fresh process per repeat and setting."""
     sample = Path(__file__).resolve().parents[1] / "data" / "sample"
     cli = [sys.executable, "-m", "pathaudit.cli", "audit", str(sample), "--map",
            str(sample / "map.toml"), "--out"]
-    walls, cpus = [], []
+    walls: dict[int, list[float]] = {p: [] for p in processes}
+    cpus: dict[int, list[float]] = {p: [] for p in processes}
     for _ in range(repeat):
-        out = Path(tempfile.mkdtemp()) / "audit"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run([*cli, str(out)], check=True, capture_output=True)
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        shutil.rmtree(out.parent, ignore_errors=True)
-        print({"audit_wall": walls[-1], "audit_cpu": cpus[-1]})
-    print(f"audit wall: min {min(walls):.1f} s (range {min(walls):.1f}-{max(walls):.1f})")
-    print(f"audit CPU: min {min(cpus):.1f} s (range {min(cpus):.1f}-{max(cpus):.1f})")
+        for p in processes:
+            out = Path(tempfile.mkdtemp()) / "audit"
+            load = os.getloadavg()[0]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run([*cli, str(out), "--processes", str(p)], check=True,
+                           capture_output=True)
+            walls[p].append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[p].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            shutil.rmtree(out.parent, ignore_errors=True)
+            print({"processes": p, "audit_wall": round(walls[p][-1], 2),
+                   "audit_cpu": round(cpus[p][-1], 2), "load_average_before": load})
+    for p in processes:
+        w, c = walls[p], cpus[p]
+        print(f"--processes {p}: wall min {min(w):.1f} s (range {min(w):.1f}-{max(w):.1f}); "
+              f"CPU min {min(c):.1f} s (range {min(c):.1f}-{max(c):.1f})")
 
 
 def main() -> None:
@@ -104,9 +115,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--audit", action="store_true",
                         help="time `pathaudit audit` on the sample instead")
+    parser.add_argument("--processes", type=int, nargs="+", default=[2], choices=(1, 2),
+                        help="with --audit: the --processes setting(s) to time")
     args = parser.parse_args()
     if args.audit:
-        audit_sample(args.repeat)
+        audit_sample(args.repeat, args.processes)
         return
     rows = []
     for _ in range(args.repeat):

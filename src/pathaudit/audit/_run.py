@@ -258,11 +258,23 @@ def _past_quarters(
     from pathaudit.report._trends import audit_trend_quarters, quarter_rows
 
     quarters = audit_trend_quarters(data)[:-1]
-    if not quarters:
-        return {}
+    if not quarters or (worker.parallel and _table_bytes(data) > SHARE_LIMIT):
+        return {}  # computed by the report, here
     key = worker.share(Shareable(data)) if worker.parallel else ""
     return {q: worker.submit_shared(quarter_rows, key, data, q, options, seed)
             for q in quarters}
+
+
+SHARE_LIMIT = 1 << 30
+"""Largest dataset (bytes of its history, people, spells and exposure in memory) sent to the
+second process for the report's past quarters: a copy of a larger one would cost more memory
+than the time it saves is worth (at 100,000 people the tables take about 0.4 GB; at
+1,000,000 about 4 GB, computed here instead)."""
+
+
+def _table_bytes(data: AuditData) -> int:
+    tables = (data.history, data.people, data.spells, data.exposure)
+    return int(sum(t.memory_usage(index=True).sum() for t in tables))
 
 
 def _draw_parts(result: AnalysisResult, worker: Worker) -> list[tuple[Any, ...]]:
