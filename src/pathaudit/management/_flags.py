@@ -43,20 +43,14 @@ interval lies wholly beyond its threshold.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from scipy import stats as sps
-else:  # imported on first use: import pathaudit stays fast
-    from pathaudit.stats._lazy import LazyModule
-
-    sps = LazyModule("scipy.stats")
-
 from pathaudit import stats
 from pathaudit.headline import Threshold
+from pathaudit.stats import _dist  # scipy.stats' own values through scipy.special
 
 TESTS: dict[tuple[str, str], str] = {
     ("ic_ceiling", "designed_gap"): "fixed",
@@ -88,8 +82,8 @@ Interval = Callable[[float], tuple[float, float]]
 def _quantile(alpha: float, df: float | None = None) -> float:
     """The 1 - alpha/2 quantile of the normal (or t(df)) reference distribution."""
     if df is not None and np.isfinite(df):
-        return float(sps.t.ppf(1 - alpha / 2, df))
-    return float(sps.norm.ppf(1 - alpha / 2))
+        return float(_dist.t_ppf(1 - alpha / 2, df))
+    return float(_dist.norm_ppf(1 - alpha / 2))
 
 
 def _wald(
@@ -104,7 +98,7 @@ def _wald(
     se = (b - a) / (2 * _quantile(alpha, df))
     if se <= 0:
         return _point(est)
-    dist = sps.t(df) if df is not None and np.isfinite(df) else sps.norm
+    t_df = df if df is not None and np.isfinite(df) else None
 
     def p_beyond(v: float, side: int) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -112,7 +106,8 @@ def _wald(
         if not np.isfinite(tv):
             return np.nan
         # side +1: evidence that the figure is above v; -1: below v
-        return float(dist.sf(side * (c - tv) / se))
+        z = side * (c - tv) / se
+        return float(_dist.norm_sf(z) if t_df is None else _dist.t_sf(z, t_df))
 
     def interval(level: float) -> tuple[float, float]:
         q = _quantile(level, df)
@@ -137,7 +132,7 @@ def _score(x: float, n: float) -> tuple[Callable[[float, int], float], Interval]
         if not 0 < v < 1:
             return 0.0 if side * (x / n - v) > 0 else 1.0
         z = (x / n - v) / np.sqrt(v * (1 - v) / n)
-        return float(sps.norm.sf(side * z))
+        return float(_dist.norm_sf(side * z))
 
     def interval(level: float) -> tuple[float, float]:
         lo, hi = stats.wilson_ci(x, n, level)
