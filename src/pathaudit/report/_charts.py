@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -153,34 +152,41 @@ def remember_part_svg(
     result.__dict__.setdefault("_part_svg", {})[_memo_key(part, options, size)] = bytes(svg)
 
 
-def trend_chart(
-    rows: pd.DataFrame,
-    fmt: Formatter,
-    margin: Any = None,
-    submit: Callable[..., Any] | None = None,
-) -> Chart | None:
-    """One figure over the quarters: estimate (line), interval (band), healthy band shaded.
-
-    ``rows`` are the published trend rows of one figure, oldest first; a suppressed or
-    not estimable point (no estimate) is not drawn. None when no point can be drawn.
-    ``submit(fn, *args)`` (an object whose ``result()`` is ``fn(*args)``) may draw it
-    elsewhere (the audit's second process); default here.
-    """
+def trend_args(rows: pd.DataFrame, margin: Any = None) -> tuple[Any, ...] | None:
+    """The arguments of :func:`trend_svg` for one figure's rows (None: no point to draw)."""
     rows = rows.reset_index(drop=True)
     est = rows["estimate"].to_numpy(dtype=float)
     if not np.isfinite(est).any():
         return None
-    label = str(rows["label"].iloc[0])
     unit = str(rows["unit"].iloc[0])
     lo = rows["ci_lower"].to_numpy(dtype=float)
     hi = rows["ci_upper"].to_numpy(dtype=float)
     periods = rows["period"].astype(str).tolist()
     scale = 100.0 if unit_kind(unit) in ("percent", "points") else 1.0
-    shown = np.isfinite(est)
     ylab = {"percent": "%", "points": "percentage points"}.get(unit_kind(unit), unit)
-    args = (est, lo, hi, periods, scale, None if margin is None else tuple(margin), ylab)
-    svg = submit(trend_svg, *args).result() if submit is not None else trend_svg(*args)
+    return (est, lo, hi, periods, scale, None if margin is None else tuple(margin), ylab)
 
+
+def trend_chart(
+    rows: pd.DataFrame, fmt: Formatter, margin: Any = None, drawing: Any = None
+) -> Chart | None:
+    """One figure over the quarters: estimate (line), interval (band), healthy band shaded.
+
+    ``rows`` are the published trend rows of one figure, oldest first; a suppressed or
+    not estimable point (no estimate) is not drawn. None when no point can be drawn.
+    ``drawing``: the SVG already asked for elsewhere (an object whose ``result()`` is
+    :func:`trend_svg` of :func:`trend_args`; the audit's second process); default drawn here.
+    """
+    args = trend_args(rows, margin)
+    if args is None:
+        return None
+    svg = drawing.result() if drawing is not None else trend_svg(*args)
+    rows = rows.reset_index(drop=True)
+    est = args[0]
+    label = str(rows["label"].iloc[0])
+    unit = str(rows["unit"].iloc[0])
+    periods = args[3]
+    shown = np.isfinite(est)
     first, last = int(np.flatnonzero(shown)[0]), int(np.flatnonzero(shown)[-1])
     missing = int((~shown).sum())
     alt = (f"Line chart of {label} for {len(rows)} periods, {periods[0]} to {periods[-1]}: "

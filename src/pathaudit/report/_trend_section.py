@@ -9,7 +9,7 @@ import pandas as pd
 
 from pathaudit.data import AuditData
 from pathaudit.report import narrate
-from pathaudit.report._charts import trend_chart
+from pathaudit.report._charts import trend_args, trend_chart, trend_svg
 from pathaudit.report._format import Formatter
 from pathaudit.report._tables import html_table
 from pathaudit.report._trends import TREND_QUARTERS, TREND_SPECS, WINDOW_MONTHS, primary_row
@@ -58,16 +58,23 @@ def trend_section(
 ) -> dict[str, Any]:
     """The trend section: per figure a chart and its published table by period.
 
-    ``submit`` as in :func:`~pathaudit.report._charts.trend_chart` (where charts are drawn).
+    ``submit(fn, *args)`` (an object whose ``result()`` is ``fn(*args)``) draws the charts
+    elsewhere (the audit's second process): every chart is asked for before any is used.
     """
     figures = []
-    if not trend.empty:
-        for key, rows in trend.groupby("key", sort=False):
-            if not key:
-                continue
-            rows = rows.reset_index(drop=True)
+    groups = [] if trend.empty else [
+        (rows.reset_index(drop=True), _margin(res, str(rows["analysis"].iloc[0])))
+        for key, rows in trend.groupby("key", sort=False) if key
+    ]
+    drawings = [None] * len(groups)
+    if submit is not None:
+        for i, (rows, margin) in enumerate(groups):
+            args = trend_args(rows, margin)
+            drawings[i] = None if args is None else submit(trend_svg, *args)
+    if groups:
+        for (rows, margin), drawing in zip(groups, drawings, strict=True):
             unit = str(rows["unit"].iloc[0])
-            chart = trend_chart(rows, fmt, _margin(res, str(rows["analysis"].iloc[0])), submit)
+            chart = trend_chart(rows, fmt, margin, drawing)
             shown = rows.assign(
                 figure=[fmt.figure(v, unit) for v in rows["estimate"]],
                 interval=[
