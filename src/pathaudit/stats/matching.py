@@ -540,10 +540,11 @@ def _draw_controls(
     counts = hi - lo
     bounds = np.searchsorted(np.cumsum(counts), np.arange(1, 1 + counts.sum() // 4_000_000) *
                              4_000_000)
+    arrays = _candidate_arrays(prep, sw, ci)
     for chunk in np.split(np.arange(len(sw.rows)), np.unique(bounds)):
         if len(chunk) == 0:
             continue
-        ps, pc, c_ten = _eligible_pairs(prep, sw, ci, lo, counts, chunk, window)
+        ps, pc, c_ten = _eligible_pairs(arrays, sw, ci, lo, counts, chunk, window)
         u = rng.random(len(ps))
         o = _lowest_per_set(ps, ps + u, n_controls)  # by set, then random rank within set
         ps, pc, c_ten = ps[o], pc[o], c_ten[o]
@@ -585,8 +586,23 @@ def _lowest_per_set(ps: np.ndarray, key: np.ndarray, n: int) -> np.ndarray:
     return idx[np.argsort(key[idx], kind="stable")]
 
 
+def _candidate_arrays(
+    prep: _Prepared, sw: _Switches, ci: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates' start, stop, hire offset and first switch day, in candidate order.
+
+    32-bit days, gathered once so that the pairs read contiguous ranges. The hire offset
+    ``tenure_days - start`` is constant within an episode: the tenure on day ``d`` of an
+    interval that contains ``d`` is ``offset + d``.
+    """
+    start, stop = prep.start[ci], prep.stop[ci]
+    offset = (prep.tenure_days[ci] - start).astype(np.int32)
+    first = np.minimum(sw.first[prep.pid[ci]], np.iinfo(np.int32).max).astype(np.int32)
+    return start, stop, offset, first
+
+
 def _eligible_pairs(
-    prep: _Prepared,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     sw: _Switches,
     ci: np.ndarray,
     lo: np.ndarray,
@@ -598,21 +614,26 @@ def _eligible_pairs(
 
     The candidate's interval contains the switch day, its tenure on that day is within
     the window of the switcher's, and it had not switched in this direction before.
+    Tenures are whole days, so ``|difference| <= window`` is ``<= floor(window)``.
     """
-    start, stop = prep.start, prep.stop
+    start, stop, offset, first = arrays
     cnt = counts[chunk]
-    ps = np.repeat(chunk, cnt)  # set index of each pair
-    pc = ci[np.repeat(lo[chunk], cnt) + (np.arange(cnt.sum()) - np.repeat(
-        np.cumsum(cnt) - cnt, cnt))]  # candidate row of each pair
-    d = sw.date[ps]
-    c_ten = prep.tenure_days[pc] + (d - start[pc])
-    ok = (
-        (start[pc] <= d)
-        & (d < stop[pc])
-        & (np.abs(c_ten - sw.tenure[ps]) <= window)
-        & ~(sw.first[prep.pid[pc]] < d)
-    )
-    return ps[ok], pc[ok], c_ten[ok]
+    # position of each pair's candidate in candidate order (the ranges are contiguous)
+    q = np.arange(int(cnt.sum()), dtype=np.int64) + np.repeat(lo[chunk] - (np.cumsum(cnt) - cnt),
+                                                              cnt)
+    d = np.repeat(sw.date[chunk].astype(np.int32), cnt)
+    # the switcher's hire offset: tenure on the switch day minus the day
+    h = np.repeat((sw.tenure[chunk] - sw.date[chunk]).astype(np.int32), cnt)
+    ok = start[q] <= d
+    ok &= d < stop[q]
+    ok &= np.abs(offset[q] - h) <= int(min(np.floor(window), np.iinfo(np.int32).max))
+    ok &= first[q] >= d
+    keep = np.flatnonzero(ok)
+    del ok, h
+    qk = q[keep]
+    ps = np.repeat(chunk, cnt)[keep]  # set index of each pair
+    c_ten = offset[qk].astype(np.int64) + d[keep]
+    return ps, ci[qk], c_ten
 
 
 def _follow_up_ends(
