@@ -57,12 +57,13 @@ def _ambiguous_fields(s: pd.Series, ambiguous: Any, family: pd.Series) -> dict[s
 
 
 def _note_mixed_formats(
-    ld: LoadContext, table: str, family: pd.Series, common: dict[str, Any]
+    ld: LoadContext, table: str, family: pd.Series, common: dict[str, Any],
+    counts: pd.Series | None = None,
 ) -> None:
-    fam = family.dropna()
-    if not len(fam):
+    if counts is None:
+        counts = family.dropna().value_counts()
+    if not len(counts):
         return
-    counts = fam.value_counts()
     if "same" in counts.index and ("dm" in counts.index or "md" in counts.index):
         target = "dm" if "dm" in counts.index else "md"
         counts[target] += counts.pop("same")
@@ -187,5 +188,5 @@ def read_dates(
             rows=rows,
             **common,
         )
-    _note_mixed_formats(ld, table, parsed.family, common)
+    _note_mixed_formats(ld, table, parsed.family, common, parsed.family_counts)
     return parsed.values

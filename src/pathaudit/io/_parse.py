@@ -531,6 +531,10 @@ class DateParse:
         :data:`PLACEHOLDER_FROM`, e.g. ``9999-12-31``), read as empty.
     too_early
         Per row: a date before :data:`EARLIEST_DATE` (``0001-01-01``, ``1850-06-01``).
+    family_counts
+        Rows per way of writing, as ``family.value_counts()`` gives them (most rows
+        first, ties in order of first appearance); counted once per distinct value.
+        None: count ``family``.
     """
 
     values: pd.Series
@@ -541,6 +545,7 @@ class DateParse:
     family: pd.Series
     placeholder: np.ndarray
     too_early: np.ndarray
+    family_counts: pd.Series | None = None
 
 
 def _try_formats(u: pd.Series, formats: tuple[str, ...]) -> pd.Series:
@@ -727,7 +732,7 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
     dates[ok] = u_day[codes[ok]]
     fam = np.full(n, None, dtype=object)
     fam[ok] = u_fam[codes[ok]]
-    return _bounded(
+    parsed = _bounded(
         pd.Series(dates, index=s.index),
         per_row(u_amb),
         per_row(u_bad),
@@ -735,6 +740,21 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> DateParse:
         per_row((u_family == "serial").to_numpy()),
         pd.Series(fam, index=s.index, dtype=object),
     )
+    parsed.family_counts = _family_counts(u_fam, np.bincount(codes[ok], minlength=len(u_fam)))
+    return parsed
+
+
+def _family_counts(u_fam: np.ndarray, rows: np.ndarray) -> pd.Series:
+    """``family.value_counts()`` from each distinct value's family and number of rows.
+
+    The distinct values are in order of first appearance (``pandas.factorize``), so the
+    first distinct value of each family is where that family first appears.
+    """
+    labels = pd.Series(u_fam, dtype=object)
+    seen = labels.notna().to_numpy() & (rows > 0)
+    counts = pd.Series(rows[seen], index=labels[seen].to_numpy()).groupby(level=0, sort=False)
+    out = counts.sum().astype("int64")
+    return out.sort_values(ascending=False, kind="stable").rename("count")
 
 
 def suggest_date_format(example: str) -> tuple[str, str]:
