@@ -86,6 +86,17 @@ def _ic_known_start(data: AuditData) -> pd.DataFrame:
     return ic
 
 
+def _member(ids: pd.Series, among: np.ndarray) -> np.ndarray:
+    """``ids.isin(among)`` as a numpy bool array; by a lookup table when IDs are small ints."""
+    values = ids.to_numpy(dtype=np.int64, na_value=-1)
+    top = int(max(values.max(initial=-1), among.max(initial=-1)))
+    if top < 4 * len(values) + 1024 and (among >= 0).all() and values.min(initial=0) >= -1:
+        table = np.zeros(top + 2, dtype=bool)  # the last entry: a missing ID (-1)
+        table[among] = True
+        return table[values]
+    return ids.isin(among).to_numpy(dtype=bool, na_value=False)
+
+
 def _org_ic_top(data: AuditData) -> float:
     """The organisation's designed IC top on as-of (``inf`` without a ladder or IC rows)."""
     if data.ladder is None or len(data.ladder) == 0:
@@ -329,7 +340,7 @@ def stalled_then_switched(
     cols = ["pid", "grade", "event", "person_years", "time_in_spell"] + [
         c for c in {*by_columns(by), *([threshold_by] if threshold_by else [])}
         if c in exp.columns]
-    use = is_ic & exp["spell_id"].isin(known).to_numpy()
+    use = is_ic & _member(exp["spell_id"], known)
     # views of the exposure columns: the rows used are chosen by their threshold (NaN
     # elsewhere), and split_at_stall takes them once (no copy of the IC rows before it)
     ic = pd.DataFrame({c: exp[c] for c in cols}, copy=False)
