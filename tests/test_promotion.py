@@ -21,7 +21,12 @@ from pathaudit.promotion._analysis import PARTS
 from pathaudit.promotion._hazard import logrank_by_track, promotion_hazard_ratios, promotion_rates
 from pathaudit.promotion._incidence import AJ, NAIVE_KM, cif_difference, cumulative_incidence
 from pathaudit.promotion._parity import impact_ratios
-from pathaudit.promotion._population import CAUSES, promotable_from, promotion_spells
+from pathaudit.promotion._population import (
+    CAUSES,
+    n_people,
+    promotable_from,
+    promotion_spells,
+)
 from pathaudit.promotion._snapshot import SNAPSHOT_STATEMENT
 from pathaudit.promotion._velocity import velocity
 from pathaudit.result import Note
@@ -225,6 +230,50 @@ def test_velocity_by_hand():
     assert med.loc[(4, "IC"), "estimate"] == pytest.approx(365 / YEAR)
     assert med.loc[(4, "M"), "estimate"] == pytest.approx(731 / YEAR)
     assert med.loc[(5, "IC"), "estimate"] == pytest.approx(1096 / YEAR)
+
+
+def test_velocity_first_reach_after_a_demotion():
+    # w1 reaches grade 4 in 2016, is demoted in 2017 and is back at 4 in 2018: grade 4 is
+    # first reached in 2016 (365 days), grade 5 in 2019 (1461 days); w2 starts at grade 4,
+    # so it is at risk of grade 5 only, which it reaches as M after 731 days
+    h = history(
+        ("w1", "2015-01-01", "IC3"),
+        ("w1", "2016-01-01", "IC4"),
+        ("w1", "2017-01-01", "IC3"),
+        ("w1", "2018-01-01", "IC4"),
+        ("w1", "2019-01-01", "IC5"),
+        ("w2", "2015-01-01", "M4"),
+        ("w2", "2017-01-01", "M5"),
+    )
+    d = audit(h, people(("w1", "2015-01-01"), ("w2", "2015-01-01")))
+    out = velocity(d.spells, d.history_start, horizons=(5.0,), B=200)
+    med = out["among_reached"].set_index(["grade", "track"])
+    assert med.loc[(4, "IC"), "estimate"] == pytest.approx(365 / YEAR)
+    assert med.loc[(5, "IC"), "estimate"] == pytest.approx(1461 / YEAR)
+    assert med.loc[(5, "M"), "estimate"] == pytest.approx(731 / YEAR)
+    inc = out["incidence"].set_index(["grade", "track"])
+    assert inc.loc[(4, "IC"), "n"] == 1  # w2 began at grade 4: not at risk of reaching it
+    assert inc.loc[(5, "IC"), "n"] == 2
+    assert inc.loc[(5, "M"), "estimate"] == pytest.approx(1 / 2)
+
+
+def test_n_people_counts_distinct_codes_both_ways():
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 50_000, 20_000)
+    few = np.zeros(len(codes), dtype=bool)
+    few[:40] = True  # a few people among many codes: counted by a hash table
+    for sel in (None, few, codes < 100):
+        picked = codes if sel is None else codes[sel]
+        assert n_people(codes, sel) == len(set(picked.tolist()))
+    assert n_people(codes, np.zeros(len(codes), dtype=bool)) == 0
+
+
+def test_rates_the_same_on_text_columns(org):
+    # the exposure's categorical columns are read by their codes; text columns give the same
+    ex = org.exposure
+    text = ex.assign(**{c: ex[c].astype("str") for c in ("employee_id", "track", "event")})
+    pd.testing.assert_frame_equal(promotion_rates(text, org.ladder),
+                                  promotion_rates(ex, org.ladder))
 
 
 def test_snapshot_only_data_says_what_it_cannot_compute():
