@@ -432,6 +432,11 @@ def _matched(
     d = sw.date[r_set]
     end, reason = _follow_up_ends(prep, on_left, sw, r_row, r_sw, d, horizon_months)
     si, grade, unit = sw.rows, prep.grade, prep.unit
+    # by set, switcher first, then controls by ID (pid is the rank of the ID among the
+    # sorted IDs): one integer sort instead of a sort on text
+    o = np.lexsort((prep.pid[r_row], -r_sw, r_set))
+    r_set, r_row, r_sw, r_ten, d = r_set[o], r_row[o], r_sw[o], r_ten[o], d[o]
+    end, reason = end[o], reason[o]
     rows = pd.DataFrame(
         {
             "set_id": r_set,
@@ -449,9 +454,7 @@ def _matched(
             "n_controls": n_drawn[r_set],
         }
     )
-    rows = rows.sort_values(["set_id", "switched", "employee_id"], ascending=[True, False, True],
-                            kind="stable")
-    return rows[list(MATCHED_COLUMNS)].reset_index(drop=True)
+    return rows[list(MATCHED_COLUMNS)]
 
 
 @dataclass(frozen=True)
