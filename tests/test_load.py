@@ -1448,3 +1448,34 @@ def test_fast_isin_and_sort_agree_with_pandas() -> None:
         for keys in (["id", "day", "row"], ["day"], ["row", "id"]):
             pd.testing.assert_frame_equal(frame.take(stable_order(frame, keys)),
                                           frame.sort_values(keys, kind="stable"))
+
+
+def test_episode_search_is_the_as_of_join() -> None:
+    from pathaudit.io._history import _episode_of
+
+    def as_of_join(h, p):
+        left = h[["_pid", "effective_date"]].sort_values("effective_date", kind="stable")
+        right = p[["_pid", "hire_date", "termination_date", "_ep"]].sort_values(
+            "hire_date", kind="stable")
+        m = pd.merge_asof(left.reset_index(names="_idx"), right, left_on="effective_date",
+                          right_on="hire_date", by="_pid", direction="backward")
+        idx = m["_idx"].to_numpy()
+        return (pd.Series(m["_ep"].to_numpy(), index=idx).reindex(h.index),
+                pd.Series(m["termination_date"].to_numpy(), index=idx).reindex(h.index))
+
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2020-01-01")
+    for t in range(200):  # same-day hires, records before any hire, unknown people
+        n_p, n_h = int(rng.integers(1, 30)), int(rng.integers(1, 80))
+        p = pd.DataFrame({"_pid": rng.integers(0, 8, n_p),
+                          "hire_date": start + pd.to_timedelta(rng.integers(0, 60, n_p), "D")})
+        p["termination_date"] = (p["hire_date"] + pd.to_timedelta(
+            rng.integers(0, 90, n_p), "D")).where(rng.random(n_p) < 0.6)
+        p["_ep"] = np.arange(n_p, dtype="int64")
+        p = p.sample(frac=1, random_state=t)
+        h = pd.DataFrame({"_pid": rng.integers(0, 9, n_h), "effective_date": start
+                          + pd.to_timedelta(rng.integers(-30, 120, n_h), "D")},
+                         index=rng.permutation(n_h) + 3)
+        (ep, end), (want_ep, want_end) = _episode_of(h, p), as_of_join(h, p)
+        pd.testing.assert_series_equal(ep.astype("float64"), want_ep.astype("float64"))
+        pd.testing.assert_series_equal(end, want_end)
