@@ -146,17 +146,17 @@ def group_totals(w: pd.DataFrame, keys: list[str], sums: dict[str, str]) -> pd.D
     """
     codes, size = group_codes(w, keys)
     # the first row of each group holds its key values (groups numbered in sort order)
-    first_rows = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
-    first = np.empty(size, dtype=np.int64)
-    first[codes[first_rows]] = first_rows
+    first = np.full(size, len(w), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(w)))
     out = w[keys].iloc[first].reset_index(drop=True)
+    by_code = pd.Categorical.from_codes(codes, categories=pd.RangeIndex(size))
     for name, col in sums.items():
         x = w[col].to_numpy()
         if x.dtype == bool:  # counts: exact
             out[name] = np.bincount(codes, weights=x, minlength=size).astype(np.int64)
         else:  # pandas' compensated sum by group on the codes: the group-by's own figures
-            total = pd.Series(x).groupby(codes, sort=True).sum()
-            out[name] = total.reindex(range(size), fill_value=0.0).to_numpy()
+            total = pd.Series(x).groupby(by_code, observed=False).sum()
+            out[name] = total.to_numpy(dtype=float)
     out["n"] = _people(codes, size, w["pid"].to_numpy())
     return out
 
