@@ -220,7 +220,9 @@ def _thresholds(ic: pd.DataFrame, top: float, group: np.ndarray) -> pd.DataFrame
     return out
 
 
-def split_at_stall(exposure: pd.DataFrame, thresholds: np.ndarray) -> pd.DataFrame:
+def split_at_stall(
+    exposure: pd.DataFrame, thresholds: np.ndarray, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Split IC exposure rows at the stall threshold of their grade.
 
     Parameters
@@ -229,6 +231,9 @@ def split_at_stall(exposure: pd.DataFrame, thresholds: np.ndarray) -> pd.DataFra
         IC rows of the exposure table (``time_in_spell``, ``person_years``, ``event``).
     thresholds
         Stall threshold in years of each row (NaN: no threshold, row left out).
+    columns
+        The columns of ``exposure`` carried to the pieces (default all but
+        ``person_years``): only those are copied.
 
     Returns
     -------
@@ -248,7 +253,9 @@ def split_at_stall(exposure: pd.DataFrame, thresholds: np.ndarray) -> pd.DataFra
     ends_stalled = b > thr
     first, second = before > 0, after > 0  # the progressing pieces, then the stalled ones
     # one take of the rows (no copy per piece): progressing pieces first, then stalled
-    out = exposure.drop(columns=["person_years"]).iloc[
+    carried = [c for c in exposure.columns if c != "person_years"] if columns is None else \
+        [c for c in columns if c != "person_years"]
+    out = exposure[carried].iloc[
         np.concatenate([keep[first], keep[second]])].reset_index(drop=True)
     out["stalled"] = np.repeat(np.array([0, 1]), [int(first.sum()), int(second.sum())])
     out["person_years"] = np.concatenate([before[first], after[second]])
@@ -361,7 +368,8 @@ def stalled_then_switched(
             [thr[threshold_by].astype(str), thr["grade"].astype(float)]))
         per_row = lookup.reindex(key).to_numpy(dtype=float)
     per_row = np.where(use, per_row, np.nan)
-    pieces = split_at_stall(ic, per_row)
+    carry = list(dict.fromkeys(["pid", "grade", *(c for c in by_columns(by) if c in ic)]))
+    pieces = split_at_stall(ic, per_row, columns=carry)
     excluded_py = float(ic_py - pieces["person_years"].sum())
     labels, stacked = stacked_groupings(pieces, by, ["pid", "grade", "stalled"],
                                         ["switch", "person_years"])
