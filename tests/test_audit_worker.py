@@ -66,3 +66,17 @@ def test_the_dataset_sent_to_the_worker_keeps_its_spells_and_exposure(sample_dat
     pd.testing.assert_frame_equal(copy.spells, sample_data.spells)
     pd.testing.assert_frame_equal(copy.history, sample_data.history)
     assert copy.as_of == sample_data.as_of
+
+
+def test_the_command_uses_a_second_process_only_when_a_core_is_idle(monkeypatch):
+    from pathaudit import cli
+
+    assert (cli.audit_processes("1"), cli.audit_processes("2")) == (1, 2)
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cli.os, "getloadavg", lambda: (0.3, 0.5, 0.5))
+    assert cli.audit_processes("auto") == 2
+    monkeypatch.setattr(cli.os, "getloadavg", lambda: (1.6, 1.0, 1.0))  # both cores busy
+    assert cli.audit_processes("auto") == 1
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(cli.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert cli.audit_processes("auto") == 1

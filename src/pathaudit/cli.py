@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import textwrap
@@ -181,10 +182,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write the pay-gap reports' unsuppressed figures, as the law "
                    "requires them filed, into --out/restricted (marked restricted; never "
                    "written by default)")
-    a.add_argument("--processes", type=int, choices=(1, 2), default=2,
-                   help="2 (default): draw the charts and recompute the report's past "
-                   "quarters in a second process while the analyses run (the same files); "
-                   "1: everything in one process")
+    a.add_argument("--processes", choices=("auto", "1", "2"), default="auto",
+                   help="2: draw the charts and recompute the report's past quarters in a "
+                   "second process while the analyses run (the same files); 1: everything "
+                   "in one process; auto (default): 2 when a second core is idle (load "
+                   "average below the number of cores minus one), else 1")
     a.add_argument("--engine", choices=("pandas", "duckdb", "dask"), default="pandas",
                    help="pandas (default): every analysis in memory from the export; duckdb "
                    "or dask: DATA is canonical Parquet ('pathaudit load --to-parquet') and "
@@ -453,7 +455,8 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     out.progress("spells and exposure")
     _ = data.exposure
     summary = run_audit(data, args.out, seed=args.seed, overwrite=args.overwrite,
-                        progress=out.progress, filing=args.filing, processes=args.processes)
+                        progress=out.progress, filing=args.filing,
+                        processes=audit_processes(args.processes))
     out.progress("done")
     lines = headline_lines(summary, verbose=out.verbose)
     lines.insert(1, _quality_line(data.quality.summary()))
@@ -466,6 +469,29 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
              "summary.json, tables/, charts/.")
     return {"out": str(args.out), "report": str(report) if report.exists() else None,
             "summary": summary}
+
+
+def audit_processes(asked: str) -> int:
+    """The processes of ``pathaudit audit --processes``: 1, 2, or ``auto``.
+
+    ``auto`` is 2 when the machine has a second core and, on average over the last minute,
+    one is idle (load average below the number of cores minus one), else 1: a second
+    process only speeds the audit up on a core nobody else uses, and costs about a second of
+    CPU time to start. The files are the same either way.
+
+    Examples
+    --------
+    >>> audit_processes("1"), audit_processes("2")
+    (1, 2)
+    """
+    if asked != "auto":
+        return int(asked)
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on every platform: take the cores as idle
+        load = 0.0
+    return 2 if cores >= 2 and load < cores - 1 else 1
 
 
 def _cmd_engine_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
