@@ -49,3 +49,18 @@ def test_overlapping_episodes_keep_the_latest_hire_on_codes_too(sample_data) -> 
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
         assert counts == expected_counts
         assert np.isin(some["employee_id"], got["employee_id"]).any()
+
+
+def test_distinct_people_by_table_and_by_hash_agree() -> None:
+    from pathaudit.derived.population import distinct_people
+
+    def hashed(key, person, size):
+        span = int(person.max()) + 1 if len(person) else 1
+        return np.bincount(pd.unique(key * span + person) // span, minlength=size).astype(float)
+
+    rng = np.random.default_rng(4)
+    cases = [(0, 3, 5), (1, 1, 1), (200, 7, 40), (5_000, 30, 2_000), (2_000, 3_000, 90_000)]
+    for n, size, people in cases:  # the last: too many cells for a table, hashed
+        key = rng.integers(0, size, n)
+        person = rng.integers(0, people, n)
+        assert np.array_equal(distinct_people(key, person, size), hashed(key, person, size))
