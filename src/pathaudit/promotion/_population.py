@@ -46,10 +46,16 @@ def promotable_from_rows(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd
     key = np.zeros(len(frame), dtype=np.int64)
     for c in cols:
         codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
-        key = key * (len(uniques) + 1) + codes
+        key *= len(uniques) + 1
+        key += codes
     inv, _ = pd.factorize(key)
-    first = np.full(int(inv.max()) + 1 if len(inv) else 0, len(inv), dtype=np.int64)
-    np.minimum.at(first, inv, np.arange(len(inv)))
+    del key
+    # the codes are numbered in order of first appearance: a row holds a new code exactly
+    # where its code is above every code before it (the first row of each combination)
+    new = np.ones(len(inv), dtype=bool)
+    if len(inv) > 1:
+        new[1:] = inv[1:] > np.maximum.accumulate(inv)[:-1]
+    first = np.flatnonzero(new)
     small = promotable_from(ladder, frame.iloc[first][cols].reset_index(drop=True))
     return pd.Series(small.to_numpy()[inv], index=frame.index, name=small.name)
 
