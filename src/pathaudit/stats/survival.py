@@ -747,11 +747,13 @@ def _cox_eval(
     info = _weighted_gram(X, w * a) - (xbar * d[:, None]).T @ xbar
 
     def residuals() -> Array:
-        cum_b = np.cumsum(xbar * dlam[:, None], axis=0)
-        b = des.interval_sum(np.vstack([np.zeros((1, X.shape[1])), cum_b]))
-        r = X * a[:, None]  # -(w (X a - b)), in one n x p array
-        r -= b
-        r *= -w[:, None]
+        cum = np.vstack([np.zeros((1, X.shape[1])), np.cumsum(xbar * dlam[:, None], axis=0)])
+        r = np.empty(X.shape)  # -(w (X a - b)), block by block: no other n x p array
+        for i in range(0, len(r), GRAM_ROWS * 16):
+            rows = slice(i, i + GRAM_ROWS * 16)
+            r[rows] = X[rows] * a[rows, None]
+            r[rows] -= cum[des.end[rows]] - cum[des.start[rows]]
+            r[rows] *= -w[rows, None]
         ev_idx = np.flatnonzero(status)
         r[ev_idx] += X[ev_idx] - xbar[des.pos]
         return np.asarray(r, dtype=np.float64)
