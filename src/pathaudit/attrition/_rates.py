@@ -642,7 +642,9 @@ def regretted(
     rt = ratings.dropna(subset=["employee_id", "rating_date", "rating"])
     threshold = float(np.quantile(rt["rating"].to_numpy(float), 0.75)) if top_rating is None \
         else float(top_rating)
-    r_pid = pd.Index(ids).get_indexer(rt["employee_id"].to_numpy())
+    # each distinct ID looked up once (ratings hold several per person)
+    id_code, id_uniq = pd.factorize(rt["employee_id"])
+    r_pid = pd.Index(ids).get_indexer(id_uniq)[id_code]
     rating = _latest_rating(
         w["pid"].to_numpy(), w["start_d"].to_numpy(), r_pid,
         epoch_days(rt["rating_date"]), rt["rating"].to_numpy(float),

@@ -1167,11 +1167,18 @@ def _cox_identify(
     # one row of each stratum: a column is constant within every stratum when each row
     # equals its stratum's row (NaN equals nothing, as a minimum and maximum with NaN)
     own = np.unique(s_codes, return_index=True)[1][s_codes] if n_s > 1 else None
+    # every column at once, block by block of rows (rows are contiguous)
+    lo, hi = np.full(p, np.inf), np.full(p, -np.inf)
+    same = np.ones(p, dtype=bool)
+    for i in range(0, n, GRAM_ROWS * 16):
+        block = X[i : i + GRAM_ROWS * 16]
+        lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
+        if own is not None:
+            same &= (block == X[own[i : i + GRAM_ROWS * 16]]).all(axis=0)
     for j in range(p):
-        x = X[:, j]
-        if n and np.min(x) == np.max(x):
-            dropped[j] = CONSTANT.format(value=float(x[0]))
-        elif own is not None and np.all(x == x[own]):
+        if n and lo[j] == hi[j]:
+            dropped[j] = CONSTANT.format(value=float(X[0, j]))
+        elif own is not None and same[j]:
             dropped[j] = CONSTANT_IN_STRATA
     cand = [j for j in range(p) if j not in dropped]
     if not cand:
