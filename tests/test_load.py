@@ -1479,3 +1479,32 @@ def test_episode_search_is_the_as_of_join() -> None:
         (ep, end), (want_ep, want_end) = _episode_of(h, p), as_of_join(h, p)
         pd.testing.assert_series_equal(ep.astype("float64"), want_ep.astype("float64"))
         pd.testing.assert_series_equal(end, want_end)
+
+
+def test_implausible_pay_groups_grades_as_their_text_did() -> None:
+    # the grade codes group as the grade's text did: a record without a grade is in no
+    # grade (only the export-wide floor applies to it)
+    from pathaudit.io._pay import implausible_pay
+
+    def by_text(pay, grade):
+        ok = (pay > 0).fillna(False).to_numpy(dtype=bool)
+        flag = np.zeros(len(pay), bool)
+        lp = pd.Series(np.log(pay.to_numpy(dtype="float64")[ok]))
+        g = pd.Series(grade.to_numpy(dtype=object)[ok]).astype(str).to_numpy()
+        med = lp.groupby(g, sort=False).transform("median")
+        dev = (lp - med).abs()
+        spread = np.maximum(1.4826 * dev.groupby(g, sort=False).transform("median"), 0.1)
+        enough = lp.groupby(g, sort=False).transform("size") >= 10
+        low = lp < np.log(0.1) + float(lp.median())
+        flag[ok] = ((enough & (dev > 5.0 * spread)) | low).to_numpy(dtype=bool)
+        return flag
+
+    rng = np.random.default_rng(8)
+    for _ in range(100):
+        n = int(rng.integers(20, 300))
+        pay = pd.Series(np.exp(rng.normal(11, 0.5, n)) * np.where(rng.random(n) < 0.05, 30, 1))
+        pay[rng.random(n) < 0.05] = np.nan
+        for dtype in ("Int64", "float64"):
+            grade = pd.Series(rng.integers(1, 6, n)).astype(dtype)
+            grade[rng.random(n) < 0.1] = None
+            assert np.array_equal(implausible_pay(pay, grade), by_text(pay, grade))

@@ -98,6 +98,9 @@ def annual_pay(ld: LoadContext, h: pd.DataFrame, table: str, present: list[str])
     ``hours_per_year`` x FTE. Converted rows are counted (``pay_period``, repaired).
     """
     default = ld.cmap.pay_period
+    given_column = "pay_period" in present and "pay_period" in h
+    if not given_column and (default == "year" or "base_salary" not in present or h.empty):
+        return h  # every record paid by the year (as the test below finds, without a column)
     period = pd.Series(default, index=h.index, dtype=object)
     if "pay_period" in present and "pay_period" in h:
         given = h["pay_period"].astype(object).str.casefold()
@@ -349,8 +352,9 @@ def implausible_pay(pay: pd.Series, grade: pd.Series) -> np.ndarray:
     if not ok.any():
         return flag
     lp = pd.Series(np.log(pay.to_numpy(dtype="float64")[ok]))
-    # grades as integer codes (a missing grade is a group of its own, as its text was)
-    g = pd.factorize(grade.to_numpy(dtype=object)[ok], use_na_sentinel=False)[0]
+    # grades as codes; a record without a grade is in no group (as grouping on text left it)
+    codes = pd.factorize(grade[ok])[0]
+    g = np.where(codes >= 0, codes, np.nan)
     by = lp.groupby(g, sort=False)
     med = by.transform("median")
     dev = (lp - med).abs()
