@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import matplotlib
@@ -903,3 +904,27 @@ def test_latest_rating_equals_merge_asof():
         expected[merged["pos"].to_numpy()] = merged["v"].to_numpy(float)
         got = _latest_rating(pid, day, r_pid, r_day, r_value)
         np.testing.assert_array_equal(got, expected)
+
+
+def test_work_frame_and_cox_rows_do_not_depend_on_exposure_order():
+    from pathaudit.attrition._cox import _split_rows, cox_rows
+    from pathaudit.attrition._frame import work_frame
+
+    # exposure comes in person and time order (no sort, no copy); a table out of that
+    # order is sorted first, to the same working frame; rows split in place equal rows
+    # split and sorted
+    d = random_org(400, seed=23)
+    w, ids = work_frame(d, ["grade"])
+    shuffled = dataclasses.replace(d)  # the same data, an empty cache
+    ex = d.exposure.sample(frac=1, random_state=4)
+    shuffled.derived("exposure", lambda: ex)
+    w2, ids2 = work_frame(shuffled, ["grade"])
+    assert list(ids) == list(ids2)
+    pd.testing.assert_frame_equal(w, w2)
+    rows, _ = cox_rows(w, None, 24)
+    cut = rows["start_d"].to_numpy() + 40  # inside most rows
+    in_place = _split_rows(rows, cut)
+    order = np.random.default_rng(2).permutation(len(rows))
+    sorted_after = _split_rows(rows.iloc[order].reset_index(drop=True), cut[order])
+    pd.testing.assert_frame_equal(in_place, sorted_after)
+    assert len(in_place) > len(rows)

@@ -402,3 +402,36 @@ def test_logrank_with_many_strata_equals_survdiff_and_the_sum_over_strata():
     entry = t * rng.random(n) * 0.5
     alone = logrank(t, ev, g, entry=entry, strata=np.zeros(n, dtype=int))
     assert alone[0] == pytest.approx(logrank(t, ev, g, entry=entry)[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("keys", ["table", "search"])
+def test_cox_risk_set_sums_equal_the_direct_sums(keys):
+    from pathaudit.stats.survival import _CoxDesign, _weighted_gram
+
+    # the sums the fit is made of, against their definitions written out row by row: the
+    # grid positions (read from a table of keys, or by binary search when the keys are
+    # many), the risk-set sums of w and w x (one sparse product) and sum_i v_i x_i x_i'
+    # (block by block)
+    rng = np.random.default_rng(17)
+    n = 600 if keys == "table" else 300
+    strata = rng.integers(0, 4 if keys == "table" else 250, n)
+    entry = rng.integers(0, 50, n).astype(float)
+    time = entry + rng.integers(1, 400, n)
+    status = rng.random(n) < 0.4
+    des = _CoxDesign(time, status, entry, strata.astype(np.int64))
+    grid_s, grid_t = np.divmod(des.grid, np.unique(np.r_[time, entry]).size + 1)
+    uniq = np.unique(np.r_[time, entry])
+    grid_time = uniq[grid_t]
+    X = rng.normal(size=(n, 3))
+    w = np.exp(rng.normal(size=n))
+    # at risk at grid point k: same stratum, entry < u_k <= time
+    at_risk = ((strata[None, :] == grid_s[:, None]) & (entry[None, :] < grid_time[:, None])
+               & (grid_time[:, None] <= time[None, :]))
+    np.testing.assert_allclose(des.at_risk_sum(w), at_risk @ w, rtol=1e-12)
+    np.testing.assert_allclose(des.weighted_at_risk_sum(X, w), at_risk @ (w[:, None] * X),
+                               rtol=1e-12, atol=1e-12)
+    assert np.array_equal(des.grid[des.pos], (strata * (uniq.size + 1)
+                                              + np.searchsorted(uniq, time))[status])
+    big = np.vstack([X] * 3000)
+    v = rng.random(len(big))
+    np.testing.assert_allclose(_weighted_gram(big, v), (big * v[:, None]).T @ big, rtol=1e-10)
