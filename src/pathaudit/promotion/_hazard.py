@@ -366,15 +366,18 @@ def promotion_rates(
     else:
         track_all, tracks = pd.factorize(ex["track"], sort=True)
         track_code = track_all[keep].astype(np.int64)
+        del track_all
     grade_code, grades = _dense_codes(grade[keep].astype(np.int64))
     year_code, years = _dense_codes(
         pd.to_numeric(ex["year"]).to_numpy(dtype="float64", na_value=np.nan)[keep].astype(np.int64)
     )
     cell = (track_code * len(grades) + grade_code) * len(years) + year_code
+    del grade, track_code, grade_code, year_code
     # the cells present, ascending (np.unique's), found by counting: the codes are dense
     present = np.bincount(cell, minlength=len(tracks) * len(grades) * len(years)) > 0
     cells = np.flatnonzero(present)
     inv = (np.cumsum(present) - 1)[cell]
+    del cell
     promoted = (ex["event"] == "promotion").to_numpy(dtype=bool, na_value=False)[keep]
     ids = ex["employee_id"]
     # the category codes of the person column are person codes already
