@@ -80,3 +80,17 @@ def test_the_command_uses_a_second_process_only_when_a_core_is_idle(monkeypatch)
     monkeypatch.setattr(cli.os, "cpu_count", lambda: 1)
     monkeypatch.setattr(cli.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert cli.audit_processes("auto") == 1
+
+
+def test_a_worker_started_early_is_taken_by_the_next_worker_of_two():
+    from pathaudit.audit import _worker
+
+    _worker.start_early()
+    assert _worker._EARLY is not None
+    with Worker(2) as worker:
+        assert _worker._EARLY is None  # taken
+        pending = worker.submit(os.getpid)
+        time.sleep(0.5)  # handed to the worker by then (a job not handed over is taken back)
+        assert worker.parallel and pending.result() != os.getpid()
+    with Worker(1) as worker:  # one process: nothing started
+        assert not worker.parallel

@@ -448,6 +448,11 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     if any(p.resolve() == args.out.resolve() or args.out.resolve() in p.resolve().parents
            for p in inside):
         raise OutputFolderError(OUT_HOLDS_INPUT.format(out=args.out))
+    processes = audit_processes(args.processes)
+    if processes > 1:
+        from pathaudit.audit._worker import start_early
+
+        start_early()  # its imports beside the load
     data = _load(args, out)
     if out.verbose:
         out.say(str(data.quality))
@@ -455,8 +460,7 @@ def _cmd_audit(args: argparse.Namespace, out: _Out) -> dict[str, Any]:
     out.progress("spells and exposure")
     _ = data.exposure
     summary = run_audit(data, args.out, seed=args.seed, overwrite=args.overwrite,
-                        progress=out.progress, filing=args.filing,
-                        processes=audit_processes(args.processes))
+                        progress=out.progress, filing=args.filing, processes=processes)
     out.progress("done")
     lines = headline_lines(summary, verbose=out.verbose)
     lines.insert(1, _quality_line(data.quality.summary()))

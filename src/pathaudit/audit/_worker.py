@@ -51,6 +51,37 @@ def _warm() -> None:
     _new_figure((1.0, 1.0))  # the Agg and SVG backends
 
 
+def _new_pool() -> ProcessPoolExecutor | None:
+    if multiprocessing.parent_process() is not None:
+        return None  # no worker of a worker
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(1, mp_context=ctx, initializer=_warm)
+    except (OSError, ValueError, ImportError, NotImplementedError):
+        return None
+
+
+_EARLY: ProcessPoolExecutor | None = None
+"""A worker started by :func:`start_early`, taken by the next ``Worker(2)``."""
+
+
+def start_early() -> None:
+    """Start the worker now (its imports run while this process loads the data).
+
+    The command line calls it before loading an export for ``pathaudit audit``; the next
+    ``Worker(2)`` takes it. Never needed for the same files.
+    """
+    global _EARLY
+    if _EARLY is None:
+        pool = _new_pool()
+        if pool is not None:
+            try:
+                pool.submit(int)  # the process starts on the first job
+            except Exception:  # noqa: BLE001  no worker: Worker(2) runs the jobs here
+                pool = None
+        _EARLY = pool
+
+
 class Pending:
     """The result of one job: computed by the worker, or here when it has not started."""
 
@@ -95,13 +126,10 @@ class Worker:
     """
 
     def __init__(self, processes: int = 1) -> None:
+        global _EARLY
         self._pool: ProcessPoolExecutor | None = None
-        if processes > 1 and multiprocessing.parent_process() is None:
-            try:
-                ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_warm)
-            except (OSError, ValueError, ImportError, NotImplementedError):
-                self._pool = None
+        if processes > 1:
+            self._pool, _EARLY = _EARLY or _new_pool(), None
 
     @property
     def parallel(self) -> bool:
