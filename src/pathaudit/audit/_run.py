@@ -255,14 +255,23 @@ def _past_quarters(
     """The report's trend rows of every quarter before the last, queued on ``worker``."""
     if not _report_available():
         return {}
-    from pathaudit.report._trends import audit_trend_quarters, quarter_rows
+    from pathaudit.report._trends import audit_trend_quarters
 
     quarters = audit_trend_quarters(data)[:-1]
     if not quarters or (worker.parallel and _table_bytes(data) > SHARE_LIMIT):
         return {}  # computed by the report, here
     key = worker.share(Shareable(data)) if worker.parallel else ""
-    return {q: worker.submit_shared(quarter_rows, key, data, q, options, seed)
+    return {q: worker.submit_shared(_quiet_quarter_rows, key, data, q, options, seed)
             for q in quarters}
+
+
+def _quiet_quarter_rows(data: AuditData, *args: Any) -> list[dict[str, Any]]:
+    """``quarter_rows``, its statistical warnings silenced as the report's are (see below)."""
+    from pathaudit.report._trends import quarter_rows
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        return quarter_rows(data, *args)
 
 
 SHARE_LIMIT = 1 << 30
