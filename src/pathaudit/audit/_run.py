@@ -24,7 +24,7 @@ from pathaudit.audit._layout import (
     REPORT,
     Progress,
 )
-from pathaudit.audit._worker import Pending, Shareable, Worker
+from pathaudit.audit._worker import Pending, Shareable, Worker, one_blas_thread
 from pathaudit.checks import check_choices, check_data, check_number
 from pathaudit.data import AuditData
 from pathaudit.errors import NeedsHistoryError, StatisticalWarning
@@ -131,7 +131,10 @@ def run_audit(
     tell = progress or (lambda step: None)
     build = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        with Worker(int(check_number(processes, "processes", low=1, integer=True))) as worker:
+        with (
+            one_blas_thread(),
+            Worker(int(check_number(processes, "processes", low=1, integer=True))) as worker,
+        ):
             summary = _write_all(
                 data, build, seed, chosen, charts, report, tell, filing=filing, worker=worker
             )

@@ -16,6 +16,7 @@ so on a machine with a second core they run beside them, in one worker process.
   cannot start, a job cannot be pickled, the worker dies or raises) makes the job be
   computed here, and the calling process gives the error, if any, as a serial run would.
 - ``processes=1`` (the library's default) runs everything here, in order, when asked.
+- Both processes fit their models with **one BLAS thread** (:func:`one_blas_thread`).
 
 Large inputs (the dataset) go to the worker once (:meth:`Worker.share`) and jobs refer to
 them by a key.
@@ -28,6 +29,8 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 _SHARED: dict[str, Any] = {}
 """Inputs sent once to this process when it is the worker (key -> object)."""
@@ -43,8 +46,18 @@ def _call_shared(fn: Callable[..., Any], key: str, args: tuple[Any, ...]) -> Any
     return fn(_SHARED[key], *args)
 
 
+def one_blas_thread() -> threadpool_limits:
+    """Limit BLAS to one thread for the audit's model fits (a context manager).
+
+    The audit's designs are tall and thin (many rows, a few columns): BLAS threads add
+    little there and, on shared cores, spin while they wait and cost CPU time.
+    """
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _warm() -> None:
     """Import what the jobs use while the calling process still loads and analyses."""
+    one_blas_thread()  # kept for the worker's life: it runs analyses of past quarters
     import pathaudit.report._charts  # noqa: F401  (matplotlib and the plotters)
     from pathaudit.report._charts import _new_figure
 
