@@ -18,7 +18,9 @@ Two public functions:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -196,38 +198,52 @@ def _prepare(data: AuditData) -> _Prepared:
 
 
 def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
-    codes, uniq = pd.factorize(exposure["employee_id"])
-    uniq = np.asarray(uniq, dtype=object)
-    rank_of = np.empty(len(uniq), dtype=np.int64)
-    rank_of[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+    ids = exposure["employee_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.is_monotonic_increasing \
+            and not ids.isna().any():
+        # the derivation's person code: the categories are the IDs, sorted, so a code is
+        # the rank of the ID among the sorted IDs (no text sorted again)
+        names = np.asarray(ids.cat.categories, dtype=object)
+        pid_all = ids.cat.codes.to_numpy().astype(np.int32)
+    else:
+        codes, uniq = pd.factorize(ids)
+        uniq = np.asarray(uniq, dtype=object)
+        rank_of = np.empty(len(uniq), dtype=np.int64)
+        rank_of[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+        names = np.sort(uniq)
+        pid_all = rank_of[codes].astype(np.int32)  # rank of the ID among sorted IDs
     # held for the whole audit (shared by management and attrition): IDs, episodes, days
     # and units in 32 bits, the exit reason as an 8-bit code (no array of strings)
-    pid_all = rank_of[codes].astype(np.int32)  # rank of the ID among sorted IDs
     ep = exposure["episode"].to_numpy(dtype=np.int32)
     start = _days(exposure["start"]).astype(np.int32)
     stop = _days(exposure["stop"]).astype(np.int32)
     order = _sort_order(pid_all, ep, start)
-    pid, ep, start, stop = pid_all[order], ep[order], start[order], stop[order]
+    in_order = order is None  # the rows are already sorted: no copy of any column
+
+    def sort(a: np.ndarray) -> np.ndarray:
+        return a if in_order else a[order]
+
+    pid, ep, start, stop = sort(pid_all), sort(ep), sort(start), sort(stop)
     del pid_all
     event = exposure["event"].astype("category")  # no copy when it is one already
     per_cat = pd.Index(list(EXIT_REASONS)).get_indexer(event.cat.categories) + 1
     # a missing event (code -1) takes the last entry: 0
-    exit_code = np.r_[per_cat, 0].astype(np.int8)[event.cat.codes.to_numpy()[order]]
-    unit, units = _unit_codes(exposure["org_unit"], order)
-    grade = exposure["grade"].to_numpy(dtype=float, na_value=np.nan)[order]
-    nxt = np.zeros(len(order), dtype=bool)
+    exit_code = np.r_[per_cat, 0].astype(np.int8)[sort(event.cat.codes.to_numpy())]
+    unit, units = _unit_codes(exposure["org_unit"], sort)
+    grade = sort(exposure["grade"].to_numpy(dtype=float, na_value=np.nan))
+    nxt = np.zeros(len(pid), dtype=bool)
     nxt[:-1] = (pid[1:] == pid[:-1]) & (ep[1:] == ep[:-1]) & (start[1:] == stop[:-1])
     value = _Prepared(
-        order=order,
-        names=np.sort(uniq),
+        order=np.arange(len(pid)) if order is None else order,
+        names=names,
         pid=pid,
         episode=ep,
         start=start,
         stop=stop,
         tenure_days=np.rint(
-            exposure["tenure"].to_numpy(dtype=float)[order] * DAYS_PER_YEAR
+            sort(exposure["tenure"].to_numpy(dtype=float)) * DAYS_PER_YEAR
         ).astype(np.int32),
-        is_ic=(exposure["track"] == "IC").to_numpy(dtype=bool)[order],
+        is_ic=sort((exposure["track"] == "IC").to_numpy(dtype=bool)),
         exit_code=exit_code,
         unit=unit.astype(np.int32),
         units=np.asarray(units, dtype=object),
@@ -237,27 +253,29 @@ def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
     return value
 
 
-def _sort_order(pid: np.ndarray, episode: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Rows sorted by person, episode and start (stable); no sort when already in that order.
+def _sort_order(pid: np.ndarray, episode: np.ndarray, start: np.ndarray) -> np.ndarray | None:
+    """Rows sorted by person, episode and start (stable); None when already in that order.
 
     The derivation writes the exposure table in this order, so one linear check replaces
     the sort of every row.
     """
     dp, de, ds = np.diff(pid), np.diff(episode), np.diff(start)
     if ((dp > 0) | ((dp == 0) & ((de > 0) | ((de == 0) & (ds >= 0))))).all():
-        return np.arange(len(pid))
+        return None
     return np.lexsort((start, episode, pid))
 
 
-def _unit_codes(unit: pd.Series, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Code of the unit of each row (in ``order``) and the unit names (``names[code]``).
+def _unit_codes(
+    unit: pd.Series, sort: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Code of the unit of each row (in the order ``sort`` gives) and the unit names.
 
     A missing unit is :data:`UNKNOWN_UNIT`. A categorical column is coded from its own
     codes (no text per row, no hash); the design depends on which rows share a unit, not
     on how the units are numbered.
     """
     if not isinstance(unit.dtype, pd.CategoricalDtype):
-        codes, names = pd.factorize(unit.fillna(UNKNOWN_UNIT).to_numpy()[order])
+        codes, names = pd.factorize(sort(unit.fillna(UNKNOWN_UNIT).to_numpy()))
         return codes, np.asarray(names, dtype=object)
     cats = np.asarray(unit.cat.categories.astype(str), dtype=object)
     known = np.flatnonzero(cats == UNKNOWN_UNIT)
@@ -265,7 +283,7 @@ def _unit_codes(unit: pd.Series, order: np.ndarray) -> tuple[np.ndarray, np.ndar
     missing = int(known[0]) if len(known) else len(cats)
     lookup = np.r_[np.arange(len(cats)), missing].astype(np.int32)
     names = cats if len(known) else np.r_[cats, np.asarray([UNKNOWN_UNIT], dtype=object)]
-    return lookup[unit.cat.codes.to_numpy()[order]], np.asarray(names, dtype=object)
+    return lookup[sort(unit.cat.codes.to_numpy())], np.asarray(names, dtype=object)
 
 
 def switch_rows(data: AuditData, left: str, joined: str) -> tuple[np.ndarray, np.ndarray]:
@@ -838,7 +856,7 @@ def exit_hr_figures(
     *,
     alpha: float = 0.05,
     what: str = "exit after a switch",
-) -> tuple[dict[str, float | int | bool], list[dict[str, float | int | str]]]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The figures of :func:`post_switch_exit_hr` from the rows of matched sets, as numbers.
 
     Parameters
@@ -891,7 +909,7 @@ def exit_hr_figures(
     def distinct(codes: np.ndarray) -> int:
         return int(len(pd.unique(codes)))
 
-    figures: dict[str, float | int | bool] = {
+    figures: dict[str, Any] = {
         "estimate": float(np.exp(b)),
         "ci_lower": float(np.exp(lo)),
         "ci_upper": float(np.exp(hi)),
@@ -905,7 +923,7 @@ def exit_hr_figures(
         "n": distinct(person),
         "converged": fit is not None,
     }
-    rates: list[dict[str, float | int | str]] = []
+    rates: list[dict[str, Any]] = []
     for name, mask in (("switchers", is_sw), ("controls", ~is_sw)):
         ev, pt = int(event[mask].sum()), float(time[mask].sum())
         rl, rh = poisson_rate_ci(ev, pt, alpha=alpha)
