@@ -363,6 +363,7 @@ def turnover_counts_in_memory(
         size = size[cells]
     else:
         cells, size = np.unique(key, return_counts=True)
+    del key, m0, m1
     stop_m, rest = cells % span, cells // span
     out = {"headcount": pd.DataFrame({
         "track": pd.Series(t_names[rest // span], dtype=object),  # None: no track
@@ -387,8 +388,10 @@ def turnover_counts_in_memory(
         for with_track in (True, False):
             g = t_code * (n_p + 1) + p_code if with_track else p_code
             size_g = (n_t + 1) * (n_p + 1) if with_track else n_p + 1
-            by_reason = np.bincount(g * n_r + reason, minlength=size_g * n_r).reshape(
-                size_g, n_r)
+            cell = g * n_r  # (group, end reason), in place
+            cell += reason
+            by_reason = np.bincount(cell, minlength=size_g * n_r).reshape(size_g, n_r)
+            del cell
             present = np.flatnonzero(by_reason.sum(axis=1))
             if with_track:  # rows without a track count in "all" only
                 present = present[present // (n_p + 1) < n_t]
@@ -435,11 +438,15 @@ def _people_per_period(
         return None
     new = np.ones(len(person), dtype=bool)
     new[1:] = (person[1:] != person[:-1]) | (p_code[1:] != p_code[:-1])
-    run = np.cumsum(new) - 1
     run_period = p_code[new]
     per_period = np.bincount(run_period, minlength=n_p + 1)
+    cell = np.cumsum(new)  # 1 + the row's run, then its (run, track) cell: in place
+    cell -= 1
+    cell *= n_t + 1
+    cell += t_code
     flags = np.zeros(len(run_period) * (n_t + 1), dtype=bool)  # run x track: held in it
-    flags[run * (n_t + 1) + t_code] = True
+    flags[cell] = True
+    del cell
     held = flags.reshape(len(run_period), n_t + 1)
     per_track = np.concatenate([
         np.bincount(run_period, weights=held[:, t], minlength=n_p + 1) for t in range(n_t + 1)
