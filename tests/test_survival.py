@@ -435,3 +435,16 @@ def test_cox_risk_set_sums_equal_the_direct_sums(keys):
     big = np.vstack([X] * 3000)
     v = rng.random(len(big))
     np.testing.assert_allclose(_weighted_gram(big, v), (big * v[:, None]).T @ big, rtol=1e-10)
+
+
+def test_rank_codes_equal_numpy_unique():
+    from pathaudit.stats.survival import _rank_codes
+
+    # strata and cluster codes of the Cox model: ranked from flags for short integer ranges,
+    # np.unique otherwise; the same codes either way
+    rng = np.random.default_rng(8)
+    for values in (rng.integers(-5, 50, 1000), rng.integers(0, 10**12, 100), np.array([3]),
+                   rng.choice(["b", "a"], 50), rng.random(20),
+                   rng.integers(0, 5, 10).astype(np.uint8)):
+        np.testing.assert_array_equal(_rank_codes(values),
+                                      np.unique(values, return_inverse=True)[1])

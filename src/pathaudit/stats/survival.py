@@ -958,7 +958,7 @@ def cox_ph(
     if strata is None:
         s_codes = np.zeros(n, dtype=np.int64)
     else:
-        _, s_codes = np.unique(np.asarray(strata), return_inverse=True)
+        s_codes = _rank_codes(strata)
         s_codes = s_codes.astype(np.int64)
     des = _CoxDesign(t, st, e, s_codes)
     dropped_idx, sd, at_zero = _cox_identify(X, st, s_codes, des, labels)
@@ -1045,7 +1045,7 @@ def cox_ph(
     n_groups = n
     cov = inv
     if groups is not None:
-        _, g_codes = np.unique(np.asarray(groups), return_inverse=True)
+        g_codes = _rank_codes(groups)
         n_groups = int(np.max(g_codes)) + 1 if n else 0
         u = np.zeros((n_groups, pk))
         for c in np.flatnonzero(good):
@@ -1335,6 +1335,22 @@ def _suffix_sum(counts: NDArray[np.int64], axis: int = 0) -> NDArray[np.int64]:
     """Sums from each position to the end along ``axis``: how many are at or after it."""
     flipped = np.flip(counts, axis=axis)
     return np.asarray(np.flip(np.cumsum(flipped, axis=axis), axis=axis), dtype=np.int64)
+
+
+def _rank_codes(values: ArrayLike) -> NDArray[np.int64]:
+    """``np.unique(values, return_inverse=True)[1]``: each value's rank among the distinct ones.
+
+    Integers in a short range (person codes, strata codes) are ranked from a flag per
+    possible value instead of a sort; other values go through ``np.unique``.
+    """
+    a = np.asarray(values)
+    if a.dtype.kind in "iu" and len(a):
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo <= max(4 * len(a), 1 << 16):
+            shifted = a.astype(np.int64) - lo
+            rank = np.cumsum(np.bincount(shifted, minlength=hi - lo + 1) > 0) - 1
+            return np.asarray(rank[shifted], dtype=np.int64)
+    return np.asarray(np.unique(a, return_inverse=True)[1], dtype=np.int64).reshape(-1)
 
 
 def _codes(values: ArrayLike) -> tuple[np.ndarray, NDArray[np.int64]]:
