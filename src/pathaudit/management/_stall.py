@@ -77,13 +77,19 @@ def _ic_spells_with_known_start(data: AuditData) -> pd.DataFrame:
     return cached(data, "ic_spells_with_known_start", lambda: _ic_known_start(data))
 
 
+_KNOWN_START_COLUMNS = ("spell_id", "employee_id", "grade", "end_reason", "duration", "entry",
+                        *WORK_ATTRIBUTES)
+"""The spell columns the stall thresholds and the indicator read (only these are kept)."""
+
+
 def _ic_known_start(data: AuditData) -> pd.DataFrame:
     sp = data.spells
-    ic = sp.loc[equals(sp["track"], "IC")]
-    if "start_imputed" in ic.columns:
-        unsure = ic["start_imputed"].astype(bool) & (ic["start"] < data.history_start)
-        ic = ic.loc[~unsure]
-    return ic
+    keep = equals(sp["track"], "IC")
+    if "start_imputed" in sp.columns:
+        keep = keep & ~(sp["start_imputed"].to_numpy(dtype=bool, na_value=False)
+                        & (sp["start"] < data.history_start).to_numpy(dtype=bool,
+                                                                      na_value=False))
+    return sp.loc[keep, [c for c in _KNOWN_START_COLUMNS if c in sp.columns]]
 
 
 def _member(ids: pd.Series, among: np.ndarray) -> np.ndarray:
