@@ -928,3 +928,37 @@ def test_work_frame_and_cox_rows_do_not_depend_on_exposure_order():
     sorted_after = _split_rows(rows.iloc[order].reset_index(drop=True), cut[order])
     pd.testing.assert_frame_equal(in_place, sorted_after)
     assert len(in_place) > len(rows)
+
+
+def test_band_midpoint_is_the_latest_band_in_force():
+    from pathaudit.attrition._cox import _band_mid
+
+    # an as-of join by (track, level, location): the band of the row's key with the latest
+    # effective date on or before the row's start, NaN without one; against pandas' merge_asof
+    rng = np.random.default_rng(11)
+    keys = [("IC", f"IC{g}", loc) for g in (3, 4, 5) for loc in ("Berlin", "Lisbon")]
+    bands = pd.DataFrame(
+        [(t, lv, loc, pd.Timestamp("2018-01-01") + pd.Timedelta(days=int(d)), 50_000 + d)
+         for t, lv, loc in keys for d in rng.choice(2_000, 3, replace=False)],
+        columns=["track", "level", "location", "effective_date", "band_mid"],
+    )
+    n = 500
+    pick = rng.integers(0, len(keys) + 1, n)  # the last: a key without a band
+    all_keys = [*keys, ("M", "M1", "Berlin")]
+    rows = pd.DataFrame({
+        "track": pd.Categorical([all_keys[i][0] for i in pick]),
+        "level": pd.Categorical([all_keys[i][1] for i in pick]),
+        "location": pd.Categorical([all_keys[i][2] for i in pick]),
+        "start_d": (pd.Timestamp("2017-06-01") - pd.Timestamp("1970-01-01")).days
+        + rng.integers(0, 2_600, n),
+    })
+    got = _band_mid(rows, bands)
+    b = bands.assign(_eff=(bands["effective_date"] - pd.Timestamp("1970-01-01")).dt.days)
+    left = rows.assign(_pos=np.arange(n), **{c: rows[c].astype(str)
+                                              for c in ("track", "level", "location")})
+    m = pd.merge_asof(left.sort_values("start_d"), b.sort_values("_eff"), left_on="start_d",
+                      right_on="_eff", by=["track", "level", "location"], direction="backward")
+    expected = np.full(n, np.nan)
+    expected[m["_pos"].to_numpy()] = m["band_mid"].to_numpy(dtype=float)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isnan(got).any() and np.isfinite(got).sum() > n / 2

@@ -65,14 +65,21 @@ def _band_mid(rows: pd.DataFrame, bands: pd.DataFrame | None) -> np.ndarray | No
         parts.append(t[combo % len(t)])
         combo = combo // len(t)
     combo_key = band_key.get_indexer(pd.MultiIndex.from_arrays(parts[::-1]))
-    left = pd.DataFrame({"_key": combo_key[inv]})
-    left["_start"] = rows["start_d"].to_numpy()
-    left["_pos"] = np.arange(len(rows))
-    left = left.sort_values("_start", kind="stable")
-    m = pd.merge_asof(left, b[["_key", "_eff", "band_mid"]], left_on="_start",
-                      right_on="_eff", by="_key", direction="backward")
+    # the band of the same key with the latest effective date on or before the row's start
+    # (an as-of join by key): one binary search on (key, date) pairs, unique in the bands
+    row_key = combo_key[inv].astype(np.int64)
+    start = rows["start_d"].to_numpy().astype(np.int64)
+    b_key, b_eff = b["_key"].to_numpy(dtype=np.int64), b["_eff"].to_numpy(dtype=np.int64)
+    lo = min(int(b_eff.min()), int(start.min())) if len(start) else int(b_eff.min())
+    span = max(int(b_eff.max()), int(start.max()) if len(start) else 0) - lo + 1
+    pair = b_key * span + (b_eff - lo)
+    order = np.argsort(pair, kind="stable")
+    pair, b_key, mid = pair[order], b_key[order], b["band_mid"].to_numpy(dtype=float)[order]
+    at = np.searchsorted(pair, row_key * span + (start - lo), side="right") - 1
+    hit = (row_key >= 0) & (at >= 0)
+    hit[hit] = b_key[at[hit]] == row_key[hit]
     out = np.full(len(rows), np.nan)
-    out[m["_pos"].to_numpy()] = m["band_mid"].to_numpy(dtype=float)
+    out[hit] = mid[at[hit]]
     return out
 
 
