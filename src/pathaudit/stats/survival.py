@@ -607,9 +607,18 @@ class _CoxDesign:
 
     def __init__(self, t: Array, status: NDArray[np.bool_], e: Array, strata: NDArray[np.int64]):
         # Exact ranks of every time value, so the (stratum, time) key is exact.
-        allt, inv = _codes(np.concatenate([t, e]))  # np.unique's, by a hash table
+        both = np.concatenate([t, e])
+        if len(both) and np.array_equal(both, np.floor(both)) and (
+            both.max() - both.min() <= max(4 * len(both), 1 << 16)
+        ):  # whole numbers (days) in a short range: ranked from a flag per value
+            inv = _rank_codes(both.astype(np.int64))
+            n_times = int(inv.max()) + 1
+        else:
+            allt, inv = _codes(both)  # np.unique's, by a hash table
+            n_times = len(allt)
+        del both
         rt, re = inv[: len(t)], inv[len(t) :]
-        width = len(allt) + 1
+        width = n_times + 1
         key_t = strata * width + rt
         key_e = strata * width + re
         grid = np.unique(key_t[status])
