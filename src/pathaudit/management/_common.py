@@ -545,19 +545,28 @@ def plot_headline(result: Result, ax: Axes, *, by: str | None = None) -> Axes:
                                 f"got {by!r}.")
         sel &= t["by"].isin([OVERALL, by])
     rows = t.loc[sel].reset_index(drop=True)
-    labels = []
-    for i, r in rows.iterrows():
-        name = "whole organisation" if r["by"] == OVERALL else f"{r['by']} {r['group']}"
-        if "category" in rows and isinstance(r.get("category"), str):
-            name += f" ({r['category']} vs {r['reference']})"
-        labels.append(name)
-        y = len(rows) - 1 - i
-        if np.isfinite(r["estimate"]):
-            ax.plot([r["ci_lower"], r["ci_upper"]], [y, y], color="#455a64", lw=2)
-            ax.plot([r["estimate"]], [y], "o", color="#263238" if r["by"] == OVERALL
-                    else "#607d8b")
-        else:
-            ax.text(0.02, y, "–", transform=ax.get_yaxis_transform(), va="center")
+    scope = rows["by"].to_numpy(dtype=object)
+    labels = ["whole organisation" if b == OVERALL else f"{b} {g}"
+              for b, g in zip(scope, rows["group"], strict=True)]
+    if "category" in rows:
+        labels = [f"{name} ({c} vs {r})" if isinstance(c, str) else name
+                  for name, c, r in zip(labels, rows["category"], rows["reference"],
+                                        strict=True)]
+    # a few artists for all the rows: the intervals as one collection (drawn as the lines
+    # were: square ends, under the dots) and the dots in one line per colour
+    y = np.arange(len(rows) - 1, -1, -1, dtype=float)
+    est = rows["estimate"].to_numpy(dtype=float)
+    ok = np.isfinite(est)
+    if ok.any():
+        ax.hlines(y[ok], rows["ci_lower"].to_numpy(dtype=float)[ok],
+                  rows["ci_upper"].to_numpy(dtype=float)[ok], color="#455a64", lw=2,
+                  capstyle="projecting", zorder=2)
+        org = scope == OVERALL
+        for keep, colour in ((ok & org, "#263238"), (ok & ~org, "#607d8b")):
+            if keep.any():
+                ax.plot(est[keep], y[keep], "o", color=colour, linestyle="none")
+    for missing in y[~ok]:
+        ax.text(0.02, missing, "–", transform=ax.get_yaxis_transform(), va="center")
     ax.set_yticks(range(len(rows))[::-1], labels, fontsize=8)
     ax.set_title(f"{result.meta.get('analysis', '')}: {measure} "
                  f"({level_text(result.meta.get('alpha', 0.05))} CI)", fontsize=10, loc="left")
@@ -689,7 +698,9 @@ def equals(column: pd.Series, value: str) -> np.ndarray:
 
 def person_codes(ids: pd.Index, employee_id: pd.Series) -> np.ndarray:
     """Codes of ``employee_id`` values in ``ids`` (-1 for people not in it)."""
-    return ids.get_indexer(employee_id.astype(str))
+    text = pd.api.types.is_string_dtype(employee_id.dtype) and not isinstance(
+        employee_id.dtype, pd.CategoricalDtype)
+    return ids.get_indexer(employee_id if text else employee_id.astype(str))
 
 
 def cell_totals(

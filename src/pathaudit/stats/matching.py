@@ -499,6 +499,18 @@ def _switches(prep: _Prepared, on_left: np.ndarray) -> _Switches:
     return _Switches(rows=si, date=sw_d, tenure=tenure, first=first_switch)
 
 
+def _quarters(days: np.ndarray, fq: int) -> np.ndarray:
+    """:func:`~pathaudit.derived.calendar.quarter_index` of each day, from a table of the range.
+
+    The calendar is converted once per day of the range, not once per row.
+    """
+    if len(days) == 0:
+        return quarter_index(days, fq)
+    low = int(days.min())
+    table = quarter_index(np.arange(low, int(days.max()) + 1, dtype=np.int64), fq)
+    return table[days.astype(np.int64) - low]
+
+
 def _candidates(
     prep: _Prepared, on_left: np.ndarray, sw: _Switches, fq: int, window: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -513,13 +525,14 @@ def _candidates(
     start, stop, tenure_days = prep.start, prep.stop, prep.tenure_days
     sw_d, sw_ten = sw.date, sw.tenure
     ci = np.flatnonzero(on_left)
-    q0 = quarter_index(start[ci], fq)
-    q1 = quarter_index(stop[ci] - 1, fq)
+    q0 = _quarters(start[ci], fq)
+    q1 = _quarters(stop[ci] - 1, fq)
     reps = (q1 - q0 + 1).astype(np.int64)
     ci = np.repeat(ci, reps)
     cq = np.repeat(q0, reps) + (np.arange(len(ci)) - np.repeat(np.cumsum(reps) - reps, reps))
-    qmin = int(min(cq.min(initial=0), quarter_index(sw_d, fq).min(initial=0)))
-    n_q = int(max(cq.max(initial=0), quarter_index(sw_d, fq).max(initial=0))) - qmin + 1
+    sw_q = _quarters(sw_d, fq)
+    qmin = int(min(cq.min(initial=0), sw_q.min(initial=0)))
+    n_q = int(max(cq.max(initial=0), sw_q.max(initial=0))) - qmin + 1
     n_u = len(prep.units) + 1
 
     def cell(g: np.ndarray, u: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -533,7 +546,7 @@ def _candidates(
     o = np.lexsort((prep.pid[ci], c_key))
     ci, c_key = ci[o], c_key[o]
     si = sw.rows
-    s_base = cell(prep.grade[si], prep.unit[si], quarter_index(sw_d, fq)) * span
+    s_base = cell(prep.grade[si], prep.unit[si], sw_q) * span
     lo = np.searchsorted(c_key, s_base + np.floor(sw_ten - window - 92).astype(np.int64), "left")
     hi = np.searchsorted(c_key, s_base + np.ceil(sw_ten + window).astype(np.int64), "right")
     return ci, lo, hi
