@@ -100,7 +100,9 @@ def management_runs(data: AuditData) -> pd.DataFrame:
     episode = sp["episode"].to_numpy(dtype=np.int64)
     continues = np.r_[False, (person[1:] == person[:-1]) & (episode[1:] == episode[:-1])]
     i0, i1 = track_run_bounds(continues, _codes_of(sp["track"]))
-    first = sp.iloc[i0]
+    # only the columns a run reads are taken at its first spell
+    first = sp[[c for c in ("employee_id", "episode", "track", "start", "entry", "grade",
+                            *WORK_ATTRIBUTES) if c in sp.columns]].iloc[i0]
     runs = pd.DataFrame(
         {
             "employee_id": first["employee_id"].to_numpy(),
