@@ -56,6 +56,96 @@ def _new_figure(size: tuple[float, float]) -> Figure:
     return Figure(figsize=size)
 
 
+def fit_margins(fig: Figure) -> None:
+    """Fit the margins to the drawn text once (a tight layout), then leave no layout engine.
+
+    The margins are ``Figure.tight_layout``'s (the same figures: the tight box of the Axes,
+    its labels, title and legend, plus the default padding), measured with a renderer kept
+    for the process (:func:`_measuring_renderer`): a text measured for one chart is not
+    measured again for the next. A figure other than one plain Axes gets
+    ``Figure.tight_layout`` itself.
+
+    ``Figure.tight_layout`` leaves a placeholder layout engine on the figure, and ``savefig``
+    draws a figure that has a layout engine twice (a dry pass, then the file): no layout
+    engine is left, so the file is drawn once, with the margins fitted here.
+    """
+    from matplotlib import rc_context
+
+    margins = _tight_margins(fig)
+    if margins is None:
+        fig.tight_layout()
+    else:
+        fig.subplots_adjust(**margins)
+    with rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
+
+
+TIGHT_PAD = 1.08
+"""Padding around the tight box, in font sizes (``Figure.tight_layout``'s default)."""
+
+
+def _tight_margins(fig: Figure) -> dict[str, float] | None:
+    """``Figure.tight_layout``'s subplot parameters for a figure of one plain Axes, else None.
+
+    None (``tight_layout`` decides, and warns where it cannot fit) for several Axes, an
+    Axes placed otherwise than by its subplot spec, a figure title or label, or margins
+    that leave no room for the Axes.
+    """
+    from contextlib import nullcontext
+
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.gridspec import GridSpec
+
+    if len(fig.axes) != 1 or fig.get_layout_engine() is not None:
+        return None
+    ax = fig.axes[0]
+    spec = ax.get_subplotspec()
+    if spec is None or ax.get_axes_locator() is not None or not ax.get_visible():
+        return None
+    spec = spec.get_topmost_subplotspec()
+    grid = spec.get_gridspec()
+    if (not isinstance(grid, GridSpec) or grid.locally_modified_subplot_params()
+            or fig.get_suptitle() or fig.get_supxlabel() or fig.get_supylabel()):
+        return None
+    renderer = _measuring_renderer(fig)
+    with getattr(renderer, "_draw_disabled", nullcontext)():
+        raw = ax.get_tightbbox(renderer, for_layout_only=True)
+    if raw is None:
+        return None
+    box = spec.get_position(fig)
+    tight = fig.transFigure.inverted().transform_bbox(raw)
+    width, height = fig.get_size_inches()
+    pad = TIGHT_PAD * FontProperties(size=rcParams["font.size"]).get_size_in_points() / 72
+    left = max(box.xmin - tight.xmin, 0) + pad / width
+    right = max(tight.xmax - box.xmax, 0) + pad / width
+    top = max(tight.ymax - box.ymax, 0) + pad / height
+    bottom = max(box.ymin - tight.ymin, 0) + pad / height
+    if left + right >= 1 or bottom + top >= 1:
+        return None
+    return {"left": left, "right": 1 - right, "bottom": bottom, "top": 1 - top}
+
+
+_MEASURING: dict[tuple[float, float, float], Any] = {}
+"""Renderers that measure text for :func:`_tight_margins`, by figure size and dpi."""
+
+
+def _measuring_renderer(fig: Figure) -> Any:
+    """An Agg renderer of the figure's size and dpi, the same one for every such figure.
+
+    The renderer a tight layout asks the figure for is new for every figure, and so is its
+    cache of text extents; this one lives as long as the process, so each text (a tick
+    label, a title) is measured once however many charts show it.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    width, height = fig.bbox.size
+    key = (float(width), float(height), float(fig.dpi))
+    if key not in _MEASURING:
+        _MEASURING[key] = RendererAgg(width, height, fig.dpi)
+    return _MEASURING[key]
+
+
 def svg_bytes(fig: Figure) -> bytes:
     """The figure as SVG (deterministic: no date, fixed hash salt)."""
     from matplotlib import rc_context
@@ -140,7 +230,7 @@ def draw_part(
         warnings.filterwarnings("ignore", message="No artists with labels found",
                                 category=UserWarning)
         part.plot(ax, **(options or {}))
-        fig.tight_layout()
+        fit_margins(fig)
     return svg_bytes(fig)
 
 
@@ -232,7 +322,7 @@ def trend_svg(
     ax.set_ylabel(ylab)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="best")
-    fig.tight_layout()  # margins fitted once: no second, cropping pass when saved
+    fit_margins(fig)  # margins fitted once: no second, cropping pass when saved
     return svg_bytes(fig)
 
 
