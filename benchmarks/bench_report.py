@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_report.py [--people N] [--repeat R]
     python benchmarks/bench_report.py --audit [--repeat R]
+    python benchmarks/bench_report.py --charts [--export DIR] [--repeat R]
 
 Without ``--people``: the bundled sample (``data/sample/``). With it: an organisation of
 about N people ever employed, simulated over 10 years with the simulator's defaults.
@@ -18,6 +19,12 @@ CPU seconds of the process, which a shared machine's load does not inflate) of:
   the audit calls it: 8 quarters of trends, charts, the page (the report's own cost);
 - ``report_alone``: ``build_report(data)`` on a freshly loaded dataset (the analyses
   included), as ``pathaudit report`` runs.
+
+With ``--charts [--export DIR]``: the charts an audit draws (each part's chart and the
+report's trend charts, what ``pathaudit audit`` sends to its second process), in CPU seconds:
+the audit of the sample (or of the export DIR with its ``map.toml``: the four core analyses,
+no report) is run once to collect the drawings asked for, then each repeat draws them all in
+a fresh process after the second process's own warm-up (imports, backends), as it would.
 
 With ``--audit``: the whole ``pathaudit audit data/sample --map data/sample/map.toml --out
 DIR [--processes P]`` (import, load, every analysis, tables, charts, the report), its wall
@@ -81,6 +88,80 @@ _RUN = textwrap.dedent(
 )
 
 
+_DRAW = textwrap.dedent(
+    """
+    import json, pickle, sys, time, warnings
+    warnings.simplefilter("ignore")
+    from pathaudit.audit._worker import _warm
+    from pathaudit.report import _charts
+
+    _warm()  # as the audit's second process starts
+    with open(sys.argv[1], "rb") as fh:
+        jobs = pickle.load(fh)
+    cpu = {"part_charts": 0.0, "trend_charts": 0.0}
+    for name, args in jobs:
+        c = time.process_time()
+        getattr(_charts, name)(*args)
+        cpu["part_charts" if name == "draw_part" else "trend_charts"] += time.process_time() - c
+    print(json.dumps({**cpu, "charts": len(jobs)}))
+    """
+)
+
+CORE = ("pay_parity", "time_to_promotion", "forced_management", "attrition")
+"""The analyses of ``--charts --export`` (the core audit: no pay-gap reports, no report)."""
+
+
+def chart_jobs(export: Path | None, path: Path) -> int:
+    """Run the audit once (one process) and pickle every drawing it asks for into ``path``."""
+    import warnings
+
+    import pathaudit
+    from pathaudit.audit import _worker, run_audit
+    from pathaudit.report import _charts
+
+    warnings.simplefilter("ignore")
+    jobs: list[tuple[str, tuple[object, ...]]] = []
+    submit = _worker.Worker.submit
+
+    def record(self: _worker.Worker, fn: object, *args: object) -> _worker.Pending:
+        if fn is _charts.draw_part or fn is _charts.trend_svg:
+            jobs.append((fn.__name__, args))
+        return submit(self, fn, *args)  # type: ignore[arg-type]
+
+    if export is None:
+        from pathaudit.sample import sample_dir
+
+        export, kw = sample_dir(), {}
+    else:
+        kw = {"analyses": list(CORE), "report": False}
+    data = pathaudit.load(export, export / "map.toml")
+    _worker.Worker.submit = record  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_audit(data, Path(tmp) / "audit", processes=1, **kw)  # type: ignore[arg-type]
+    finally:
+        _worker.Worker.submit = submit  # type: ignore[method-assign]
+    path.write_bytes(__import__("pickle").dumps(jobs))
+    return len(jobs)
+
+
+def time_charts(export: Path | None, repeat: int) -> None:
+    """CPU seconds of drawing the audit's charts, one fresh process per repeat."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "jobs.pickle"
+        n = chart_jobs(export, path)
+        rows = []
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, "-c", _DRAW, str(path)], check=True,
+                                 capture_output=True, text=True)
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(rows[-1])
+    print(f"{n} drawings")
+    for key in ("part_charts", "trend_charts"):
+        values = [r[key] for r in rows]
+        print(f"{key}: CPU min {min(values):.2f} s (range {min(values):.2f}-{max(values):.2f})")
+
+
 def audit_sample(repeat: int, processes: list[int]) -> None:
     """Time ``pathaudit audit`` on the sample, one fresh process per repeat and setting."""
     sample = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -117,7 +198,14 @@ def main() -> None:
                         help="time `pathaudit audit` on the sample instead")
     parser.add_argument("--processes", type=int, nargs="+", default=[2], choices=(1, 2),
                         help="with --audit: the --processes setting(s) to time")
+    parser.add_argument("--charts", action="store_true",
+                        help="time drawing the audit's charts (sample, or --export DIR)")
+    parser.add_argument("--export", type=Path, default=None,
+                        help="with --charts: an export folder with its map.toml (core audit)")
     args = parser.parse_args()
+    if args.charts:
+        time_charts(args.export, args.repeat)
+        return
     if args.audit:
         audit_sample(args.repeat, args.processes)
         return

@@ -129,8 +129,9 @@ def plot_profile(
         i, j = rows[(r.by, r.group)], index[r.key]
         grid[i, j] = to_rgb(STATUS_COLOURS.get(r.status, "#ffffff"))
         dark = r.status in ("flagged", "clear")
+        # inside its cell: no part of the margins (not measured by the layout)
         ax.text(j, i, _cell_text(r.estimate, r.unit, r.status), ha="center", va="center",
-                fontsize=7, color="white" if dark else "#212121")
+                fontsize=7, color="white" if dark else "#212121", in_layout=False)
     ax.imshow(grid, aspect="auto", interpolation="nearest")
     ax.set_xticks(range(len(index)), list(index), rotation=40, ha="right", fontsize=7.5)
     names = ["whole organisation" if b == OVERALL else str(g) for b, g in rows]
