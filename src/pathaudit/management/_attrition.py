@@ -33,6 +33,7 @@ from pathaudit.management._common import (
 )
 from pathaudit.result import Result
 from pathaudit.stats.intervals import BOOTSTRAP_SEED
+from pathaudit.stats.labels import direction_label
 from pathaudit.stats.matching import EXIT_KINDS, exit_hr_figures, post_switch_matched
 
 if TYPE_CHECKING:
@@ -182,7 +183,9 @@ def _hr_rows(
         hr, rates = exit_hr_figures(
             used["time"].to_numpy(dtype=float), used["_event"].to_numpy(dtype=bool),
             used["switched"].to_numpy() == 1, used["_person"].to_numpy(),
-            used["_set"].to_numpy(), alpha=alpha, what="exit after a IC->M switch")
+            used["_set"].to_numpy(), alpha=alpha,
+            what=f"exit after an {direction_label('IC', 'M')} switch",
+        )
     for w in caught:
         if issubclass(w.category, StatisticalWarning):
             notes.append(f"{by}={group}: {w.message}")
