@@ -294,7 +294,7 @@ def test_switch_back_matches_statsmodels():
 # --------------------------------------------------------------------------- post-switch
 
 
-def attrition_data() -> AuditData:
+def attrition_data(k: int = 1) -> AuditData:
     sw = day(400)
     persons = [
         P("S1", D0, [(D0, "IC3", 100, "U1"), (sw, "M1", 100, "U1")], term=day(499)),
@@ -304,7 +304,7 @@ def attrition_data() -> AuditData:
         P("S3", D0, [(D0, "IC3", 100, "U3"), (sw, "M1", 100, "U3")]),
         P("C3", D0, [(D0, "IC3", 100, "U3")], term=day(549)),
     ]
-    return build(persons, extract="2021-12-31")
+    return build(persons, extract="2021-12-31", k=k)
 
 
 def test_post_switch_attrition_matched_pairs_exact():
@@ -318,6 +318,21 @@ def test_post_switch_attrition_matched_pairs_exact():
     # one set per unit: each unit alone has one discordant pair, no finite ratio
     u1 = pick(res, "hazard_ratio", by="org_unit", group="U1")
     assert np.isnan(u1["estimate"])
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_post_switch_hazard_ratio_hidden_when_either_side_is_below_k(k):
+    # 6 people in the model, 3 switchers and 3 controls: with k = 4 the ratio and its event
+    # counts would show the exits of 3 switchers, so the row is suppressed though n >= k
+    hr = pick(post_switch_attrition(attrition_data(k=k)), "hazard_ratio")
+    assert hr["suppressed"] == (k > 3)
+    shown = ["estimate", "ci_lower", "ci_upper", "numerator", "denominator", "p_value",
+             "expected_focal", "expected_reference"]
+    if k > 3:
+        assert hr[shown].isna().all()
+    else:
+        assert hr["estimate"] == pytest.approx(2.0, rel=1e-5)
+        assert hr[shown].notna().all()
 
 
 # --------------------------------------------------------------------------- roles

@@ -149,7 +149,7 @@ def post_switch_attrition(
     rows: list[dict] = []
     notes: list[str] = []
     for by_name, group, g in groupings(sets, by):
-        rows.extend(_hr_rows(name, by_name, group, g, alpha, notes))
+        rows.extend(_hr_rows(name, by_name, group, g, alpha, data.min_cell_size, notes))
     table = to_table(rows, ("p_value", "mde", "n_sets", "person_years", "expected_focal",
                             "expected_reference"))
     return indicator_result(name, table, note="; ".join(notes), **kw)
@@ -174,7 +174,7 @@ def _with_switch_attributes(data: AuditData, sets: pd.DataFrame, cols: list[str]
 
 
 def _hr_rows(
-    name: str, by: str, group: str, g: pd.DataFrame, alpha: float, notes: list[str],
+    name: str, by: str, group: str, g: pd.DataFrame, alpha: float, k: int, notes: list[str],
 ) -> list[dict]:
     rows: list[dict] = []
     used = g.loc[g["n_controls"] > 0]
@@ -191,12 +191,16 @@ def _hr_rows(
             notes.append(f"{by}={group}: {w.message}")
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    # the figures unsuppressed: suppression happens once, in our own result
+    # the figures unsuppressed: suppression happens once, in our own result, on ``n``; the
+    # ratio compares two sides, so it is also marked suppressed when either side has fewer
+    # than k people (as post_switch_exit_hr's SIDE_COUNTS): its events would otherwise show
+    # the exits of a side too small to publish
     rows.append(row(name, "hazard_ratio", by, group,
                     estimate=hr["estimate"], ci_lower=hr["ci_lower"], ci_upper=hr["ci_upper"],
                     numerator=hr["events_switchers"], denominator=hr["events_controls"],
                     n=float(hr["n"]), p_value=hr["p_value"], mde=hr["mde"],
-                    n_sets=float(hr["n_sets"])))
+                    n_sets=float(hr["n_sets"]),
+                    suppressed=bool(min(hr["n_switchers"], hr["n_controls"]) < k)))
     ev = np.array([r["events"] for r in rates], dtype=float)
     py = np.array([r["person_years"] for r in rates], dtype=float)
     share = py[0] / py.sum() if np.isfinite(py).all() and py.sum() > 0 else np.nan
@@ -206,5 +210,5 @@ def _hr_rows(
         rows.append(row(name, f"exit_rate_{r['group']}", by, group, estimate=r["estimate"],
                         ci_lower=r["ci_lower"], ci_upper=r["ci_upper"],
                         numerator=r["events"], denominator=r["person_years"], n=r["n"],
-                        person_years=r["person_years"]))
+                        person_years=r["person_years"], suppressed=False))
     return rows
