@@ -814,9 +814,7 @@ def _incidence_part(
         n_col=("n", "n_at_risk"),  # a curve's figure rests on the spells still at risk
         tables={
             "median": (ci["median"], ["track", "grade", "estimator"]),
-            # a curve stops where, past its peak, fewer than k spells remain at risk
-            # (delayed entry can raise the number at risk again later)
-            "curves": Table(ci["curves"], ["track", "grade", "estimator", "time"], curve="time"),
+            "curves": (ci["curves"], ["track", "grade", "estimator", "time"]),
         },
         plotter=plot_incidence,
         **common,
