@@ -10,9 +10,10 @@ import pytest
 from builders import YEAR, audit, cox_sample, days, history, people
 from statsmodels.duration.hazard_regression import PHReg
 
-from pathaudit.errors import NeedsHistoryError, PathauditError, StatisticalWarning
+from pathaudit.errors import ArgumentError, NeedsHistoryError, PathauditError, StatisticalWarning
 from pathaudit.stats.matching import (
     MATCHED_COLUMNS,
+    exit_hr_figures,
     fit_cox,
     post_switch_exit_hr,
     post_switch_matched,
@@ -161,6 +162,24 @@ def test_exit_hr_matches_direct_stratified_phreg():
     assert rates.loc["switchers", "events"] == 1
     sw_py = m.loc[m["switched"] == 1, "time"].sum()
     assert rates.loc["switchers", "estimate"] == pytest.approx(100 / sw_py)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"event": np.array([True, False])}, "five 1-d arrays of one length"),
+        ({"time": np.array([1.0, np.nan, 0.5, 2.0])}, "found 1 other values"),
+        ({"time": np.array([1.0, -2.0, 0.5, 2.0])}, "at least 0"),
+        ({"person": np.array([0, -1, 2, 1])}, "missing ID coded -1"),
+    ],
+)
+def test_exit_hr_figures_names_what_is_wrong_with_its_arrays(change, message):
+    args = {"time": np.array([1.0, 2.0, 0.5, 2.0]), "event": np.array([True, False, True, False]),
+            "switched": np.array([True, False, True, False]), "person": np.array([0, 1, 2, 1]),
+            "matched_set": np.array([0, 0, 1, 1])}
+    args.update(change)
+    with pytest.raises(ArgumentError, match=message):
+        exit_hr_figures(**args)
 
 
 _cox_rows = partial(cox_sample, 200, 5, scale=300.0, events=0.6, whole_days=True)

@@ -158,8 +158,8 @@ class _Texts:
         self._columns: dict[tuple[Any, str], np.ndarray] = {}
         self._keys: dict[tuple[Any, tuple[str, ...]], np.ndarray] = {}
         self._totals: dict[tuple[Any, str], np.ndarray] = {}
-        self._unique: dict[Any, bool] = {}
-        self._parts: dict[tuple[Any, tuple[str, ...]], dict[Any, list[int]]] = {}
+        self._unique: dict[tuple[Any, tuple[str, ...]], bool] = {}
+        self._parts: dict[tuple[Any, tuple[str, ...], tuple[str, ...]], dict[Any, list[int]]] = {}
 
     def column(self, key: Any, col: str) -> np.ndarray:
         """The column as an object array of ``str`` (``"<NA>"`` where missing)."""
@@ -199,19 +199,21 @@ class _Texts:
 
         Rows where one of the ``other`` group columns names a margin are left out.
         """
-        if (key, tuple(cols)) not in self._parts:
+        memo = (key, tuple(cols), tuple(other))
+        if memo not in self._parts:
             keep = np.ones(len(self.frames[key]), dtype=bool)
             for c in other:
                 keep &= ~self.total(key, c)
-            self._parts[(key, tuple(cols))] = _positions(self.key(key, cols), np.flatnonzero(keep))
-        return self._parts[(key, tuple(cols))]
+            self._parts[memo] = _positions(self.key(key, cols), np.flatnonzero(keep))
+        return self._parts[memo]
 
     def one_per_group(self, key: Any, cols: list[str]) -> bool:
         """Whether the table has one row per group (a curve over time has not)."""
-        if key not in self._unique:
+        memo = (key, tuple(cols))
+        if memo not in self._unique:
             k = self.key(key, cols)
-            self._unique[key] = len(set(k.tolist())) == len(k)
-        return self._unique[key]
+            self._unique[memo] = len(set(k.tolist())) == len(k)
+        return self._unique[memo]
 
 
 def _positions(keys: np.ndarray, rows: np.ndarray) -> dict[Any, list[int]]:

@@ -152,6 +152,8 @@ def post_switch_attrition(
         rows.extend(_hr_rows(name, by_name, group, g, alpha, data.min_cell_size, notes))
     table = to_table(rows, ("p_value", "mde", "n_sets", "person_years", "expected_focal",
                             "expected_reference"))
+    if "suppressed" in table:  # the two-sided rule's mark, last as in every published table
+        table = table[[c for c in table.columns if c != "suppressed"] + ["suppressed"]]
     return indicator_result(name, table, note="; ".join(notes), **kw)
 
 

@@ -25,9 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pathaudit.checks import check_alpha
 from pathaudit.data import AuditData
 from pathaudit.derived.calendar import fiscal_month_offset, quarter_index, quarter_start_day
-from pathaudit.errors import SNAPSHOT_ONLY, NeedsHistoryError, PathauditError, StatisticalWarning
+from pathaudit.errors import (
+    SNAPSHOT_ONLY,
+    ArgumentError,
+    NeedsHistoryError,
+    PathauditError,
+    StatisticalWarning,
+)
 from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
 from pathaudit.result import Result, Table, make_result
 from pathaudit.stats import mde_normal, poisson_rate_ci, wald
@@ -899,6 +906,11 @@ def exit_hr_figures(
         ``ci_lower``, ``ci_upper``, ``n``. No result is built and nothing is suppressed:
         the caller publishes the figures.
 
+    Raises
+    ------
+    ArgumentError
+        Arrays of different lengths, a time that is negative or not finite, a negative code.
+
     Examples
     --------
     >>> f, r = exit_hr_figures(np.array([1.0, 2.0, 0.5, 2.0]), np.array([True, False,
@@ -907,11 +919,24 @@ def exit_hr_figures(
     >>> f["events_switchers"], f["n_controls"], r[1]["person_years"]
     (2, 1, 4.0)
     """
+    alpha = check_alpha(alpha)
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
     is_sw = np.asarray(switched, dtype=bool)
     person = np.asarray(person, dtype=np.int64)
     matched_set = np.asarray(matched_set, dtype=np.int64)
+    arrays = {"time": time, "event": event, "switched": is_sw, "person": person,
+              "matched_set": matched_set}
+    if len({a.shape for a in arrays.values()}) != 1 or time.ndim != 1:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in arrays.items())
+        raise ArgumentError(f"exit_hr_figures needs five 1-d arrays of one length; got {shapes}.")
+    bad = int((~(np.isfinite(time) & (time >= 0))).sum())
+    if bad:
+        raise ArgumentError("time must be finite follow-up times in years, at least 0; "
+                            f"found {bad} other values.")
+    if (person < 0).any() or (matched_set < 0).any():
+        raise ArgumentError("person and matched_set must be integer codes at least 0 (a missing "
+                            "ID coded -1, as pandas.factorize does, is no person: drop its rows).")
     t_days = np.rint(time * DAYS_PER_YEAR)
     fit = fit_cox(t_days, event, is_sw.astype(float)[:, None], ["switched"], person,
                   strata=matched_set, what=what)
