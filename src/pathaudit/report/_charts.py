@@ -142,6 +142,8 @@ def _measuring_renderer(fig: Figure) -> Any:
     width, height = fig.bbox.size
     key = (float(width), float(height), float(fig.dpi))
     if key not in _MEASURING:
+        if len(_MEASURING) >= 8:  # a few sizes recur; each holds a pixel buffer
+            _MEASURING.pop(next(iter(_MEASURING)))
         _MEASURING[key] = RendererAgg(width, height, fig.dpi)
     return _MEASURING[key]
 
