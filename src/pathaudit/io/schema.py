@@ -259,7 +259,13 @@ SPELLS: tuple[Column, ...] = (
     Column("ethnicity", "str", doc="from the episode's people row (missing when absent)"),
     Column("age_band", "str", doc="from the episode's people row (missing when absent)"),
 )
-"""Derived spells: continuous time in one (track, level) within one episode."""
+"""Derived spells: continuous time in one (track, level) within one episode.
+
+A column's ``kind`` names its values, not its pandas dtype: the text columns of the derived
+tables are held as pandas categoricals of the values present (sorted), listed in
+:data:`pathaudit.derived.spells.CATEGORICAL_COLUMNS`; the codes of ``employee_id`` are the
+person code every analysis shares.
+"""
 
 EXPOSURE: tuple[Column, ...] = (
     Column("employee_id", "str", True),
@@ -284,7 +290,10 @@ EXPOSURE: tuple[Column, ...] = (
     Column("ethnicity", "str", doc="from the episode's people row (missing when absent)"),
     Column("age_band", "str", doc="from the episode's people row (missing when absent)"),
 )
-"""Derived exposure: person-time at constant attributes, split at quarter boundaries."""
+"""Derived exposure: person-time at constant attributes, split at quarter boundaries.
+
+Text columns are pandas categoricals, as in :data:`SPELLS`.
+"""
 
 
 def column_names(table: str) -> list[str]:
