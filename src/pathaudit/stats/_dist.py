@@ -66,18 +66,41 @@ _ALL = np.asarray(True)
 
 
 def norm_ppf(q: ArrayLike) -> Any:
-    """``scipy.stats.norm.ppf(q)``.
+    """Quantile of the standard normal distribution: ``scipy.stats.norm.ppf(q)``.
+
+    Parameters
+    ----------
+    q : array_like
+        Probabilities.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        The quantiles, value for value those of ``scipy.stats.norm.ppf`` (a NumPy scalar
+        for a scalar ``q``): ``-inf`` at 0, ``inf`` at 1, NaN outside [0, 1] or for NaN.
 
     Examples
     --------
     >>> round(float(norm_ppf(0.975)), 6)
     1.959964
+    >>> norm_ppf([0.0, 1.0])
+    array([-inf,  inf])
     """
     return _ppf(q, _ALL, -np.inf, np.inf, sc.ndtri)
 
 
 def norm_cdf(x: ArrayLike) -> Any:
-    """``scipy.stats.norm.cdf(x)``.
+    """Distribution function of the standard normal: ``scipy.stats.norm.cdf(x)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Values.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        ``P(Z <= x)``, value for value that of ``scipy.stats.norm.cdf``; NaN for NaN.
 
     Examples
     --------
@@ -88,7 +111,18 @@ def norm_cdf(x: ArrayLike) -> Any:
 
 
 def norm_sf(x: ArrayLike) -> Any:
-    """``scipy.stats.norm.sf(x)``.
+    """Upper tail of the standard normal: ``scipy.stats.norm.sf(x)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Values.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        ``P(Z > x)``, value for value that of ``scipy.stats.norm.sf`` (computed as
+        ``Phi(-x)``, exact far in the tail); NaN for NaN.
 
     Examples
     --------
@@ -99,19 +133,48 @@ def norm_sf(x: ArrayLike) -> Any:
 
 
 def t_ppf(q: ArrayLike, df: ArrayLike) -> Any:
-    """``scipy.stats.t.ppf(q, df)``.
+    """Quantile of Student's t distribution: ``scipy.stats.t.ppf(q, df)``.
+
+    Parameters
+    ----------
+    q : array_like
+        Probabilities.
+    df : array_like
+        Degrees of freedom (positive, ``inf`` allowed); broadcast against ``q``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        The quantiles, value for value those of ``scipy.stats.t.ppf``: ``-inf`` at 0,
+        ``inf`` at 1, NaN for ``q`` outside [0, 1], ``df <= 0`` or NaN (as ``scipy.stats``
+        does: a vectorised caller gets NaN where a value is invalid, not an error).
 
     Examples
     --------
     >>> round(float(t_ppf(0.975, 10)), 6)
     2.228139
+    >>> t_ppf([0.0, 1.0], 5)
+    array([-inf,  inf])
     """
     d = np.asarray(df, dtype=float)
     return _ppf(q, d > 0, -np.inf, np.inf, lambda v, k: sc.stdtrit(k, v), d)
 
 
 def t_cdf(x: ArrayLike, df: ArrayLike) -> Any:
-    """``scipy.stats.t.cdf(x, df)``.
+    """Distribution function of Student's t: ``scipy.stats.t.cdf(x, df)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Values.
+    df : array_like
+        Degrees of freedom (positive, ``inf`` allowed); broadcast against ``x``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        ``P(T <= x)``, value for value that of ``scipy.stats.t.cdf``; NaN for ``df <= 0``
+        or NaN.
 
     Examples
     --------
@@ -123,7 +186,20 @@ def t_cdf(x: ArrayLike, df: ArrayLike) -> Any:
 
 
 def t_sf(x: ArrayLike, df: ArrayLike) -> Any:
-    """``scipy.stats.t.sf(x, df)``.
+    """Upper tail of Student's t: ``scipy.stats.t.sf(x, df)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Values.
+    df : array_like
+        Degrees of freedom (positive, ``inf`` allowed); broadcast against ``x``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        ``P(T > x)``, value for value that of ``scipy.stats.t.sf``; NaN for ``df <= 0``
+        or NaN.
 
     Examples
     --------
@@ -147,7 +223,20 @@ def chi2_ppf(q: ArrayLike, df: ArrayLike) -> Any:
 
 
 def chi2_sf(x: ArrayLike, df: ArrayLike) -> Any:
-    """``scipy.stats.chi2.sf(x, df)``.
+    """Upper tail of the chi-squared distribution: ``scipy.stats.chi2.sf(x, df)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Values.
+    df : array_like
+        Degrees of freedom (positive); broadcast against ``x``.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        ``P(X > x)``, value for value that of ``scipy.stats.chi2.sf``: 1 for ``x <= 0``,
+        NaN for ``df <= 0`` or NaN.
 
     Examples
     --------
