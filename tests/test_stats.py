@@ -415,6 +415,28 @@ def test_distribution_functions_are_scipy_stats_value_for_value():
         assert type(mine) is type(theirs) and mine == theirs
 
 
+def test_distribution_functions_come_from_one_place():
+    # the public names are the checked implementations, and no module outside stats/ calls
+    # scipy.special or reaches into stats._dist (scipy.special.stdtrit(5, 0.0) is +inf where
+    # scipy.stats.t.ppf(0, 5) is -inf: the support's ends are handled in one place only)
+    from pathaudit.stats import _dist
+
+    for name in ("norm_ppf", "norm_cdf", "norm_sf", "t_ppf", "t_cdf", "t_sf", "chi2_sf"):
+        assert getattr(stats, name) is getattr(_dist, name)
+        assert name in stats.__all__
+    assert stats.t_ppf(0.0, 5) == -np.inf and stats.t_ppf(1.0, 5) == np.inf
+    src = Path(__file__).resolve().parents[1] / "src" / "pathaudit"
+    direct = re.compile(r"scipy\.special|from scipy import special|stats\._dist|stats import _dist")
+    found = [
+        f"{p.relative_to(src)}:{i}: {line.strip()}"
+        for p in sorted(src.rglob("*.py"))
+        if p.parent.name != "stats"
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if direct.search(line)
+    ]
+    assert found == []
+
+
 def test_intervals_do_not_import_scipy_stats():
     import subprocess
     import sys

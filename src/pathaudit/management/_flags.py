@@ -50,7 +50,6 @@ import pandas as pd
 
 from pathaudit import stats
 from pathaudit.headline import Threshold
-from pathaudit.stats import _dist  # scipy.stats' own values through scipy.special
 
 TESTS: dict[tuple[str, str], str] = {
     ("ic_ceiling", "designed_gap"): "fixed",
@@ -82,8 +81,8 @@ Interval = Callable[[float], tuple[float, float]]
 def _quantile(alpha: float, df: float | None = None) -> float:
     """The 1 - alpha/2 quantile of the normal (or t(df)) reference distribution."""
     if df is not None and np.isfinite(df):
-        return float(_dist.t_ppf(1 - alpha / 2, df))
-    return float(_dist.norm_ppf(1 - alpha / 2))
+        return float(stats.t_ppf(1 - alpha / 2, df))
+    return float(stats.norm_ppf(1 - alpha / 2))
 
 
 def _wald(
@@ -107,7 +106,7 @@ def _wald(
             return np.nan
         # side +1: evidence that the figure is above v; -1: below v
         z = side * (c - tv) / se
-        return float(_dist.norm_sf(z) if t_df is None else _dist.t_sf(z, t_df))
+        return float(stats.norm_sf(z) if t_df is None else stats.t_sf(z, t_df))
 
     def interval(level: float) -> tuple[float, float]:
         q = _quantile(level, df)
@@ -132,7 +131,7 @@ def _score(x: float, n: float) -> tuple[Callable[[float, int], float], Interval]
         if not 0 < v < 1:
             return 0.0 if side * (x / n - v) > 0 else 1.0
         z = (x / n - v) / np.sqrt(v * (1 - v) / n)
-        return float(_dist.norm_sf(side * z))
+        return float(stats.norm_sf(side * z))
 
     def interval(level: float) -> tuple[float, float]:
         lo, hi = stats.wilson_ci(x, n, level)

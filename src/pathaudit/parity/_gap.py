@@ -7,19 +7,10 @@ detectable gap and the equivalence (TOST) test against a margin.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from scipy import special
-else:  # imported on first use: import pathaudit stays fast
-    from pathaudit.stats._lazy import LazyModule
-
-    # the t distribution's functions themselves (scipy.stats.t calls them): the same
-    # numbers without importing scipy.stats
-    special = LazyModule("scipy.special")
-
+from pathaudit.stats import t_cdf, t_ppf, t_sf
 from pathaudit.stats.intervals import wald
 
 
@@ -89,7 +80,7 @@ def gap_from_coef(
     if not np.isfinite(se) or se <= 0:
         nan = float("nan")
         return Gap(b, se, df, float(np.expm1(b)), nan, nan, nan, nan, nan)
-    q = float(special.stdtrit(df, 1 - alpha / 2))
+    q = float(t_ppf(1 - alpha / 2, df))
     with np.errstate(over="ignore"):
         return _gap(b, se, df, q, alpha=alpha, power=power, margin=margin)
 
@@ -98,10 +89,10 @@ def _gap(
     b: float, se: float, df: float, q: float, *, alpha: float, power: float, margin: float
 ) -> Gap:
     lo, hi, p = wald(b, se, alpha=alpha, df=df)
-    mde = float(np.expm1((q + special.stdtrit(df, power)) * se))
+    mde = float(np.expm1((q + t_ppf(power, df)) * se))
     m = np.log1p(margin)
-    # P(T > x) = stdtr(df, -x), P(T < x) = stdtr(df, x)
-    p_eq = float(max(special.stdtr(df, -(b + m) / se), special.stdtr(df, (b - m) / se)))
+    # P(T > (b + m) / se) and P(T < (b - m) / se)
+    p_eq = float(max(t_sf((b + m) / se, df), t_cdf((b - m) / se, df)))
     return Gap(
         b, se, df, float(np.expm1(b)), float(np.expm1(lo)), float(np.expm1(hi)),
         float(p), mde, p_eq,

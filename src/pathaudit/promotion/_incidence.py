@@ -13,17 +13,10 @@ come from :mod:`pathaudit.stats.intervals`, estimators from :mod:`pathaudit.stat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:
-    from scipy import special
-else:  # imported on first use: import pathaudit stays fast
-    from pathaudit.stats._lazy import LazyModule
-
-    special = LazyModule("scipy.special")  # ndtri is scipy.stats.norm.ppf, without its import
 
 from pathaudit import stats
 from pathaudit.promotion._population import n_people, person_codes
@@ -327,7 +320,7 @@ def _mover_p(d: float, lo: float, hi: float, alpha: float) -> tuple[float, float
     ``se = (d - lo) / z`` where ``d > 0`` (else ``(hi - d) / z``), so that ``p < alpha``
     exactly when the interval excludes 0.
     """
-    z = float(special.ndtri(1 - alpha / 2))
+    z = float(stats.norm_ppf(1 - alpha / 2))
     half = (d - lo) if d > 0 else (hi - d)
     if not np.isfinite(half):
         return np.nan, np.nan

@@ -34,6 +34,7 @@ from pathaudit.derived.calendar import fiscal_quarter_start, fiscal_quarters
 from pathaudit.errors import ArgumentError, NeedsHistoryError
 from pathaudit.report._format import unit_kind
 from pathaudit.result import AnalysisResult
+from pathaudit.stats import norm_ppf
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -411,9 +412,7 @@ def change_between(
     """
     unit = str(now.get("unit") or before.get("unit") or "")
     f, scale = _transform(unit)
-    from scipy.special import ndtri  # norm.ppf's own function, without scipy.stats's import
-
-    z = float(ndtri(1 - alpha / 2))
+    z = float(norm_ppf(1 - alpha / 2))
     out: dict[str, Any] = {"before": _num(before.get("estimate")),
                            "now": _num(now.get("estimate")),
                            "estimate": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
