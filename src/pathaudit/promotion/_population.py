@@ -21,6 +21,7 @@ import pandas as pd
 
 from pathaudit.data import AuditData
 from pathaudit.derived.ladder import promotable_from
+from pathaudit.derived.population import distinct_people
 from pathaudit.io.schema import EXIT_REASONS
 
 CAUSES: dict[str, int] = {"promotion": 1, "exit": 2, "switch": 3, "other_change": 4}
@@ -63,12 +64,8 @@ def promotable_from_rows(ladder: pd.DataFrame | None, frame: pd.DataFrame) -> pd
 def n_people(codes: np.ndarray, sel: np.ndarray | None = None) -> int:
     """Distinct people among ``codes[sel]`` (codes are 0..P-1 from :func:`person_codes`)."""
     picked = np.asarray(codes if sel is None else codes[sel], dtype=np.int64)
-    if not len(picked):
-        return 0
-    span = int(picked.max()) + 1
-    if 16 * len(picked) < span:  # a few people among many codes: a hash table
-        return len(pd.unique(picked))
-    return int(np.count_nonzero(np.bincount(picked, minlength=span)))  # a pass, no hashing
+    # one group: the counter of distinct people of every figure
+    return int(distinct_people(np.zeros(len(picked), dtype=np.int64), picked, 1)[0])
 
 
 def _cause_codes(end_reason: pd.Series) -> np.ndarray:
