@@ -16,6 +16,7 @@ import pandas as pd
 
 from pathaudit.attrition._frame import continues_previous, epoch_days, years_to_days
 from pathaudit.data import AuditData
+from pathaudit.derived._order import in_order
 from pathaudit.errors import PathauditError
 from pathaudit.headline import one_track_reason
 from pathaudit.stats import mde_normal, wald
@@ -148,7 +149,7 @@ def _split_rows(rows: pd.DataFrame, cut: np.ndarray) -> pd.DataFrame:
         return rows
     # computed on arrays, then one take of the frame
     pid = rows["pid"].to_numpy()
-    if _strictly_in_order(pid, s0):
+    if in_order(pid, s0, strict=True):  # by person, then start, with no two alike
         # each row in place, split ones as head then tail: already in (person, start) order
         src = np.repeat(np.arange(len(rows)), 1 + need)
         tail = np.zeros(len(src), dtype=bool)
@@ -184,12 +185,6 @@ def _split_rows(rows: pd.DataFrame, cut: np.ndarray) -> pd.DataFrame:
     out["entry"] = entry
     out["event"] = event
     return out
-
-
-def _strictly_in_order(pid: np.ndarray, start: np.ndarray) -> bool:
-    """Whether rows are sorted by person, then start, with no two alike."""
-    return bool(((pid[1:] > pid[:-1]) | ((pid[1:] == pid[:-1]) & (start[1:] > start[:-1])))
-                .all())
 
 
 def _in_window(rows: pd.DataFrame) -> np.ndarray:

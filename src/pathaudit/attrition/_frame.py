@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit.data import AuditData
+from pathaudit.derived._order import in_order
 from pathaudit.derived.population import distinct_people, exposure_person_codes
 from pathaudit.io.schema import DAYS_PER_YEAR, TRACKS
 
@@ -65,21 +66,9 @@ def work_frame(data: AuditData, by: Sequence[str]) -> tuple[pd.DataFrame, np.nda
         w[f"ev_{kind}"] = np.append(np.isin(ev_text, reasons), False)[ev_code]
     w = w.reset_index(drop=True)
     start_d, episode = w["start_d"].to_numpy(), w["episode"].to_numpy(dtype=np.int64)
-    if not _in_order(pid, episode, start_d):  # the derivation's order, unless edited
+    if not in_order(pid, episode, start_d):  # the derivation's order, unless edited
         w = w.iloc[np.lexsort((start_d, episode, pid))].reset_index(drop=True)
     return w, np.asarray(ids, dtype=object)
-
-
-def _in_order(*keys: np.ndarray) -> bool:
-    """Whether rows are sorted by ``keys`` (the first the most significant), ties allowed."""
-    if len(keys[0]) < 2:
-        return True
-    tied = np.ones(len(keys[0]) - 1, dtype=bool)  # equal on the keys before
-    for k in keys:
-        if (tied & (k[1:] < k[:-1])).any():
-            return False
-        tied &= k[1:] == k[:-1]
-    return True
 
 
 def group_codes(w: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, int]:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pathaudit.attrition._frame import KINDS, epoch_days, group_totals, sorted_codes
 from pathaudit.data import AuditData
+from pathaudit.derived._order import in_order
 from pathaudit.derived.calendar import fiscal_quarters
 from pathaudit.derived.population import distinct_people, exposure_person_codes
 from pathaudit.errors import ArgumentError, PathauditError
@@ -432,9 +433,7 @@ def _people_per_period(
     track held in it. Returns counts indexed as ``track * (n_p + 1) + period`` and by
     ``period``; None when the rows are not in that order (count pairs instead).
     """
-    if len(person) and not (
-        (person[1:] > person[:-1]) | ((person[1:] == person[:-1]) & (p_code[1:] >= p_code[:-1]))
-    ).all():
+    if not in_order(person, p_code):
         return None
     new = np.ones(len(person), dtype=bool)
     new[1:] = (person[1:] != person[:-1]) | (p_code[1:] != p_code[:-1])

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pathaudit import stats
+from pathaudit.derived._order import in_order
 from pathaudit.derived.calendar import fiscal_year
 from pathaudit.derived.spells import track_run_bounds
 from pathaudit.io.schema import DAYS_PER_YEAR, EXIT_REASONS
@@ -73,10 +74,9 @@ def _sorted_spells(sp: pd.DataFrame) -> pd.DataFrame:
     if isinstance(ids.dtype, pd.CategoricalDtype) and len(sp) > 1 and \
             ids.cat.categories.is_monotonic_increasing and not ids.isna().any() and \
             sp["episode"].notna().all() and sp["start"].notna().all():
-        dp = np.diff(ids.cat.codes.to_numpy(dtype=np.int64))
-        de = np.diff(sp["episode"].to_numpy(dtype=np.int64))
-        ds = np.diff(sp["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64))
-        if ((dp > 0) | ((dp == 0) & ((de > 0) | ((de == 0) & (ds >= 0))))).all():
+        if in_order(ids.cat.codes.to_numpy(dtype=np.int64),
+                    sp["episode"].to_numpy(dtype=np.int64),
+                    sp["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)):
             return sp
     return sp.sort_values(["employee_id", "episode", "start"])
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pathaudit.checks import check_alpha
 from pathaudit.data import AuditData
+from pathaudit.derived._order import order_of
 from pathaudit.derived.calendar import fiscal_month_offset, quarter_index, quarter_start_day
 from pathaudit.errors import (
     SNAPSHOT_ONLY,
@@ -224,7 +225,9 @@ def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
     ep = exposure["episode"].to_numpy(dtype=np.int32)
     start = _days(exposure["start"]).astype(np.int32)
     stop = _days(exposure["stop"]).astype(np.int32)
-    order = _sort_order(pid_all, ep, start)
+    # rows sorted by person, episode and start (stable); None when already in that order:
+    # the derivation writes the exposure table so, and one linear check replaces the sort
+    order = order_of(pid_all, ep, start)
     in_order = order is None  # the rows are already sorted: no copy of any column
 
     def sort(a: np.ndarray) -> np.ndarray:
@@ -258,18 +261,6 @@ def _prepare_exposure(exposure: pd.DataFrame) -> _Prepared:
         next_contiguous=nxt,
     )
     return value
-
-
-def _sort_order(pid: np.ndarray, episode: np.ndarray, start: np.ndarray) -> np.ndarray | None:
-    """Rows sorted by person, episode and start (stable); None when already in that order.
-
-    The derivation writes the exposure table in this order, so one linear check replaces
-    the sort of every row.
-    """
-    dp, de, ds = np.diff(pid), np.diff(episode), np.diff(start)
-    if ((dp > 0) | ((dp == 0) & ((de > 0) | ((de == 0) & (ds >= 0))))).all():
-        return None
-    return np.lexsort((start, episode, pid))
 
 
 def _unit_codes(
