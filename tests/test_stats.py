@@ -464,3 +464,13 @@ def test_benjamini_hochberg_is_statsmodels_value_for_value():
             if ok.any():
                 expected[ok] = multipletests(p[ok], method="fdr_bh")[1]
             assert np.array_equal(stats.adjust_pvalues(p, "fdr_bh"), expected, equal_nan=True)
+
+
+def test_the_beta_and_binomial_functions_find_scipys_own_kernels():
+    # with the pinned scipy, beta and binomial quantiles and tails come from the Boost kernels
+    # scipy.stats itself calls (no scipy.stats import); a scipy that moves them falls back to
+    # scipy.stats, correct but slower, and this test says so
+    from pathaudit.stats._dist import _boost
+
+    missing = [n for n in ("_beta_ppf", "_binom_cdf", "_binom_sf") if _boost(n) is None]
+    assert missing == [], f"scipy no longer has {missing} in scipy.special._ufuncs"
